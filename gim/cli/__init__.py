@@ -1,0 +1,80 @@
+"""The command line: a thin layer over the library (see DESIGN.md for the contract).
+
+Every command honours ``--home`` / ``GIM_HOME``. Errors are one sentence on stderr with
+exit status 2 for bad input and 1 for failures; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gim import __version__
+from gim.cli.context import Context
+from gim.errors import GimError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GIM_HOME",
+    help="Data folder (database, recordings, your programs). Default: GIM_HOME.",
+)
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(__version__, prog_name="gim")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
+    """gim: Guided Imagery and Music sessions. Without a command, opens the terminal app."""
+    ctx.obj = Context(home=home, debug=debug)
+    if ctx.invoked_subcommand is None:
+        from gim.cli.tui import launch
+
+        launch(ctx.obj)
+
+
+def _register() -> None:
+    from gim.cli import demo, doctor, export, programs, sessions, transcribe, tui
+
+    for module in (demo, doctor, export, programs, sessions, transcribe, tui):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn gim errors into one line and an exit status."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="gim", standalone_mode=False)
+    except GimError as exc:
+        if debug:
+            raise
+        click.echo(f"gim: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("gim: cancelled.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("gim: interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the promise: no tracebacks for users
+        if debug:
+            raise
+        click.echo(
+            f"gim: unexpected error ({type(exc).__name__}): run again with --debug and "
+            "report what it shows.",
+            err=True,
+        )
+        sys.exit(1)

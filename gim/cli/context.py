@@ -1,0 +1,42 @@
+"""What every command shares: the data home, settings, the open store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gim.config import Settings, ensure_private_dir, load_settings
+
+if TYPE_CHECKING:
+    from gim.store.db import Store
+
+
+@dataclass
+class Context:
+    """Per-invocation state handed to commands through click."""
+
+    home: Path | None = None
+    """The --home option, if given."""
+    debug: bool = False
+    """Show tracebacks."""
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """Settings for the chosen data home (read once)."""
+        if self._settings is None:
+            self._settings = load_settings(self.home)
+        return self._settings
+
+    def open_store(self) -> Store:
+        """Open (creating if needed) the session database in the data home.
+
+        Also recovers any session an earlier run left interrupted, so every command sees
+        crashed sessions as recovered.
+        """
+        from gim.store.db import Store
+
+        ensure_private_dir(self.settings.home)
+        store = Store.open(self.settings.db_path)
+        return store

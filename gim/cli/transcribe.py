@@ -1,0 +1,7 @@
+"""Commands: transcribe (to be written)."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

@@ -1,0 +1,143 @@
+"""Settings: where data lives, which devices and model to use, audio latency.
+
+Read from ``<data home>/settings.toml`` when it exists; every field has a default so a
+fresh machine works without one.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from gim.errors import GimError, InputError
+
+ENV_HOME = "GIM_HOME"
+SETTINGS_FILE = "settings.toml"
+DB_FILE = "gim.db"
+
+#: Private permissions for everything gim writes into the data home.
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+@dataclass
+class Settings:
+    """What a guide can configure; the defaults suit a laptop with its built-in devices."""
+
+    home: Path = field(default_factory=lambda: default_home())
+    """The data home: database, session audio, the guide's own programs."""
+    input_device: str | None = None
+    """Microphone by name or index; None for the system default."""
+    output_device: str | None = None
+    """Speakers by name or index; None for the system default."""
+    latency: float = 0.2
+    """PortAudio stream latency in seconds (numeric: the default breaks on PulseAudio)."""
+    samplerate: int = 48000
+    """Session sample rate in Hz."""
+    engine: str = "faster-whisper"
+    """Whisper engine: faster-whisper or openai-whisper."""
+    model: str = "bundled"
+    """Whisper model: "bundled" (offline tiny.en), a size name, or a local path."""
+    language: str = "en"
+    """Fixed transcription language (no auto-detection: it invites hallucination)."""
+    guide: str = ""
+    """The guide's name or initials for transcript headers."""
+    client_channel: int = 0
+    """Input channel carrying the client's microphone."""
+    guide_channel: int | None = None
+    """Input channel carrying the guide's microphone, if there is one."""
+    tags: tuple[str, ...] = (
+        "visual",
+        "auditory",
+        "body",
+        "emotional",
+        "memory",
+        "transpersonal",
+    )
+    """Imagery tags offered when annotating; editable in settings.toml."""
+
+    @property
+    def db_path(self) -> Path:
+        """The session database file."""
+        return self.home / DB_FILE
+
+    @property
+    def sessions_dir(self) -> Path:
+        """Where each session's audio lives, one folder per session id."""
+        return self.home / "sessions"
+
+    @property
+    def programs_dir(self) -> Path:
+        """The guide's own program files."""
+        return self.home / "programs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Generated audio (the demo program) and converted models."""
+        return self.home / "cache"
+
+
+def checkout_root() -> Path | None:
+    """The source checkout gim runs from, if it runs from one."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "gim").is_dir() and (root / ".git").exists():
+        return root
+    return None
+
+
+def default_home() -> Path:
+    """``GIM_HOME``, else the checkout's ``recordings/``, else the user data directory."""
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).expanduser()
+    root = checkout_root()
+    if root is not None:
+        return root / "recordings"
+    from platformdirs import user_data_path
+
+    return user_data_path("gim", appauthor=False)
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents inside it) readable by the user alone."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        path.chmod(DIR_MODE)
+    except OSError as exc:
+        raise GimError(
+            f"Cannot write to the data folder {path} ({exc.strerror}): "
+            f"choose another with --home or {ENV_HOME}."
+        ) from exc
+    return path
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    """Settings for ``home`` (or the default data home), read from its settings.toml."""
+    settings = Settings(home=home) if home is not None else Settings()
+    path = settings.home / SETTINGS_FILE
+    if not path.is_file():
+        return settings
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"The settings file {path} cannot be read ({exc}): fix or remove it."
+        ) from exc
+    known = {f.name for f in fields(Settings)} - {"home"}
+    for key, value in data.items():
+        if key not in known:
+            raise InputError(
+                f"The settings file {path} has an unknown setting {key!r}: "
+                f"use one of {', '.join(sorted(known))}."
+            )
+        expected = type(getattr(settings, key))
+        if key == "tags" and isinstance(value, list):
+            value = tuple(str(v) for v in value)
+        current = getattr(settings, key)
+        widening = expected is float and isinstance(value, int)
+        if current is not None and not isinstance(value, expected) and not widening:
+            raise InputError(f"The setting {key!r} in {path} should be a {expected.__name__}.")
+        setattr(settings, key, value)
+    return settings

@@ -1,0 +1,1 @@
+"""The session runner: wires audio, transcription and store for one live session."""

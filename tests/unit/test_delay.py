@@ -1,0 +1,47 @@
+"""Delay estimation finds the lag of a played signal inside a noisy, reverberant copy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gim.audio.delay import DelayTracker, estimate_delay
+
+RATE = 16000
+
+
+def room(signal: np.ndarray, lag: int, rng: np.random.Generator, noise: float = 0.3) -> np.ndarray:
+    """The signal arriving ``lag`` frames late, with a decaying echo tail and noise."""
+    tail = rng.standard_normal(RATE // 10) * np.exp(-np.arange(RATE // 10) / 300) * 0.1
+    tail[0] = 1.0
+    wet = np.convolve(signal, tail)[: len(signal)]
+    out = np.zeros_like(signal)
+    out[lag:] = wet[: len(signal) - lag]
+    return out + noise * rng.standard_normal(len(signal)) * signal.std()
+
+
+@pytest.mark.parametrize("lag", [0, 37, 1600, 4801])
+def test_finds_lag_in_noisy_reverberant_copy(lag: int) -> None:
+    rng = np.random.default_rng(lag)
+    ref = rng.standard_normal(RATE * 3)
+    est = estimate_delay(room(ref, lag, rng), ref, RATE, max_delay=0.5)
+    assert abs(est.frames - lag) < 1.0
+    assert est.confidence > 6
+
+
+def test_silence_gives_no_confidence() -> None:
+    zeros = np.zeros(RATE)
+    assert estimate_delay(zeros, zeros, RATE).confidence == 0.0
+
+
+def test_tracker_follows_clock_drift() -> None:
+    rng = np.random.default_rng(1)
+    tracker = DelayTracker(RATE, max_delay=0.5)
+    window = RATE * 2
+    for k in range(6):
+        start = k * RATE * 60
+        lag = 800 + int(0.001 * (start + window // 2))  # 0.1 % drift, at the centre
+        ref = rng.standard_normal(window)
+        tracker.update(start, room(ref, lag, rng), ref)
+    later = 10 * RATE * 60
+    assert abs(tracker.lag_at(later) - (800 + 0.001 * later)) < 3
