@@ -1,0 +1,120 @@
+"""De-identification: neutral labels for the client code and any names the guide lists.
+
+Replacement is whole-word and case-insensitive, so possessives ("Anna's", "Anna’s") and
+any capitalisation are covered. Every text field of a `SessionRecord` is rewritten; the
+original record is left untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import string
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from gim.core.record import SessionRecord
+
+CLIENT_LABEL = "Client"
+"""What the client code becomes."""
+
+
+@dataclass(frozen=True)
+class Pseudonyms:
+    """The replacements for one export: client code to "Client", names to "Person A", ...
+
+    Attributes are in the order given; the same name always gets the same label.
+    """
+
+    client: str
+    """The client code to replace."""
+    names: tuple[str, ...] = ()
+    """Other names (family, friends, places) the guide wants replaced."""
+
+    def labels(self) -> dict[str, str]:
+        """Each name (lower case) and its neutral label."""
+        labels: dict[str, str] = {}
+        if self.client.strip():
+            labels[self.client.strip().lower()] = CLIENT_LABEL
+        count = 0
+        for name in self.names:
+            key = name.strip().lower()
+            if key and key not in labels:
+                labels[key] = f"Person {_letters(count)}"
+                count += 1
+        return labels
+
+    def replacer(self) -> Callable[[str], str]:
+        """A function that rewrites one text."""
+        labels = self.labels()
+        if not labels:
+            return lambda text: text
+        alternatives = "|".join(re.escape(n) for n in sorted(labels, key=len, reverse=True))
+        # \b fails next to non-word characters at the name's ends; look-arounds do not.
+        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        return lambda text: pattern.sub(lambda m: labels[m.group(0).lower()], text)
+
+
+def parse_names(text: str) -> tuple[str, ...]:
+    """Names from a comma-separated list as typed on the command line."""
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def deidentify(record: SessionRecord, names: Iterable[str] = ()) -> SessionRecord:
+    """A copy of ``record`` with the client code and ``names`` replaced everywhere.
+
+    Args:
+        record: The session to copy.
+        names: Extra names to replace, as the guide lists them.
+    """
+    clean = copy.deepcopy(record)
+    sub = Pseudonyms(record.session.client, tuple(names)).replacer()
+    s = clean.session
+    s.client = CLIENT_LABEL
+    s.id = sub(s.id)
+    for attr in (
+        "focus",
+        "induction",
+        "postlude_notes",
+        "mandala_title",
+        "mandala_description",
+        "notes",
+    ):
+        setattr(s, attr, sub(getattr(s, attr)))
+    s.program_snapshot = {k: _rewrite(v, sub) for k, v in s.program_snapshot.items()}
+    for segment in clean.segments:
+        segment.text = sub(segment.text)
+        segment.flag_reason = sub(segment.flag_reason)
+        segment.session_id = s.id if segment.session_id is not None else None
+        for word in segment.words:
+            word.text = sub(word.text)
+    for note in clean.annotations:
+        note.text = sub(note.text)
+        note.tags = [sub(t) for t in note.tags]
+        note.session_id = s.id if note.session_id is not None else None
+    for attachment in clean.attachments:
+        attachment.title = sub(attachment.title)
+        attachment.description = sub(attachment.description)
+        attachment.path = sub(attachment.path)
+    return clean
+
+
+def _rewrite(value: object, sub: Callable[[str], str]) -> object:
+    """Rewrite every string inside nested dicts and lists."""
+    if isinstance(value, str):
+        return sub(value)
+    if isinstance(value, dict):
+        return {k: _rewrite(v, sub) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rewrite(v, sub) for v in value]
+    return value
+
+
+def _letters(n: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: spreadsheet-style labels."""
+    out = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        out = string.ascii_uppercase[rest] + out
+    return out

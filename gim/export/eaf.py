@@ -1,0 +1,164 @@
+"""ELAN (.eaf, EAF 3.0) with tiers for speech, interventions, observations, pieces, phases.
+
+Linked to the session's microphone recording by a relative path, so ELAN opens the audio
+beside the transcript when the export sits next to it (or the path is adjusted).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from gim.core.layout import (
+    Intervention,
+    Observation,
+    PhaseHeading,
+    PieceHeading,
+    transcript_blocks,
+)
+from gim.core.record import SessionRecord
+from gim.core.session import Speaker
+from gim.export import ExportOptions
+
+TIERS = ("client speech", "guide speech", "interventions", "observations", "pieces", "phases")
+"""Tier ids, in the order ELAN shows them."""
+
+POINT_MS = 1000
+"""Length given to a moment (an intervention or observation) so ELAN can show it."""
+
+Item = tuple[int, int, str]
+
+
+def tier_items(record: SessionRecord) -> dict[str, list[Item]]:
+    """(start ms, end ms, text) per tier, sorted and without overlaps inside a tier."""
+    tiers: dict[str, list[Item]] = {t: [] for t in TIERS}
+    end_s = max(
+        [record.session.audio_seconds, *(s.end for s in record.segments)]
+        + [a.time for a in record.annotations]
+    )
+    for s in record.segments:
+        tier = "guide speech" if s.speaker is Speaker.GUIDE else "client speech"
+        tiers[tier].append((_ms(s.start), _ms(s.end), " ".join(s.text.split())))
+    blocks = transcript_blocks(record, private=False)
+    phases = [b for b in blocks if isinstance(b, PhaseHeading)]
+    for i, p in enumerate(phases):
+        stop = phases[i + 1].time if i + 1 < len(phases) else end_s
+        tiers["phases"].append((_ms(p.time), _ms(stop), str(p.phase)))
+    for b in blocks:
+        if isinstance(b, Intervention) and b.segment is None:
+            tiers["interventions"].append((_ms(b.time), _ms(b.time) + POINT_MS, b.text))
+        elif isinstance(b, Observation):
+            tiers["observations"].append((_ms(b.time), _ms(b.time) + POINT_MS, b.text))
+    titles = {h.index: h.title for h in blocks if isinstance(h, PieceHeading)}
+    rate = record.playback.rate
+    for span in record.playback.spans():
+        start = (span.start + record.delay_frames) / rate
+        stop = end_s if span.end is None else (span.end + record.delay_frames) / rate
+        title = titles.get(span.piece, f"Piece {span.piece + 1}")
+        tiers["pieces"].append((_ms(start), _ms(stop), title))
+    return {name: _tidy(items) for name, items in tiers.items()}
+
+
+def _ms(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
+
+
+def _tidy(items: list[Item]) -> list[Item]:
+    """Sort, cut each annotation at the next one's start, drop what becomes empty."""
+    items = sorted(items)
+    out: list[Item] = []
+    for i, (start, end, text) in enumerate(items):
+        if out:
+            start = max(start, out[-1][1])
+        if i + 1 < len(items):
+            end = min(end, max(items[i + 1][0], start + 1))
+        if end > start:
+            out.append((start, end, text))
+    return out
+
+
+def eaf(record: SessionRecord, options: ExportOptions) -> str:
+    """The record as EAF 3.0 XML."""
+    root = ET.Element(
+        "ANNOTATION_DOCUMENT",
+        {
+            "AUTHOR": "",
+            "DATE": _date(record.session.started_at),
+            "FORMAT": "3.0",
+            "VERSION": "3.0",
+            "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
+            "xsi:noNamespaceSchemaLocation": "http://www.mpi.nl/tools/elan/EAFv3.0.xsd",
+        },
+    )
+    header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
+    if options.media:
+        attrs = {"MEDIA_URL": options.media_url or options.media, "MIME_TYPE": _mime(options.media)}
+        attrs["RELATIVE_MEDIA_URL"] = (
+            options.media if options.media.startswith((".", "/")) else "./" + options.media
+        )
+        ET.SubElement(header, "MEDIA_DESCRIPTOR", attrs)
+    tiers = tier_items(record)
+    count = sum(len(v) for v in tiers.values())
+    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(count)
+    order = ET.SubElement(root, "TIME_ORDER")
+    slots: dict[int, str] = {}
+    for value in sorted({t for items in tiers.values() for s, e, _ in items for t in (s, e)}):
+        slots[value] = f"ts{len(slots) + 1}"
+        ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": slots[value], "TIME_VALUE": str(value)})
+    n = 0
+    for name in TIERS:
+        tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": "default-lt", "TIER_ID": name})
+        for start, end, text in tiers[name]:
+            n += 1
+            ann = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "ALIGNABLE_ANNOTATION")
+            ann.set("ANNOTATION_ID", f"a{n}")
+            ann.set("TIME_SLOT_REF1", slots[start])
+            ann.set("TIME_SLOT_REF2", slots[end])
+            ET.SubElement(ann, "ANNOTATION_VALUE").text = text
+    ET.SubElement(
+        root,
+        "LINGUISTIC_TYPE",
+        {
+            "GRAPHIC_REFERENCES": "false",
+            "LINGUISTIC_TYPE_ID": "default-lt",
+            "TIME_ALIGNABLE": "true",
+        },
+    )
+    for stereotype, description in _CONSTRAINTS:
+        ET.SubElement(root, "CONSTRAINT", {"DESCRIPTION": description, "STEREOTYPE": stereotype})
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+_CONSTRAINTS = (
+    (
+        "Time_Subdivision",
+        "Time subdivision of parent annotation's time interval, "
+        "no time gaps allowed within this interval",
+    ),
+    (
+        "Symbolic_Subdivision",
+        "Symbolic subdivision of a parent annotation. "
+        "Annotations refering to the same parent are ordered",
+    ),
+    ("Symbolic_Association", "1-1 association with a parent annotation"),
+    (
+        "Included_In",
+        "Time alignable annotations within the parent annotation's time interval, gaps are allowed",
+    ),
+)
+
+
+def _date(started_at: str) -> str:
+    """EAF wants an xsd:dateTime; sessions store ISO local time."""
+    return started_at if "T" in started_at else "1970-01-01T00:00:00"
+
+
+def _mime(path: str) -> str:
+    return {"flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg"}.get(
+        path.rsplit(".", 1)[-1].lower(), "audio/x-wav"
+    )
+
+
+def eaf_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
+    """The EAF file as UTF-8."""
+    return eaf(record, options).encode("utf-8")

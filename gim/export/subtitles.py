@@ -1,0 +1,58 @@
+"""SRT and WebVTT subtitles of the session recording (client and guide lines)."""
+
+from __future__ import annotations
+
+from gim.core.record import SessionRecord
+from gim.core.session import Speaker
+from gim.export import ExportOptions
+
+
+def cues(record: SessionRecord) -> list[tuple[float, float, str]]:
+    """(start, end, text) per spoken line in session seconds; guide lines start ``G:``."""
+    out = []
+    for segment in sorted(record.segments, key=lambda s: s.start):
+        text = " ".join(segment.text.split())
+        if not text:
+            continue
+        if segment.speaker is Speaker.GUIDE:
+            text = f"G: {text}"
+        out.append((segment.start, max(segment.end, segment.start + 0.001), text))
+    return out
+
+
+def timestamp(seconds: float, separator: str) -> str:
+    """``hh:mm:ss<sep>mmm`` as subtitle formats write times."""
+    ms = max(0, round(seconds * 1000))
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    secs, ms = divmod(ms, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{ms:03d}"
+
+
+def srt(record: SessionRecord) -> str:
+    """The spoken lines as SRT."""
+    parts = []
+    for n, (start, end, text) in enumerate(cues(record), 1):
+        parts.append(f"{n}\n{timestamp(start, ',')} --> {timestamp(end, ',')}\n{text}\n")
+    return "\n".join(parts)
+
+
+def vtt(record: SessionRecord) -> str:
+    """The spoken lines as WebVTT."""
+    parts = ["WEBVTT\n"]
+    for start, end, text in cues(record):
+        # "-->" inside a cue would end it early.
+        parts.append(
+            f"{timestamp(start, '.')} --> {timestamp(end, '.')}\n{text.replace('-->', '->')}\n"
+        )
+    return "\n".join(parts)
+
+
+def srt_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
+    """SRT as UTF-8."""
+    return srt(record).encode("utf-8")
+
+
+def vtt_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
+    """WebVTT as UTF-8."""
+    return vtt(record).encode("utf-8")

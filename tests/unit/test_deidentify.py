@@ -1,0 +1,42 @@
+"""De-identification replaces the client code and listed names in every text field."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from gim.core.deidentify import Pseudonyms, _letters, deidentify, parse_names
+from gim.export.sample import sample_record
+
+
+def _all_text(record: object) -> str:
+    return repr(asdict(record))  # type: ignore[call-overload]
+
+
+def test_client_code_and_names_gone_everywhere() -> None:
+    record = sample_record("AB12")
+    clean = deidentify(record, ["anna", "Bob"])
+    text = _all_text(clean)
+    for secret in ("AB12", "Anna", "Bob"):
+        assert secret.lower() not in text.lower()
+    assert clean.session.client == "Client"
+    assert clean.segments[2].text == "Person A's gate is open, Person B is there"
+    assert clean.session.postlude_notes == "Client spoke about Person A's garden and felt calm."
+    assert "Person A" in clean.session.notes
+
+
+def test_original_is_untouched() -> None:
+    record = sample_record("AB12")
+    deidentify(record, ["Anna"])
+    assert "Anna" in record.segments[2].text and record.session.client == "AB12"
+
+
+def test_whole_words_only_and_case_insensitive() -> None:
+    sub = Pseudonyms("Al", ("Ann", "Mary Jane")).replacer()
+    assert sub("ANN and Annabel and al, Alice") == "Person A and Annabel and Client, Alice"
+    assert sub("mary jane’s house") == "Person B’s house"
+
+
+def test_labels_and_names() -> None:
+    assert parse_names(" Anna, ,Bob ") == ("Anna", "Bob")
+    assert [_letters(i) for i in (0, 25, 26)] == ["A", "Z", "AA"]
+    assert Pseudonyms("C1", ("x", "X")).labels() == {"c1": "Client", "x": "Person A"}
