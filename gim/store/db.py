@@ -1,0 +1,327 @@
+"""The session store: one SQLite file (WAL) holding clients, sessions and transcripts.
+
+A `Store` belongs to the thread that opened it (SQLite connections are not shared across
+threads here: a worker thread opens its own). Every database failure a guide can meet
+(a damaged file, a database held by another program, a folder that cannot be written)
+becomes a `StoreError` with one sentence saying what to do; a damaged database is never
+deleted or overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlite_utils import Database
+
+from gim.config import FILE_MODE
+from gim.core.ids import new_session_id
+from gim.core.playback import PlaybackEvent, PlaybackLog
+from gim.core.record import SessionRecord
+from gim.core.session import Session
+from gim.errors import StoreError
+from gim.store import rows
+from gim.store.failures import guarded, store_error
+from gim.store.lines import TranscriptTables, no_session
+from gim.store.migrations import migrate
+from gim.store.search import SearchHit, run_search
+
+BUSY_TIMEOUT = 2.0
+"""Seconds to wait for another program's lock before giving up (short: a guide is waiting)."""
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """A client and how many sessions they have had."""
+
+    code: str
+    created_at: str
+    notes: str
+    sessions: int
+    """Number of sessions stored."""
+    last_session: str | None
+    """Start of the latest session (ISO 8601), None if there is none."""
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+class Store(TranscriptTables):
+    """The session database. Open with `Store.open` (a file) or `Store.memory` (tests)."""
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Open the database at ``path``, creating it (mode 0600, WAL) and migrating it."""
+        path = Path(path)
+        try:
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+            else:
+                path.chmod(FILE_MODE)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot create the session database {path} ({exc.strerror}): make the data "
+                "folder writable or choose another with --home or GIM_HOME."
+            ) from exc
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
+        try:
+            store = cls._prepare(Database(conn), path)
+        except sqlite3.Error as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+                raise
+            raise store_error(path, exc) from exc
+        return store
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A fresh database in memory (for tests and dry runs)."""
+        return cls._prepare(Database(memory=True), None)
+
+    @classmethod
+    def _prepare(cls, db: Database, path: Path | None) -> Store:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails if not a database
+        if path is not None:
+            db.enable_wal()
+        migrate(db)
+        return cls(db, path)
+
+    def close(self) -> None:
+        """Close the connection (the store cannot be used afterwards)."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- clients -------------------------------------------------------------------
+
+    @guarded
+    def ensure_client(self, code: str) -> None:
+        """Add the client ``code`` unless it exists."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO clients (code, created_at, notes) VALUES (?, ?, '')",
+            [code, _now()],
+        )
+
+    @guarded
+    def clients(self) -> list[ClientSummary]:
+        """Every client with their number of sessions and latest session, latest first."""
+        sql = """
+            SELECT c.code, c.created_at, c.notes, count(s.id) AS sessions,
+                   max(s.started_at) AS last_session
+            FROM clients c LEFT JOIN sessions s ON s.client = c.code
+            GROUP BY c.code ORDER BY last_session IS NULL, last_session DESC, c.code
+        """
+        return [ClientSummary(**row) for row in self.db.query(sql)]
+
+    # -- sessions ------------------------------------------------------------------
+
+    @guarded
+    def create_session(self, session: Session) -> Session:
+        """Store a new session, giving it an id and series number when it has none.
+
+        Returns the same object, with ``id`` and ``number`` filled in.
+        """
+        with self.db.atomic():
+            self.ensure_client(session.client)
+            if not session.id:
+                when = _parse_time(session.started_at)
+                session.id = new_session_id(session.client, when, self._ids_like(when))
+            elif self._has_session(session.id):
+                raise StoreError(f"A session {session.id} already exists: choose another id.")
+            if session.number is None:
+                row = self.db.execute(
+                    "SELECT coalesce(max(number), 0) + 1 FROM sessions WHERE client = ?",
+                    [session.client],
+                ).fetchone()
+                session.number = int(row[0])
+            self._insert("sessions", rows.session_row(session))
+        return session
+
+    def _ids_like(self, when: datetime) -> set[str]:
+        prefix = f"{when:%Y%m%d-%H%M}-"
+        cursor = self.db.execute("SELECT id FROM sessions WHERE id LIKE ?", [prefix + "%"])
+        return {r[0] for r in cursor}
+
+    @guarded
+    def update_session(self, session_id: str, **fields: Any) -> None:
+        """Change some fields of a session (any Session field but ``id``, or ``delay_frames``)."""
+        allowed = set(rows.SESSION_COLUMNS) - {"id"} | {"delay_frames"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"not session fields: {', '.join(sorted(unknown))}")
+        if not fields:
+            return
+        values = {k: rows.session_value(k, v) for k, v in fields.items()}
+        assignments = ", ".join(f'"{k}" = :{k}' for k in values)
+        with self.db.atomic():
+            if "client" in values:
+                self.ensure_client(values["client"])
+            cursor = self.db.execute(
+                f"UPDATE sessions SET {assignments} WHERE id = :_id",
+                {**values, "_id": session_id},
+            )
+            if cursor.rowcount == 0:
+                raise no_session(session_id)
+
+    @guarded
+    def get_session(self, session_id: str) -> Session:
+        """The session ``session_id`` (NotFoundError if there is none)."""
+        found = list(self.db.query("SELECT * FROM sessions WHERE id = ?", [session_id]))
+        if not found:
+            raise no_session(session_id)
+        return rows.session_from_row(found[0])
+
+    @guarded
+    def list_sessions(self, client: str | None = None) -> list[Session]:
+        """Every session (or ``client``'s), newest first."""
+        where, params = ("WHERE client = ?", [client]) if client is not None else ("", [])
+        sql = f"SELECT * FROM sessions {where} ORDER BY started_at DESC, id DESC"
+        return [rows.session_from_row(r) for r in self.db.query(sql, params)]
+
+    @guarded
+    def session_summaries(self) -> list[dict[str, Any]]:
+        """The ``gim sessions list --json`` dicts, newest first."""
+        sql = """
+            SELECT s.id, s.client, s.program, s.status, s.started_at, s.audio_seconds,
+                   (SELECT count(*) FROM segments g WHERE g.session_id = s.id) AS segments
+            FROM sessions s ORDER BY s.started_at DESC, s.id DESC
+        """
+        return list(self.db.query(sql))
+
+    @guarded
+    def delete_session(self, session_id: str, sessions_dir: Path) -> None:
+        """Delete a session: its audio folder ``sessions_dir/<id>`` first, then every row.
+
+        The audio goes first so a failure halfway leaves the session listed and the
+        deletion can simply be repeated.
+        """
+        self.get_session(session_id)
+        folder = sessions_dir / session_id
+        if session_id in ("", ".", "..") or folder.parent != sessions_dir:
+            raise StoreError(f"The session id {session_id!r} is not a folder name: delete by hand.")
+        if folder.exists():
+            try:
+                shutil.rmtree(folder)
+            except OSError as exc:
+                raise StoreError(
+                    f"Cannot delete the audio folder {folder} ({exc.strerror}): check its "
+                    "permissions and delete the session again."
+                ) from exc
+        with self.db.atomic():
+            self.db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
+
+    # -- playback ------------------------------------------------------------------
+
+    @guarded
+    def add_playback_events(self, session_id: str, events: Iterable[PlaybackEvent]) -> None:
+        """Append player actions to the session's log."""
+        with self.db.atomic():
+            self._require_session(session_id)
+            row = self.db.execute(
+                "SELECT coalesce(max(seq), -1) FROM playback_events WHERE session_id = ?",
+                [session_id],
+            ).fetchone()
+            seq = int(row[0])
+            for event in events:
+                seq += 1
+                self._insert("playback_events", {"session_id": session_id, "seq": seq,
+                                                 **event.to_dict()})  # fmt: skip
+
+    @guarded
+    def playback_log(self, session_id: str) -> PlaybackLog:
+        """The session's PlaybackLog, at the session's sample rate."""
+        session = self.get_session(session_id)
+        found = self.db.query(
+            'SELECT frame, action, piece, "offset", value FROM playback_events '
+            "WHERE session_id = ? ORDER BY seq",
+            [session_id],
+        )
+        return PlaybackLog(session.samplerate, [PlaybackEvent.from_dict(r) for r in found])
+
+    @guarded
+    def delay_frames(self, session_id: str) -> float:
+        """The measured lag of the microphone behind the player, in frames."""
+        self._require_session(session_id)
+        row = self.db.execute("SELECT delay_frames FROM sessions WHERE id = ?", [session_id])
+        return float(row.fetchone()[0])
+
+    # -- the whole record, search --------------------------------------------------
+
+    @guarded
+    def load_record(self, session_id: str) -> SessionRecord:
+        """Everything stored about a session, as one value."""
+        session = self.get_session(session_id)
+        return SessionRecord(
+            session=session,
+            program=_program(session),
+            playback=self.playback_log(session_id),
+            segments=self.segments(session_id),
+            annotations=self.annotations(session_id),
+            attachments=self.attachments(session_id),
+            delay_frames=self.delay_frames(session_id),
+        )
+
+    @guarded
+    def search(
+        self,
+        query: str,
+        client: str | None = None,
+        session_id: str | None = None,
+        limit: int = 50,
+    ) -> list[SearchHit]:
+        """Transcript lines and annotations matching ``query``, best first (bm25).
+
+        See `gim.store.search` for the query language; no query raises an error.
+        """
+        placed: dict[str, tuple[PlaybackLog, float]] = {}
+
+        def locate(sid: str, seconds: float) -> tuple[int | None, float | None]:
+            if sid not in placed:
+                placed[sid] = (self.playback_log(sid), self.delay_frames(sid))
+            log, delay = placed[sid]
+            position = log.position_at(round(seconds * log.rate - delay))
+            if position is None:
+                return None, None
+            return position.piece, log.seconds(position.offset)
+
+        return run_search(self.db, query, locate, client, session_id, limit)
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.now()
+
+
+def _program(session: Session) -> Any:
+    """The Program of the session's snapshot, None when it cannot be read."""
+    if not session.program_snapshot:
+        return None
+    from gim.core.program_parse import parse_program
+    from gim.errors import GimError
+
+    try:
+        return parse_program(
+            session.program_snapshot, f"session {session.id}", origin=f"session {session.id}"
+        )
+    except (GimError, ValueError, TypeError, KeyError):
+        return None

@@ -1,0 +1,146 @@
+"""The database schema, as sqlite-utils migrations applied in order on every open.
+
+Never edit a migration that has shipped: add a new one. Each runs in a transaction with
+the record of it having been applied, so a failure leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("gim")
+"""The migration set for ``gim.db``."""
+
+_TABLES = """
+CREATE TABLE clients (
+    code TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    client TEXT NOT NULL REFERENCES clients(code),
+    number INTEGER,
+    program TEXT NOT NULL,
+    program_snapshot TEXT NOT NULL DEFAULT '{}',
+    focus TEXT NOT NULL DEFAULT '',
+    consent TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    samplerate INTEGER NOT NULL,
+    audio_seconds REAL NOT NULL DEFAULT 0,
+    phases TEXT NOT NULL DEFAULT '[]',
+    gaps TEXT NOT NULL DEFAULT '[]',
+    induction TEXT NOT NULL DEFAULT '',
+    postlude_notes TEXT NOT NULL DEFAULT '',
+    mandala_title TEXT NOT NULL DEFAULT '',
+    mandala_description TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    guide TEXT NOT NULL DEFAULT '',
+    delay_frames REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX sessions_client ON sessions(client, started_at);
+CREATE TABLE playback_events (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    frame INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    piece INTEGER,
+    "offset" INTEGER NOT NULL DEFAULT 0,
+    value REAL,
+    PRIMARY KEY (session_id, seq)
+);
+CREATE TABLE segments (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    start REAL NOT NULL,
+    "end" REAL NOT NULL,
+    text TEXT NOT NULL,
+    speaker TEXT NOT NULL,
+    source TEXT NOT NULL,
+    confidence REAL,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    flag_reason TEXT NOT NULL DEFAULT '',
+    piece INTEGER,
+    piece_offset REAL
+);
+CREATE INDEX segments_session ON segments(session_id, start);
+CREATE TABLE words (
+    id INTEGER PRIMARY KEY,
+    segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    start REAL NOT NULL,
+    "end" REAL NOT NULL,
+    text TEXT NOT NULL,
+    probability REAL NOT NULL DEFAULT 1
+);
+CREATE INDEX words_segment ON words(segment_id);
+CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    time REAL NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    author TEXT NOT NULL DEFAULT '',
+    segment_id INTEGER REFERENCES segments(id) ON DELETE SET NULL
+);
+CREATE INDEX annotations_session ON annotations(session_id, time);
+CREATE INDEX annotations_segment ON annotations(segment_id);
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX attachments_session ON attachments(session_id);
+"""
+
+# One full-text index over transcript lines and annotations, so bm25 ranks both on one
+# scale. Its rowid encodes the source row: 2*id for a segment, 2*id+1 for an annotation,
+# which lets the triggers find an entry without scanning.
+_SEARCH = """
+CREATE VIRTUAL TABLE search_index USING fts5(
+    text, session_id UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER segments_ai AFTER INSERT ON segments BEGIN
+    INSERT INTO search_index(rowid, text, session_id) VALUES (2 * new.id, new.text, new.session_id);
+END;
+CREATE TRIGGER segments_au AFTER UPDATE OF text ON segments BEGIN
+    DELETE FROM search_index WHERE rowid = 2 * old.id;
+    INSERT INTO search_index(rowid, text, session_id) VALUES (2 * new.id, new.text, new.session_id);
+END;
+CREATE TRIGGER segments_ad AFTER DELETE ON segments BEGIN
+    DELETE FROM search_index WHERE rowid = 2 * old.id;
+END;
+CREATE TRIGGER annotations_ai AFTER INSERT ON annotations BEGIN
+    INSERT INTO search_index(rowid, text, session_id)
+        VALUES (2 * new.id + 1, new.text, new.session_id);
+END;
+CREATE TRIGGER annotations_au AFTER UPDATE OF text ON annotations BEGIN
+    DELETE FROM search_index WHERE rowid = 2 * old.id + 1;
+    INSERT INTO search_index(rowid, text, session_id)
+        VALUES (2 * new.id + 1, new.text, new.session_id);
+END;
+CREATE TRIGGER annotations_ad AFTER DELETE ON annotations BEGIN
+    DELETE FROM search_index WHERE rowid = 2 * old.id + 1;
+END;
+"""
+
+
+@MIGRATIONS(name="0001_tables")
+def _tables(db: Database) -> None:
+    db.executescript(_TABLES)
+
+
+@MIGRATIONS(name="0002_search")
+def _search(db: Database) -> None:
+    db.executescript(_SEARCH)
+
+
+def migrate(db: Database) -> None:
+    """Bring ``db`` to the current schema (a no-op when it is up to date)."""
+    MIGRATIONS.apply(db)

@@ -1,0 +1,155 @@
+"""Full-text search across sessions: the query language and the ranked hits.
+
+A guide types words and ``"quoted phrases"``; every word and phrase must appear (in any
+order), a word ending in ``*`` matches as a prefix, and English endings are folded
+(``walking`` finds ``walked``). Anything else in the query (quotes left open, ``AND``,
+``-``, brackets) is taken literally, never as FTS5 syntax, so no query raises an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+_PART = re.compile(r'"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w")
+
+HIT_OPEN = "["
+"""Marks the start of a matched word in a snippet."""
+HIT_CLOSE = "]"
+"""Marks the end of a matched word in a snippet."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One transcript line or annotation that matches a query."""
+
+    session_id: str
+    client: str
+    started_at: str
+    """When the session started (ISO 8601)."""
+    time: float
+    """Session seconds of the line or annotation."""
+    piece: int | None
+    """Index of the piece sounding then, None outside the music."""
+    piece_offset: float | None
+    """Seconds into that piece."""
+    kind: str
+    """"segment" or "annotation"."""
+    snippet: str
+    """The words around the hit, matched words in ``[brackets]``."""
+    rank: float
+    """bm25 score: lower is a better match."""
+    ref: int
+    """The id of the segment or annotation."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {
+            "session_id": self.session_id,
+            "client": self.client,
+            "started_at": self.started_at,
+            "time": self.time,
+            "piece": self.piece,
+            "piece_offset": self.piece_offset,
+            "kind": self.kind,
+            "snippet": self.snippet,
+            "rank": self.rank,
+            "id": self.ref,
+        }
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_query(text: str) -> str | None:
+    """The FTS5 MATCH expression for a guide's query; None when it has no words at all."""
+    parts: list[str] = []
+    for match in _PART.finditer(text):
+        phrase, word = match.group(1), match.group(2)
+        if phrase is not None:
+            if _WORD.search(phrase):
+                parts.append(_quote(phrase))
+            continue
+        prefix = word.endswith("*")
+        word = word.rstrip("*")
+        if _WORD.search(word):
+            parts.append(_quote(word) + ("*" if prefix else ""))
+    return " ".join(parts) if parts else None
+
+
+Locate = Callable[[str, float], tuple[int | None, float | None]]
+"""Maps (session id, session seconds) to (piece, seconds into the piece)."""
+
+
+def run_search(
+    db: Database,
+    query: str,
+    locate: Locate,
+    client: str | None = None,
+    session_id: str | None = None,
+    limit: int = 50,
+) -> list[SearchHit]:
+    """The best ``limit`` hits for ``query``, best first (bm25).
+
+    Args:
+        db: The open database.
+        query: What the guide typed.
+        locate: Places an annotation's time in the music (segments carry their own link).
+        client: Only sessions with this client code.
+        session_id: Only this session.
+        limit: At most this many hits.
+    """
+    match = fts_query(query)
+    if match is None or limit <= 0:
+        return []
+    where = ["search_index MATCH :match"]
+    params: dict[str, Any] = {"match": match, "limit": limit}
+    if client is not None:
+        where.append("s.client = :client")
+        params["client"] = client
+    if session_id is not None:
+        where.append("f.session_id = :session_id")
+        params["session_id"] = session_id
+    sql = f"""
+        SELECT f.rowid AS rowid, f.session_id AS session_id, s.client AS client,
+               s.started_at AS started_at, bm25(search_index) AS rank,
+               snippet(search_index, 0, '{HIT_OPEN}', '{HIT_CLOSE}', '…', 12) AS snippet,
+               seg.start AS seg_start, seg.piece AS piece, seg.piece_offset AS piece_offset,
+               a.time AS note_time
+        FROM search_index f
+        JOIN sessions s ON s.id = f.session_id
+        LEFT JOIN segments seg ON f.rowid % 2 = 0 AND seg.id = f.rowid / 2
+        LEFT JOIN annotations a ON f.rowid % 2 = 1 AND a.id = f.rowid / 2
+        WHERE {" AND ".join(where)}
+        ORDER BY rank, s.started_at DESC, f.rowid
+        LIMIT :limit
+    """
+    hits = []
+    for row in db.query(sql, params):
+        is_segment = row["rowid"] % 2 == 0
+        if is_segment:
+            time, piece, offset = row["seg_start"], row["piece"], row["piece_offset"]
+        else:
+            time = row["note_time"]
+            piece, offset = locate(row["session_id"], time)
+        hits.append(
+            SearchHit(
+                session_id=row["session_id"],
+                client=row["client"],
+                started_at=row["started_at"],
+                time=float(time),
+                piece=piece,
+                piece_offset=offset,
+                kind="segment" if is_segment else "annotation",
+                snippet=row["snippet"],
+                rank=float(row["rank"]),
+                ref=row["rowid"] // 2,
+            )
+        )
+    return hits
