@@ -1,0 +1,162 @@
+"""The gim terminal app: one App, a dim theme, and the screens a guide moves between."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from gim.config import Settings, ensure_private_dir
+from gim.ui.theme import DUSK
+
+if TYPE_CHECKING:
+    from gim.store.db import Store
+
+KEYS_FILE = "keys.toml"
+"""Optional file in the data home remapping keys: ``binding-id = "key"`` per line."""
+
+ScreenFactory = Callable[["GimApp"], Screen[Any]]
+"""Builds the first screen once the app is running (it may need the store)."""
+
+
+class GimApp(App[None]):
+    """The guide's terminal: home, new session, live session, review and programs.
+
+    Args:
+        settings: Settings of the data home to work in.
+        start: Builds the first screen; the home screen when None.
+        store: An already open store (tests); opened lazily from settings otherwise.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "gim"
+    SUB_TITLE = "Guided Imagery and Music"
+    ENABLE_COMMAND_PALETTE = True
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "show_keys", "Keys", id="app.keys", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        start: ScreenFactory | None = None,
+        store: Store | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        """Settings of the data home the app works in."""
+        self._start = start
+        self._store = store
+        self._programs: Any = None
+
+    # -- data ------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The session database, opened on first use in the UI thread that owns it."""
+        if self._store is None:
+            from gim.store.db import Store
+
+            ensure_private_dir(self.settings.home)
+            self._store = Store.open(self.settings.db_path)
+        return self._store
+
+    @property
+    def programs(self) -> Any:
+        """The program library: shipped programs and the guide's own."""
+        if self._programs is None:
+            from gim import programs
+
+            self._programs = programs.ProgramLibrary(self.settings)  # type: ignore[attr-defined]
+        return self._programs
+
+    # -- life cycle ------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.register_theme(DUSK)
+        self.theme = DUSK.name
+        self._apply_keymap(self.settings.home / KEYS_FILE)
+        if self._start is not None:
+            self.push_screen(self._start(self))
+        else:
+            from gim.ui.screens.home import HomeScreen
+
+            self.push_screen(HomeScreen())
+
+    def _apply_keymap(self, path: Path) -> None:
+        """Remap keys from the guide's keys.toml, silently ignoring a missing file."""
+        if not path.is_file():
+            return
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            self.notify(f"{path.name} cannot be read: keys stay as they are.", timeout=8)
+            return
+        self.set_keymap({str(k): str(v) for k, v in data.items()})
+
+    def bell(self) -> None:
+        """Never make a sound: the client is lying down listening to music."""
+
+    # -- actions the palette and every screen share ----------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand("Home", "Recent sessions, clients and programs", self.go_home)
+        yield SystemCommand("New session", "Set up and start a session", self.action_new_session)
+        yield SystemCommand("Programs", "Browse programs and their links", self.action_programs)
+        yield SystemCommand(
+            "Search all sessions", "Find words across every transcript", self.action_search
+        )
+        yield SystemCommand("Keys", "Show the keys of this screen", self.action_show_keys)
+        yield SystemCommand("Quit", "Leave gim", self.exit)
+
+    def go_home(self) -> None:
+        """Return to the home screen, closing the screens above it."""
+        from gim.ui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+        if not isinstance(self.screen, HomeScreen):
+            self.switch_screen(HomeScreen())
+
+    def action_show_keys(self) -> None:
+        """Show or hide the key panel."""
+        if self.screen.query("KeyPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_new_session(self) -> None:
+        """Open the new-session screen."""
+        from gim.ui.screens.new_session import NewSessionScreen
+
+        self.push_screen(NewSessionScreen())
+
+    def action_programs(self) -> None:
+        """Open the programs screen."""
+        from gim.ui.screens.programs import ProgramsScreen
+
+        self.push_screen(ProgramsScreen())
+
+    def action_search(self, client: str | None = None) -> None:
+        """Search across sessions; open the chosen line in review."""
+        from gim.ui.dialogs.search import SearchDialog
+
+        def opened(hit: Any) -> None:
+            if hit is not None:
+                segment = hit.ref if getattr(hit, "kind", "") == "segment" else None
+                self.open_review(hit.session_id, segment_id=segment, time=hit.time)
+
+        self.push_screen(SearchDialog(client=client), opened)
+
+    def open_review(
+        self, session_id: str, segment_id: int | None = None, time: float | None = None
+    ) -> None:
+        """Open the review screen of one session, on one line (or moment) if given."""
+        from gim.ui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(session_id, segment_id=segment_id, time=time))

@@ -1,0 +1,1 @@
+"""Modal dialogs that dismiss() their answer: text prompts, tags, search."""

@@ -1,0 +1,1 @@
+"""One screen per module: home, new session, live session, end of session, review, programs."""

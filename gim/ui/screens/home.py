@@ -1,0 +1,160 @@
+"""Home: recent sessions, clients and programs, and the ways on from here."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, OptionList
+from textual.widgets.option_list import Option
+
+from gim.errors import GimError
+from gim.ui.fields import field_of, minutes
+
+
+class HomeScreen(Screen[None]):
+    """Recent sessions (newest first), the client list and the program list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "app.new_session", "New session", id="home.new_session"),
+        Binding("enter", "review", "Review", id="home.review"),
+        Binding("p", "app.programs", "Programs", id="home.programs"),
+        Binding("slash", "search", "Search", id="home.search"),
+        Binding("c", "focus_clients", "Clients", id="home.clients"),
+        Binding("ctrl+r", "refresh", "Refresh", id="home.refresh", show=False),
+    ]
+
+    client_filter: str | None = None
+    """When set, only this client's sessions are listed."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◌")
+        with Horizontal(id="home-body"):
+            with Vertical(id="recent-pane", classes="pane"):
+                yield Label("Recent sessions", classes="pane-title")
+                table: DataTable[str] = DataTable(
+                    id="recent", cursor_type="row", zebra_stripes=False
+                )
+                yield table
+            with Vertical(id="side-pane"):
+                with Vertical(classes="pane", id="clients-pane"):
+                    yield Label("Clients", classes="pane-title")
+                    yield OptionList(id="clients")
+                with Vertical(classes="pane", id="programs-pane"):
+                    yield Label("Programs", classes="pane-title")
+                    yield OptionList(id="programs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#recent", DataTable)
+        table.add_column("Date", key="date")
+        table.add_column("Client", key="client")
+        table.add_column("Program", key="program")
+        table.add_column("Length", key="length")
+        table.add_column("Lines", key="lines")
+        table.add_column("Status", key="status")
+        self.action_refresh()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        """Reload sessions, clients and programs."""
+        table = self.query_one("#recent", DataTable)
+        table.clear()
+        clients = self.query_one("#clients", OptionList)
+        clients.clear_options()
+        try:
+            summaries = list(self.app.store.session_summaries())  # type: ignore[attr-defined]
+            client_rows = list(self.app.store.clients())  # type: ignore[attr-defined]
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            summaries, client_rows = [], []
+        if self.client_filter is not None:
+            summaries = [r for r in summaries if field_of(r, "client") == self.client_filter]
+        title = self.query_one("#recent-pane .pane-title", Label)
+        title.update(
+            f"Sessions with {self.client_filter}" if self.client_filter else "Recent sessions"
+        )
+        for row in summaries:
+            sid = str(field_of(row, "id"))
+            table.add_row(
+                str(field_of(row, "started_at"))[:16].replace("T", " "),
+                str(field_of(row, "client")),
+                str(field_of(row, "program")),
+                minutes(float(field_of(row, "audio_seconds", 0.0))),
+                str(field_of(row, "segments", 0)),
+                str(field_of(row, "status")),
+                key=sid,
+            )
+        if not summaries:
+            table.add_row("", "No sessions yet: press n for a new session.", "", "", "", "")
+        for client in client_rows:
+            code = client if isinstance(client, str) else str(field_of(client, "code"))
+            count = "" if isinstance(client, str) else field_of(client, "sessions", "")
+            label = f"{code}  [dim]{count} sessions[/]" if count != "" else code
+            clients.add_option(Option(label, id=code))
+        self._fill_programs()
+
+    def _fill_programs(self) -> None:
+        options = self.query_one("#programs", OptionList)
+        options.clear_options()
+        try:
+            programs = list(self.app.programs.all())  # type: ignore[attr-defined]
+        except GimError as exc:
+            self.notify(exc.message, severity="warning", timeout=10)
+            programs = []
+        for program in programs:
+            options.add_option(
+                Option(f"{program.title}  [dim]{minutes(program.duration)}[/]", id=program.slug)
+            )
+
+    def _selected_session(self) -> str | None:
+        table = self.query_one("#recent", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key if key and table.get_row(key)[0] else None
+
+    def action_review(self) -> None:
+        """Open the selected session in review."""
+        sid = self._selected_session()
+        if sid is not None:
+            self.app.open_review(sid)  # type: ignore[attr-defined]
+
+    @on(DataTable.RowSelected, "#recent")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_review()
+
+    def action_search(self) -> None:
+        """Search every transcript."""
+        self.app.action_search()  # type: ignore[attr-defined]
+
+    def action_focus_clients(self) -> None:
+        """Move to the client list."""
+        self.query_one("#clients", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#clients")
+    def _client_chosen(self, event: OptionList.OptionSelected) -> None:
+        """Show only this client's sessions (choose again to show everyone's)."""
+        chosen = event.option.id
+        self.client_filter = None if chosen == self.client_filter else chosen
+        self.action_refresh()
+        self.query_one("#recent", DataTable).focus()
+
+    @on(OptionList.OptionSelected, "#programs")
+    def _program_chosen(self, event: OptionList.OptionSelected) -> None:
+        from gim.ui.screens.programs import ProgramsScreen
+
+        self.app.push_screen(ProgramsScreen(selected=event.option.id))
+
+    def summary_rows(self) -> list[Any]:
+        """The session ids shown, in order (for tests and the palette)."""
+        table = self.query_one("#recent", DataTable)
+        return [row.key.value for row in table.ordered_rows]

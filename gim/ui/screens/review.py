@@ -1,0 +1,352 @@
+"""Review: the transcript in the guide's layout beside the program timeline.
+
+Select a line to hear that moment (the voice, the music, or both), edit a line's text
+(kept through any re-transcription), tag it, comment on it, and search.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static
+
+from gim.core.layout import Block, ClientLine, Intervention, Note, PieceHeading, transcript_blocks
+from gim.core.record import SessionRecord
+from gim.core.session import Annotation, AnnotationKind
+from gim.errors import GimError
+from gim.ui.dialogs.search import SearchDialog
+from gim.ui.dialogs.tags import TagDialog
+from gim.ui.dialogs.text_prompt import TextPrompt
+from gim.ui.fields import field_of, minutes
+from gim.ui.widgets.timeline import ProgramTimeline
+from gim.ui.widgets.transcript import TranscriptView
+
+SOURCES = ("voice", "music", "both")
+"""What selecting a line plays."""
+
+
+class ReviewScreen(Screen[None]):
+    """One session's transcript, its program timeline and the selected moment."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="review.back"),
+        Binding("enter", "play_line", "Play", id="review.play_line", show=False),
+        Binding("space", "toggle_play", "Play/pause", id="review.toggle"),
+        Binding("left", "skip(-5)", "−5 s", id="review.back5"),
+        Binding("right", "skip(5)", "+5 s", id="review.fwd5"),
+        Binding("v", "cycle_source", "Voice/music", id="review.source"),
+        Binding("e", "edit", "Edit", id="review.edit"),
+        Binding("t", "tag", "Tag", id="review.tag"),
+        Binding("c", "comment", "Comment", id="review.comment"),
+        Binding("f", "next_flagged", "Next flagged", id="review.flagged"),
+        Binding("slash", "search", "Find", id="review.search"),
+        Binding("ctrl+f", "search_all", "Find in all", id="review.search_all", show=False),
+    ]
+
+    source: reactive[str] = reactive("both")
+    """What plays when a line is selected: voice, music or both."""
+    playing: reactive[bool] = reactive(False)
+    """Whether a moment is playing now."""
+
+    def __init__(
+        self, session_id: str, *, segment_id: int | None = None, time: float | None = None
+    ) -> None:
+        super().__init__()
+        self.session_id = session_id
+        """The session reviewed."""
+        self.start_segment = segment_id
+        """Line to highlight first."""
+        self.start_time = time
+        """Moment to highlight first when no line is given."""
+        self.record: SessionRecord | None = None
+        """The session as loaded from the store."""
+        self.play_from: float | None = None
+        """Session seconds the player starts from (moves with ±5 s)."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◌")
+        with Horizontal(id="review-body"):
+            with Vertical(id="transcript-pane", classes="pane"):
+                yield Label("Transcript", classes="pane-title", id="transcript-title")
+                yield TranscriptView(id="transcript")
+            with Vertical(id="review-side"):
+                with Vertical(classes="pane", id="timeline-pane"):
+                    yield Label("Program", classes="pane-title", id="timeline-title")
+                    yield ProgramTimeline(id="timeline")
+                with Vertical(classes="pane", id="moment-pane"):
+                    yield Label("This line", classes="pane-title")
+                    yield Static("", id="moment")
+                    yield Static("", id="player")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        view = self.query_one(TranscriptView)
+        if self.start_segment is not None:
+            view.select_segment(self.start_segment)
+        elif self.start_time is not None:
+            self.select_time(self.start_time)
+        view.focus()
+
+    def reload(self) -> None:
+        """Read the session from the store and lay it out again."""
+        try:
+            self.record = self.app.store.load_record(self.session_id)  # type: ignore[attr-defined]
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            return
+        record = self.record
+        session = record.session
+        self.sub_title = f"Review · {session.client} · {session.started_at[:10]}"
+        view = self.query_one(TranscriptView)
+        view.set_blocks(transcript_blocks(record))
+        flagged = sum(1 for s in record.segments if s.flagged)
+        self.query_one("#transcript-title", Label).update(
+            f"Transcript · {len(record.segments)} lines"
+            + (f" · [$warning]{flagged} to check[/]" if flagged else "")
+        )
+        timeline = self.query_one(ProgramTimeline)
+        timeline.set_program(record.program)
+        title = record.program.title if record.program else session.program
+        self.query_one("#timeline-title", Label).update(f"Program · {title}")
+        timeline.markers = tuple(self._program_time(a.time) or 0.0 for a in record.annotations
+                                 if a.kind is AnnotationKind.MARKER)  # fmt: skip
+        self._show_moment(view.current)
+
+    # -- the selected moment ---------------------------------------------------------
+    def _program_time(self, seconds: float) -> float | None:
+        """Nominal program seconds sounding at session ``seconds`` (for the timeline)."""
+        record = self.record
+        if record is None or record.program is None:
+            return None
+        log = record.playback
+        where = log.last_position_before(log.frames(seconds) - round(record.delay_frames))
+        if where is None or where.piece >= len(record.program.pieces):
+            return None
+        return record.program.piece_starts()[where.piece] + where.offset / log.rate
+
+    def select_time(self, seconds: float) -> None:
+        """Highlight the last line starting at or before ``seconds``."""
+        view = self.query_one(TranscriptView)
+        best = 0
+        for i, block in enumerate(view.blocks):
+            if block.time <= seconds and not isinstance(block, Note):
+                best = i
+        view.highlighted = best
+
+    @on(TranscriptView.OptionHighlighted, "#transcript")
+    def _highlighted(self) -> None:
+        self._show_moment(self.query_one(TranscriptView).current)
+
+    def _show_moment(self, block: Block | None) -> None:
+        moment = self.query_one("#moment", Static)
+        timeline = self.query_one(ProgramTimeline)
+        if block is None or self.record is None:
+            moment.update("")
+            return
+        self.play_from = block.time
+        piece, offset = None, None
+        if isinstance(block, ClientLine):
+            piece, offset = block.segment.piece, block.segment.piece_offset
+        elif isinstance(block, PieceHeading):
+            piece, offset = block.index, block.offset
+        if piece is None:
+            at = self._program_time(block.time)
+            timeline.position = at
+            timeline.current = None
+        else:
+            timeline.place(piece, offset)
+        lines = [f"At {minutes(block.time)} of the session"]
+        if piece is not None and self.record.program and piece < len(self.record.program.pieces):
+            name = self.record.program.pieces[piece].title
+            lines.append(f"♪ {piece + 1} {name}, {minutes(offset or 0.0)} in")
+        segment_id = self._segment_id(block)
+        if isinstance(block, ClientLine):
+            segment = block.segment
+            if segment.flagged:
+                lines.append(f"[$warning]To check:[/] {segment.flag_reason or 'suspect line'}")
+            if segment.confidence is not None:
+                lines.append(f"[dim]confidence {segment.confidence:.0%} · {segment.source}[/]")
+        notes = [a for a in self.record.annotations if segment_id and a.segment_id == segment_id]
+        for note in notes:
+            tags = " ".join(f"#{t}" for t in note.tags)
+            lines.append(f"[dim]{note.kind.value}:[/] {tags} {note.text}".rstrip())
+        moment.update("\n".join(lines))
+        self._show_player()
+
+    @staticmethod
+    def _segment_id(block: Block | None) -> int | None:
+        if isinstance(block, ClientLine):
+            return block.segment.id
+        if isinstance(block, Intervention) and block.segment is not None:
+            return block.segment.id
+        return None
+
+    def _show_player(self) -> None:
+        state = "▶ playing" if self.playing else "■ stopped"
+        start = minutes(self.play_from or 0.0)
+        self.query_one("#player", Static).update(
+            f"[dim]{state} · {self.source} from {start} · v changes[/]"
+        )
+
+    def watch_source(self) -> None:
+        if self.is_mounted:
+            self._show_player()
+
+    def watch_playing(self) -> None:
+        if self.is_mounted:
+            self._show_player()
+
+    # -- playback ----------------------------------------------------------------------
+    @on(TranscriptView.LineChosen)
+    def _chosen(self, event: TranscriptView.LineChosen) -> None:
+        self.action_play_line()
+
+    def action_play_line(self) -> None:
+        """Play the moment of the highlighted line."""
+        block = self.query_one(TranscriptView).current
+        if block is not None:
+            self.play_from = block.time
+            self._start_playing()
+
+    def action_toggle_play(self) -> None:
+        """Pause, or play from where the player stands."""
+        if self.playing:
+            self._stop_playing()
+        else:
+            self._start_playing()
+
+    def action_skip(self, seconds: float) -> None:
+        """Move the player ±``seconds``."""
+        self.play_from = max(0.0, (self.play_from or 0.0) + seconds)
+        if self.playing:
+            self._start_playing()
+        else:
+            self._show_player()
+
+    def action_cycle_source(self) -> None:
+        """Voice → music → both."""
+        self.source = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
+
+    def _start_playing(self) -> None:
+        if self.record is None:
+            return
+        self.playing = True
+        self.play_moment(self.record, self.play_from or 0.0, self.source)
+
+    def _stop_playing(self) -> None:
+        from gim.ui.moment import stop_moment
+
+        stop_moment()
+        self.playing = False
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-player")
+    def play_moment(self, record: SessionRecord, start: float, source: str) -> None:
+        """Play from ``start`` in a thread (sounddevice blocks)."""
+        from gim.ui.moment import play_moment
+
+        try:
+            play_moment(self.app.settings, record, start, source)  # type: ignore[attr-defined]
+        except GimError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="warning", timeout=8)
+        finally:
+            self.app.call_from_thread(setattr, self, "playing", False)
+
+    def action_back(self) -> None:
+        """Stop playing and leave review."""
+        if self.playing:
+            self._stop_playing()
+        self.app.pop_screen()
+
+    # -- editing -----------------------------------------------------------------------
+    def action_edit(self) -> None:
+        """Correct the highlighted line's text (kept through re-transcription)."""
+        block = self.query_one(TranscriptView).current
+        segment_id = self._segment_id(block)
+        if segment_id is None or not isinstance(block, ClientLine | Intervention):
+            self.notify("Only transcript lines can be edited.", timeout=4)
+            return
+
+        def keep(text: str | None) -> None:
+            if text is None or text == block.text:
+                return
+            try:
+                self.app.store.edit_segment(segment_id, text)  # type: ignore[attr-defined]
+            except GimError as exc:
+                self.notify(exc.message, severity="error")
+                return
+            self.reload()
+
+        self.app.push_screen(TextPrompt("Edit line", block.text), keep)
+
+    def _annotate(self, annotation: Annotation) -> None:
+        try:
+            self.app.store.add_annotation(self.session_id, annotation)  # type: ignore[attr-defined]
+        except GimError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.reload()
+
+    def action_tag(self) -> None:
+        """Tag the highlighted line with imagery tags."""
+        block = self.query_one(TranscriptView).current
+        if block is None or self.record is None:
+            return
+        segment_id = self._segment_id(block)
+        had = [t for a in self.record.annotations
+               if a.kind is AnnotationKind.TAG and segment_id and a.segment_id == segment_id
+               for t in a.tags]  # fmt: skip
+
+        def keep(tags: list[str] | None) -> None:
+            new = [t for t in tags or [] if t not in had]
+            if new:
+                self._annotate(
+                    Annotation(block.time, AnnotationKind.TAG, tags=new, segment_id=segment_id,
+                               author=self.app.settings.guide)  # type: ignore[attr-defined]
+                )  # fmt: skip
+
+        self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)  # type: ignore[attr-defined]
+
+    def action_comment(self) -> None:
+        """Add a comment (a supervisor's or the guide's own) to the highlighted line."""
+        block = self.query_one(TranscriptView).current
+        if block is None:
+            return
+
+        def keep(text: str | None) -> None:
+            if text:
+                self._annotate(
+                    Annotation(block.time, AnnotationKind.COMMENT, text,
+                               author=self.app.settings.guide,  # type: ignore[attr-defined]
+                               segment_id=self._segment_id(block))
+                )  # fmt: skip
+
+        self.app.push_screen(TextPrompt("Comment on this line", placeholder="comment"), keep)
+
+    def action_next_flagged(self) -> None:
+        """Move to the next line marked for checking."""
+        if not self.query_one(TranscriptView).next_flagged():
+            self.notify("No lines to check.", timeout=3)
+
+    def action_search(self) -> None:
+        """Search within this session."""
+        self.app.push_screen(SearchDialog(session_id=self.session_id), self._go_to_hit)
+
+    def action_search_all(self) -> None:
+        """Search across every session."""
+        self.app.action_search()  # type: ignore[attr-defined]
+
+    def _go_to_hit(self, hit: Any) -> None:
+        if hit is None:
+            return
+        view = self.query_one(TranscriptView)
+        ref = field_of(hit, "ref", None)
+        if not (field_of(hit, "kind") == "segment" and ref and view.select_segment(int(ref))):
+            self.select_time(float(field_of(hit, "time", 0.0)))
+        view.focus()

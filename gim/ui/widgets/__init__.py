@@ -1,0 +1,1 @@
+"""Self-contained widgets: phase bar, timeline, transcript, level meter, now playing."""

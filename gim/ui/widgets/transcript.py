@@ -1,0 +1,162 @@
+"""The transcript in the guide's layout: piece headings, client lines, ``G:`` and ``[…]``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.markup import escape
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from gim.core.layout import (
+    Block,
+    ClientLine,
+    Footer,
+    Header,
+    Intervention,
+    Note,
+    Observation,
+    PhaseHeading,
+    PieceHeading,
+    clock,
+)
+from gim.core.program import format_duration
+
+
+def render_block(block: Block, *, piece_times: bool = False) -> str:
+    """One block as Textual markup, as a guide reads it on screen.
+
+    Args:
+        block: The layout block.
+        piece_times: Also show the piece and offset of each client line (live view).
+    """
+    when = f"[dim]{clock(block.time):<7}[/] "
+    if isinstance(block, Header):
+        parts = [block.date, f"session {block.number}" if block.number else "", block.client]
+        lines = [" · ".join(p for p in parts if p)]
+        if block.focus:
+            lines.append(f"Focus: {escape(block.focus)}")
+        lines.append(f"Program: {escape(block.program)}")
+        lines.extend(f"[dim]{escape(c)}[/]" for c in block.changes)
+        return "\n".join(lines)
+    if isinstance(block, PhaseHeading):
+        return f"[dim]{clock(block.time):<7} ── {block.phase.value} ──[/]"
+    if isinstance(block, PieceHeading):
+        extra = " (again)" if block.repeat else ""
+        if block.offset >= 1:
+            extra += f" from {format_duration(block.offset)}"
+        recording = f"  [dim]{escape(block.recording)}[/]" if block.recording else ""
+        return f"{when}[b $accent]♪ {escape(block.title)}{extra}[/]{recording}"
+    if isinstance(block, ClientLine):
+        segment = block.segment
+        place = ""
+        if piece_times and segment.piece is not None:
+            offset = format_duration(segment.piece_offset or 0.0)
+            place = f"[dim]♪{segment.piece + 1} {offset}[/] "
+        text = escape(block.text) or "[dim]…[/]"
+        if block.flagged:
+            reason = escape(segment.flag_reason or "check this line")
+            return f"{when}{place}[$warning]▍[/]{text}  [dim i]({reason})[/]"
+        edited = " [dim]✎[/]" if segment.source.value == "edited" else ""
+        return f"{when}{place} {text}{edited}"
+    if isinstance(block, Intervention):
+        return f"{when} [$secondary]G: {escape(block.text)}[/]"
+    if isinstance(block, Observation):
+        return f"{when} [i $secondary]{escape('[' + block.text.strip('[]') + ']')}[/]"
+    if isinstance(block, Note):
+        tags = f"#{' #'.join(block.tags)} " if block.tags else ""
+        who = f" — {escape(block.author)}" if block.author else ""
+        label = {"marker": "◆ mark", "tag": "", "comment": "✎"}.get(block.kind.value, "")
+        return f"[dim]{clock(block.time):<7}    {label} {escape(tags)}{escape(block.text)}{who}[/]"
+    if isinstance(block, Footer):
+        lines = ["[dim]── end ──[/]"]
+        if block.return_time is not None:
+            lines.append(f"Return at {clock(block.return_time)}")
+        if block.postlude_notes:
+            lines.append(f"Postlude: {escape(block.postlude_notes)}")
+        if block.mandala_title or block.mandala_description:
+            desc = f" — {escape(block.mandala_description)}" if block.mandala_description else ""
+            lines.append(f"Mandala: {escape(block.mandala_title)}{desc}")
+        return "\n".join(lines)
+    return escape(str(block))
+
+
+class TranscriptView(OptionList):
+    """The transcript as a list the guide moves through; every line is selectable.
+
+    Args:
+        piece_times: Show the piece and offset of each client line (live view).
+    """
+
+    class LineChosen(Message):
+        """The guide pressed enter on a line (review plays that moment)."""
+
+        def __init__(self, view: TranscriptView, block: Block) -> None:
+            super().__init__()
+            self.view = view
+            """The transcript the line belongs to."""
+            self.block = block
+            """The chosen block."""
+
+    def __init__(self, *, piece_times: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.piece_times = piece_times
+        """Show piece and offset on client lines."""
+        self.blocks: list[Block] = []
+        """The blocks shown, in order."""
+
+    def set_blocks(self, blocks: Iterable[Block]) -> None:
+        """Replace the transcript, keeping the highlighted line where it can."""
+        keep = self.highlighted
+        self.blocks = list(blocks)
+        self.clear_options()
+        self.add_options(self._option(i, b) for i, b in enumerate(self.blocks))
+        if self.blocks:
+            self.highlighted = min(keep or 0, len(self.blocks) - 1)
+
+    def append(self, block: Block, *, follow: bool = True) -> None:
+        """Add a block at the end (live view); keep it in sight when ``follow``."""
+        self.blocks.append(block)
+        self.add_option(self._option(len(self.blocks) - 1, block))
+        if follow:
+            self.highlighted = len(self.blocks) - 1
+            self.scroll_end(animate=False)
+
+    def _option(self, index: int, block: Block) -> Option:
+        return Option(render_block(block, piece_times=self.piece_times), id=str(index))
+
+    @property
+    def current(self) -> Block | None:
+        """The highlighted block."""
+        if self.highlighted is None or not self.blocks:
+            return None
+        return self.blocks[self.highlighted]
+
+    def select_segment(self, segment_id: int) -> bool:
+        """Highlight the line of ``segment_id``; False if it is not shown."""
+        for i, block in enumerate(self.blocks):
+            if isinstance(block, ClientLine) and block.segment.id == segment_id:
+                self.highlighted = i
+                return True
+            if isinstance(block, Intervention) and block.segment and block.segment.id == segment_id:
+                self.highlighted = i
+                return True
+        return False
+
+    def next_flagged(self) -> bool:
+        """Move to the next flagged line after the highlighted one (wrapping)."""
+        start = (self.highlighted or 0) + 1
+        count = len(self.blocks)
+        for step in range(count):
+            i = (start + step) % count
+            block = self.blocks[i]
+            if isinstance(block, ClientLine) and block.flagged:
+                self.highlighted = i
+                return True
+        return False
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.LineChosen(self, self.blocks[int(event.option.id)]))
