@@ -1,0 +1,308 @@
+"""The offline transcription pipeline: a recording (and what was played) in, segments out.
+
+Used by ``gim transcribe`` and by the final pass over a stored session. Steps: resample
+to 16 kHz, measure the delay between the played reference and the microphone, cancel
+the reference (echo cancellation), find speech with VAD on the cleaned signal, transcribe
+each speech stretch with word timestamps, flag suspect lines, and link each line to the
+piece sounding when it started. The raw recording is never modified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gim.audio.delay import DelayEstimate, estimate_delay
+from gim.audio.echo import align_reference, cancel_echo
+from gim.core.program import Program
+from gim.core.session import Segment, Source, Speaker, Word
+from gim.errors import InputError
+from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
+from gim.transcribe.filters import flag_reason
+from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, merge_spans, residual_db, speech_spans
+
+Audio = NDArray[np.float32]
+Progress = Callable[[float], None]
+"""Called with the fraction done, 0..1."""
+DELAY_WINDOW = 20.0
+"""Seconds of audio per delay measurement."""
+
+
+@dataclass
+class Prepared:
+    """A recording ready for Whisper: the microphone at 16 kHz and its cleaned version."""
+
+    mic: Audio
+    """Microphone, mono, 16 kHz (untouched apart from resampling)."""
+    clean: Audio
+    """After echo cancellation (the same array as ``mic`` without a reference)."""
+    delay: DelayEstimate | None = None
+    """Measured delay of the reference in the microphone (16 kHz frames)."""
+    reference: Audio | None = None
+    """The reference aligned to ``mic`` (16 kHz)."""
+
+
+def read_audio(path: Path, what: str = "audio file") -> tuple[NDArray[np.float32], int]:
+    """Frames×channels float32 and the sample rate of ``path``.
+
+    Raises:
+        InputError: when the file is missing or cannot be decoded.
+    """
+    import soundfile as sf
+
+    if not path.is_file():
+        raise InputError(f"The {what} {path} does not exist: check the path.")
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise InputError(
+            f"The {what} {path} cannot be read as audio: give a WAV, FLAC, OGG or MP3 file."
+        ) from exc
+    if data.shape[0] == 0:
+        raise InputError(f"The {what} {path} holds no audio: give a recording with sound.")
+    return data, int(rate)
+
+
+def resample(audio: NDArray[np.floating], rate: int, target: int = SAMPLE_RATE) -> Audio:
+    """Mono ``audio`` at ``rate`` resampled to ``target``."""
+    import soxr
+
+    mono = np.asarray(audio, np.float32)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    if rate != target:
+        mono = soxr.resample(mono, rate, target)
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def measure_delay(mic: Audio, reference: Audio, max_delay: float = 1.0) -> DelayEstimate | None:
+    """The reference's lag in the microphone, from the most confident of several windows."""
+    n = min(len(mic), len(reference))
+    win = int(DELAY_WINDOW * SAMPLE_RATE)
+    starts = [0] if n <= win else list(np.linspace(0, n - win, min(6, n // win + 1)).astype(int))
+    best: DelayEstimate | None = None
+    for s in starts:
+        seg = slice(s, min(n, s + win))
+        if float(np.max(np.abs(reference[seg]), initial=0.0)) < 1e-4:
+            continue
+        est = estimate_delay(mic[seg], reference[seg], SAMPLE_RATE, max_delay)
+        if best is None or est.confidence > best.confidence:
+            best = est
+    return best if best is not None and best.confidence >= 5.0 else None
+
+
+def prepare(
+    mic: Audio, reference: Audio | None = None, lag_frames: float | None = None
+) -> Prepared:
+    """Measure the delay (unless given) and cancel the reference from the 16 kHz ``mic``."""
+    if reference is None:
+        return Prepared(mic=mic, clean=mic)
+    delay = (
+        DelayEstimate(lag_frames, 100.0, SAMPLE_RATE)
+        if lag_frames is not None
+        else measure_delay(mic, reference)
+    )
+    if delay is None:
+        return Prepared(mic=mic, clean=mic)
+    aligned = align_reference(reference, delay.frames - 0.01 * SAMPLE_RATE, len(mic))
+    return Prepared(mic, cancel_echo(mic, aligned, SAMPLE_RATE), delay, aligned)
+
+
+def transcribe_prepared(
+    prepared: Prepared,
+    engine: Engine,
+    *,
+    word_timestamps: bool = True,
+    options: DecodeOptions | None = None,
+    speaker: Speaker = Speaker.CLIENT,
+    source: Source = Source.FINAL,
+    progress: Progress | None = None,
+    offset: float = 0.0,
+) -> list[Segment]:
+    """Transcribe the speech stretches of a prepared recording.
+
+    Args:
+        prepared: the microphone and its cleaned signal.
+        engine: a loaded engine.
+        word_timestamps: ask for word timing.
+        options: decoding options (fixed language and thresholds).
+        speaker: who the lines are attributed to.
+        source: LIVE or FINAL.
+        progress: called with the fraction done.
+        offset: seconds added to every time (where this audio starts in the session).
+    """
+    spans = merge_spans(speech_spans(prepared.clean))
+    total = sum(s.end - s.start for s in spans) or 1
+    done = 0
+    segments: list[Segment] = []
+    for span in spans:
+        segments.extend(
+            transcribe_span(prepared, span, engine, word_timestamps, options, speaker, source,
+                            offset, previous=segments[-1].text if segments else "")
+        )  # fmt: skip
+        done += span.end - span.start
+        if progress is not None:
+            progress(done / total)
+    if progress is not None:
+        progress(1.0)
+    return segments
+
+
+def transcribe_span(
+    prepared: Prepared,
+    span: Span,
+    engine: Engine,
+    word_timestamps: bool,
+    options: DecodeOptions | None,
+    speaker: Speaker,
+    source: Source,
+    offset: float = 0.0,
+    previous: str = "",
+) -> list[Segment]:
+    """Transcribe one VAD stretch; nothing when it is only residual music."""
+    residual = residual_db(prepared.mic, prepared.clean, span) if prepared.delay else None
+    if residual is not None and residual < RESIDUAL_SKIP_DB:
+        return []
+    base = span.start / SAMPLE_RATE + offset
+    out: list[Segment] = []
+    for s in engine.transcribe(
+        prepared.clean[span.start : span.end], word_timestamps=word_timestamps, options=options
+    ):
+        if not s.text:
+            continue
+        words = [Word(base + w.start, base + w.end, w.word.strip(), w.probability) for w in s.words]
+        reason = flag_reason(
+            s.text,
+            avg_logprob=s.avg_logprob,
+            no_speech_prob=s.no_speech_prob,
+            compression_ratio=s.compression_ratio,
+            previous=out[-1].text if out else previous,
+            residual_db=residual,
+        )
+        probs = [w.probability for w in s.words]
+        out.append(
+            Segment(
+                start=round(base + s.start, 3),
+                end=round(base + min(s.end, (span.end - span.start) / SAMPLE_RATE), 3),
+                text=s.text,
+                speaker=speaker,
+                source=source,
+                confidence=float(np.mean(probs)) if probs else float(np.exp(s.avg_logprob)),
+                flagged=bool(reason),
+                flag_reason=reason,
+                words=words,
+            )
+        )
+    return out
+
+
+def silent_gaps(
+    reference: Audio, min_gap: float = 0.5, level_db: float = -55.0
+) -> list[tuple[float, float]]:
+    """Stretches (seconds) of at least ``min_gap`` where the 16 kHz reference is silent."""
+    hop = SAMPLE_RATE // 20
+    n = len(reference) // hop
+    if n == 0:
+        return []
+    frames = reference[: n * hop].reshape(n, hop).astype(np.float64)
+    quiet = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-20) < level_db
+    gaps, start = [], None
+    for i, q in enumerate([*quiet, False]):
+        if q and start is None:
+            start = i
+        elif not q and start is not None:
+            if (i - start) * hop >= min_gap * SAMPLE_RATE:
+                gaps.append((start * hop / SAMPLE_RATE, i * hop / SAMPLE_RATE))
+            start = None
+    return gaps
+
+
+def piece_starts(
+    program: Program,
+    program_start: float = 0.0,
+    gaps: list[tuple[float, float]] | None = None,
+    tolerance: float = 3.0,
+) -> list[float]:
+    """Where each piece starts (seconds of audio), played through from ``program_start``.
+
+    A silent gap found in the reference near a piece's nominal end moves the next piece
+    to the end of that gap; otherwise the program's own gap is assumed.
+    """
+    starts, t = [], program_start
+    for piece in program.pieces:
+        starts.append(t)
+        end = t + piece.duration
+        near = [g for g in gaps or [] if abs(g[0] - end) <= tolerance and g[1] > end - tolerance]
+        t = near[0][1] if near else end + program.gap
+    return starts
+
+
+def link_pieces(segments: list[Segment], program: Program, starts: list[float]) -> None:
+    """Set ``piece`` and ``piece_offset`` of each segment from where the pieces start."""
+    for seg in segments:
+        seg.piece, seg.piece_offset = None, None
+        for i, (start, piece) in enumerate(zip(starts, program.pieces, strict=True)):
+            if start <= seg.start < start + piece.duration:
+                seg.piece, seg.piece_offset = i, round(seg.start - start, 3)
+                break
+
+
+def transcribe_file(
+    audio_path: Path,
+    reference_path: Path | None = None,
+    program: Program | None = None,
+    program_start: float = 0.0,
+    engine: str = "faster-whisper",
+    model: str = "bundled",
+    *,
+    language: str = "en",
+    cache_dir: Path | None = None,
+    word_timestamps: bool = True,
+    progress: Progress | None = None,
+) -> list[Segment]:
+    """Transcribe a recording made elsewhere (the ``gim transcribe`` command).
+
+    Args:
+        audio_path: the microphone recording.
+        reference_path: what was played into the room, starting with the recording.
+        program: link segments to this program's pieces.
+        program_start: seconds into the recording where the program started.
+        engine: ``faster-whisper`` or ``openai-whisper``.
+        model: ``bundled``, a size name, or a local path.
+        language: fixed transcription language.
+        cache_dir: where converted models are kept.
+        word_timestamps: ask for word timing.
+        progress: called with the fraction done.
+
+    Raises:
+        InputError: for a missing or unreadable file.
+        TranscriptionError: when the model cannot be loaded.
+    """
+    from gim.transcribe.engine import load_engine
+
+    data, rate = read_audio(audio_path)
+    mic = resample(data, rate)
+    reference = None
+    if reference_path is not None:
+        ref_data, ref_rate = read_audio(reference_path, "reference file")
+        reference = resample(ref_data, ref_rate)
+    prepared = prepare(mic, reference)
+    loaded = load_engine(engine, model, cache_dir=cache_dir)
+    segments = transcribe_prepared(
+        prepared,
+        loaded,
+        word_timestamps=word_timestamps,
+        options=DecodeOptions(language=language),
+        progress=progress,
+    )
+    if program is not None:
+        gaps: list[tuple[float, float]] = []
+        if reference is not None:
+            lag = prepared.delay.seconds if prepared.delay else 0.0
+            gaps = [(a + lag, b + lag) for a, b in silent_gaps(reference)]
+        link_pieces(segments, program, piece_starts(program, program_start, gaps))
+    return segments

@@ -1,0 +1,104 @@
+"""The engine protocol every Whisper implementation follows, and how one is chosen.
+
+An engine takes float32 mono audio at 16 kHz and yields `EngineSegment`s lazily, like
+faster-whisper does. Decoding is set for a quiet client under music: a fixed language,
+no conditioning on previous text, and the no-speech / log-probability / compression
+thresholds that let the filters flag a suspect line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gim.errors import InputError
+
+SAMPLE_RATE = 16000
+"""Whisper's input rate."""
+ENGINES = ("faster-whisper", "openai-whisper")
+"""Engine names accepted on the command line and in settings."""
+
+
+@dataclass
+class EngineWord:
+    """One word with timing in seconds of the audio given to the engine."""
+
+    start: float
+    end: float
+    word: str
+    probability: float = 1.0
+
+
+@dataclass
+class EngineSegment:
+    """One decoded line, with the statistics the hallucination filters look at."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float = 0.0
+    """Mean token log-probability (below about -1 the text is a guess)."""
+    no_speech_prob: float = 0.0
+    """Whisper's probability that the window holds no speech."""
+    compression_ratio: float = 1.0
+    """gzip ratio of the text; above 2.4 it is repetitive."""
+    words: list[EngineWord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How gim asks Whisper to decode (the same for every engine)."""
+
+    language: str = "en"
+    """Fixed language: auto-detection on music invites hallucination."""
+    beam_size: int = 5
+    condition_on_previous_text: bool = False
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+    temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+class Engine(Protocol):
+    """A Whisper implementation."""
+
+    name: str
+    """``faster-whisper`` or ``openai-whisper``."""
+
+    def transcribe(
+        self,
+        audio: NDArray[np.float32],
+        *,
+        word_timestamps: bool = False,
+        options: DecodeOptions | None = None,
+    ) -> Iterator[EngineSegment]:
+        """Decode ``audio`` (float32 mono 16 kHz) into segments, lazily."""
+        ...
+
+
+def load_engine(name: str, model: str = "bundled", *, cache_dir: Path | None = None) -> Engine:
+    """The engine ``name`` with ``model`` loaded (slow: loads weights).
+
+    Args:
+        name: ``faster-whisper`` or ``openai-whisper``.
+        model: ``bundled`` (offline tiny.en), a Whisper size name, or a local path.
+        cache_dir: where converted models are kept (``<data home>/cache/models``).
+
+    Raises:
+        InputError: for an unknown engine name.
+        TranscriptionError: when the model cannot be found or loaded.
+    """
+    if name == "faster-whisper":
+        from gim.transcribe.faster import FasterWhisperEngine
+
+        return FasterWhisperEngine(model)
+    if name == "openai-whisper":
+        from gim.transcribe.openai import OpenAIWhisperEngine
+
+        return OpenAIWhisperEngine(model, cache_dir=cache_dir)
+    raise InputError(f"Unknown engine {name!r}: use one of {', '.join(ENGINES)}.")

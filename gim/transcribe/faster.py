@@ -1,0 +1,80 @@
+"""The default engine: faster-whisper (CTranslate2, int8 on CPU)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gim.errors import TranscriptionError
+from gim.transcribe.engine import DecodeOptions, EngineSegment, EngineWord
+from gim.transcribe.models import offline, resolve_model
+
+
+class FasterWhisperEngine:
+    """faster-whisper with a model resolved by `gim.transcribe.models.resolve_model`."""
+
+    name = "faster-whisper"
+
+    def __init__(self, model: str = "bundled", *, cpu_threads: int = 0) -> None:
+        """Load the model (slow).
+
+        Raises:
+            TranscriptionError: when the model cannot be found or loaded.
+        """
+        from faster_whisper import WhisperModel
+
+        target, local = resolve_model(model)
+        try:
+            self.model: Any = WhisperModel(
+                target,
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=cpu_threads,
+                local_files_only=local or offline(),
+            )
+        except Exception as exc:
+            hint = (
+                "this machine is offline: use --model bundled or a local model folder"
+                if not local
+                else "check the model folder or use --model bundled"
+            )
+            raise TranscriptionError(f"Cannot load the Whisper model {model!r}: {hint}.") from exc
+
+    def transcribe(
+        self,
+        audio: NDArray[np.float32],
+        *,
+        word_timestamps: bool = False,
+        options: DecodeOptions | None = None,
+    ) -> Iterator[EngineSegment]:
+        """Decode float32 mono 16 kHz audio into segments, lazily."""
+        o = options or DecodeOptions()
+        language = o.language if self.model.model.is_multilingual else None
+        segments, _info = self.model.transcribe(
+            np.ascontiguousarray(audio, dtype=np.float32),
+            language=language,
+            beam_size=o.beam_size,
+            temperature=list(o.temperature),
+            compression_ratio_threshold=o.compression_ratio_threshold,
+            log_prob_threshold=o.log_prob_threshold,
+            no_speech_threshold=o.no_speech_threshold,
+            condition_on_previous_text=o.condition_on_previous_text,
+            word_timestamps=word_timestamps,
+            vad_filter=False,
+        )
+        for s in segments:
+            yield EngineSegment(
+                start=float(s.start),
+                end=float(s.end),
+                text=s.text.strip(),
+                avg_logprob=float(s.avg_logprob),
+                no_speech_prob=float(s.no_speech_prob),
+                compression_ratio=float(s.compression_ratio),
+                words=[
+                    EngineWord(float(w.start), float(w.end), w.word, float(w.probability))
+                    for w in (s.words or [])
+                ],
+            )

@@ -1,0 +1,111 @@
+"""Hallucination control: decide which lines the guide should review.
+
+Whisper invents text on music and silence ("Thank you for watching"), loops on a phrase,
+or repeats the previous line. Such a line is flagged with a reason, never dropped: the
+guide decides. (Stretches VAD judged to be music alone are never transcribed at all.)
+"""
+
+from __future__ import annotations
+
+import re
+
+PHRASES = (
+    "thank you for watching",
+    "thanks for watching",
+    "please subscribe",
+    "subscribe to my channel",
+    "like and subscribe",
+    "subtitles by",
+    "captions by",
+    "transcribed by",
+    "translated by",
+    "amara.org",
+    "see you in the next video",
+    "see you next time",
+    "bye bye",
+    "i'll see you next time",
+    "www.",
+    ".com",
+    "♪",
+)
+"""Phrases Whisper is known to produce on music or silence."""
+
+NO_SPEECH = 0.6
+"""Whisper's no-speech probability above which (with a low log-prob) a line is suspect."""
+LOW_LOGPROB = -1.0
+"""Mean token log-probability below which a line is a guess."""
+HIGH_COMPRESSION = 2.4
+"""gzip compression ratio above which the text is repetitive."""
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words without punctuation."""
+    return _WORD.findall(text.lower())
+
+
+def repeated_ngram(words: list[str], times: int = 3, max_n: int = 6) -> str:
+    """The first n-gram repeated ``times`` times in a row, or "" if none.
+
+    A single word needs one repeat more ("no, no, no" is ordinary speech).
+    """
+    for n in range(1, max_n + 1):
+        need = times + 1 if n == 1 else times
+        for i in range(0, len(words) - n * need + 1):
+            gram = words[i : i + n]
+            if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, need)):
+                return " ".join(gram)
+    return ""
+
+
+def known_phrase(text: str) -> str:
+    """The known hallucination phrase ``text`` contains, or ""."""
+    low = text.lower()
+    return next((p for p in PHRASES if p in low), "")
+
+
+def flag_reason(
+    text: str,
+    *,
+    avg_logprob: float = 0.0,
+    no_speech_prob: float = 0.0,
+    compression_ratio: float = 1.0,
+    previous: str = "",
+    speech_overlap: float = 1.0,
+    residual_db: float | None = None,
+) -> str:
+    """Why a line is suspect ("" when it looks like the client's words).
+
+    Args:
+        text: the line.
+        avg_logprob: Whisper's mean token log-probability.
+        no_speech_prob: Whisper's no-speech probability.
+        compression_ratio: gzip ratio of the text.
+        previous: the line before it (same speaker).
+        speech_overlap: fraction of the line VAD heard as speech on the cleaned signal.
+        residual_db: energy left after echo cancellation relative to the microphone.
+    """
+    from gim.transcribe.vad import RESIDUAL_FLAG_DB
+
+    words = words_of(text)
+    if not words:
+        return "no words"
+    phrase = known_phrase(text)
+    if phrase:
+        return f"a phrase Whisper invents on music ({phrase!r})"
+    if previous and words == words_of(previous):
+        return "repeats the previous line"
+    gram = repeated_ngram(words)
+    if gram:
+        return f"repeats {gram!r}"
+    if compression_ratio > HIGH_COMPRESSION:
+        return "repetitive text"
+    if no_speech_prob > NO_SPEECH and avg_logprob < LOW_LOGPROB:
+        return "probably no speech"
+    if avg_logprob < LOW_LOGPROB:
+        return "low confidence"
+    if speech_overlap < 0.2:
+        return "no voice heard there"
+    if residual_db is not None and residual_db < RESIDUAL_FLAG_DB:
+        return "may be the music (sung words or a loud passage)"
+    return ""
