@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from gim.config import FILE_MODE
 from gim.core.ids import new_session_id
 from gim.core.playback import PlaybackEvent, PlaybackLog
+from gim.core.program import Program
 from gim.core.record import SessionRecord
 from gim.core.session import Session
 from gim.errors import StoreError
@@ -271,7 +272,7 @@ class Store(TranscriptTables):
         session = self.get_session(session_id)
         return SessionRecord(
             session=session,
-            program=_program(session),
+            program=snapshot_program(session),
             playback=self.playback_log(session_id),
             segments=self.segments(session_id),
             annotations=self.annotations(session_id),
@@ -312,8 +313,8 @@ def _parse_time(text: str) -> datetime:
         return datetime.now()
 
 
-def _program(session: Session) -> Any:
-    """The Program of the session's snapshot, None when it cannot be read."""
+def snapshot_program(session: Session) -> Program | None:
+    """The Program as it was played in ``session``, None when the snapshot cannot be read."""
     if not session.program_snapshot:
         return None
     from gim.core.program_parse import parse_program
