@@ -71,7 +71,9 @@ def deidentify(record: SessionRecord, names: Iterable[str] = ()) -> SessionRecor
     sub = Pseudonyms(record.session.client, tuple(names)).replacer()
     s = clean.session
     s.client = CLIENT_LABEL
-    s.id = sub(s.id)
+    # Session ids carry a slug of the client code after the start time (20261124-1530-c07).
+    stamp = re.match(r"^(\d{8}-\d{4})-", s.id)
+    s.id = f"{stamp.group(1)}-client" if stamp else sub(s.id)
     for attr in (
         "focus",
         "induction",

@@ -40,3 +40,12 @@ def test_labels_and_names() -> None:
     assert parse_names(" Anna, ,Bob ") == ("Anna", "Bob")
     assert [_letters(i) for i in (0, 25, 26)] == ["A", "Z", "AA"]
     assert Pseudonyms("C1", ("x", "X")).labels() == {"c1": "Client", "x": "Person A"}
+
+
+def test_session_id_loses_the_client_slug() -> None:
+    record = sample_record("Zed 9")
+    record.session.id = "20261124-1530-zed-9-2"
+    record.segments[0].session_id = record.session.id
+    clean = deidentify(record)
+    assert clean.session.id == "20261124-1530-client"
+    assert clean.segments[0].session_id == "20261124-1530-client"

@@ -1,0 +1,88 @@
+"""Supervision packet, client copy and client series, from records built in memory."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from gim.core.session import Segment
+from gim.export.packet import client_copy, program_as_played, supervision_packet
+from gim.export.sample import sample_record
+from gim.export.series import client_series, phrases, series_html, series_markdown
+
+
+def test_packet_is_deidentified_with_excerpts_around_markers(tmp_path: Path) -> None:
+    rate = 16000
+    audio = tmp_path / "mic.wav"
+    # A ramp, so the excerpt's first sample tells where it was cut.
+    sf.write(audio, (np.arange(130 * rate) % 30000).astype(np.int16), rate, subtype="PCM_16")
+    data = supervision_packet(
+        sample_record("AB12"), names=("Anna", "Bob"), audio=audio, around=5.0, mandala=b"png"
+    )
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = set(archive.namelist())
+    assert {"transcript.md", "transcript.html", "program.md", "session-note.md"} <= names
+    assert "mandala.png" in names and "README.txt" in names
+    excerpts = [n for n in names if n.startswith("excerpts/")]
+    assert excerpts == ["excerpts/marker-01-at-0-26.wav"]
+    clip, clip_rate = sf.read(io.BytesIO(archive.read(excerpts[0])), dtype="int16")
+    assert clip_rate == rate and len(clip) == 10 * rate
+    assert clip[0] == (21 * rate) % 30000  # marker at 26 s, minus 5 s
+    everything = b"".join(archive.read(n) for n in names if not n.startswith("excerpts/"))
+    for secret in (b"AB12", b"Anna", b"Bob"):
+        assert secret not in everything
+    transcript = archive.read("transcript.md").decode()
+    assert "Comment (SUP): Good non-directive pacing" in transcript
+    assert "Marker (GD): Person A appears" in transcript
+
+
+def test_packet_can_name_the_client_and_leave_audio_out() -> None:
+    archive = zipfile.ZipFile(io.BytesIO(supervision_packet(sample_record(), deidentified=False)))
+    assert not [n for n in archive.namelist() if n.startswith("excerpts/")]
+    assert b"AB12" in archive.read("transcript.md")
+    assert b"NOT de-identified" in archive.read("README.txt")
+
+
+def test_program_as_played_lists_plan_play_and_changes() -> None:
+    text = program_as_played(sample_record())
+    assert "2. Satie, Gymnopédies: No. 1 — Demo Piano (0:50)" in text
+    assert "- 0:10 Bach, Air on the G String" in text
+    assert "- Skipped: Satie" in text
+
+
+def test_client_copy_has_mandala_but_no_private_notes() -> None:
+    files = client_copy(sample_record(), mandala=b"\x89PNG")
+    page = files["transcript.html"].decode()
+    assert "data:image/png;base64," in page
+    for private in ("Marker", "Comment", "Tags", "non-directive", "Anna appears"):
+        assert private not in page and private not in files["transcript.md"].decode()
+    assert "G: Stay with that feeling" in page and "[sighs]" in page
+
+
+def test_series_orders_sessions_and_finds_recurring_images() -> None:
+    first = sample_record("C1")
+    second = sample_record("C1")
+    second.session.id, second.session.started_at, second.session.number = (
+        "s2",
+        "2026-03-19T10:00:00",
+        4,
+    )
+    second.segments = [Segment(5.0, 7.0, "The golden gate again, and the sea is calm", id=9)]
+    series = client_series([second, first])
+    assert [e.session_id for e in series.entries] == ["s-sample", "s2"]
+    themes = {t.text: t for t in series.themes}
+    assert "sea" in themes and themes["sea"].sessions == ["s-sample", "s2"]
+    assert "golden gate" in themes  # mandala description of both, and said in the second
+    assert "the" not in themes and "garden" not in themes
+    md = series_markdown(series)
+    assert "| 3 | 2026-03-05 | Sample Program |" in md and "**sea**: 2 sessions" in md
+    assert "Program: Sample Program (Skipped: Satie" in md
+    assert "<h1>Series: C1</h1>" in series_html(series)
+
+
+def test_phrases_skip_stopwords() -> None:
+    assert phrases("I see the old oak tree") == {"old", "oak", "tree", "old oak", "oak tree"}
