@@ -13,8 +13,8 @@ from gim.core.layout import clock, program_changes
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind, Speaker
 
-STOPWORDS = frozenset(
-    """a about above after again all am an and any are as at be because been before being
+_STOPWORD_TEXT = """a about above after again all am an and any are as at be because been
+    before being
     below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i i'm i've
     if in into is it it's its itself just like me more most my myself no nor not now of
@@ -23,8 +23,9 @@ STOPWORDS = frozenset(
     too under until up very was we were what when where which while who whom why will
     with would you your yours yes oh um uh hmm okay ok there's feel feels see seeing
     something thing things kind sort little bit lot going get got know think still
-    way one now just right well also maybe can't don't it's i'd i'll let's""".split()
-)
+    way one now just right well also maybe can't don't it's i'd i'll let's"""
+
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 """Words too common to be an image or theme."""
 
 _WORD = re.compile(r"[a-zA-ZÀ-ÿ'’]+")
