@@ -31,6 +31,7 @@ class GimApp(App[None]):
         settings: Settings of the data home to work in.
         start: Builds the first screen; the home screen when None.
         store: An already open store (tests); opened lazily from settings otherwise.
+        programs: A program library; the guide's `ProgramLibrary` when None.
     """
 
     CSS_PATH = "app.tcss"
@@ -49,13 +50,14 @@ class GimApp(App[None]):
         *,
         start: ScreenFactory | None = None,
         store: Store | None = None,
+        programs: Any = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         """Settings of the data home the app works in."""
         self._start = start
         self._store = store
-        self._programs: Any = None
+        self._programs: Any = programs
 
     # -- data ------------------------------------------------------------------------
     @property

@@ -120,16 +120,26 @@ class ReviewScreen(Screen[None]):
         self._show_moment(view.current)
 
     # -- the selected moment ---------------------------------------------------------
+    def _place(self, seconds: float) -> tuple[int | None, float | None]:
+        """The piece and offset (seconds) sounding at session ``seconds``, from the log."""
+        record = self.record
+        if record is None:
+            return None, None
+        log = record.playback
+        where = log.position_at(log.frames(seconds) - round(record.delay_frames))
+        if where is None:
+            return None, None
+        return where.piece, where.offset / log.rate
+
     def _program_time(self, seconds: float) -> float | None:
         """Nominal program seconds sounding at session ``seconds`` (for the timeline)."""
         record = self.record
-        if record is None or record.program is None:
+        piece, offset = self._place(seconds)
+        if record is None or record.program is None or piece is None:
             return None
-        log = record.playback
-        where = log.last_position_before(log.frames(seconds) - round(record.delay_frames))
-        if where is None or where.piece >= len(record.program.pieces):
+        if piece >= len(record.program.pieces):
             return None
-        return record.program.piece_starts()[where.piece] + where.offset / log.rate
+        return record.program.piece_starts()[piece] + (offset or 0.0)
 
     def select_time(self, seconds: float) -> None:
         """Highlight the last line starting at or before ``seconds``."""
@@ -151,17 +161,12 @@ class ReviewScreen(Screen[None]):
             moment.update("")
             return
         self.play_from = block.time
-        piece, offset = None, None
-        if isinstance(block, ClientLine):
+        piece, offset = self._place(block.time)
+        if isinstance(block, ClientLine) and block.segment.piece is not None:
             piece, offset = block.segment.piece, block.segment.piece_offset
         elif isinstance(block, PieceHeading):
             piece, offset = block.index, block.offset
-        if piece is None:
-            at = self._program_time(block.time)
-            timeline.position = at
-            timeline.current = None
-        else:
-            timeline.place(piece, offset)
+        timeline.place(piece, offset)
         lines = [f"At {minutes(block.time)} of the session"]
         if piece is not None and self.record.program and piece < len(self.record.program.pieces):
             name = self.record.program.pieces[piece].title

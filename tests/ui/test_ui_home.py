@@ -1,0 +1,84 @@
+"""Home: sessions, clients and programs from the real store; keys lead on from here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable, OptionList
+
+from gim.store.db import Store
+from gim.ui.screens.home import HomeScreen
+from gim.ui.screens.programs import ProgramsScreen
+from gim.ui.screens.review import ReviewScreen
+
+from conftest import SESSION_ID, seed
+
+
+async def test_home_lists_sessions_clients_and_programs(make_app: Any, store: Store) -> None:
+    seed(store, client="CD34", session_id="s-second")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        assert sorted(screen.summary_rows()) == sorted([SESSION_ID, "s-second"])
+        clients = screen.query_one("#clients", OptionList)
+        assert {clients.get_option_at_index(i).id for i in range(clients.option_count)} == {
+            "AB12", "CD34",
+        }  # fmt: skip
+        assert screen.query_one("#programs", OptionList).option_count == 1
+
+
+async def test_choosing_a_client_shows_only_their_sessions(make_app: Any, store: Store) -> None:
+    seed(store, client="CD34", session_id="s-second")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        clients = app.screen.query_one("#clients", OptionList)
+        index = next(i for i in range(clients.option_count)
+                     if clients.get_option_at_index(i).id == "CD34")  # fmt: skip
+        clients.highlighted = index
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.summary_rows() == ["s-second"]
+
+
+async def test_enter_opens_review_and_escape_returns(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#recent", DataTable).has_focus
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen) and app.screen.session_id == SESSION_ID
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_p_opens_programs_and_search_finds_across_sessions(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgramsScreen)
+        await pilot.press("escape", "slash")
+        await pilot.pause()
+        await pilot.press(*"garden", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.query_one("TranscriptView").current.text == "I see a garden"
+
+
+async def test_the_app_never_rings_the_bell(make_app: Any) -> None:
+    app = make_app()
+    rang: list[bytes] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app._driver.write = lambda data: rang.append(data)  # type: ignore[union-attr,method-assign]
+        app.bell()
+        await pilot.pause()
+    assert not any("\x07" in str(chunk) for chunk in rang)

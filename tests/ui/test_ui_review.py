@@ -1,0 +1,109 @@
+"""Review: the seeded session's transcript, selecting, editing, tagging, commenting, search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gim.core.layout import ClientLine, PieceHeading
+from gim.core.session import AnnotationKind, Source
+from gim.store.db import Store
+from gim.ui.screens.review import ReviewScreen
+from gim.ui.widgets.timeline import ProgramTimeline
+from gim.ui.widgets.transcript import TranscriptView
+
+from conftest import SESSION_ID
+
+
+def review(app: Any) -> ReviewScreen:
+    return ReviewScreen(SESSION_ID)
+
+
+async def test_review_lays_out_the_transcript_with_piece_headings(make_app: Any) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        kinds = [type(b).__name__ for b in view.blocks]
+        assert kinds[0] == "Header" and kinds[-1] == "Footer"
+        headings = [b.title for b in view.blocks if isinstance(b, PieceHeading)]
+        assert headings == ["Bach, Air on the G String", "Grieg, Peer Gynt: Morning Mood"]
+        lines = [b.text for b in view.blocks if isinstance(b, ClientLine)]
+        assert "I see a garden" in lines and "The sun rises over the sea" in lines
+        assert "1 to check" in str(app.screen.query_one("#transcript-title").render())
+
+
+async def test_moving_to_a_line_moves_the_playhead_to_its_piece(make_app: Any) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        sun = next(i for i, b in enumerate(view.blocks)
+                   if isinstance(b, ClientLine) and b.text.startswith("The sun"))  # fmt: skip
+        view.highlighted = sun
+        await pilot.pause()
+        timeline = app.screen.query_one(ProgramTimeline)
+        assert timeline.current == 2
+        assert timeline.position is not None and timeline.position >= 110.0  # Grieg starts at 110
+        assert "Grieg" in str(app.screen.query_one("#moment").render())
+
+
+async def test_next_flagged_finds_the_suspect_line(make_app: Any) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        current = app.screen.query_one(TranscriptView).current
+        assert isinstance(current, ClientLine) and current.flagged
+
+
+async def test_editing_a_line_stores_it_as_edited(make_app: Any, store: Store) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f", "e")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"The sun rises over the hills", "enter")
+        await pilot.pause()
+        segments = store.segments(SESSION_ID)
+        edited = [s for s in segments if s.text == "The sun rises over the hills"]
+        assert len(edited) == 1 and edited[0].source is Source.EDITED
+        shown = [b.text for b in app.screen.query_one(TranscriptView).blocks
+                 if isinstance(b, ClientLine)]  # fmt: skip
+        assert "The sun rises over the hills" in shown
+
+
+async def test_tag_and_comment_are_stored_on_the_line(make_app: Any, store: Store) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f", "t")
+        await pilot.pause()
+        await pilot.press("space")  # tick the first tag offered: "visual"
+        await pilot.press("tab", *"water", "enter")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"check the lyrics", "enter")
+        await pilot.pause()
+    notes = store.annotations(SESSION_ID)
+    flagged = next(s for s in store.segments(SESSION_ID) if s.flagged)
+    tags = [n for n in notes if n.kind is AnnotationKind.TAG and n.segment_id == flagged.id]
+    assert tags and sorted(tags[0].tags) == ["visual", "water"]
+    comments = [
+        n for n in notes if n.kind is AnnotationKind.COMMENT and n.text == "check the lyrics"
+    ]
+    assert comments and comments[0].segment_id == flagged.id and comments[0].author == "GD"
+
+
+async def test_search_within_the_session_jumps_to_the_line(make_app: Any) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"warm", "enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        current = app.screen.query_one(TranscriptView).current
+        assert isinstance(current, ClientLine) and current.text == "I feel warm in my chest"
