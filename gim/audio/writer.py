@@ -1,0 +1,131 @@
+"""Crash-safe audio writing: one-second chunks on disk, joined into one file at the end.
+
+A chunk is written under a temporary name, flushed to disk, renamed, and only then listed
+in the journal; so killing the process at any moment loses at most the chunk being filled
+(about a second). A jump in the frame count (the microphone was gone) starts a new chunk;
+joining fills the missing stretch with silence so the file stays on the session clock.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from gim.audio.journal import Chunk, Journal
+from gim.config import ensure_private_dir
+
+SUBTYPE = "PCM_16"
+
+
+class ChunkWriter:
+    """Writes one track (microphone or reference) of a session as chunk files.
+
+    Args:
+        folder: the session folder.
+        track: "mic" or "reference" (also the chunk sub-folder).
+        rate: sample rate.
+        channels: channels per frame.
+        journal: where each finished chunk is listed.
+        chunk_seconds: length of a chunk.
+    """
+
+    def __init__(self, folder: Path, track: str, rate: int, channels: int, journal: Journal,
+                 chunk_seconds: float = 1.0) -> None:  # fmt: skip
+        self.folder = folder
+        self.track = track
+        self.rate = rate
+        self.channels = channels
+        self.journal = journal
+        self.chunk_frames = max(1, int(chunk_seconds * rate))
+        self.frames_written = 0
+        """Frames safely on disk."""
+        ensure_private_dir(folder / track)
+        self._parts: list[np.ndarray] = []
+        self._start = 0
+        self._held = 0
+        self._next = 0
+        self._count = 0
+
+    def write(self, frame: int, block: np.ndarray) -> None:
+        """Add ``block`` starting at session ``frame``; may write a chunk (OSError if the
+        disk is full)."""
+        if self._held and frame != self._next:
+            self.flush()
+        if not self._held:
+            self._start = frame
+        self._parts.append(block.reshape(len(block), -1)[:, : self.channels])
+        self._held += len(block)
+        self._next = frame + len(block)
+        if self._held >= self.chunk_frames:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is held as a chunk now."""
+        if not self._held:
+            return
+        data = np.concatenate(self._parts)
+        self._parts, held, self._held = [], self._held, 0
+        name = f"{self.track}/{self._count:06d}.flac"
+        write_durably(self.folder / name, data, self.rate)
+        self._count += 1
+        self.frames_written += held
+        self.journal.write("chunk", track=self.track, file=name, frame=self._start, frames=held)
+
+
+def write_durably(path: Path, data: np.ndarray, rate: int) -> None:
+    """Write FLAC ``data`` to ``path`` via a temporary file, fsync'd, private."""
+    import soundfile
+
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb", opener=_private) as handle:
+        soundfile.write(handle, np.clip(data, -1.0, 1.0), rate, format="FLAC", subtype=SUBTYPE)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+def assemble(folder: Path, chunks: list[Chunk], out: Path, rate: int, channels: int) -> int:
+    """Join ``chunks`` (sorted by frame) into ``out``, silence in the gaps; returns frames.
+
+    The chunk files are removed once the joined file is on disk. Unreadable chunks (a
+    crash while writing one) are skipped as silence.
+    """
+    import soundfile
+
+    tmp = out.with_name(out.name + ".part")
+    position = 0
+    with open(tmp, "wb", opener=_private) as handle:
+        with soundfile.SoundFile(handle, "w", rate, channels, SUBTYPE, format="FLAC") as sink:
+            for chunk in chunks:
+                try:
+                    data = soundfile.read(str(folder / chunk.file), dtype="float32",
+                                          always_2d=True)[0]  # fmt: skip
+                except (OSError, RuntimeError, soundfile.LibsndfileError):
+                    continue
+                if chunk.frame > position:
+                    _silence(sink, chunk.frame - position, channels)
+                    position = chunk.frame
+                skip = position - chunk.frame
+                if skip < len(data):
+                    sink.write(data[skip:, :channels])
+                    position += len(data) - skip
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, out)
+    for chunk in chunks:
+        (folder / chunk.file).unlink(missing_ok=True)
+    return position
+
+
+def _silence(sink: object, frames: int, channels: int) -> None:
+    step = 48000
+    while frames > 0:
+        n = min(step, frames)
+        sink.write(np.zeros((n, channels), dtype=np.float32))  # type: ignore[attr-defined]
+        frames -= n

@@ -1,0 +1,35 @@
+"""Journal replay: everything listed comes back; a torn last line is ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gim.audio.journal import JOURNAL, Journal, replay
+
+
+def test_replay_returns_what_was_written(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.write("session", id="s1", rate=48000, mic_channels=1)
+    journal.write("playback", frame=0, action="play", piece=0, offset=0, value=None)
+    journal.write("chunk", track="mic", file="mic/000000.flac", frame=0, frames=48000)
+    journal.write("gap", start=1.0, end=3.5)
+    journal.write("delay", frame=96000, lag=5000.5)
+    journal.write("segment", start=1.0, end=2.0, text="a meadow")
+    journal.write("phase", time=0.0, phase="music")
+    journal.close()
+    with open(tmp_path / JOURNAL, "ab") as handle:
+        handle.write(b'{"kind":"chunk","track":"mic","fi')  # killed mid-line
+    got = replay(tmp_path)
+    assert got.header["id"] == "s1"
+    assert got.playback[0]["action"] == "play"
+    assert [c.frames for c in got.track("mic")] == [48000]
+    assert got.gaps == [(1.0, 3.5)]
+    assert got.delays == [(96000, 5000.5)]
+    assert got.segments[0]["text"] == "a meadow"
+    assert got.phases == [{"time": 0.0, "phase": "music"}]
+    assert not got.ended
+    assert (tmp_path / JOURNAL).stat().st_mode & 0o777 == 0o600
+
+
+def test_missing_journal_is_empty(tmp_path: Path) -> None:
+    assert replay(tmp_path).chunks == []
