@@ -64,6 +64,18 @@ def store(settings: Settings) -> Iterator[Store]:
 
 
 @pytest.fixture
+def session_id() -> str:
+    """Id of the seeded session."""
+    return SESSION_ID
+
+
+@pytest.fixture
+def seed_session(store: Store) -> Any:
+    """Store another copy of the sample session: ``seed_session(client, session_id)``."""
+    return lambda client, sid: seed(store, client=client, session_id=sid)
+
+
+@pytest.fixture
 def make_app(settings: Settings, store: Store) -> Any:
     """Build the app over the seeded store, starting on the home screen or ``start``."""
 

@@ -6,22 +6,19 @@ from typing import Any
 
 from textual.widgets import DataTable, OptionList
 
-from gim.store.db import Store
 from gim.ui.screens.home import HomeScreen
 from gim.ui.screens.programs import ProgramsScreen
 from gim.ui.screens.review import ReviewScreen
 
-from conftest import SESSION_ID, seed
 
-
-async def test_home_lists_sessions_clients_and_programs(make_app: Any, store: Store) -> None:
-    seed(store, client="CD34", session_id="s-second")
+async def test_home_lists_sessions_clients_and_programs(make_app: Any, seed_session: Any) -> None:
+    seed_session("CD34", "s-second")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, HomeScreen)
-        assert sorted(screen.summary_rows()) == sorted([SESSION_ID, "s-second"])
+        assert sorted(screen.summary_rows()) == sorted(["s-sample", "s-second"])
         clients = screen.query_one("#clients", OptionList)
         assert {clients.get_option_at_index(i).id for i in range(clients.option_count)} == {
             "AB12", "CD34",
@@ -29,8 +26,10 @@ async def test_home_lists_sessions_clients_and_programs(make_app: Any, store: St
         assert screen.query_one("#programs", OptionList).option_count == 1
 
 
-async def test_choosing_a_client_shows_only_their_sessions(make_app: Any, store: Store) -> None:
-    seed(store, client="CD34", session_id="s-second")
+async def test_choosing_a_client_shows_only_their_sessions(
+    make_app: Any, seed_session: Any
+) -> None:
+    seed_session("CD34", "s-second")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -44,14 +43,14 @@ async def test_choosing_a_client_shows_only_their_sessions(make_app: Any, store:
         assert app.screen.summary_rows() == ["s-second"]
 
 
-async def test_enter_opens_review_and_escape_returns(make_app: Any) -> None:
+async def test_enter_opens_review_and_escape_returns(make_app: Any, session_id: str) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert app.screen.query_one("#recent", DataTable).has_focus
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, ReviewScreen) and app.screen.session_id == SESSION_ID
+        assert isinstance(app.screen, ReviewScreen) and app.screen.session_id == session_id
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)

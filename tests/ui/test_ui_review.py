@@ -11,11 +11,9 @@ from gim.ui.screens.review import ReviewScreen
 from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
 
-from conftest import SESSION_ID
-
 
 def review(app: Any) -> ReviewScreen:
-    return ReviewScreen(SESSION_ID)
+    return ReviewScreen("s-sample")
 
 
 async def test_review_lays_out_the_transcript_with_piece_headings(make_app: Any) -> None:
@@ -64,7 +62,7 @@ async def test_editing_a_line_stores_it_as_edited(make_app: Any, store: Store) -
         await pilot.pause()
         await pilot.press("ctrl+u", *"The sun rises over the hills", "enter")
         await pilot.pause()
-        segments = store.segments(SESSION_ID)
+        segments = store.segments("s-sample")
         edited = [s for s in segments if s.text == "The sun rises over the hills"]
         assert len(edited) == 1 and edited[0].source is Source.EDITED
         shown = [b.text for b in app.screen.query_one(TranscriptView).blocks
@@ -85,8 +83,8 @@ async def test_tag_and_comment_are_stored_on_the_line(make_app: Any, store: Stor
         await pilot.pause()
         await pilot.press(*"check the lyrics", "enter")
         await pilot.pause()
-    notes = store.annotations(SESSION_ID)
-    flagged = next(s for s in store.segments(SESSION_ID) if s.flagged)
+    notes = store.annotations("s-sample")
+    flagged = next(s for s in store.segments("s-sample") if s.flagged)
     tags = [n for n in notes if n.kind is AnnotationKind.TAG and n.segment_id == flagged.id]
     assert tags and sorted(tags[0].tags) == ["visual", "water"]
     comments = [
