@@ -1,7 +1,195 @@
-"""Commands: export (to be written)."""
+"""Commands: ``gim export``, ``gim client-copy``, ``gim packet`` and ``gim series``.
+
+Exports are written with ordinary ``open()`` so they honour the user's umask: the data
+home is private, but a file a guide exports is theirs to share.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from gim.cli.context import Context
+from gim.core.record import SessionRecord
+from gim.errors import GimError, InputError
+
+pass_context = click.make_pass_decorator(Context)
+
+AUDIO_SUFFIXES = (".flac", ".wav", ".ogg")
+MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+        ".webp": "image/webp", ".svg": "image/svg+xml"}  # fmt: skip
+
+
+def session_folder(ctx: Context, session_id: str) -> Path:
+    """Where the session's audio and attachments live."""
+    return ctx.settings.sessions_dir / session_id
+
+
+def mic_recording(folder: Path) -> Path | None:
+    """The session's joined microphone recording, if it is on disk."""
+    for suffix in AUDIO_SUFFIXES:
+        if (folder / f"mic{suffix}").is_file():
+            return folder / f"mic{suffix}"
+    found = sorted(p for p in folder.glob("mic*") if p.suffix in AUDIO_SUFFIXES and p.is_file())
+    return found[0] if found else None
+
+
+def mandala_picture(folder: Path, record: SessionRecord) -> tuple[bytes | None, str, str]:
+    """(picture bytes, MIME type, file name) of the mandala attachment, if readable."""
+    for attachment in record.attachments:
+        if attachment.kind != "mandala":
+            continue
+        path = Path(attachment.path)
+        path = path if path.is_absolute() else folder / path
+        try:
+            return path.read_bytes(), MIME.get(path.suffix.lower(), "image/png"), path.name
+        except OSError:
+            click.echo(f"gim: the mandala picture {path} cannot be read; left out.", err=True)
+    return None, "image/png", "mandala.png"
+
+
+def load(ctx: Context, session_id: str) -> SessionRecord:
+    """The whole record of ``session_id`` from the store."""
+    with ctx.open_store() as store:
+        return store.load_record(session_id)
+
+
+def write_output(data: bytes, out: Path | None, default: Path) -> None:
+    """Write ``data`` to ``out`` ("-" for standard output) or ``default``; say where."""
+    if out is not None and str(out) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    target = out or default
+    try:
+        if target.parent != Path(""):
+            target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise GimError(
+            f"Cannot write {target} ({exc.strerror}): choose another place with -o."
+        ) from exc
+    click.echo(str(target), err=True)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    from gim.core.deidentify import parse_names
+
+    return parse_names(text)
+
+
+@click.command("export")
+@click.argument("session_id", metavar="ID")
+@click.option("--format", "-f", "fmt", default="md", show_default=True,
+              type=click.Choice(["md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json"]),
+              help="What to write.")  # fmt: skip
+@click.option("--deidentify", is_flag=True, help="Replace the client code and --names.")
+@click.option("--names", default="", help='Names to replace, comma-separated: "Anna,Bob".')
+@click.option("--no-audio", is_flag=True, help="No link to or picture from session files.")
+@click.option("--no-private", is_flag=True, help="Leave out markers, tags and comments.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              help="File to write ('-' for standard output). Default: ./ID.<suffix>.")  # fmt: skip
+@pass_context
+def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, names: str,
+                   no_audio: bool, no_private: bool, out: Path | None) -> None:  # fmt: skip
+    """Export one session: the GIM transcript (md, html, docx), subtitles, ELAN, labels, JSON."""
+    import os
+
+    from gim.core.deidentify import deidentify as clean
+    from gim.export import ExportOptions, get_format
+
+    if names and not deidentify:
+        raise InputError("--names only works with --deidentify: add --deidentify.")
+    record = load(ctx, session_id)
+    folder = session_folder(ctx, session_id)
+    picture, mime, _ = (None, "image/png", "") if no_audio else mandala_picture(folder, record)
+    media = media_url = None
+    audio = None if no_audio else mic_recording(folder)
+    if audio is not None and fmt == "eaf":
+        base = (out.parent if out is not None and str(out) != "-" else Path.cwd()).resolve()
+        media = os.path.relpath(audio.resolve(), base)
+        media_url = None if deidentify else audio.resolve().as_uri()
+    if deidentify:
+        record = clean(record, _names(names))
+    options = ExportOptions(private=not no_private, media=media, media_url=media_url,
+                            mandala=picture, mandala_type=mime)  # fmt: skip
+    format_ = get_format(fmt)
+    stem = record.session.id if not deidentify else "session-deidentified"
+    write_output(format_.render(record, options), out, Path(stem + format_.suffix))
+
+
+@click.command("client-copy")
+@click.argument("session_id", metavar="ID")
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write into. Default: ./ID-client-copy.")  # fmt: skip
+@pass_context
+def client_copy_command(ctx: Context, session_id: str, out: Path | None) -> None:
+    """A client's copy: readable transcript (html + md) with the mandala, no private notes."""
+    from gim.export.packet import client_copy
+
+    record = load(ctx, session_id)
+    picture, mime, name = mandala_picture(session_folder(ctx, session_id), record)
+    folder = out or Path(f"{session_id}-client-copy")
+    files = client_copy(record, mandala=picture, mandala_type=mime)
+    if picture is not None:
+        files[name] = picture
+    for file_name, data in files.items():
+        write_output(data, folder / file_name, folder / file_name)
+
+
+@click.command("packet")
+@click.argument("session_id", metavar="ID")
+@click.option("--identified", is_flag=True, help="Keep the client code (default: replaced).")
+@click.option("--names", default="", help='Other names to replace, comma-separated: "Anna,Bob".')
+@click.option("--excerpts/--no-audio", default=False,
+              help="Add audio around each marked moment (needs the client's consent).")  # fmt: skip
+@click.option("--around", type=click.FloatRange(1, 120), default=15.0, show_default=True,
+              help="Seconds of audio either side of a marked moment.")  # fmt: skip
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              help="Zip file to write. Default: ./ID-supervision.zip.")  # fmt: skip
+@pass_context
+def packet_command(ctx: Context, session_id: str, identified: bool, names: str, excerpts: bool,
+                   around: float, out: Path | None) -> None:  # fmt: skip
+    """A supervision packet: transcript with notes, program as played, session note (zip)."""
+    from gim.export.packet import supervision_packet
+
+    record = load(ctx, session_id)
+    folder = session_folder(ctx, session_id)
+    audio = mic_recording(folder) if excerpts else None
+    if excerpts and audio is None:
+        raise GimError(f"Session {session_id} has no microphone recording: use --no-audio.")
+    picture, _, name = mandala_picture(folder, record)
+    data = supervision_packet(record, deidentified=not identified, names=_names(names),
+                              audio=audio, around=around, mandala=picture,
+                              mandala_name=name)  # fmt: skip
+    stem = session_id if identified else "session"
+    write_output(data, out, Path(f"{stem}-supervision.zip"))
+
+
+@click.command("series")
+@click.argument("client")
+@click.option("--format", "-f", "fmt", type=click.Choice(["md", "html"]), default="md",
+              show_default=True, help="What to write.")  # fmt: skip
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              help="File to write. Default: standard output.")  # fmt: skip
+@pass_context
+def series_command(ctx: Context, client: str, fmt: str, out: Path | None) -> None:
+    """A client's series: sessions, programs, focus, length, recurring images, notes."""
+    from gim.export.series import client_series, series_html, series_markdown
+
+    with ctx.open_store() as store:
+        sessions = store.list_sessions(client=client)
+        if not sessions:
+            raise InputError(f"No sessions for client {client!r}: check the code with gim "
+                             "sessions list.")  # fmt: skip
+        records = [store.load_record(s.id) for s in sessions]
+    series = client_series(records)
+    text = series_markdown(series) if fmt == "md" else series_html(series)
+    write_output(text.encode("utf-8"), out or Path("-"), Path("-"))
+
+
+COMMANDS: list[click.Command] = [export_command, client_copy_command, packet_command,
+                                 series_command]  # fmt: skip

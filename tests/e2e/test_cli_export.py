@@ -1,0 +1,151 @@
+"""`gim export`, `client-copy`, `packet` and `series` against a real SQLite store on disk."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from gim.core.program_parse import program_to_dict
+from gim.core.record import SessionRecord
+from gim.core.session import Segment
+from gim.export.sample import sample_program, sample_record
+from gim.store.db import Store
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415478da63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+def save(home: Path, record: SessionRecord, mic_seconds: float = 130.0) -> str:
+    """Store ``record`` the way a session run does; returns the new session id."""
+    session = replace(record.session, id="", number=None,
+                      program_snapshot=program_to_dict(sample_program()))  # fmt: skip
+    with Store.open(home / "gim.db") as store:
+        store.create_session(session)
+        store.update_session(session.id, delay_frames=record.delay_frames)
+        store.add_playback_events(session.id, record.playback.events)
+        for segment in record.segments:
+            store.add_segment(session.id, replace(segment, id=None))
+        for annotation in record.annotations:
+            store.add_annotation(session.id, replace(annotation, id=None, segment_id=None))
+        for attachment in record.attachments:
+            store.add_attachment(session.id, attachment)
+    folder = home / "sessions" / session.id
+    folder.mkdir(parents=True, exist_ok=True)
+    rate = 16000
+    ramp = (np.arange(int(mic_seconds * rate)) % 30000).astype(np.int16)
+    sf.write(folder / "mic.flac", ramp, rate, subtype="PCM_16")
+    (folder / "mandala.png").write_bytes(PNG)
+    return session.id
+
+
+def gim(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "gim", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=120)  # fmt: skip
+
+
+@pytest.fixture
+def stored(home: Path) -> str:
+    home.mkdir(parents=True, mode=0o700)
+    return save(home, sample_record("AB12"))
+
+
+def test_every_format_exports_from_the_store(home: Path, stored: str, tmp_path: Path) -> None:
+    for fmt in ("md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json"):
+        out = tmp_path / "out" / f"s.{fmt}"
+        result = gim(home, "export", stored, "--format", fmt, "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert out.stat().st_size > 100
+    md = (tmp_path / "out" / "s.md").read_text()
+    assert "### 0:10 ♪ Bach, Air on the G String" in md and "G: What do you notice?" in md
+    assert "Session:** 1" in md  # numbered by the store
+    data = json.loads((tmp_path / "out" / "s.json").read_text())
+    assert data["session"]["id"] == stored and len(data["segments"]) == 5
+
+
+def test_eaf_links_the_mic_recording_relatively(home: Path, stored: str, tmp_path: Path) -> None:
+    from pympi.Elan import Eaf
+
+    out = tmp_path / "elan" / "s.eaf"
+    assert gim(home, "export", stored, "-f", "eaf", "-o", str(out)).returncode == 0
+    media = Eaf(str(out)).get_linked_files()[0]
+    assert (out.parent / media["RELATIVE_MEDIA_URL"]).resolve() == (
+        home / "sessions" / stored / "mic.flac"
+    ).resolve()
+    assert media["MIME_TYPE"] == "audio/flac"
+
+
+def test_export_honours_umask(home: Path, stored: str, tmp_path: Path) -> None:
+    out = tmp_path / "shared.md"
+    old = os.umask(0o022)
+    try:
+        assert gim(home, "export", stored, "-o", str(out)).returncode == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_deidentified_export_and_stdout(home: Path, stored: str) -> None:
+    result = gim(home, "export", stored, "-f", "md", "--deidentify", "--names", "Anna,bob",
+                 "-o", "-")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Person A's gate is open, Person B is there" in result.stdout
+    for secret in ("AB12", "Anna", "Bob", "ab12"):
+        assert secret not in result.stdout
+
+
+def test_bad_input_is_one_sentence_exit_2(home: Path, stored: str) -> None:
+    result = gim(home, "export", stored, "--names", "Anna")
+    assert result.returncode == 2 and "--deidentify" in result.stderr
+    missing = gim(home, "export", "20990101-0000-x")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_client_copy_folder(home: Path, stored: str, tmp_path: Path) -> None:
+    out = tmp_path / "copy"
+    result = gim(home, "client-copy", stored, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["mandala.png", "transcript.html",
+                                                     "transcript.md"]  # fmt: skip
+    page = (out / "transcript.html").read_text()
+    assert "data:image/png;base64," in page and "Marker" not in page and "Comment" not in page
+
+
+def test_supervision_packet_with_excerpts(home: Path, stored: str, tmp_path: Path) -> None:
+    out = tmp_path / "packet.zip"
+    result = gim(home, "packet", stored, "--excerpts", "--around", "5", "--names", "Anna,Bob",
+                 "-o", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    archive = zipfile.ZipFile(out)
+    [excerpt] = [n for n in archive.namelist() if n.startswith("excerpts/")]
+    clip, rate = sf.read(io.BytesIO(archive.read(excerpt)), dtype="int16")
+    assert len(clip) == 10 * rate and clip[0] == (21 * rate) % 30000
+    assert "mandala.png" in archive.namelist()
+    text = b"".join(archive.read(n) for n in archive.namelist() if not n.startswith("excerpts"))
+    assert b"AB12" not in text and b"Anna" not in text and stored.encode() not in text
+
+
+def test_series_of_a_client(home: Path, stored: str) -> None:
+    second = sample_record("AB12")
+    second.session.started_at = "2026-03-19T10:00:00"
+    second.segments = [Segment(5.0, 7.0, "The sea again, the golden gate", id=None)]
+    save(home, second)
+    save(home, sample_record("ZZ9"))  # another client: not in the series
+    result = gim(home, "series", "AB12")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("| Sample Program |") == 2
+    assert "**sea**: 2 sessions" in result.stdout
+    assert gim(home, "series", "NOBODY").returncode == 2
