@@ -69,6 +69,8 @@ def _quote(text: str) -> str:
 
 def fts_query(text: str) -> str | None:
     """The FTS5 MATCH expression for a guide's query; None when it has no words at all."""
+    # SQLite ends a string at NUL; control characters carry no words anyway.
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
     parts: list[str] = []
     for match in _PART.finditer(text):
         phrase, word = match.group(1), match.group(2)
