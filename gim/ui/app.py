@@ -74,9 +74,9 @@ class GimApp(App[None]):
     def programs(self) -> Any:
         """The program library: shipped programs and the guide's own."""
         if self._programs is None:
-            from gim import programs
+            from gim.programs import ProgramLibrary
 
-            self._programs = programs.ProgramLibrary(self.settings)  # type: ignore[attr-defined]
+            self._programs = ProgramLibrary(self.settings)
         return self._programs
 
     # -- life cycle ------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""End of session: the final transcription pass with progress, postlude notes, the mandala."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, ProgressBar, TextArea
+
+from gim.config import FILE_MODE, ensure_private_dir
+from gim.core.record import Attachment
+from gim.errors import GimError, InputError
+
+
+def attach_mandala(settings: Any, session_id: str, picture: Path) -> str:
+    """Copy the mandala picture into the session folder (private); returns its file name."""
+    if not picture.is_file():
+        raise InputError(f"There is no picture at {picture}: check the path.")
+    folder = ensure_private_dir(settings.sessions_dir / session_id)
+    target = folder / f"mandala{picture.suffix.lower()}"
+    try:
+        shutil.copyfile(picture, target)
+        target.chmod(FILE_MODE)
+    except OSError as exc:
+        raise GimError(f"Cannot copy the picture ({exc.strerror}): check the folder.") from exc
+    return target.name
+
+
+class EndScreen(Screen[None]):
+    """After the music: run the final pass, write postlude notes, attach the mandala."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="end.save"),
+        Binding("ctrl+r", "review", "Save & review", id="end.review"),
+        Binding("escape", "home", "Home", id="end.home"),
+    ]
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        """The session just ended."""
+        self.saved = False
+        """Notes and mandala were stored."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◌")
+        with VerticalScroll(classes="form"):
+            yield Label("Final transcription pass", classes="field")
+            yield ProgressBar(total=1.0, show_eta=False, id="final-progress")
+            yield Label("", id="final-state")
+            yield Label("Postlude notes", classes="field")
+            yield TextArea(id="postlude")
+            yield Label("Mandala picture (a file path)", classes="field")
+            yield Input(placeholder="~/Pictures/mandala.jpg", id="mandala-path")
+            yield Label("Mandala title", classes="field")
+            yield Input(id="mandala-title")
+            yield Label("Mandala description", classes="field")
+            yield Input(id="mandala-description")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"End of session {self.session_id}"
+        session = self.app.store.get_session(self.session_id)  # type: ignore[attr-defined]
+        self.query_one("#postlude", TextArea).text = session.postlude_notes
+        self.query_one("#mandala-title", Input).value = session.mandala_title
+        self.query_one("#mandala-description", Input).value = session.mandala_description
+        self.query_one("#postlude", TextArea).focus()
+        self.final_pass()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="final", description="final")
+    def final_pass(self) -> None:
+        """Transcribe the whole recording again (slow: in a thread), showing progress."""
+        from gim import pipeline
+
+        run = getattr(pipeline, "final_pass", None)
+        if run is None:
+            self.app.call_from_thread(
+                self._final_done, "Final pass not available: live lines kept."
+            )
+            return
+
+        def progress(fraction: float) -> None:
+            self.app.call_from_thread(self._progress, fraction)
+
+        try:
+            run(self.app.settings, self.session_id, progress=progress)  # type: ignore[attr-defined]
+        except GimError as exc:
+            self.app.call_from_thread(self._final_done, exc.message)
+            return
+        self.app.call_from_thread(self._final_done, "Final pass done: the transcript is updated.")
+
+    def _progress(self, fraction: float) -> None:
+        self.query_one(ProgressBar).update(progress=fraction)
+        self.query_one("#final-state", Label).update(f"{fraction:.0%}")
+
+    def _final_done(self, text: str) -> None:
+        self.query_one(ProgressBar).update(progress=1.0)
+        self.query_one("#final-state", Label).update(text)
+
+    def action_save(self) -> bool:
+        """Store the postlude notes and the mandala; True when saved."""
+        store = self.app.store  # type: ignore[attr-defined]
+        notes = self.query_one("#postlude", TextArea).text.strip()
+        title = self.query_one("#mandala-title", Input).value.strip()
+        description = self.query_one("#mandala-description", Input).value.strip()
+        picture = self.query_one("#mandala-path", Input).value.strip()
+        try:
+            if picture:
+                name = attach_mandala(
+                    self.app.settings,  # type: ignore[attr-defined]
+                    self.session_id,
+                    Path(picture).expanduser(),
+                )
+                store.add_attachment(
+                    self.session_id, Attachment("mandala", name, title, description)
+                )
+                self.query_one("#mandala-path", Input).value = ""
+            store.update_session(
+                self.session_id,
+                postlude_notes=notes,
+                mandala_title=title,
+                mandala_description=description,
+            )
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            return False
+        self.saved = True
+        self.notify("Saved.", timeout=2)
+        return True
+
+    def action_review(self) -> None:
+        """Save, then open the session in review."""
+        if self.action_save():
+            from gim.ui.screens.review import ReviewScreen
+
+            self.app.switch_screen(ReviewScreen(self.session_id))
+
+    def action_home(self) -> None:
+        """Save and go home."""
+        if self.action_save():
+            self.app.go_home()  # type: ignore[attr-defined]

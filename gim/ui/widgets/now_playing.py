@@ -1,0 +1,54 @@
+"""Now playing: the piece, composer and recording, with times in the piece and program."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from gim.core.program import Program
+from gim.ui.fields import minutes
+
+
+class NowPlaying(Widget):
+    """The sounding piece with elapsed/remaining in the piece and in the program."""
+
+    DEFAULT_CSS = """
+    NowPlaying { height: 3; padding: 0 1; }
+    """
+
+    piece: reactive[int | None] = reactive(None)
+    """Index of the piece sounding; None before the music or after it."""
+    piece_offset: reactive[float] = reactive(0.0)
+    """Seconds into the piece."""
+    program_elapsed: reactive[float] = reactive(0.0)
+    """Seconds of the program heard so far."""
+    paused: reactive[bool] = reactive(False)
+    """The music is paused."""
+
+    def __init__(self, program: Program | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.program = program
+        """The program being played."""
+
+    def render(self) -> Text:
+        program = self.program
+        text = Text()
+        if program is None or self.piece is None or self.piece >= len(program.pieces):
+            text.append("No music playing.", style="#8f8476")
+            if program is not None:
+                text.append(f"\n{program.title} · {minutes(program.duration)}", style="#6f665c")
+            return text
+        piece = program.pieces[self.piece]
+        state = "paused" if self.paused else "playing"
+        text.append(f"♪ {self.piece + 1}/{len(program.pieces)} ", style="#8f8476")
+        text.append(piece.title, style="bold #d0bfa8")
+        text.append(f"\n   {piece.performer or 'recording not named'}", style="#8f8476")
+        left = max(0.0, piece.duration - self.piece_offset)
+        program_left = max(0.0, program.duration - self.program_elapsed)
+        text.append(
+            f"\n   {state} · piece {minutes(self.piece_offset)} / −{minutes(left)}"
+            f" · program {minutes(self.program_elapsed)} / −{minutes(program_left)}",
+            style="#a0765a" if self.paused else "#8f8476",
+        )
+        return text

@@ -1,0 +1,138 @@
+"""Live session and end of session, driven by a scripted runner that reports from a thread.
+
+The runner here stands in for `SessionRunner` (its events and status are the real
+classes): the screen's job is turning thread callbacks into messages, keys into runner
+calls, and the end into the end-of-session screen. The real runner is driven end to end
+by the tmux demo test.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from gim.core.layout import ClientLine, Intervention, PieceHeading
+from gim.core.session import AnnotationKind, Phase, Segment
+from gim.export.sample import sample_program
+from gim.runner_events import (
+    Finished,
+    PhaseChanged,
+    PieceChanged,
+    RunnerEvent,
+    RunnerStatus,
+    SegmentAdded,
+    Warning,
+)
+from gim.store.db import Store
+from gim.ui.screens.end import EndScreen
+from gim.ui.screens.live import LiveScreen
+from gim.ui.widgets.phase_bar import PhaseBar
+from gim.ui.widgets.transcript import TranscriptView
+
+
+class ScriptedRunner:
+    """Reports a piece, a line and a warning from a background thread, records calls."""
+
+    def __init__(self, on_event: Callable[[RunnerEvent], None], session_id: str) -> None:
+        self.on_event = on_event
+        self.session_id = session_id
+        self.calls: list[tuple[Any, ...]] = []
+        self.reported = threading.Event()
+
+    def start(self) -> str:
+        def report() -> None:
+            self.on_event(PhaseChanged(Phase.MUSIC, 0.0))
+            self.on_event(PieceChanged(0))
+            self.on_event(SegmentAdded(Segment(3.0, 5.0, "I see a red door", piece=0,
+                                               piece_offset=3.0, id=99)))  # fmt: skip
+            self.on_event(Warning("Clipping: turn the microphone down a little."))
+            self.reported.set()
+
+        threading.Thread(target=report, daemon=True).start()
+        return self.session_id
+
+    def status(self) -> RunnerStatus:
+        return RunnerStatus(
+            session_id=self.session_id, elapsed=6.0, recorded=6.0, piece=0, piece_offset=6.0,
+            program_elapsed=6.0, program_remaining=144.0, playing=True, paused=False,
+            input_level=-30.0, input_peak=-12.0, output_level=-20.0, output_peak=-6.0,
+            xruns=0, disk_free=50_000_000_000, lag=0.05,
+        )  # fmt: skip
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        def call(*args: Any) -> None:
+            self.calls.append((name, *args))
+            if name == "stop":
+                self.on_event(Finished(self.session_id))
+
+        return call
+
+
+async def test_live_screen_shows_runner_events_and_sends_keys(
+    make_app: Any, session_id: str, store: Store
+) -> None:
+    runners: list[ScriptedRunner] = []
+
+    def make_runner(on_event: Callable[[RunnerEvent], None]) -> ScriptedRunner:
+        runners.append(ScriptedRunner(on_event, session_id))
+        return runners[-1]
+
+    app = make_app(lambda app: LiveScreen(make_runner, sample_program()))
+    messages: list[Any] = []
+    async with app.run_test(size=(100, 30), message_hook=messages.append) as pilot:
+        await app.workers.wait_for_complete()
+        runners[0].reported.wait(5)
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        blocks = screen.query_one(TranscriptView).blocks
+        assert any(isinstance(b, PieceHeading) and b.index == 0 for b in blocks)
+        assert any(isinstance(b, ClientLine) and b.text == "I see a red door" for b in blocks)
+        assert screen.query_one(PhaseBar).phase is Phase.MUSIC
+        assert "Clipping" in str(screen.query_one("#live-warnings").render())
+        assert {type(m).__name__ for m in messages} >= {"SegmentArrived", "PieceStarted"}
+        await pilot.press("space", "n", "m")
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press(*"What do you notice", "enter")
+        await pilot.press("full_stop")
+        await pilot.pause()
+        calls = runners[0].calls
+        assert ("pause",) in calls and ("next_piece",) in calls
+        assert ("mark", AnnotationKind.MARKER, "", []) in calls
+        assert ("mark", AnnotationKind.INTERVENTION, "What do you notice", []) in calls
+        assert ("set_phase", Phase.RETURN) in calls
+        assert any(isinstance(b, Intervention) for b in screen.query_one(TranscriptView).blocks)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert ("stop",) in calls
+        assert isinstance(app.screen, EndScreen)
+
+
+async def test_end_screen_stores_postlude_and_mandala(
+    make_app: Any, session_id: str, store: Store, tmp_path: Any
+) -> None:
+    picture = tmp_path / "drawing.PNG"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    app = make_app(lambda app: EndScreen(session_id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#postlude").text = "Talked about the door."
+        screen.query_one("#mandala-path").value = str(picture)
+        screen.query_one("#mandala-title").value = "Red door"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.saved
+    session = store.get_session(session_id)
+    assert session.postlude_notes == "Talked about the door."
+    assert session.mandala_title == "Red door"
+    mandalas = [a for a in store.attachments(session_id) if a.kind == "mandala"]
+    stored = app.settings.sessions_dir / session_id / mandalas[-1].path
+    assert stored.read_bytes() == picture.read_bytes()
+    assert stored.stat().st_mode & 0o777 == 0o600
