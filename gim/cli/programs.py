@@ -1,7 +1,180 @@
-"""Commands: programs (to be written)."""
+"""Commands: gim programs list | show P | validate FILE | link P DIR."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from gim.cli.context import Context
+from gim.core.program import Program, format_duration
+from gim.core.program_parse import program_to_dict
+from gim.errors import GimError
+from gim.programs import ProgramLibrary, link_summary
+
+
+def _library(obj: Context) -> ProgramLibrary:
+    return ProgramLibrary(obj.settings)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _statuses(library: ProgramLibrary, program: Program) -> list[str]:
+    try:
+        return [str(s) for s in library.link_status(program)]
+    except GimError:
+        return ["links damaged"] * len(program.pieces)
+
+
+@click.group("programs")
+def programs() -> None:
+    """Music programs: list, show, check a program file, link pieces to your audio files.
+
+    A program argument P is a slug (see `gim programs list`) or a path to a .toml file.
+    """
+
+
+@programs.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def list_programs(obj: Context, as_json: bool) -> None:
+    """Every program: shipped ones and your own (which can replace a shipped one)."""
+    library = _library(obj)
+    found = library.all()
+    for problem in library.problems:
+        click.echo(f"gim: skipped: {problem}", err=True)
+    items = []
+    for program in found:
+        try:
+            links = link_summary(library.link_status(program))
+        except GimError:
+            links = "links damaged"
+        items.append((program, links))
+    if as_json:
+        data = [
+            {
+                "slug": p.slug,
+                "title": p.title,
+                "pieces": len(p.pieces),
+                "duration": p.duration,
+                "origin": p.origin,
+                "links": links,
+            }
+            for p, links in items
+        ]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo("No programs found.")
+        return
+    rows = [["SLUG", "TITLE", "PIECES", "LENGTH", "ORIGIN", "LINKS"]]
+    for p, links in items:
+        rows.append(
+            [p.slug, p.title, str(len(p.pieces)), format_duration(p.duration), p.origin, links]
+        )
+    click.echo(_table(rows))
+
+
+@programs.command("show")
+@click.argument("program")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_obj
+def show_program(obj: Context, program: str, as_json: bool) -> None:
+    """The pieces of PROGRAM, where its contents come from, and each piece's link."""
+    library = _library(obj)
+    found: Program = library.get(program)
+    statuses = _statuses(library, found)
+    if as_json:
+        data = program_to_dict(found)
+        data["origin"] = found.origin
+        data["duration_total"] = found.duration
+        for piece, status in zip(data["pieces"], statuses, strict=True):
+            piece["link"] = status
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{found.title} ({found.slug}) by {found.author}")
+    click.echo(f"  {len(found.pieces)} pieces, {format_duration(found.duration)}; {found.origin}")
+    if found.gap:
+        click.echo(f"  {found.gap:g} s of silence between pieces")
+    for label, text in (("About", found.description), ("Mood", found.mood)):
+        if text:
+            click.echo(f"  {label}: {text}")
+    prov = found.provenance
+    checked = "verified" if prov.verified else "NOT verified"
+    click.echo(f"  Source: {prov.source} ({checked})")
+    if prov.notes:
+        click.echo(f"  Notes: {prov.notes}")
+    rows = [["#", "PIECE", "RECORDING", "LENGTH", "LINK"]]
+    for i, (piece, status) in enumerate(zip(found.pieces, statuses, strict=True), start=1):
+        title = piece.title if piece.verified else f"{piece.title} (unverified)"
+        rows.append([str(i), title, piece.performer, format_duration(piece.duration), status])
+    click.echo("")
+    click.echo(_table(rows))
+    notes = [(i, p.notes) for i, p in enumerate(found.pieces, start=1) if p.notes]
+    if notes:
+        click.echo("")
+        for i, text in notes:
+            click.echo(f"  {i}: {text}")
+
+
+@programs.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def validate_program(obj: Context, file: Path) -> None:
+    """Check a program file; exit status 2 with one line saying what to fix."""
+    program: Program = _library(obj).validate(file)
+    click.echo(
+        f"OK: {file} is {program.title!r} ({program.slug}), {len(program.pieces)} pieces, "
+        f"{format_duration(program.duration)}."
+    )
+
+
+@programs.command("link")
+@click.argument("program")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def link_program(obj: Context, program: str, directory: Path) -> None:
+    """Match each piece of PROGRAM to an audio file under DIRECTORY.
+
+    Files match by their name, folder and tags (composer, work, movement) and a length
+    within 3 s or 2% of the piece's. Pieces with no file or several equally good ones are
+    reported, never guessed. The links are kept in your data folder, not in the program
+    file. Exit status 0 when every piece is linked, 1 when some are missing or ambiguous.
+    """
+    from gim.program_match import MatchState
+
+    library = _library(obj)
+    found: Program = library.get(program)
+    if library.is_generated(found):
+        click.echo("The demo program's audio is made by gim: there is nothing to link.")
+        return
+    report = library.link(found, directory)
+    click.echo(f"{report.scanned} audio files under {directory}.")
+    for i, match in enumerate(report.matches, start=1):
+        head = f"{i:>2} {match.state.value:<9} {match.piece.title}"
+        if match.state is MatchState.MATCHED and match.file is not None:
+            click.echo(f"{head}\n             {match.file.path}")
+        elif match.state is MatchState.AMBIGUOUS:
+            click.echo(
+                f"{head}: several files fit equally well"
+                "; link from a folder holding only the one you mean:"
+            )
+        else:
+            want = format_duration(match.piece.duration)
+            extra = ", only in other lengths:" if match.candidates else ""
+            click.echo(f"{head} ({want}){extra}")
+        if match.state is not MatchState.MATCHED:
+            for audio in match.candidates:
+                click.echo(f"             {audio.path} ({format_duration(audio.duration)})")
+    linked = sum(s == "linked" for s in _statuses(library, found))
+    click.echo(f"{linked} of {len(found.pieces)} pieces linked; links in {report.links_file}.")
+    if not report.complete:
+        raise click.exceptions.Exit(1)
+
+
+COMMANDS: list[click.Command] = [programs]
