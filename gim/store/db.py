@@ -90,6 +90,7 @@ class Store(TranscriptTables):
     @classmethod
     def _prepare(cls, db: Database, path: Path | None) -> Store:
         db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA secure_delete = ON")  # deleted health records are zeroed on disk
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails if not a database
         if path is not None:
             db.enable_wal()
@@ -228,6 +229,11 @@ class Store(TranscriptTables):
                 ) from exc
         with self.db.atomic():
             self.db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
+            # Rebuild the index so no token of the deleted session survives in it.
+            self.db.execute("INSERT INTO search_index(search_index) VALUES ('optimize')")
+        if self.path is not None:
+            # Old pages live on in the write-ahead log until a checkpoint: fold them in.
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     # -- playback ------------------------------------------------------------------
 

@@ -338,3 +338,21 @@ def test_a_store_belongs_to_the_thread_that_opened_it(tmp_path: Path) -> None:
         worker.start()
         worker.join()
     assert len(errors) == 1 and isinstance(errors[0], sqlite3.ProgrammingError)
+
+
+def test_deleted_words_are_gone_from_the_files_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "gim.db"
+    with Store.open(path) as store:
+        keep, gone = new_session(store), new_session(store, client="C08")
+        store.add_segment(keep, Segment(0, 1, "an ordinary meadow"))
+        store.add_segment(gone, Segment(0, 1, "quetzalcoatlus over the harbour"))
+        store.add_annotation(gone, Annotation(0, AnnotationKind.COMMENT, "zanzibarine note"))
+
+        def raw() -> bytes:
+            return b"".join(p.read_bytes() for p in tmp_path.glob("gim.db*") if p.is_file())
+
+        assert b"quetzalcoatlus" in raw()
+        store.delete_session(gone, tmp_path / "sessions")
+        # checked while the store is still open: the write-ahead log counts too
+        assert b"quetzalcoatlus" not in raw() and b"zanzibarine" not in raw()
+        assert b"ordinary meadow" in raw()
