@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn gim errors into one line and an exit status."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="gim", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="gim", standalone_mode=False)
+        if isinstance(status, int) and status:  # a command's ctx.exit(n) returns n here
+            sys.exit(status)
     except GimError as exc:
         if debug:
             raise
