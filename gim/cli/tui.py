@@ -1,12 +1,117 @@
-"""Commands: tui (to be written)."""
+"""Commands: review; and the launchers that open the terminal app on a given screen.
+
+Textual is imported only inside these functions (through gim.ui) so ``gim --help`` stays
+instant. Anything that can fail for a reason the guide can fix (the data home, the
+session id, the program) is checked before the app takes over the terminal, so it is
+reported as one line like every other command.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from gim.cli.context import Context
+from gim.core.session import Consent
+
+if TYPE_CHECKING:
+    from gim.core.program import Program
+    from gim.ui.app import ScreenFactory
+
+RunnerFactory = Callable[[Callable[[Any], None]], Any]
+"""Builds a `SessionRunner` given the callback it should report events to."""
 
 
-def launch(ctx: object) -> None:
-    """Open the terminal app (not built yet)."""
-    raise click.ClickException("The terminal app is not built yet: try gim --help.")
+def _run(ctx: Context, start: ScreenFactory | None = None) -> None:
+    from gim.ui.app import GimApp
+
+    store = ctx.open_store()
+    try:
+        GimApp(ctx.settings, start=start, store=store).run()
+    finally:
+        store.close()
+
+
+def launch(ctx: Context) -> None:
+    """Open the terminal app on the home screen."""
+    _run(ctx)
+
+
+def launch_review(ctx: Context, session_id: str) -> None:
+    """Open the review screen of ``session_id`` (NotFoundError if there is none)."""
+    from gim.ui.screens.review import ReviewScreen
+
+    with ctx.open_store() as store:
+        store.get_session(session_id)
+    _run(ctx, lambda app: ReviewScreen(session_id))
+
+
+def launch_session(
+    ctx: Context,
+    program: str,
+    client: str,
+    *,
+    focus: str = "",
+    consent: Consent = Consent.MUSIC,
+    duration: float | None = None,
+    input_device: str | None = None,
+    output_device: str | None = None,
+) -> None:
+    """Run a live session in the terminal app, then the end-of-session screen.
+
+    Args:
+        ctx: The command's context (data home, settings).
+        program: Program slug or path to a program file.
+        client: The client's code.
+        focus: The focus or goal named in the prelude.
+        consent: What may be recorded.
+        duration: Stop after this many seconds (None: when the program ends).
+        input_device: Microphone instead of the configured one.
+        output_device: Speakers instead of the configured one.
+    """
+    from gim.programs import ProgramLibrary
+    from gim.runner import SessionRunner
+    from gim.ui.screens.live import LiveScreen
+
+    settings = ctx.settings
+    if input_device is not None or output_device is not None:
+        settings = dataclasses.replace(
+            settings,
+            input_device=input_device or settings.input_device,
+            output_device=output_device or settings.output_device,
+        )
+    chosen = ProgramLibrary(settings).get(program)
+
+    def make_runner(on_event: Callable[[Any], None]) -> SessionRunner:
+        return SessionRunner(settings, chosen, client, focus, consent, duration=duration,
+                             on_event=on_event)  # fmt: skip
+
+    _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))
+
+
+def launch_demo(ctx: Context, program: Program, make_runner: RunnerFactory) -> None:
+    """The demo in the terminal app: the live screen, then the review screen.
+
+    Args:
+        ctx: The command's context.
+        program: The demo program being played.
+        make_runner: Builds the runner (in the virtual room, with the demo voice) given
+            the callback for its events; the live screen calls it once it is up.
+    """
+    from gim.ui.screens.live import LiveScreen
+
+    _run(ctx, lambda app: LiveScreen(make_runner, program, then="review"))
+
+
+@click.command()
+@click.argument("session_id", metavar="ID")
+@click.pass_obj
+def review(ctx: Context, session_id: str) -> None:
+    """Open the review screen for one session: transcript, timeline, playback, notes."""
+    launch_review(ctx, session_id)
+
+
+COMMANDS: list[click.Command] = [review]

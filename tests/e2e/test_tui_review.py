@@ -1,0 +1,113 @@
+"""`gim review ID` in a real terminal (tmux): the transcript is on the screen, keys work."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gim.core.program_parse import program_to_dict
+from gim.export.sample import sample_program, sample_record
+from gim.store.db import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.tui
+
+
+def seed_home(home: Path) -> str:
+    """A data home with the sample session stored through the Store API."""
+    home.mkdir(parents=True, mode=0o700)
+    record = sample_record("AB12")
+    session = record.session
+    session.program_snapshot = program_to_dict(sample_program())
+    with Store.open(home / "gim.db") as store:
+        store.create_session(session)
+        store.add_playback_events(session.id, record.playback.events)
+        for segment in record.segments:
+            segment.id = None
+            store.add_segment(session.id, segment)
+        for note in record.annotations:
+            note.segment_id = None
+            store.add_annotation(session.id, note)
+    return session.id
+
+
+class Terminal:
+    """A detached tmux session running one command at a fixed size."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        line = f"env {exports} {' '.join(command)}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", line],
+                       check=True, timeout=10)  # fmt: skip
+
+    def screen(self) -> str:
+        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+                                capture_output=True, text=True, timeout=10)  # fmt: skip
+        return result.stdout
+
+    def wait_for(self, text: str, seconds: float = 60.0) -> str:
+        """Poll the pane until ``text`` shows (a bound on waiting, not a timing assertion)."""
+        deadline = time.monotonic() + seconds
+        shown = ""
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{shown}")
+
+    def press(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True, timeout=10)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def terminal_env(home: Path) -> dict[str, str]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed: run scripts/system-deps.sh test")
+    return {"GIM_HOME": str(home), "HF_HUB_OFFLINE": "1", "TERM": "xterm-256color"}
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    opened: list[Terminal] = []
+    yield opened
+    for terminal in opened:
+        terminal.close()
+
+
+def test_gim_review_shows_the_transcript_and_flags(
+    home: Path, terminal_env: dict[str, str], terminals: list[Terminal]
+) -> None:
+    session_id = seed_home(home)
+    gim = str(ROOT / ".venv" / "bin" / "gim")
+    term = Terminal(f"gim-review-{session_id}", [gim, "review", session_id], terminal_env)
+    terminals.append(term)
+    shown = term.wait_for("I see a garden")
+    assert "Bach, Air on the G String" in shown
+    assert "G: What do you notice?" in shown
+    assert "[sighs]" in shown
+    assert "1 to check" in shown
+    term.press("f")
+    shown = term.wait_for("To check:")
+    assert "Grieg, Peer Gynt" in shown  # the flagged line's piece, beside the transcript
+    term.press("C-q")
+
+
+def test_gim_review_unknown_session_is_one_line(home: Path) -> None:
+    seed_home(home)
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "gim"), "--home", str(home), "review", "nope"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("gim: ") and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
