@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from gim.core.timeline import lag_at
+
 Audio = NDArray[np.float32]
 
 
@@ -126,15 +128,4 @@ class DelayTracker:
 
     def lag_at(self, frame: int) -> float:
         """The lag in frames at session ``frame`` (0 before any reliable measurement)."""
-        pts = self.points or []
-        if not pts:
-            return 0.0
-        if len(pts) == 1:
-            return pts[0][1]
-        xs = np.array([p[0] for p in pts], dtype=np.float64)
-        ys = np.array([p[1] for p in pts], dtype=np.float64)
-        if frame <= xs[0] or frame >= xs[-1]:
-            # Extrapolate with the least-squares drift over all points.
-            slope, intercept = np.polyfit(xs, ys, 1)
-            return float(slope * frame + intercept)
-        return float(np.interp(frame, xs, ys))
+        return lag_at(frame, self.points or [])

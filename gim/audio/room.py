@@ -55,6 +55,8 @@ class RoomStream:
         """Whether the room is calling this stream's callback."""
         self.frame = 0
         """Frames this stream has passed."""
+        self.started = 0
+        """Room frame at which the stream joined the room's clock."""
 
     def start(self) -> None:
         """Join the room's clock."""
@@ -158,6 +160,7 @@ class VirtualRoom:
 
     def _attach(self, stream: RoomStream) -> None:
         with self._lock:
+            stream.started = self.frame
             if stream not in self._streams:
                 self._streams.append(stream)
             if self._thread is None:

@@ -8,12 +8,13 @@ joining fills the missing stretch with silence so the file stays on the session 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import numpy as np
 
-from gim.audio.journal import Chunk, Journal
+from gim.audio.journal import Chunk, Journal, replay
 from gim.config import ensure_private_dir
 
 SUBTYPE = "PCM_16"
@@ -93,8 +94,8 @@ def _private(path: str, flags: int) -> int:
 def assemble(folder: Path, chunks: list[Chunk], out: Path, rate: int, channels: int) -> int:
     """Join ``chunks`` (sorted by frame) into ``out``, silence in the gaps; returns frames.
 
-    The chunk files are removed once the joined file is on disk. Unreadable chunks (a
-    crash while writing one) are skipped as silence.
+    Unreadable chunks (a crash while writing one) are skipped as silence. The chunks stay
+    until the caller has noted the joined file (see `finish_audio`).
     """
     import soundfile
 
@@ -118,9 +119,50 @@ def assemble(folder: Path, chunks: list[Chunk], out: Path, rate: int, channels: 
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, out)
-    for chunk in chunks:
-        (folder / chunk.file).unlink(missing_ok=True)
     return position
+
+
+def finish_audio(folder: Path) -> float:
+    """Join every track's chunks into ``<track>.flac`` (once); the microphone seconds.
+
+    Safe to repeat after a crash at any point: a track counts as joined only once the
+    journal says so, and its chunks are removed only after that.
+    """
+    found = replay(folder)
+    rate = int(found.header.get("rate", 48000))
+    channels = {"mic": int(found.header.get("mic_channels", 1)),
+                "reference": int(found.header.get("out_channels", 2))}  # fmt: skip
+    journal = Journal(folder)
+    seconds = 0.0
+    try:
+        for track, count in channels.items():
+            chunks = found.track(track)
+            name = f"{track}.flac"
+            if track in found.assembled:
+                frames = _frames_of(folder / found.assembled[track])
+            elif chunks:
+                frames = assemble(folder, chunks, folder / name, rate, count)
+                journal.write("assembled", track=track, file=name, frames=frames)
+            else:
+                continue
+            for chunk in chunks:
+                (folder / chunk.file).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                (folder / track).rmdir()  # only when empty
+            if track == "mic":
+                seconds = frames / rate
+    finally:
+        journal.close()
+    return seconds
+
+
+def _frames_of(path: Path) -> int:
+    import soundfile
+
+    try:
+        return int(soundfile.info(str(path)).frames)
+    except (OSError, RuntimeError, soundfile.LibsndfileError):
+        return 0
 
 
 def _silence(sink: object, frames: int, channels: int) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import soundfile
 
 from gim.audio.journal import Journal, replay
-from gim.audio.writer import ChunkWriter, assemble
+from gim.audio.writer import ChunkWriter, assemble, finish_audio
 
 RATE = 8000
 
@@ -36,7 +36,6 @@ def test_blocks_become_one_second_chunks_and_join_exactly(tmp_path: Path) -> Non
     assert assemble(tmp_path, chunks, out, RATE, 1) == frame
     data = soundfile.read(out, dtype="float32", always_2d=True)[0]
     assert np.max(np.abs(data - signal(frame))) < 1e-4  # 16-bit, no seam at any join
-    assert not any((tmp_path / "mic").iterdir())
     assert (out.stat().st_mode & 0o777) == 0o600
 
 
@@ -52,3 +51,15 @@ def test_a_jump_in_frames_becomes_silence_in_the_joined_file(tmp_path: Path) -> 
     data = soundfile.read(tmp_path / "mic.flac", dtype="float32")[0]
     assert np.all(data[3000:8000] == 0)
     assert np.max(np.abs(data[8000:] - signal(2000, 8000)[:, 0])) < 1e-4
+
+
+def test_finish_audio_joins_once_and_survives_repeats(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.write("session", id="s", rate=RATE, mic_channels=1, out_channels=1)
+    writer = ChunkWriter(tmp_path, "mic", RATE, 1, journal)
+    writer.write(0, signal(20000))
+    writer.flush()
+    assert finish_audio(tmp_path) == 20000 / RATE
+    assert not any((tmp_path / "mic").iterdir())
+    assert finish_audio(tmp_path) == 20000 / RATE  # a second run changes nothing
+    assert len(soundfile.read(tmp_path / "mic.flac")[0]) == 20000

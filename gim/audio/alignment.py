@@ -1,0 +1,132 @@
+"""Lining the microphone up with what was played.
+
+`Tape` keeps the recent past of a mono signal by session frame. `Aligner` receives the
+microphone and the played reference as they happen, measures the lag between them now and
+then (GCC-PHAT through `DelayTracker`), and hands on each microphone block together with the
+reference shifted by the lag, so the two line up sample for sample (the echo canceller
+needs exactly that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from gim.audio.delay import DelayEstimate, DelayTracker
+
+
+class Tape:
+    """The last ``seconds`` of a mono signal, addressed by session frame.
+
+    Frames never written (before the start, in gaps, too old, not yet played) read as zeros.
+    """
+
+    def __init__(self, rate: int, seconds: float = 60.0) -> None:
+        self.size = int(rate * seconds)
+        self._data = np.zeros(self.size, dtype=np.float32)
+        self.end = 0
+        """Session frame after the last one written."""
+
+    def write(self, frame: int, block: np.ndarray) -> None:
+        """Store ``block`` (mono) at session ``frame``; frames skipped since ``end`` are zero."""
+        if frame > self.end:
+            self._put(self.end, np.zeros(min(frame - self.end, self.size), np.float32))
+        self._put(frame, np.asarray(block, dtype=np.float32)[-self.size :])
+        self.end = max(self.end, frame + len(block))
+
+    def _put(self, frame: int, block: np.ndarray) -> None:
+        if not len(block):
+            return
+        i = frame % self.size
+        first = min(len(block), self.size - i)
+        self._data[i : i + first] = block[:first]
+        self._data[: len(block) - first] = block[first:]
+
+    def read(self, frame: int, frames: int) -> np.ndarray:
+        """Frames ``[frame, frame + frames)`` (zeros where nothing is known)."""
+        out = np.zeros(frames, dtype=np.float32)
+        lo = max(frame, self.end - self.size, 0)
+        hi = min(frame + frames, self.end)
+        if hi <= lo:
+            return out
+        idx = np.arange(lo, hi) % self.size
+        out[lo - frame : hi - frame] = self._data[idx]
+        return out
+
+
+Feed = Callable[[np.ndarray, np.ndarray, int], None]
+"""Receives (mic frames×channels, aligned mono reference, first mic frame)."""
+
+
+class Aligner:
+    """Measures the microphone's lag and feeds aligned microphone + reference blocks.
+
+    Call `played` and `heard` from any one thread each; `pump` (from the analysis thread)
+    does the measuring and feeding.
+
+    Args:
+        rate: the session rate.
+        feed: receives aligned blocks (the live transcriber); None to only measure.
+        every: seconds of microphone between two measurements.
+        window: seconds of signal per measurement.
+        max_delay: the largest lag searched, in seconds.
+        hold: seconds of microphone held back while no lag is known yet.
+        on_measure: called with (mic frame, estimate) for each reliable measurement.
+    """
+
+    def __init__(
+        self, rate: int, feed: Feed | None = None, every: float = 5.0, window: float = 4.0,
+        max_delay: float = 1.5, hold: float = 6.0,
+        on_measure: Callable[[int, DelayEstimate], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.rate = rate
+        self.tracker = DelayTracker(rate, max_delay=max_delay)
+        """The measured lag points."""
+        self.reference = Tape(rate)
+        self.mic = Tape(rate)
+        self._feed = feed
+        self._every = int(every * rate)
+        self._window = int(window * rate)
+        self._hold = int(hold * rate)
+        self._next_measure = self._window
+        self._pending: list[tuple[int, np.ndarray]] = []
+        self._on_measure = on_measure
+
+    def played(self, frame: int, block: np.ndarray) -> None:
+        """A block that went to the speakers at output ``frame``."""
+        self.reference.write(frame, block.mean(axis=1) if block.ndim == 2 else block)
+
+    def heard(self, frame: int, block: np.ndarray) -> None:
+        """A microphone block at mic ``frame``; measured and fed on the next `pump`."""
+        self.mic.write(frame, block.mean(axis=1) if block.ndim == 2 else block)
+        self._pending.append((frame, block))
+
+    def pump(self, final: bool = False) -> None:
+        """Measure when due and feed what can be aligned; ``final`` feeds everything."""
+        while self.mic.end >= self._next_measure:
+            start = self._next_measure - self._window
+            est = self.tracker.update(
+                start, self.mic.read(start, self._window), self.reference.read(start, self._window)
+            )
+            if est.confidence >= self.tracker.min_confidence and self._on_measure is not None:
+                self._on_measure(start + self._window // 2, est)
+            self._next_measure += self._every
+        if self._feed is None:
+            self._pending.clear()
+            return
+        while self._pending:
+            frame, block = self._pending[0]
+            if not self.tracker.known and not final and self.mic.end - frame < self._hold:
+                return
+            lag = self.tracker.lag_at(frame + len(block) // 2)
+            start = round(frame - lag)
+            if start + len(block) > self.reference.end and not final:
+                return  # the reference for it has not been played yet
+            self._pending.pop(0)
+            self._feed(block, self.reference.read(start, len(block)), frame)
+
+    @property
+    def points(self) -> list[tuple[int, float]]:
+        """Measured (mic frame, lag) points so far."""
+        return list(self.tracker.points or [])

@@ -1,0 +1,86 @@
+"""What the session runner tells its user (the TUI, the headless command) as it runs.
+
+Events arrive on background threads: a TUI turns each into a message with
+``post_message``; never touch widgets from the callback itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gim.core.session import Phase, Segment
+
+
+class RunnerEvent:
+    """Base of everything `SessionRunner` reports through ``on_event``."""
+
+
+@dataclass
+class SegmentAdded(RunnerEvent):
+    """A live transcript line was stored (linked to its piece and offset)."""
+
+    segment: Segment
+
+
+@dataclass
+class PieceChanged(RunnerEvent):
+    """The music moved to piece ``index`` (None: the music stopped or ended)."""
+
+    index: int | None
+
+
+@dataclass
+class PhaseChanged(RunnerEvent):
+    """The guide moved the session into ``phase`` at ``time`` session seconds."""
+
+    phase: Phase
+    time: float
+
+
+@dataclass
+class Warning(RunnerEvent):  # the name the UI contract uses (shadows the builtin here)
+    """Something the guide should know (a device lost, the disk nearly full)."""
+
+    text: str
+
+
+@dataclass
+class Finished(RunnerEvent):
+    """The session ended and everything is saved."""
+
+    session_id: str
+
+
+@dataclass
+class RunnerStatus:
+    """A snapshot of a running session for meters and progress lines."""
+
+    session_id: str
+    elapsed: float
+    """Session seconds (microphone clock, or the player's without a microphone)."""
+    recorded: float
+    """Seconds of microphone audio safely on disk."""
+    piece: int | None
+    """Index of the piece sounding (or last sounding)."""
+    piece_offset: float
+    """Seconds into that piece."""
+    program_elapsed: float
+    """Seconds of the program played through to this position."""
+    program_remaining: float
+    """Seconds of the program left after this position."""
+    playing: bool
+    paused: bool
+    input_level: float
+    """Microphone RMS in dBFS."""
+    input_peak: float
+    output_level: float
+    """Output RMS in dBFS."""
+    output_peak: float
+    xruns: int
+    """Input overflows plus output underruns so far."""
+    disk_free: int
+    """Bytes free where the session audio is written."""
+    lag: float | None
+    """Measured microphone lag in seconds (None until measured)."""
+    warnings: list[str] = field(default_factory=list)
+    """Warnings so far, oldest first."""
