@@ -19,11 +19,11 @@ from numpy.typing import NDArray
 from gim.audio.delay import DelayEstimate, estimate_delay
 from gim.audio.echo import align_reference, cancel_echo
 from gim.core.program import Program
-from gim.core.session import Segment, Source, Speaker, Word
+from gim.core.session import Segment, Source, Speaker
 from gim.errors import InputError
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
-from gim.transcribe.filters import flag_reason
-from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, merge_spans, residual_db, speech_spans
+from gim.transcribe.utterance import transcribe_span
+from gim.transcribe.vad import merge_spans, speech_spans
 
 Audio = NDArray[np.float32]
 Progress = Callable[[float], None]
@@ -140,64 +140,25 @@ def transcribe_prepared(
     done = 0
     segments: list[Segment] = []
     for span in spans:
-        segments.extend(
-            transcribe_span(prepared, span, engine, word_timestamps, options, speaker, source,
-                            offset, previous=segments[-1].text if segments else "")
-        )  # fmt: skip
+        segments += transcribe_span(
+            prepared.mic,
+            prepared.clean,
+            span,
+            engine,
+            cancelled=prepared.delay is not None,
+            word_timestamps=word_timestamps,
+            options=options,
+            speaker=speaker,
+            source=source,
+            offset=offset,
+            previous=segments[-1].text if segments else "",
+        )
         done += span.end - span.start
         if progress is not None:
             progress(done / total)
     if progress is not None:
         progress(1.0)
     return segments
-
-
-def transcribe_span(
-    prepared: Prepared,
-    span: Span,
-    engine: Engine,
-    word_timestamps: bool,
-    options: DecodeOptions | None,
-    speaker: Speaker,
-    source: Source,
-    offset: float = 0.0,
-    previous: str = "",
-) -> list[Segment]:
-    """Transcribe one VAD stretch; nothing when it is only residual music."""
-    residual = residual_db(prepared.mic, prepared.clean, span) if prepared.delay else None
-    if residual is not None and residual < RESIDUAL_SKIP_DB:
-        return []
-    base = span.start / SAMPLE_RATE + offset
-    out: list[Segment] = []
-    for s in engine.transcribe(
-        prepared.clean[span.start : span.end], word_timestamps=word_timestamps, options=options
-    ):
-        if not s.text:
-            continue
-        words = [Word(base + w.start, base + w.end, w.word.strip(), w.probability) for w in s.words]
-        reason = flag_reason(
-            s.text,
-            avg_logprob=s.avg_logprob,
-            no_speech_prob=s.no_speech_prob,
-            compression_ratio=s.compression_ratio,
-            previous=out[-1].text if out else previous,
-            residual_db=residual,
-        )
-        probs = [w.probability for w in s.words]
-        out.append(
-            Segment(
-                start=round(base + s.start, 3),
-                end=round(base + min(s.end, (span.end - span.start) / SAMPLE_RATE), 3),
-                text=s.text,
-                speaker=speaker,
-                source=source,
-                confidence=float(np.mean(probs)) if probs else float(np.exp(s.avg_logprob)),
-                flagged=bool(reason),
-                flag_reason=reason,
-                words=words,
-            )
-        )
-    return out
 
 
 def silent_gaps(

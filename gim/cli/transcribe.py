@@ -1,7 +1,119 @@
-"""Commands: transcribe (to be written)."""
+"""Command: ``gim transcribe AUDIO``, a recording made elsewhere (see DESIGN.md's contract)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from gim.cli.context import Context
+from gim.core.program import Program
+from gim.core.session import Segment, Speaker
+from gim.errors import InputError
+
+FORMATS = ("json", "txt", "srt", "vtt")
+
+
+def load_program(ctx: Context, name: str) -> Program:
+    """A program by slug or file, through the program library."""
+    from gim.programs import ProgramLibrary
+
+    return ProgramLibrary(ctx.settings).get(name)
+
+
+def render(segments: list[Segment], fmt: str) -> str:
+    """The transcript in ``fmt``: json (the contract), txt, srt or vtt."""
+    from gim.export.subtitles import timestamp
+
+    if fmt == "json":
+        keys = ("start", "end", "text", "speaker", "flagged", "piece", "piece_offset")
+        rows: list[dict[str, Any]] = []
+        for s in segments:
+            row = {k: s.to_dict()[k] for k in keys}
+            row["flag_reason"] = s.flag_reason
+            row["words"] = [
+                {"start": w.start, "end": w.end, "text": w.text, "probability": w.probability}
+                for w in s.words
+            ]
+            rows.append(row)
+        return json.dumps({"segments": rows}, indent=2, ensure_ascii=False) + "\n"
+    lines: list[str] = ["WEBVTT", ""] if fmt == "vtt" else []
+    for n, s in enumerate(segments, 1):
+        text = ("G: " if s.speaker is Speaker.GUIDE else "") + s.text
+        if s.flagged:
+            text += " [?]"
+        if fmt == "txt":
+            lines.append(f"[{timestamp(s.start, '.')[:-4]}] {text}")
+        elif fmt == "srt":
+            lines += [str(n), f"{timestamp(s.start, ',')} --> {timestamp(s.end, ',')}", text, ""]
+        else:
+            lines += [f"{timestamp(s.start, '.')} --> {timestamp(s.end, '.')}", text, ""]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+@click.command("transcribe")
+@click.argument("audio", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--reference",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The audio that was played into the room (removed before transcribing).",
+)
+@click.option("--program", "program_name", help="Link lines to this program's pieces (slug/file).")
+@click.option(
+    "--program-start",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds into AUDIO where the program started.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["faster-whisper", "openai-whisper"]),
+    help="Whisper engine (default: from settings).",
+)
+@click.option("--model", help="bundled, a Whisper size name, or a local model path.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here.")
+@click.pass_obj
+def transcribe(
+    ctx: Context,
+    audio: Path,
+    reference: Path | None,
+    program_name: str | None,
+    program_start: float,
+    engine: str | None,
+    model: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Transcribe a recording; with --reference, remove the music that was played first."""
+    from gim.pipeline import transcribe_file
+
+    if program_start < 0:
+        raise InputError("--program-start must be zero or more seconds.")
+    program = load_program(ctx, program_name) if program_name else None
+    settings = ctx.settings
+    segments = transcribe_file(
+        audio,
+        reference,
+        program,
+        program_start,
+        engine or settings.engine,
+        model or settings.model,
+        language=settings.language,
+        cache_dir=settings.cache_dir / "models",
+    )
+    text = render(segments, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+        output.chmod(0o600)
+    except OSError as exc:
+        raise InputError(f"Cannot write {output} ({exc.strerror}): choose another -o.") from exc
+
+
+COMMANDS: list[click.Command] = [transcribe]

@@ -1,0 +1,200 @@
+"""The live pass: a preview transcript while the music plays, in its own process.
+
+The session runner calls `LiveTranscriber.feed` from its capture path with microphone
+blocks and the reference aligned to them; `feed` only copies and enqueues. A child
+process (spawned, so the model never shares the runner's GIL or memory) resamples to
+16 kHz, cancels the reference, finds utterances with VAD, and transcribes each one when
+the client pauses. Lines come back through a reader thread in the runner's process,
+which calls ``on_segment``. A crash of the child is reported through ``on_warning`` and
+never blocks the caller.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gim.config import Settings
+from gim.core.session import Segment, Speaker
+
+
+class Canceller(Protocol):
+    """A streaming echo canceller (gim.audio.echo.EchoCanceller satisfies it)."""
+
+    def process(self, mic: NDArray[np.floating], reference: NDArray[np.floating]) -> Any:
+        """Cleaned frames, as many as are ready."""
+        ...
+
+    def flush(self) -> Any:
+        """The frames still buffered."""
+        ...
+
+
+STOPPED = (
+    "The live transcription stopped unexpectedly; the recording continues and the "
+    "final pass will transcribe it."
+)
+SegmentCallback = Callable[[Segment], None]
+WarningCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """What the child process needs (picklable)."""
+
+    rate: int
+    engine: str
+    model: str
+    language: str
+    channels: tuple[tuple[int, str], ...]
+    """(input channel, speaker) pairs to transcribe."""
+    cache_dir: str
+    canceller: Callable[[int], Canceller] | None = None
+    """Makes an echo canceller for a sample rate (e.g. gim.audio.echo.EchoCanceller via
+    the runner; transcription never imports gim.audio); None: no cancellation."""
+    min_silence: float = 0.4
+    """Seconds of pause that end an utterance."""
+    step: float = 0.25
+    """Seconds of new audio between VAD checks."""
+
+
+class LiveTranscriber:
+    """Transcribes utterances as they end, in a child process; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        rate: int,
+        on_segment: SegmentCallback,
+        on_warning: WarningCallback | None = None,
+        canceller: Callable[[int], Canceller] | None = None,
+    ) -> None:
+        """Prepare (nothing starts until `start`).
+
+        Args:
+            settings: engine, model, language and the speaker channels.
+            rate: sample rate of the frames given to `feed`.
+            on_segment: called with each preview line (source LIVE), from a background
+                thread of this process.
+            on_warning: called with one sentence when the live pass fails or restarts.
+            canceller: a picklable factory ``canceller(rate)`` of a streaming echo
+                canceller (the runner passes ``gim.audio.echo.EchoCanceller``).
+        """
+        channels = [(settings.client_channel, str(Speaker.CLIENT))]
+        if settings.guide_channel is not None:
+            channels.append((settings.guide_channel, str(Speaker.GUIDE)))
+        self.config = LiveConfig(
+            rate=rate,
+            engine=settings.engine,
+            model=settings.model,
+            language=settings.language,
+            channels=tuple(channels),
+            cache_dir=str(settings.cache_dir / "models"),
+            canceller=canceller,
+        )
+        self.on_segment = on_segment
+        self.on_warning = on_warning
+        self.failed = False
+        """True once the child process died or reported an error."""
+        self._ctx = mp.get_context("spawn")
+        self._inbox: Any = None
+        self._outbox: Any = None
+        self._process: Any = None
+        self._reader: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        """Spawn the child process (the model loads there) and the reader thread."""
+        self._inbox = self._ctx.Queue()
+        self._outbox = self._ctx.Queue()
+        self._process = self._ctx.Process(
+            target=_child_main, args=(self.config, self._inbox, self._outbox), daemon=True
+        )
+        self._process.start()
+        self._reader = threading.Thread(target=self._read, name="gim-live-reader", daemon=True)
+        self._reader.start()
+
+    def feed(
+        self, mic: NDArray[np.float32], reference: NDArray[np.float32], first_frame: int
+    ) -> None:
+        """Hand over microphone frames (frames×channels) and the aligned reference.
+
+        Non-blocking: the arrays are copied and queued (a feeder thread pickles them).
+        Nothing is dropped; after a failure, blocks are ignored.
+        """
+        if self._inbox is None or self.failed:
+            return
+        self._inbox.put(
+            (int(first_frame), np.array(mic, np.float32), np.array(reference, np.float32))
+        )
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Transcribe what is pending, then end the child (killed after ``timeout`` s)."""
+        if self._process is None:
+            return
+        self._stopping.set()
+        if self._process.is_alive():
+            self._inbox.put(None)
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(2.0)
+        if self._reader is not None:
+            self._reader.join(timeout=2.0)
+        self._inbox.cancel_join_thread()
+        self._process = None
+
+    def _warn(self, message: str) -> None:
+        self.failed = True
+        if self.on_warning is not None:
+            self.on_warning(message)
+
+    def _read(self) -> None:
+        while True:
+            try:
+                kind, payload = self._outbox.get(timeout=0.5)
+            except queue.Empty:
+                if self._process is None or not self._process.is_alive():
+                    if not self._stopping.is_set():
+                        self._warn(STOPPED)
+                    return
+                continue
+            if kind == "segment":
+                self.on_segment(payload)
+            elif kind == "error":
+                self._warn(str(payload))
+            elif kind == "done":
+                return
+
+
+def _child_main(config: LiveConfig, inbox: Any, outbox: Any) -> None:
+    """The child process: load the engine, then follow the microphone until the sentinel."""
+    try:
+        from gim.transcribe.stream import UtteranceStream
+
+        streams = [UtteranceStream(config, channel, Speaker(speaker))
+                   for channel, speaker in config.channels]  # fmt: skip
+        outbox.put(("ready", None))
+        while True:
+            item = inbox.get()
+            if item is None:
+                for stream in streams:
+                    for seg in stream.finish():
+                        outbox.put(("segment", seg))
+                break
+            first, mic, reference = item
+            for stream in streams:
+                for seg in stream.feed(first, mic, reference):
+                    outbox.put(("segment", seg))
+    except Exception as exc:  # reported to the runner; the recording goes on
+        outbox.put(("error", f"The live transcription failed ({type(exc).__name__}): "
+                             "the final pass will transcribe the recording."))  # fmt: skip
+    finally:
+        outbox.put(("done", None))

@@ -1,0 +1,80 @@
+"""Echo cancellation removes a known reference (real music) and keeps the near-end voice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.signal import stft
+
+from gim.audio.echo import EchoCanceller, align_reference, cancel_echo
+from gim.pipeline import read_audio, resample
+
+RATE = 16000
+
+
+def _db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.asarray(x, np.float64) ** 2) + 1e-20))
+
+
+def _logspec(x: np.ndarray) -> np.ndarray:
+    return np.log(np.abs(stft(x, nperseg=400, noverlap=240)[2]) + 1e-4).ravel()
+
+
+@pytest.fixture(scope="module")
+def room(shared_data: Path) -> dict[str, np.ndarray]:
+    """Real music through a random room response, a real voice entering at 8 s."""
+    rng = np.random.default_rng(1)
+    n = RATE * 12
+    music = resample(*read_audio(shared_data / "music/goldberg_ishizaka_voiceover.ogg"))
+    reference = music[RATE * 5 : RATE * 5 + n]
+    h = rng.standard_normal(800) * np.exp(-np.arange(800) / 120.0)
+    h[0] = 1.0
+    echo = np.convolve(reference, h)[:n] * 0.5
+    speech = resample(*read_audio(shared_data / "speech/ljspeech/LJ001-0002.wav"))
+    voice = np.zeros(n)
+    voice[8 * RATE : 8 * RATE + len(speech)] = speech / np.sqrt(np.mean(speech**2)) * 0.15
+    mic = (echo + voice).astype(np.float32)
+    return {"reference": reference, "mic": mic, "voice": voice, "speech": voice != 0}
+
+
+def test_cancels_the_reference_by_20_db(room: dict[str, np.ndarray]) -> None:
+    out = cancel_echo(room["mic"], room["reference"], RATE)
+    late = slice(4 * RATE, 8 * RATE)  # music only, after convergence
+    assert _db(room["mic"][late]) - _db(out[late]) >= 20.0
+
+
+def test_keeps_the_near_end_voice(room: dict[str, np.ndarray]) -> None:
+    out = cancel_echo(room["mic"], room["reference"], RATE)
+    b, voice = room["speech"], room["voice"]
+    assert _db(voice[b]) - _db(room["mic"][b]) < -4.0  # the music was louder than the voice
+    assert abs(_db(out[b]) - _db(voice[b])) < 3.0  # after: about the voice's level
+    kept = np.corrcoef(_logspec(out[b]), _logspec(voice[b]))[0, 1]
+    before = np.corrcoef(_logspec(room["mic"][b]), _logspec(voice[b]))[0, 1]
+    assert kept > 0.9 and kept > before + 0.1, (kept, before)
+
+
+def test_streaming_matches_whole_signal(room: dict[str, np.ndarray]) -> None:
+    mic, reference = room["mic"], room["reference"]
+    whole = EchoCanceller(rate=RATE, scale=8000.0)
+    expected = np.concatenate([whole.process(mic, reference), whole.flush()])
+    streaming = EchoCanceller(rate=RATE, scale=8000.0)
+    parts = [
+        streaming.process(mic[i : i + 999], reference[i : i + 999]) for i in range(0, len(mic), 999)
+    ]
+    streamed = np.concatenate([*parts, streaming.flush()])
+    assert len(streamed) == len(mic)
+    np.testing.assert_array_equal(streamed, expected)
+
+
+def test_raw_input_is_not_modified(room: dict[str, np.ndarray]) -> None:
+    before = room["mic"].copy()
+    cancel_echo(room["mic"], room["reference"], RATE)
+    np.testing.assert_array_equal(room["mic"], before)
+
+
+def test_align_reference_shifts_later_and_pads() -> None:
+    ref = np.arange(1, 11, dtype=np.float32)
+    np.testing.assert_array_equal(align_reference(ref, 3.0, 8), [0, 0, 0, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(align_reference(ref, -2.0, 4), [3, 4, 5, 6])
