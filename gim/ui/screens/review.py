@@ -6,6 +6,7 @@ Select a line to hear that moment (the voice, the music, or both), edit a line's
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -66,6 +67,7 @@ class ReviewScreen(Screen[None]):
         """Moment to highlight first when no line is given."""
         self.record: SessionRecord | None = None
         """The session as loaded from the store."""
+        self._stop_event = threading.Event()
         self.play_from: float | None = None
         """Session seconds the player starts from (moves with ±5 s)."""
 
@@ -242,32 +244,37 @@ class ReviewScreen(Screen[None]):
     def _start_playing(self) -> None:
         if self.record is None:
             return
+        self._stop_event.set()
+        self._stop_event = threading.Event()
         self.playing = True
-        self.play_moment(self.record, self.play_from or 0.0, self.source)
+        self.play_moment(self.record, self.play_from or 0.0, self.source, self._stop_event)
 
     def _stop_playing(self) -> None:
-        from gim.ui.moment import stop_moment
-
-        stop_moment()
+        self._stop_event.set()
         self.playing = False
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="review-player")
-    def play_moment(self, record: SessionRecord, start: float, source: str) -> None:
-        """Play from ``start`` in a thread (sounddevice blocks)."""
+    @work(thread=True, exit_on_error=False, group="review-player", description="play")
+    def play_moment(
+        self, record: SessionRecord, start: float, source: str, stop: threading.Event
+    ) -> None:
+        """Play from ``start`` in a thread (the stream blocks) until ``stop`` is set."""
         from gim.ui.moment import play_moment
 
         try:
-            play_moment(self.app.settings, record, start, source)  # type: ignore[attr-defined]
+            play_moment(self.app.settings, record, start, source, stop)  # type: ignore[attr-defined]
         except GimError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="warning", timeout=8)
         finally:
-            self.app.call_from_thread(setattr, self, "playing", False)
+            if not stop.is_set():
+                self.app.call_from_thread(setattr, self, "playing", False)
 
     def action_back(self) -> None:
-        """Stop playing and leave review."""
-        if self.playing:
-            self._stop_playing()
-        self.app.pop_screen()
+        """Stop playing and leave review (to home when review was the first screen)."""
+        self._stop_playing()
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.go_home()  # type: ignore[attr-defined]
 
     # -- editing -----------------------------------------------------------------------
     def action_edit(self) -> None:
