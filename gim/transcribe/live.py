@@ -177,9 +177,13 @@ class LiveTranscriber:
 def _child_main(config: LiveConfig, inbox: Any, outbox: Any) -> None:
     """The child process: load the engine, then follow the microphone until the sentinel."""
     try:
+        from pathlib import Path
+
+        from gim.transcribe.engine import load_engine
         from gim.transcribe.stream import UtteranceStream
 
-        streams = [UtteranceStream(config, channel, Speaker(speaker))
+        engine = load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
+        streams = [UtteranceStream(config, channel, Speaker(speaker), engine)
                    for channel, speaker in config.channels]  # fmt: skip
         outbox.put(("ready", None))
         while True:
