@@ -66,6 +66,8 @@ def load_program_file(path: Path, origin: str = "") -> Program:
         ProgramError: unreadable, not TOML, or not a valid program (one sentence).
         NotFoundError: there is no such file.
     """
+    if path.is_dir():
+        raise ProgramError(f"{path} is a folder: give the path of a program's .toml file.")
     if not path.is_file():
         raise NotFoundError(f"There is no program file {path}: check the path.")
     try:
@@ -211,7 +213,12 @@ class ProgramLibrary:
             NotFoundError: ``directory`` is not a folder.
         """
         if not directory.is_dir():
-            raise NotFoundError(f"There is no folder {directory}: give the folder of your music.")
+            where = (
+                f"{directory} is not a folder"
+                if directory.exists()
+                else f"There is no folder {directory}"
+            )
+            raise NotFoundError(f"{where}: give the folder that holds your music.")
         files = scan_audio(directory)
         matches = match_pieces(program.pieces, files)
         links = self._saved_links(program)

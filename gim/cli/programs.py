@@ -123,7 +123,7 @@ def show_program(obj: Context, program: str, as_json: bool) -> None:
 
 
 @programs.command("validate")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.pass_obj
 def validate_program(obj: Context, file: Path) -> None:
     """Check a program file; exit status 2 with one line saying what to fix."""
@@ -136,7 +136,7 @@ def validate_program(obj: Context, file: Path) -> None:
 
 @programs.command("link")
 @click.argument("program")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(path_type=Path))
 @click.pass_obj
 def link_program(obj: Context, program: str, directory: Path) -> None:
     """Match each piece of PROGRAM to an audio file under DIRECTORY.

@@ -68,8 +68,13 @@ def test_unknown_program_and_missing_file(home: Path, tmp_path: Path) -> None:
     done = gim("programs", "show", "nope")
     assert done.returncode == 2 and "demo, present-moments" in done.stderr
     assert len(done.stderr.splitlines()) == 1
-    done = gim("programs", "validate", tmp_path / "none.toml")
-    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    for target in (tmp_path / "none.toml", tmp_path):
+        done = gim("programs", "validate", target)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(bytes(range(256)))
+    done = gim("programs", "validate", binary)
+    assert done.returncode == 2 and "cannot be read" in done.stderr
 
 
 def test_own_program_overrides_a_shipped_one(home: Path) -> None:
