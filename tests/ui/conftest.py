@@ -77,9 +77,14 @@ def seed_session(store: Store) -> Any:
 
 @pytest.fixture
 def make_app(settings: Settings, store: Store) -> Any:
-    """Build the app over the seeded store, starting on the home screen or ``start``."""
+    """Build the app over the seeded store, starting on the home screen or ``start``.
 
-    def build(start: ScreenFactory | None = None) -> GimApp:
-        return GimApp(settings, start=start, store=store, programs=ShippedPrograms())
+    With ``library=True`` the real program library (the checkout's programs) is used;
+    otherwise only the sample program, so snapshots do not change with the shipped ones.
+    """
+
+    def build(start: ScreenFactory | None = None, *, library: bool = False) -> GimApp:
+        programs = None if library else ShippedPrograms()
+        return GimApp(settings, start=start, store=store, programs=programs)
 
     return build

@@ -1,0 +1,209 @@
+"""New session: client, focus, program, consent, device check and model readiness."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Select, Static
+
+from gim.core.program import Program
+from gim.core.session import Consent
+from gim.errors import GimError
+from gim.ui.device_check import MicCheck
+from gim.ui.fields import field_of, minutes
+from gim.ui.screens.programs import link_labels
+from gim.ui.widgets.level_meter import LevelMeter
+
+
+class NewSessionScreen(Screen[None]):
+    """Set up a session; ctrl+s starts it on the live screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "start", "Start session", id="new.start"),
+        Binding("ctrl+t", "test_tone", "Test tone", id="new.tone"),
+        Binding("escape", "app.pop_screen", "Back", id="new.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.programs: list[Program] = []
+        """Programs offered."""
+        self.mic: MicCheck | None = None
+        """The running microphone check."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◌")
+        with Horizontal(id="new-body"):
+            with VerticalScroll(classes="form pane", id="new-form"):
+                yield Label("Client code", classes="field")
+                yield Input(placeholder="e.g. AB12 (never a real name)", id="client")
+                yield Static("", id="client-history")
+                yield Label("Focus or goal", classes="field")
+                yield Input(placeholder="what the client wants to work on", id="focus")
+                yield Label("Program", classes="field")
+                yield Select[str]([], prompt="choose a program", id="program")
+                yield Label("Consent to record", classes="field")
+                with RadioSet(id="consent"):
+                    yield RadioButton("the music phase only", value=True, id="consent-music")
+                    yield RadioButton("the whole session", id="consent-session")
+            with Vertical(id="new-side"):
+                with Vertical(classes="pane", id="new-program-pane"):
+                    yield Label("Pieces", classes="pane-title")
+                    yield Static("", id="new-pieces")
+                with Vertical(classes="pane", id="new-check-pane"):
+                    yield Label("Devices and model", classes="pane-title")
+                    yield LevelMeter("mic", id="new-mic")
+                    yield Static("Checking the microphone…", id="device-state")
+                    yield Static("Checking the transcription model…", id="model-state")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "New session"
+        try:
+            self.programs = list(self.app.programs.all())  # type: ignore[attr-defined]
+            clients = [c.code for c in self.app.store.clients()]  # type: ignore[attr-defined]
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            clients = []
+        self.query_one("#client", Input).suggester = SuggestFromList(clients, case_sensitive=False)
+        select = self.query_one("#program", Select)
+        select.set_options((p.title, p.slug) for p in self.programs)
+        if self.programs:
+            select.value = self.programs[0].slug
+        self.query_one("#client", Input).focus()
+        self.check_model()
+        self.check_microphone()
+        self.set_interval(0.2, self._show_level)
+
+    def on_unmount(self) -> None:
+        if self.mic is not None:
+            self.mic.stop()
+
+    # -- client and program -------------------------------------------------------------
+    @on(Input.Changed, "#client")
+    def _client_changed(self, event: Input.Changed) -> None:
+        code = event.value.strip()
+        history = self.query_one("#client-history", Static)
+        if not code:
+            history.update("")
+            return
+        try:
+            sessions = self.app.store.list_sessions(code)  # type: ignore[attr-defined]
+        except GimError:
+            sessions = []
+        if not sessions:
+            history.update("[dim]A new client.[/]")
+            return
+        lines = [f"[dim]{len(sessions)} earlier sessions:[/]"]
+        for s in sessions[:4]:
+            focus = f" — {s.focus}" if s.focus else ""
+            lines.append(f"[dim]{s.started_at[:10]} #{s.number or '?'} {s.program}{focus}[/]")
+        history.update("\n".join(lines))
+
+    @on(Select.Changed, "#program")
+    def _program_changed(self, event: Select.Changed) -> None:
+        program = self.chosen_program()
+        pieces = self.query_one("#new-pieces", Static)
+        if program is None:
+            pieces.update("")
+            return
+        links = link_labels(self.app.programs, program)  # type: ignore[attr-defined]
+        lines = []
+        for i, (piece, link) in enumerate(zip(program.pieces, links, strict=True)):
+            mark = "" if link in ("linked", "") else f" [$warning]({link})[/]"
+            lines.append(f"{i + 1} {piece.title} [dim]{minutes(piece.duration)}[/]{mark}")
+        lines.append(f"[dim]{minutes(program.duration)} in all[/]")
+        pieces.update("\n".join(lines))
+
+    def chosen_program(self) -> Program | None:
+        """The program selected, if any."""
+        value = self.query_one("#program", Select).value
+        return next((p for p in self.programs if p.slug == value), None)
+
+    # -- checks ---------------------------------------------------------------------------
+    @work(thread=True, exit_on_error=False, group="checks", description="model")
+    def check_model(self) -> None:
+        """Say whether the transcription model is usable offline."""
+        from gim.ui.device_check import model_readiness
+
+        text = model_readiness(self.app.settings)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.query_one("#model-state", Static).update, text)
+
+    @work(thread=True, exit_on_error=False, group="checks", description="microphone")
+    def check_microphone(self) -> None:
+        """Listen to the microphone until the screen closes."""
+        mic = MicCheck(self.app.settings)  # type: ignore[attr-defined]
+        self.mic = mic
+        try:
+            mic.run()
+        except GimError as exc:
+            self.mic = None
+            self.app.call_from_thread(self.query_one("#device-state", Static).update, exc.message)
+
+    def _show_level(self) -> None:
+        if self.mic is None:
+            self.query_one(LevelMeter).level = None
+            return
+        if self.mic.heard:
+            self.query_one(LevelMeter).level = max(-60.0, self.mic.level.peak_db)
+            self.query_one("#device-state", Static).update(
+                "Microphone working. ctrl+t plays a short quiet test tone."
+            )
+
+    def action_test_tone(self) -> None:
+        """Play the test tone (once the client is ready for a sound)."""
+        self.play_tone()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="tone", description="tone")
+    def play_tone(self) -> None:
+        """Play the tone in a thread."""
+        from gim.ui.device_check import play_test_tone
+
+        try:
+            play_test_tone(self.app.settings)  # type: ignore[attr-defined]
+        except GimError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="warning")
+
+    # -- start ---------------------------------------------------------------------------
+    def action_start(self) -> None:
+        """Check the form and start the session on the live screen."""
+        client = self.query_one("#client", Input).value.strip()
+        program = self.chosen_program()
+        if not client:
+            self.notify("Type the client's code first.", severity="warning")
+            self.query_one("#client", Input).focus()
+            return
+        if program is None:
+            self.notify("Choose a program first.", severity="warning")
+            return
+        focus = self.query_one("#focus", Input).value.strip()
+        whole = self.query_one("#consent-session", RadioButton).value
+        consent = Consent.SESSION if whole else Consent.MUSIC
+        settings = self.app.settings  # type: ignore[attr-defined]
+        if self.mic is not None:
+            self.mic.stop()
+
+        def make_runner(on_event: Any) -> Any:
+            from gim.runner import SessionRunner
+
+            return SessionRunner(settings, program, client, focus, consent, on_event=on_event)
+
+        from gim.ui.screens.live import LiveScreen
+
+        self.app.switch_screen(LiveScreen(make_runner, program, then="end"))
+
+    def summary(self) -> dict[str, Any]:
+        """What the form says now (for tests and the palette)."""
+        program = self.chosen_program()
+        return {
+            "client": self.query_one("#client", Input).value.strip(),
+            "program": field_of(program, "slug", None),
+            "consent": "session" if self.query_one("#consent-session", RadioButton).value
+            else "music",
+        }  # fmt: skip
