@@ -57,7 +57,8 @@ from gim.runner_events import (
 
 __all__ = ["RunnerEvent", "RunnerStatus", "SessionRunner"]
 
-LOCK_FILE = "session.lock"
+from gim.recovery import LOCK_FILE
+
 BYTES_PER_SAMPLE = 2  # 16-bit FLAC at worst does not compress at all
 
 
@@ -125,6 +126,7 @@ class SessionRunner:
         self._stop_lock = threading.Lock()
         self._disk_full = False
         self._piece: int | None = None
+        self._ended_at: float | None = None
 
     # -- starting ---------------------------------------------------------------------
 
@@ -479,18 +481,36 @@ class SessionRunner:
 
     # -- ending -----------------------------------------------------------------------
 
-    def wait(self, tail: float = 2.0) -> None:
-        """Until the duration is reached, or the program ended (plus ``tail`` seconds for
-        the room to fall silent), or a stop was asked for."""
-        ended_at: float | None = None
-        while not self._stop_wanted.wait(0.05):
-            now = self.elapsed
-            if self.duration is not None and now >= self.duration:
-                return
-            if self.duration is None and self._player and self._player.finished.is_set():
-                ended_at = now if ended_at is None else ended_at
-                if now >= ended_at + tail:
-                    return
+    def wait(self) -> None:
+        """Until the duration is reached, the program ended, or a stop was asked for."""
+        while not self.done():
+            self._stop_wanted.wait(0.05)
+
+    def pieces_played(self) -> list[int]:
+        """Piece indices in the order they were first heard."""
+        if self._player is None:
+            return []
+        with self._player._lock:
+            return self._player.log.pieces_played()
+
+    def wait_for(self, seconds: float) -> None:
+        """Sleep up to ``seconds``, waking early when a stop is asked for."""
+        self._stop_wanted.wait(seconds)
+
+    def done(self) -> bool:
+        """Whether the session should end now: stop asked for, duration reached, or the
+        program ended (and the room had two seconds to fall silent)."""
+        if self._stop_wanted.is_set():
+            return True
+        now = self.elapsed
+        if self.duration is not None:
+            return now >= self.duration
+        player = self._player
+        if player is None or not player.finished.is_set():
+            return False
+        if self._ended_at is None:
+            self._ended_at = now
+        return now >= self._ended_at + 2.0
 
     def request_stop(self) -> None:
         """Ask `wait` to return (safe from a signal handler)."""

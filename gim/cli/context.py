@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import click
+
 from gim.config import Settings, ensure_private_dir, load_settings
 
 if TYPE_CHECKING:
@@ -39,4 +41,10 @@ class Context:
 
         ensure_private_dir(self.settings.home)
         store = Store.open(self.settings.db_path)
+        from gim.recovery import recover_interrupted
+
+        for session_id in recover_interrupted(self.settings, store):
+            click.echo(
+                f"gim: session {session_id} was interrupted; it has been recovered.", err=True
+            )
         return store

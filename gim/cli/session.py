@@ -1,0 +1,134 @@
+"""Commands: session run (a live session on the real devices, headless or in the app)."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from gim.cli.context import Context
+from gim.core.session import Consent
+
+if TYPE_CHECKING:
+    from gim.runner import SessionRunner
+
+
+def clock(seconds: float) -> str:
+    """Seconds as m:ss (or h:mm:ss)."""
+    s = int(seconds)
+    return (
+        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
+
+
+def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) -> str:
+    """Start ``runner``, print a calm progress line to stderr every ``every`` wall seconds,
+    stop cleanly at the end, on Ctrl-C or SIGTERM; the session id."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        runner.request_stop()
+
+    for sig in previous:
+        signal.signal(sig, on_signal)
+    try:
+        session_id = runner.start()
+        click.echo(f"gim: session {session_id} started; Ctrl-C ends it.", err=True)
+        last = time.monotonic()
+        while True:
+            runner.wait_for(min(every, 1.0))
+            if runner.done():
+                break
+            if time.monotonic() - last >= every:
+                last = time.monotonic()
+                click.echo(f"gim: {progress(runner)}", err=True)
+        click.echo("gim: ending the session and saving everything...", err=True)
+        runner.stop(fade=fade)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    for text in runner.warnings:
+        click.echo(f"gim: {text}", err=True)
+    return session_id
+
+
+def progress(runner: SessionRunner) -> str:
+    """One line: the piece, where in it, and the session time."""
+    status = runner.status()
+    pieces = runner.program.pieces
+    if status.piece is None:
+        where = "no music yet"
+    else:
+        where = f"piece {status.piece + 1}/{len(pieces)} at {clock(status.piece_offset)}"
+        if not status.playing:
+            where += " (paused)" if status.paused else " (silent)"
+    return f"{clock(status.elapsed)} elapsed, {where}, {status.xruns} dropouts"
+
+
+@click.group("session")
+def session_group() -> None:
+    """Run a live session."""
+
+
+@session_group.command("run")
+@click.option("--program", "program", required=True, help="Program slug or program file.")
+@click.option("--client", required=True, help="The client's code (not a real name).")
+@click.option("--focus", default="", help="The focus or goal named in the prelude.")
+@click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
+@click.option("--duration", type=click.FloatRange(min=1), help="Stop after this many seconds.")
+@click.option("--input", "input_device", help="Microphone by name or index (see gim devices).")
+@click.option("--output", "output_device", help="Speakers by name or index.")
+@click.option(
+    "--consent",
+    type=click.Choice([c.value for c in Consent]),
+    default=Consent.MUSIC.value,
+    show_default=True,
+    help="What the client agreed may be recorded.",
+)
+@click.pass_obj
+def run(
+    ctx: Context, program: str, client: str, focus: str, headless: bool,
+    duration: float | None, input_device: str | None, output_device: str | None, consent: str,
+) -> None:  # fmt: skip
+    """Play PROGRAM for CLIENT on the real devices, record and transcribe the session."""
+    if not client.strip():
+        raise click.BadParameter("give the client's code", param_hint="--client")
+    if not headless:
+        from gim.cli import tui
+
+        launch = getattr(tui, "launch_session", None)
+        if launch is None:
+            raise click.ClickException("The terminal app is not available: add --headless.")
+        launch(ctx, program, client, focus=focus, consent=Consent(consent), duration=duration,
+               input_device=input_device, output_device=output_device)  # fmt: skip
+        return
+    from gim.programs import ProgramLibrary
+    from gim.runner import SessionRunner
+
+    settings = ctx.settings
+    if input_device is not None or output_device is not None:
+        settings = dataclasses.replace(
+            settings,
+            input_device=input_device or settings.input_device,
+            output_device=output_device or settings.output_device,
+        )
+    ctx.open_store().close()  # recover any interrupted session first
+    chosen = ProgramLibrary(settings).get(program)
+    files = ProgramLibrary(settings).linked_files(chosen)
+    if not any(files):
+        raise click.ClickException(
+            f"No audio files are linked to {chosen.slug}: link them with "
+            f"`gim programs link {chosen.slug} DIR`."
+        )
+    runner = SessionRunner(settings, chosen, client, focus, Consent(consent),
+                           duration=duration, files=files)  # fmt: skip
+    session_id = run_headless(runner)
+    click.echo(session_id)
+    sys.stdout.flush()
+
+
+COMMANDS: list[click.Command] = [session_group]

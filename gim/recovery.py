@@ -1,0 +1,116 @@
+"""Recovering sessions that were interrupted (crash, power loss, a killed process).
+
+A session whose status is still "recording" while no process holds its lock file was
+interrupted. Its audio is joined from the chunks on disk, its PlaybackLog and any
+transcript lines the database missed are rebuilt from the journal, and it is marked
+`recovered`. Every gim command that opens the store runs this first, so a guide never
+meets a half-finished session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gim.audio.journal import Journal, replay
+from gim.audio.writer import finish_audio
+from gim.config import Settings
+from gim.core.playback import PlaybackEvent
+from gim.core.session import Segment, Source, Speaker, Status
+
+if TYPE_CHECKING:
+    from gim.store.db import Store
+
+LOCK_FILE = "session.lock"
+log = logging.getLogger(__name__)
+
+
+def is_running(folder: Path) -> bool:
+    """Whether a live process still records into ``folder`` (it holds the lock file)."""
+    path = folder / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def recover_interrupted(settings: Settings, store: Store) -> list[str]:
+    """Recover every interrupted session; the ids recovered."""
+    done = []
+    for session in store.list_sessions():
+        if session.status is not Status.RECORDING:
+            continue
+        folder = settings.sessions_dir / session.id
+        if is_running(folder):
+            continue
+        try:
+            recover(store, session.id, folder)
+        except OSError as exc:  # no space to join the audio yet: try again next time
+            log.warning("session %s could not be recovered yet: %s", session.id, exc.strerror)
+            continue
+        done.append(session.id)
+    return done
+
+
+def recover(store: Store, session_id: str, folder: Path) -> None:
+    """Rebuild one session from its folder and mark it recovered."""
+    found = replay(folder)
+    seconds = finish_audio(folder) if folder.is_dir() else 0.0
+    if not list(store.playback_log(session_id)) and found.playback:
+        store.add_playback_events(session_id, [PlaybackEvent.from_dict(e) for e in found.playback])
+    have = {(round(s.start, 2), s.text) for s in store.segments(session_id)}
+    for data in found.segments:
+        if (round(float(data["start"]), 2), data["text"]) in have:
+            continue
+        store.add_segment(session_id, _segment(data))
+    lags = sorted(lag for _, lag in found.delays)
+    fields: dict[str, object] = {
+        "status": Status.RECOVERED,
+        "audio_seconds": seconds,
+        "ended_at": datetime.now().isoformat(timespec="seconds"),
+    }
+    if found.gaps:
+        fields["gaps"] = found.gaps
+    if lags:
+        fields["delay_frames"] = lags[len(lags) // 2]
+    store.update_session(session_id, **fields)
+    if folder.is_dir():
+        journal = Journal(folder)
+        journal.write("end", status=str(Status.RECOVERED))
+        journal.close()
+        with contextlib.suppress(OSError):
+            (folder / LOCK_FILE).unlink()
+
+
+def _segment(data: dict[str, object]) -> Segment:
+    def num(key: str) -> float | None:
+        value = data.get(key)
+        return None if value is None else float(value)  # type: ignore[arg-type]
+
+    piece = data.get("piece")
+    return Segment(
+        start=float(data["start"]),  # type: ignore[arg-type]
+        end=float(data["end"]),  # type: ignore[arg-type]
+        text=str(data["text"]),
+        speaker=Speaker(str(data.get("speaker", "client"))),
+        source=Source.LIVE,
+        confidence=num("confidence"),
+        flagged=bool(data.get("flagged", False)),
+        flag_reason=str(data.get("flag_reason", "")),
+        piece=None if piece is None else int(piece),  # type: ignore[call-overload]
+        piece_offset=num("piece_offset"),
+    )
