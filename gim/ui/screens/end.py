@@ -57,11 +57,11 @@ class EndScreen(Screen[None]):
             yield Label("Postlude notes", classes="field")
             yield TextArea(id="postlude")
             yield Label("Mandala picture (a file path)", classes="field")
-            yield Input(placeholder="~/Pictures/mandala.jpg", id="mandala-path")
+            yield Input(placeholder="~/Pictures/mandala.jpg", id="mandala-path", compact=True)
             yield Label("Mandala title", classes="field")
-            yield Input(id="mandala-title")
+            yield Input(id="mandala-title", compact=True)
             yield Label("Mandala description", classes="field")
-            yield Input(id="mandala-description")
+            yield Input(id="mandala-description", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -55,15 +55,15 @@ class LiveScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "pause", "Pause/resume", id="live.pause"),
+        Binding("space", "pause", "Pause", id="live.pause"),
         Binding("n", "next_piece", "Next", id="live.next"),
-        Binding("p", "previous_piece", "Previous", id="live.previous"),
-        Binding("f", "fade_out", "Fade out", id="live.fade"),
+        Binding("p", "previous_piece", "Prev", id="live.previous"),
+        Binding("f", "fade_out", "Fade", id="live.fade"),
         Binding("m", "mark", "Mark", id="live.mark"),
         Binding("g", "intervention", "G:", id="live.intervention"),
         Binding("o", "observation", "[obs]", id="live.observation"),
         Binding("t", "tag", "Tag", id="live.tag"),
-        Binding("full_stop", "phase(1)", "Next phase", id="live.phase_next"),
+        Binding("full_stop", "phase(1)", "Phase›", id="live.phase_next"),
         Binding("comma", "phase(-1)", "Prev phase", id="live.phase_previous", show=False),
         Binding("ctrl+e", "end", "End", id="live.end"),
     ]

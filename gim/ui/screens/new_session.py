@@ -42,12 +42,14 @@ class NewSessionScreen(Screen[None]):
         with Horizontal(id="new-body"):
             with VerticalScroll(classes="form pane", id="new-form"):
                 yield Label("Client code", classes="field")
-                yield Input(placeholder="e.g. AB12 (never a real name)", id="client")
+                yield Input(placeholder="e.g. AB12 (never a real name)", id="client", compact=True)
                 yield Static("", id="client-history")
                 yield Label("Focus or goal", classes="field")
-                yield Input(placeholder="what the client wants to work on", id="focus")
+                yield Input(
+                    placeholder="what the client wants to work on", id="focus", compact=True
+                )
                 yield Label("Program", classes="field")
-                yield Select[str]([], prompt="choose a program", id="program")
+                yield Select[str]([], prompt="choose a program", id="program", compact=True)
                 yield Label("Consent to record", classes="field")
                 with RadioSet(id="consent"):
                     yield RadioButton("the music phase only", value=True, id="consent-music")

@@ -38,14 +38,14 @@ class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="review.back"),
         Binding("enter", "play_line", "Play", id="review.play_line", show=False),
-        Binding("space", "toggle_play", "Play/pause", id="review.toggle"),
+        Binding("space", "toggle_play", "Play", id="review.toggle"),
         Binding("left", "skip(-5)", "−5 s", id="review.back5"),
         Binding("right", "skip(5)", "+5 s", id="review.fwd5"),
-        Binding("v", "cycle_source", "Voice/music", id="review.source"),
+        Binding("v", "cycle_source", "Source", id="review.source"),
         Binding("e", "edit", "Edit", id="review.edit"),
         Binding("t", "tag", "Tag", id="review.tag"),
         Binding("c", "comment", "Comment", id="review.comment"),
-        Binding("f", "next_flagged", "Next flagged", id="review.flagged"),
+        Binding("f", "next_flagged", "Flagged", id="review.flagged"),
         Binding("slash", "search", "Find", id="review.search"),
         Binding("ctrl+f", "search_all", "Find in all", id="review.search_all", show=False),
     ]

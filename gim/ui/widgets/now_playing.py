@@ -14,7 +14,7 @@ class NowPlaying(Widget):
     """The sounding piece with elapsed/remaining in the piece and in the program."""
 
     DEFAULT_CSS = """
-    NowPlaying { height: 3; padding: 0 1; }
+    NowPlaying { height: 4; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     piece: reactive[int | None] = reactive(None)
@@ -33,7 +33,7 @@ class NowPlaying(Widget):
 
     def render(self) -> Text:
         program = self.program
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         if program is None or self.piece is None or self.piece >= len(program.pieces):
             text.append("No music playing.", style="#8f8476")
             if program is not None:
@@ -47,8 +47,8 @@ class NowPlaying(Widget):
         left = max(0.0, piece.duration - self.piece_offset)
         program_left = max(0.0, program.duration - self.program_elapsed)
         text.append(
-            f"\n   {state} · piece {minutes(self.piece_offset)} / −{minutes(left)}"
-            f" · program {minutes(self.program_elapsed)} / −{minutes(program_left)}",
+            f"\n   {state}: piece {minutes(self.piece_offset)}, {minutes(left)} left"
+            f"\n   program {minutes(self.program_elapsed)}, {minutes(program_left)} left",
             style="#a0765a" if self.paused else "#8f8476",
         )
         return text

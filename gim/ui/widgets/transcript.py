@@ -53,7 +53,7 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
         place = ""
         if piece_times and segment.piece is not None:
             offset = format_duration(segment.piece_offset or 0.0)
-            place = f"[dim]♪{segment.piece + 1} {offset}[/] "
+            place = f"[dim]♪{segment.piece + 1} {offset}[/]  "
         text = escape(block.text) or "[dim]…[/]"
         if block.flagged:
             reason = escape(segment.flag_reason or "check this line")
