@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,17 @@ import pytest
 from gim.config import Settings
 from gim.core.program import Program
 from gim.core.program_parse import program_to_dict
+from gim.core.session import Phase, Segment
 from gim.export.sample import sample_program, sample_record
+from gim.runner_events import (
+    Finished,
+    PhaseChanged,
+    PieceChanged,
+    RunnerEvent,
+    RunnerStatus,
+    SegmentAdded,
+    Warning,
+)
 from gim.store.db import Store
 from gim.ui.app import GimApp, ScreenFactory
 
@@ -45,6 +56,50 @@ def seed(store: Store, client: str = "AB12", session_id: str = SESSION_ID) -> st
         note.segment_id = ids.get(note.segment_id) if note.segment_id else None
         store.add_annotation(session.id, note)
     return session.id
+
+
+class ScriptedRunner:
+    """Reports a piece, a line and a warning from a background thread, records calls."""
+
+    def __init__(self, on_event: Callable[[RunnerEvent], None], session_id: str) -> None:
+        self.on_event = on_event
+        self.session_id = session_id
+        self.calls: list[tuple[Any, ...]] = []
+        self.reported = threading.Event()
+
+    def start(self) -> str:
+        def report() -> None:
+            self.on_event(PhaseChanged(Phase.MUSIC, 0.0))
+            self.on_event(PieceChanged(0))
+            self.on_event(SegmentAdded(Segment(3.0, 5.0, "I see a red door", piece=0,
+                                               piece_offset=3.0, id=99)))  # fmt: skip
+            self.on_event(Warning("Clipping: turn the microphone down a little."))
+            self.reported.set()
+
+        threading.Thread(target=report, daemon=True).start()
+        return self.session_id
+
+    def status(self) -> RunnerStatus:
+        return RunnerStatus(
+            session_id=self.session_id, elapsed=6.0, recorded=6.0, piece=0, piece_offset=6.0,
+            program_elapsed=6.0, program_remaining=144.0, playing=True, paused=False,
+            input_level=-30.0, input_peak=-12.0, output_level=-20.0, output_peak=-6.0,
+            xruns=0, disk_free=50_000_000_000, lag=0.05,
+        )  # fmt: skip
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        def call(*args: Any) -> None:
+            self.calls.append((name, *args))
+            if name == "stop":
+                self.on_event(Finished(self.session_id))
+
+        return call
+
+
+@pytest.fixture
+def scripted_runner() -> type[ScriptedRunner]:
+    """A stand-in for `SessionRunner` that reports a piece, a line and a warning."""
+    return ScriptedRunner
 
 
 @pytest.fixture

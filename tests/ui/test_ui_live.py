@@ -8,21 +8,14 @@ by the tmux demo test.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from gim.core.layout import ClientLine, Intervention, PieceHeading
-from gim.core.session import AnnotationKind, Phase, Segment
+from gim.core.session import AnnotationKind, Phase
 from gim.export.sample import sample_program
 from gim.runner_events import (
-    Finished,
-    PhaseChanged,
-    PieceChanged,
     RunnerEvent,
-    RunnerStatus,
-    SegmentAdded,
-    Warning,
 )
 from gim.store.db import Store
 from gim.ui.screens.end import EndScreen
@@ -31,51 +24,13 @@ from gim.ui.widgets.phase_bar import PhaseBar
 from gim.ui.widgets.transcript import TranscriptView
 
 
-class ScriptedRunner:
-    """Reports a piece, a line and a warning from a background thread, records calls."""
-
-    def __init__(self, on_event: Callable[[RunnerEvent], None], session_id: str) -> None:
-        self.on_event = on_event
-        self.session_id = session_id
-        self.calls: list[tuple[Any, ...]] = []
-        self.reported = threading.Event()
-
-    def start(self) -> str:
-        def report() -> None:
-            self.on_event(PhaseChanged(Phase.MUSIC, 0.0))
-            self.on_event(PieceChanged(0))
-            self.on_event(SegmentAdded(Segment(3.0, 5.0, "I see a red door", piece=0,
-                                               piece_offset=3.0, id=99)))  # fmt: skip
-            self.on_event(Warning("Clipping: turn the microphone down a little."))
-            self.reported.set()
-
-        threading.Thread(target=report, daemon=True).start()
-        return self.session_id
-
-    def status(self) -> RunnerStatus:
-        return RunnerStatus(
-            session_id=self.session_id, elapsed=6.0, recorded=6.0, piece=0, piece_offset=6.0,
-            program_elapsed=6.0, program_remaining=144.0, playing=True, paused=False,
-            input_level=-30.0, input_peak=-12.0, output_level=-20.0, output_peak=-6.0,
-            xruns=0, disk_free=50_000_000_000, lag=0.05,
-        )  # fmt: skip
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        def call(*args: Any) -> None:
-            self.calls.append((name, *args))
-            if name == "stop":
-                self.on_event(Finished(self.session_id))
-
-        return call
-
-
 async def test_live_screen_shows_runner_events_and_sends_keys(
-    make_app: Any, session_id: str, store: Store
+    make_app: Any, session_id: str, store: Store, scripted_runner: Any
 ) -> None:
-    runners: list[ScriptedRunner] = []
+    runners: list[Any] = []
 
-    def make_runner(on_event: Callable[[RunnerEvent], None]) -> ScriptedRunner:
-        runners.append(ScriptedRunner(on_event, session_id))
+    def make_runner(on_event: Callable[[RunnerEvent], None]) -> Any:
+        runners.append(scripted_runner(on_event, session_id))
         return runners[-1]
 
     app = make_app(lambda app: LiveScreen(make_runner, sample_program()))
