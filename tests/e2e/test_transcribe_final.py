@@ -1,0 +1,68 @@
+"""The final pass over a stored session: whole recording, words, pieces, edits kept."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from gim.config import Settings, ensure_private_dir
+from gim.core.playback import Action, PlaybackEvent
+from gim.core.session import Segment, Session, Source
+from gim.pipeline import final_pass
+from gim.store.db import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+RATE = 48000
+
+
+def _roommix():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("roommix", ROOT / "bench" / "roommix.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["roommix"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.whisper
+@pytest.mark.slow
+def test_final_pass_replaces_preview_and_keeps_edits(shared_data: Path, home: Path) -> None:
+    import soundfile as sf
+
+    roommix = _roommix()
+    room = roommix.build_room_mix(
+        shared_data, roommix.speech_files(shared_data, 3, seed=21), 0.0, rate=RATE, seed=21
+    )
+    settings = Settings(home=home)
+    ensure_private_dir(home)
+    store = Store.open(settings.db_path)
+    session = store.create_session(
+        Session(id="", client="AB12", program="demo", started_at="2026-01-05T10:00:00")
+    )
+    sid = session.id
+    folder = ensure_private_dir(settings.sessions_dir / sid)
+    sf.write(str(folder / "mic.flac"), room.mic, RATE)
+    sf.write(str(folder / "reference.flac"), room.reference, RATE)
+    store.add_playback_events(sid, [PlaybackEvent(0, Action.PLAY, piece=0, offset=0)])
+    store.update_session(sid, delay_frames=room.delay * RATE)
+    u0, u1 = room.utterances[0], room.utterances[1]
+    store.add_segment(sid, Segment(u0.start, u0.end, "preview words", source=Source.LIVE))
+    edited = store.add_segment(sid, Segment(u1.start, u1.end, "what the guide typed"))
+    store.edit_segment(edited, "what the guide typed")
+
+    fractions: list[float] = []
+    lines = final_pass(store, sid, settings, progress=fractions.append)
+
+    assert fractions and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    texts = [s.text for s in lines]
+    assert "what the guide typed" in texts and "preview words" not in texts
+    finals = [s for s in lines if s.source is Source.FINAL]
+    assert finals and all(s.words for s in finals)
+    assert any(s.start < u0.end and s.end > u0.start for s in finals)
+    for s in finals:
+        assert s.piece == 0
+        assert abs(s.piece_offset - (s.start - room.delay)) < 0.01
+    store.close()
