@@ -26,8 +26,14 @@ RunnerFactory = Callable[[Callable[[Any], None]], Any]
 
 
 def _run(ctx: Context, start: ScreenFactory | None = None) -> None:
+    from multiprocessing import resource_tracker
+
     from gim.ui.app import GimApp
 
+    # The live transcriber runs in a spawned process, whose resource tracker is started
+    # with our stderr's file descriptor: start it now, before Textual replaces stderr
+    # (afterwards the spawn fails with "bad value(s) in fds_to_keep").
+    resource_tracker.ensure_running()
     store = ctx.open_store()
     try:
         GimApp(ctx.settings, start=start, store=store).run()

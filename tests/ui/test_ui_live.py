@@ -55,8 +55,8 @@ async def test_live_screen_shows_runner_events_and_sends_keys(
         await pilot.pause()
         calls = runners[0].calls
         assert ("pause",) in calls and ("next_piece",) in calls
-        assert ("mark", AnnotationKind.MARKER, "", []) in calls
-        assert ("mark", AnnotationKind.INTERVENTION, "What do you notice", []) in calls
+        assert ("mark", AnnotationKind.MARKER, "", ()) in calls
+        assert ("mark", AnnotationKind.INTERVENTION, "What do you notice", ()) in calls
         assert ("set_phase", Phase.RETURN) in calls
         assert any(isinstance(b, Intervention) for b in screen.query_one(TranscriptView).blocks)
         await pilot.press("ctrl+e")

@@ -6,6 +6,7 @@ polling `status()` on a timer. Every key acts silently.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -37,6 +38,8 @@ from gim.ui.widgets.now_playing import NowPlaying
 from gim.ui.widgets.phase_bar import PhaseBar
 from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
+
+log = logging.getLogger(__name__)
 
 RunnerFactory = Callable[[Callable[[Any], None]], Any]
 """Builds a `SessionRunner` given the callback it reports events to."""
@@ -127,6 +130,13 @@ class LiveScreen(Screen[None]):
         except GimError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
+        except Exception as exc:  # the promise: a sentence for the guide, never a traceback
+            log.exception("the session runner failed to start")
+            self.app.call_from_thread(
+                self._failed,
+                f"The session could not start ({type(exc).__name__}): run `gim doctor`.",
+            )
+            return
         self.app.call_from_thread(self._started, session_id)
 
     def _started(self, session_id: str) -> None:
@@ -169,6 +179,11 @@ class LiveScreen(Screen[None]):
         )
         for text in field_of(status, "warnings", []) or []:
             self._note_warning(str(text))
+        done = getattr(self.runner, "done", None)
+        if self.session_id and done is not None and not self._ending and done():
+            self._ending = True  # the program ended (or the set duration passed)
+            self._note_warning("The music has ended: saving the recording…")
+            self.stop_runner()
 
     def _note_warning(self, text: str) -> None:
         if text and text not in self.warnings:
@@ -254,7 +269,7 @@ class LiveScreen(Screen[None]):
 
     def action_mark(self) -> None:
         """Mark this moment (a note can be added in review)."""
-        self._call("mark", AnnotationKind.MARKER, "", [])
+        self._call("mark", AnnotationKind.MARKER, "", ())
         self.notify(f"Marked {minutes(self.elapsed)}", timeout=2)
         timeline = self.query_one(ProgramTimeline)
         if timeline.position is not None:
@@ -266,7 +281,7 @@ class LiveScreen(Screen[None]):
 
         def keep(text: str | None) -> None:
             if text:
-                self._call("mark", AnnotationKind.INTERVENTION, text, [])
+                self._call("mark", AnnotationKind.INTERVENTION, text, ())
                 self.query_one(TranscriptView).append(Intervention(at, text))
 
         self.app.push_screen(
@@ -280,7 +295,7 @@ class LiveScreen(Screen[None]):
         def keep(text: str | None) -> None:
             if text:
                 text = text.strip("[] ")
-                self._call("mark", AnnotationKind.OBSERVATION, text, [])
+                self._call("mark", AnnotationKind.OBSERVATION, text, ())
                 self.query_one(TranscriptView).append(Observation(at, text))
 
         self.app.push_screen(TextPrompt("Observation  [ ]", placeholder="sighs"), keep)
@@ -290,7 +305,7 @@ class LiveScreen(Screen[None]):
 
         def keep(tags: list[str] | None) -> None:
             if tags:
-                self._call("mark", AnnotationKind.TAG, "", tags)
+                self._call("mark", AnnotationKind.TAG, "", tuple(tags))
 
         self.app.push_screen(TagDialog(self.app.settings.tags), keep)  # type: ignore[attr-defined]
 
@@ -313,5 +328,9 @@ class LiveScreen(Screen[None]):
         except GimError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
+        finally:
+            room = getattr(self.runner, "room", None)
+            if room is not None and hasattr(room, "close"):
+                room.close()
         # The runner reports Finished itself; this covers one that does not.
         self.post_message(SessionEnded({"session_id": self.session_id}))

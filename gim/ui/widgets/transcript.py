@@ -57,7 +57,7 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
         text = escape(block.text) or "[dim]…[/]"
         if block.flagged:
             reason = escape(segment.flag_reason or "check this line")
-            return f"{when}{place}[$warning]▍[/]{text}  [dim i]({reason})[/]"
+            return f"{when}{place}[$warning]▍[/]{text}  [dim i]· {reason}[/]"
         edited = " [dim]✎[/]" if segment.source.value == "edited" else ""
         return f"{when}{place} {text}{edited}"
     if isinstance(block, Intervention):
