@@ -1,7 +1,11 @@
-"""`gim review ID` in a real terminal (tmux): the transcript is on the screen, keys work."""
+"""The terminal app in a real terminal (tmux): `gim demo` to the review screen, `gim review`.
+
+The screen is read back with ``tmux capture-pane -p``, as a guide would read it.
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -111,3 +115,29 @@ def test_gim_review_unknown_session_is_one_line(home: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("gim: ") and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+DEMO_WORDS = ("forest", "golden", "shoulders", "stream", "water", "bird", "lighter", "flowers")
+"""Words of the demo voice's narration (gim/data/demo_voice.json) a listener would catch."""
+
+
+@pytest.mark.slow
+@pytest.mark.whisper
+def test_gim_demo_runs_live_then_shows_the_review(
+    home: Path, terminal_env: dict[str, str], terminals: list[Terminal]
+) -> None:
+    gim = str(ROOT / ".venv" / "bin" / "gim")
+    term = Terminal("gim-demo-e2e", [gim, "demo"], terminal_env)
+    terminals.append(term)
+    live = term.wait_for("recording", seconds=120)
+    assert "Live transcript" in live and "music" in live
+    shown = term.wait_for("Transcript ·", seconds=300)  # the review screen after the music
+    assert "♪ J. S. Bach" in shown
+    heard = [word for word in DEMO_WORDS if word in shown.lower()]
+    assert len(heard) >= 4, f"only {heard} of the narration on the review screen:\n{shown}"
+    term.press("C-q")
+    listed = subprocess.run([gim, "sessions", "list", "--json"], capture_output=True, text=True,
+                            timeout=60, env={**terminal_env, "PATH": "/usr/bin:/bin"})  # fmt: skip
+    sessions = json.loads(listed.stdout)
+    assert len(sessions) == 1 and sessions[0]["status"] == "complete"
+    assert sessions[0]["segments"] >= 5
