@@ -9,10 +9,14 @@ by the tmux demo test.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+import soundfile
+
 from gim.core.layout import ClientLine, Intervention, PieceHeading
-from gim.core.session import AnnotationKind, Phase
+from gim.core.session import AnnotationKind, Phase, Source
 from gim.export.sample import sample_program
 from gim.runner_events import (
     RunnerEvent,
@@ -91,3 +95,25 @@ async def test_end_screen_stores_postlude_and_mandala(
     stored = app.settings.sessions_dir / session_id / mandalas[-1].path
     assert stored.read_bytes() == picture.read_bytes()
     assert stored.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.whisper
+async def test_end_screen_runs_the_final_pass_on_the_recording(
+    make_app: Any, session_id: str, store: Store, settings: Any, shared_data: Path
+) -> None:
+    speech = shared_data / "speech" / "ljspeech" / "LJ001-0001.wav"
+    audio, rate = soundfile.read(speech, dtype="float32")
+    folder = settings.sessions_dir / session_id
+    folder.mkdir(parents=True)
+    soundfile.write(folder / "mic.flac", audio, rate)
+    app = make_app(lambda app: EndScreen(session_id))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert screen.final_done, str(screen.query_one("#final-state").render())
+        assert "Final pass done" in str(screen.query_one("#final-state").render())
+    lines = store.segments(session_id)
+    finals = [s for s in lines if s.source is Source.FINAL]
+    assert finals and "printing" in " ".join(s.text.lower() for s in finals)
+    assert any(s.source is Source.EDITED for s in lines)  # the guide's edit survived

@@ -47,6 +47,8 @@ class EndScreen(Screen[None]):
         """The session just ended."""
         self.saved = False
         """Notes and mandala were stored."""
+        self.final_done = False
+        """The final pass finished and replaced the live transcript."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◌")
@@ -75,32 +77,37 @@ class EndScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="final", description="final")
     def final_pass(self) -> None:
-        """Transcribe the whole recording again (slow: in a thread), showing progress."""
-        from gim import pipeline
+        """Transcribe the whole recording again (slow: in a thread), showing progress.
 
-        run = getattr(pipeline, "final_pass", None)
-        if run is None:
-            self.app.call_from_thread(
-                self._final_done, "Final pass not available: live lines kept."
-            )
-            return
+        The pass writes through its own connection: a database belongs to the thread
+        that opened it. Lines the guide edited are kept.
+        """
+        from gim.pipeline import final_pass
+        from gim.store.db import Store
+
+        settings = self.app.settings  # type: ignore[attr-defined]
 
         def progress(fraction: float) -> None:
             self.app.call_from_thread(self._progress, fraction)
 
         try:
-            run(self.app.settings, self.session_id, progress=progress)  # type: ignore[attr-defined]
+            with Store.open(settings.db_path) as store:
+                lines = final_pass(store, self.session_id, settings, progress=progress)
         except GimError as exc:
-            self.app.call_from_thread(self._final_done, exc.message)
+            self.app.call_from_thread(self._final_done, exc.message, False)
             return
-        self.app.call_from_thread(self._final_done, "Final pass done: the transcript is updated.")
+        self.app.call_from_thread(
+            self._final_done, f"Final pass done: {len(lines)} lines in the transcript.", True
+        )
 
     def _progress(self, fraction: float) -> None:
         self.query_one(ProgressBar).update(progress=fraction)
         self.query_one("#final-state", Label).update(f"{fraction:.0%}")
 
-    def _final_done(self, text: str) -> None:
-        self.query_one(ProgressBar).update(progress=1.0)
+    def _final_done(self, text: str, done: bool) -> None:
+        self.final_done = done
+        if done:
+            self.query_one(ProgressBar).update(progress=1.0)
         self.query_one("#final-state", Label).update(text)
 
     def action_save(self) -> bool:
