@@ -81,3 +81,29 @@ async def test_the_app_never_rings_the_bell(make_app: Any) -> None:
         app.bell()
         await pilot.pause()
     assert not any("\x07" in str(chunk) for chunk in rang)
+
+
+async def test_palette_offers_the_app_actions(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"programs")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgramsScreen)
+
+
+async def test_keys_can_be_remapped_in_keys_toml(make_app: Any, settings: Any) -> None:
+    (settings.home / "keys.toml").write_text('"home.programs" = "g"\n', encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")  # no longer bound
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgramsScreen)
