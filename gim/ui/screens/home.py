@@ -54,9 +54,9 @@ class HomeScreen(Screen[None]):
         table.add_column("Date", key="date")
         table.add_column("Client", key="client")
         table.add_column("Program", key="program")
+        table.add_column("Status", key="status")
         table.add_column("Length", key="length")
         table.add_column("Lines", key="lines")
-        table.add_column("Status", key="status")
         self.action_refresh()
         table.focus()
 
@@ -87,9 +87,9 @@ class HomeScreen(Screen[None]):
                 str(field_of(row, "started_at"))[:16].replace("T", " "),
                 str(field_of(row, "client")),
                 str(field_of(row, "program")),
+                str(field_of(row, "status")),
                 minutes(float(field_of(row, "audio_seconds", 0.0))),
                 str(field_of(row, "segments", 0)),
-                str(field_of(row, "status")),
                 key=sid,
             )
         if not summaries:
@@ -97,7 +97,8 @@ class HomeScreen(Screen[None]):
         for client in client_rows:
             code = client if isinstance(client, str) else str(field_of(client, "code"))
             count = "" if isinstance(client, str) else field_of(client, "sessions", "")
-            label = f"{code}  [dim]{count} sessions[/]" if count != "" else code
+            plural = "" if count == 1 else "s"
+            label = f"{code}  [dim]{count} session{plural}[/]" if count != "" else code
             clients.add_option(Option(label, id=code))
         self._fill_programs()
 
