@@ -1,15 +1,25 @@
 """Remove the music gim played from what the microphone heard (acoustic echo cancellation).
 
 gim knows every sample it sent to the loudspeakers (the reference). After the reference
-is aligned to the microphone with the delay measured by `gim.audio.delay`, an adaptive
-linear filter learns the room's response from loudspeaker to microphone and subtracts
-the predicted music, leaving the client's voice. The raw recording is never modified:
-these functions return new arrays.
+is aligned to the microphone with the delay measured by `gim.audio.delay`, a linear
+filter models the room's response from loudspeaker to microphone and the predicted music
+is subtracted, leaving the client's voice. The raw recording is never modified: these
+functions return new arrays.
 
-The filter is Speex MDF (multidelay block frequency-domain, with its double-talk
-control) through the ``pyaec`` wheel. A numpy partitioned-block NLMS was measured against
-it on the room mixes and dropped: without Speex's learning-rate control it diverged on
-real music (ERLE below 0 dB) and gave a worse WER (0.38 against 0.26 at 0 dB).
+Two filters, one per situation:
+
+- Offline (the final pass, ``gim transcribe --reference``), the whole recording is
+  there, so `cancel_echo` fits the room's response by least squares over long windows
+  (Wiener-Hopf normal equations, solved as a Toeplitz system) and subtracts the
+  reference filtered by it. Nothing adapts during speech and nothing is suppressed, so
+  the voice passes untouched: on the benchmark room mixes the voice came out at 25 dB
+  signal-to-distortion against 1.3 dB through Speex, with more music removed (28 against
+  24 dB in music-only stretches at 0 dB). Windows are re-fitted every `HOP` seconds so a
+  slow drift between the input and output clocks is followed.
+- Live, the filter must be causal: `EchoCanceller` is Speex MDF (multidelay block
+  frequency-domain, with its double-talk control) through the ``pyaec`` wheel. A numpy
+  partitioned-block NLMS was measured against it and dropped: without Speex's
+  learning-rate control it diverged on real music (ERLE below 0 dB).
 """
 
 from __future__ import annotations
@@ -33,6 +43,15 @@ microphone sample near full scale."""
 LEAD = 0.01
 """Seconds the reference is moved earlier than the measured delay, so a causal filter
 still covers a slightly early estimate."""
+TAIL = 0.25
+"""Seconds of room response the offline filter models (longer fits more of the speech
+into the estimate and removed less music on the room mixes: 0.25 s > 0.5 s > 0.75 s)."""
+WINDOW = 60.0
+"""Seconds of recording each offline fit looks at."""
+HOP = 15.0
+"""Seconds between offline fits (their predictions are cross-faded)."""
+REGULARISATION = 1e-3
+"""Diagonal loading of the normal equations, relative to the reference's energy."""
 
 
 def align_reference(reference: NDArray[np.floating], lag_frames: float, length: int) -> Audio:
@@ -143,14 +162,17 @@ def _to_int16(x: NDArray[np.float32], scale: float) -> NDArray[np.int16]:
     return np.clip(np.round(x * scale), -32768, 32767).astype(np.int16)
 
 
-def cancel_echo(
+def cancel_echo_adaptive(
     mic: NDArray[np.floating],
     reference: NDArray[np.floating],
     rate: int,
     *,
     tail: float = 0.2,
 ) -> Audio:
-    """The microphone signal with the aligned reference removed (a new array).
+    """The microphone signal with the aligned reference removed by Speex (a new array).
+
+    The causal canceller run over a whole signal, as the live pass would; `cancel_echo`
+    does better offline.
 
     Args:
         mic: microphone frames (mono).
@@ -171,6 +193,85 @@ def cancel_echo(
     canceller = EchoCanceller(rate=rate, tail=tail, scale=scale)
     out = np.concatenate([canceller.process(m, r), canceller.flush()])
     return out[: len(m)]
+
+
+def fit_room(
+    mic: NDArray[np.floating],
+    reference: NDArray[np.floating],
+    taps: int,
+    *,
+    regularisation: float | None = None,
+) -> NDArray[np.float64]:
+    """The least-squares FIR filter from ``reference`` to ``mic`` (causal, ``taps`` long).
+
+    Solves the Wiener-Hopf equations with the autocorrelation method: correlations by
+    FFT, then a Toeplitz solve (Levinson). Returns zeros when the reference is silent.
+
+    Args:
+        mic: microphone frames.
+        reference: the aligned reference, same length.
+        taps: filter length in frames.
+        regularisation: diagonal loading relative to the reference's energy.
+    """
+    from scipy.linalg import solve_toeplitz
+
+    x = np.asarray(reference, np.float64)
+    y = np.asarray(mic, np.float64)[: len(x)]
+    size = 1 << int(np.ceil(np.log2(2 * len(x) + 1)))
+    spec_x = np.fft.rfft(x, size)
+    auto = np.fft.irfft(spec_x * np.conj(spec_x), size)[:taps]
+    if auto[0] <= 1e-9 * len(x):
+        return np.zeros(taps)
+    cross = np.fft.irfft(np.fft.rfft(y, size) * np.conj(spec_x), size)[:taps]
+    auto[0] *= 1.0 + (REGULARISATION if regularisation is None else regularisation)
+    return np.asarray(solve_toeplitz(auto, cross), np.float64)
+
+
+def cancel_echo(
+    mic: NDArray[np.floating],
+    reference: NDArray[np.floating],
+    rate: int,
+    *,
+    tail: float = TAIL,
+    window: float = WINDOW,
+    hop: float = HOP,
+) -> Audio:
+    """The microphone with the aligned reference removed, fitted offline (a new array).
+
+    Every ``hop`` seconds the room's response is fitted by least squares over the
+    ``window`` seconds around that moment (`fit_room`); the reference filtered by each
+    fit is cross-faded into one prediction of the music heard, which is subtracted.
+
+    Args:
+        mic: microphone frames (mono).
+        reference: the played frames already aligned to ``mic`` (see `align_reference`,
+            moved `LEAD` earlier), zeros where nothing played.
+        rate: sample rate of both.
+        tail: room response length in seconds.
+        window: seconds of recording per fit.
+        hop: seconds between fits.
+    """
+    from scipy.signal import fftconvolve
+
+    m = np.asarray(mic, np.float32).reshape(-1)
+    r = np.zeros(len(m), np.float64)
+    ref = np.asarray(reference, np.float64).reshape(-1)[: len(m)]
+    r[: len(ref)] = ref
+    n, taps, step = len(m), max(1, int(tail * rate)), max(1, int(hop * rate))
+    span = int(window * rate)
+    predicted = np.zeros(n, np.float64)
+    for centre in range(0, n + step - 1, step):
+        first_fit = min(max(0, centre - span // 2), max(0, n - span))
+        fit = slice(first_fit, min(n, first_fit + span))
+        h = fit_room(m[fit], r[fit], taps)
+        start, end = max(0, centre - step), min(n, centre + step)
+        if not h.any() or start >= end:
+            continue
+        first = max(0, start - taps + 1)
+        heard = fftconvolve(r[first:end], h)[start - first : end - first]
+        weight = 1.0 - np.abs(np.arange(start, end) - centre) / step
+        predicted[start:end] += weight * heard
+    return (m - predicted).astype(np.float32)
 
 
 def streaming_canceller(rate: int) -> EchoCanceller:
