@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gim.audio.delay import DelayEstimate, DelayTracker
+from gim.audio.delay import DelayEstimate, DelayTracker, estimate_delay
 
 
 class Tape:
@@ -71,17 +71,20 @@ class Aligner:
         every: seconds of microphone between two measurements.
         window: seconds of signal per measurement.
         max_delay: the largest lag searched, in seconds.
+        min_delay: the smallest lag searched: negative, because separate streams count
+            from different moments and the microphone's count can lead (on PulseAudio the
+            lag measured here was -0.38 s).
         hold: seconds of microphone held back while no lag is known yet.
         on_measure: called with (mic frame, estimate) for each reliable measurement.
     """
 
     def __init__(
-        self, rate: int, feed: Feed | None = None, every: float = 5.0, window: float = 4.0,
-        max_delay: float = 1.5, hold: float = 6.0,
+        self, rate: int, feed: Feed | None = None, every: float = 5.0, window: float = 8.0,
+        max_delay: float = 3.0, min_delay: float = -2.0, hold: float = 10.0,
         on_measure: Callable[[int, DelayEstimate], None] | None = None,
     ) -> None:  # fmt: skip
         self.rate = rate
-        self.tracker = DelayTracker(rate, max_delay=max_delay)
+        self.tracker = DelayTracker(rate, max_delay=max_delay, min_delay=min_delay)
         """The measured lag points."""
         self.reference = Tape(rate)
         self.mic = Tape(rate)
@@ -92,6 +95,7 @@ class Aligner:
         self._next_measure = self._window
         self._pending: list[tuple[int, np.ndarray]] = []
         self._on_measure = on_measure
+        self._candidate: tuple[int, DelayEstimate] | None = None
 
     def played(self, frame: int, block: np.ndarray) -> None:
         """A block that went to the speakers at output ``frame``."""
@@ -106,12 +110,14 @@ class Aligner:
         """Measure when due and feed what can be aligned; ``final`` feeds everything."""
         while self.mic.end >= self._next_measure:
             start = self._next_measure - self._window
-            est = self.tracker.update(
-                start, self.mic.read(start, self._window), self.reference.read(start, self._window)
-            )
-            if est.confidence >= self.tracker.min_confidence and self._on_measure is not None:
-                self._on_measure(start + self._window // 2, est)
             self._next_measure += self._every
+            ref = self.reference.read(start, self._window)
+            if not _sounding(ref):
+                continue  # silence, a pause or a fade: nothing to line up
+            est = estimate_delay(self.mic.read(start, self._window), ref, self.rate,
+                                 self.tracker.max_delay, self.tracker.min_delay)  # fmt: skip
+            if est.confidence >= self.tracker.min_confidence:
+                self._accept(start + self._window // 2, est)
         if self._feed is None:
             self._pending.clear()
             return
@@ -126,7 +132,48 @@ class Aligner:
             self._pending.pop(0)
             self._feed(block, self.reference.read(start, len(block)), frame)
 
+    def _accept(self, frame: int, est: DelayEstimate) -> None:
+        """Keep a measurement; one far from the last kept needs a second that agrees."""
+        points = self.tracker.points
+        assert points is not None
+        jump = 0.05 * self.rate
+        if points and abs(est.frames - points[-1][1]) > jump:
+            held, self._candidate = self._candidate, (frame, est)
+            if held is None or abs(held[1].frames - est.frames) > 0.005 * self.rate:
+                return
+            self._locate_step(points[-1], held[0], held[1].frames)
+            points.append((held[0], held[1].frames))
+            if self._on_measure is not None:
+                self._on_measure(*held)
+        self._candidate = None
+        points.append((frame, est.frames))
+        if self._on_measure is not None:
+            self._on_measure(frame, est)
+
+    def _locate_step(self, before: tuple[int, float], frame: int, lag: float) -> None:
+        """The lag jumped between ``before`` and ``frame``: find where, to half a second,
+        with short windows, and put the step there (instead of a slope between the two)."""
+        points = self.tracker.points
+        assert points is not None
+        short, hop = self.rate, self.rate // 2
+        for start in range(max(before[0], self.mic.end - self.mic.size), frame, hop):
+            mic, ref = self.mic.read(start, short), self.reference.read(start, short)
+            est = estimate_delay(mic, ref, self.rate, self.tracker.max_delay,
+                                 self.tracker.min_delay)  # fmt: skip
+            if est.confidence >= self.tracker.min_confidence and abs(est.frames - lag) < abs(
+                est.frames - before[1]
+            ):
+                points.append((start - 1, before[1]))
+                points.append((start + short // 2, est.frames))
+                return
+
     @property
     def points(self) -> list[tuple[int, float]]:
         """Measured (mic frame, lag) points so far."""
         return list(self.tracker.points or [])
+
+
+def _sounding(ref: np.ndarray, floor: float = 1e-3) -> bool:
+    """Whether every quarter of the window has sound in it (a measurement can be trusted)."""
+    quarters = np.array_split(ref, 4)
+    return all(float(np.sqrt(np.mean(np.square(q)))) > floor for q in quarters)

@@ -64,7 +64,10 @@ def estimate_delay(
     n = min(len(m), len(r))
     if n < 64:
         return DelayEstimate(0.0, 0.0, rate)
-    m, r = m[:n] - m[:n].mean(), r[:n] - r[:n].mean()
+    # Taper the window edges: with PHAT weighting, the abrupt edges shared by both windows
+    # otherwise make a false peak at lag 0 (seen on piano music over PulseAudio).
+    taper = _tukey(n)
+    m, r = (m[:n] - m[:n].mean()) * taper, (r[:n] - r[:n].mean()) * taper
     size = 1 << int(np.ceil(np.log2(2 * n)))
     spec = np.fft.rfft(m, size) * np.conj(np.fft.rfft(r, size))
     mag = np.abs(spec)
@@ -91,6 +94,17 @@ def estimate_delay(
     return DelayEstimate(float(lags[i]) + frac, confidence, rate)
 
 
+def _tukey(n: int, alpha: float = 0.1) -> NDArray[np.float64]:
+    """A flat window with cosine tapers over ``alpha`` of its length."""
+    window = np.ones(n)
+    edge = int(alpha * n / 2)
+    if edge > 0:
+        ramp = 0.5 * (1 - np.cos(np.pi * np.arange(edge) / edge))
+        window[:edge] = ramp
+        window[n - edge :] = ramp[::-1]
+    return window
+
+
 @dataclass
 class DelayTracker:
     """Follows the microphone lag through a session from windows of both signals.
@@ -103,6 +117,7 @@ class DelayTracker:
     rate: int
     max_delay: float = 1.0
     min_confidence: float = 6.0
+    min_delay: float = 0.0
     points: list[tuple[int, float]] | None = None
 
     def __post_init__(self) -> None:
@@ -113,7 +128,7 @@ class DelayTracker:
         self, frame: int, mic: NDArray[np.floating], reference: NDArray[np.floating]
     ) -> DelayEstimate:
         """Measure the lag for the window starting at session ``frame``; keep it if reliable."""
-        est = estimate_delay(mic, reference, self.rate, self.max_delay)
+        est = estimate_delay(mic, reference, self.rate, self.max_delay, self.min_delay)
         if est.confidence >= self.min_confidence:
             assert self.points is not None
             centre = frame + min(len(mic), len(reference)) // 2
