@@ -89,10 +89,13 @@ def session_group() -> None:
     show_default=True,
     help="What the client agreed may be recorded.",
 )
+@click.option("--transcribe/--no-transcribe", default=True, show_default=True,
+              help="Transcribe live during the session.")  # fmt: skip
 @click.pass_obj
 def run(
     ctx: Context, program: str, client: str, focus: str, headless: bool,
     duration: float | None, input_device: str | None, output_device: str | None, consent: str,
+    transcribe: bool,
 ) -> None:  # fmt: skip
     """Play PROGRAM for CLIENT on the real devices, record and transcribe the session."""
     if not client.strip():
@@ -125,7 +128,7 @@ def run(
             f"`gim programs link {chosen.slug} DIR`."
         )
     runner = SessionRunner(settings, chosen, client, focus, Consent(consent),
-                           duration=duration, files=files)  # fmt: skip
+                           duration=duration, files=files, transcribe=transcribe)  # fmt: skip
     session_id = run_headless(runner)
     click.echo(session_id)
     sys.stdout.flush()

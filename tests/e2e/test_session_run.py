@@ -1,0 +1,111 @@
+"""`gim session run` and `gim demo` as a guide runs them: a killed session is recovered by
+the next command, and the demo works in a fresh data home with no sound card."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import soundfile
+
+from gim.store.db import Store
+
+GIM = [sys.executable, "-m", "gim"]
+RATE = 48000
+
+
+@pytest.fixture
+def own_sink(pulse: str) -> Iterator[dict[str, str]]:
+    """A null sink of this test alone; the environment that makes it a process's devices."""
+    name = f"gim_session_{os.getpid()}"
+    module = subprocess.run(
+        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
+        capture_output=True, text=True, check=True, timeout=10,
+    ).stdout.strip()  # fmt: skip
+    yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
+    subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
+
+
+def gim(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*GIM, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_a_killed_session_is_recovered_by_the_next_command(
+    own_sink: dict[str, str], home: Path
+) -> None:
+    env = {**os.environ, **own_sink, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [*GIM, "session", "run", "--program", "demo", "--client", "k1", "--headless",
+         "--duration", "300", "--no-transcribe"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        first_chunk = None
+        deadline = time.monotonic() + 90
+        while first_chunk is None and time.monotonic() < deadline:
+            for journal in home.glob("sessions/*/journal.jsonl"):
+                if '"track":"mic"' in journal.read_text():
+                    first_chunk = time.monotonic()  # one second is on disk now
+            time.sleep(0.02)
+        assert first_chunk is not None, proc.stderr.read() if proc.poll() is not None else ""
+        time.sleep(7.0)
+        proc.send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    recorded = 1.0 + (killed - first_chunk)  # about what the process had heard
+
+    listed = gim("sessions", "list", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "recovered" in listed.stderr  # the guide is told
+    (session,) = json.loads(listed.stdout)
+    assert session["status"] == "recovered"
+    assert recorded - 1.6 <= session["audio_seconds"] <= recorded + 0.3
+
+    folder = home / "sessions" / session["id"]
+    audio = soundfile.info(str(folder / "mic.flac"))
+    assert abs(audio.frames / RATE - session["audio_seconds"]) < 0.01
+    assert not (folder / "mic").exists()  # the chunks were joined
+    with Store.open(home / "gim.db") as store:
+        log = store.playback_log(session["id"])
+    assert log.pieces_played() == [0]
+    # a second command finds nothing more to recover
+    again = gim("sessions", "list", "--json", env=env)
+    assert "recovered" not in again.stderr
+
+
+@pytest.mark.whisper
+@pytest.mark.slow
+def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path) -> None:
+    home = tmp_path / "fresh"
+    env = {**os.environ, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1",
+           "PULSE_SERVER": "unix:/nonexistent"}  # fmt: skip
+    done = gim("demo", "--headless", env=env, timeout=900)
+    assert done.returncode == 0, done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert summary.startswith("session ") and "pieces played 1, 2, 3 of 3" in summary
+    session_id = summary.split()[1].rstrip(":")
+
+    shown = gim("sessions", "show", session_id, "--json", env=env)
+    record = json.loads(shown.stdout)
+    segments = record["segments"]
+    assert len(segments) >= 6
+    index = json.loads((Path(__file__).parents[2] / "gim/data/demo_voice.json").read_text())
+    starts = [0.0, 94.0, 249.0]  # the demo program's pieces with their 2 s gaps
+    for seg in segments:
+        said = min(index["utterances"], key=lambda u: abs(u["at"] - seg["start"]))
+        assert abs(said["at"] - seg["start"]) < 1.5
+        piece = max(i for i, s in enumerate(starts) if s <= said["at"])
+        assert seg["piece"] == piece
+        assert abs(seg["piece_offset"] - (seg["start"] - starts[piece])) < 1.0
