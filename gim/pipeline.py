@@ -2,9 +2,10 @@
 
 Used by ``gim transcribe`` and by the final pass over a stored session. Steps: resample
 to 16 kHz, measure the delay between the played reference and the microphone, cancel
-the reference (echo cancellation), find speech with VAD on the cleaned signal, transcribe
-each speech stretch with word timestamps, flag suspect lines, and link each line to the
-piece sounding when it started. The raw recording is never modified.
+the reference (echo cancellation with a least-squares fit of the room over the whole
+recording, `gim.audio.echo.cancel_echo`), find speech with VAD on the cleaned signal,
+transcribe each speech stretch with word timestamps, flag suspect lines, and link each
+line to the piece sounding when it started. The raw recording is never modified.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gim.audio.delay import DelayEstimate, estimate_delay
-from gim.audio.echo import align_reference, cancel_echo
+from gim.audio.echo import LEAD, align_reference, cancel_echo
 from gim.config import Settings
 from gim.core.playback import PlaybackLog
 from gim.core.program import Program
@@ -36,6 +37,9 @@ Progress = Callable[[float], None]
 """Called with the fraction done, 0..1."""
 DELAY_WINDOW = 20.0
 """Seconds of audio per delay measurement."""
+SPEECH_PAD = 0.35
+"""Seconds added around each VAD stretch offline (Silero starts late on a soft first
+word; with the music removed the extra lead-in costs nothing)."""
 
 
 @dataclass
@@ -114,7 +118,7 @@ def prepare(
     )
     if delay is None:
         return Prepared(mic=mic, clean=mic)
-    aligned = align_reference(reference, delay.frames - 0.01 * SAMPLE_RATE, len(mic))
+    aligned = align_reference(reference, delay.frames - LEAD * SAMPLE_RATE, len(mic))
     return Prepared(mic, cancel_echo(mic, aligned, SAMPLE_RATE), delay, aligned)
 
 
@@ -141,7 +145,7 @@ def transcribe_prepared(
         progress: called with the fraction done.
         offset: seconds added to every time (where this audio starts in the session).
     """
-    spans = merge_spans(speech_spans(prepared.clean))
+    spans = merge_spans(speech_spans(prepared.clean, pad=SPEECH_PAD))
     total = sum(s.end - s.start for s in spans) or 1
     done = 0
     segments: list[Segment] = []
