@@ -80,7 +80,7 @@ class Aligner:
 
     def __init__(
         self, rate: int, feed: Feed | None = None, every: float = 5.0, window: float = 8.0,
-        max_delay: float = 3.0, min_delay: float = -2.0, hold: float = 10.0,
+        max_delay: float = 3.0, min_delay: float = -2.0, hold: float = 6.0,
         on_measure: Callable[[int, DelayEstimate], None] | None = None,
     ) -> None:  # fmt: skip
         self.rate = rate

@@ -86,6 +86,8 @@ class VirtualRoom:
         speed: how many times faster than real time the clock runs (1 = real time).
         blocksize: frames per callback.
         voice: utterances to mix into the microphone.
+        drift: seconds the delay grows per second (clock drift between two sound cards,
+            e.g. 1e-4 for 100 ppm).
     """
 
     name = "virtual room"
@@ -94,6 +96,7 @@ class VirtualRoom:
         self, rate: int = 48000, delay: float = 0.12, level: float = 0.5, reverb: float = 0.25,
         noise: float = 0.002, speed: float = 1.0, blocksize: int = 1024,
         voice: Sequence[Utterance] = (), input_channels: int = 1, seed: int = 0,
+        drift: float = 0.0,
     ) -> None:  # fmt: skip
         self.rate = rate
         self.delay = delay
@@ -116,7 +119,8 @@ class VirtualRoom:
         else:
             ir = np.ones(1)
         self._ir = (ir * level).astype(np.float64)
-        self._dly = np.zeros(round(delay * rate), dtype=np.float64)
+        self.drift = drift
+        self._hist = np.zeros(self.delay_frames(0) + 2 * blocksize, dtype=np.float64)
         self._wet_tail = np.zeros(len(self._ir) - 1)
         self._streams: list[RoomStream] = []
         self._lock = threading.Lock()
@@ -198,11 +202,18 @@ class VirtualRoom:
             if wait > 0:
                 time.sleep(wait)
 
+    def delay_frames(self, frame: int) -> int:
+        """Frames from speaker to microphone at room ``frame`` (grows with ``drift``)."""
+        return round((self.delay + self.drift * frame / self.rate) * self.rate)
+
     def _microphone(self, played: np.ndarray) -> np.ndarray:
         """What the microphone hears for one block: delayed, reverberant music, voice, noise."""
         n = len(played)
-        line = np.concatenate([self._dly, played])
-        delayed, self._dly = line[:n], line[n:]
+        d = self.delay_frames(self.frame)
+        hist = np.concatenate([self._hist, played])
+        end = len(hist) - d
+        delayed = hist[end - n : end]
+        self._hist = hist[-(d + 2 * n) :]
         wet = np.convolve(delayed, self._ir) if len(self._ir) < 64 else _fftconv(delayed, self._ir)
         wet[: len(self._wet_tail)] += self._wet_tail
         out, self._wet_tail = wet[:n].copy(), wet[n:].copy()

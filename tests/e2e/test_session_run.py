@@ -105,7 +105,7 @@ def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path)
     starts = [0.0, 94.0, 249.0]  # the demo program's pieces with their 2 s gaps
     for seg in segments:
         said = min(index["utterances"], key=lambda u: abs(u["at"] - seg["start"]))
-        assert abs(said["at"] - seg["start"]) < 1.5
+        assert abs(said["at"] - seg["start"]) < 3.0  # the live VAD may clip a start
         piece = max(i for i, s in enumerate(starts) if s <= said["at"])
         assert seg["piece"] == piece
         assert abs(seg["piece_offset"] - (seg["start"] - starts[piece])) < 1.0
