@@ -178,6 +178,7 @@ class SessionRunner:
                     "it is back."
                 ),
                 clock=lambda: self._player.out_frame if self._player else 0,
+                retry=1.0 / (self.room.speed if self.room is not None else 1.0),
             )  # fmt: skip
             self._recorder.start()
         if self._first_phase is not None:
