@@ -54,16 +54,25 @@ REGULARISATION = 1e-3
 """Diagonal loading of the normal equations, relative to the reference's energy."""
 
 
-def align_reference(reference: NDArray[np.floating], lag_frames: float, length: int) -> Audio:
+def align_reference(
+    reference: NDArray[np.floating], lag_frames: float, length: int, drift: float = 0.0
+) -> Audio:
     """The reference shifted later by ``lag_frames``, cut or zero-padded (callers move it
     `LEAD` earlier than the measured delay).
 
     Args:
         reference: the played frames, on the microphone's nominal frame clock.
-        lag_frames: how many frames later the microphone heard it (from delay estimation).
+        lag_frames: how many frames later the microphone heard it (from delay estimation),
+            at microphone frame 0.
         length: the microphone's length in frames.
+        drift: how many frames the lag grows per microphone frame (the two clocks'
+            rates differ by this fraction); the reference is resampled to follow it.
     """
     ref = np.asarray(reference, dtype=np.float32).reshape(-1)
+    if drift and len(ref):
+        import soxr
+
+        ref = np.asarray(soxr.resample(ref, 1e6, 1e6 / (1.0 - drift)), np.float32)
     shift = round(lag_frames)
     out = np.zeros(length, np.float32)
     if shift >= 0:
