@@ -71,9 +71,9 @@ def test_reference_removes_the_music(mix: tuple[object, Path, Path], tmp_path: P
     assert without.returncode == 0, without.stderr
     raw = json.loads(without.stdout)["segments"]
 
-    assert wer(room, cleaned) < 0.35
+    assert wer(room, cleaned) < 0.25  # 0.16 measured
     assert words_in_music(room, cleaned) == 0
-    assert wer(room, raw) > wer(room, cleaned) + 0.05
+    assert wer(room, raw) > wer(room, cleaned) + 0.1  # 0.34 measured
 
     # the contract: keys, times in seconds of AUDIO, words with timings
     for s in cleaned:
