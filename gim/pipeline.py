@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gim.audio.delay import DelayEstimate, estimate_delay
+from gim.audio.drift import measure_drift
 from gim.audio.echo import LEAD, align_reference, cancel_echo
 from gim.config import Settings
 from gim.core.playback import PlaybackLog
@@ -37,11 +38,6 @@ Progress = Callable[[float], None]
 """Called with the fraction done, 0..1."""
 DELAY_WINDOW = 20.0
 """Seconds of audio per delay measurement."""
-DRIFT_WINDOW = 5.0
-"""Seconds per lag measurement when following clock drift along a recording."""
-DRIFT_RATE = 4000
-"""Lags are measured on signals low-passed to this rate: at full band a drift of 50 ppm
-already smears the correlation peak of a window away."""
 SPEECH_PAD = 0.35
 """Seconds added around each VAD stretch offline (Silero starts late on a soft first
 word; with the music removed the extra lead-in costs nothing)."""
@@ -110,57 +106,6 @@ def measure_delay(mic: Audio, reference: Audio, max_delay: float = 1.0) -> Delay
     return best if best is not None and best.confidence >= 5.0 else None
 
 
-def measure_drift(
-    mic: Audio, reference: Audio, max_delay: float = 1.0
-) -> tuple[float, float] | None:
-    """The reference's lag at frame 0 and how much it grows per frame (clock drift).
-
-    First coarsely on signals low-passed to `DRIFT_RATE` (robust to a large drift), then
-    again at full band against the reference resampled to that first line. None when
-    fewer than three windows agree.
-    """
-    coarse = _lag_line(mic, reference, DRIFT_RATE, DRIFT_WINDOW, max_delay)
-    if coarse is None:
-        return None
-    following = align_reference(reference, 0.0, len(mic), coarse[1])
-    fine = _lag_line(mic, following, SAMPLE_RATE, 2 * DRIFT_WINDOW, max_delay)
-    return coarse if fine is None else (fine[0], coarse[1] + fine[1])
-
-
-def _lag_line(
-    mic: Audio, reference: Audio, rate: int, window: float, max_delay: float
-) -> tuple[float, float] | None:
-    """A robust line through lags measured every ``window`` seconds at ``rate``: Theil-Sen,
-    then least squares over the points within 2 frames (at ``rate``) of it."""
-    import soxr
-
-    n = min(len(mic), len(reference))
-    low_mic, low_ref = mic[:n], reference[:n]
-    if rate != SAMPLE_RATE:
-        low_mic = soxr.resample(low_mic, SAMPLE_RATE, rate)
-        low_ref = soxr.resample(low_ref, SAMPLE_RATE, rate)
-    win, scale = int(window * rate), SAMPLE_RATE / rate
-    x, y = [], []
-    for s in range(0, len(low_ref) - win + 1, win):
-        part = slice(s, s + win)
-        if float(np.max(np.abs(low_ref[part]), initial=0.0)) < 1e-4:
-            continue
-        est = estimate_delay(low_mic[part], low_ref[part], rate, max_delay)
-        if est.confidence >= 5.0:
-            x.append((s + win / 2) * scale)
-            y.append(est.frames * scale)
-    if len(x) < 3:
-        return None
-    xs, ys = np.array(x), np.array(y)
-    i, j = np.triu_indices(len(xs), 1)
-    slope = float(np.median((ys[j] - ys[i]) / (xs[j] - xs[i])))
-    inliers = np.abs(ys - (float(np.median(ys - slope * xs)) + slope * xs)) <= 2.0 * scale
-    if inliers.sum() < 3:
-        return None
-    slope, lag0 = np.polyfit(xs[inliers], ys[inliers], 1)
-    return float(lag0), float(slope)
-
-
 def prepare(
     mic: Audio, reference: Audio | None = None, lag_frames: float | None = None
 ) -> Prepared:
@@ -171,7 +116,7 @@ def prepare(
     """
     if reference is None:
         return Prepared(mic=mic, clean=mic)
-    drift = measure_drift(mic, reference)
+    drift = measure_drift(mic, reference, SAMPLE_RATE)
     slope = 0.0
     if drift is not None:
         lag0, slope = drift

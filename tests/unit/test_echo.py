@@ -123,7 +123,8 @@ def test_offline_follows_clock_drift(shared_data: Path) -> None:
     pipeline measures that drift and still removes the music deeply."""
     import soxr
 
-    from gim.pipeline import measure_drift, prepare
+    from gim.audio.drift import measure_drift
+    from gim.pipeline import prepare
 
     music = resample(*read_audio(shared_data / "music/goldberg_ishizaka_voiceover.ogg"))
     reference = music[RATE * 5 : RATE * 65]
@@ -134,7 +135,7 @@ def test_offline_follows_clock_drift(shared_data: Path) -> None:
     drifted = soxr.resample(heard.astype(np.float32), RATE, RATE * (1 + 100e-6))
     mic = (drifted[: len(reference)] * 0.3).astype(np.float32)
 
-    found = measure_drift(mic, reference)
+    found = measure_drift(mic, reference, RATE)
     assert found is not None
     assert abs(found[1] - 100e-6) < 5e-6 and abs(found[0] - lag) < 60
     clean = prepare(mic, reference).clean
