@@ -538,6 +538,8 @@ class SessionRunner:
             player.close()
         if recorder is not None:
             recorder.close()
+        if self.room is not None:
+            self.room.close()  # the room lives as long as its session
         for writer in (self._mic, self._ref):
             if writer is not None and not self._disk_full:
                 try:
