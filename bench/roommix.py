@@ -55,8 +55,9 @@ class RoomMix:
     """Seconds from the player to the microphone (what delay estimation should find)."""
     smr_db: float
     speech: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
-    """The voice alone as the microphone heard it (through the room, no music), on the
-    same scale as ``mic`` (for the floor through the room)."""
+    """The voice alone as the microphone heard it (through the room, no music), before
+    the mix's peak scaling: the same samples at every speech-to-music ratio (for the
+    floor through the room)."""
 
     @property
     def duration(self) -> float:
@@ -211,7 +212,7 @@ def build_room_mix(
         utterances=out,
         delay=lag / rate,
         smr_db=smr_db,
-        speech=(speech / peak).astype(np.float32),
+        speech=speech.astype(np.float32),
     )
 
 

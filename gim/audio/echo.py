@@ -266,12 +266,12 @@ def cancel_echo(
     from scipy.signal import fftconvolve
 
     m = np.asarray(mic, np.float32).reshape(-1)
-    r = np.zeros(len(m), np.float32)
-    ref = np.asarray(reference, np.float32).reshape(-1)[: len(m)]
-    r[: len(ref)] = ref
+    r = np.asarray(reference, np.float32).reshape(-1)[: len(m)]
+    if len(r) < len(m):
+        r = np.concatenate([r, np.zeros(len(m) - len(r), np.float32)])
     n, taps, step = len(m), max(1, int(tail * rate)), max(1, int(hop * rate))
     span = int(window * rate)
-    predicted = np.zeros(n, np.float32)
+    out = m.copy()
     for centre in range(0, n + step - 1, step):
         first_fit = min(max(0, centre - span // 2), max(0, n - span))
         fit = slice(first_fit, min(n, first_fit + span))
@@ -282,8 +282,8 @@ def cancel_echo(
         first = max(0, start - taps + 1)
         heard = fftconvolve(r[first:end].astype(np.float64), h)[start - first : end - first]
         weight = 1.0 - np.abs(np.arange(start, end) - centre) / step
-        predicted[start:end] += weight * heard
-    return (m - predicted).astype(np.float32)
+        out[start:end] -= weight * heard
+    return out
 
 
 def streaming_canceller(rate: int) -> EchoCanceller:
