@@ -19,6 +19,8 @@ Audio = NDArray[np.float32]
 
 DRIFT_WINDOW = 5.0
 """Seconds per lag measurement when following clock drift along a recording."""
+MAX_DRIFT = 1e-3
+"""A steeper line (0.1%, far beyond real sound cards) is a misfit: no drift is assumed."""
 DRIFT_RATE = 4000
 """Lags are measured on signals low-passed to this rate: at full band a drift of 50 ppm
 already smears the correlation peak of a window away."""
@@ -43,7 +45,7 @@ def measure_drift(
         The lag in frames at frame 0, and the frames it grows per frame.
     """
     coarse = _lag_line(mic, reference, rate, DRIFT_RATE, DRIFT_WINDOW, max_delay)
-    if coarse is None:
+    if coarse is None or abs(coarse[1]) > MAX_DRIFT:
         return None
     following = align_reference(reference, 0.0, len(mic), coarse[1])
     fine = _lag_line(mic, following, rate, rate, 2 * DRIFT_WINDOW, max_delay)
