@@ -116,3 +116,29 @@ def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path)
             continue  # at a piece boundary (the 2 s gap)
         assert seg["piece"] == piece
         assert abs(seg["piece_offset"] - (seg["start"] - starts[piece])) < 1.0
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_ctrl_c_ends_a_headless_session_cleanly(own_sink: dict[str, str], home: Path) -> None:
+    env = {**os.environ, **own_sink, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [*GIM, "session", "run", "--program", "demo", "--client", "k2", "--headless",
+         "--no-transcribe"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(home.glob("sessions/*/mic/*.flac")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    session_id = out.strip().splitlines()[-1]
+    assert "Traceback" not in err
+    with Store.open(home / "gim.db") as store:
+        session = store.get_session(session_id)
+        log = store.playback_log(session_id)
+    assert session.status == "complete"
+    assert session.audio_seconds > 3.0
+    assert log.events[-1].action == "stop"  # the music was stopped, and the log says so
