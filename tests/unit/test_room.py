@@ -40,16 +40,19 @@ def test_the_microphone_hears_the_speaker_late_and_the_voice_on_time() -> None:
     def microphone(data: np.ndarray, frames: int, t: Any, status: Any) -> None:
         heard.append(data[:, 0].copy())
 
-    room.input_stream(RATE, 1, 256, microphone, lambda: None).start()
-    room.output_stream(RATE, 2, 256, speaker, lambda: None).start()
+    mic_stream = room.input_stream(RATE, 1, 256, microphone, lambda: None)
+    out_stream = room.output_stream(RATE, 2, 256, speaker, lambda: None)
+    mic_stream.start()
+    out_stream.start()
     while room.frame < 2 * RATE:
         time.sleep(0.01)
     room.close()
     mic = np.concatenate(heard)
     click = int(np.argmax(np.abs(mic[: RATE // 2])))
-    assert click == 10 + round(0.05 * RATE)
+    assert click == out_stream.started - mic_stream.started + 10 + round(0.05 * RATE)
     assert mic[click] == pytest.approx(0.5)
-    assert np.allclose(mic[RATE : RATE + 100], 0.3)
+    voice_at = RATE - mic_stream.started  # room second 1.0 in microphone frames
+    assert np.allclose(mic[voice_at : voice_at + 100], 0.3)
 
 
 def short_program(tmp: Path, seconds: float = 12.0) -> tuple[Program, list[Path | None]]:
