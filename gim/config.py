@@ -101,9 +101,17 @@ def default_home() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents inside it) readable by the user alone."""
+    """Create ``path`` readable by the user alone, and any missing folders above it too.
+
+    ``Path.mkdir(parents=True, mode=...)`` gives the mode to the last folder only, so the
+    missing parents are created one by one; folders that already exist above them (``/tmp``,
+    the user's home) are left as they are.
+    """
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(mode=DIR_MODE, exist_ok=True)
+            folder.chmod(DIR_MODE)
         path.chmod(DIR_MODE)
     except OSError as exc:
         raise GimError(

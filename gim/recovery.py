@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gim.audio.journal import Journal, replay
+from gim.audio.journal import Journal, compact, replay
 from gim.audio.writer import finish_audio
 from gim.config import Settings
 from gim.core.playback import PlaybackEvent
-from gim.core.session import Segment, Source, Speaker, Status
+from gim.core.session import Annotation, AnnotationKind, Segment, Source, Speaker, Status
 
 if TYPE_CHECKING:
     from gim.store.db import Store
@@ -69,7 +69,8 @@ def recover_interrupted(settings: Settings, store: Store) -> list[str]:
 def recover(store: Store, session_id: str, folder: Path) -> None:
     """Rebuild one session from its folder and mark it recovered."""
     found = replay(folder)
-    seconds = finish_audio(folder) if folder.is_dir() else 0.0
+    recorded_here = bool(found.chunks or found.assembled)
+    seconds = finish_audio(folder) if recorded_here else store.get_session(session_id).audio_seconds
     if not list(store.playback_log(session_id)) and found.playback:
         store.add_playback_events(session_id, [PlaybackEvent.from_dict(e) for e in found.playback])
     have = {(round(s.start, 2), s.text) for s in store.segments(session_id)}
@@ -77,6 +78,12 @@ def recover(store: Store, session_id: str, folder: Path) -> None:
         if (round(float(data["start"]), 2), data["text"]) in have:
             continue
         store.add_segment(session_id, _segment(data))
+    noted = {(round(a.time, 2), str(a.kind), a.text) for a in store.annotations(session_id)}
+    for data in found.annotations:
+        kind = str(data.get("annotation_kind", ""))
+        key = (round(float(data["time"]), 2), kind, str(data.get("text", "")))
+        if key not in noted:
+            store.add_annotation(session_id, _annotation(data))
     lags = sorted(lag for _, lag in found.delays)
     fields: dict[str, object] = {
         "status": Status.RECOVERED,
@@ -94,6 +101,7 @@ def recover(store: Store, session_id: str, folder: Path) -> None:
         journal.close()
         with contextlib.suppress(OSError):
             (folder / LOCK_FILE).unlink()
+        compact(folder)
 
 
 def _segment(data: dict[str, object]) -> Segment:
@@ -113,4 +121,15 @@ def _segment(data: dict[str, object]) -> Segment:
         flag_reason=str(data.get("flag_reason", "")),
         piece=None if piece is None else int(piece),  # type: ignore[call-overload]
         piece_offset=num("piece_offset"),
+    )
+
+
+def _annotation(data: dict[str, object]) -> Annotation:
+    tags = data.get("tags") or []
+    return Annotation(
+        time=float(data["time"]),  # type: ignore[arg-type]
+        kind=AnnotationKind(str(data["annotation_kind"])),
+        text=str(data.get("text", "")),
+        tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+        author=str(data.get("author", "")),
     )

@@ -8,6 +8,8 @@ owns the database connection (a Database belongs to the thread that opened it).
 
 from __future__ import annotations
 
+import contextlib
+
 import fcntl
 import os
 import queue
@@ -24,7 +26,7 @@ import numpy as np
 from gim.audio.alignment import Aligner
 from gim.audio.delay import DelayEstimate
 from gim.audio.devices import Backend, SoundDevices
-from gim.audio.journal import Journal
+from gim.audio.journal import Journal, compact
 from gim.audio.player import Player
 from gim.audio.recorder import Recorder
 from gim.audio.room import VirtualRoom
@@ -442,7 +444,9 @@ class SessionRunner:
         """Add a marker, intervention, observation or tag at the current session time."""
         note = Annotation(self.elapsed, kind, text, list(tags), author=self.settings.guide)
         if self._journal is not None:
-            self._journal.write("annotation", **note.to_dict())
+            entry = note.to_dict()
+            entry["annotation_kind"] = entry.pop("kind")  # "kind" names the journal entry
+            self._journal.write("annotation", **entry)
         note.id = self._db(lambda s: s.add_annotation(self.session_id, note))
         note.session_id = self.session_id
         return note
@@ -584,6 +588,9 @@ class SessionRunner:
             self._journal.close()
         self._store_q.put(None)
         self._threads[0].join(30)
+        if status is Status.COMPLETE and not self._threads[0].is_alive():
+            with contextlib.suppress(OSError):
+                compact(folder)  # the database has every line now
         if self._lock_fd >= 0:
             os.close(self._lock_fd)
             self._lock_fd = -1

@@ -29,8 +29,10 @@ class Journal:
         self._fd = fd
         self._lock = threading.Lock()
 
-    def write(self, kind: str, **data: Any) -> None:
+    def write(self, kind: str, /, **data: Any) -> None:
         """Append one entry of ``kind`` and wait until it is on disk."""
+        if "kind" in data:
+            raise ValueError("a journal entry's data cannot have its own 'kind'")
         line = json.dumps({"kind": kind, **data}, separators=(",", ":")) + "\n"
         with self._lock:
             if self._fd < 0:
@@ -83,6 +85,39 @@ class Replay:
     def track(self, name: str) -> list[Chunk]:
         """The chunks of one track in frame order."""
         return sorted((c for c in self.chunks if c.track == name), key=lambda c: c.frame)
+
+
+#: Entries that carry what was said or written: kept only until the database holds them.
+TEXT_KINDS = ("segment", "annotation")
+
+
+def compact(folder: Path) -> None:
+    """Drop the transcript and annotation entries from a finished session's journal.
+
+    The journal holds them only so a crash cannot lose a line before the database has it.
+    Once the session is complete (or recovered) the database is the single place the text
+    lives, so deleting or de-identifying a session there leaves no copy behind. The file is
+    rewritten beside the old one and renamed over it, so a crash here loses nothing.
+    """
+    path = folder / JOURNAL
+    if not path.is_file():
+        return
+    kept = []
+    for raw in path.read_bytes().splitlines(keepends=True):
+        try:
+            entry = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(entry, dict) and entry.get("kind") not in TEXT_KINDS:
+            kept.append(raw if raw.endswith(b"\n") else raw + b"\n")
+    tmp = path.with_name(JOURNAL + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        os.write(fd, b"".join(kept))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
 
 
 def replay(folder: Path) -> Replay:

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from gim.core.playback import Action, PlaybackEvent
-from gim.core.session import Annotation, AnnotationKind, Segment, Session, Speaker
+from gim.core.session import Annotation, AnnotationKind, Segment, Session, Speaker, Status
 from gim.store.db import Store
 
 GIM = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "gim"
@@ -26,7 +26,7 @@ def seed(home: Path) -> str:
     home.mkdir(parents=True, exist_ok=True)
     with Store.open(home / "gim.db") as store:
         session = Session(id="", client="C07", program="demo", started_at="2026-11-24T15:30:00",
-                          audio_seconds=95.0)  # fmt: skip
+                          audio_seconds=95.0, status=Status.COMPLETE)  # fmt: skip
         sid = store.create_session(session).id
         store.add_playback_events(sid, [PlaybackEvent(0, Action.PLAY, 0, 0)])
         store.add_segment(sid, Segment(61.0, 64.0, "a heron stands in the reeds", piece=0,
@@ -60,7 +60,7 @@ def test_empty_data_home_lists_nothing(home: Path) -> None:
 def test_list_show_and_search_a_stored_session(home: Path) -> None:
     sid = seed(home)
     listed = json.loads(gim("sessions", "list", "--json").stdout)
-    assert listed == [{"id": sid, "client": "C07", "program": "demo", "status": "recording",
+    assert listed == [{"id": sid, "client": "C07", "program": "demo", "status": "complete",
                        "started_at": "2026-11-24T15:30:00", "audio_seconds": 95.0,
                        "segments": 2}]  # fmt: skip
     table = gim("sessions", "list").stdout

@@ -1,0 +1,36 @@
+"""Settings and the private data home."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from gim.config import ensure_private_dir, load_settings
+from gim.errors import InputError
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_every_folder_created_is_private_but_existing_ones_are_left_alone(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    deep = tmp_path / "home" / "sessions" / "s1" / "mic"
+    ensure_private_dir(deep)
+    for folder in (deep, *list(deep.parents)[:3]):
+        assert mode(folder) == 0o700, folder
+    assert mode(tmp_path) == 0o755
+
+
+def test_settings_file_is_read_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text('latency = 0.3\nguide = "AB"\ntags = ["visual"]\n')
+    settings = load_settings(tmp_path)
+    assert (settings.latency, settings.guide, settings.tags) == (0.3, "AB", ("visual",))
+    (tmp_path / "settings.toml").write_text("latncy = 0.3\n")
+    with pytest.raises(InputError, match="unknown setting"):
+        load_settings(tmp_path)
+    (tmp_path / "settings.toml").write_text('latency = "fast"\n')
+    with pytest.raises(InputError, match="should be a float"):
+        load_settings(tmp_path)
