@@ -9,7 +9,6 @@ owns the database connection (a Database belongs to the thread that opened it).
 from __future__ import annotations
 
 import contextlib
-
 import fcntl
 import os
 import queue
