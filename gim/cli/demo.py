@@ -91,12 +91,17 @@ def demo(ctx: Context, headless: bool, fast: bool, no_transcribe: bool) -> None:
             raise click.ClickException("The terminal app is not available: add --headless.")
         launch(ctx, program, make_runner)
         return
-    run_demo(make_runner, program.pieces)
+    run_demo(make_runner, program.pieces, ctx if not no_transcribe else None)
 
 
-def run_demo(make_runner: Callable[[Callable[[Any], None]], SessionRunner], pieces: Any) -> str:
-    """Run the demo headless: transcript lines on stdout as they come, then a summary."""
-    from gim.cli.session import clock, run_headless
+def run_demo(
+    make_runner: Callable[[Callable[[Any], None]], SessionRunner],
+    pieces: Any,
+    final: Context | None = None,
+) -> str:
+    """Run the demo headless: transcript lines on stdout as they come, then (with ``final``)
+    the final pass over the whole recording, then a summary."""
+    from gim.cli.session import clock, run_headless, transcribe_session
     from gim.runner_events import SegmentAdded
 
     def on_event(event: Any) -> None:
@@ -113,10 +118,13 @@ def run_demo(make_runner: Callable[[Callable[[Any], None]], SessionRunner], piec
     room = runner.room
     if room is not None:
         room.close()
+    lines = runner.segments
+    if final is not None:
+        lines = transcribe_session(final, session_id)
     wall = time.monotonic() - begun
     played = runner.pieces_played()
     click.echo(
-        f"session {session_id}: {runner.segments} transcript lines, pieces played "
+        f"session {session_id}: {lines} transcript lines, pieces played "
         f"{', '.join(str(p + 1) for p in played) or 'none'} of {len(pieces)}, "
         f"{clock(runner.elapsed)} of session in {clock(wall)}."
     )

@@ -56,6 +56,39 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
     return session_id
 
 
+def transcribe_session(ctx: Context, session_id: str) -> int:
+    """The final pass over a stored session, with progress on stderr; the lines stored.
+
+    Replaces the live preview (and any earlier final pass) but never a line the guide
+    edited. Interrupting it leaves the session as it was: the pass can be run again with
+    ``gim sessions transcribe ID``.
+    """
+    from gim.pipeline import final_pass
+
+    shown = -1
+
+    def report(fraction: float) -> None:
+        nonlocal shown
+        step = int(fraction * 4)  # a line every quarter: calm, not a ticker
+        if step != shown:
+            shown = step
+            click.echo(f"gim: final transcription {step * 25}%", err=True)
+
+    store = ctx.open_store()
+    try:
+        lines = final_pass(store, session_id, ctx.settings, progress=report)
+    except KeyboardInterrupt:
+        click.echo(
+            f"gim: final transcription stopped; the preview lines are kept. Run "
+            f"`gim sessions transcribe {session_id}` to finish it.",
+            err=True,
+        )
+        return len(store.segments(session_id))
+    finally:
+        store.close()
+    return len(lines)
+
+
 def progress(runner: SessionRunner) -> str:
     """One line: the piece, where in it, and the session time."""
     status = runner.status()
@@ -90,7 +123,7 @@ def session_group() -> None:
     help="What the client agreed may be recorded.",
 )
 @click.option("--transcribe/--no-transcribe", default=True, show_default=True,
-              help="Transcribe live during the session.")  # fmt: skip
+              help="Transcribe live during the session and in full after it.")  # fmt: skip
 @click.pass_obj
 def run(
     ctx: Context, program: str, client: str, focus: str, headless: bool,
@@ -130,6 +163,8 @@ def run(
     runner = SessionRunner(settings, chosen, client, focus, Consent(consent),
                            duration=duration, files=files, transcribe=transcribe)  # fmt: skip
     session_id = run_headless(runner)
+    if transcribe:
+        transcribe_session(ctx, session_id)
     click.echo(session_id)
     sys.stdout.flush()
 

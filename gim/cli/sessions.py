@@ -147,6 +147,19 @@ def delete_command(ctx: Context, session_id: str, yes: bool) -> None:
     click.echo(f"Deleted session {session_id}.")
 
 
+@sessions_group.command("transcribe")
+@click.argument("session_id", metavar="ID")
+@pass_context
+def transcribe_command(ctx: Context, session_id: str) -> None:
+    """Transcribe a session again, whole (the final pass); lines you edited are kept."""
+    from gim.cli.session import transcribe_session
+
+    with ctx.open_store() as store:
+        store.get_session(session_id)  # an unknown id is one clear line, before any work
+    lines = transcribe_session(ctx, session_id)
+    click.echo(f"{session_id}: {lines} transcript lines.")
+
+
 @click.command("search")
 @click.argument("query")
 @click.option("--client", help="Only this client's sessions.")
