@@ -17,37 +17,14 @@ from gim.errors import GimError, InputError
 
 pass_context = click.make_pass_decorator(Context)
 
-AUDIO_SUFFIXES = (".flac", ".wav", ".ogg")
-MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-        ".webp": "image/webp", ".svg": "image/svg+xml"}  # fmt: skip
-
 
 def session_folder(ctx: Context, session_id: str) -> Path:
     """Where the session's audio and attachments live."""
     return ctx.settings.sessions_dir / session_id
 
 
-def mic_recording(folder: Path) -> Path | None:
-    """The session's joined microphone recording, if it is on disk."""
-    for suffix in AUDIO_SUFFIXES:
-        if (folder / f"mic{suffix}").is_file():
-            return folder / f"mic{suffix}"
-    found = sorted(p for p in folder.glob("mic*") if p.suffix in AUDIO_SUFFIXES and p.is_file())
-    return found[0] if found else None
-
-
-def mandala_picture(folder: Path, record: SessionRecord) -> tuple[bytes | None, str, str]:
-    """(picture bytes, MIME type, file name) of the mandala attachment, if readable."""
-    for attachment in record.attachments:
-        if attachment.kind != "mandala":
-            continue
-        path = Path(attachment.path)
-        path = path if path.is_absolute() else folder / path
-        try:
-            return path.read_bytes(), MIME.get(path.suffix.lower(), "image/png"), path.name
-        except OSError:
-            click.echo(f"gim: the mandala picture {path} cannot be read; left out.", err=True)
-    return None, "image/png", "mandala.png"
+def _warn(message: str) -> None:
+    click.echo(f"gim: {message}", err=True)
 
 
 def load(ctx: Context, session_id: str) -> SessionRecord:
@@ -62,16 +39,9 @@ def write_output(data: bytes, out: Path | None, default: Path) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    target = out or default
-    try:
-        if target.parent != Path(""):
-            target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
-    except OSError as exc:
-        raise GimError(
-            f"Cannot write {target} ({exc.strerror}): choose another place with -o."
-        ) from exc
+    from gim.export.files import write_file
+
+    target = write_file(data, out or default, "choose another place with -o")
     click.echo(str(target), err=True)
 
 
@@ -96,29 +66,16 @@ def _names(text: str) -> tuple[str, ...]:
 def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, names: str,
                    no_audio: bool, no_private: bool, out: Path | None) -> None:  # fmt: skip
     """Export one session: the GIM transcript (md, html, docx), subtitles, ELAN, labels, JSON."""
-    import os
-
-    from gim.core.deidentify import deidentify as clean
-    from gim.export import ExportOptions, get_format
+    from gim.export.files import ExportChoice, format_export
 
     if names and not deidentify:
         raise InputError("--names only works with --deidentify: add --deidentify.")
     record = load(ctx, session_id)
-    folder = session_folder(ctx, session_id)
-    picture, mime, _ = (None, "image/png", "") if no_audio else mandala_picture(folder, record)
-    media = media_url = None
-    audio = None if no_audio else mic_recording(folder)
-    if audio is not None and fmt == "eaf":
-        base = (out.parent if out is not None and str(out) != "-" else Path.cwd()).resolve()
-        media = os.path.relpath(audio.resolve(), base)
-        media_url = None if deidentify else audio.resolve().as_uri()
-    if deidentify:
-        record = clean(record, _names(names))
-    options = ExportOptions(private=not no_private, media=media, media_url=media_url,
-                            mandala=picture, mandala_type=mime)  # fmt: skip
-    format_ = get_format(fmt)
-    stem = record.session.id if not deidentify else "session-deidentified"
-    write_output(format_.render(record, options), out, Path(stem + format_.suffix))
+    choice = ExportChoice(fmt, deidentified=deidentify, names=_names(names),
+                          audio=not no_audio, private=not no_private)  # fmt: skip
+    base = out.parent if out is not None and str(out) != "-" else Path.cwd()
+    name, data = format_export(record, session_folder(ctx, session_id), fmt, choice, base, _warn)
+    write_output(data, out, Path(name))
 
 
 @click.command("client-copy")
@@ -128,16 +85,15 @@ def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, na
 @pass_context
 def client_copy_command(ctx: Context, session_id: str, out: Path | None) -> None:
     """A client's copy: readable transcript (html + md) with the mandala, no private notes."""
-    from gim.export.packet import client_copy
+    from gim.export.files import ExportChoice, client_copy_files
 
     record = load(ctx, session_id)
-    picture, mime, name = mandala_picture(session_folder(ctx, session_id), record)
+    files = client_copy_files(record, session_folder(ctx, session_id), ExportChoice("client-copy"),
+                              _warn)  # fmt: skip
     folder = out or Path(f"{session_id}-client-copy")
-    files = client_copy(record, mandala=picture, mandala_type=mime)
-    if picture is not None:
-        files[name] = picture
     for file_name, data in files.items():
-        write_output(data, folder / file_name, folder / file_name)
+        target = folder / file_name.split("/", 1)[1]
+        write_output(data, target, target)
 
 
 @click.command("packet")
@@ -154,19 +110,16 @@ def client_copy_command(ctx: Context, session_id: str, out: Path | None) -> None
 def packet_command(ctx: Context, session_id: str, identified: bool, names: str, excerpts: bool,
                    around: float, out: Path | None) -> None:  # fmt: skip
     """A supervision packet: transcript with notes, program as played, session note (zip)."""
-    from gim.export.packet import supervision_packet
+    from gim.export.files import ExportChoice, mic_recording, packet_export
 
     record = load(ctx, session_id)
     folder = session_folder(ctx, session_id)
-    audio = mic_recording(folder) if excerpts else None
-    if excerpts and audio is None:
+    if excerpts and mic_recording(folder) is None:
         raise GimError(f"Session {session_id} has no microphone recording: use --no-audio.")
-    picture, _, name = mandala_picture(folder, record)
-    data = supervision_packet(record, deidentified=not identified, names=_names(names),
-                              audio=audio, around=around, mandala=picture,
-                              mandala_name=name)  # fmt: skip
-    stem = session_id if identified else "session"
-    write_output(data, out, Path(f"{stem}-supervision.zip"))
+    choice = ExportChoice("packet", deidentified=not identified, names=_names(names),
+                          audio=excerpts, around=around)  # fmt: skip
+    name, data = packet_export(record, folder, choice, _warn)
+    write_output(data, out, Path(name))
 
 
 @click.command("series")
