@@ -4,7 +4,7 @@ Three parts, so the PortAudio callback never waits and never decodes:
 
 * a producer thread decodes and resamples the pieces, applies commands (pause, skip,
   seek, volume, fades) and queues fixed-size blocks a little ahead of the device, each
-  carrying the player actions that take effect inside it;
+  carrying the player actions that take effect inside it (`gim.audio.producer`);
 * the output callback copies queued blocks to the device and notes, by counting frames,
   the output frame at which each block started (silence if the queue ran dry);
 * a consumer thread turns those notes into PlaybackLog events at their exact output frames,
@@ -17,7 +17,6 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,9 @@ import numpy as np
 
 from gim.audio.devices import Backend, Stream
 from gim.audio.levels import Level
-from gim.audio.source import PieceReader, piece_length
+from gim.audio.producer import Block, BlockProducer, Command
+from gim.audio.source import piece_length
 from gim.core.playback import Action, PlaybackEvent, PlaybackLog, Position
-
-Note = tuple[Action, int | None, int, float | None]
-"""An action inside a block: (action, piece, offset in piece, value)."""
-
-
-@dataclass
-class _Block:
-    data: np.ndarray
-    notes: list[tuple[int, Note]]
-    """(frame inside the block, action)."""
 
 
 class Player:
@@ -89,28 +79,23 @@ class Player:
         self._on_played = on_played
         self._on_event = on_event
         self._on_failure = on_failure
-        self._blocks: queue.Queue[_Block] = queue.Queue(
+        self._blocks: queue.Queue[Block] = queue.Queue(
             maxsize=max(2, int(ahead * rate / blocksize))
         )
-        self._notes: queue.SimpleQueue[tuple[int, _Block | None, int]] = queue.SimpleQueue()
-        self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._notes: queue.SimpleQueue[tuple[int, Block | None, int]] = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._out_frame = 0
-        self._current: _Block | None = None
+        self._current: Block | None = None
         self._pos = 0
         self._stream: Stream | None = None
         self._closing = threading.Event()
         self._threads: list[threading.Thread] = []
         self._music_on = False
         self._lock = threading.Lock()
-        # producer state
-        self._piece = 0
-        self._reader: PieceReader | None = None
-        self._state = "idle"  # idle, playing, paused, gap, stopped, ended
-        self._gap_left = 0
-        self._gain = 1.0
-        self._fade_left = 0
-        self._fade_total = 0
-        self._fade_start_gain = 1.0
+        self._producer = BlockProducer(
+            self.files, self.durations, self.lengths, rate, channels, self.gap_frames,
+            blocksize, self._commands, self.finished,
+        )  # fmt: skip
 
     # -- control (any thread) ------------------------------------------------------------
 
@@ -183,6 +168,16 @@ class Player:
     def playing(self) -> bool:
         """Whether music is sounding (not paused, stopped or between pieces)."""
         return self._music_on
+
+    @property
+    def paused(self) -> bool:
+        """Whether the music is paused (a resume continues it)."""
+        return self._producer.state == "paused"
+
+    def log_snapshot(self) -> PlaybackLog:
+        """A copy of the PlaybackLog so far, safe to read while the music plays."""
+        with self._lock:
+            return PlaybackLog(self.rate, self.log.events)
 
     def close(self, timeout: float = 5.0) -> None:
         """Let queued blocks play, close the stream and finish the log."""
@@ -274,12 +269,13 @@ class Player:
     # -- producer thread --------------------------------------------------------------
 
     def _produce(self) -> None:
+        producer = self._producer
         try:
             while True:
                 stopping = self._closing.is_set()
-                if stopping and self._state in ("stopped", "ended", "idle"):
+                if stopping and (producer.done or producer.state == "idle"):
                     break
-                block = self._make_block()
+                block = producer.make_block()
                 while True:
                     try:
                         self._blocks.put(block, timeout=0.05)
@@ -287,124 +283,11 @@ class Player:
                     except queue.Full:
                         if self.failed:
                             return
-                if self._state in ("stopped", "ended") and not block.notes and stopping:
+                if producer.done and not block.notes and stopping:
                     break
         except Exception as exc:  # a file that fails mid-way: say so, keep recording
-            self._state = "ended"
-            self.finished.set()
+            producer.end()
             if self._on_failure is not None:
                 self._on_failure(f"The music stopped: a file could not be played ({exc}).")
         finally:
-            if self._reader is not None:
-                self._reader.close()
-
-    def _make_block(self) -> _Block:
-        notes: list[tuple[int, Note]] = []
-        while True:
-            try:
-                name, arg = self._commands.get_nowait()
-            except queue.Empty:
-                break
-            self._command(name, arg, notes)
-        n = self.blocksize
-        data = np.zeros((n, self.channels), dtype=np.float32)
-        filled = 0
-        while filled < n and self._state in ("playing", "gap"):
-            if self._state == "gap":
-                k = min(n - filled, self._gap_left)
-                filled += k
-                self._gap_left -= k
-                if self._gap_left == 0:
-                    self._open(self._piece + 1, 0, notes, filled, Action.PLAY)
-                continue
-            assert self._reader is not None
-            chunk = self._reader.read(n - filled)
-            data[filled : filled + len(chunk)] = chunk
-            filled += len(chunk)
-            if filled < n:  # the piece ended inside this block
-                notes.append((filled, (Action.END, None, 0, None)))
-                if self._piece + 1 >= len(self.files):
-                    self._state = "ended"
-                    self.finished.set()
-                elif self.gap_frames > 0:
-                    self._state, self._gap_left = "gap", self.gap_frames
-                else:
-                    self._open(self._piece + 1, 0, notes, filled, Action.PLAY)
-        self._apply_gain(data, notes)
-        return _Block(data, notes)
-
-    def _apply_gain(self, data: np.ndarray, notes: list[tuple[int, Note]]) -> None:
-        if self._fade_left > 0:
-            n = min(len(data), self._fade_left)
-            done = self._fade_total - self._fade_left
-            ramp = 1.0 - (np.arange(done, done + n) + 1) / self._fade_total
-            data[:n] *= (self._fade_start_gain * ramp)[:, None].astype(np.float32)
-            data[n:] = 0
-            self._fade_left -= n
-            if self._fade_left == 0:
-                self._gain = self._fade_start_gain
-                if self._state in ("playing", "gap", "paused"):
-                    notes.append((n, (Action.STOP, None, 0, None)))
-                    self._state = "stopped"
-                    self.finished.set()
-        elif self._gain != 1.0:
-            data *= np.float32(self._gain)
-
-    def _open(self, piece: int, offset: int, notes: list[tuple[int, Note]], at: int,
-              action: Action) -> None:  # fmt: skip
-        if self._reader is not None:
-            self._reader.close()
-        self._piece = piece
-        offset = min(offset, max(0, self.lengths[piece] - 1))
-        self._reader = PieceReader(
-            self.files[piece], self.rate, self.channels, offset, self.durations[piece]
-        )
-        notes.append((at, (action, piece, offset, None)))
-        if action is Action.PLAY:
-            self._state = "playing"
-
-    def _command(self, name: str, arg: Any, notes: list[tuple[int, Note]]) -> None:
-        state = self._state
-        if name == "play":
-            piece, offset = arg
-            if 0 <= piece < len(self.files):
-                self._fade_left = 0
-                self._open(piece, offset, notes, 0, Action.PLAY)
-        elif name == "skip":
-            target = self._piece + arg if state != "idle" else 0
-            if target >= len(self.files):
-                if state in ("playing", "gap"):
-                    notes.append((0, (Action.STOP, None, 0, None)))
-                self._state = "ended"
-                self.finished.set()
-            else:
-                self._fade_left = 0
-                self._open(max(0, target), 0, notes, 0, Action.PLAY)
-        elif name == "pause" and state in ("playing", "gap"):
-            notes.append((0, (Action.PAUSE, None, 0, None)))
-            self._paused_from = state
-            self._state = "paused"
-        elif name == "resume" and state == "paused":
-            notes.append((0, (Action.RESUME, None, 0, None)))
-            self._state = getattr(self, "_paused_from", "playing")
-        elif name == "seek" and state in ("playing", "paused", "gap"):
-            was = state
-            self._open(self._piece, arg, notes, 0, Action.SEEK)
-            self._state = "paused" if was == "paused" else "playing"
-            if was == "paused":
-                self._paused_from = "playing"
-        elif name == "volume":
-            self._gain = arg
-            notes.append((0, (Action.VOLUME, None, 0, arg)))
-        elif name == "fade" and state in ("playing", "gap", "paused"):
-            if arg <= 0 or state == "paused":
-                self._command("stop", None, notes)
-                return
-            self._fade_total = self._fade_left = max(1, int(arg * self.rate))
-            self._fade_start_gain = self._gain
-            notes.append((0, (Action.FADE, None, 0, arg)))
-        elif name == "stop" and state in ("playing", "gap", "paused"):
-            notes.append((0, (Action.STOP, None, 0, None)))
-            self._state = "stopped"
-            self._fade_left = 0
-            self.finished.set()
+            producer.close()

@@ -42,7 +42,7 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
 
 @click.group("sessions")
 def sessions_group() -> None:
-    """List, show and delete recorded sessions."""
+    """List, show, transcribe again and delete recorded sessions."""
 
 
 @sessions_group.command("list")

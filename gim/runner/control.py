@@ -1,9 +1,7 @@
-"""The session runner: wires audio, transcription and the store for one live session.
+"""The session runner's control surface: `SessionRunner`, and what a session keeps.
 
-Used alike by the TUI and by ``gim session run --headless``. Threads: the audio callbacks
-(copy only), the recorder's and player's drain threads (write chunks and the journal), an
-analysis thread (delay tracking, feeding the live transcriber), and one store thread that
-owns the database connection (a Database belongs to the thread that opened it).
+The audio runs through an `AudioPath` (gim.runner.audio_path); the database is reached only
+through the `StoreThread` (gim.runner.store_thread). Controls may be called from any thread.
 """
 
 from __future__ import annotations
@@ -11,25 +9,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import queue
-import shutil
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gim.audio.alignment import Aligner
-from gim.audio.delay import DelayEstimate
 from gim.audio.devices import Backend, SoundDevices
 from gim.audio.journal import Journal, compact
-from gim.audio.player import Player
-from gim.audio.recorder import Recorder
 from gim.audio.room import VirtualRoom
-from gim.audio.writer import ChunkWriter, finish_audio
+from gim.audio.writer import finish_audio
 from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.program import Program
@@ -44,8 +35,12 @@ from gim.core.session import (
     Source,
     Status,
 )
-from gim.core.timeline import music_at_seconds
+from gim.core.timeline import DelayPoints
 from gim.errors import GimError
+from gim.recovery import LOCK_FILE
+from gim.runner.audio_path import AudioPath
+from gim.runner.status import disk_needed, disk_warning, snapshot
+from gim.runner.store_thread import StoreThread
 from gim.runner_events import (
     Finished,
     PhaseChanged,
@@ -55,12 +50,6 @@ from gim.runner_events import (
     SegmentAdded,
     Warning,
 )
-
-__all__ = ["RunnerEvent", "RunnerStatus", "SessionRunner"]
-
-from gim.recovery import LOCK_FILE
-
-BYTES_PER_SAMPLE = 2  # 16-bit FLAC at worst does not compress at all
 
 
 class SessionRunner:
