@@ -14,7 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
 from gim.core.layout import Block, ClientLine, Intervention, Note, PieceHeading, transcript_blocks
@@ -25,6 +24,7 @@ from gim.ui.dialogs.search import SearchDialog
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
 from gim.ui.fields import field_of, minutes
+from gim.ui.screens.review_tasks import SessionTasks
 from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
 
@@ -32,7 +32,7 @@ SOURCES = ("voice", "music", "both")
 """What selecting a line plays."""
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(SessionTasks):
     """One session's transcript, its program timeline and the selected moment."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -48,6 +48,8 @@ class ReviewScreen(Screen[None]):
         Binding("f", "next_flagged", "Flagged", id="review.flagged"),
         Binding("slash", "search", "Find", id="review.search"),
         Binding("ctrl+f", "search_all", "Find in all", id="review.search_all", show=False),
+        Binding("x", "export", "Export", id="review.export"),
+        Binding("R", "retranscribe", "Transcribe again", id="review.retranscribe", show=False),
     ]
 
     source: reactive[str] = reactive("both")

@@ -1,0 +1,120 @@
+"""The review screen's slow tasks: exporting the session and transcribing it again.
+
+Both run in thread workers and report back with ``call_from_thread``; no widget is
+touched from a thread. The re-transcription writes through its own store connection (a
+database belongs to the thread that opened it); lines the guide edited are kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.screen import Screen
+from textual.widgets import Label
+
+from gim.core.session import Source
+from gim.errors import GimError
+from gim.ui.dialogs.confirm import Confirm
+from gim.ui.dialogs.export import ExportDialog, ExportRequest
+
+if TYPE_CHECKING:
+    from gim.core.record import SessionRecord
+
+
+class SessionTasks(Screen[None]):
+    """Base of the review screen: ``x`` exports, ``R`` transcribes the session again."""
+
+    session_id: str
+    record: SessionRecord | None
+    exported: tuple[Path, ...] = ()
+    """Files written by the last export (tests read them)."""
+    retranscribing: bool = False
+    """A re-transcription is running."""
+
+    def reload(self) -> None:
+        """Read the session from the store and show it again (the screen's own)."""
+        raise NotImplementedError
+
+    # -- export ------------------------------------------------------------------------
+    def action_export(self) -> None:
+        """Ask what to export and where, then write it in a thread."""
+
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None and self.record is not None:
+                self.export_files(self.record, request)
+
+        self.app.push_screen(ExportDialog(), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
+    def export_files(self, record: SessionRecord, request: ExportRequest) -> None:
+        """Write the export (reading the recording and the mandala) off the UI thread."""
+        from gim.export.files import export_session
+
+        settings = self.app.settings  # type: ignore[attr-defined]
+        folder = settings.sessions_dir / record.session.id
+
+        def warn(message: str) -> None:
+            self.app.call_from_thread(self.notify, message.capitalize(), severity="warning")
+
+        try:
+            written = export_session(record, folder, request.choice, request.folder, warn)
+        except GimError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._exported, written, request.folder)
+
+    def _exported(self, written: list[Path], folder: Path) -> None:
+        self.exported = tuple(written)
+        names = sorted({p.relative_to(folder).parts[0] for p in written})
+        self.notify(f"Written to {folder}: {', '.join(names)}", title="Exported", timeout=10)
+
+    # -- re-transcription ----------------------------------------------------------------
+    def action_retranscribe(self) -> None:
+        """Ask, then transcribe the whole recording again, keeping the guide's edits."""
+        if self.retranscribing:
+            self.notify("The session is being transcribed already.", timeout=4)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.retranscribing = True
+                self._title("re-transcribing…")
+                self.retranscribe()
+
+        question = "Transcribe this session again? Lines you edited are kept."
+        self.app.push_screen(Confirm(question), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="retranscribe",
+          description="retranscribe")  # fmt: skip
+    def retranscribe(self) -> None:
+        """Run the final pass again on the stored recording (slow: in a thread)."""
+        from gim.pipeline import final_pass
+        from gim.store.db import Store
+
+        settings = self.app.settings  # type: ignore[attr-defined]
+
+        def progress(fraction: float) -> None:
+            self.app.call_from_thread(self._title, f"re-transcribing {fraction:.0%}")
+
+        try:
+            with Store.open(settings.db_path) as store:
+                lines = final_pass(store, self.session_id, settings, progress=progress)
+        except GimError as exc:
+            self.app.call_from_thread(self._retranscribed, exc.message, "error")
+            return
+        kept = sum(1 for s in lines if s.source is Source.EDITED)
+        edits = f"; {kept} edited line{'' if kept == 1 else 's'} kept" if kept else ""
+        self.app.call_from_thread(
+            self._retranscribed, f"Transcribed again: {len(lines)} lines{edits}.", "information"
+        )
+
+    def _title(self, state: str) -> None:
+        title = self.query_one("#transcript-title", Label)
+        title.update(f"Transcript · [dim]{state}[/]")
+
+    def _retranscribed(self, message: str, severity: str) -> None:
+        self.retranscribing = False
+        self.reload()
+        self.notify(message, severity=severity, timeout=10)  # type: ignore[arg-type]
