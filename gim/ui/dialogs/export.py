@@ -141,3 +141,50 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     def action_cancel(self) -> None:
         """Close without exporting."""
         self.dismiss(None)
+
+
+class SeriesExportDialog(ModalScreen[ExportRequest | None]):
+    """Export a client's series as Markdown or HTML: ctrl+s (or enter) exports.
+
+    Args:
+        folder: The folder offered (the guide can type another).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="export.cancel"),
+        Binding("ctrl+s", "export", "Export", id="export.go"),
+    ]
+
+    def __init__(self, folder: Path | None = None) -> None:
+        super().__init__()
+        self.folder = folder or default_folder()
+        """The folder offered."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="export-dialog"):
+            yield Label("Export this series", classes="dialog-title")
+            yield Select([("Series · Markdown", "md"), ("Series · printable HTML", "html")],
+                         value="md", allow_blank=False, compact=True, id="export-what")  # fmt: skip
+            yield Label("Folder", classes="dialog-field")
+            yield Input(str(self.folder), compact=True, id="export-folder")
+            yield Label("tab next · ctrl+s export · escape cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-what", Select).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_export()
+
+    def action_export(self) -> None:
+        """Close with the format and folder."""
+        what = str(self.query_one("#export-what", Select).value)
+        folder = self.query_one("#export-folder", Input).value.strip()
+        self.dismiss(
+            ExportRequest(ExportChoice(what), Path(folder).expanduser() if folder else self.folder)
+        )
+
+    def action_cancel(self) -> None:
+        """Close without exporting."""
+        self.dismiss(None)

@@ -25,6 +25,7 @@ class HomeScreen(Screen[None]):
         Binding("p", "app.programs", "Programs", id="home.programs"),
         Binding("slash", "search", "Search", id="home.search"),
         Binding("c", "focus_clients", "Clients", id="home.clients"),
+        Binding("s", "series", "Series", id="home.series"),
         Binding("ctrl+r", "refresh", "Refresh", id="home.refresh", show=False),
     ]
 
@@ -140,6 +141,24 @@ class HomeScreen(Screen[None]):
     def action_focus_clients(self) -> None:
         """Move to the client list."""
         self.query_one("#clients", OptionList).focus()
+
+    def action_series(self) -> None:
+        """Open the series of the highlighted client (or of the selected session's client)."""
+        from gim.ui.screens.series import SeriesScreen
+
+        clients = self.query_one("#clients", OptionList)
+        client: str | None = None
+        if clients.has_focus and clients.highlighted is not None:
+            client = clients.get_option_at_index(clients.highlighted).id
+        elif (sid := self._selected_session()) is not None:
+            table = self.query_one("#recent", DataTable)
+            client = str(table.get_cell(sid, "client"))
+        elif self.client_filter is not None:
+            client = self.client_filter
+        if client:
+            self.app.push_screen(SeriesScreen(client))
+        else:
+            self.notify("Choose a client or a session first (c moves to the clients).", timeout=4)
 
     @on(OptionList.OptionSelected, "#clients")
     def _client_chosen(self, event: OptionList.OptionSelected) -> None:
