@@ -14,6 +14,7 @@ from gim.export.sample import sample_program
 from gim.ui.screens.live import LiveScreen
 from gim.ui.screens.programs import ProgramsScreen
 from gim.ui.screens.review import ReviewScreen
+from gim.ui.screens.series import SeriesScreen
 
 SIZE = (100, 30)
 
@@ -47,3 +48,28 @@ def test_live_snapshot(make_app: Any, snap_compare: Any, scripted_runner: Any) -
 
     app = make_app(lambda app: LiveScreen(make_runner, sample_program()))
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+async def settle_workers(pilot: Pilot[None]) -> None:
+    """Let thread workers finish and their results show."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_series_snapshot(make_app: Any, snap_compare: Any, store: Any, seed_session: Any) -> None:
+    seed_session("AB12", "s-earlier")
+    store.update_session("s-earlier", focus="grief about father")
+    store.db.execute("UPDATE sessions SET started_at = '2026-02-20T10:00:00', number = 2 "
+                     "WHERE id = 's-earlier'")  # fmt: skip
+    store.db.conn.commit()
+    app = make_app(lambda app: SeriesScreen("AB12"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle_workers)
+
+
+def test_export_dialog_snapshot(
+    make_app: Any, snap_compare: Any, monkeypatch: Any, tmp_path: Any
+) -> None:
+    monkeypatch.setenv("HOME", "/home/guide")  # the folder shown, never written
+    app = make_app(lambda app: ReviewScreen("s-sample"))
+    assert snap_compare(app, terminal_size=SIZE, press=["x"])
