@@ -113,6 +113,16 @@ class GimApp(App[None]):
         yield SystemCommand(
             "Search all sessions", "Find words across every transcript", self.action_search
         )
+        from gim.ui.screens.review_tasks import SessionTasks
+
+        if isinstance(screen, SessionTasks):
+            yield SystemCommand(
+                "Export this session",
+                "A transcript, subtitles, ELAN, a client copy or a supervision packet",
+                screen.action_export,
+            )
+            yield SystemCommand("Transcribe again", "The whole recording, keeping your edits",
+                                screen.action_retranscribe)  # fmt: skip
         yield SystemCommand("Keys", "Show the keys of this screen", self.action_show_keys)
         yield SystemCommand("Quit", "Leave gim", self.exit)
 

@@ -41,7 +41,7 @@ class ReviewScreen(SessionTasks):
         Binding("space", "toggle_play", "Play", id="review.toggle"),
         Binding("left", "skip(-5)", "−5 s", id="review.back5"),
         Binding("right", "skip(5)", "+5 s", id="review.fwd5"),
-        Binding("v", "cycle_source", "Source", id="review.source"),
+        Binding("v", "cycle_source", "Source", id="review.source", show=False),
         Binding("e", "edit", "Edit", id="review.edit"),
         Binding("t", "tag", "Tag", id="review.tag"),
         Binding("c", "comment", "Comment", id="review.comment"),
@@ -87,7 +87,7 @@ class ReviewScreen(SessionTasks):
                     yield Label("This line", classes="pane-title")
                     yield Static("", id="moment")
                     yield Static("", id="player")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
