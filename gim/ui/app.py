@@ -133,7 +133,8 @@ class GimApp(App[None]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
         if not isinstance(self.screen, HomeScreen):
-            self.switch_screen(HomeScreen())
+            # Only the app's default screen is left (the app opened on another screen).
+            self.push_screen(HomeScreen())
 
     def action_show_keys(self) -> None:
         """Show or hide the key panel."""

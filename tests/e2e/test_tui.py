@@ -106,6 +106,31 @@ def test_gim_review_shows_the_transcript_and_flags(
     term.press("C-q")
 
 
+def test_export_from_review_and_the_clients_series(
+    home: Path, terminal_env: dict[str, str], terminals: list[Terminal], tmp_path: Path
+) -> None:
+    session_id = seed_home(home)
+    guide = tmp_path / "guide"
+    gim = str(ROOT / ".venv" / "bin" / "gim")
+    term = Terminal(f"gim-export-{session_id}", [gim, "review", session_id],
+                    {**terminal_env, "HOME": str(guide)})  # fmt: skip
+    terminals.append(term)
+    term.wait_for("I see a garden")
+    term.press("x")
+    term.wait_for("Export this session")
+    term.press("Tab", "Space", "C-s")  # de-identified Markdown to ~/gim-exports
+    shown = term.wait_for("Exported")
+    assert "~/gim-exports" in shown and "session-deidentified.md" in shown, shown
+    text = (guide / "gim-exports" / "session-deidentified.md").read_text(encoding="utf-8")
+    assert "I see a garden" in text and "AB12" not in text
+    term.press("Escape")  # review was the first screen: home
+    term.wait_for("Recent sessions")
+    term.press("s")  # the highlighted session's client
+    shown = term.wait_for("Recurring images")
+    assert "Sessions with AB12 · 1 session" in shown and "Sample Program" in shown
+    term.press("C-q")
+
+
 def test_gim_review_unknown_session_is_one_line(home: Path) -> None:
     seed_home(home)
     result = subprocess.run(

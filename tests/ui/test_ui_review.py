@@ -105,3 +105,15 @@ async def test_search_within_the_session_jumps_to_the_line(make_app: Any) -> Non
         await pilot.pause()
         current = app.screen.query_one(TranscriptView).current
         assert isinstance(current, ClientLine) and current.text == "I feel warm in my chest"
+
+
+async def test_escape_from_review_opened_first_goes_home(make_app: Any) -> None:
+    from gim.ui.screens.home import HomeScreen
+
+    app = make_app(review)  # as `gim review ID` opens it
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.summary_rows() == ["s-sample"]

@@ -43,6 +43,14 @@ def default_folder() -> Path:
     return Path.home() / "gim-exports"
 
 
+def shown_folder(folder: Path) -> str:
+    """``folder`` as the guide would type it: ``~/gim-exports`` inside the home folder."""
+    try:
+        return f"~/{folder.expanduser().relative_to(Path.home())}"
+    except ValueError:
+        return str(folder)
+
+
 @dataclass(frozen=True)
 class ExportRequest:
     """The guide's answer: what to export and the folder to write it in."""

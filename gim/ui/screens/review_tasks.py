@@ -17,7 +17,7 @@ from textual.widgets import Label
 from gim.core.session import Source
 from gim.errors import GimError
 from gim.ui.dialogs.confirm import Confirm
-from gim.ui.dialogs.export import ExportDialog, ExportRequest
+from gim.ui.dialogs.export import ExportDialog, ExportRequest, shown_folder
 
 if TYPE_CHECKING:
     from gim.core.record import SessionRecord
@@ -68,7 +68,9 @@ class SessionTasks(Screen[None]):
     def _exported(self, written: list[Path], folder: Path) -> None:
         self.exported = tuple(written)
         names = sorted({p.relative_to(folder).parts[0] for p in written})
-        self.notify(f"Written to {folder}: {', '.join(names)}", title="Exported", timeout=10)
+        self.notify(
+            f"Written to {shown_folder(folder)}: {', '.join(names)}", title="Exported", timeout=10
+        )
 
     # -- re-transcription ----------------------------------------------------------------
     def action_retranscribe(self) -> None:

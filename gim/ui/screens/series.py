@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from gim.errors import GimError
 from gim.export.series import Series
-from gim.ui.dialogs.export import ExportRequest, SeriesExportDialog
+from gim.ui.dialogs.export import ExportRequest, SeriesExportDialog, shown_folder
 from gim.ui.fields import minutes
 
 
@@ -171,4 +171,6 @@ class SeriesScreen(Screen[None]):
 
     def _exported(self, target: Path) -> None:
         self.exported = (target,)
-        self.notify(f"Written to {target.parent}: {target.name}", title="Exported", timeout=10)
+        self.notify(
+            f"Written to {shown_folder(target.parent)}: {target.name}", title="Exported", timeout=10
+        )
