@@ -99,7 +99,7 @@ def launch_session(
 
 
 def launch_demo(ctx: Context, program: Program, make_runner: RunnerFactory) -> None:
-    """The demo in the terminal app: the live screen, then the review screen.
+    """The demo in the terminal app: the live screen, the final pass, then the review screen.
 
     Args:
         ctx: The command's context.

@@ -41,10 +41,12 @@ class EndScreen(Screen[None]):
         Binding("escape", "home", "Home", id="end.home"),
     ]
 
-    def __init__(self, session_id: str) -> None:
+    def __init__(self, session_id: str, review_after: bool = False) -> None:
         super().__init__()
         self.session_id = session_id
         """The session just ended."""
+        self.review_after = review_after
+        """Open the review screen by itself once the final pass is done (the demo)."""
         self.saved = False
         """Notes and mandala were stored."""
         self.final_done = False
@@ -109,6 +111,8 @@ class EndScreen(Screen[None]):
         if done:
             self.query_one(ProgressBar).update(progress=1.0)
         self.query_one("#final-state", Label).update(text)
+        if self.review_after:
+            self.action_review()
 
     def action_save(self) -> bool:
         """Store the postlude notes and the mandala; True when saved."""

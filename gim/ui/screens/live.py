@@ -54,7 +54,8 @@ class LiveScreen(Screen[None]):
     Args:
         make_runner: Builds the runner with the screen's event callback.
         program: The program being played (for the timeline and now playing).
-        then: "end" for the end-of-session screen afterwards, "review" to go to review.
+        then: "end" for the end-of-session screen afterwards, "review" to go on from it to
+            review by itself once the final pass is done (the demo).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -225,14 +226,10 @@ class LiveScreen(Screen[None]):
         if not session_id or self.finished:
             return
         self.finished = True
-        if self.then == "review":
-            from gim.ui.screens.review import ReviewScreen
+        from gim.ui.screens.end import EndScreen
 
-            self.app.switch_screen(ReviewScreen(session_id))
-        else:
-            from gim.ui.screens.end import EndScreen
-
-            self.app.switch_screen(EndScreen(session_id))
+        # The end screen runs the final pass; for "review" it then opens review by itself.
+        self.app.switch_screen(EndScreen(session_id, review_after=self.then == "review"))
 
     # -- the guide's keys -------------------------------------------------------------------
     def _call(self, name: str, *args: Any) -> None:
