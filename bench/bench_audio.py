@@ -62,7 +62,7 @@ def room_run(minutes: float, drift: float) -> list[tuple[str, str]]:
         runner.stop(fade=0.0)
         wall, used = time.monotonic() - begun, cpu() - c0
         status = runner.status()
-        points = runner._aligner.points if runner._aligner else []
+        points = list(runner.delay_points)
         streams = {s.kind: s.started for s in room._streams}
         room.close()
     errors = []
@@ -119,7 +119,7 @@ def pulse_run(seconds: float) -> list[tuple[str, str]]:
             mic = soundfile.read(str(folder / "mic.flac"), dtype="float32", always_2d=True)[0]
             ref = soundfile.read(str(folder / "reference.flac"), dtype="float32",
                                  always_2d=True)[0]  # fmt: skip
-            points = runner._aligner.points if runner._aligner else []
+            points = list(runner.delay_points)
     finally:
         for p in load:
             p.kill()
