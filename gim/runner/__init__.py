@@ -1,0 +1,16 @@
+"""The session runner: wires audio, transcription and the store for one live session.
+
+Used alike by the TUI and by ``gim session run --headless``. The parts:
+
+* `gim.runner.control`: `SessionRunner`, the control surface (start, music controls,
+  phases, marks, waiting, stopping) and the session's persistence;
+* `gim.runner.audio_path`: the recorder, player, writers, delay tracking and the live
+  transcriber's feed, with their threads;
+* `gim.runner.store_thread`: the one thread that owns the database connection;
+* `gim.runner.status`: the snapshot for meters and progress lines.
+"""
+
+from gim.runner.control import SessionRunner
+from gim.runner_events import RunnerEvent, RunnerStatus
+
+__all__ = ["RunnerEvent", "RunnerStatus", "SessionRunner"]

@@ -1,0 +1,229 @@
+"""The runner's audio wiring: recorder, player, chunk writers, delay tracking, live feed.
+
+Threads: the audio callbacks (copy only), the recorder's and player's drain threads (write
+chunks and the journal), and an analysis thread (delay tracking, feeding the live
+transcriber). Nothing here touches the database: what the session must keep goes back to
+the runner through callbacks.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gim.audio.alignment import Aligner
+from gim.audio.delay import DelayEstimate
+from gim.audio.devices import Backend
+from gim.audio.journal import Journal
+from gim.audio.player import Player
+from gim.audio.recorder import Recorder
+from gim.audio.room import VirtualRoom
+from gim.audio.writer import ChunkWriter
+from gim.config import Settings
+from gim.core.playback import PlaybackEvent
+from gim.core.program import Program
+from gim.core.session import Segment
+from gim.core.timeline import DelayPoints, music_at_seconds
+from gim.errors import GimError
+
+
+class AudioPath:
+    """Everything between the sound card (or the virtual room) and the session folder.
+
+    Args:
+        settings: channels and transcription settings.
+        program: the program to play.
+        files: one audio file per piece.
+        backend: the real devices or the virtual room.
+        room: the virtual room, when ``backend`` is one (closed with the session).
+        rate: the session rate.
+        folder: the session folder the chunks go to.
+        journal: the session's journal.
+        mic_channels: microphone channels to record (0: record nothing, play only).
+        transcribe: run the live transcriber on what is heard.
+        warn: receives one-sentence warnings for the guide.
+        on_segment: receives live transcript lines (from the transcriber's thread).
+        on_playback: receives each PlaybackEvent (from the player's consumer thread).
+        on_gap: receives (lost, back) microphone frames when the microphone came back.
+        on_disk_full: called once when a chunk could not be written.
+    """
+
+    def __init__(
+        self, settings: Settings, program: Program, files: list[Path | None],
+        backend: Backend, room: VirtualRoom | None, rate: int, folder: Path, journal: Journal,
+        mic_channels: int, transcribe: bool, warn: Callable[[str], None],
+        on_segment: Callable[[Segment], None], on_playback: Callable[[PlaybackEvent], None],
+        on_gap: Callable[[int, int], None], on_disk_full: Callable[[OSError], None],
+    ) -> None:  # fmt: skip
+        self.settings = settings
+        self.rate = rate
+        self.room = room
+        self.disk_full = False
+        """Whether a write failed for lack of space (nothing more is written)."""
+        self.transcriber: Any = None
+        """The live transcriber, when it runs."""
+        self._warn = warn
+        self._on_segment = on_segment
+        self._on_disk_full = on_disk_full
+        self._journal = journal
+        self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None]] = queue.SimpleQueue()
+        self._analysis: threading.Thread | None = None
+        self.reference = ChunkWriter(folder, "reference", rate, 2, journal)
+        """Writes what was played (the echo reference)."""
+        self.mic: ChunkWriter | None = None
+        """Writes what the microphone heard (None: nothing is recorded)."""
+        self.aligner: Aligner | None = None
+        """Tracks the microphone's lag behind the music."""
+        self.recorder: Recorder | None = None
+        """The microphone (None: nothing is recorded)."""
+        if mic_channels > 0:
+            self.mic = ChunkWriter(folder, "mic", rate, mic_channels, journal)
+            self.aligner = Aligner(rate, self._feed if transcribe else None,
+                                   on_measure=self._measured)  # fmt: skip
+            if transcribe:
+                self._start_transcriber()
+            self._analysis = threading.Thread(
+                target=self._analysis_loop, name="runner-analysis", daemon=True
+            )
+            self._analysis.start()
+        speed = room.speed if room is not None else 1.0
+        self.player = Player(
+            backend, files, [p.duration for p in program.pieces], rate, gap=program.gap,
+            blocksize=1024, ahead=min(4.0, 0.5 * max(1.0, speed / 4)),
+            on_played=self._played, on_event=on_playback, on_failure=warn,
+        )  # fmt: skip
+        """Plays the program."""
+        if mic_channels > 0:
+            self.recorder = Recorder(
+                backend, rate, mic_channels, self._heard, on_gap=on_gap,
+                on_lost=lambda: warn(
+                    "The microphone was lost: the music goes on, recording resumes when "
+                    "it is back."
+                ),
+                clock=lambda: self.player.out_frame, retry=1.0 / speed,
+            )  # fmt: skip
+
+    # -- running ----------------------------------------------------------------------
+
+    def start_recording(self) -> None:
+        """Open the microphone (before the music, so its first frame is heard)."""
+        if self.recorder is not None:
+            self.recorder.start()
+
+    def start_music(self) -> None:
+        """Start playing the program."""
+        self.player.start()
+
+    @property
+    def elapsed(self) -> float:
+        """Session seconds so far (the microphone's clock, or the player's)."""
+        if self.recorder is not None:
+            return self.recorder.frames / self.rate
+        return self.player.out_frame / self.rate
+
+    @property
+    def points(self) -> DelayPoints:
+        """The delay measurements so far: (microphone frame, lag in frames)."""
+        return list(self.aligner.points) if self.aligner is not None else []
+
+    def music_at(self, seconds: float) -> tuple[int, float] | None:
+        """(piece, seconds into it) heard at session ``seconds`` of microphone time."""
+        return music_at_seconds(self.player.log_snapshot(), seconds, self.points)
+
+    def close(self, fade: float) -> None:
+        """Fade out if playing, close the devices, save the last chunks, end the threads."""
+        player = self.player
+        if player.playing and fade > 0 and not player.failed and not self.disk_full:
+            player.fade_out(fade)
+            player.finished.wait(fade + 3.0)
+        player.close()
+        if self.recorder is not None:
+            self.recorder.close()
+        if self.room is not None:
+            self.room.close()  # the room lives as long as its session
+        for writer in (self.mic, self.reference):
+            if writer is not None and not self.disk_full:
+                try:
+                    writer.flush()
+                except OSError as exc:
+                    self.disk_full = True
+                    self._warn(f"The last second could not be saved ({exc.strerror}).")
+        if self._analysis is not None:
+            self._queue.put(("mic", 0, None))
+            self._analysis.join(30)
+        if self.transcriber is not None:
+            self.transcriber.stop(timeout=120.0)
+
+    # -- transcription ----------------------------------------------------------------
+
+    def _start_transcriber(self) -> None:
+        try:
+            from gim.transcribe.live import LiveTranscriber
+        except ImportError:
+            return  # the live pass is not installed: record and link only
+        try:
+            from gim.audio.echo import EchoCanceller
+
+            self.transcriber = LiveTranscriber(
+                self.settings, self.rate, self._on_segment, self._warn, canceller=EchoCanceller
+            )
+            self.transcriber.start()
+        except GimError as exc:
+            self.transcriber = None
+            self._warn(f"Live transcription is off: {exc.message}")
+
+    def _feed(self, mic: np.ndarray, reference: np.ndarray, first_frame: int) -> None:
+        if self.transcriber is not None:
+            self.transcriber.feed(mic, reference, first_frame)
+
+    # -- audio threads ----------------------------------------------------------------
+
+    def _heard(self, frame: int, block: np.ndarray) -> None:
+        """Recorder drain thread: write the microphone block, pass it to the analysis."""
+        if self.disk_full or self.mic is None:
+            return
+        try:
+            self.mic.write(frame, block)
+        except OSError as exc:
+            self._disk_trouble(exc)
+            return
+        self._queue.put(("mic", frame, block))
+
+    def _played(self, frame: int, block: np.ndarray) -> None:
+        """Player consumer thread: write the reference, pass it to the analysis."""
+        if self.disk_full:
+            return
+        try:
+            self.reference.write(frame, block)
+        except OSError as exc:
+            self._disk_trouble(exc)
+            return
+        if self.aligner is not None:
+            self._queue.put(("ref", frame, block))
+
+    def _disk_trouble(self, exc: OSError) -> None:
+        if not self.disk_full:
+            self.disk_full = True
+            self._on_disk_full(exc)
+
+    def _analysis_loop(self) -> None:
+        aligner = self.aligner
+        assert aligner is not None
+        while True:
+            kind, frame, block = self._queue.get()
+            if block is None:
+                aligner.pump(final=True)
+                return
+            if kind == "mic":
+                aligner.heard(frame, block)
+            else:
+                aligner.played(frame, block)
+            aligner.pump()
+
+    def _measured(self, frame: int, estimate: DelayEstimate) -> None:
+        self._journal.write("delay", frame=frame, lag=estimate.frames)

@@ -1,0 +1,118 @@
+"""What a running session keeps: its database row, folder, lock and journal.
+
+Everything is written twice: to the journal at once (so a killed process loses at most a
+moment) and to the database through the store thread. At the end the audio chunks are
+joined, the PlaybackLog stored, and the journal compacted once the database has it all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gim.audio.journal import Journal, compact
+from gim.audio.writer import finish_audio
+from gim.config import ensure_private_dir
+from gim.core.playback import PlaybackEvent
+from gim.core.session import Annotation, PhaseChange, Segment, Session, Status
+from gim.core.timeline import DelayPoints
+from gim.recovery import LOCK_FILE
+from gim.runner.store_thread import StoreThread
+
+
+class SessionRecord:
+    """A session being recorded: created in the store, its folder locked, its journal open.
+
+    Args:
+        store: the store thread.
+        session: the session to create (its id is filled in).
+        sessions_dir: the folder that holds every session's folder.
+    """
+
+    def __init__(self, store: StoreThread, session: Session, sessions_dir: Path) -> None:
+        self.store = store
+        self.session: Session = store.run(lambda s: s.create_session(session))
+        """The session as stored."""
+        self.id = session.id
+        """The session's id."""
+        self.folder = ensure_private_dir(sessions_dir / session.id)
+        """Where the session's audio and journal go."""
+        fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: recovery leaves it alone
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+        self.journal = Journal(self.folder)
+        """The session's journal."""
+
+    def _update(self, **fields: Any) -> None:
+        self.store.run(lambda s: s.update_session(self.id, **fields), wait=False)
+
+    def add_segment(self, segment: Segment) -> None:
+        """Keep a live transcript line (its id and session id are filled in)."""
+        self.journal.write("segment", **segment.to_dict())
+        segment.id = self.store.run(lambda s: s.add_segment(self.id, segment))
+        segment.session_id = self.id
+
+    def add_gap(self, start: float, end: float) -> None:
+        """Note session seconds the microphone did not record."""
+        self.journal.write("gap", start=start, end=end)
+        self.session.gaps.append((start, end))
+        self._update(gaps=list(self.session.gaps))
+
+    def add_phase(self, change: PhaseChange) -> None:
+        """Note that the session moved into a phase."""
+        self.session.phases.append(change)
+        self._update(phases=list(self.session.phases))
+        self.journal.write("phase", time=change.time, phase=str(change.phase))
+
+    def add_annotation(self, note: Annotation) -> None:
+        """Keep a guide's note (its id and session id are filled in)."""
+        entry = note.to_dict()
+        entry["annotation_kind"] = entry.pop("kind")  # "kind" names the journal entry
+        self.journal.write("annotation", **entry)
+        note.id = self.store.run(lambda s: s.add_annotation(self.id, note))
+        note.session_id = self.id
+
+    def add_playback(self, event: PlaybackEvent) -> None:
+        """Journal a player action (the whole log is stored at the end)."""
+        self.journal.write("playback", **event.to_dict())
+
+    def save(
+        self, events: list[PlaybackEvent], points: DelayPoints, warn: Callable[[str], None]
+    ) -> None:
+        """Join the audio, store the log and the end, close the store, release the lock."""
+        lag = float(np.median([p[1] for p in points])) if points else 0.0
+        status = Status.COMPLETE
+        try:
+            seconds = finish_audio(self.folder)
+        except OSError as exc:
+            seconds = 0.0
+            status = Status.RECORDING  # the chunks are safe; the next gim run joins them
+            warn(f"The audio could not be joined yet ({exc.strerror}): the next gim "
+                 "command will finish it once there is space.")  # fmt: skip
+        fields = {
+            "status": status,
+            "ended_at": datetime.now().isoformat(timespec="seconds"),
+            "audio_seconds": seconds,
+            "gaps": list(self.session.gaps),
+            "delay_frames": lag,
+        }
+        self.store.run(lambda s: (s.add_playback_events(self.id, events),
+                                  s.update_session(self.id, **fields)))  # fmt: skip
+        if status is Status.COMPLETE:
+            self.journal.write("end", status=str(status))
+        self.journal.close()
+        if self.store.close(30) and status is Status.COMPLETE:
+            with contextlib.suppress(OSError):
+                compact(self.folder)  # the database has every line now
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1

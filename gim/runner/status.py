@@ -1,0 +1,76 @@
+"""Snapshots of a running session for meters and progress lines, and the disk check."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from gim.core.program import Program
+from gim.runner.audio_path import AudioPath
+from gim.runner_events import RunnerStatus
+
+BYTES_PER_SAMPLE = 2  # 16-bit FLAC at worst does not compress at all
+
+
+def disk_needed(seconds: float, rate: int, mic_channels: int) -> int:
+    """Bytes a session of ``seconds`` needs at worst (the reference is stereo)."""
+    return int(seconds * rate * (2 + mic_channels) * BYTES_PER_SAMPLE)
+
+
+def disk_warning(folder: Path, need: int) -> str | None:
+    """The warning to give when the disk under ``folder`` has less than ``need`` bytes free."""
+    free = shutil.disk_usage(folder).free
+    if free >= need:
+        return None
+    return (
+        f"Only {free // 2**20} MB free on the disk, about {need // 2**20} MB are needed "
+        "for this session: free some space or it will stop when the disk fills."
+    )
+
+
+def snapshot(
+    session_id: str, program: Program, rate: int, audio: AudioPath | None, where: Path,
+    warnings: list[str],
+) -> RunnerStatus:  # fmt: skip
+    """The status of a session whose audio runs through ``audio`` (None: not started).
+
+    Args:
+        session_id: the session's id ("" before it started).
+        program: the program being played.
+        rate: the session rate.
+        audio: the session's audio path.
+        where: the folder whose disk the session writes to.
+        warnings: every warning so far.
+    """
+    player = audio.player if audio is not None else None
+    recorder = audio.recorder if audio is not None else None
+    position = player.position() if player else None
+    piece = position.piece if position else None
+    offset = position.offset / rate if position else 0.0
+    done = 0.0
+    if player is not None and piece is not None:
+        done = sum(player.lengths[:piece]) / rate + offset + program.gap * piece
+    total = (sum(player.lengths) / rate if player else program.duration) + (
+        program.gap * max(0, len(program.pieces) - 1)
+    )
+    points = audio.points if audio is not None else []
+    mic = audio.mic if audio is not None else None
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        free = 0
+    return RunnerStatus(
+        session_id=session_id, elapsed=audio.elapsed if audio is not None else 0.0,
+        recorded=(mic.frames_written / rate) if mic else 0.0,
+        piece=piece, piece_offset=offset, program_elapsed=done,
+        program_remaining=max(0.0, total - done),
+        playing=bool(player and player.playing),
+        paused=bool(player and player.paused),
+        input_level=recorder.level.rms_db if recorder else float("-inf"),
+        input_peak=recorder.level.peak_db if recorder else float("-inf"),
+        output_level=player.level.rms_db if player else float("-inf"),
+        output_peak=player.level.peak_db if player else float("-inf"),
+        xruns=(recorder.overruns if recorder else 0) + (player.underruns if player else 0),
+        disk_free=free, lag=(points[-1][1] / rate) if points else None,
+        warnings=list(warnings),
+    )  # fmt: skip
