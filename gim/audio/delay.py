@@ -17,6 +17,13 @@ from gim.core.timeline import lag_at
 
 Audio = NDArray[np.float32]
 
+EARLY_SEARCH = 0.1
+"""Seconds before the highest correlation peak searched for the direct sound's peak."""
+EARLY_RATIO = 0.3
+"""An earlier peak at least this fraction of the highest is taken as the direct sound."""
+EARLY_MIN_CONFIDENCE = 8.0
+"""An earlier peak must stand this many sidelobe spreads clear of the noise."""
+
 
 @dataclass(frozen=True)
 class DelayEstimate:
@@ -79,7 +86,10 @@ def estimate_delay(
     hi = min(int(np.ceil(max_delay * rate)), n - 1)
     lags = np.arange(lo, hi + 1)
     values = cc[lags % size]
-    i = int(np.argmax(values))
+    guard = max(8, rate // 1000)
+    top = int(np.argmax(values))
+    noise = _sidelobe_std(values, top, guard)
+    i = _direct_peak(values, top, noise, int(EARLY_SEARCH * rate))
     peak = float(values[i])
     frac = 0.0
     if 0 < i < len(values) - 1:
@@ -87,11 +97,35 @@ def estimate_delay(
         denom = a - 2 * b + c
         if denom != 0:
             frac = float(0.5 * (a - c) / denom)
-    guard = max(8, rate // 1000)
-    side = np.concatenate([values[: max(0, i - guard)], values[i + guard + 1 :]])
-    noise = float(np.std(side)) if side.size else 0.0
+    if i != top:
+        noise = _sidelobe_std(values, i, guard)
     confidence = peak / noise if noise > 0 else 0.0
     return DelayEstimate(float(lags[i]) + frac, confidence, rate)
+
+
+def _sidelobe_std(values: NDArray[np.float64], i: int, guard: int) -> float:
+    """Spread of the correlation away from the peak at ``i``."""
+    side = np.concatenate([values[: max(0, i - guard)], values[i + guard + 1 :]])
+    return float(np.std(side)) if side.size else 0.0
+
+
+def _direct_peak(values: NDArray[np.float64], top: int, noise: float, search: int) -> int:
+    """The direct sound's peak: the earliest strong peak up to ``search`` lags before ``top``.
+
+    In a reverberant room a reflection can correlate more strongly than the direct path
+    (PHAT whitening shares the room's colouring between them); the sound that arrives first
+    is the direct one, so an earlier peak within `EARLY_RATIO` of the highest, and itself
+    well clear of the noise, wins.
+    """
+    lo = max(1, top - search)
+    if top - lo < 2 or noise <= 0:
+        return top
+    seg = values[lo - 1 : top + 1]
+    mid = seg[1:-1]
+    local = (mid > seg[:-2]) & (mid >= seg[2:])
+    strong = (mid >= EARLY_RATIO * values[top]) & (mid >= EARLY_MIN_CONFIDENCE * noise)
+    found = np.flatnonzero(local & strong)
+    return lo + int(found[0]) if found.size else top
 
 
 def _tukey(n: int, alpha: float = 0.1) -> NDArray[np.float64]:

@@ -45,3 +45,30 @@ def test_tracker_follows_clock_drift() -> None:
         tracker.update(start, room(ref, lag, rng), ref)
     later = 10 * RATE * 60
     assert abs(tracker.lag_at(later) - (800 + 0.001 * later)) < 3
+
+
+@pytest.mark.parametrize("direct", [0.9, 0.7, 0.5])
+def test_direct_sound_wins_over_a_stronger_reflection(direct: float) -> None:
+    """A reflection 10 ms after the direct path and louder than it (PHAT's highest peak):
+    the lag is the direct sound's, the first to arrive."""
+    rng = np.random.default_rng(7)
+    ref = rng.standard_normal(RATE * 3)
+    lag, reflection = 800, 160
+    mic = np.zeros_like(ref)
+    mic[lag:] += direct * ref[:-lag]
+    mic[lag + reflection :] += ref[: -(lag + reflection)]
+    mic += 0.3 * rng.standard_normal(len(ref))
+    est = estimate_delay(mic, ref, RATE, max_delay=0.5, min_delay=-0.5)
+    assert abs(est.frames - lag) < 1.0
+    assert est.confidence > 6
+
+
+def test_a_weak_early_bump_does_not_move_the_lag() -> None:
+    """An earlier path far below the main one (-20 dB) is not taken for the direct sound."""
+    rng = np.random.default_rng(8)
+    ref = rng.standard_normal(RATE * 3)
+    mic = np.zeros_like(ref)
+    mic[800:] += ref[:-800]
+    mic[640:] += 0.1 * ref[:-640]
+    est = estimate_delay(mic, ref, RATE, max_delay=0.5, min_delay=-0.5)
+    assert abs(est.frames - 800) < 1.0
