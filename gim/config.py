@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from gim.errors import GimError, InputError
@@ -57,6 +57,14 @@ class Settings:
         "transpersonal",
     )
     """Imagery tags offered when annotating; editable in settings.toml."""
+
+    def with_devices(self, input_device: str | None, output_device: str | None) -> Settings:
+        """These settings with the devices chosen on the command line, where one was given."""
+        return replace(
+            self,
+            input_device=input_device or self.input_device,
+            output_device=output_device or self.output_device,
+        )
 
     @property
     def db_path(self) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import sys
 import time
@@ -145,13 +144,7 @@ def run(
     from gim.programs import ProgramLibrary
     from gim.runner import SessionRunner
 
-    settings = ctx.settings
-    if input_device is not None or output_device is not None:
-        settings = dataclasses.replace(
-            settings,
-            input_device=input_device or settings.input_device,
-            output_device=output_device or settings.output_device,
-        )
+    settings = ctx.settings.with_devices(input_device, output_device)
     ctx.open_store().close()  # recover any interrupted session first
     chosen = ProgramLibrary(settings).get(program)
     files = ProgramLibrary(settings).linked_files(chosen)

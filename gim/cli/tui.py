@@ -8,7 +8,6 @@ reported as one line like every other command.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -82,13 +81,7 @@ def launch_session(
     from gim.runner import SessionRunner
     from gim.ui.screens.live import LiveScreen
 
-    settings = ctx.settings
-    if input_device is not None or output_device is not None:
-        settings = dataclasses.replace(
-            settings,
-            input_device=input_device or settings.input_device,
-            output_device=output_device or settings.output_device,
-        )
+    settings = ctx.settings.with_devices(input_device, output_device)
     chosen = ProgramLibrary(settings).get(program)
 
     def make_runner(on_event: Callable[[Any], None]) -> SessionRunner:

@@ -34,3 +34,11 @@ def test_settings_file_is_read_and_checked(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text('latency = "fast"\n')
     with pytest.raises(InputError, match="should be a float"):
         load_settings(tmp_path)
+
+
+def test_devices_given_on_the_command_line_win_over_settings(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text('input_device = "USB mic"\n')
+    settings = load_settings(tmp_path)
+    assert settings.with_devices(None, "2").input_device == "USB mic"
+    assert settings.with_devices("3", None).input_device == "3"
+    assert settings.with_devices(None, "2").output_device == "2"
