@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from bench import roommix
+
 ROOT = Path(__file__).resolve().parents[2]
 GIM = [sys.executable, "-m", "gim"]
-
-
-def _roommix() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("roommix", ROOT / "bench" / "roommix.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["roommix"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-roommix = _roommix()
 
 
 def gim(*args: str | Path, home: Path) -> subprocess.CompletedProcess[str]:

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from bench import roommix
 from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
 from gim.pipeline import final_pass
 from gim.store.db import Store
 
-ROOT = Path(__file__).resolve().parents[2]
 RATE = 48000
-
-
-def _roommix():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("roommix", ROOT / "bench" / "roommix.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["roommix"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.whisper
@@ -32,7 +21,6 @@ def _roommix():  # type: ignore[no-untyped-def]
 def test_final_pass_replaces_preview_and_keeps_edits(shared_data: Path, home: Path) -> None:
     import soundfile as sf
 
-    roommix = _roommix()
     room = roommix.build_room_mix(
         shared_data, roommix.speech_files(shared_data, 3, seed=21), 0.0, rate=RATE, seed=21
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import threading
 import time
 from pathlib import Path
@@ -12,22 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench import roommix
 from gim.audio.echo import LEAD, align_reference, streaming_canceller
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.live import LiveTranscriber
 
-ROOT = Path(__file__).resolve().parents[2]
 RATE = 48000
-
-
-def _roommix():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("roommix", ROOT / "bench" / "roommix.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["roommix"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _wait(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -42,7 +31,6 @@ def _wait(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
 @pytest.mark.whisper
 @pytest.mark.slow
 def test_live_lines_for_each_utterance(shared_data: Path, tmp_path: Path) -> None:
-    roommix = _roommix()
     room = roommix.build_room_mix(
         shared_data, roommix.speech_files(shared_data, 3, seed=11), 0.0, rate=RATE, seed=11
     )
