@@ -47,7 +47,7 @@ Words = list[tuple[float, float, str]]
 
 def _roommix() -> Any:
     sys.path.insert(0, str(ROOT))
-    from bench import roommix
+    from tests.support import roommix
 
     return roommix
 
@@ -80,7 +80,7 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
         words: Words = []
         texts: list[str] = []
         if system.startswith("gim"):
-            from gim.pipeline import transcribe_prepared
+            from gim.runner.offline import transcribe_prepared
 
             for s in transcribe_prepared(_prepared(system, mix), model):
                 texts.append(s.text)
@@ -112,7 +112,7 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
 def _prepared(system: str, mix: Any) -> Any:
     """The mix prepared by gim's pipeline, or with Speex in place of the room fit."""
     from gim.audio.echo import LEAD, align_reference, cancel_echo_adaptive
-    from gim.pipeline import Prepared, measure_delay, prepare
+    from gim.audio.offline import Prepared, measure_delay, prepare
     from gim.transcribe.engine import SAMPLE_RATE
 
     if system == "gim":

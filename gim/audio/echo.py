@@ -16,7 +16,7 @@ Two filters, one per situation:
   26 dB signal-to-distortion against 1.3 dB through Speex, with more music removed (27
   against 24 dB in music-only stretches). Windows are re-fitted every `HOP` seconds; a
   clock drift is first undone by resampling the reference (``drift`` of
-  `align_reference`, measured by `gim.pipeline.measure_drift`).
+  `align_reference`, measured by `gim.audio.drift.measure_drift`).
 - Live, the filter must be causal: `EchoCanceller` is Speex MDF (multidelay block
   frequency-domain, with its double-talk control; pyaec's preprocessor, the residual
   echo suppressor, stays off) through the ``pyaec`` wheel. Measured and dropped: a numpy

@@ -41,7 +41,7 @@ class Context:
 
         ensure_private_dir(self.settings.home)
         store = Store.open(self.settings.db_path)
-        from gim.recovery import recover_interrupted
+        from gim.runner.recovery import recover_interrupted
 
         for session_id in recover_interrupted(self.settings, store):
             click.echo(

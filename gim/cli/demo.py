@@ -68,7 +68,7 @@ def demo_room(settings: Settings, fast: bool, voice: Path | None = None) -> Virt
 @click.pass_obj
 def demo(ctx: Context, headless: bool, fast: bool, no_transcribe: bool) -> None:
     """A whole short session on the demo program in the virtual room (no sound card)."""
-    from gim.programs import ProgramLibrary
+    from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
 
     settings = ctx.settings
@@ -102,7 +102,7 @@ def run_demo(
     """Run the demo headless: transcript lines on stdout as they come, then (with ``final``)
     the final pass over the whole recording, then a summary."""
     from gim.cli.session import clock, run_headless, transcribe_session
-    from gim.runner_events import SegmentAdded
+    from gim.runner.events import SegmentAdded
 
     def on_event(event: Any) -> None:
         if isinstance(event, SegmentAdded):

@@ -183,7 +183,7 @@ def _home_checks(settings: Settings) -> list[Check]:
 
 def _program_checks(settings: Settings) -> list[Check]:
     from gim.audio.synth import demo_audio_ready
-    from gim.programs import ProgramLibrary
+    from gim.library.programs import ProgramLibrary
 
     library = ProgramLibrary(settings)
     programs = library.all()

@@ -11,7 +11,7 @@ from gim.cli.context import Context
 from gim.core.program import Program, format_duration
 from gim.core.program_parse import program_to_dict
 from gim.errors import GimError
-from gim.programs import ProgramLibrary, link_summary
+from gim.library.programs import ProgramLibrary, link_summary
 
 
 def _library(obj: Context) -> ProgramLibrary:
@@ -146,7 +146,7 @@ def link_program(obj: Context, program: str, directory: Path) -> None:
     reported, never guessed. The links are kept in your data folder, not in the program
     file. Exit status 0 when every piece is linked, 1 when some are missing or ambiguous.
     """
-    from gim.program_match import MatchState
+    from gim.library.match import MatchState
 
     library = _library(obj)
     found: Program = library.get(program)

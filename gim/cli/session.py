@@ -62,7 +62,7 @@ def transcribe_session(ctx: Context, session_id: str) -> int:
     edited. Interrupting it leaves the session as it was: the pass can be run again with
     ``gim sessions transcribe ID``.
     """
-    from gim.pipeline import final_pass
+    from gim.runner.final_pass import final_pass
 
     shown = -1
 
@@ -141,7 +141,7 @@ def run(
         launch(ctx, program, client, focus=focus, consent=Consent(consent), duration=duration,
                input_device=input_device, output_device=output_device)  # fmt: skip
         return
-    from gim.programs import ProgramLibrary
+    from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
 
     settings = ctx.settings.with_devices(input_device, output_device)

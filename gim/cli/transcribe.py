@@ -18,7 +18,7 @@ FORMATS = ("json", "txt", "srt", "vtt")
 
 def load_program(ctx: Context, name: str) -> Program:
     """A program by slug or file, through the program library."""
-    from gim.programs import ProgramLibrary
+    from gim.library.programs import ProgramLibrary
 
     return ProgramLibrary(ctx.settings).get(name)
 
@@ -89,7 +89,7 @@ def transcribe(
     output: Path | None,
 ) -> None:
     """Transcribe a recording; with --reference, remove the music that was played first."""
-    from gim.pipeline import transcribe_file
+    from gim.runner.offline import transcribe_file
 
     if program_start < 0:
         raise InputError("--program-start must be zero or more seconds.")

@@ -77,7 +77,7 @@ def launch_session(
         input_device: Microphone instead of the configured one.
         output_device: Speakers instead of the configured one.
     """
-    from gim.programs import ProgramLibrary
+    from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
     from gim.ui.screens.live import LiveScreen
 

@@ -11,6 +11,6 @@ Used alike by the TUI and by ``gim session run --headless``. The parts:
 """
 
 from gim.runner.control import SessionRunner
-from gim.runner_events import RunnerEvent, RunnerStatus
+from gim.runner.events import RunnerEvent, RunnerStatus
 
 __all__ = ["RunnerEvent", "RunnerStatus", "SessionRunner"]

@@ -31,10 +31,7 @@ from gim.core.session import (
 from gim.core.timeline import DelayPoints
 from gim.errors import GimError
 from gim.runner.audio_path import AudioPath
-from gim.runner.record import SessionRecord
-from gim.runner.status import disk_needed, disk_warning, snapshot
-from gim.runner.store_thread import StoreThread
-from gim.runner_events import (
+from gim.runner.events import (
     Finished,
     PhaseChanged,
     PieceChanged,
@@ -43,6 +40,9 @@ from gim.runner_events import (
     SegmentAdded,
     Warning,
 )
+from gim.runner.record import SessionRecord
+from gim.runner.status import disk_needed, disk_warning, snapshot
+from gim.runner.store_thread import StoreThread
 
 
 class SessionRunner:
@@ -138,7 +138,7 @@ class SessionRunner:
 
     def _linked_files(self) -> list[Path | None]:
         try:
-            from gim.programs import ProgramLibrary
+            from gim.library.programs import ProgramLibrary
         except ImportError:
             return [None] * len(self.program.pieces)
         library = ProgramLibrary(self.settings)

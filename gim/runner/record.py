@@ -23,7 +23,7 @@ from gim.config import ensure_private_dir
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Annotation, PhaseChange, Segment, Session, Status
 from gim.core.timeline import DelayPoints
-from gim.recovery import LOCK_FILE
+from gim.runner.recovery import LOCK_FILE
 from gim.runner.store_thread import StoreThread
 
 

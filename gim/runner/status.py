@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gim.core.program import Program
 from gim.runner.audio_path import AudioPath
-from gim.runner_events import RunnerStatus
+from gim.runner.events import RunnerStatus
 
 BYTES_PER_SAMPLE = 2  # 16-bit FLAC at worst does not compress at all
 

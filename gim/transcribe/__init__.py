@@ -1,4 +1,4 @@
 """Transcription: Whisper engines, model resolution, VAD, hallucination filters, live pass.
 
-Nothing here imports gim.audio; the runner and gim.pipeline connect the two.
+Nothing here imports gim.audio; the runner connects the two.
 """

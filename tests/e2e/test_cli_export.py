@@ -19,8 +19,8 @@ import soundfile as sf
 from gim.core.program_parse import program_to_dict
 from gim.core.record import SessionRecord
 from gim.core.session import Segment
-from gim.export.sample import sample_program, sample_record
 from gim.store.db import Store
+from tests.support.sample import sample_program, sample_record
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from test_cli_export import gim, save  # same folder: pytest puts it on sys.path
 
-from gim.export.sample import sample_record
+from tests.support.sample import sample_record
 
 SECRETS = ("I see a garden", "Anna's gate is open", "The sun rises over the sea",
            "Stay with that feeling", "Good non-directive pacing")  # fmt: skip

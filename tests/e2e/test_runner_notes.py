@@ -11,7 +11,7 @@ from gim.audio.journal import JOURNAL
 from gim.audio.room import VirtualRoom
 from gim.config import Settings
 from gim.core.session import AnnotationKind, Status
-from gim.programs import ProgramLibrary
+from gim.library.programs import ProgramLibrary
 from gim.runner import SessionRunner
 from gim.store.db import Store
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import roommix
+from tests.support import roommix
 
 ROOT = Path(__file__).resolve().parents[2]
 GIM = [sys.executable, "-m", "gim"]

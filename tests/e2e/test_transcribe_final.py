@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bench import roommix
 from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
-from gim.pipeline import final_pass
+from gim.runner.final_pass import final_pass
 from gim.store.db import Store
+from tests.support import roommix
 
 RATE = 48000
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import roommix
 from gim.audio.echo import LEAD, align_reference, streaming_canceller
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.live import LiveTranscriber
+from tests.support import roommix
 
 RATE = 48000
 

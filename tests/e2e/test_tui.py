@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from gim.core.program_parse import program_to_dict
-from gim.export.sample import sample_program, sample_record
 from gim.store.db import Store
+from tests.support.sample import sample_program, sample_record
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.tui

@@ -13,8 +13,7 @@ from gim.config import Settings
 from gim.core.program import Program
 from gim.core.program_parse import program_to_dict
 from gim.core.session import Phase, Segment
-from gim.export.sample import sample_program, sample_record
-from gim.runner_events import (
+from gim.runner.events import (
     Finished,
     PhaseChanged,
     PieceChanged,
@@ -25,6 +24,7 @@ from gim.runner_events import (
 )
 from gim.store.db import Store
 from gim.ui.app import GimApp, ScreenFactory
+from tests.support.sample import sample_program, sample_record
 
 SESSION_ID = "s-sample"
 

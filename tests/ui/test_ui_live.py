@@ -17,8 +17,7 @@ import soundfile
 
 from gim.core.layout import ClientLine, Intervention, PieceHeading
 from gim.core.session import AnnotationKind, Phase, Source
-from gim.export.sample import sample_program
-from gim.runner_events import (
+from gim.runner.events import (
     RunnerEvent,
 )
 from gim.store.db import Store
@@ -26,6 +25,7 @@ from gim.ui.screens.end import EndScreen
 from gim.ui.screens.live import LiveScreen
 from gim.ui.widgets.phase_bar import PhaseBar
 from gim.ui.widgets.transcript import TranscriptView
+from tests.support.sample import sample_program
 
 
 async def test_live_screen_shows_runner_events_and_sends_keys(

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import soundfile
 
+from gim.audio.clips import moment_audio
 from gim.config import Settings
 from gim.store.db import Store
-from gim.ui.moment import moment_audio
 from gim.ui.screens.review import ReviewScreen
 
 RATE = 48000

@@ -10,11 +10,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from gim.export.sample import sample_program
 from gim.ui.screens.live import LiveScreen
 from gim.ui.screens.programs import ProgramsScreen
 from gim.ui.screens.review import ReviewScreen
 from gim.ui.screens.series import SeriesScreen
+from tests.support.sample import sample_program
 
 SIZE = (100, 30)
 

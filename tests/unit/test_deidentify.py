@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from gim.core.deidentify import Pseudonyms, _letters, deidentify, parse_names
-from gim.export.sample import sample_record
+from tests.support.sample import sample_record
 
 
 def _all_text(record: object) -> str:

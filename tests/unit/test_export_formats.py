@@ -13,7 +13,7 @@ import pytest
 from gim.core.deidentify import deidentify
 from gim.errors import InputError
 from gim.export import FORMAT_NAMES, ExportOptions, get_format, render
-from gim.export.sample import sample_record
+from tests.support.sample import sample_record
 
 
 def tiny_png() -> bytes:

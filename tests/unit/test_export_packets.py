@@ -11,8 +11,8 @@ import soundfile as sf
 
 from gim.core.session import Segment
 from gim.export.packet import client_copy, program_as_played, supervision_packet
-from gim.export.sample import sample_record
 from gim.export.series import client_series, phrases, series_html, series_markdown
+from tests.support.sample import sample_record
 
 
 def test_packet_is_deidentified_with_excerpts_around_markers(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from gim.core.layout import (
 )
 from gim.core.playback import Action, PlaybackEvent, PlaybackLog
 from gim.core.session import Phase
-from gim.export.sample import RATE, sample_program, sample_record
+from tests.support.sample import RATE, sample_program, sample_record
 
 
 def test_header_first_footer_last_and_body_in_time_order() -> None:

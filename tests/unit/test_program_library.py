@@ -11,8 +11,8 @@ import soundfile as sf
 
 from gim.config import Settings
 from gim.errors import NotFoundError, ProgramError
-from gim.program_match import MatchState, tolerance, words
-from gim.programs import LinkStatus, ProgramLibrary, link_summary
+from gim.library.match import MatchState, tolerance, words
+from gim.library.programs import LinkStatus, ProgramLibrary, link_summary
 
 OWN = """
 slug = "{slug}"

@@ -8,7 +8,7 @@ from pathlib import Path
 from gim.audio.journal import JOURNAL, Journal
 from gim.config import Settings
 from gim.core.session import AnnotationKind, Session, Status
-from gim.recovery import recover_interrupted
+from gim.runner.recovery import recover_interrupted
 from gim.store.db import Store
 
 

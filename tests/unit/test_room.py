@@ -18,7 +18,7 @@ from gim.audio.writer import ChunkWriter
 from gim.config import Settings
 from gim.core.program import Piece, Program, Provenance
 from gim.runner import SessionRunner
-from gim.runner_events import Finished, RunnerEvent, Warning
+from gim.runner.events import Finished, RunnerEvent, Warning
 from gim.store.db import Store
 
 RATE = 16000

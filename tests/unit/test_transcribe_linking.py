@@ -6,7 +6,7 @@ import numpy as np
 
 from gim.core.program import Piece, Program, Provenance
 from gim.core.session import Segment
-from gim.pipeline import link_pieces, piece_starts, silent_gaps
+from gim.runner.offline import link_pieces, piece_starts, silent_gaps
 
 PROGRAM = Program(
     slug="p",

@@ -84,7 +84,7 @@ class EndScreen(Screen[None]):
         The pass writes through its own connection: a database belongs to the thread
         that opened it. Lines the guide edited are kept.
         """
-        from gim.pipeline import final_pass
+        from gim.runner.final_pass import final_pass
         from gim.store.db import Store
 
         settings = self.app.settings  # type: ignore[attr-defined]

@@ -12,10 +12,10 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Select, Static
 
+from gim.audio.check import MicCheck
 from gim.core.program import Program
 from gim.core.session import Consent
 from gim.errors import GimError
-from gim.ui.device_check import MicCheck
 from gim.ui.fields import field_of, minutes
 from gim.ui.screens.programs import link_labels
 from gim.ui.widgets.level_meter import LevelMeter
@@ -132,7 +132,7 @@ class NewSessionScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, group="checks", description="model")
     def check_model(self) -> None:
         """Say whether the transcription model is usable offline."""
-        from gim.ui.device_check import model_readiness
+        from gim.transcribe.models import model_readiness
 
         text = model_readiness(self.app.settings)  # type: ignore[attr-defined]
         self.app.call_from_thread(self.query_one("#model-state", Static).update, text)
@@ -165,7 +165,7 @@ class NewSessionScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="tone", description="tone")
     def play_tone(self) -> None:
         """Play the tone in a thread."""
-        from gim.ui.device_check import play_test_tone
+        from gim.audio.check import play_test_tone
 
         try:
             play_test_tone(self.app.settings)  # type: ignore[attr-defined]

@@ -260,7 +260,7 @@ class ReviewScreen(SessionTasks):
         self, record: SessionRecord, start: float, source: str, stop: threading.Event
     ) -> None:
         """Play from ``start`` in a thread (the stream blocks) until ``stop`` is set."""
-        from gim.ui.moment import play_moment
+        from gim.audio.clips import play_moment
 
         try:
             play_moment(self.app.settings, record, start, source, stop)  # type: ignore[attr-defined]

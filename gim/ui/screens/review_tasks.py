@@ -92,7 +92,7 @@ class SessionTasks(Screen[None]):
           description="retranscribe")  # fmt: skip
     def retranscribe(self) -> None:
         """Run the final pass again on the stored recording (slow: in a thread)."""
-        from gim.pipeline import final_pass
+        from gim.runner.final_pass import final_pass
         from gim.store.db import Store
 
         settings = self.app.settings  # type: ignore[attr-defined]

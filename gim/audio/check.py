@@ -83,16 +83,3 @@ def play_test_tone(settings: Any) -> None:
                 latency=settings.latency, blocking=True)  # fmt: skip
     except (sd.PortAudioError, ValueError) as exc:
         raise GimError(f"The test tone could not play ({exc}): check `gim devices`.") from exc
-
-
-def model_readiness(settings: Any) -> str:
-    """One line saying whether the transcription model can be used offline now."""
-    from gim.transcribe.models import resolve_model
-
-    try:
-        where, local = resolve_model(settings.model)
-    except GimError as exc:
-        return f"Transcription model not ready: {exc.message}"
-    if local:
-        return f"Transcription model ready ({settings.engine}, {settings.model})."
-    return f"Model {where} is fetched on first use: connect once, or choose 'bundled'."

@@ -21,7 +21,7 @@ from gim.config import FILE_MODE, Settings, checkout_root, ensure_private_dir
 from gim.core.program import Program
 from gim.core.program_parse import parse_program
 from gim.errors import NotFoundError, ProgramError
-from gim.program_match import AudioFile, MatchState, PieceMatch, match_pieces, scan_audio
+from gim.library.match import AudioFile, MatchState, PieceMatch, match_pieces, scan_audio
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -1,0 +1,117 @@
+"""The audio side of the offline pass: read, resample, delay, drift, music removal.
+
+Used by ``gim transcribe`` and by the final pass over a stored session. Resamples to
+16 kHz, measures the delay between the played reference and the microphone, follows the
+clock drift along the recording and cancels the reference (a least-squares fit of the
+room, `gim.audio.echo.cancel_echo`). The raw recording is never modified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gim.audio.delay import DelayEstimate, estimate_delay
+from gim.audio.drift import measure_drift
+from gim.audio.echo import LEAD, align_reference, cancel_echo
+from gim.errors import InputError
+
+Audio = NDArray[np.float32]
+SAMPLE_RATE = 16_000
+"""The rate the offline pass works at (Whisper's)."""
+DELAY_WINDOW = 20.0
+"""Seconds of audio per delay measurement."""
+
+
+@dataclass
+class Prepared:
+    """A recording ready for Whisper: the microphone at 16 kHz and its cleaned version."""
+
+    mic: Audio
+    """Microphone, mono, 16 kHz (untouched apart from resampling)."""
+    clean: Audio
+    """After echo cancellation (the same array as ``mic`` without a reference)."""
+    delay: DelayEstimate | None = None
+    """Measured delay of the reference in the microphone (16 kHz frames)."""
+    reference: Audio | None = None
+    """The reference aligned to ``mic`` (16 kHz)."""
+
+
+def read_audio(path: Path, what: str = "audio file") -> tuple[NDArray[np.float32], int]:
+    """Frames×channels float32 and the sample rate of ``path``.
+
+    Raises:
+        InputError: when the file is missing or cannot be decoded.
+    """
+    import soundfile as sf
+
+    if not path.is_file():
+        raise InputError(f"The {what} {path} does not exist: check the path.")
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise InputError(
+            f"The {what} {path} cannot be read as audio: give a WAV, FLAC, OGG or MP3 file."
+        ) from exc
+    if data.shape[0] == 0:
+        raise InputError(f"The {what} {path} holds no audio: give a recording with sound.")
+    return data, int(rate)
+
+
+def resample(audio: NDArray[np.floating], rate: int, target: int = SAMPLE_RATE) -> Audio:
+    """Mono ``audio`` at ``rate`` resampled to ``target``."""
+    import soxr
+
+    mono = np.asarray(audio, np.float32)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    if rate != target:
+        mono = soxr.resample(mono, rate, target)
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def measure_delay(mic: Audio, reference: Audio, max_delay: float = 1.0) -> DelayEstimate | None:
+    """The reference's lag in the microphone, from the most confident of several windows."""
+    n = min(len(mic), len(reference))
+    win = int(DELAY_WINDOW * SAMPLE_RATE)
+    starts = [0] if n <= win else list(np.linspace(0, n - win, min(6, n // win + 1)).astype(int))
+    best: DelayEstimate | None = None
+    for s in starts:
+        seg = slice(s, min(n, s + win))
+        if float(np.max(np.abs(reference[seg]), initial=0.0)) < 1e-4:
+            continue
+        est = estimate_delay(mic[seg], reference[seg], SAMPLE_RATE, max_delay)
+        if best is None or est.confidence > best.confidence:
+            best = est
+    return best if best is not None and best.confidence >= 5.0 else None
+
+
+def prepare(
+    mic: Audio, reference: Audio | None = None, lag_frames: float | None = None
+) -> Prepared:
+    """Measure the delay and drift and cancel the reference from the 16 kHz ``mic``.
+
+    The lag is followed along the recording (`measure_drift`); when that fails, the
+    given ``lag_frames`` (the session's stored delay) or one measured lag is used.
+    """
+    if reference is None:
+        return Prepared(mic=mic, clean=mic)
+    drift = measure_drift(mic, reference, SAMPLE_RATE)
+    slope = 0.0
+    if drift is not None:
+        lag0, slope = drift
+        if abs(slope) * len(mic) < 1.0:  # less than a frame over the recording: none
+            slope = 0.0
+        delay: DelayEstimate | None = DelayEstimate(lag0 + slope * len(mic) / 2, 100.0, SAMPLE_RATE)
+    elif lag_frames is not None:
+        lag0, delay = lag_frames, DelayEstimate(lag_frames, 100.0, SAMPLE_RATE)
+    else:
+        delay = measure_delay(mic, reference)
+        lag0 = delay.frames if delay is not None else 0.0
+    if delay is None:
+        return Prepared(mic=mic, clean=mic)
+    aligned = align_reference(reference, lag0 - LEAD * SAMPLE_RATE, len(mic), slope)
+    return Prepared(mic, cancel_echo(mic, aligned, SAMPLE_RATE), delay, aligned)

@@ -1,0 +1,74 @@
+"""The final pass: a stored session transcribed again, whole, with word timestamps.
+
+One headless entry point used by ``gim session run``, ``gim sessions transcribe``, the
+end-of-session screen and review's "transcribe again".
+"""
+
+from __future__ import annotations
+
+from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
+from gim.config import Settings
+from gim.core.session import Segment, Source, Speaker
+from gim.errors import NotFoundError
+from gim.runner.offline import Progress, link_playback, transcribe_prepared
+from gim.store.db import Store
+from gim.transcribe.engine import DecodeOptions
+
+
+def final_pass(
+    store: Store,
+    session_id: str,
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+) -> list[Segment]:
+    """Transcribe a stored session again, whole, with word timestamps (the final pass).
+
+    Reads ``mic.flac`` and ``reference.flac`` from the session folder, cancels the music
+    with the stored delay, transcribes each speaker channel, links lines to the pieces,
+    and replaces the preview and earlier final lines in the store, keeping every line the
+    guide edited. Returns the transcript as now stored.
+
+    Raises:
+        NotFoundError: when the session's audio is missing.
+        TranscriptionError: when the model cannot be loaded.
+    """
+    from gim.transcribe.engine import load_engine
+
+    folder = settings.sessions_dir / session_id
+    mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
+    if not mic_path.is_file():
+        raise NotFoundError(
+            f"Session {session_id} has no joined recording ({mic_path}): open it once with "
+            "gim sessions show to recover it."
+        )
+    data, rate = read_audio(mic_path, "session recording")
+    reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
+    delay = store.delay_frames(session_id)
+    lag16 = delay * SAMPLE_RATE / rate
+    channels = [(settings.client_channel, Speaker.CLIENT)]
+    if settings.guide_channel is not None and data.shape[1] > settings.guide_channel:
+        channels.append((settings.guide_channel, Speaker.GUIDE))
+    engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
+    segments: list[Segment] = []
+    for n, (channel, speaker) in enumerate(channels):
+        mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
+        part = _scaled(progress, n, len(channels))
+        segments += transcribe_prepared(
+            prepare(mic, reference, lag16 if reference is not None else None),
+            engine,
+            options=DecodeOptions(language=settings.language),
+            speaker=speaker,
+            progress=part,
+        )
+    segments.sort(key=lambda s: s.start)
+    link_playback(segments, store.playback_log(session_id), delay)
+    return store.replace_transcript(session_id, segments, Source.FINAL)
+
+
+def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
+    """Progress of part ``index`` of ``count`` as a fraction of the whole."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda fraction: report((index + fraction) / count)

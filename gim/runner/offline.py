@@ -1,0 +1,196 @@
+"""The transcription side of the offline pass: speech stretches to lines, lines to pieces.
+
+Finds speech with VAD on the cleaned signal (`gim.audio.offline.prepare`), transcribes
+each stretch with word timestamps, flags suspect lines, and links each line to the piece
+sounding when it started. Used by ``gim transcribe`` and the final pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from gim.audio.offline import SAMPLE_RATE, Audio, Prepared, prepare, read_audio, resample
+from gim.core.playback import PlaybackLog
+from gim.core.program import Program
+from gim.core.session import Segment, Source, Speaker
+from gim.transcribe.engine import DecodeOptions, Engine
+from gim.transcribe.utterance import transcribe_span
+from gim.transcribe.vad import merge_spans, speech_spans
+
+Progress = Callable[[float], None]
+"""Called with the fraction done, 0..1."""
+SPEECH_PAD = 0.35
+"""Seconds added around each VAD stretch offline (Silero starts late on a soft first
+word; with the music removed the extra lead-in costs nothing)."""
+
+
+def transcribe_prepared(
+    prepared: Prepared,
+    engine: Engine,
+    *,
+    word_timestamps: bool = True,
+    options: DecodeOptions | None = None,
+    speaker: Speaker = Speaker.CLIENT,
+    source: Source = Source.FINAL,
+    progress: Progress | None = None,
+    offset: float = 0.0,
+) -> list[Segment]:
+    """Transcribe the speech stretches of a prepared recording.
+
+    Args:
+        prepared: the microphone and its cleaned signal.
+        engine: a loaded engine.
+        word_timestamps: ask for word timing.
+        options: decoding options (fixed language and thresholds).
+        speaker: who the lines are attributed to.
+        source: LIVE or FINAL.
+        progress: called with the fraction done.
+        offset: seconds added to every time (where this audio starts in the session).
+    """
+    spans = merge_spans(speech_spans(prepared.clean, pad=SPEECH_PAD))
+    total = sum(s.end - s.start for s in spans) or 1
+    done = 0
+    segments: list[Segment] = []
+    for span in spans:
+        segments += transcribe_span(
+            prepared.mic,
+            prepared.clean,
+            span,
+            engine,
+            cancelled=prepared.delay is not None,
+            word_timestamps=word_timestamps,
+            options=options,
+            speaker=speaker,
+            source=source,
+            offset=offset,
+            previous=segments[-1].text if segments else "",
+        )
+        done += span.end - span.start
+        if progress is not None:
+            progress(done / total)
+    if progress is not None:
+        progress(1.0)
+    return segments
+
+
+def silent_gaps(
+    reference: Audio, min_gap: float = 0.5, level_db: float = -55.0
+) -> list[tuple[float, float]]:
+    """Stretches (seconds) of at least ``min_gap`` where the 16 kHz reference is silent."""
+    hop = SAMPLE_RATE // 20
+    n = len(reference) // hop
+    if n == 0:
+        return []
+    frames = reference[: n * hop].reshape(n, hop).astype(np.float64)
+    quiet = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-20) < level_db
+    gaps, start = [], None
+    for i, q in enumerate([*quiet, False]):
+        if q and start is None:
+            start = i
+        elif not q and start is not None:
+            if (i - start) * hop >= min_gap * SAMPLE_RATE:
+                gaps.append((start * hop / SAMPLE_RATE, i * hop / SAMPLE_RATE))
+            start = None
+    return gaps
+
+
+def piece_starts(
+    program: Program,
+    program_start: float = 0.0,
+    gaps: list[tuple[float, float]] | None = None,
+    tolerance: float = 3.0,
+) -> list[float]:
+    """Where each piece starts (seconds of audio), played through from ``program_start``.
+
+    A silent gap found in the reference near a piece's nominal end moves the next piece
+    to the end of that gap; otherwise the program's own gap is assumed.
+    """
+    starts, t = [], program_start
+    for piece in program.pieces:
+        starts.append(t)
+        end = t + piece.duration
+        near = [g for g in gaps or [] if abs(g[0] - end) <= tolerance and g[1] > end - tolerance]
+        t = near[0][1] if near else end + program.gap
+    return starts
+
+
+def link_pieces(segments: list[Segment], program: Program, starts: list[float]) -> None:
+    """Set ``piece`` and ``piece_offset`` of each segment from where the pieces start."""
+    for seg in segments:
+        seg.piece, seg.piece_offset = None, None
+        for i, (start, piece) in enumerate(zip(starts, program.pieces, strict=True)):
+            if start <= seg.start < start + piece.duration:
+                seg.piece, seg.piece_offset = i, round(seg.start - start, 3)
+                break
+
+
+def transcribe_file(
+    audio_path: Path,
+    reference_path: Path | None = None,
+    program: Program | None = None,
+    program_start: float = 0.0,
+    engine: str = "faster-whisper",
+    model: str = "bundled",
+    *,
+    language: str = "en",
+    cache_dir: Path | None = None,
+    word_timestamps: bool = True,
+    progress: Progress | None = None,
+) -> list[Segment]:
+    """Transcribe a recording made elsewhere (the ``gim transcribe`` command).
+
+    Args:
+        audio_path: the microphone recording.
+        reference_path: what was played into the room, starting with the recording.
+        program: link segments to this program's pieces.
+        program_start: seconds into the recording where the program started.
+        engine: ``faster-whisper`` or ``openai-whisper``.
+        model: ``bundled``, a size name, or a local path.
+        language: fixed transcription language.
+        cache_dir: where converted models are kept.
+        word_timestamps: ask for word timing.
+        progress: called with the fraction done.
+
+    Raises:
+        InputError: for a missing or unreadable file.
+        TranscriptionError: when the model cannot be loaded.
+    """
+    from gim.transcribe.engine import load_engine
+
+    data, rate = read_audio(audio_path)
+    mic = resample(data, rate)
+    reference = None
+    if reference_path is not None:
+        ref_data, ref_rate = read_audio(reference_path, "reference file")
+        reference = resample(ref_data, ref_rate)
+    prepared = prepare(mic, reference)
+    loaded = load_engine(engine, model, cache_dir=cache_dir)
+    segments = transcribe_prepared(
+        prepared,
+        loaded,
+        word_timestamps=word_timestamps,
+        options=DecodeOptions(language=language),
+        progress=progress,
+    )
+    if program is not None:
+        gaps: list[tuple[float, float]] = []
+        if reference is not None:
+            lag = prepared.delay.seconds if prepared.delay else 0.0
+            gaps = [(a + lag, b + lag) for a, b in silent_gaps(reference)]
+        link_pieces(segments, program, piece_starts(program, program_start, gaps))
+    return segments
+
+
+def link_playback(segments: list[Segment], log: PlaybackLog, delay_frames: float) -> None:
+    """Set each segment's piece and offset from the session's PlaybackLog.
+
+    Segment times are microphone time; the music heard then was played ``delay_frames``
+    earlier.
+    """
+    for seg in segments:
+        position = log.position_at(round(seg.start * log.rate - delay_frames))
+        seg.piece = position.piece if position else None
+        seg.piece_offset = round(position.offset / log.rate, 3) if position else None
