@@ -74,7 +74,9 @@ def locate(
     k = lo + int(np.argmax(score[lo:]))
     if score[k] < MIN_SCORE:
         return None
-    first, length = _loudest(piece[: int(60 * rate)], rate, 5.0)
+    # Refine on a loud stretch of what was played (the guide may have stopped early).
+    played = played_length(piece, reference, rate, k * hop / rate)
+    first, length = _loudest(piece[: int(min(60.0, max(played, 1.0)) * rate)], rate, 5.0)
     start = _refine(piece[first : first + length], reference, k * hop + first, hop, rate) - first
     return start / rate, float(score[k])
 
@@ -164,7 +166,7 @@ def place(
 
 
 def transitions(
-    reference: NDArray[np.floating], rate: int, level_db: float = -50.0, min_gap: float = 0.5
+    reference: NDArray[np.floating], rate: int, level_db: float = -65.0, min_gap: float = 0.5
 ) -> list[float]:
     """Seconds where sound resumes after a silence of at least ``min_gap`` in ``reference``."""
     hop = max(1, int(0.05 * rate))
