@@ -13,7 +13,8 @@ faster-whisper (library defaults, and vad_filter=True), openai-whisper defaults,
 floors. Then the live pass's latency from the end of an utterance to its line.
 
 Run: ``python -m bench transcription`` (``--quick``: the first 8 voices, gim, Silero-only
-gim, faster-whisper twice and the floors, no live pass).
+gim, faster-whisper twice and the floors, no live pass). ``GIM_BENCH_SYSTEMS`` picks
+systems by name, separated by ";" (the room floor always runs).
 """
 
 from __future__ import annotations
@@ -324,6 +325,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         pickle.dump(mixes, f)
     ctx = mp.get_context("spawn")
     systems = QUICK if quick else SYSTEMS
+    if os.environ.get("GIM_BENCH_SYSTEMS"):  # e.g. "gim,faster-whisper,floor, room"
+        chosen = os.environ["GIM_BENCH_SYSTEMS"].split(";")
+        systems = tuple(x for x in SYSTEMS if x in chosen or x == "floor, room")
     results: dict[str, dict[str, Any]] = {}
     for system in systems:
         with ctx.Pool(1) as pool:
