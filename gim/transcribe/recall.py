@@ -47,6 +47,8 @@ KEPT_DB = -10.0
 the player did not make (the played music loses 20 dB or more)."""
 FLOOR_WINDOW = 15.0
 """Seconds around a frame over which the residual floor is estimated."""
+MERGE_GAP = 0.3
+"""Seconds: padded stretches closer than this are decoded together."""
 MIN_RUN = 0.2
 """Seconds: a shorter candidate is a click, not a word."""
 
@@ -171,6 +173,23 @@ def find_candidates(
             start = max(0, c * FRAME - int(pad * SAMPLE_RATE))
             end = min(total, d * FRAME + int(pad * SAMPLE_RATE))
             out.append(Candidate(Span(start, end), bool(sure[c:d].any()), voiced))
+    return _merge(out, int(MERGE_GAP * SAMPLE_RATE), int(max_span * SAMPLE_RATE))
+
+
+def _merge(found: list[Candidate], gap: int, longest: int) -> list[Candidate]:
+    """Join padded stretches less than ``gap`` frames apart, up to ``longest`` frames.
+
+    Whisper hears a short phrase better with the words around it.
+    """
+    out: list[Candidate] = []
+    for c in found:
+        last = out[-1] if out else None
+        if last and c.span.start - last.span.end < gap and c.span.end - last.span.start <= longest:
+            out[-1] = Candidate(
+                Span(last.span.start, c.span.end), last.sure or c.sure, last.voiced + c.voiced
+            )
+        else:
+            out.append(c)
     return out
 
 
