@@ -10,18 +10,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
+from gim.core.clock import mmss
 from gim.core.session import Consent
 
 if TYPE_CHECKING:
     from gim.runner import SessionRunner
-
-
-def clock(seconds: float) -> str:
-    """Seconds as m:ss (or h:mm:ss)."""
-    s = int(seconds)
-    return (
-        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-    )
 
 
 def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) -> str:
@@ -95,10 +88,10 @@ def progress(runner: SessionRunner) -> str:
     if status.piece is None:
         where = "no music yet"
     else:
-        where = f"piece {status.piece + 1}/{len(pieces)} at {clock(status.piece_offset)}"
+        where = f"piece {status.piece + 1}/{len(pieces)} at {mmss(status.piece_offset)}"
         if not status.playing:
             where += " (paused)" if status.paused else " (silent)"
-    return f"{clock(status.elapsed)} elapsed, {where}, {status.xruns} dropouts"
+    return f"{mmss(status.elapsed)} elapsed, {where}, {status.xruns} dropouts"
 
 
 @click.group("session")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
-from gim.core.layout import clock
+from gim.core.clock import mmss
 
 if TYPE_CHECKING:
     from gim.core.program import Program
@@ -60,7 +60,7 @@ def list_command(ctx: Context, as_json: bool) -> None:
         return
     rows = [
         [s["id"], _date(s["started_at"]), s["client"], s["program"], s["status"],
-         clock(s["audio_seconds"]), str(s["segments"])]
+         mmss(s["audio_seconds"]), str(s["segments"])]
         for s in summaries
     ]  # fmt: skip
     _table(rows, ["ID", "DATE", "CLIENT", "PROGRAM", "STATUS", "LENGTH", "LINES"])
@@ -98,20 +98,20 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
         for event in record.playback:
             where = _piece_name(program, event.piece)
             if event.piece is not None and event.offset:
-                where += f" from {clock(event.offset / rate)}"
+                where += f" from {mmss(event.offset / rate)}"
             extra = "" if event.value is None else f" {event.value:g}"
-            click.echo(f"  {clock(event.frame / rate):>7}  {event.action}{extra}  {where}".rstrip())
+            click.echo(f"  {mmss(event.frame / rate):>7}  {event.action}{extra}  {where}".rstrip())
     if record.segments:
         click.echo("\nTranscript:")
         for seg in record.segments:
             mark = " (?)" if seg.flagged else ""
             who = "G: " if str(seg.speaker) == "guide" else ""
-            click.echo(f"  {clock(seg.start):>7}  {who}{seg.text}{mark}")
+            click.echo(f"  {mmss(seg.start):>7}  {who}{seg.text}{mark}")
     if record.annotations:
         click.echo("\nAnnotations:")
         for note in record.annotations:
             tags = f" #{' #'.join(note.tags)}" if note.tags else ""
-            click.echo(f"  {clock(note.time):>7}  {note.kind}: {note.text}{tags}".rstrip())
+            click.echo(f"  {mmss(note.time):>7}  {note.kind}: {note.text}{tags}".rstrip())
 
 
 def _show_header(session: Session, program: Program | None, lines: int) -> None:
@@ -121,7 +121,7 @@ def _show_header(session: Session, program: Program | None, lines: int) -> None:
     click.echo(f"  date      {_date(session.started_at)}")
     click.echo(f"  program   {title}")
     click.echo(f"  status    {session.status}")
-    click.echo(f"  length    {clock(session.audio_seconds)}, {lines} lines")
+    click.echo(f"  length    {mmss(session.audio_seconds)}, {lines} lines")
     if session.focus:
         click.echo(f"  focus     {session.focus}")
     if session.guide:
@@ -190,7 +190,7 @@ def search_command(ctx: Context, query: str, client: str | None, limit: int, as_
         click.echo(f"Nothing found for {query}.")
         return
     rows = [
-        [h.session_id, h.client, _date(h.started_at)[:10], clock(h.time),
+        [h.session_id, h.client, _date(h.started_at)[:10], mmss(h.time),
          _piece_name(programs[h.session_id], h.piece), " ".join(h.snippet.split())]
         for h in hits
     ]  # fmt: skip

@@ -18,16 +18,6 @@ from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind, Phase, Segment, Speaker
 
 
-def clock(seconds: float) -> str:
-    """Session time as a guide reads it: ``m:ss`` or ``h:mm:ss``."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"
-
-
 @dataclass
 class Header:
     """The top of the transcript."""
@@ -249,6 +239,7 @@ def piece_headings(record: SessionRecord) -> list[PieceHeading]:
     heard again after another one is a heading marked as a repeat.
     """
     log = record.playback
+    clock = record.clock
     pieces = record.program.pieces if record.program else ()
     headings: list[PieceHeading] = []
     heard: set[int] = set()
@@ -256,7 +247,7 @@ def piece_headings(record: SessionRecord) -> list[PieceHeading]:
     for span in log.spans():
         if span.piece == previous:
             continue
-        time = (span.start + record.delay_frames) / log.rate
+        time = clock.heard_at(span.start)
         piece = pieces[span.piece] if span.piece < len(pieces) else None
         headings.append(
             PieceHeading(max(0.0, time), span.piece, piece, span.offset / log.rate,

@@ -16,6 +16,7 @@ from gim.audio.devices import Backend, SoundDevices
 from gim.audio.player import Player
 from gim.audio.room import VirtualRoom
 from gim.config import Settings, ensure_private_dir
+from gim.core.clock import DelayPoints
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import (
@@ -28,7 +29,6 @@ from gim.core.session import (
     Session,
     Source,
 )
-from gim.core.timeline import DelayPoints
 from gim.errors import GimError
 from gim.runner.audio_path import AudioPath
 from gim.runner.events import (

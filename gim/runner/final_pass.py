@@ -62,7 +62,7 @@ def final_pass(
             progress=part,
         )
     segments.sort(key=lambda s: s.start)
-    link_playback(segments, store.playback_log(session_id), delay)
+    link_playback(segments, store.clock(session_id))
     return store.replace_transcript(session_id, segments, Source.FINAL)
 
 

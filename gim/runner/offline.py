@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from gim.audio.offline import SAMPLE_RATE, Audio, Prepared, prepare, read_audio, resample
-from gim.core.playback import PlaybackLog
+from gim.core.clock import SessionClock
 from gim.core.program import Program
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import DecodeOptions, Engine
@@ -184,13 +184,13 @@ def transcribe_file(
     return segments
 
 
-def link_playback(segments: list[Segment], log: PlaybackLog, delay_frames: float) -> None:
-    """Set each segment's piece and offset from the session's PlaybackLog.
+def link_playback(segments: list[Segment], clock: SessionClock) -> None:
+    """Set each segment's piece and offset from the session's clock.
 
-    Segment times are microphone time; the music heard then was played ``delay_frames``
-    earlier.
+    Segment times are microphone time; a line that starts in silence or a pause has no
+    piece.
     """
     for seg in segments:
-        position = log.position_at(round(seg.start * log.rate - delay_frames))
-        seg.piece = position.piece if position else None
-        seg.piece_offset = round(position.offset / log.rate, 3) if position else None
+        found = clock.music_at(seg.start)
+        seg.piece = found[0] if found else None
+        seg.piece_offset = round(found[1], 3) if found else None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from gim.audio.journal import Journal, compact, replay
 from gim.audio.writer import finish_audio
 from gim.config import Settings
+from gim.core.clock import median_lag
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Annotation, AnnotationKind, Segment, Source, Speaker, Status
 
@@ -84,7 +85,6 @@ def recover(store: Store, session_id: str, folder: Path) -> None:
         key = (round(float(data["time"]), 2), kind, str(data.get("text", "")))
         if key not in noted:
             store.add_annotation(session_id, _annotation(data))
-    lags = sorted(lag for _, lag in found.delays)
     fields: dict[str, object] = {
         "status": Status.RECOVERED,
         "audio_seconds": seconds,
@@ -92,8 +92,9 @@ def recover(store: Store, session_id: str, folder: Path) -> None:
     }
     if found.gaps:
         fields["gaps"] = found.gaps
-    if lags:
-        fields["delay_frames"] = lags[len(lags) // 2]
+    if found.delays:
+        fields["delay_frames"] = median_lag(found.delays)
+        fields["delay_points"] = sorted(found.delays)
     store.update_session(session_id, **fields)
     if folder.is_dir():
         journal = Journal(folder)

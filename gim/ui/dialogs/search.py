@@ -13,8 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from gim.core.clock import mmss
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.ui.fields import field_of
 
 
 class SearchDialog(ModalScreen[Any]):
@@ -75,7 +76,7 @@ class SearchDialog(ModalScreen[Any]):
             return
         for i, hit in enumerate(self.hits):
             text = escape(str(field_of(hit, "snippet", "") or field_of(hit, "text", "")))
-            when = minutes(float(field_of(hit, "time", 0.0) or field_of(hit, "start", 0.0)))
+            when = mmss(float(field_of(hit, "time", 0.0) or field_of(hit, "start", 0.0)))
             where = "" if self.session_id else f"{field_of(hit, 'client')} "
             date = "" if self.session_id else str(field_of(hit, "started_at", ""))[:10] + " "
             results.add_option(Option(f"[dim]{where}{date}{when}[/]  {text}", id=str(i)))

@@ -12,8 +12,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
+from gim.core.clock import mmss
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.ui.fields import field_of
 
 
 class HomeScreen(Screen[None]):
@@ -89,7 +90,7 @@ class HomeScreen(Screen[None]):
                 str(field_of(row, "client")),
                 str(field_of(row, "program")),
                 str(field_of(row, "status")),
-                minutes(float(field_of(row, "audio_seconds", 0.0))),
+                mmss(float(field_of(row, "audio_seconds", 0.0))),
                 str(field_of(row, "segments", 0)),
                 key=sid,
             )
@@ -113,7 +114,7 @@ class HomeScreen(Screen[None]):
             programs = []
         for program in programs:
             options.add_option(
-                Option(f"{program.title}  [dim]{minutes(program.duration)}[/]", id=program.slug)
+                Option(f"{program.title}  [dim]{mmss(program.duration)}[/]", id=program.slug)
             )
 
     def _selected_session(self) -> str | None:

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
+from gim.core.clock import mmss
 from gim.core.layout import ClientLine, Intervention, Observation, PhaseHeading, PieceHeading
 from gim.core.program import Program
 from gim.core.session import AnnotationKind, Speaker
@@ -24,7 +25,7 @@ from gim.errors import GimError
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
-from gim.ui.fields import field_of, minutes
+from gim.ui.fields import field_of
 from gim.ui.messages import (
     PhaseEntered,
     PieceStarted,
@@ -175,7 +176,7 @@ class LiveScreen(Screen[None]):
         xruns = int(field_of(status, "xruns", 0) or 0)
         state = "● recording" if self.session_id else "○ starting"
         self.query_one("#live-status", Static).update(
-            f"{state} {minutes(recorded)} · session {minutes(self.elapsed)}{disk_text}"
+            f"{state} {mmss(recorded)} · session {mmss(self.elapsed)}{disk_text}"
             + (f" · {xruns} overruns" if xruns else "")
         )
         for text in field_of(status, "warnings", []) or []:
@@ -267,7 +268,7 @@ class LiveScreen(Screen[None]):
     def action_mark(self) -> None:
         """Mark this moment (a note can be added in review)."""
         self._call("mark", AnnotationKind.MARKER, "", ())
-        self.notify(f"Marked {minutes(self.elapsed)}", timeout=2)
+        self.notify(f"Marked {mmss(self.elapsed)}", timeout=2)
         timeline = self.query_one(ProgramTimeline)
         if timeline.position is not None:
             timeline.markers = (*timeline.markers, timeline.position)

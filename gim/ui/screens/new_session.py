@@ -13,10 +13,11 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Select, Static
 
 from gim.audio.check import MicCheck
+from gim.core.clock import mmss
 from gim.core.program import Program
 from gim.core.session import Consent
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.ui.fields import field_of
 from gim.ui.screens.programs import link_labels
 from gim.ui.widgets.level_meter import LevelMeter
 
@@ -119,8 +120,8 @@ class NewSessionScreen(Screen[None]):
         lines = []
         for i, (piece, link) in enumerate(zip(program.pieces, links, strict=True)):
             mark = "" if link in ("linked", "") else f" [$warning]({link})[/]"
-            lines.append(f"{i + 1} {piece.title} [dim]{minutes(piece.duration)}[/]{mark}")
-        lines.append(f"[dim]{minutes(program.duration)} in all[/]")
+            lines.append(f"{i + 1} {piece.title} [dim]{mmss(piece.duration)}[/]{mark}")
+        lines.append(f"[dim]{mmss(program.duration)} in all[/]")
         pieces.update("\n".join(lines))
 
     def chosen_program(self) -> Program | None:

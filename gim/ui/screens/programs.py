@@ -12,9 +12,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gim.core.clock import mmss
 from gim.core.program import Program
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.ui.fields import field_of
 
 
 def link_labels(library: Any, program: Program) -> list[str]:
@@ -101,7 +102,7 @@ class ProgramsScreen(Screen[None]):
         """Show ``program``'s description, provenance and pieces."""
         self.selected = program.slug
         self.query_one("#program-title", Label).update(
-            f"{program.title}  [dim]· {program.author} · {minutes(program.duration)}[/]"
+            f"{program.title}  [dim]· {program.author} · {mmss(program.duration)}[/]"
         )
         source = program.provenance
         checked = "checked against the source" if source.verified else "NOT verified"
@@ -119,7 +120,7 @@ class ProgramsScreen(Screen[None]):
                 str(i + 1),
                 piece.title + mark,
                 piece.performer,
-                minutes(piece.duration),
+                mmss(piece.duration),
                 link,
                 key=str(i),
             )

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Label, Static
 
+from gim.core.clock import mmss
 from gim.core.layout import Block, ClientLine, Intervention, Note, PieceHeading, transcript_blocks
 from gim.core.record import SessionRecord
 from gim.core.session import Annotation, AnnotationKind
@@ -23,7 +24,7 @@ from gim.errors import GimError
 from gim.ui.dialogs.search import SearchDialog
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
-from gim.ui.fields import field_of, minutes
+from gim.ui.fields import field_of
 from gim.ui.screens.review_tasks import SessionTasks
 from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
@@ -129,11 +130,8 @@ class ReviewScreen(SessionTasks):
         record = self.record
         if record is None:
             return None, None
-        log = record.playback
-        where = log.position_at(log.frames(seconds) - round(record.delay_frames))
-        if where is None:
-            return None, None
-        return where.piece, where.offset / log.rate
+        found = record.clock.music_at(seconds)
+        return (None, None) if found is None else found
 
     def _program_time(self, seconds: float) -> float | None:
         """Nominal program seconds sounding at session ``seconds`` (for the timeline)."""
@@ -171,10 +169,10 @@ class ReviewScreen(SessionTasks):
         elif isinstance(block, PieceHeading):
             piece, offset = block.index, block.offset
         timeline.place(piece, offset)
-        lines = [f"At {minutes(block.time)} of the session"]
+        lines = [f"At {mmss(block.time)} of the session"]
         if piece is not None and self.record.program and piece < len(self.record.program.pieces):
             name = self.record.program.pieces[piece].title
-            lines.append(f"♪ {piece + 1} {name}, {minutes(offset or 0.0)} in")
+            lines.append(f"♪ {piece + 1} {name}, {mmss(offset or 0.0)} in")
         segment_id = self._segment_id(block)
         if isinstance(block, ClientLine):
             segment = block.segment
@@ -199,7 +197,7 @@ class ReviewScreen(SessionTasks):
 
     def _show_player(self) -> None:
         state = "▶ playing" if self.playing else "■ stopped"
-        start = minutes(self.play_from or 0.0)
+        start = mmss(self.play_from or 0.0)
         self.query_one("#player", Static).update(
             f"[dim]{state} · {self.source} from {start} · v changes[/]"
         )

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
+from gim.core.clock import mmss
 from gim.errors import GimError
 from gim.export.series import Series
 from gim.ui.dialogs.export import ExportRequest, SeriesExportDialog, shown_folder
-from gim.ui.fields import minutes
 
 
 class SeriesScreen(Screen[None]):
@@ -91,7 +91,7 @@ class SeriesScreen(Screen[None]):
                 entry.date,
                 entry.program,
                 entry.focus,
-                minutes(entry.length),
+                mmss(entry.length),
                 key=entry.session_id,
             )
         count = len(series.entries)
