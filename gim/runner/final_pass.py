@@ -1,16 +1,19 @@
 """The final pass: a stored session transcribed again, whole, with word timestamps.
 
-One headless entry point used by ``gim session run``, ``gim sessions transcribe``, the
-end-of-session screen and review's "transcribe again".
+One headless entry point used by ``gim session run``, ``gim sessions transcribe`` and (through
+the app's one final-pass worker) the end-of-session screen and review's "transcribe again".
+It can be stopped between speech stretches; a stopped pass changes nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import NotFoundError
-from gim.runner.offline import Progress, link_playback, transcribe_prepared
+from gim.runner.offline import PassStopped, Progress, link_playback, transcribe_prepared
 from gim.store.db import Store
 from gim.transcribe.engine import DecodeOptions
 
@@ -21,6 +24,7 @@ def final_pass(
     settings: Settings,
     *,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Segment]:
     """Transcribe a stored session again, whole, with word timestamps (the final pass).
 
@@ -29,7 +33,11 @@ def final_pass(
     and replaces the preview and earlier final lines in the store, keeping every line the
     guide edited. Returns the transcript as now stored.
 
+    ``stop`` is asked between speech stretches; when it says True the pass ends with
+    `PassStopped` and the stored transcript is left as it was.
+
     Raises:
+        PassStopped: when ``stop`` said so.
         NotFoundError: when the session's audio is missing.
         TranscriptionError: when the model cannot be loaded.
     """
@@ -60,10 +68,14 @@ def final_pass(
             options=DecodeOptions(language=settings.language),
             speaker=speaker,
             progress=part,
+            stop=stop,
         )
     segments.sort(key=lambda s: s.start)
     link_playback(segments, store.clock(session_id))
     return store.replace_transcript(session_id, segments, Source.FINAL)
+
+
+__all__ = ["PassStopped", "final_pass"]
 
 
 def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:

@@ -16,6 +16,7 @@ from gim.audio.offline import SAMPLE_RATE, Audio, Prepared, prepare, read_audio,
 from gim.core.clock import SessionClock
 from gim.core.program import Program
 from gim.core.session import Segment, Source, Speaker
+from gim.errors import GimError
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.utterance import transcribe_span
 from gim.transcribe.vad import merge_spans, speech_spans
@@ -25,6 +26,10 @@ Progress = Callable[[float], None]
 SPEECH_PAD = 0.35
 """Seconds added around each VAD stretch offline (Silero starts late on a soft first
 word; with the music removed the extra lead-in costs nothing)."""
+
+
+class PassStopped(GimError):
+    """A transcription pass was asked to stop before the end."""
 
 
 def transcribe_prepared(
@@ -37,6 +42,7 @@ def transcribe_prepared(
     source: Source = Source.FINAL,
     progress: Progress | None = None,
     offset: float = 0.0,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Segment]:
     """Transcribe the speech stretches of a prepared recording.
 
@@ -49,12 +55,18 @@ def transcribe_prepared(
         source: LIVE or FINAL.
         progress: called with the fraction done.
         offset: seconds added to every time (where this audio starts in the session).
+        stop: asked between speech stretches; True ends the pass early.
+
+    Raises:
+        PassStopped: when ``stop`` said so (nothing is kept).
     """
     spans = merge_spans(speech_spans(prepared.clean, pad=SPEECH_PAD))
     total = sum(s.end - s.start for s in spans) or 1
     done = 0
     segments: list[Segment] = []
     for span in spans:
+        if stop is not None and stop():
+            raise PassStopped("The transcription was stopped before the end: nothing changed.")
         segments += transcribe_span(
             prepared.mic,
             prepared.clean,

@@ -7,7 +7,7 @@ Select a line to hear that moment (the voice, the music, or both), edit a line's
 from __future__ import annotations
 
 import threading
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,10 +21,10 @@ from gim.core.layout import Block, ClientLine, Intervention, Note, PieceHeading,
 from gim.core.record import SessionRecord
 from gim.core.session import Annotation, AnnotationKind
 from gim.errors import GimError
+from gim.store.search import SearchHit
 from gim.ui.dialogs.search import SearchDialog
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
-from gim.ui.fields import field_of
 from gim.ui.screens.review_tasks import SessionTasks
 from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
@@ -102,7 +102,7 @@ class ReviewScreen(SessionTasks):
     def reload(self) -> None:
         """Read the session from the store and lay it out again."""
         try:
-            self.record = self.app.store.load_record(self.session_id)  # type: ignore[attr-defined]
+            self.record = self.app.store.load_record(self.session_id)
         except GimError as exc:
             self.notify(exc.message, severity="error", timeout=10)
             return
@@ -261,7 +261,7 @@ class ReviewScreen(SessionTasks):
         from gim.audio.clips import play_moment
 
         try:
-            play_moment(self.app.settings, record, start, source, stop)  # type: ignore[attr-defined]
+            play_moment(self.app.settings, record, start, source, stop)
         except GimError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="warning", timeout=8)
         finally:
@@ -274,7 +274,7 @@ class ReviewScreen(SessionTasks):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         else:
-            self.app.go_home()  # type: ignore[attr-defined]
+            self.app.go_home()
 
     # -- editing -----------------------------------------------------------------------
     def action_edit(self) -> None:
@@ -289,7 +289,7 @@ class ReviewScreen(SessionTasks):
             if text is None or text == block.text:
                 return
             try:
-                self.app.store.edit_segment(segment_id, text)  # type: ignore[attr-defined]
+                self.app.store.edit_segment(segment_id, text)
             except GimError as exc:
                 self.notify(exc.message, severity="error")
                 return
@@ -299,7 +299,7 @@ class ReviewScreen(SessionTasks):
 
     def _annotate(self, annotation: Annotation) -> None:
         try:
-            self.app.store.add_annotation(self.session_id, annotation)  # type: ignore[attr-defined]
+            self.app.store.add_annotation(self.session_id, annotation)
         except GimError as exc:
             self.notify(exc.message, severity="error")
             return
@@ -320,10 +320,10 @@ class ReviewScreen(SessionTasks):
             if new:
                 self._annotate(
                     Annotation(block.time, AnnotationKind.TAG, tags=new, segment_id=segment_id,
-                               author=self.app.settings.guide)  # type: ignore[attr-defined]
+                               author=self.app.settings.guide)
                 )  # fmt: skip
 
-        self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)  # type: ignore[attr-defined]
+        self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)
 
     def action_comment(self) -> None:
         """Add a comment (a supervisor's or the guide's own) to the highlighted line."""
@@ -335,7 +335,7 @@ class ReviewScreen(SessionTasks):
             if text:
                 self._annotate(
                     Annotation(block.time, AnnotationKind.COMMENT, text,
-                               author=self.app.settings.guide,  # type: ignore[attr-defined]
+                               author=self.app.settings.guide,
                                segment_id=self._segment_id(block))
                 )  # fmt: skip
 
@@ -352,13 +352,12 @@ class ReviewScreen(SessionTasks):
 
     def action_search_all(self) -> None:
         """Search across every session."""
-        self.app.action_search()  # type: ignore[attr-defined]
+        self.app.action_search()
 
-    def _go_to_hit(self, hit: Any) -> None:
+    def _go_to_hit(self, hit: SearchHit | None) -> None:
         if hit is None:
             return
         view = self.query_one(TranscriptView)
-        ref = field_of(hit, "ref", None)
-        if not (field_of(hit, "kind") == "segment" and ref and view.select_segment(int(ref))):
-            self.select_time(float(field_of(hit, "time", 0.0)))
+        if not (hit.kind == "segment" and hit.ref and view.select_segment(hit.ref)):
+            self.select_time(hit.time)
         view.focus()
