@@ -16,6 +16,7 @@ from gim.audio.devices import Backend, SoundDevices
 from gim.audio.player import Player
 from gim.audio.room import VirtualRoom
 from gim.config import Settings, ensure_private_dir
+from gim.core.layout import clock
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import (
@@ -184,7 +185,10 @@ class SessionRunner:
         start, end = lost / self.rate, back / self.rate
         if self._record is not None:
             self._record.add_gap(start, end)
-        self._warn(f"The microphone is back; {end - start:.1f} seconds were not recorded.")
+        self._warn(
+            f"The microphone is back; {end - start:.1f} seconds were not recorded "
+            f"({clock(start)}–{clock(end)}), noted as a gap."
+        )
 
     def _playback_event(self, event: PlaybackEvent) -> None:
         if self._record is not None:
