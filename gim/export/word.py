@@ -7,6 +7,7 @@ import io
 from gim.core.layout import Footer, Header, transcript_blocks
 from gim.core.record import SessionRecord
 from gim.export import ExportOptions
+from gim.export.docx_properties import set_core_properties
 from gim.export.transcript import body_line, footer_items, header_items
 
 
@@ -19,8 +20,7 @@ def docx_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
     head, foot = blocks[0], blocks[-1]
     assert isinstance(head, Header) and isinstance(foot, Footer)
     document = docx.Document()
-    document.core_properties.title = options.title
-    document.core_properties.author = ""
+    set_core_properties(document, record, options.title)
     document.add_heading(options.title, level=0)
     items = header_items(head)
     table = document.add_table(rows=len(items), cols=2)
