@@ -70,7 +70,7 @@ class Settings:
 
     @property
     def paper_size(self) -> str:
-        """"a4" or "letter": the setting when it names one, else the locale's paper."""
+        """ "a4" or "letter": the setting when it names one, else the locale's paper."""
         chosen = self.paper.strip().lower()
         return chosen if chosen in ("a4", "letter") else default_paper()
 
@@ -100,7 +100,7 @@ LETTER_TERRITORIES = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", 
 
 
 def default_paper() -> str:
-    """"letter" for a US (and a few American) locale, else "a4", from LC_PAPER or LANG."""
+    """ "letter" for a US (and a few American) locale, else "a4", from LC_PAPER or LANG."""
     for name in ("LC_ALL", "LC_PAPER", "LANG"):
         value = os.environ.get(name, "")
         if value and value not in ("C", "POSIX") and not value.startswith("C."):

@@ -10,6 +10,7 @@ export render these blocks; nothing here does I/O.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from gim.core.playback import PlaybackLog
@@ -310,7 +311,7 @@ def music_pauses(record: SessionRecord) -> list[MusicPause]:
     log = record.playback
     spans = log.spans()
     pauses: list[MusicPause] = []
-    for before, after in zip(spans, spans[1:], strict=False):
+    for before, after in itertools.pairwise(spans):
         if before.end is None or (after.start - before.end) / log.rate < MUSIC_PAUSE_MIN:
             continue
         start = (before.end + record.delay_frames) / log.rate

@@ -101,7 +101,10 @@ def occurrences(text: str) -> list[tuple[str, str]]:
     for clause in _CLAUSE.split(text):
         words = [w.replace("’", "'").strip("'") for w in _WORD.findall(clause)]
         keys = [w.lower() for w in words]
-        shown = [w if i and w[:1].isupper() and w != "I" else k for i, (w, k) in enumerate(zip(words, keys))]
+        shown = [
+            w if i and w[:1].isupper() and w != "I" else k
+            for i, (w, k) in enumerate(zip(words, keys, strict=True))
+        ]
         for i, key in enumerate(keys):
             if key in STOPWORDS or len(key) < 3:
                 continue

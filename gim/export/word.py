@@ -73,7 +73,7 @@ def docx_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
 
 
 def _postlude(document: Any, record: SessionRecord, foot: Footer, options: ExportOptions) -> None:
-    """Return, postlude notes and the mandala, under the postlude heading already there or a new one.
+    """Return, postlude notes and the mandala, under the postlude heading (one, never two).
 
     The items, the picture and its caption are kept with each other so the mandala never
     lands alone on a page.
@@ -138,7 +138,7 @@ def _running_header(document: Any, head: Header) -> None:
 
 
 def _page_numbers(document: Any) -> None:
-    """"Page n of m" centred in the footer of every page (Word fields, filled when shown)."""
+    """ "Page n of m" centred in the footer of every page (Word fields, filled when shown)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 

@@ -63,7 +63,7 @@ def test_client_copy_has_mandala_but_no_private_notes() -> None:
     assert "G: Stay with that feeling" in page
     # The guide's working notes stay out unless the guide includes them.
     assert "[sighs]" not in page and "⚑" not in files["transcript.md"].decode()
-    assert " flagged\"" not in page
+    assert ' flagged"' not in page
     kept = client_copy(sample_record(), observations=True)
     assert "[sighs]" in kept["transcript.html"].decode()
     assert "⚑" in kept["transcript.md"].decode()
