@@ -41,6 +41,7 @@ from gim.runner.events import (
     Warning,
 )
 from gim.runner.record import SessionRecord
+from gim.runner.rolling import RollingPass
 from gim.runner.status import disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread
 
@@ -94,6 +95,7 @@ class SessionRunner:
         self._stop_lock = threading.Lock()
         self._piece: int | None = None
         self._ended_at: float | None = None
+        self._rolling: RollingPass | None = None
 
     # -- starting ---------------------------------------------------------------------
 
@@ -134,6 +136,9 @@ class SessionRunner:
         if self._first_phase is not None:
             self.set_phase(self._first_phase)
         self._audio.start_music()
+        if recording and self._transcribe:  # the final pass, a window behind (issue 15)
+            self._rolling = RollingPass(self.settings, record.folder, mic_channels)
+            self._rolling.start()
         return session.id
 
     def _linked_files(self) -> list[Path | None]:
@@ -321,6 +326,8 @@ class SessionRunner:
         self._emit(Finished(self.session_id))
 
     def _finish(self, fade: float) -> None:
+        if self._rolling is not None:
+            self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
         if self._audio is not None:
             self._audio.close(fade)
         if self._record is not None:
