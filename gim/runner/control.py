@@ -42,6 +42,7 @@ from gim.runner.events import (
     Warning,
 )
 from gim.runner.record import SessionRecord
+from gim.runner.rolling import RollingPass
 from gim.runner.status import disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread
 
@@ -114,6 +115,7 @@ class SessionRunner:
         self._stop_lock = threading.Lock()
         self._piece: int | None = None
         self._ended_at: float | None = None
+        self._rolling: RollingPass | None = None
 
     # -- starting ---------------------------------------------------------------------
 
@@ -164,6 +166,9 @@ class SessionRunner:
         elif self.music_at is not None:
             threading.Thread(target=self._music_when_due, name="runner-music-at",
                              daemon=True).start()  # fmt: skip
+        if recording and self._transcribe:  # the final pass, a window behind (issue 15)
+            self._rolling = RollingPass(self.settings, record.folder, mic_channels)
+            self._rolling.start()
         return session.id
 
     def _music_when_due(self) -> None:
@@ -408,6 +413,8 @@ class SessionRunner:
         self._emit(Finished(self.session_id))
 
     def _finish(self, fade: float) -> None:
+        if self._rolling is not None:
+            self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
         if self._audio is not None:
             self._audio.close(fade)
         if self._record is not None:
