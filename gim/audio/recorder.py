@@ -140,8 +140,9 @@ class Recorder:
         if last is not None and now - last[0] > self.tolerance:
             # The first frames after a stall are fresh: the stall's length is what the
             # session clock ran on, less what the counts' usual distance accounts for.
-            moved = clock - last[1]
-            if moved > 0 and self._lead is not None:
+            # When the music's clock stood still too (the whole audio server paused), the
+            # session lost nothing; the wall clock counts only before the music runs.
+            if self._lead is not None:
                 gap = clock - self.frames - round(self._lead)
             else:
                 gap = wall - last[2] - frames
@@ -160,10 +161,13 @@ class Recorder:
             last = self._last
             if last is None or self.stalled or self.lost:
                 continue
-            if _monotonic() - last[0] > self.tolerance and not self._closing.is_set():
-                self.stalled = True
-                if self._on_stall is not None:
-                    self._on_stall(self.frames)
+            if _monotonic() - last[0] <= self.tolerance or self._closing.is_set():
+                continue
+            if self._lead is not None and self._clock() - last[1] < self.tolerance * self.rate / 2:
+                continue  # the music's clock stands still too: nothing is being missed
+            self.stalled = True
+            if self._on_stall is not None:
+                self._on_stall(self.frames)
 
     def _finished(self) -> None:
         if self._closing.is_set() or self.lost:

@@ -112,7 +112,7 @@ class AudioPath:
                     "it is back."
                 ),
                 clock=lambda: self.player.out_frame, retry=1.0 / speed,
-                on_stall=self._stalled,
+                on_stall=self._stalled, tolerance=max(0.1, 0.5 / speed),
             )  # fmt: skip
 
     # -- running ----------------------------------------------------------------------
