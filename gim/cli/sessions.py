@@ -84,6 +84,7 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
             "started_at": session.started_at,
             "audio_seconds": session.audio_seconds,
             "segments": len(record.segments),
+            "gaps": [{"start": start, "end": end} for start, end in session.gaps],
         }
         summary["playback"] = [e.to_dict() for e in record.playback]
         summary["segments"] = [s.to_dict() for s in record.segments]
@@ -101,6 +102,10 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
                 where += f" from {clock(event.offset / rate)}"
             extra = "" if event.value is None else f" {event.value:g}"
             click.echo(f"  {clock(event.frame / rate):>7}  {event.action}{extra}  {where}".rstrip())
+    if session.gaps:
+        click.echo("\nRecording gaps (the microphone recorded nothing):")
+        for start, end in session.gaps:
+            click.echo(f"  {clock(start):>7}  to {clock(end)}  ({end - start:.1f} s)")
     if record.segments:
         click.echo("\nTranscript:")
         for seg in record.segments:

@@ -149,6 +149,21 @@ class PhaseHeading:
 
 
 @dataclass
+class GapNote:
+    """The microphone recorded nothing here (it stalled, was suspended or unplugged)."""
+
+    time: float
+    """Session seconds where the gap starts."""
+    end: float
+    """Session seconds where recording resumed."""
+
+    @property
+    def text(self) -> str:
+        """``recording gap 12:03–12:13``."""
+        return f"recording gap {clock(self.time)}–{clock(self.end)}"
+
+
+@dataclass
 class Footer:
     """The end of the transcript: return, postlude and mandala."""
 
@@ -167,14 +182,23 @@ class Footer:
 
 
 Block = (
-    Header | PieceHeading | ClientLine | Intervention | Observation | Note | PhaseHeading | Footer
+    Header
+    | PieceHeading
+    | ClientLine
+    | Intervention
+    | Observation
+    | Note
+    | PhaseHeading
+    | GapNote
+    | Footer
 )
 """One element of the transcript layout."""
 
 PRIVATE_KINDS = (AnnotationKind.MARKER, AnnotationKind.TAG, AnnotationKind.COMMENT)
 """Annotation kinds that stay out of a client's copy."""
 
-_ORDER = {PhaseHeading: 0, PieceHeading: 1, Intervention: 2, ClientLine: 3, Observation: 4}
+_ORDER = {PhaseHeading: 0, PieceHeading: 1, GapNote: 1, Intervention: 2, ClientLine: 3,
+          Observation: 4}  # fmt: skip
 
 
 def transcript_blocks(record: SessionRecord, *, private: bool = True) -> list[Block]:
@@ -188,6 +212,7 @@ def transcript_blocks(record: SessionRecord, *, private: bool = True) -> list[Bl
     body: list[Block] = []
     body.extend(PhaseHeading(c.time, c.phase) for c in session.phases)
     body.extend(piece_headings(record))
+    body.extend(GapNote(start, end) for start, end in session.gaps)
     for segment in record.segments:
         if segment.speaker is Speaker.GUIDE:
             body.append(Intervention(segment.start, segment.text.strip(), segment))

@@ -10,6 +10,7 @@ from gim.core.layout import (
     Block,
     ClientLine,
     Footer,
+    GapNote,
     Header,
     Intervention,
     Note,
@@ -84,6 +85,8 @@ def body_line(block: Block) -> Line | None:
         return Line("observation", t, f"[{block.text}]")
     if isinstance(block, Note):
         return Line("note", t, note_text(block))
+    if isinstance(block, GapNote):
+        return Line("gap", t, f"[{block.text}]")
     return None
 
 
