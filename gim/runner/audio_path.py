@@ -66,6 +66,9 @@ class AudioPath:
         self.room = room
         self.disk_full = False
         """Whether a write failed for lack of space (nothing more is written)."""
+        self.capturing = True
+        """Whether the consent covers this moment: when not, the microphone track (which
+        keeps session time) gets silence and nothing is transcribed."""
         self.transcriber: Any = None
         """The live transcriber, when it runs."""
         self._warn = warn
@@ -122,6 +125,11 @@ class AudioPath:
     def start_music(self) -> None:
         """Start playing the program."""
         self.player.start()
+
+    def start_output(self) -> None:
+        """Open the output, silent until the music starts (so the reference, and the
+        session clock with it, runs from Start)."""
+        self.player.start(music=False)
 
     @property
     def elapsed(self) -> float:
@@ -191,6 +199,8 @@ class AudioPath:
         """Recorder drain thread: write the microphone block, pass it to the analysis."""
         if self.disk_full or self.mic is None:
             return
+        if not self.capturing:
+            block = np.zeros_like(block)  # outside the consent: keep time, not the room
         try:
             self.mic.write(frame, block)
         except OSError as exc:
