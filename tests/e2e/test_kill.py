@@ -26,8 +26,11 @@ def own_sink(pulse: str) -> Iterator[dict[str, str]]:
     name = f"gim_kill_{os.getpid()}"
     module = subprocess.run(
         ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True, text=True, check=True, timeout=10,
-    ).stdout.strip()  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout.strip()
     yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
     subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
 
@@ -50,8 +53,12 @@ def children(pid: int) -> dict[int, str]:
         for child, ppid in parents.items():
             if ppid == parent and child not in found:
                 try:
-                    found[child] = (Path("/proc") / str(child) / "cmdline").read_bytes().decode(
-                        errors="replace").replace("\0", " ")  # fmt: skip
+                    found[child] = (
+                        (Path("/proc") / str(child) / "cmdline")
+                        .read_bytes()
+                        .decode(errors="replace")
+                        .replace("\0", " ")
+                    )
                 except OSError:
                     continue
                 todo.append(child)
@@ -92,10 +99,23 @@ def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
 ) -> None:
     env = {**os.environ, **own_sink, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [*GIM, "session", "run", "--program", "demo", "--client", "k9", "--headless",
-         "--duration", "300"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            *GIM,
+            "session",
+            "run",
+            "--program",
+            "demo",
+            "--client",
+            "k9",
+            "--headless",
+            "--duration",
+            "300",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen: dict[int, float] = {}  # microphone frames safely on disk -> when that was seen
     helpers: dict[int, str] = {}
     try:
@@ -138,8 +158,9 @@ def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
     # says at least its frames had arrived by then; the stream went on in real time
     recent = [(frames, at) for frames, at in seen.items() if killed - at < 5.0]
     heard = max(frames / RATE + (killed - at) for frames, at in recent)
-    listed = subprocess.run([*GIM, "sessions", "list", "--json"], capture_output=True,
-                            text=True, env=env, timeout=120)  # fmt: skip
+    listed = subprocess.run(
+        [*GIM, "sessions", "list", "--json"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert listed.returncode == 0, listed.stderr
     (session,) = json.loads(listed.stdout)
     assert session["status"] == "recovered"

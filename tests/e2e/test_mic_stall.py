@@ -35,8 +35,9 @@ RATE = 48000
 
 
 def _pactl(*args: str) -> str:
-    return subprocess.run(["pactl", *args], capture_output=True, text=True, check=True,
-                          timeout=10).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        ["pactl", *args], capture_output=True, text=True, check=True, timeout=10
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -48,10 +49,24 @@ def suspendable_mic(pulse: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
         _pactl("load-module", "module-null-sink", f"sink_name={tag}_room", f"rate={RATE}"),
     ]
     try:
-        modules.append(_pactl("load-module", "module-loopback", f"source={tag}_out.monitor",
-                              f"sink={tag}_room", "latency_msec=60"))  # fmt: skip
-        modules.append(_pactl("load-module", "module-remap-source",
-                              f"master={tag}_room.monitor", f"source_name={tag}_mic"))  # fmt: skip
+        modules.append(
+            _pactl(
+                "load-module",
+                "module-loopback",
+                f"source={tag}_out.monitor",
+                f"sink={tag}_room",
+                "latency_msec=60",
+            )
+        )
+        for mic in ("mic", "mic2"):  # a second microphone for PulseAudio to move us to
+            modules.append(
+                _pactl(
+                    "load-module",
+                    "module-remap-source",
+                    f"master={tag}_room.monitor",
+                    f"source_name={tag}_{mic}",
+                )
+            )
         monkeypatch.setenv("PULSE_SINK", f"{tag}_out")
         monkeypatch.setenv("PULSE_SOURCE", f"{tag}_mic")
         yield f"{tag}_mic"
@@ -64,8 +79,9 @@ def mono(path: Path) -> np.ndarray:
     return soundfile.read(str(path), dtype="float32", always_2d=True)[0].mean(axis=1)
 
 
-def mapping_errors(mic: np.ndarray, ref: np.ndarray, frames: range,
-                   points: list[tuple[int, float]]) -> list[float]:  # fmt: skip
+def mapping_errors(
+    mic: np.ndarray, ref: np.ndarray, frames: range, points: list[tuple[int, float]]
+) -> list[float]:
     """Seconds between where ``points`` put each microphone moment in the played music
     and where a local correlation finds it."""
     margin, window, errors = 4800, RATE, []
@@ -73,8 +89,13 @@ def mapping_errors(mic: np.ndarray, ref: np.ndarray, frames: range,
         out = round(output_frame(m, points))
         if out - margin < 0 or out + window > len(ref):
             continue
-        est = estimate_delay(mic[m : m + window], ref[out - margin : out - margin + window],
-                             RATE, max_delay=0.2, min_delay=-0.2)  # fmt: skip
+        est = estimate_delay(
+            mic[m : m + window],
+            ref[out - margin : out - margin + window],
+            RATE,
+            max_delay=0.2,
+            min_delay=-0.2,
+        )
         if est.confidence >= 8:
             errors.append(abs(est.frames + margin) / RATE)
     return errors
@@ -84,13 +105,20 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
     suspendable_mic: str, home: Path, shared_data: Path
 ) -> None:
     music = shared_data / "music" / "tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg"
-    prog = Program("t", "T", "gim tests", Provenance("tests"),
-                   (Piece("Tchaikovsky", "Sugar Plum", 119.9),))  # fmt: skip
+    prog = Program(
+        "t", "T", "gim tests", Provenance("tests"), (Piece("Tchaikovsky", "Sugar Plum", 119.9),)
+    )
     settings = Settings(home=home)
     events: list[tuple[float, RunnerEvent]] = []
-    runner = SessionRunner(settings, prog, "stall", duration=60.0, files=[music],
-                           transcribe=False,
-                           on_event=lambda e: events.append((time.monotonic(), e)))  # fmt: skip
+    runner = SessionRunner(
+        settings,
+        prog,
+        "stall",
+        duration=60.0,
+        files=[music],
+        transcribe=False,
+        on_event=lambda e: events.append((time.monotonic(), e)),
+    )
     session_id = runner.start()
     while runner.elapsed < 20:
         time.sleep(0.05)
@@ -138,3 +166,42 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
     )
     assert len(errors) >= 10
     assert max(errors) < 0.020, errors
+
+
+def our_capture_stream() -> str:
+    """The index of this process's capture stream on the server."""
+    listing = _pactl("list", "source-outputs")
+    for block in listing.split("Source Output #")[1:]:
+        if f'application.process.id = "{os.getpid()}"' in block:
+            return block.split()[0]
+    raise AssertionError("no capture stream of this process")
+
+
+def test_a_microphone_stream_moved_to_another_source_is_reported(
+    suspendable_mic: str, home: Path
+) -> None:
+    prog = Program("t", "T", "gim tests", Provenance("tests"), (Piece("c", "w", 60.0),))
+    events: list[RunnerEvent] = []
+    runner = SessionRunner(
+        Settings(home=home),
+        prog,
+        "moved",
+        duration=30.0,
+        files=[None],
+        transcribe=False,
+        on_event=events.append,
+    )
+    runner.start()
+    try:
+        while runner.elapsed < 4:
+            time.sleep(0.05)
+        other = suspendable_mic + "2"
+        _pactl("move-source-output", our_capture_stream(), other)
+        moved = time.monotonic()
+        told: list[str] = []
+        while not told and time.monotonic() - moved < 10:
+            told = [e.text for e in events if isinstance(e, Warning) and "moved" in e.text]
+            time.sleep(0.1)
+    finally:
+        runner.stop(fade=0.0)
+    assert told and suspendable_mic in told[0] and other in told[0], told
