@@ -11,8 +11,10 @@ the gap to the right moment of the music within 20 ms.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,3 +207,77 @@ def test_a_microphone_stream_moved_to_another_source_is_reported(
     finally:
         runner.stop(fade=0.0)
     assert told and suspendable_mic in told[0] and other in told[0], told
+
+
+def say(
+    sink: str,
+    voice: np.ndarray,
+    rate: int,
+    at: list[tuple[float, float, float]],
+    runner: SessionRunner,
+    folder: Path,
+) -> None:
+    """Play each (clip start, clip end, session second) of ``voice`` into ``sink`` when the
+    session reaches that second (paplay: a second client, as a voice in the room)."""
+    for n, (start, end, when) in enumerate(at):
+        clip = folder / f"utterance{n}.wav"
+        soundfile.write(str(clip), voice[int(start * rate) : int(end * rate)], rate)
+        while runner.elapsed < when:
+            time.sleep(0.02)
+        subprocess.Popen(["paplay", f"--device={sink}", str(clip)])
+
+
+@pytest.mark.whisper
+def test_the_live_and_final_passes_link_an_utterance_after_a_gap_alike(
+    suspendable_mic: str, home: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    from gim.runner.final_pass import final_pass
+
+    root = Path(__file__).resolve().parents[2]
+    voice, rate = soundfile.read(str(root / "gim/data/demo_voice.flac"), dtype="float32")
+    utterances = json.loads((root / "gim/data/demo_voice.json").read_text())["utterances"]
+    music = shared_data / "music" / "tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg"
+    prog = Program(
+        "t", "T", "gim tests", Provenance("tests"), (Piece("Tchaikovsky", "Sugar Plum", 119.9),)
+    )
+    settings = Settings(home=home)
+    runner = SessionRunner(settings, prog, "alike", duration=75.0, files=[music])
+    session_id = runner.start()
+    runner.set_volume(0.3)  # the client speaks over quiet music
+    room = suspendable_mic.removesuffix("_mic") + "_room"
+    plan = [
+        (u["start"], u["end"], at) for u, at in zip(utterances[:4], (6, 16, 46, 58), strict=True)
+    ]
+    speaking = threading.Thread(target=say, args=(room, voice, rate, plan[:2], runner, tmp_path))
+    speaking.start()
+    while runner.elapsed < 28:
+        time.sleep(0.05)
+    _pactl("suspend-source", suspendable_mic, "1")
+    time.sleep(10.0)
+    _pactl("suspend-source", suspendable_mic, "0")
+    speaking.join()
+    say(room, voice, rate, plan[2:], runner, tmp_path)
+    runner.wait()
+    runner.stop(fade=0.0)
+    with Store.open(settings.db_path) as store:
+        live = store.segments(session_id)
+        final = final_pass(store, session_id, settings)
+        ((_, gap_end),) = store.get_session(session_id).gaps
+    after = [s for s in live if s.start > gap_end and s.piece is not None]
+    assert after, [(s.start, s.text) for s in live]
+    compared = []
+    for line in live:
+        if line.piece is None:
+            continue
+        # the final line of the same words (VAD may cut the two passes differently)
+        twin = max(final, key=lambda f: min(f.end, line.end) - max(f.start, line.start))
+        assert min(twin.end, line.end) > max(twin.start, line.start), (line, final)
+        assert twin.piece == line.piece
+        assert line.piece_offset is not None and twin.piece_offset is not None
+        # the same moment of the recording maps to the same moment of the music
+        compared.append(abs((line.piece_offset - line.start) - (twin.piece_offset - twin.start)))
+    print(
+        f"{len(compared)} utterances ({len(after)} after the gap): live vs final "
+        f"offset differ by at most {max(compared) * 1000:.1f} ms"
+    )
+    assert max(compared) < 0.020, compared
