@@ -16,7 +16,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -213,7 +213,7 @@ def say(
     sink: str,
     voice: np.ndarray,
     rate: int,
-    at: list[tuple[float, float, float]],
+    at: Sequence[tuple[float, float, float]],
     runner: SessionRunner,
     folder: Path,
 ) -> None:
