@@ -42,6 +42,7 @@ from gim.runner.events import (
 )
 from gim.runner.record import SessionRecord
 from gim.runner.rolling import RollingPass
+from gim.runner.source_watch import SourceWatch
 from gim.runner.status import disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread
 
@@ -114,6 +115,7 @@ class SessionRunner:
         self._stop_lock = threading.Lock()
         self._piece: int | None = None
         self._ended_at: float | None = None
+        self._source_watch: SourceWatch | None = None
         self._rolling: RollingPass | None = None
 
     # -- starting ---------------------------------------------------------------------
@@ -155,6 +157,8 @@ class SessionRunner:
             self.consent is Consent.MUSIC and self.music_at == 0
         )
         self._audio.start_recording()
+        if self.room is None and recording:
+            self._watch_source()
         first = self._first_phase
         if first is None:
             first = Phase.MUSIC if self.music_at == 0 else Phase.PRELUDE
@@ -177,6 +181,12 @@ class SessionRunner:
                 self.start_music()
                 return
             self._stop_wanted.wait(0.005)
+
+    def _watch_source(self) -> None:
+        """Report a microphone stream PulseAudio moves (optional: needs pactl)."""
+        if SourceWatch.available():
+            self._source_watch = SourceWatch(self._warn)
+            self._source_watch.start()
 
     def _linked_files(self) -> list[Path | None]:
         try:
@@ -412,6 +422,8 @@ class SessionRunner:
         self._emit(Finished(self.session_id))
 
     def _finish(self, fade: float) -> None:
+        if self._source_watch is not None:
+            self._source_watch.stop()
         if self._rolling is not None:
             self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
         if self._audio is not None:

@@ -14,6 +14,7 @@ from gim.core.layout import (
     Block,
     ClientLine,
     Footer,
+    GapNote,
     Header,
     Intervention,
     Note,
@@ -68,6 +69,8 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
         who = f" — {escape(block.author)}" if block.author else ""
         label = {"marker": "◆ mark", "tag": "", "comment": "✎"}.get(block.kind.value, "")
         return f"[dim]{mmss(block.time):<7}    {label} {escape(tags)}{escape(block.text)}{who}[/]"
+    if isinstance(block, GapNote):
+        return f"{when} [$warning]{escape('[' + block.text + ']')}[/]"
     if isinstance(block, Footer):
         lines = ["[dim]── end ──[/]"]
         if block.return_time is not None:
