@@ -243,7 +243,8 @@ def export_session(
     """Write what ``choice`` asks for into the folder ``out``; returns the files written.
 
     The folder is made (0700, and any missing above it) when missing: the guide chose
-    it in the app. A name already taken there gets ``-2``, ``-3``... (the caller shows the names written): nothing is replaced.
+    it in the app. A name already taken there gets ``-2``, ``-3``... and ``warn`` is told:
+    nothing is replaced.
 
     Args:
         record: The session as stored.
