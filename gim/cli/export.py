@@ -77,7 +77,8 @@ def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, na
         raise InputError("--names only works with --deidentify: add --deidentify.")
     record = load(ctx, session_id)
     choice = ExportChoice(fmt, deidentified=deidentify, names=_names(names),
-                          audio=not no_audio, private=not no_private)  # fmt: skip
+                          audio=not no_audio, private=not no_private,
+                          paper=ctx.settings.paper_size)  # fmt: skip
     base = out.parent if out is not None and str(out) != "-" else Path.cwd()
     name, data = format_export(record, session_folder(ctx, session_id), fmt, choice, base, _warn)
     write_output(data, out, Path(name), force)
@@ -87,15 +88,18 @@ def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, na
 @click.argument("session_id", metavar="ID")
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write into (made 0700). Default: ./ID-client-copy.")  # fmt: skip
+@click.option("--with-observations", is_flag=True,
+              help="Keep your [observations] and the lines flagged for checking.")  # fmt: skip
 @FORCE
 @pass_context
-def client_copy_command(ctx: Context, session_id: str, out: Path | None, force: bool) -> None:
+def client_copy_command(ctx: Context, session_id: str, out: Path | None,
+                        with_observations: bool, force: bool) -> None:  # fmt: skip
     """A client's copy: readable transcript (html + md) with the mandala, no private notes."""
     from gim.export.files import ExportChoice, client_copy_files, make_folder
 
     record = load(ctx, session_id)
-    files = client_copy_files(record, session_folder(ctx, session_id), ExportChoice("client-copy"),
-                              _warn)  # fmt: skip
+    choice = ExportChoice("client-copy", observations=with_observations)
+    files = client_copy_files(record, session_folder(ctx, session_id), choice, _warn)
     folder = out or Path(f"{session_id}-client-copy")
     make_folder(folder)
     for file_name, data in files.items():
@@ -127,6 +131,11 @@ def packet_command(ctx: Context, session_id: str, identified: bool, names: str, 
     choice = ExportChoice("packet", deidentified=not identified, names=_names(names),
                           audio=excerpts, around=around)  # fmt: skip
     name, data = packet_export(record, folder, choice, _warn)
+    if excerpts:
+        from gim.export.packet import NO_MARKERS, marked_moments
+
+        if not marked_moments(record):
+            _warn(NO_MARKERS)
     write_output(data, out, Path(name), force)
 
 

@@ -60,6 +60,10 @@ class ExportChoice:
     """Include the guide's private annotations (markers, tags, comments)."""
     around: float = 15.0
     """Seconds of audio either side of a marked moment in a packet."""
+    observations: bool = False
+    """For a client copy: keep the guide's observations and check flags."""
+    paper: str = "a4"
+    """Page size of a DOCX: "a4" or "letter"."""
 
 
 def mic_recording(folder: Path) -> Path | None:
@@ -122,7 +126,8 @@ def format_export(
             media_url = audio.resolve().as_uri()
     shown = deidentify(record, choice.names) if choice.deidentified else record
     options = ExportOptions(private=choice.private, media=media, media_url=media_url,
-                            mandala=picture.data, mandala_type=picture.mime)  # fmt: skip
+                            mandala=picture.data, mandala_type=picture.mime,
+                            paper=choice.paper)  # fmt: skip
     stem = f"{shown.session.id}-deidentified" if choice.deidentified else record.session.id
     return stem + format_.suffix, format_.render(shown, options)
 
@@ -135,7 +140,8 @@ def client_copy_files(
 
     picture = mandala_picture(folder, record, warn) if choice.audio else Picture()
     shown = deidentify(record, choice.names) if choice.deidentified else record
-    files = client_copy(shown, mandala=picture.data, mandala_type=picture.mime)
+    files = client_copy(shown, mandala=picture.data, mandala_type=picture.mime,
+                        observations=choice.observations)  # fmt: skip
     if picture.data is not None:
         files[picture_name(picture, choice)] = picture.data
     stem = shown.session.id
