@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,21 +39,12 @@ class Check:
     """A failed essential check makes `gim doctor` exit 1."""
 
 
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def _quiet_stderr() -> contextlib.AbstractContextManager[None]:
     """Silence C libraries (ALSA, JACK) that print to file descriptor 2 while probing."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    with open(os.devnull, "wb") as null:
-        os.dup2(null.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    from gim.audio.quiet import quiet_stderr, silence_alsa
+
+    silence_alsa()
+    return quiet_stderr()
 
 
 def query_devices() -> list[dict[str, Any]]:
@@ -161,8 +151,12 @@ def _home_checks(settings: Settings) -> list[Check]:
     try:
         ensure_private_dir(home)
         probe = home / f".gim-doctor-{uuid.uuid4().hex}"
-        probe.write_bytes(b"x")
-        probe.unlink()
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private, never left
+        try:
+            os.write(fd, b"x")
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
     except (GimError, OSError) as exc:
         reason = exc.message if isinstance(exc, GimError) else str(exc)
         return [Check("Data home", False, f"not writable: {reason}", fix)]

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
+from gim.cli.params import seconds
 from gim.core.session import Consent
+from gim.errors import InputError
 
 if TYPE_CHECKING:
     from gim.runner import SessionRunner
@@ -111,7 +113,7 @@ def session_group() -> None:
 @click.option("--client", required=True, help="The client's code (not a real name).")
 @click.option("--focus", default="", help="The focus or goal named in the prelude.")
 @click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
-@click.option("--duration", type=click.FloatRange(min=1), help="Stop after this many seconds.")
+@click.option("--duration", type=seconds(1), help="Stop after this many seconds (1 to 86400).")
 @click.option("--input", "input_device", help="Microphone by name or index (see gim devices).")
 @click.option("--output", "output_device", help="Speakers by name or index.")
 @click.option(
@@ -149,7 +151,7 @@ def run(
     chosen = ProgramLibrary(settings).get(program)
     files = ProgramLibrary(settings).linked_files(chosen)
     if not any(files):
-        raise click.ClickException(
+        raise InputError(
             f"No audio files are linked to {chosen.slug}: link them with "
             f"`gim programs link {chosen.slug} DIR`."
         )

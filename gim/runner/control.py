@@ -123,6 +123,9 @@ class SessionRunner:
         record.journal.write(
             "session", id=session.id, rate=self.rate, mic_channels=mic_channels,
             out_channels=2, pid=os.getpid(),
+            # enough to list the session again should the database be lost (sessions rebuild)
+            client=session.client, program=session.program, started_at=session.started_at,
+            consent=str(session.consent), program_snapshot=session.program_snapshot,
         )  # fmt: skip
         recording = self.consent is not Consent.NONE
         self._audio = AudioPath(
