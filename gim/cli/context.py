@@ -48,7 +48,14 @@ class Context:
             click.echo(
                 f"gim: session {session_id} was interrupted; it has been recovered.", err=True
             )
-        from gim.runner.rebuild import orphan_notice, orphaned_folders
+        from gim.runner.rebuild import join_pending, orphan_notice, orphaned_folders
+
+        for session_id in join_pending(self.settings, store):
+            click.echo(
+                f"gim: the audio of session {session_id}, kept in pieces when the disk was "
+                "full, is now joined.",
+                err=True,
+            )
 
         orphans = orphaned_folders(self.settings, store.session_ids())
         if orphans:

@@ -4,6 +4,7 @@ gim devices (the sound devices PortAudio sees)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import json
 import os
@@ -158,7 +159,10 @@ def _home_checks(settings: Settings) -> list[Check]:
             os.close(fd)
             probe.unlink(missing_ok=True)
     except (GimError, OSError) as exc:
-        reason = exc.message if isinstance(exc, GimError) else str(exc)
+        reason = exc.message if isinstance(exc, GimError) else str(exc.strerror or exc)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return [Check("Data home", False, f"the disk holding {home} is full",
+                          "free some space (your recordings are kept)")]  # fmt: skip
         return [Check("Data home", False, f"not writable: {reason}", fix)]
     checks = [Check("Data home", True, f"{home} is writable")]
     free = shutil.disk_usage(home).free

@@ -12,7 +12,7 @@ import click
 from gim.cli.context import Context
 from gim.cli.params import seconds
 from gim.core.session import Consent
-from gim.errors import InputError
+from gim.errors import GimError, InputError
 
 if TYPE_CHECKING:
     from gim.runner import SessionRunner
@@ -40,8 +40,10 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
         session_id = runner.start()
         click.echo(f"gim: session {session_id} started; Ctrl-C ends it.", err=True)
         last = time.monotonic()
+        shown = 0
         while True:
             runner.wait_for(min(every, 1.0))
+            shown = _show_warnings(runner.warnings, shown)  # as they happen, not at the end
             if runner.done():
                 break
             if time.monotonic() - last >= every:
@@ -52,9 +54,15 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    for text in runner.warnings:
-        click.echo(f"gim: {text}", err=True)
+    _show_warnings(runner.warnings, shown)
     return session_id
+
+
+def _show_warnings(warnings: list[str], shown: int) -> int:
+    """Print the warnings after the first ``shown``; how many are shown now."""
+    for text in warnings[shown:]:
+        click.echo(f"gim: {text}", err=True)
+    return max(shown, len(warnings))
 
 
 def transcribe_session(ctx: Context, session_id: str) -> int:
@@ -158,6 +166,12 @@ def run(
     runner = SessionRunner(settings, chosen, client, focus, Consent(consent),
                            duration=duration, files=files, transcribe=transcribe)  # fmt: skip
     session_id = run_headless(runner)
+    if runner.stopped_for_disk:
+        click.echo(session_id)
+        raise GimError(
+            f"The session ended early because the disk is full: free some space, then run "
+            f"`gim sessions transcribe {session_id}` for its transcript."
+        )
     if transcribe:
         transcribe_session(ctx, session_id)
     click.echo(session_id)

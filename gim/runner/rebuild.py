@@ -22,9 +22,11 @@ from gim.config import Settings
 from gim.core.ids import is_session_id
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Consent, Phase, PhaseChange, Session, Status
-from gim.errors import StoreError
+from gim.errors import GimError, StoreError
+from gim.runner.record import PENDING_FILE, RESERVE_PREFIX
 from gim.runner.recovery import _annotation, _segment, is_running
 from gim.store.db import Store
+from gim.store.failures import store_error
 
 AUDIO_FILES = ("mic.flac", "reference.flac")
 
@@ -71,20 +73,17 @@ def damaged(path: Path) -> bool:
     if not path.is_file() or path.stat().st_size == 0:
         return False
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
-    except sqlite3.Error:
-        return True
+        conn = sqlite3.connect(str(path), timeout=2.0)
+    except sqlite3.Error as exc:
+        raise store_error(path, exc) from exc
     try:
         rows = conn.execute("PRAGMA quick_check").fetchall()
         return [tuple(r) for r in rows] != [("ok",)]
-    except sqlite3.Error as exc:
+    except sqlite3.DatabaseError as exc:
         text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            raise StoreError(
-                f"The session database {path} is in use by another program (another gim?): "
-                "close it and run the rebuild again."
-            ) from exc
-        return True
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return True
+        raise store_error(path, exc) from exc  # busy, a full disk, no permission: not damage
     finally:
         conn.close()
 
@@ -171,6 +170,35 @@ def import_folder(store: Store, folder: Path) -> Imported:
     with contextlib.suppress(OSError):
         compact(folder)  # the database holds the text now
     return Imported(session_id, seconds, len(found.segments), mic.is_file())
+
+
+def join_pending(settings: Settings, store: Store) -> list[str]:
+    """Join the audio of sessions that ended on a full disk, now that there may be room.
+
+    Also gives back the space held for sessions that are no longer running (a killed
+    process leaves its reserve behind). Returns the ids whose audio was joined.
+    """
+    root = settings.sessions_dir
+    with contextlib.suppress(OSError):
+        for reserve in root.glob(f"{RESERVE_PREFIX}*"):
+            if not is_running(root / reserve.name[len(RESERVE_PREFIX) :]):
+                reserve.unlink(missing_ok=True)
+    done = []
+    for marker in sorted(root.glob(f"*/{PENDING_FILE}")):
+        folder = marker.parent
+        if is_running(folder):
+            continue
+        try:
+            seconds = finish_audio(folder)
+        except OSError:
+            continue  # still no room: the next command tries again
+        with contextlib.suppress(GimError):  # the session may have been deleted meanwhile
+            store.update_session(folder.name, audio_seconds=seconds)
+        marker.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            compact(folder)  # the database holds the text
+        done.append(folder.name)
+    return done
 
 
 def _from_id(session_id: str) -> tuple[str, str]:
