@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
+from gim.cli.params import seconds
 from gim.core.clock import mmss
 from gim.core.session import Consent
-from gim.errors import InputError
+from gim.errors import GimError, InputError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -127,13 +128,13 @@ def session_group() -> None:
 @click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
 @click.option(
     "--duration",
-    type=click.FloatRange(min=1),
+    type=seconds(1),
     help="End the session after this many seconds (default: Ctrl-C ends it).",
 )
 @click.option(
     "--music-at",
     "music_at",
-    type=click.FloatRange(min=0),
+    type=seconds(0),
     default=0.0,
     show_default=True,
     help="Start the music this many seconds into the session (prelude before it).",
@@ -201,6 +202,12 @@ def run(
                            duration=duration, files=files, transcribe=transcribe,
                            music_at=music_at, end_with_music=False)  # fmt: skip
     session_id = run_headless(runner)
+    if runner.stopped_for_disk:
+        click.echo(session_id)
+        raise GimError(
+            f"The session ended early because the disk is full: free some space, then run "
+            f"`gim sessions transcribe {session_id}` for its transcript."
+        )
     if transcribe:
         transcribe_session(ctx, session_id)
     click.echo(session_id)

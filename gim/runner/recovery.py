@@ -62,7 +62,12 @@ def recover_interrupted(settings: Settings, store: Store) -> list[str]:
         try:
             recover(store, session.id, folder)
         except OSError as exc:  # no space to join the audio yet: try again next time
-            log.warning("session %s could not be recovered yet: %s", session.id, exc.strerror)
+            log.warning(
+                "gim: session %s cannot be recovered yet (%s): free some space; the next gim "
+                "command finishes it.",
+                session.id,
+                exc.strerror,
+            )
             continue
         done.append(session.id)
     return done
