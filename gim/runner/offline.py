@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from gim.audio.offline import SAMPLE_RATE, Audio, Prepared, prepare, read_audio, resample
-from gim.core.playback import PlaybackLog
+from gim.core.clock import SessionClock
 from gim.core.program import Program
 from gim.core.session import Segment, Source, Speaker
+from gim.errors import GimError
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.recall import find_candidates
 from gim.transcribe.utterance import transcribe_span
@@ -25,6 +26,10 @@ Progress = Callable[[float], None]
 SPEECH_PAD = 0.35
 """Seconds added around each VAD stretch offline (Silero starts late on a soft first
 word; with the music removed the extra lead-in costs nothing)."""
+
+
+class PassStopped(GimError):
+    """A transcription pass was asked to stop before the end."""
 
 
 def transcribe_prepared(
@@ -37,6 +42,7 @@ def transcribe_prepared(
     source: Source = Source.FINAL,
     progress: Progress | None = None,
     offset: float = 0.0,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Segment]:
     """Transcribe every stretch of a prepared recording that may be speech.
 
@@ -52,6 +58,10 @@ def transcribe_prepared(
         source: LIVE or FINAL.
         progress: called with the fraction done.
         offset: seconds added to every time (where this audio starts in the session).
+        stop: asked between speech stretches; True ends the pass early.
+
+    Raises:
+        PassStopped: when ``stop`` said so (nothing is kept).
     """
     cancelled = prepared.delay is not None
     found = find_candidates(prepared.mic, prepared.clean, cancelled=cancelled, pad=SPEECH_PAD)
@@ -59,6 +69,8 @@ def transcribe_prepared(
     done = 0
     segments: list[Segment] = []
     for candidate in found:
+        if stop is not None and stop():
+            raise PassStopped("The transcription was stopped before the end: nothing changed.")
         span = candidate.span
         segments += transcribe_span(
             prepared.mic,
@@ -237,13 +249,13 @@ def place_pieces(
     )
 
 
-def link_playback(segments: list[Segment], log: PlaybackLog, delay_frames: float) -> None:
-    """Set each segment's piece and offset from the session's PlaybackLog.
+def link_playback(segments: list[Segment], clock: SessionClock) -> None:
+    """Set each segment's piece and offset from the session's clock.
 
-    Segment times are microphone time; the music heard then was played ``delay_frames``
-    earlier.
+    Segment times are microphone time; a line that starts in silence or a pause has no
+    piece.
     """
     for seg in segments:
-        position = log.position_at(round(seg.start * log.rate - delay_frames))
-        seg.piece = position.piece if position else None
-        seg.piece_offset = round(position.offset / log.rate, 3) if position else None
+        found = clock.music_at(seg.start)
+        seg.piece = found[0] if found else None
+        seg.piece_offset = round(found[1], 3) if found else None
