@@ -1,7 +1,10 @@
 """The live session: phase bar, now playing, timeline, live transcript, levels, warnings.
 
-Runner events arrive from its threads and are posted here as messages; meters come from
-polling `status()` on a timer. Every key acts silently.
+The arc is the guide's: the session opens in the prelude with no music; `s` starts the
+music when the induction ends; after the last piece the session stays in the return
+phase, recording, until the guide ends it (ctrl+e, with a confirmation). Runner events
+arrive from its threads and are posted here as messages; meters come from polling
+`status()` on a timer. Every key acts silently; all of them are shown in the key bar.
 """
 
 from __future__ import annotations
@@ -15,11 +18,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
-from gim.core.layout import ClientLine, Intervention, Observation, PhaseHeading, PieceHeading
+from gim.core.layout import (
+    Block,
+    ClientLine,
+    Intervention,
+    Note,
+    Observation,
+    PhaseHeading,
+    PieceHeading,
+)
 from gim.core.program import Program
-from gim.core.session import AnnotationKind, Speaker
+from gim.core.session import AnnotationKind, Consent, Phase, Segment, Speaker
 from gim.errors import GimError
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.dialogs.tags import TagDialog
@@ -59,6 +70,7 @@ class LiveScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start_music", "Start music", id="live.music"),
         Binding("space", "pause", "Pause", id="live.pause"),
         Binding("n", "next_piece", "Next", id="live.next"),
         Binding("p", "previous_piece", "Prev", id="live.previous"),
@@ -89,6 +101,7 @@ class LiveScreen(Screen[None]):
         self.elapsed = 0.0
         """Session seconds at the last poll."""
         self._ending = False
+        self._phase_shown: Phase | None = None
         self.finished = False
         """The session has ended and the screen moved on."""
 
@@ -99,6 +112,7 @@ class LiveScreen(Screen[None]):
             with Vertical(classes="pane", id="live-transcript-pane"):
                 yield Label("Live transcript", classes="pane-title")
                 yield TranscriptView(piece_times=True, id="live-transcript")
+                yield Static("", id="live-warnings")
             with Vertical(id="live-side"):
                 with Vertical(classes="pane", id="now-pane"):
                     yield NowPlaying(self.program, id="now-playing")
@@ -107,8 +121,7 @@ class LiveScreen(Screen[None]):
                 with Vertical(classes="pane", id="status-pane"):
                     yield LevelMeter("mic", id="mic-level")
                     yield Static("", id="live-status")
-                    yield Static("", id="live-warnings")
-        yield Footer()
+        yield Static(self._keys(), id="live-keys")
 
     def on_mount(self) -> None:
         self.sub_title = f"Session · {self.program.title}"
@@ -171,20 +184,59 @@ class LiveScreen(Screen[None]):
             field_of(status, "recorded", 0.0) or field_of(status, "recorded_seconds", 0.0)
         )
         disk = field_of(status, "disk_free", None)
-        disk_text = "" if disk is None else f" · disk {float(disk) / 1e9:.1f} GB free"
+        disk_text = "" if disk is None else f" · {float(disk) / 1e9:.1f} GB free"
         xruns = int(field_of(status, "xruns", 0) or 0)
-        state = "● recording" if self.session_id else "○ starting"
+        dropouts = ""
+        if xruns:
+            dropouts = f"\n{xruns} short audio dropout{'s' if xruns != 1 else ''}"
         self.query_one("#live-status", Static).update(
-            f"{state} {minutes(recorded)} · session {minutes(self.elapsed)}{disk_text}"
-            + (f" · {xruns} overruns" if xruns else "")
+            f"{self._recording_state()}\nsession {minutes(self.elapsed)}{disk_text}{dropouts}"
         )
+        self.query_one(NowPlaying).note = self._music_note()
+        self.query_one("#live-keys", Static).update(self._keys())
         for text in field_of(status, "warnings", []) or []:
             self._note_warning(str(text))
         done = getattr(self.runner, "done", None)
         if self.session_id and done is not None and not self._ending and done():
-            self._ending = True  # the program ended (or the set duration passed)
-            self._note_warning("The music has ended: saving the recording…")
+            self._ending = True  # the set duration passed
+            self._note_warning("The session's set time is over: saving the recording…")
             self.stop_runner()
+
+    def _consent(self) -> Consent:
+        value = getattr(self.runner, "consent", None)
+        return Consent(value) if isinstance(value, str) else Consent.SESSION
+
+    def _recording_state(self) -> str:
+        """What is being recorded now, in the guide's words (consent honoured)."""
+        if not self.session_id:
+            return "○ starting"
+        consent = self._consent()
+        if consent is Consent.NONE:
+            return "○ not recording (no consent)"
+        if consent is Consent.MUSIC:
+            if self.query_one(PhaseBar).phase is Phase.MUSIC:
+                return "● recording (music only)"
+            return "○ not recording (music only)"
+        return "● recording"
+
+    def _music_started(self) -> bool:
+        value = getattr(self.runner, "music_started", None)
+        return value if isinstance(value, bool) else True
+
+    def _music_note(self) -> str:
+        if not self._music_started():
+            return "No music yet: s starts it."
+        return "The music has stopped: s plays on."
+
+    def _keys(self) -> str:
+        """The key bar: every key the guide needs, two lines that fit 80 columns."""
+        start = "s music" if self._music_started() else "[reverse] s start music [/]"
+        return (
+            f"[b]{start}[/]  [b]␣[/] pause  [b]f[/] fade  [b]n[/]/[b]p[/] piece  "
+            "[b].[/] next phase  [b],[/] back\n"
+            "[b]m[/] mark  [b]g[/] G:  [b]o[/] \\[obs]  [b]t[/] tag line  "
+            "[b]^e[/] end session  [b]^p[/] more"
+        )
 
     def _note_warning(self, text: str) -> None:
         if text and text not in self.warnings:
@@ -197,24 +249,34 @@ class LiveScreen(Screen[None]):
         segment = message.segment
         if segment is None:
             return
+        if segment.speaker is Speaker.GUIDE:
+            self._place(Intervention(segment.start, segment.text.strip(), segment))
+        else:
+            self._place(ClientLine(segment.start, segment))
+
+    def _place(self, block: Block) -> None:
+        """Show ``block`` in time order (lines arrive a few seconds after they were said)."""
         view = self.query_one(TranscriptView)
         follow = view.highlighted is None or view.highlighted >= len(view.blocks) - 1
-        if segment.speaker is Speaker.GUIDE:
-            view.append(Intervention(segment.start, segment.text.strip(), segment), follow=follow)
-        else:
-            view.append(ClientLine(segment.start, segment), follow=follow)
+        view.insert_by_time(block, follow=follow)
 
     @on(PieceStarted)
     def _piece(self, message: PieceStarted) -> None:
         index = message.index
         if index is None or index >= len(self.program.pieces):
             return
-        time = self.elapsed
-        self.query_one(TranscriptView).append(PieceHeading(time, index, self.program.pieces[index]))
+        now = getattr(self.runner, "elapsed", None)  # the heading goes where the music began
+        at = float(now) if isinstance(now, (int, float)) else self.elapsed
+        self._place(PieceHeading(at, index, self.program.pieces[index]))
 
     @on(PhaseEntered)
     def _phase(self, message: PhaseEntered) -> None:
-        self.query_one(PhaseBar).phase = message.phase
+        phase = message.phase
+        self.query_one(PhaseBar).phase = phase
+        if phase is not self._phase_shown:
+            self._phase_shown = phase
+            at = field_of(message.event, "time", None)
+            self._place(PhaseHeading(self.elapsed if at is None else float(at), phase))
 
     @on(RunnerWarning)
     def _warning(self, message: RunnerWarning) -> None:
@@ -240,6 +302,11 @@ class LiveScreen(Screen[None]):
         except GimError as exc:
             self.notify(exc.message, severity="warning")
 
+    def action_start_music(self) -> None:
+        """Start the music (the induction is over), or play on after a pause or fade."""
+        self._call("start_music")
+        self.query_one(PhaseBar).phase = Phase.MUSIC
+
     def action_pause(self) -> None:
         """Pause the music, or resume it."""
         paused = self.query_one(NowPlaying).paused
@@ -255,18 +322,26 @@ class LiveScreen(Screen[None]):
         self._call("previous_piece")
 
     def action_fade_out(self) -> None:
-        """Fade the music out."""
+        """Fade the music out (the session and the recording go on)."""
         self._call("fade_out")
+        self.notify("Fading the music out; the session goes on.", timeout=3)
 
     def action_phase(self, step: int) -> None:
-        """Move the session to the next (or previous) phase."""
-        phase = self.query_one(PhaseBar).advance(step)
-        self._call("set_phase", phase)
-        self.query_one(TranscriptView).append(PhaseHeading(self.elapsed, phase))
+        """Move the session to the next (or previous) phase; into music starts the music."""
+        bar = self.query_one(PhaseBar)
+        before = bar.phase
+        phase = bar.advance(step)
+        if phase is before:
+            return
+        if phase is Phase.MUSIC and not self._music_started():
+            self._call("start_music")
+        else:
+            self._call("set_phase", phase)
 
     def action_mark(self) -> None:
         """Mark this moment (a note can be added in review)."""
         self._call("mark", AnnotationKind.MARKER, "", ())
+        self._place(Note(self.elapsed, AnnotationKind.MARKER, ""))
         self.notify(f"Marked {minutes(self.elapsed)}", timeout=2)
         timeline = self.query_one(ProgramTimeline)
         if timeline.position is not None:
@@ -279,7 +354,7 @@ class LiveScreen(Screen[None]):
         def keep(text: str | None) -> None:
             if text:
                 self._call("mark", AnnotationKind.INTERVENTION, text, ())
-                self.query_one(TranscriptView).append(Intervention(at, text))
+                self._place(Intervention(at, text))
 
         self.app.push_screen(
             TextPrompt("Intervention  G:", placeholder="What do you notice?"), keep
@@ -293,16 +368,33 @@ class LiveScreen(Screen[None]):
             if text:
                 text = text.strip("[] ")
                 self._call("mark", AnnotationKind.OBSERVATION, text, ())
-                self.query_one(TranscriptView).append(Observation(at, text))
+                self._place(Observation(at, text))
 
         self.app.push_screen(TextPrompt("Observation  [ ]", placeholder="sighs"), keep)
 
+    def tag_target(self) -> Segment | None:
+        """The line a tag goes on: the client line the guide highlighted, else the latest."""
+        view = self.query_one(TranscriptView)
+        current = view.current
+        if isinstance(current, ClientLine):
+            return current.segment
+        lines = [b for b in view.blocks if isinstance(b, ClientLine)]
+        return lines[-1].segment if lines else None
+
     def action_tag(self) -> None:
-        """Tag this moment with imagery tags."""
+        """Tag the chosen client line (or the latest) with imagery tags."""
+        segment = self.tag_target()
 
         def keep(tags: list[str] | None) -> None:
-            if tags:
+            if not tags:
+                return
+            if segment is None:
                 self._call("mark", AnnotationKind.TAG, "", tuple(tags))
+                at = self.elapsed
+            else:
+                self._call("mark", AnnotationKind.TAG, "", tuple(tags), segment)
+                at = segment.start
+            self._place(Note(at, AnnotationKind.TAG, "", list(tags)))
 
         self.app.push_screen(TagDialog(self.app.settings.tags), keep)  # type: ignore[attr-defined]
 
@@ -315,7 +407,9 @@ class LiveScreen(Screen[None]):
                 self._note_warning("Ending: saving the recording…")
                 self.stop_runner()
 
-        self.app.push_screen(Confirm("End the session now? The recording is kept."), answer)
+        self.app.push_screen(
+            Confirm("End the session now? The recording stops and is kept."), answer
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="runner", description="stop")
     def stop_runner(self) -> None:
