@@ -190,7 +190,8 @@ class LiveScreen(Screen[None]):
         if xruns:
             dropouts = f"\n{xruns} short audio dropout{'s' if xruns != 1 else ''}"
         self.query_one("#live-status", Static).update(
-            f"{self._recording_state()}\nsession {minutes(self.elapsed)}{disk_text}{dropouts}"
+            f"{self._recording_state(recorded)}\nsession {minutes(self.elapsed)}{disk_text}"
+            f"{dropouts}"
         )
         self.query_one(NowPlaying).note = self._music_note()
         self.query_one("#live-keys", Static).update(self._keys())
@@ -206,7 +207,7 @@ class LiveScreen(Screen[None]):
         value = getattr(self.runner, "consent", None)
         return Consent(value) if isinstance(value, str) else Consent.SESSION
 
-    def _recording_state(self) -> str:
+    def _recording_state(self, recorded: float) -> str:
         """What is being recorded now, in the guide's words (consent honoured)."""
         if not self.session_id:
             return "○ starting"
@@ -215,9 +216,9 @@ class LiveScreen(Screen[None]):
             return "○ not recording (no consent)"
         if consent is Consent.MUSIC:
             if self.query_one(PhaseBar).phase is Phase.MUSIC:
-                return "● recording (music only)"
+                return f"● recording {minutes(recorded)} (music only)"
             return "○ not recording (music only)"
-        return "● recording"
+        return f"● recording {minutes(recorded)}"
 
     def _music_started(self) -> bool:
         value = getattr(self.runner, "music_started", None)
