@@ -115,6 +115,16 @@ def program_from_files(title: str, files: list[Path], slug: str = "", author: st
     )
 
 
+def played_part(program: Program, files: list[Path | None]) -> tuple[Program, list[Path | None]]:
+    """``program`` without the pieces that have no file: what will actually be played (the
+    session's program snapshot, so every piece index in the record is one that sounded)."""
+    import dataclasses
+
+    keep = [i for i, f in enumerate(files) if f is not None]
+    pieces = tuple(program.pieces[i] for i in keep)
+    return dataclasses.replace(program, pieces=pieces), [files[i] for i in keep]
+
+
 def _toml(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
 
