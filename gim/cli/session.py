@@ -35,12 +35,14 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
 
     for sig in previous:
         signal.signal(sig, on_signal)
+    told = 0
     try:
         session_id = runner.start()
         click.echo(f"gim: session {session_id} started; Ctrl-C ends it.", err=True)
         last = time.monotonic()
         while True:
-            runner.wait_for(min(every, 1.0))
+            runner.wait_for(min(every, 0.25))
+            told = _tell(runner.warnings, told)  # while it happens, not after
             if runner.done():
                 break
             if time.monotonic() - last >= every:
@@ -51,9 +53,15 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    for text in runner.warnings:
-        click.echo(f"gim: {text}", err=True)
+    _tell(runner.warnings, told)
     return session_id
+
+
+def _tell(warnings: list[str], told: int) -> int:
+    """Print the warnings after the first ``told`` to stderr; how many are told now."""
+    for text in warnings[told:]:
+        click.echo(f"gim: {text}", err=True)
+    return max(told, len(warnings))
 
 
 def transcribe_session(ctx: Context, session_id: str) -> int:

@@ -10,6 +10,7 @@ export render these blocks; nothing here does I/O.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from gim.core.playback import PlaybackLog
@@ -149,6 +150,25 @@ class PhaseHeading:
 
 
 @dataclass
+class MusicPause:
+    """The music stopped for a while and then went on (a gap in the playback log)."""
+
+    time: float
+    """Session seconds (microphone time) at which the music stopped."""
+    end: float
+    """Session seconds at which it sounded again."""
+
+    @property
+    def text(self) -> str:
+        """The pause as transcripts write it: ``music paused 12:03–12:13``."""
+        return f"music paused {clock(self.time)}–{clock(self.end)}"
+
+
+MUSIC_PAUSE_MIN = 1.0
+"""Seconds without music between two stretches that count as a pause worth showing."""
+
+
+@dataclass
 class Footer:
     """The end of the transcript: return, postlude and mandala."""
 
@@ -167,14 +187,29 @@ class Footer:
 
 
 Block = (
-    Header | PieceHeading | ClientLine | Intervention | Observation | Note | PhaseHeading | Footer
+    Header
+    | PieceHeading
+    | ClientLine
+    | Intervention
+    | Observation
+    | Note
+    | PhaseHeading
+    | MusicPause
+    | Footer
 )
 """One element of the transcript layout."""
 
 PRIVATE_KINDS = (AnnotationKind.MARKER, AnnotationKind.TAG, AnnotationKind.COMMENT)
 """Annotation kinds that stay out of a client's copy."""
 
-_ORDER = {PhaseHeading: 0, PieceHeading: 1, Intervention: 2, ClientLine: 3, Observation: 4}
+_ORDER = {
+    PhaseHeading: 0,
+    MusicPause: 1,
+    PieceHeading: 2,
+    Intervention: 3,
+    ClientLine: 4,
+    Observation: 5,
+}
 
 
 def transcript_blocks(record: SessionRecord, *, private: bool = True) -> list[Block]:
@@ -188,6 +223,7 @@ def transcript_blocks(record: SessionRecord, *, private: bool = True) -> list[Bl
     body: list[Block] = []
     body.extend(PhaseHeading(c.time, c.phase) for c in session.phases)
     body.extend(piece_headings(record))
+    body.extend(music_pauses(record))
     for segment in record.segments:
         if segment.speaker is Speaker.GUIDE:
             body.append(Intervention(segment.start, segment.text.strip(), segment))
@@ -203,7 +239,7 @@ def transcript_blocks(record: SessionRecord, *, private: bool = True) -> list[Bl
                 Note(note.time, note.kind, note.text.strip(), list(note.tags), note.author,
                      note.segment_id)
             )  # fmt: skip
-    body.sort(key=lambda b: (b.time, _ORDER.get(type(b), 5)))
+    body.sort(key=lambda b: (b.time, _ORDER.get(type(b), 6)))
     return [header(record), *body, footer(record)]
 
 
@@ -265,6 +301,23 @@ def piece_headings(record: SessionRecord) -> list[PieceHeading]:
         heard.add(span.piece)
         previous = span.piece
     return headings
+
+
+def music_pauses(record: SessionRecord) -> list[MusicPause]:
+    """Every stretch of at least `MUSIC_PAUSE_MIN` seconds between two stretches of music.
+
+    Silence after the last stretch is the end of the music, not a pause.
+    """
+    log = record.playback
+    spans = log.spans()
+    pauses: list[MusicPause] = []
+    for before, after in itertools.pairwise(spans):
+        if before.end is None or (after.start - before.end) / log.rate < MUSIC_PAUSE_MIN:
+            continue
+        start = (before.end + record.delay_frames) / log.rate
+        end = (after.start + record.delay_frames) / log.rate
+        pauses.append(MusicPause(max(0.0, start), max(0.0, end)))
+    return pauses
 
 
 def program_changes(program: Program, log: PlaybackLog) -> list[str]:

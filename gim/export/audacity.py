@@ -5,6 +5,7 @@ from __future__ import annotations
 from gim.core.layout import (
     ClientLine,
     Intervention,
+    MusicPause,
     Note,
     Observation,
     PhaseHeading,
@@ -27,6 +28,8 @@ def labels(record: SessionRecord, options: ExportOptions) -> list[tuple[float, f
             out.append((block.time, end, f"G: {block.text}"))
         elif isinstance(block, Observation):
             out.append((block.time, block.time, f"[{block.text}]"))
+        elif isinstance(block, MusicPause):
+            out.append((block.time, block.end, "[music paused]"))
         elif isinstance(block, PieceHeading):
             out.append((block.time, block.time, f"♪ {block.title}"))
         elif isinstance(block, PhaseHeading):

@@ -12,6 +12,7 @@ from gim.core.layout import (
     Footer,
     Header,
     Intervention,
+    MusicPause,
     Note,
     Observation,
     PhaseHeading,
@@ -29,7 +30,7 @@ class Line:
     """One rendered transcript line, shared by every document format."""
 
     style: str
-    """phase, piece, client, guide, observation, note."""
+    """phase, piece, client, guide, observation (also a music pause), note."""
     time: str
     """Session time as ``m:ss``."""
     text: str
@@ -66,8 +67,13 @@ def footer_items(foot: Footer) -> list[tuple[str, str]]:
     return [(k, v) for k, v in items if v]
 
 
-def body_line(block: Block) -> Line | None:
-    """The line for one body block (None for header and footer)."""
+def body_line(block: Block, flags: bool = True) -> Line | None:
+    """The line for one body block (None for header and footer).
+
+    Args:
+        block: A body block of the layout.
+        flags: Mark suspect lines for the guide to check (False in a client's copy).
+    """
     t = clock(block.time)
     if isinstance(block, PhaseHeading):
         return Line("phase", t, str(block.phase).capitalize())
@@ -77,10 +83,12 @@ def body_line(block: Block) -> Line | None:
             text += f", from {clock(block.offset)}"
         return Line("piece", t, text, block.recording)
     if isinstance(block, ClientLine):
-        return Line("client", t, block.text, flagged=block.flagged)
+        return Line("client", t, block.text, flagged=flags and block.flagged)
     if isinstance(block, Intervention):
         return Line("guide", t, f"G: {block.text}")
     if isinstance(block, Observation):
+        return Line("observation", t, f"[{block.text}]")
+    if isinstance(block, MusicPause):
         return Line("observation", t, f"[{block.text}]")
     if isinstance(block, Note):
         return Line("note", t, note_text(block))
@@ -109,7 +117,7 @@ def markdown(record: SessionRecord, options: ExportOptions) -> str:
     out += [f"- **{k}:** {_md(v)}" for k, v in header_items(head)]
     out.append("")
     for block in blocks[1:-1]:
-        line = body_line(block)
+        line = body_line(block, options.flags)
         if line is None:
             continue
         if line.style == "phase":
@@ -180,6 +188,7 @@ def html_document(record: SessionRecord, options: ExportOptions) -> str:
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(options.title)} {e(head.date)}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>{e(options.title)}</h1>",
@@ -188,7 +197,7 @@ def html_document(record: SessionRecord, options: ExportOptions) -> str:
     out += [f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in header_items(head)]
     out.append("</dl><main>")
     for block in blocks[1:-1]:
-        line = body_line(block)
+        line = body_line(block, options.flags)
         if line is None:
             continue
         time = f'<span class="time">{e(line.time)}</span>'

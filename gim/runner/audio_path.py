@@ -25,6 +25,7 @@ from gim.audio.recorder import Recorder
 from gim.audio.room import VirtualRoom
 from gim.audio.writer import ChunkWriter
 from gim.config import Settings
+from gim.core.layout import clock
 from gim.core.playback import PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import Segment
@@ -76,7 +77,9 @@ class AudioPath:
         self._journal = journal
         self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None]] = queue.SimpleQueue()
         self._analysis: threading.Thread | None = None
-        self.reference = ChunkWriter(folder, "reference", rate, 2, journal)
+        # Short chunks: a killed process loses at most the chunk being filled (plus what
+        # the drain queue holds), so the microphone's are a quarter second.
+        self.reference = ChunkWriter(folder, "reference", rate, 2, journal, chunk_seconds=0.5)
         """Writes what was played (the echo reference)."""
         self.mic: ChunkWriter | None = None
         """Writes what the microphone heard (None: nothing is recorded)."""
@@ -85,7 +88,7 @@ class AudioPath:
         self.recorder: Recorder | None = None
         """The microphone (None: nothing is recorded)."""
         if mic_channels > 0:
-            self.mic = ChunkWriter(folder, "mic", rate, mic_channels, journal)
+            self.mic = ChunkWriter(folder, "mic", rate, mic_channels, journal, chunk_seconds=0.25)
             self.aligner = Aligner(rate, self._feed if transcribe else None,
                                    on_measure=self._measured)  # fmt: skip
             if transcribe:
@@ -109,6 +112,7 @@ class AudioPath:
                     "it is back."
                 ),
                 clock=lambda: self.player.out_frame, retry=1.0 / speed,
+                on_stall=self._stalled, tolerance=max(0.1, 0.5 / speed),
             )  # fmt: skip
 
     # -- running ----------------------------------------------------------------------
@@ -131,7 +135,7 @@ class AudioPath:
     def elapsed(self) -> float:
         """Session seconds so far (the microphone's clock, or the player's)."""
         if self.recorder is not None:
-            return self.recorder.frames / self.rate
+            return self.recorder.now() / self.rate
         return self.player.out_frame / self.rate
 
     @property
@@ -215,6 +219,13 @@ class AudioPath:
             return
         if self.aligner is not None:
             self._queue.put(("ref", frame, block))
+
+    def _stalled(self, frame: int) -> None:
+        """Recorder watch thread: the microphone stopped delivering (its stream is open)."""
+        self._warn(
+            f"The microphone stopped sending sound at {clock(frame / self.rate)}: the music "
+            "goes on; the gap is noted and recording resumes when it sends again."
+        )
 
     def _disk_trouble(self, exc: OSError) -> None:
         if not self.disk_full:

@@ -16,6 +16,7 @@ from gim.audio.devices import Backend, SoundDevices
 from gim.audio.player import Player
 from gim.audio.room import VirtualRoom
 from gim.config import Settings, ensure_private_dir
+from gim.core.layout import clock
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import (
@@ -41,6 +42,7 @@ from gim.runner.events import (
     Warning,
 )
 from gim.runner.record import SessionRecord
+from gim.runner.rolling import RollingPass
 from gim.runner.status import disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread
 
@@ -113,6 +115,7 @@ class SessionRunner:
         self._stop_lock = threading.Lock()
         self._piece: int | None = None
         self._ended_at: float | None = None
+        self._rolling: RollingPass | None = None
 
     # -- starting ---------------------------------------------------------------------
 
@@ -163,6 +166,9 @@ class SessionRunner:
         elif self.music_at is not None:
             threading.Thread(target=self._music_when_due, name="runner-music-at",
                              daemon=True).start()  # fmt: skip
+        if recording and self._transcribe:  # the final pass, a window behind (issue 15)
+            self._rolling = RollingPass(self.settings, record.folder, mic_channels)
+            self._rolling.start()
         return session.id
 
     def _music_when_due(self) -> None:
@@ -221,7 +227,10 @@ class SessionRunner:
         start, end = lost / self.rate, back / self.rate
         if self._record is not None:
             self._record.add_gap(start, end)
-        self._warn(f"The microphone is back; {end - start:.1f} seconds were not recorded.")
+        self._warn(
+            f"The microphone is back; {end - start:.1f} seconds were not recorded "
+            f"({clock(start)}–{clock(end)}), noted as a gap."
+        )
 
     def _playback_event(self, event: PlaybackEvent) -> None:
         if self._record is not None:
@@ -404,6 +413,8 @@ class SessionRunner:
         self._emit(Finished(self.session_id))
 
     def _finish(self, fade: float) -> None:
+        if self._rolling is not None:
+            self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
         if self._audio is not None:
             self._audio.close(fade)
         if self._record is not None:

@@ -29,7 +29,9 @@ def audio(path: Any, seconds: float) -> Any:
     return path
 
 
-async def test_a_piece_is_linked_by_hand_with_its_length_shown(make_app: Any, tmp_path: Any) -> None:
+async def test_a_piece_is_linked_by_hand_with_its_length_shown(
+    make_app: Any, tmp_path: Any
+) -> None:
     music = tmp_path / "music"
     audio(music / "bartok.flac", 170.0)
     app = make_app(lambda app: ProgramsScreen(selected="present-moments"), library=True)
