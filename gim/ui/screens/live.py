@@ -221,6 +221,8 @@ class LiveScreen(Screen[None]):
         return f"● recording {minutes(recorded)}"
 
     def _music_started(self) -> bool:
+        if self.runner is None:
+            return False
         value = getattr(self.runner, "music_started", None)
         return value if isinstance(value, bool) else True
 
