@@ -121,9 +121,9 @@ def test_a_guide_walks_the_arc_and_the_return_and_postlude_are_kept(
     listed = subprocess.run([GIM, "sessions", "list", "--json"], capture_output=True, text=True,
                             env=run_env, timeout=60)  # fmt: skip
     (session,) = json.loads(listed.stdout)
-    shown_json = subprocess.run([GIM, "sessions", "show", session["id"], "--json"],
-                                capture_output=True, text=True, env=run_env, timeout=60)  # fmt: skip
-    data = json.loads(shown_json.stdout)
+    show = [GIM, "sessions", "show", session["id"], "--json"]
+    data = json.loads(subprocess.run(show, capture_output=True, text=True, env=run_env,
+                                     timeout=60).stdout)  # fmt: skip
     starts = {p["phase"]: p["start"] for p in data["phases"]}
     assert list(starts) == ["prelude", "induction", "music", "return", "postlude"]
     back = " ".join(s["text"].lower() for s in data["segments"]
