@@ -213,8 +213,8 @@ class Player:
     # -- the callback (PortAudio thread: copy only) ---------------------------------------
 
     def _callback(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
-        if status and status.output_underflow:
-            self.underruns += 1
+        if status and status.output_underflow and self._music_on:
+            self.underruns += 1  # a glitch in the silence before the music is not heard
         filled = 0
         while filled < frames:
             block = self._current
@@ -223,7 +223,7 @@ class Player:
                     block = self._blocks.get_nowait()
                 except queue.Empty:
                     outdata[filled:] = 0
-                    if not self._closing.is_set():
+                    if not self._closing.is_set() and self._music_on:
                         self.underruns += 1
                     self._notes.put((self._out_frame + filled, None, frames - filled))
                     break

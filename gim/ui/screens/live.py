@@ -10,6 +10,8 @@ arrive from its threads and are posted here as messages; meters come from pollin
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -128,6 +130,18 @@ class LiveScreen(Screen[None]):
         self.runner = self.make_runner(self.runner_event)
         self.start_runner()
         self.set_interval(POLL_SECONDS, self.poll)
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (a shutdown, a kill) ends the session cleanly: quit, which saves
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, lambda signum, frame: self.app.exit())
+
+    def on_unmount(self) -> None:
+        """Leaving the app mid-session (ctrl+q, SIGTERM) still saves everything."""
+        if self.runner is not None and not self.finished and self.session_id:
+            try:
+                self.runner.stop()
+            except GimError as exc:
+                log.warning("the session could not be saved cleanly: %s", exc.message)
 
     # -- the runner, from its threads -----------------------------------------------------
     def runner_event(self, event: Any) -> None:
@@ -174,6 +188,10 @@ class LiveScreen(Screen[None]):
         offset = float(field_of(status, "piece_offset", 0.0) or 0.0)
         now = self.query_one(NowPlaying)
         now.piece = piece if isinstance(piece, int) else None
+        playing = bool(field_of(status, "playing", True))
+        if not playing and not field_of(status, "paused", False):
+            if self.query_one(PhaseBar).phase is not Phase.MUSIC:
+                now.piece = None  # faded or ended: say so, not "playing"
         now.piece_offset = offset
         now.program_elapsed = float(field_of(status, "program_elapsed", 0.0) or 0.0)
         now.paused = bool(field_of(status, "paused", False))
@@ -228,8 +246,8 @@ class LiveScreen(Screen[None]):
 
     def _music_note(self) -> str:
         if not self._music_started():
-            return "No music yet: s starts it."
-        return "The music has stopped: s plays on."
+            return "No music yet · s starts it"
+        return "Music stopped · s plays on"
 
     def _keys(self) -> str:
         """The key bar: every key the guide needs, two lines that fit 80 columns."""
