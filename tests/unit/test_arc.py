@@ -59,7 +59,7 @@ def test_the_arc_runs_prelude_music_return_and_records_as_consented(
     assert phases[0][1] < 0.5 and 2.95 < phases[1][1] < 3.6
     assert play.frame / RATE + 4.0 <= phases[2][1] < play.frame / RATE + 5.5  # piece over
     assert any(e.action is Action.END for e in log)
-    assert 14.0 <= session.audio_seconds < 16.5  # the session went on (10x: stop lags)
+    assert 14.0 <= session.audio_seconds < 20.0  # the session went on (10x: stop lags)
     mic = soundfile.read(settings.sessions_dir / session_id / "mic.flac")[0]
     prelude = mic[int(1.2 * RATE) : int(1.8 * RATE)]
     after = mic[int(10.2 * RATE) : int(10.8 * RATE)]

@@ -188,10 +188,9 @@ class LiveScreen(Screen[None]):
         offset = float(field_of(status, "piece_offset", 0.0) or 0.0)
         now = self.query_one(NowPlaying)
         now.piece = piece if isinstance(piece, int) else None
-        playing = bool(field_of(status, "playing", True))
-        if not playing and not field_of(status, "paused", False):
-            if self.query_one(PhaseBar).phase is not Phase.MUSIC:
-                now.piece = None  # faded or ended: say so, not "playing"
+        silent = not field_of(status, "playing", True) and not field_of(status, "paused", False)
+        if silent and self.query_one(PhaseBar).phase is not Phase.MUSIC:
+            now.piece = None  # faded or ended: say so, not "playing"
         now.piece_offset = offset
         now.program_elapsed = float(field_of(status, "program_elapsed", 0.0) or 0.0)
         now.paused = bool(field_of(status, "paused", False))
