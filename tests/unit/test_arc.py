@@ -13,7 +13,7 @@ from gim.audio.room import Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.playback import Action
 from gim.core.program import Piece, Program, Provenance
-from gim.core.session import Consent, Phase
+from gim.core.session import AnnotationKind, Consent, Phase, Segment, Speaker
 from gim.runner import SessionRunner
 from gim.store.db import Store
 
@@ -84,6 +84,9 @@ def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
         assert runner.phase is Phase.PRELUDE and runner.status().piece is None
         runner.start_music()
         runner.wait_for(0.4)
+        line = Segment(1.5, 2.5, "a red door", speaker=Speaker.CLIENT)
+        runner._on_segment(line)  # as the live transcriber hands it over
+        runner.mark(AnnotationKind.TAG, "", ("visual",), line)
         runner.fade_out(1.0)
         runner.wait_for(0.6)
         assert not runner.done()
@@ -96,6 +99,8 @@ def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
         room.close()
     with Store.open(settings.db_path) as store:
         session = store.get_session(session_id)
+        (tag,) = store.annotations(session_id)
+    assert tag.segment_id == line.id and tag.time == 1.5 and tag.tags == ["visual"]
     assert [c.phase for c in session.phases] == [
         Phase.PRELUDE,
         Phase.MUSIC,
