@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from gim.cli.context import Context
-from gim.core.program import Program, format_duration
+from gim.core.clock import mmss
+from gim.core.program import Program
 from gim.core.program_parse import program_to_dict
 from gim.errors import GimError, InputError
 from gim.library.programs import ProgramLibrary, link_summary
@@ -75,9 +76,7 @@ def list_programs(obj: Context, as_json: bool) -> None:
         return
     rows = [["SLUG", "TITLE", "PIECES", "LENGTH", "ORIGIN", "LINKS"]]
     for p, links in items:
-        rows.append(
-            [p.slug, p.title, str(len(p.pieces)), format_duration(p.duration), p.origin, links]
-        )
+        rows.append([p.slug, p.title, str(len(p.pieces)), mmss(p.duration), p.origin, links])
     click.echo(_table(rows))
 
 
@@ -99,7 +98,7 @@ def show_program(obj: Context, program: str, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(f"{found.title} ({found.slug}) by {found.author}")
-    click.echo(f"  {len(found.pieces)} pieces, {format_duration(found.duration)}; {found.origin}")
+    click.echo(f"  {len(found.pieces)} pieces, {mmss(found.duration)}; {found.origin}")
     if found.gap:
         click.echo(f"  {found.gap:g} s of silence between pieces")
     for label, text in (("About", found.description), ("Mood", found.mood)):
@@ -113,7 +112,7 @@ def show_program(obj: Context, program: str, as_json: bool) -> None:
     rows = [["#", "PIECE", "RECORDING", "LENGTH", "LINK"]]
     for i, (piece, status) in enumerate(zip(found.pieces, statuses, strict=True), start=1):
         title = piece.title if piece.verified else f"{piece.title} (unverified)"
-        rows.append([str(i), title, piece.performer, format_duration(piece.duration), status])
+        rows.append([str(i), title, piece.performer, mmss(piece.duration), status])
     click.echo("")
     click.echo(_table(rows))
     notes = [(i, p.notes) for i, p in enumerate(found.pieces, start=1) if p.notes]
@@ -131,7 +130,7 @@ def validate_program(obj: Context, file: Path) -> None:
     program: Program = _library(obj).validate(file)
     click.echo(
         f"OK: {file} is {program.title!r} ({program.slug}), {len(program.pieces)} pieces, "
-        f"{format_duration(program.duration)}."
+        f"{mmss(program.duration)}."
     )
 
 
@@ -177,12 +176,12 @@ def link_program(obj: Context, program: str, directory: Path, piece: int | None)
                 "; link from a folder holding only the one you mean:"
             )
         else:
-            want = format_duration(match.piece.duration)
+            want = mmss(match.piece.duration)
             extra = ", only in other lengths:" if match.candidates else ""
             click.echo(f"{head} ({want}){extra}")
         if match.state is not MatchState.MATCHED:
             for audio in match.candidates:
-                click.echo(f"             {audio.path} ({format_duration(audio.duration)})")
+                click.echo(f"             {audio.path} ({mmss(audio.duration)})")
     linked = sum(s == "linked" for s in _statuses(library, found))
     click.echo(f"{linked} of {len(found.pieces)} pieces linked; links in {report.links_file}.")
     if not report.complete:
@@ -197,11 +196,11 @@ def _link_one(library: ProgramLibrary, program: Program, piece: int, file: Path)
     saved = library.link_piece(program, piece - 1, file)
     info = audio_info(file)
     want = program.pieces[piece - 1]
-    click.echo(f"Piece {piece} {want.title} ({format_duration(want.duration)}) now plays\n"
-               f"  {info.path} ({format_duration(info.duration)}); links in {saved}.")  # fmt: skip
+    click.echo(f"Piece {piece} {want.title} ({mmss(want.duration)}) now plays\n"
+               f"  {info.path} ({mmss(info.duration)}); links in {saved}.")  # fmt: skip
     if abs(info.duration - want.duration) > max(3.0, 0.02 * want.duration):
-        click.echo(f"gim: note: the file is {format_duration(info.duration)} long, the "
-                   f"program's piece {format_duration(want.duration)}.", err=True)  # fmt: skip
+        click.echo(f"gim: note: the file is {mmss(info.duration)} long, the "
+                   f"program's piece {mmss(want.duration)}.", err=True)  # fmt: skip
 
 
 @programs.command("new")
@@ -227,9 +226,9 @@ def new_program(obj: Context, title: str, sources: tuple[Path, ...], slug: str,
     for i, file in enumerate(files):
         library.link_piece(program, i, file)
     click.echo(f"{program.title} ({program.slug}): {len(program.pieces)} pieces, "
-               f"{format_duration(program.duration)}, all linked; saved in {path}.")  # fmt: skip
+               f"{mmss(program.duration)}, all linked; saved in {path}.")  # fmt: skip
     for i, piece in enumerate(program.pieces, start=1):
-        click.echo(f"{i:>2} {piece.title} ({format_duration(piece.duration)})")
+        click.echo(f"{i:>2} {piece.title} ({mmss(piece.duration)})")
 
 
 COMMANDS: list[click.Command] = [programs]

@@ -14,10 +14,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, Static
 
+from gim.core.clock import mmss
 from gim.core.program import Piece
 from gim.errors import GimError
 from gim.library.match import AUDIO_SUFFIXES
-from gim.ui.fields import minutes
 
 
 class AudioTree(DirectoryTree):
@@ -61,7 +61,7 @@ class PickPieceFile(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="pick-dialog"):
             yield Label(
-                f"Piece {self.number}: {self.piece.title} ({minutes(self.piece.duration)})",
+                f"Piece {self.number}: {self.piece.title} ({mmss(self.piece.duration)})",
                 classes="dialog-title",
             )
             yield Input(str(self.start), placeholder="a folder or an audio file", id="pick-path",
@@ -103,9 +103,7 @@ class PickPieceFile(ModalScreen[Path | None]):
         self.chosen = found.path
         off = abs(found.duration - self.piece.duration) > max(3.0, 0.02 * self.piece.duration)
         note = "  [$warning](not the piece's length)[/]" if off else ""
-        info.update(
-            f"{found.path.name}: {minutes(found.duration)}{note}\np listen · l link this file"
-        )
+        info.update(f"{found.path.name}: {mmss(found.duration)}{note}")
 
     def action_listen(self) -> None:
         """Play a few seconds of the chosen file (again: stop)."""

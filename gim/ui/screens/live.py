@@ -13,15 +13,15 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 
+from gim.core.clock import mmss
 from gim.core.layout import (
     Block,
     ClientLine,
@@ -34,13 +34,16 @@ from gim.core.layout import (
 from gim.core.program import Program
 from gim.core.session import AnnotationKind, Consent, Phase, Segment, Speaker
 from gim.errors import GimError
+from gim.runner.events import Finished, LiveRunner, RunnerEvent, RunnerFactory
+from gim.ui.base import GimScreen
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
-from gim.ui.fields import field_of, minutes
 from gim.ui.messages import (
     PhaseEntered,
     PieceStarted,
+    RunnerFailed,
+    RunnerStarted,
     RunnerWarning,
     SegmentArrived,
     SessionEnded,
@@ -54,14 +57,11 @@ from gim.ui.widgets.transcript import TranscriptView
 
 log = logging.getLogger(__name__)
 
-RunnerFactory = Callable[[Callable[[Any], None]], Any]
-"""Builds a `SessionRunner` given the callback it reports events to."""
-
 POLL_SECONDS = 0.25
 """How often the meters and clocks are refreshed from `status()`."""
 
 
-class LiveScreen(Screen[None]):
+class LiveScreen(GimScreen[None]):
     """One session as it runs.
 
     Args:
@@ -94,7 +94,7 @@ class LiveScreen(Screen[None]):
         """The program being played."""
         self.then = then
         """Where to go when the session ends: "end" or "review"."""
-        self.runner: Any = None
+        self.runner: LiveRunner | None = None
         """The running session, once started."""
         self.session_id: str | None = None
         """The session id, once started."""
@@ -144,7 +144,7 @@ class LiveScreen(Screen[None]):
                 log.warning("the session could not be saved cleanly: %s", exc.message)
 
     # -- the runner, from its threads -----------------------------------------------------
-    def runner_event(self, event: Any) -> None:
+    def runner_event(self, event: RunnerEvent) -> None:
         """The runner's callback: called from its threads, so only posts a message."""
         message = message_for(event)
         if message is not None:
@@ -153,27 +153,28 @@ class LiveScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="runner", description="start")
     def start_runner(self) -> None:
         """Start the session (opens devices, so in a thread)."""
+        assert self.runner is not None
         try:
             session_id = self.runner.start()
         except GimError as exc:
-            self.app.call_from_thread(self._failed, exc.message)
+            self.post_message(RunnerFailed(exc.message))
             return
         except Exception as exc:  # the promise: a sentence for the guide, never a traceback
             log.exception("the session runner failed to start")
-            self.app.call_from_thread(
-                self._failed,
-                f"The session could not start ({type(exc).__name__}): run `gim doctor`.",
-            )
+            text = f"The session could not start ({type(exc).__name__}): run `gim doctor`."
+            self.post_message(RunnerFailed(text))
             return
-        self.app.call_from_thread(self._started, session_id)
+        self.post_message(RunnerStarted(session_id))
 
-    def _started(self, session_id: str) -> None:
-        self.session_id = session_id
-        self.sub_title = f"Session {session_id} · {self.program.title}"
+    @on(RunnerStarted)
+    def _started(self, message: RunnerStarted) -> None:
+        self.session_id = message.session_id
+        self.sub_title = f"Session {message.session_id} · {self.program.title}"
 
-    def _failed(self, message: str) -> None:
-        self.notify(message, severity="error", timeout=20)
-        self._note_warning(message)
+    @on(RunnerFailed)
+    def _failed(self, message: RunnerFailed) -> None:
+        self.notify(message.text, severity="error", timeout=20)
+        self._note_warning(message.text)
 
     def poll(self) -> None:
         """Refresh meters and clocks from the runner's status."""
@@ -183,39 +184,30 @@ class LiveScreen(Screen[None]):
             status = self.runner.status()
         except GimError:
             return
-        self.elapsed = float(field_of(status, "elapsed", 0.0))
-        piece = field_of(status, "piece", None)
-        offset = float(field_of(status, "piece_offset", 0.0) or 0.0)
+        self.elapsed = status.elapsed
+        offset = status.piece_offset
         now = self.query_one(NowPlaying)
-        now.piece = piece if isinstance(piece, int) else None
-        silent = not field_of(status, "playing", True) and not field_of(status, "paused", False)
+        now.piece = status.piece
+        silent = not status.playing and not status.paused
         if silent and self.query_one(PhaseBar).phase is not Phase.MUSIC:
             now.piece = None  # faded or ended: say so, not "playing"
         now.piece_offset = offset
-        now.program_elapsed = float(field_of(status, "program_elapsed", 0.0) or 0.0)
-        now.paused = bool(field_of(status, "paused", False))
+        now.program_elapsed = status.program_elapsed
+        now.paused = status.paused
         self.query_one(ProgramTimeline).place(now.piece, offset)
-        level = field_of(status, "input_level", None)
-        self.query_one(LevelMeter).level = None if level is None else float(level)
-        recorded = float(
-            field_of(status, "recorded", 0.0) or field_of(status, "recorded_seconds", 0.0)
-        )
-        disk = field_of(status, "disk_free", None)
-        disk_text = "" if disk is None else f" · {float(disk) / 1e9:.1f} GB free"
-        xruns = int(field_of(status, "xruns", 0) or 0)
-        dropouts = ""
-        if xruns:
-            dropouts = f"\n{xruns} short audio dropout{'s' if xruns != 1 else ''}"
+        self.query_one(LevelMeter).level = status.input_level
+        recorded = status.recorded
+        disk_text = f" · {status.disk_free / 1e9:.1f} GB free"
+        xruns = status.xruns
+        dropouts = f"\n{xruns} short audio dropout{'s' if xruns != 1 else ''}" if xruns else ""
         self.query_one("#live-status", Static).update(
-            f"{self._recording_state(recorded)}\nsession {minutes(self.elapsed)}{disk_text}"
-            f"{dropouts}"
+            f"{self._recording_state(recorded)}\nsession {mmss(self.elapsed)}{disk_text}{dropouts}"
         )
         self.query_one(NowPlaying).note = self._music_note()
         self.query_one("#live-keys", Static).update(self._keys())
-        for text in field_of(status, "warnings", []) or []:
-            self._note_warning(str(text))
-        done = getattr(self.runner, "done", None)
-        if self.session_id and done is not None and not self._ending and done():
+        for text in status.warnings:
+            self._note_warning(text)
+        if self.session_id and not self._ending and self.runner.done():
             self._ending = True  # the set duration passed
             self._note_warning("The session's set time is over: saving the recording…")
             self.stop_runner()
@@ -233,9 +225,9 @@ class LiveScreen(Screen[None]):
             return "○ not recording (no consent)"
         if consent is Consent.MUSIC:
             if self.query_one(PhaseBar).phase is Phase.MUSIC:
-                return f"● recording {minutes(recorded)} (music only)"
+                return f"● recording {mmss(recorded)} (music only)"
             return "○ not recording (music only)"
-        return f"● recording {minutes(recorded)}"
+        return f"● recording {mmss(recorded)}"
 
     def _music_started(self) -> bool:
         if self.runner is None:
@@ -295,8 +287,7 @@ class LiveScreen(Screen[None]):
         self.query_one(PhaseBar).phase = phase
         if phase is not self._phase_shown:
             self._phase_shown = phase
-            at = field_of(message.event, "time", None)
-            self._place(PhaseHeading(self.elapsed if at is None else float(at), phase))
+            self._place(PhaseHeading(message.time, phase))
 
     @on(RunnerWarning)
     def _warning(self, message: RunnerWarning) -> None:
@@ -314,36 +305,36 @@ class LiveScreen(Screen[None]):
         self.app.switch_screen(EndScreen(session_id, review_after=self.then == "review"))
 
     # -- the guide's keys -------------------------------------------------------------------
-    def _call(self, name: str, *args: Any) -> None:
+    def _call(self, action: Callable[[LiveRunner], object]) -> None:
         if self.runner is None:
             return
         try:
-            getattr(self.runner, name)(*args)
+            action(self.runner)
         except GimError as exc:
             self.notify(exc.message, severity="warning")
 
     def action_start_music(self) -> None:
         """Start the music (the induction is over), or play on after a pause or fade."""
-        self._call("start_music")
+        self._call(lambda runner: runner.start_music())
         self.query_one(PhaseBar).phase = Phase.MUSIC
 
     def action_pause(self) -> None:
         """Pause the music, or resume it."""
         paused = self.query_one(NowPlaying).paused
-        self._call("resume" if paused else "pause")
+        self._call(lambda runner: runner.resume() if paused else runner.pause())
         self.query_one(NowPlaying).paused = not paused
 
     def action_next_piece(self) -> None:
         """Skip to the next piece."""
-        self._call("next_piece")
+        self._call(lambda runner: runner.next_piece())
 
     def action_previous_piece(self) -> None:
         """Back to the previous piece."""
-        self._call("previous_piece")
+        self._call(lambda runner: runner.previous_piece())
 
     def action_fade_out(self) -> None:
         """Fade the music out (the session and the recording go on)."""
-        self._call("fade_out")
+        self._call(lambda runner: runner.fade_out())
         self.notify("Fading the music out; the session goes on.", timeout=3)
 
     def action_phase(self, step: int) -> None:
@@ -354,15 +345,15 @@ class LiveScreen(Screen[None]):
         if phase is before:
             return
         if phase is Phase.MUSIC and not self._music_started():
-            self._call("start_music")
+            self._call(lambda runner: runner.start_music())
         else:
-            self._call("set_phase", phase)
+            self._call(lambda runner: runner.set_phase(phase))
 
     def action_mark(self) -> None:
         """Mark this moment (a note can be added in review)."""
-        self._call("mark", AnnotationKind.MARKER, "", ())
+        self._call(lambda runner: runner.mark(AnnotationKind.MARKER, "", ()))
         self._place(Note(self.elapsed, AnnotationKind.MARKER, ""))
-        self.notify(f"Marked {minutes(self.elapsed)}", timeout=2)
+        self.notify(f"Marked {mmss(self.elapsed)}", timeout=2)
         timeline = self.query_one(ProgramTimeline)
         if timeline.position is not None:
             timeline.markers = (*timeline.markers, timeline.position)
@@ -373,7 +364,7 @@ class LiveScreen(Screen[None]):
 
         def keep(text: str | None) -> None:
             if text:
-                self._call("mark", AnnotationKind.INTERVENTION, text, ())
+                self._call(lambda runner: runner.mark(AnnotationKind.INTERVENTION, text, ()))
                 self._place(Intervention(at, text))
 
         self.app.push_screen(
@@ -387,7 +378,7 @@ class LiveScreen(Screen[None]):
         def keep(text: str | None) -> None:
             if text:
                 text = text.strip("[] ")
-                self._call("mark", AnnotationKind.OBSERVATION, text, ())
+                self._call(lambda runner: runner.mark(AnnotationKind.OBSERVATION, text, ()))
                 self._place(Observation(at, text))
 
         self.app.push_screen(TextPrompt("Observation  [ ]", placeholder="sighs"), keep)
@@ -408,15 +399,12 @@ class LiveScreen(Screen[None]):
         def keep(tags: list[str] | None) -> None:
             if not tags:
                 return
-            if segment is None:
-                self._call("mark", AnnotationKind.TAG, "", tuple(tags))
-                at = self.elapsed
-            else:
-                self._call("mark", AnnotationKind.TAG, "", tuple(tags), segment)
-                at = segment.start
+            chosen = tuple(tags)
+            self._call(lambda runner: runner.mark(AnnotationKind.TAG, "", chosen, segment))
+            at = self.elapsed if segment is None else segment.start
             self._place(Note(at, AnnotationKind.TAG, "", list(tags)))
 
-        self.app.push_screen(TagDialog(self.app.settings.tags), keep)  # type: ignore[attr-defined]
+        self.app.push_screen(TagDialog(self.app.settings.tags), keep)
 
     def action_end(self) -> None:
         """End the session after a confirmation (the recording is kept)."""
@@ -434,14 +422,16 @@ class LiveScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="runner", description="stop")
     def stop_runner(self) -> None:
         """Stop the session (flushes audio to disk, so in a thread)."""
+        runner = self.runner
+        assert runner is not None
         try:
-            self.runner.stop()
+            runner.stop()
         except GimError as exc:
-            self.app.call_from_thread(self._failed, exc.message)
+            self.post_message(RunnerFailed(exc.message))
             return
         finally:
-            room = getattr(self.runner, "room", None)
-            if room is not None and hasattr(room, "close"):
-                room.close()
+            if runner.room is not None:
+                runner.room.close()  # a room whose session never started
         # The runner reports Finished itself; this covers one that does not.
-        self.post_message(SessionEnded({"session_id": self.session_id}))
+        if self.session_id:
+            self.post_message(SessionEnded(Finished(self.session_id)))

@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from gim.core.clock import mmss
 from gim.core.program import Program
-from gim.ui.fields import minutes
 
 
 class NowPlaying(Widget):
@@ -39,7 +39,7 @@ class NowPlaying(Widget):
         if program is None or self.piece is None or self.piece >= len(program.pieces):
             text.append(self.note, style="#8f8476")
             if program is not None:
-                text.append(f"\n{program.title} · {minutes(program.duration)}", style="#6f665c")
+                text.append(f"\n{program.title} · {mmss(program.duration)}", style="#6f665c")
             return text
         piece = program.pieces[self.piece]
         state = "paused" if self.paused else "playing"
@@ -50,8 +50,8 @@ class NowPlaying(Widget):
         program_left = max(0.0, program.duration - self.program_elapsed)
         # the time left comes first on its line, so a narrow pane never cuts it
         text.append(
-            f"\n{minutes(left)} left · {state} at {minutes(self.piece_offset)}"
-            f"\n{minutes(program_left)} left in program",
+            f"\n{mmss(left)} left · {state} at {mmss(self.piece_offset)}"
+            f"\n{mmss(program_left)} left in program",
             style="#a0765a" if self.paused else "#8f8476",
         )
         return text
