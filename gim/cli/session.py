@@ -16,9 +16,6 @@ from gim.core.session import Consent
 from gim.errors import GimError, InputError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from gim.core.program import Program
     from gim.runner import SessionRunner
 
 
@@ -59,15 +56,6 @@ def _tell(warnings: list[str], told: int) -> int:
     for text in warnings[told:]:
         click.echo(f"gim: {text}", err=True)
     return max(told, len(warnings))
-
-
-def played_part(program: Program, files: list[Path | None]) -> tuple[Program, list[Path | None]]:
-    """``program`` without the pieces that have no file (what will actually be played)."""
-    import dataclasses
-
-    keep = [i for i, f in enumerate(files) if f is not None]
-    pieces = tuple(program.pieces[i] for i in keep)
-    return dataclasses.replace(program, pieces=pieces), [files[i] for i in keep]
 
 
 def transcribe_session(ctx: Context, session_id: str) -> int:
@@ -195,6 +183,8 @@ def run(
             f"`gim programs link {chosen.slug} DIR` (or --piece N FILE){hint}."
         )
     if missing:
+        from gim.library.own import played_part
+
         chosen, files = played_part(chosen, files)
         click.echo(f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.",
                    err=True)  # fmt: skip
