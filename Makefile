@@ -5,10 +5,27 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install -q
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test check lint format typecheck contracts bench setup setup-dev clean
+BINDIR ?= $(HOME)/.local/bin
+
+.PHONY: demo test check lint format typecheck contracts bench setup setup-dev install uninstall clean
 
 demo: setup
 	$(VENV)/bin/gim demo
+	@echo
+	@echo "To run gim again: $(CURDIR)/$(VENV)/bin/gim"
+	@echo "or run 'make install' once, then type 'gim' anywhere."
+
+# A small launcher in ~/.local/bin (or BINDIR=...), made only when asked.
+install: setup
+	@mkdir -p $(BINDIR)
+	@printf '#!/bin/sh\nexec "%s" "$$@"\n' "$(CURDIR)/$(VENV)/bin/gim" > $(BINDIR)/gim
+	@chmod 755 $(BINDIR)/gim
+	@echo "Installed $(BINDIR)/gim."
+	@case ":$$PATH:" in *":$(BINDIR):"*) echo "Type 'gim' to start it." ;; \
+	  *) echo "$(BINDIR) is not on your PATH: add it (for example in ~/.profile) or run $(BINDIR)/gim." ;; esac
+
+uninstall:
+	rm -f $(BINDIR)/gim
 
 test: setup-dev
 	@scripts/system-deps.sh test

@@ -57,6 +57,8 @@ class Settings:
         "transpersonal",
     )
     """Imagery tags offered when annotating; editable in settings.toml."""
+    paper: str = ""
+    """Page size of Word exports: "a4" or "letter"; empty takes it from the locale."""
 
     def with_devices(self, input_device: str | None, output_device: str | None) -> Settings:
         """These settings with the devices chosen on the command line, where one was given."""
@@ -65,6 +67,12 @@ class Settings:
             input_device=input_device or self.input_device,
             output_device=output_device or self.output_device,
         )
+
+    @property
+    def paper_size(self) -> str:
+        """ "a4" or "letter": the setting when it names one, else the locale's paper."""
+        chosen = self.paper.strip().lower()
+        return chosen if chosen in ("a4", "letter") else default_paper()
 
     @property
     def db_path(self) -> Path:
@@ -85,6 +93,20 @@ class Settings:
     def cache_dir(self) -> Path:
         """Generated audio (the demo program) and converted models."""
         return self.home / "cache"
+
+
+LETTER_TERRITORIES = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "PR"})
+"""Countries whose locales print on US Letter."""
+
+
+def default_paper() -> str:
+    """ "letter" for a US (and a few American) locale, else "a4", from LC_PAPER or LANG."""
+    for name in ("LC_ALL", "LC_PAPER", "LANG"):
+        value = os.environ.get(name, "")
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            territory = value.split(".")[0].split("@")[0].partition("_")[2].upper()
+            return "letter" if territory in LETTER_TERRITORIES else "a4"
+    return "a4"
 
 
 def checkout_root() -> Path | None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gim.config import Settings, ensure_private_dir, load_settings
+from gim.environment import lock_down
 from gim.errors import SessionInUseError
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class Context:
         """Settings for the chosen data home (read once)."""
         if self._settings is None:
             self._settings = load_settings(self.home)
+            # Library caches follow --home (set before any library loads; children inherit).
+            lock_down(self._settings.cache_dir)
         return self._settings
 
     def open_store(self) -> Store:

@@ -96,6 +96,12 @@ def transcribe(
         raise InputError("--program-start must be zero or more seconds.")
     program = load_program(ctx, program_name) if program_name else None
     settings = ctx.settings
+    piece_files = None
+    if program is not None and reference is not None:
+        from gim.library.programs import ProgramLibrary
+
+        # Pieces linked to files are found in the reference by their sound.
+        piece_files = ProgramLibrary(settings).linked_files(program)
     segments = transcribe_file(
         audio,
         reference,
@@ -105,6 +111,7 @@ def transcribe(
         model or settings.model,
         language=settings.language,
         cache_dir=settings.cache_dir / "models",
+        piece_files=piece_files,
     )
     text = render(segments, fmt)
     if output is None:

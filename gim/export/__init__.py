@@ -30,6 +30,10 @@ class ExportOptions:
     """Its MIME type."""
     title: str = "GIM session transcript"
     """Title at the top of transcript documents."""
+    flags: bool = True
+    """Mark the lines the guide should check (left out of a client's copy)."""
+    paper: str = "a4"
+    """Page size of paged documents (DOCX): "a4" or "letter"."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from gim.core.layout import (
     ClientLine,
+    GapNote,
     Intervention,
+    MusicPause,
     Note,
     Observation,
     PhaseHeading,
@@ -27,12 +29,16 @@ def labels(record: SessionRecord, options: ExportOptions) -> list[tuple[float, f
             out.append((block.time, end, f"G: {block.text}"))
         elif isinstance(block, Observation):
             out.append((block.time, block.time, f"[{block.text}]"))
+        elif isinstance(block, MusicPause):
+            out.append((block.time, block.end, "[music paused]"))
         elif isinstance(block, PieceHeading):
             out.append((block.time, block.time, f"♪ {block.title}"))
         elif isinstance(block, PhaseHeading):
             out.append((block.time, block.time, str(block.phase).capitalize()))
         elif isinstance(block, Note):
             out.append((block.time, block.time, note_text(block)))
+        elif isinstance(block, GapNote):
+            out.append((block.time, block.end, f"[{block.text}]"))
     return out
 
 

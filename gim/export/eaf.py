@@ -1,4 +1,5 @@
-"""ELAN (.eaf, EAF 3.0) with tiers for speech, interventions, observations, pieces, phases.
+"""ELAN (.eaf, EAF 3.0): tiers for speech, interventions, observations, pieces (and music
+pauses), phases, the guide's markers, tags and comments, and the lines flagged for checking.
 
 Linked to the session's microphone recording by a relative path, so ELAN opens the audio
 beside the transcript when the export sits next to it (or the path is adjusted).
@@ -10,16 +11,29 @@ import xml.etree.ElementTree as ET
 
 from gim.core.layout import (
     Intervention,
+    Note,
     Observation,
     PhaseHeading,
     PieceHeading,
+    music_pauses,
     transcript_blocks,
 )
 from gim.core.record import SessionRecord
-from gim.core.session import Speaker
+from gim.core.session import AnnotationKind, Speaker
 from gim.export import ExportOptions
 
-TIERS = ("client speech", "guide speech", "interventions", "observations", "pieces", "phases")
+TIERS = (
+    "client speech",
+    "guide speech",
+    "interventions",
+    "observations",
+    "pieces",
+    "phases",
+    "markers",
+    "tags",
+    "comments",
+    "flagged lines",
+)
 """Tier ids, in the order ELAN shows them."""
 
 POINT_MS = 1000
@@ -28,8 +42,17 @@ POINT_MS = 1000
 Item = tuple[int, int, str]
 
 
-def tier_items(record: SessionRecord) -> dict[str, list[Item]]:
-    """(start ms, end ms, text) per tier, sorted and without overlaps inside a tier."""
+PRIVATE_TIERS = ("markers", "tags", "comments")
+"""Tiers of the guide's private notes, left empty when they are not exported."""
+
+
+def tier_items(record: SessionRecord, private: bool = True) -> dict[str, list[Item]]:
+    """(start ms, end ms, text) per tier, sorted and without overlaps inside a tier.
+
+    Args:
+        record: The session.
+        private: Fill the markers, tags and comments tiers.
+    """
     tiers: dict[str, list[Item]] = {t: [] for t in TIERS}
     end_s = max(
         [record.session.audio_seconds, *(s.end for s in record.segments)]
@@ -38,6 +61,9 @@ def tier_items(record: SessionRecord) -> dict[str, list[Item]]:
     for s in record.segments:
         tier = "guide speech" if s.speaker is Speaker.GUIDE else "client speech"
         tiers[tier].append((_ms(s.start), _ms(s.end), " ".join(s.text.split())))
+        if s.flagged:
+            reason = s.flag_reason or "check this line"
+            tiers["flagged lines"].append((_ms(s.start), _ms(s.end), reason))
     blocks = transcript_blocks(record, private=False)
     phases = [b for b in blocks if isinstance(b, PhaseHeading)]
     for i, p in enumerate(phases):
@@ -48,14 +74,39 @@ def tier_items(record: SessionRecord) -> dict[str, list[Item]]:
             tiers["interventions"].append((_ms(b.time), _ms(b.time) + POINT_MS, b.text))
         elif isinstance(b, Observation):
             tiers["observations"].append((_ms(b.time), _ms(b.time) + POINT_MS, b.text))
+    if private:
+        for note in transcript_blocks(record, private=True):
+            if isinstance(note, Note):
+                tier = _NOTE_TIERS[note.kind]
+                text = _note_value(note)
+                tiers[tier].append((_ms(note.time), _ms(note.time) + POINT_MS, text))
     titles = {h.index: h.title for h in blocks if isinstance(h, PieceHeading)}
-    rate = record.playback.rate
+    clock = record.clock
     for span in record.playback.spans():
-        start = (span.start + record.delay_frames) / rate
-        stop = end_s if span.end is None else (span.end + record.delay_frames) / rate
+        start = clock.heard_at(span.start)
+        stop = end_s if span.end is None else clock.heard_at(span.end)
         title = titles.get(span.piece, f"Piece {span.piece + 1}")
         tiers["pieces"].append((_ms(start), _ms(stop), title))
+    for pause in music_pauses(record):
+        tiers["pieces"].append((_ms(pause.time), _ms(pause.end), "[music paused]"))
     return {name: _tidy(items) for name, items in tiers.items()}
+
+
+_NOTE_TIERS = {
+    AnnotationKind.MARKER: "markers",
+    AnnotationKind.TAG: "tags",
+    AnnotationKind.COMMENT: "comments",
+}
+
+
+def _note_value(note: Note) -> str:
+    """A marker, tag or comment as an annotation value: author first, tags listed."""
+    text = note.text
+    if note.kind is AnnotationKind.TAG:
+        text = ", ".join(note.tags) + (f" — {note.text}" if note.text else "")
+    if note.author:
+        text = f"{note.author}: {text}" if text else note.author
+    return text or "marked"
 
 
 def _ms(seconds: float) -> int:
@@ -96,7 +147,7 @@ def eaf(record: SessionRecord, options: ExportOptions) -> str:
             options.media if options.media.startswith((".", "/")) else "./" + options.media
         )
         ET.SubElement(header, "MEDIA_DESCRIPTOR", attrs)
-    tiers = tier_items(record)
+    tiers = tier_items(record, private=options.private)
     count = sum(len(v) for v in tiers.values())
     ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(count)
     order = ET.SubElement(root, "TIME_ORDER")

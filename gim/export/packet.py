@@ -7,8 +7,9 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+from gim.core.clock import mmss
 from gim.core.deidentify import deidentify
-from gim.core.layout import clock, piece_headings, program_changes
+from gim.core.layout import piece_headings, program_changes
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind
 from gim.export import ExportOptions
@@ -28,12 +29,12 @@ def program_as_played(record: SessionRecord) -> str:
     out += [f"**{program.title}** ({program.author})", "", "## Planned", ""]
     for i, piece in enumerate(program.pieces, 1):
         recording = f" — {piece.performer}" if piece.performer else ""
-        out.append(f"{i}. {piece.title}{recording} ({clock(piece.duration)})")
+        out.append(f"{i}. {piece.title}{recording} ({mmss(piece.duration)})")
     out += ["", "## Played", ""]
     for h in piece_headings(record):
         extra = " (repeat)" if h.repeat else ""
-        extra += f", from {clock(h.offset)}" if h.offset >= 1 else ""
-        out.append(f"- {clock(h.time)} {h.title}{extra}")
+        extra += f", from {mmss(h.offset)}" if h.offset >= 1 else ""
+        out.append(f"- {mmss(h.time)} {h.title}{extra}")
     changes = program_changes(program, record.playback)
     out += ["", "## Changes", ""] + ([f"- {c}" for c in changes] or ["Played as planned."])
     return "\n".join(out) + "\n"
@@ -96,7 +97,7 @@ def supervision_packet(
     excerpts = []
     if audio is not None:
         for n, moment in enumerate(marked_moments(record), 1):
-            name = f"excerpts/marker-{n:02d}-at-{clock(moment).replace(':', '-')}.wav"
+            name = f"excerpts/marker-{n:02d}-at-{mmss(moment).replace(':', '-')}.wav"
             files[name] = cut_excerpt(audio, moment, around)
             excerpts.append(name)
     readme = [
@@ -104,9 +105,7 @@ def supervision_packet(
         "De-identified: the client code and listed names are replaced with neutral labels."
         if deidentified
         else "NOT de-identified: it names the client. Share it only with consent.",
-        f"Audio excerpts: {len(excerpts)} (±{around:g} s around each marked moment)."
-        if audio is not None
-        else "Audio: left out.",
+        _excerpts_line(len(excerpts), around) if audio is not None else "Audio: left out.",
     ]
     files["README.txt"] = ("\n".join(readme) + "\n").encode()
     buffer = io.BytesIO()
@@ -116,14 +115,40 @@ def supervision_packet(
     return buffer.getvalue()
 
 
+def _excerpts_line(count: int, around: float) -> str:
+    """What the packet's README says about audio excerpts, including when there are none."""
+    if count == 0:
+        return NO_MARKERS
+    return f"Audio excerpts: {count} (±{around:g} s around each marked moment)."
+
+
+NO_MARKERS = (
+    "No audio excerpts: the session has no marked moments (mark moments in review to add them)."
+)
+"""Said in the packet and on the terminal when excerpts were asked for but nothing is marked."""
+
+
 def client_copy(
-    record: SessionRecord, *, mandala: bytes | None = None, mandala_type: str = "image/png"
+    record: SessionRecord,
+    *,
+    mandala: bytes | None = None,
+    mandala_type: str = "image/png",
+    observations: bool = False,
 ) -> dict[str, bytes]:
-    """The client's copy: ``{"transcript.html", "transcript.md"}`` without private notes."""
+    """The client's copy: ``{"transcript.html", "transcript.md"}`` without private notes.
+
+    The guide's observations ("[sighs]") and the flags asking the guide to check a line
+    are the guide's working notes: they stay out unless ``observations`` includes them.
+    """
     options = ExportOptions(
-        private=False, mandala=mandala, mandala_type=mandala_type, title="Your GIM session"
+        private=False,
+        mandala=mandala,
+        mandala_type=mandala_type,
+        title="Your GIM session",
+        flags=observations,
     )
-    plain = replace(record, annotations=[a for a in record.annotations if a.kind in _SHARED])
+    shared = _SHARED if observations else (AnnotationKind.INTERVENTION,)
+    plain = replace(record, annotations=[a for a in record.annotations if a.kind in shared])
     return {
         "transcript.html": html_document(plain, options).encode(),
         "transcript.md": markdown(plain, options).encode(),

@@ -9,7 +9,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from gim.core.layout import clock, program_changes
+from gim.core.clock import mmss
+from gim.core.layout import program_changes
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind, Speaker
 
@@ -77,7 +78,7 @@ def session_note(record: SessionRecord) -> str:
     parts.append(f"Program: {program}" + (f" ({'; '.join(changes)})." if changes else "."))
     lines = sum(1 for g in record.segments if g.speaker is Speaker.CLIENT)
     markers = sum(1 for a in record.annotations if a.kind is AnnotationKind.MARKER)
-    parts.append(f"{clock(s.audio_seconds)} recorded, {lines} client lines, {markers} marked.")
+    parts.append(f"{mmss(s.audio_seconds)} recorded, {lines} client lines, {markers} marked.")
     if s.mandala_title or s.mandala_description:
         mandala = " — ".join(x for x in (s.mandala_title, s.mandala_description) if x)
         parts.append(f"Mandala: {mandala}.")
@@ -86,17 +87,43 @@ def session_note(record: SessionRecord) -> str:
     return " ".join(parts)
 
 
+_CLAUSE = re.compile(r"[.!?;:,()\[\]\"“”…]+|\s[-–—]+\s|[–—]")
+"""Where a phrase cannot run on: sentence and clause punctuation, dashes between words."""
+
+
+def occurrences(text: str) -> list[tuple[str, str]]:
+    """(key, shown form) of each content word and two-word phrase in ``text``.
+
+    The key is lower case, so "Sea" and "sea" count together; the shown form keeps a
+    capital the client's words had away from the start of a sentence (a name such as
+    "Bob"). Two-word phrases never run across punctuation: "...open. Bob" pairs nothing.
+    """
+    found: list[tuple[str, str]] = []
+    for clause in _CLAUSE.split(text):
+        words = [w.replace("’", "'").strip("'") for w in _WORD.findall(clause)]
+        keys = [w.lower() for w in words]
+        shown = [
+            w if i and w[:1].isupper() and w != "I" else k
+            for i, (w, k) in enumerate(zip(words, keys, strict=True))
+        ]
+        for i, key in enumerate(keys):
+            if key in STOPWORDS or len(key) < 3:
+                continue
+            found.append((key, shown[i]))
+            if i + 1 < len(keys) and keys[i + 1] not in STOPWORDS and len(keys[i + 1]) >= 3:
+                found.append((f"{key} {keys[i + 1]}", f"{shown[i]} {shown[i + 1]}"))
+    return found
+
+
 def phrases(text: str) -> set[str]:
     """Content words and two-word phrases of ``text`` (lower case, no stopwords)."""
-    words = [w.lower().replace("’", "'").strip("'") for w in _WORD.findall(text)]
-    found: set[str] = set()
-    for i, word in enumerate(words):
-        if word in STOPWORDS or len(word) < 3:
-            continue
-        found.add(word)
-        if i + 1 < len(words) and words[i + 1] not in STOPWORDS and len(words[i + 1]) >= 3:
-            found.add(f"{word} {words[i + 1]}")
-    return found
+    return {key for key, _ in occurrences(text)}
+
+
+def _shown(key: str, forms: Counter[str]) -> str:
+    """How to write ``key``: with a name's capital when the client's words had it mid-sentence."""
+    capital = [f for f in forms if f != key]
+    return max(capital, key=lambda f: forms[f]) if capital else key
 
 
 def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
@@ -110,6 +137,7 @@ def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
     series = Series(client=ordered[0].session.client if ordered else "")
     where: dict[str, list[str]] = {}
     counts: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = {}
     for record in ordered:
         s = record.session
         series.entries.append(
@@ -127,9 +155,11 @@ def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
         texts += [s.mandala_title, s.mandala_description]
         seen: set[str] = set()
         for text in texts:
-            found = phrases(text)
-            counts.update(found)
-            seen |= found
+            found = occurrences(text)
+            counts.update(key for key, _ in found)
+            for key, form in found:
+                forms.setdefault(key, Counter())[form] += 1
+            seen |= {key for key, _ in found}
         for phrase in seen:
             where.setdefault(phrase, []).append(s.id)
     recurring = [p for p, ids in where.items() if len(ids) >= 2]
@@ -141,7 +171,7 @@ def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
         or not any(q != p and p in q.split() and len(where[q]) >= len(where[p]) for q in recurring)
     ]
     recurring.sort(key=lambda p: (-len(where[p]), -counts[p], p))
-    series.themes = [Theme(p, where[p], counts[p]) for p in recurring[:limit]]
+    series.themes = [Theme(_shown(p, forms[p]), where[p], counts[p]) for p in recurring[:limit]]
     return series
 
 
@@ -151,7 +181,7 @@ def series_markdown(series: Series) -> str:
     out.append("|---|---|---|---|---|")
     for e in series.entries:
         number = "" if e.number is None else str(e.number)
-        out.append(f"| {number} | {e.date} | {e.program} | {e.focus} | {clock(e.length)} |")
+        out.append(f"| {number} | {e.date} | {e.program} | {e.focus} | {mmss(e.length)} |")
     out += ["", "## Recurring images and themes", ""]
     if not series.themes:
         out.append("None yet: nothing recurs in two or more sessions.")
@@ -170,7 +200,7 @@ def series_html(series: Series) -> str:
 
     rows = "".join(
         f"<tr><td>{'' if x.number is None else x.number}</td><td>{e(x.date)}</td>"
-        f"<td>{e(x.program)}</td><td>{e(x.focus)}</td><td>{clock(x.length)}</td></tr>"
+        f"<td>{e(x.program)}</td><td>{e(x.focus)}</td><td>{mmss(x.length)}</td></tr>"
         for x in series.entries
     )
     themes = "".join(
@@ -180,6 +210,7 @@ def series_html(series: Series) -> str:
     notes = "".join(f"<h3>{e(x.date)}</h3><p>{e(x.note)}</p>" for x in series.entries)
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Series {e(series.client)}</title><style>{CSS}"
         "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;"
         "padding:.2em .5em;text-align:left}</style></head><body>"

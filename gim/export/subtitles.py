@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from gim.core.layout import music_pauses
 from gim.core.record import SessionRecord
 from gim.core.session import Speaker
 from gim.export import ExportOptions
 
 
 def cues(record: SessionRecord) -> list[tuple[float, float, str]]:
-    """(start, end, text) per spoken line in session seconds; guide lines start ``G:``."""
-    out = []
+    """(start, end, text) per spoken line in session seconds; guide lines start ``G:``.
+
+    A pause in the music is a cue of its own, ``[music paused]``, over the silence.
+    """
+    out = [(p.time, p.end, "[music paused]") for p in music_pauses(record)]
     for segment in sorted(record.segments, key=lambda s: s.start):
         text = " ".join(segment.text.split())
         if not text:
@@ -17,7 +21,7 @@ def cues(record: SessionRecord) -> list[tuple[float, float, str]]:
         if segment.speaker is Speaker.GUIDE:
             text = f"G: {text}"
         out.append((segment.start, max(segment.end, segment.start + 0.001), text))
-    return out
+    return sorted(out)
 
 
 def timestamp(seconds: float, separator: str) -> str:

@@ -6,17 +6,19 @@ import base64
 import html
 from dataclasses import dataclass
 
+from gim.core.clock import mmss
 from gim.core.layout import (
     Block,
     ClientLine,
     Footer,
+    GapNote,
     Header,
     Intervention,
+    MusicPause,
     Note,
     Observation,
     PhaseHeading,
     PieceHeading,
-    clock,
     transcript_blocks,
 )
 from gim.core.record import SessionRecord
@@ -29,7 +31,7 @@ class Line:
     """One rendered transcript line, shared by every document format."""
 
     style: str
-    """phase, piece, client, guide, observation, note."""
+    """phase, piece, client, guide, observation (also a music pause), note."""
     time: str
     """Session time as ``m:ss``."""
     text: str
@@ -59,31 +61,40 @@ def footer_items(foot: Footer) -> list[tuple[str, str]]:
     """The footer as label/value pairs, leaving out empty values."""
     mandala = " — ".join(x for x in (foot.mandala_title, foot.mandala_description) if x)
     items = [
-        ("Return", clock(foot.return_time) if foot.return_time is not None else ""),
+        ("Return", mmss(foot.return_time) if foot.return_time is not None else ""),
         ("Postlude notes", foot.postlude_notes),
         ("Mandala", mandala),
     ]
     return [(k, v) for k, v in items if v]
 
 
-def body_line(block: Block) -> Line | None:
-    """The line for one body block (None for header and footer)."""
-    t = clock(block.time)
+def body_line(block: Block, flags: bool = True) -> Line | None:
+    """The line for one body block (None for header and footer).
+
+    Args:
+        block: A body block of the layout.
+        flags: Mark suspect lines for the guide to check (False in a client's copy).
+    """
+    t = mmss(block.time)
     if isinstance(block, PhaseHeading):
         return Line("phase", t, str(block.phase).capitalize())
     if isinstance(block, PieceHeading):
         text = block.title + (" (repeat)" if block.repeat else "")
         if block.offset >= 1:
-            text += f", from {clock(block.offset)}"
+            text += f", from {mmss(block.offset)}"
         return Line("piece", t, text, block.recording)
     if isinstance(block, ClientLine):
-        return Line("client", t, block.text, flagged=block.flagged)
+        return Line("client", t, block.text, flagged=flags and block.flagged)
     if isinstance(block, Intervention):
         return Line("guide", t, f"G: {block.text}")
     if isinstance(block, Observation):
         return Line("observation", t, f"[{block.text}]")
+    if isinstance(block, MusicPause):
+        return Line("observation", t, f"[{block.text}]")
     if isinstance(block, Note):
         return Line("note", t, note_text(block))
+    if isinstance(block, GapNote):
+        return Line("gap", t, f"[{block.text}]")
     return None
 
 
@@ -109,7 +120,7 @@ def markdown(record: SessionRecord, options: ExportOptions) -> str:
     out += [f"- **{k}:** {_md(v)}" for k, v in header_items(head)]
     out.append("")
     for block in blocks[1:-1]:
-        line = body_line(block)
+        line = body_line(block, options.flags)
         if line is None:
             continue
         if line.style == "phase":
@@ -180,6 +191,7 @@ def html_document(record: SessionRecord, options: ExportOptions) -> str:
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(options.title)} {e(head.date)}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>{e(options.title)}</h1>",
@@ -188,7 +200,7 @@ def html_document(record: SessionRecord, options: ExportOptions) -> str:
     out += [f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in header_items(head)]
     out.append("</dl><main>")
     for block in blocks[1:-1]:
-        line = body_line(block)
+        line = body_line(block, options.flags)
         if line is None:
             continue
         time = f'<span class="time">{e(line.time)}</span>'

@@ -15,14 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from gim.audio.journal import Journal, compact, replay
 from gim.audio.writer import finish_audio
 from gim.config import ensure_private_dir
+from gim.core.clock import DelayPoints, median_lag
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Annotation, PhaseChange, Segment, Session, Status
-from gim.core.timeline import DelayPoints
 from gim.errors import GimError
 from gim.runner.recovery import LOCK_FILE
 from gim.runner.store_thread import StoreThread
@@ -105,7 +103,6 @@ class SessionRecord:
         self, events: list[PlaybackEvent], points: DelayPoints, warn: Callable[[str], None]
     ) -> None:
         """Join the audio, store the log and the end, close the store, release the lock."""
-        lag = float(np.median([p[1] for p in points])) if points else 0.0
         status = Status.COMPLETE
         self.release_reserve()
         try:
@@ -128,7 +125,8 @@ class SessionRecord:
             "ended_at": datetime.now().isoformat(timespec="seconds"),
             "audio_seconds": seconds,
             "gaps": list(self.session.gaps),
-            "delay_frames": lag,
+            "delay_frames": median_lag(points),
+            "delay_points": list(points),
         }
         try:
             self.store.run(lambda s: (s.add_playback_events(self.id, events),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import os
 import shutil
 import sqlite3
@@ -26,6 +27,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from gim.config import FILE_MODE
+from gim.core.clock import SessionClock
 from gim.core.ids import new_session_id
 from gim.core.playback import PlaybackEvent, PlaybackLog
 from gim.core.program import Program
@@ -173,8 +175,11 @@ class Store(TranscriptTables):
 
     @guarded
     def update_session(self, session_id: str, **fields: Any) -> None:
-        """Change some fields of a session (any Session field but ``id``, or ``delay_frames``)."""
-        allowed = set(rows.SESSION_COLUMNS) - {"id"} | {"delay_frames"}
+        """Change some fields of a session (any Session field but ``id``, or the delay fields).
+
+        ``delay_frames`` is the median lag, ``delay_points`` every ``(mic frame, lag)``.
+        """
+        allowed = set(rows.SESSION_COLUMNS) - {"id"} | {"delay_frames", "delay_points"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not session fields: {', '.join(sorted(unknown))}")
@@ -284,6 +289,21 @@ class Store(TranscriptTables):
         row = self.db.execute("SELECT delay_frames FROM sessions WHERE id = ?", [session_id])
         return float(row.fetchone()[0])
 
+    @guarded
+    def delay_points(self, session_id: str) -> list[tuple[int, float]]:
+        """Every lag measurement ``(mic frame, lag in frames)``; empty for older sessions."""
+        self._require_session(session_id)
+        row = self.db.execute("SELECT delay_points FROM sessions WHERE id = ?", [session_id])
+        return [(int(f), float(lag)) for f, lag in json.loads(row.fetchone()[0] or "[]")]
+
+    @guarded
+    def clock(self, session_id: str) -> SessionClock:
+        """The session's clock: session seconds <-> the music heard then."""
+        points = self.delay_points(session_id) or [(0, self.delay_frames(session_id))]
+        return SessionClock(
+            self.playback_log(session_id), points, self.get_session(session_id).gaps
+        )
+
     # -- the whole record, search --------------------------------------------------
 
     @guarded
@@ -298,6 +318,7 @@ class Store(TranscriptTables):
             annotations=self.annotations(session_id),
             attachments=self.attachments(session_id),
             delay_frames=self.delay_frames(session_id),
+            delay_points=self.delay_points(session_id),
         )
 
     @guarded
@@ -312,16 +333,13 @@ class Store(TranscriptTables):
 
         See `gim.store.search` for the query language; no query raises an error.
         """
-        placed: dict[str, tuple[PlaybackLog, float]] = {}
+        clocks: dict[str, SessionClock] = {}
 
         def locate(sid: str, seconds: float) -> tuple[int | None, float | None]:
-            if sid not in placed:
-                placed[sid] = (self.playback_log(sid), self.delay_frames(sid))
-            log, delay = placed[sid]
-            position = log.position_at(round(seconds * log.rate - delay))
-            if position is None:
-                return None, None
-            return position.piece, log.seconds(position.offset)
+            if sid not in clocks:
+                clocks[sid] = self.clock(sid)
+            found = clocks[sid].music_at(seconds)
+            return (None, None) if found is None else found
 
         return run_search(self.db, query, locate, client, session_id, limit)
 

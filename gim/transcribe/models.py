@@ -67,4 +67,7 @@ def model_readiness(settings: Settings) -> str:
         return f"Transcription model not ready: {exc.message}"
     if local:
         return f"Transcription model ready ({settings.engine}, {settings.model})."
-    return f"Model {where} is fetched on first use: connect once, or choose 'bundled'."
+    return (
+        f"Model {where} is used only if it was fetched before (gim never downloads): "
+        "choose 'bundled' or a local model folder."
+    )

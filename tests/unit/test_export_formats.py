@@ -72,11 +72,50 @@ def test_docx_reads_back() -> None:
     assert len(document.inline_shapes) == 1
 
 
+def test_docx_is_laid_out_for_a_supervisor() -> None:
+    import docx
+    from docx.shared import Cm
+
+    data = render(sample_record(), "docx", ExportOptions(mandala=tiny_png(), paper="letter"))
+    document = docx.Document(io.BytesIO(data))
+    section = document.sections[0]
+    assert abs(section.page_width - Cm(21.59)) < Cm(0.05)
+    assert section.left_margin >= Cm(2)
+    header = section.header.paragraphs[0].text
+    assert header == "AB12\tSession 3, 2026-03-05\tConfidential"
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert sum(h.startswith("Postlude") for h in headings) == 1
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert captions == ["Mandala: The open gate"]
+    label, value = document.tables[0].columns
+    assert label.width < value.width / 2
+    a4 = docx.Document(io.BytesIO(render(sample_record(), "docx"))).sections[0]
+    assert abs(a4.page_height - Cm(29.7)) < Cm(0.05)
+
+
+def test_a_music_pause_shows_in_every_transcript_format() -> None:
+    record = sample_record(delay_frames=0)  # paused 0:40–0:45
+    for name in ("md", "html", "srt", "vtt", "audacity", "eaf"):
+        assert "music paused" in render(record, name).decode(), name
+    import docx
+
+    document = docx.Document(io.BytesIO(render(record, "docx")))
+    assert "[music paused 0:40–0:45]" in "\n".join(p.text for p in document.paragraphs)
+    assert "00:00:40,000 --> 00:00:45,000\n[music paused]" in render(record, "srt").decode()
+
+
+def test_html_fits_a_phone() -> None:
+    page = render(sample_record(), "html").decode()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+
+
 def test_srt_and_vtt() -> None:
     srt = render(sample_record(), "srt").decode()
     assert srt.startswith("1\n00:00:14,000 --> 00:00:16,000\nI see a garden\n")
     assert "00:00:20,000 --> 00:00:22,000\nG: What do you notice?" in srt
-    assert srt.count(" --> ") == 5
+    assert srt.count(" --> ") == 6  # five lines and the music pause
     vtt = render(sample_record(), "vtt").decode()
     assert vtt.startswith("WEBVTT\n\n00:00:14.000 --> 00:00:16.000\nI see a garden\n")
 
@@ -109,7 +148,12 @@ def test_eaf_opens_with_pympi(tmp_path: Path) -> None:
     eaf = Eaf(str(path))
     assert set(eaf.get_tier_names()) == {
         "client speech", "guide speech", "interventions", "observations", "pieces", "phases",
+        "markers", "tags", "comments", "flagged lines",
     }  # fmt: skip
+    assert eaf.get_annotation_data_for_tier("markers") == [(26000, 27000, "GD: Anna appears")]
+    assert eaf.get_annotation_data_for_tier("tags") == [(90000, 91000, "body, emotional")]
+    assert eaf.get_annotation_data_for_tier("comments")[0][2] == "SUP: Good non-directive pacing"
+    assert eaf.get_annotation_data_for_tier("flagged lines") == [(80000, 84000, "low")]
     client = eaf.get_annotation_data_for_tier("client speech")
     assert (14000, 16000, "I see a garden") in client
     assert [a[2] for a in eaf.get_annotation_data_for_tier("guide speech")] == [
@@ -117,7 +161,8 @@ def test_eaf_opens_with_pympi(tmp_path: Path) -> None:
     ]
     pieces = eaf.get_annotation_data_for_tier("pieces")
     assert (pieces[0][0], pieces[0][2]) == (10000, "Bach, Air on the G String")
-    assert len(pieces) == 3  # the pause splits Bach in two
+    assert len(pieces) == 4  # the pause splits Bach in two
+    assert (40000, 45000, "[music paused]") in pieces
     assert eaf.get_annotation_data_for_tier("phases")[0][2] == "induction"
     media = eaf.get_linked_files()[0]
     assert media["RELATIVE_MEDIA_URL"] == "./sessions/s-sample/mic.wav"
@@ -136,6 +181,7 @@ def test_deidentified_exports_hold_no_names(name: str) -> None:
         document = docx.Document(io.BytesIO(data))
         text = "\n".join(p.text for p in document.paragraphs)
         text += "\n".join(c.text for r in document.tables[0].rows for c in r.cells)
+        text += document.sections[0].header.paragraphs[0].text
     else:
         text = data.decode()
     for secret in ("AB12", "Anna", "Bob"):
@@ -146,3 +192,22 @@ def test_deidentified_exports_hold_no_names(name: str) -> None:
 def test_unknown_format_is_an_input_error() -> None:
     with pytest.raises(InputError, match="Unknown export format"):
         get_format("pdf")
+
+
+def test_eaf_follows_the_eaf_3_structure() -> None:
+    """The order and references EAF 3.0's schema demands (the XSD itself is not shipped)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(render(sample_record(), "eaf"))
+    order = [child.tag for child in root]
+    assert order[:2] == ["HEADER", "TIME_ORDER"]
+    tiers = order.index("LINGUISTIC_TYPE")
+    assert set(order[2:tiers]) == {"TIER"} and set(order[tiers + 1 :]) == {"CONSTRAINT"}
+    slots = {s.get("TIME_SLOT_ID"): int(s.get("TIME_VALUE", "-1")) for s in root.iter("TIME_SLOT")}
+    ids = [a.get("ANNOTATION_ID") for a in root.iter("ALIGNABLE_ANNOTATION")]
+    assert len(ids) == len(set(ids))
+    for a in root.iter("ALIGNABLE_ANNOTATION"):
+        assert slots[a.get("TIME_SLOT_REF1")] < slots[a.get("TIME_SLOT_REF2")]
+    last = root.find("HEADER/PROPERTY[@NAME='lastUsedAnnotationId']")
+    assert last is not None and int(last.text or 0) == len(ids)
+    assert {t.get("LINGUISTIC_TYPE_REF") for t in root.iter("TIER")} == {"default-lt"}

@@ -60,7 +60,24 @@ def test_client_copy_has_mandala_but_no_private_notes() -> None:
     assert "data:image/png;base64," in page
     for private in ("Marker", "Comment", "Tags", "non-directive", "Anna appears"):
         assert private not in page and private not in files["transcript.md"].decode()
-    assert "G: Stay with that feeling" in page and "[sighs]" in page
+    assert "G: Stay with that feeling" in page
+    # The guide's working notes stay out unless the guide includes them.
+    assert "[sighs]" not in page and "⚑" not in files["transcript.md"].decode()
+    assert ' flagged"' not in page
+    kept = client_copy(sample_record(), observations=True)
+    assert "[sighs]" in kept["transcript.html"].decode()
+    assert "⚑" in kept["transcript.md"].decode()
+
+
+def test_packet_says_when_there_are_no_marked_moments(tmp_path: Path) -> None:
+    rate = 16000
+    audio = tmp_path / "mic.wav"
+    sf.write(audio, np.zeros(60 * rate, dtype=np.int16), rate, subtype="PCM_16")
+    record = sample_record()
+    record.annotations = [a for a in record.annotations if a.kind.value != "marker"]
+    archive = zipfile.ZipFile(io.BytesIO(supervision_packet(record, audio=audio)))
+    readme = archive.read("README.txt").decode()
+    assert "No audio excerpts: the session has no marked moments" in readme
 
 
 def test_series_orders_sessions_and_finds_recurring_images() -> None:
@@ -86,3 +103,15 @@ def test_series_orders_sessions_and_finds_recurring_images() -> None:
 
 def test_phrases_skip_stopwords() -> None:
     assert phrases("I see the old oak tree") == {"old", "oak", "tree", "old oak", "oak tree"}
+
+
+def test_phrases_stop_at_punctuation_and_names_keep_their_capital() -> None:
+    assert "open bob" not in phrases("The door is open. Bob is there")
+    assert "sea birds" not in phrases("I hear the sea, birds above")
+    first, second = sample_record("C1"), sample_record("C1")
+    second.session.id, second.session.started_at = "s2", "2026-03-19T10:00:00"
+    first.segments = [Segment(1.0, 2.0, "I can see Bob by the water. Sea, birds.", id=1)]
+    second.segments = [Segment(1.0, 2.0, "Bob waves. The water is open; sea birds fly", id=2)]
+    themes = {t.text for t in client_series([first, second]).themes}
+    assert "Bob" in themes and "bob" not in themes and "water" in themes
+    assert "sea birds" not in themes
