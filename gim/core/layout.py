@@ -13,20 +13,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from gim.core.clock import mmss
 from gim.core.playback import PlaybackLog
 from gim.core.program import Piece, Program
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind, Phase, Segment, Speaker
-
-
-def clock(seconds: float) -> str:
-    """Session time as a guide reads it: ``m:ss`` or ``h:mm:ss``."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"
 
 
 @dataclass
@@ -161,7 +152,7 @@ class GapNote:
     @property
     def text(self) -> str:
         """``recording gap 12:03–12:13``."""
-        return f"recording gap {clock(self.time)}–{clock(self.end)}"
+        return f"recording gap {mmss(self.time)}–{mmss(self.end)}"
 
 
 @dataclass
@@ -176,7 +167,7 @@ class MusicPause:
     @property
     def text(self) -> str:
         """The pause as transcripts write it: ``music paused 12:03–12:13``."""
-        return f"music paused {clock(self.time)}–{clock(self.end)}"
+        return f"music paused {mmss(self.time)}–{mmss(self.end)}"
 
 
 MUSIC_PAUSE_MIN = 1.0
@@ -303,6 +294,7 @@ def piece_headings(record: SessionRecord) -> list[PieceHeading]:
     heard again after another one is a heading marked as a repeat.
     """
     log = record.playback
+    clock = record.clock
     pieces = record.program.pieces if record.program else ()
     headings: list[PieceHeading] = []
     heard: set[int] = set()
@@ -310,7 +302,7 @@ def piece_headings(record: SessionRecord) -> list[PieceHeading]:
     for span in log.spans():
         if span.piece == previous:
             continue
-        time = (span.start + record.delay_frames) / log.rate
+        time = clock.heard_at(span.start)
         piece = pieces[span.piece] if span.piece < len(pieces) else None
         headings.append(
             PieceHeading(max(0.0, time), span.piece, piece, span.offset / log.rate,
@@ -327,13 +319,14 @@ def music_pauses(record: SessionRecord) -> list[MusicPause]:
     Silence after the last stretch is the end of the music, not a pause.
     """
     log = record.playback
+    clock = record.clock
     spans = log.spans()
     pauses: list[MusicPause] = []
     for before, after in itertools.pairwise(spans):
         if before.end is None or (after.start - before.end) / log.rate < MUSIC_PAUSE_MIN:
             continue
-        start = (before.end + record.delay_frames) / log.rate
-        end = (after.start + record.delay_frames) / log.rate
+        start = clock.heard_at(before.end)
+        end = clock.heard_at(after.start)
         pauses.append(MusicPause(max(0.0, start), max(0.0, end)))
     return pauses
 

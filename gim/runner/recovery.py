@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from gim.audio.journal import Journal, compact, replay
 from gim.audio.writer import finish_audio
 from gim.config import Settings
+from gim.core.clock import median_lag
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Annotation, AnnotationKind, Segment, Source, Speaker, Status
 
@@ -61,7 +62,12 @@ def recover_interrupted(settings: Settings, store: Store) -> list[str]:
         try:
             recover(store, session.id, folder)
         except OSError as exc:  # no space to join the audio yet: try again next time
-            log.warning("session %s could not be recovered yet: %s", session.id, exc.strerror)
+            log.warning(
+                "gim: session %s cannot be recovered yet (%s): free some space; the next gim "
+                "command finishes it.",
+                session.id,
+                exc.strerror,
+            )
             continue
         done.append(session.id)
     return done
@@ -85,7 +91,6 @@ def recover(store: Store, session_id: str, folder: Path) -> None:
         key = (round(float(data["time"]), 2), kind, str(data.get("text", "")))
         if key not in noted:
             store.add_annotation(session_id, _annotation(data))
-    lags = sorted(lag for _, lag in found.delays)
     fields: dict[str, object] = {
         "status": Status.RECOVERED,
         "audio_seconds": seconds,
@@ -93,8 +98,9 @@ def recover(store: Store, session_id: str, folder: Path) -> None:
     }
     if found.gaps:
         fields["gaps"] = found.gaps
-    if lags:
-        fields["delay_frames"] = lags[len(lags) // 2]
+    if found.delays:
+        fields["delay_frames"] = median_lag(found.delays)
+        fields["delay_points"] = sorted(found.delays)
     store.update_session(session_id, **fields)
     if folder.is_dir():
         journal = Journal(folder)

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from gim.core.timeline import output_frame
 
 from gim.audio.delay import estimate_delay
 from gim.audio.journal import replay
 from gim.config import Settings
 from gim.core.program import Piece, Program, Provenance
-from gim.core.timeline import output_frame
 from gim.runner import SessionRunner
 from gim.runner.events import RunnerEvent, Warning
 from gim.store.db import Store

@@ -8,15 +8,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
+from gim.core.clock import mmss
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.ui.base import GimScreen
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(GimScreen[None]):
     """Recent sessions (newest first), the client list and the program list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -71,35 +71,34 @@ class HomeScreen(Screen[None]):
         clients = self.query_one("#clients", OptionList)
         clients.clear_options()
         try:
-            summaries = list(self.app.store.session_summaries())  # type: ignore[attr-defined]
-            client_rows = list(self.app.store.clients())  # type: ignore[attr-defined]
+            summaries = list(self.app.store.session_summaries())
+            client_rows = list(self.app.store.clients())
         except GimError as exc:
             self.notify(exc.message, severity="error", timeout=10)
             summaries, client_rows = [], []
         if self.client_filter is not None:
-            summaries = [r for r in summaries if field_of(r, "client") == self.client_filter]
+            summaries = [r for r in summaries if r["client"] == self.client_filter]
         title = self.query_one("#recent-pane .pane-title", Label)
         title.update(
             f"Sessions with {self.client_filter}" if self.client_filter else "Recent sessions"
         )
         for row in summaries:
-            sid = str(field_of(row, "id"))
+            sid = str(row["id"])
             table.add_row(
-                str(field_of(row, "started_at"))[:16].replace("T", " "),
-                str(field_of(row, "client")),
-                str(field_of(row, "program")),
-                str(field_of(row, "status")),
-                minutes(float(field_of(row, "audio_seconds", 0.0))),
-                str(field_of(row, "segments", 0)),
+                str(row["started_at"])[:16].replace("T", " "),
+                str(row["client"]),
+                str(row["program"]),
+                str(row["status"]),
+                mmss(float(row["audio_seconds"] or 0.0)),
+                str(row["segments"] or 0),
                 key=sid,
             )
         if not summaries:
             table.add_row("", "No sessions yet: press n for a new session.", "", "", "", "")
         for client in client_rows:
-            code = client if isinstance(client, str) else str(field_of(client, "code"))
-            count = "" if isinstance(client, str) else field_of(client, "sessions", "")
+            code, count = client.code, client.sessions
             plural = "" if count == 1 else "s"
-            label = f"{code}  [dim]{count} session{plural}[/]" if count != "" else code
+            label = f"{code}  [dim]{count} session{plural}[/]"
             clients.add_option(Option(label, id=code))
         self._fill_programs()
 
@@ -107,13 +106,13 @@ class HomeScreen(Screen[None]):
         options = self.query_one("#programs", OptionList)
         options.clear_options()
         try:
-            programs = list(self.app.programs.all())  # type: ignore[attr-defined]
+            programs = list(self.app.programs.all())
         except GimError as exc:
             self.notify(exc.message, severity="warning", timeout=10)
             programs = []
         for program in programs:
             options.add_option(
-                Option(f"{program.title}  [dim]{minutes(program.duration)}[/]", id=program.slug)
+                Option(f"{program.title}  [dim]{mmss(program.duration)}[/]", id=program.slug)
             )
 
     def _selected_session(self) -> str | None:
@@ -127,7 +126,7 @@ class HomeScreen(Screen[None]):
         """Open the selected session in review."""
         sid = self._selected_session()
         if sid is not None:
-            self.app.open_review(sid)  # type: ignore[attr-defined]
+            self.app.open_review(sid)
 
     @on(DataTable.RowSelected, "#recent")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
@@ -136,7 +135,7 @@ class HomeScreen(Screen[None]):
 
     def action_search(self) -> None:
         """Search every transcript."""
-        self.app.action_search()  # type: ignore[attr-defined]
+        self.app.action_search()
 
     def action_focus_clients(self) -> None:
         """Move to the client list."""
