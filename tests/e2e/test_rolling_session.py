@@ -17,9 +17,9 @@ from gim.runner.final_pass import final_pass
 from gim.store.db import Store
 from tests.support import roommix
 
-pytestmark = [pytest.mark.whisper, pytest.mark.slow]
 
-
+@pytest.mark.whisper
+@pytest.mark.slow
 def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finishes_it(
     tmp_path: Path, shared_data: Path
 ) -> None:
@@ -41,7 +41,10 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
     try:
         assert child is not None and child.process is not None
         pid = child.process.pid
-        assert int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16]) == 19
+        deadline = time.monotonic() + 30
+        while _nice(pid) != 19 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the child lowers its own priority as it starts
+        assert _nice(pid) == 19
         while rolling.load(folder, config) is None and not runner.done():
             runner.wait_for(0.5)
         finished = rolling.load(folder, config)
@@ -62,8 +65,50 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
     assert not (folder / rolling.FILE).exists()
 
 
+def _nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def _zombie(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+PARENT = """
+import sys, time
+from pathlib import Path
+from gim.config import Settings
+from gim.runner.rolling import RollingPass
+child = RollingPass(Settings(home=Path(sys.argv[1])), Path(sys.argv[2]), 1)
+child.start()
+print(child.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_the_rolling_child_ends_when_the_session_process_is_killed(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from gim.audio.journal import Journal
+
+    folder = tmp_path / "session"
+    folder.mkdir()
+    journal = Journal(folder)
+    journal.write("session", id="s", rate=48000, mic_channels=1, out_channels=2)
+    journal.close()
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path / "home"), str(folder)],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    assert Path(f"/proc/{pid}").exists()
+    parent.send_signal(signal.SIGKILL)  # kill -9 of the session's process
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and not _zombie(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{pid}").exists() or _zombie(pid), "the child outlived its session"
