@@ -101,7 +101,7 @@ async def test_search_within_the_session_jumps_to_the_line(make_app: Any) -> Non
         await pilot.pause()
         await pilot.press(*"warm", "enter")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await pilot.pause()
         current = app.screen.query_one(TranscriptView).current
         assert isinstance(current, ClientLine) and current.text == "I feel warm in my chest"
