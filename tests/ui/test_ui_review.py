@@ -117,3 +117,48 @@ async def test_escape_from_review_opened_first_goes_home(make_app: Any) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert app.screen.summary_rows() == ["s-sample"]
+
+
+async def test_enter_in_the_tag_dialog_keeps_the_tags_and_plays_nothing(make_app: Any) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        played: list[bool] = []
+        screen.action_play_line = lambda: played.append(True)  # type: ignore[method-assign]
+        await pilot.press("f", "t")
+        await pilot.pause()
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        assert app.screen is screen and played == []
+
+
+async def test_comments_and_edits_have_different_signs(make_app: Any) -> None:
+    from gim.ui.widgets.transcript import render_block
+
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        blocks = app.screen.query_one(TranscriptView).blocks
+        rendered = [render_block(b) for b in blocks]
+        edited = next(r for r in rendered if "Bob is there" in r)
+        comment = next(r for r in rendered if "non-directive" in r)
+        assert "✎" in edited and "✎" not in comment and "comment" in comment
+
+
+async def test_a_search_hit_lands_mid_pane(make_app: Any, store: Store) -> None:
+    from gim.core.session import Segment
+
+    for i in range(40):
+        store.add_segment("s-sample", Segment(95.0 + i, 95.5 + i, f"a quiet line {i}"))
+    store.add_segment("s-sample", Segment(120.2, 120.8, "a lighthouse on the rocks"))
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"lighthouse", "enter", "down", "enter")
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        assert view.current is not None and "lighthouse" in getattr(view.current, "text", "")
+        row = view._index_to_line[view.highlighted or 0] - round(view.scroll_offset.y)
+        height = view.scrollable_content_region.height
+        assert abs(row - height // 2) <= 2, (row, height)
