@@ -99,9 +99,11 @@ class Player:
 
     # -- control (any thread) ------------------------------------------------------------
 
-    def start(self, piece: int = 0, offset: float = 0.0) -> None:
-        """Open the output stream and start playing ``piece`` from ``offset`` seconds."""
-        self._commands.put(("play", (piece, int(offset * self.rate))))
+    def start(self, piece: int = 0, offset: float = 0.0, music: bool = True) -> None:
+        """Open the output stream and start playing ``piece`` from ``offset`` seconds
+        (``music`` False: silence until `play_piece`)."""
+        if music:
+            self._commands.put(("play", (piece, int(offset * self.rate))))
         for target, name in (
             (self._produce, "player-producer"),
             (self._consume, "player-consumer"),

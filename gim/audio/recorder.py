@@ -2,9 +2,16 @@
 
 The PortAudio callback only copies the block and enqueues it with its frame number
 (counting overflows from the status flags). A drain thread hands blocks on in order and
-measures the level. If the microphone disappears, the recorder notes where, keeps trying to
-reopen it, and on its return continues at the frame the session clock has reached, so the
-gap shows as silence on the session timeline and nothing before it is touched.
+measures the level.
+
+The input's frames are checked against the session clock (the player's output frame
+count). A source that stops delivering (PulseAudio suspended it, the driver stalled)
+while its stream stays open is a *stall*: when no callback has come for ``tolerance``
+seconds the recorder says so (``on_stall``), and when frames flow again it numbers them
+where the session clock has reached, so the microphone track keeps session time and the
+stall is a gap of its true length. If the microphone disappears (the stream ends), the
+recorder notes where, keeps trying to reopen it, and on its return continues the same way.
+Either way ``on_gap`` receives the first lost frame and the frame of return.
 """
 
 from __future__ import annotations
@@ -21,11 +28,13 @@ from gim.audio.devices import Backend, Stream
 from gim.audio.levels import Level
 from gim.errors import GimError
 
+_monotonic = time.monotonic
+
 
 def wall_clock(rate: int) -> Callable[[], int]:
     """A frame clock from the monotonic clock (for gaps when no output clock runs)."""
-    begun = time.monotonic()
-    return lambda: int((time.monotonic() - begun) * rate)
+    begun = _monotonic()
+    return lambda: int((_monotonic() - begun) * rate)
 
 
 class Recorder:
@@ -38,9 +47,14 @@ class Recorder:
         on_block: called from the drain thread with (session frame, frames×channels block).
         on_gap: called when the microphone came back, with (first lost frame, frame of return).
         on_lost: called when the microphone disappears.
-        clock: session frames now, to measure a gap (default: the monotonic clock).
+        clock: session frames now, to measure a gap (default: the monotonic clock); a
+            clock that does not move (the music has not started) is replaced by the
+            monotonic clock for that gap.
         blocksize: frames per callback.
         retry: seconds between attempts to reopen a lost microphone.
+        on_stall: called (from a watch thread) with the session frame where the
+            microphone stopped delivering, while the stall lasts.
+        tolerance: seconds without frames before the microphone counts as stalled.
     """
 
     def __init__(
@@ -49,6 +63,7 @@ class Recorder:
         on_gap: Callable[[int, int], None] | None = None,
         on_lost: Callable[[], None] | None = None,
         clock: Callable[[], int] | None = None, blocksize: int = 1024, retry: float = 1.0,
+        on_stall: Callable[[int], None] | None = None, tolerance: float = 0.5,
     ) -> None:  # fmt: skip
         self.backend = backend
         self.rate = rate
@@ -63,21 +78,48 @@ class Recorder:
         """Session frame of the next recorded frame."""
         self.lost = False
         """Whether the microphone is gone right now."""
+        self.stalled = False
+        """Whether the microphone stopped delivering while its stream stays open."""
+        self.tolerance = tolerance
         self._on_block = on_block
         self._on_gap = on_gap
         self._on_lost = on_lost
+        self._on_stall = on_stall
         self._clock = clock or wall_clock(rate)
-        self._queue: queue.SimpleQueue[tuple[int, np.ndarray | None]] = queue.SimpleQueue()
+        self._wall = wall_clock(rate)
+        self._queue: queue.SimpleQueue[tuple[int, np.ndarray | tuple[int, int] | None]] = (
+            queue.SimpleQueue()
+        )
         self._stream: Stream | None = None
         self._closing = threading.Event()
         self._drain = threading.Thread(target=self._drain_loop, name="recorder-drain", daemon=True)
         self._watch: threading.Thread | None = None
+        self._stall_watch = threading.Thread(
+            target=self._stall_loop, name="recorder-stall-watch", daemon=True
+        )
+        self._last: tuple[float, int, int] | None = None
+        """(monotonic time, session clock, wall clock) at the latest callback."""
+        self._lead: float | None = None
+        """Smoothed session clock minus microphone frames: how the two counts stand."""
 
     def start(self) -> None:
         """Open the input stream and begin recording at frame 0."""
         self._drain.start()
         self._stream = self._open()
         self._stream.start()
+        self._stall_watch.start()
+
+    def now(self) -> int:
+        """The session frame the microphone has reached, counting a stall as it lasts."""
+        last = self._last
+        if not (self.stalled or self.lost) or last is None:
+            return self.frames
+        return self.frames + max(0, self._advance(last, self._clock(), self._wall()))
+
+    def _advance(self, last: tuple[float, int, int], clock: int, wall: int) -> int:
+        """Session frames since ``last``: by the session clock when it moves, else the wall."""
+        moved = clock - last[1]
+        return moved if moved > 0 else wall - last[2]
 
     def _open(self) -> Stream:
         return self.backend.input_stream(
@@ -87,8 +129,45 @@ class Recorder:
     def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
         if status and status.input_overflow:
             self.overruns += 1
+        self._check(frames)
         self._queue.put((self.frames, indata.copy()))
         self.frames += frames
+
+    def _check(self, frames: int) -> None:
+        """Compare the input's count with the session clock; a stall becomes a gap."""
+        now, clock, wall = _monotonic(), self._clock(), self._wall()
+        last, self._last = self._last, (now, clock, wall)
+        if last is not None and now - last[0] > self.tolerance:
+            # The first frames after a stall are fresh: the stall's length is what the
+            # session clock ran on, less what the counts' usual distance accounts for.
+            # When the music's clock stood still too (the whole audio server paused), the
+            # session lost nothing; the wall clock counts only before the music runs.
+            if self._lead is not None:
+                gap = clock - self.frames - round(self._lead)
+            else:
+                gap = wall - last[2] - frames
+            self.stalled = False
+            if gap > 0:
+                lost = self.frames
+                self.frames += gap
+                self._queue.put((-1, (lost, self.frames)))
+        if clock > 0 and (last is None or clock > last[1]):
+            lead = clock - self.frames
+            # slow smoothing (a few seconds): follows clock drift, not callback jitter
+            self._lead = lead if self._lead is None else self._lead + 0.02 * (lead - self._lead)
+
+    def _stall_loop(self) -> None:
+        while not self._closing.wait(0.1):
+            last = self._last
+            if last is None or self.stalled or self.lost:
+                continue
+            if _monotonic() - last[0] <= self.tolerance or self._closing.is_set():
+                continue
+            if self._lead is not None and self._clock() - last[1] < self.tolerance * self.rate / 2:
+                continue  # the music's clock stands still too: nothing is being missed
+            self.stalled = True
+            if self._on_stall is not None:
+                self._on_stall(self.frames)
 
     def _finished(self) -> None:
         if self._closing.is_set() or self.lost:
@@ -102,12 +181,14 @@ class Recorder:
         self._watch.start()
 
     def _reopen_loop(self) -> None:
-        lost_at, clock_at = self.frames, self._clock()
+        lost_at = self.frames
+        at = (_monotonic(), self._clock(), self._wall())
         while not self._closing.wait(self.retry):
             try:
                 stream = self._open()
-                back = lost_at + max(0, self._clock() - clock_at)
+                back = lost_at + max(0, self._advance(at, self._clock(), self._wall()))
                 self.frames = back
+                self._last = None  # the new stream starts its own count
                 stream.start()
             except (GimError, OSError, RuntimeError, ValueError):
                 continue
@@ -123,6 +204,10 @@ class Recorder:
             frame, block = self._queue.get()
             if block is None:
                 return
+            if isinstance(block, tuple):  # a stall ended: (first lost frame, frame of return)
+                if self._on_gap is not None:
+                    self._on_gap(*block)
+                continue
             self.level.update(block)
             self._on_block(frame, block)
 

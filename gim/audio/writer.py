@@ -1,9 +1,10 @@
-"""Crash-safe audio writing: one-second chunks on disk, joined into one file at the end.
+"""Crash-safe audio writing: short chunks on disk, joined into one file at the end.
 
 A chunk is written under a temporary name, flushed to disk, renamed, and only then listed
 in the journal; so killing the process at any moment loses at most the chunk being filled
-(about a second). A jump in the frame count (the microphone was gone) starts a new chunk;
-joining fills the missing stretch with silence so the file stays on the session clock.
+(a quarter second for the microphone). A jump in the frame count (a gap: the microphone
+stalled or was gone) starts a new chunk; joining fills the missing stretch with silence so
+the file stays on the session clock.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Commands: ``gim export``, ``gim client-copy``, ``gim packet`` and ``gim series``.
 
-Exports are written with ordinary ``open()`` so they honour the user's umask: the data
-home is private, but a file a guide exports is theirs to share.
+Exports are as private as the data home: files 0600 (a folder gim makes, 0700). A file
+that exists is replaced only with ``--force``; a missing folder for ``-o`` is an error.
 """
 
 from __future__ import annotations
@@ -33,7 +33,10 @@ def load(ctx: Context, session_id: str) -> SessionRecord:
         return store.load_record(session_id)
 
 
-def write_output(data: bytes, out: Path | None, default: Path) -> None:
+FORCE = click.option("--force", is_flag=True, help="Replace a file that exists already.")
+
+
+def write_output(data: bytes, out: Path | None, default: Path, force: bool = False) -> None:
     """Write ``data`` to ``out`` ("-" for standard output) or ``default``; say where."""
     if out is not None and str(out) == "-":
         sys.stdout.buffer.write(data)
@@ -41,7 +44,7 @@ def write_output(data: bytes, out: Path | None, default: Path) -> None:
         return
     from gim.export.files import write_file
 
-    target = write_file(data, out or default, "choose another place with -o")
+    target = write_file(data, out or default, "choose another place with -o", replace=force)
     click.echo(str(target), err=True)
 
 
@@ -62,9 +65,11 @@ def _names(text: str) -> tuple[str, ...]:
 @click.option("--no-private", is_flag=True, help="Leave out markers, tags and comments.")
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path),
               help="File to write ('-' for standard output). Default: ./ID.<suffix>.")  # fmt: skip
+@FORCE
 @pass_context
 def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, names: str,
-                   no_audio: bool, no_private: bool, out: Path | None) -> None:  # fmt: skip
+                   no_audio: bool, no_private: bool, out: Path | None,
+                   force: bool) -> None:  # fmt: skip
     """Export one session: the GIM transcript (md, html, docx), subtitles, ELAN, labels, JSON."""
     from gim.export.files import ExportChoice, format_export
 
@@ -76,28 +81,30 @@ def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, na
                           paper=ctx.settings.paper_size)  # fmt: skip
     base = out.parent if out is not None and str(out) != "-" else Path.cwd()
     name, data = format_export(record, session_folder(ctx, session_id), fmt, choice, base, _warn)
-    write_output(data, out, Path(name))
+    write_output(data, out, Path(name), force)
 
 
 @click.command("client-copy")
 @click.argument("session_id", metavar="ID")
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write into. Default: ./ID-client-copy.")  # fmt: skip
+              help="Folder to write into (made 0700). Default: ./ID-client-copy.")  # fmt: skip
 @click.option("--with-observations", is_flag=True,
               help="Keep your [observations] and the lines flagged for checking.")  # fmt: skip
+@FORCE
 @pass_context
 def client_copy_command(ctx: Context, session_id: str, out: Path | None,
-                        with_observations: bool) -> None:  # fmt: skip
+                        with_observations: bool, force: bool) -> None:  # fmt: skip
     """A client's copy: readable transcript (html + md) with the mandala, no private notes."""
-    from gim.export.files import ExportChoice, client_copy_files
+    from gim.export.files import ExportChoice, client_copy_files, make_folder
 
     record = load(ctx, session_id)
     choice = ExportChoice("client-copy", observations=with_observations)
     files = client_copy_files(record, session_folder(ctx, session_id), choice, _warn)
     folder = out or Path(f"{session_id}-client-copy")
+    make_folder(folder)
     for file_name, data in files.items():
         target = folder / file_name.split("/", 1)[1]
-        write_output(data, target, target)
+        write_output(data, target, target, force)
 
 
 @click.command("packet")
@@ -110,9 +117,10 @@ def client_copy_command(ctx: Context, session_id: str, out: Path | None,
               help="Seconds of audio either side of a marked moment.")  # fmt: skip
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path),
               help="Zip file to write. Default: ./ID-supervision.zip.")  # fmt: skip
+@FORCE
 @pass_context
 def packet_command(ctx: Context, session_id: str, identified: bool, names: str, excerpts: bool,
-                   around: float, out: Path | None) -> None:  # fmt: skip
+                   around: float, out: Path | None, force: bool) -> None:  # fmt: skip
     """A supervision packet: transcript with notes, program as played, session note (zip)."""
     from gim.export.files import ExportChoice, mic_recording, packet_export
 
@@ -128,7 +136,7 @@ def packet_command(ctx: Context, session_id: str, identified: bool, names: str, 
 
         if not marked_moments(record):
             _warn(NO_MARKERS)
-    write_output(data, out, Path(name))
+    write_output(data, out, Path(name), force)
 
 
 @click.command("series")
@@ -137,8 +145,9 @@ def packet_command(ctx: Context, session_id: str, identified: bool, names: str, 
               show_default=True, help="What to write.")  # fmt: skip
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path),
               help="File to write. Default: standard output.")  # fmt: skip
+@FORCE
 @pass_context
-def series_command(ctx: Context, client: str, fmt: str, out: Path | None) -> None:
+def series_command(ctx: Context, client: str, fmt: str, out: Path | None, force: bool) -> None:
     """A client's series: sessions, programs, focus, length, recurring images, notes."""
     from gim.export.series import client_series, series_html, series_markdown
 
@@ -150,7 +159,7 @@ def series_command(ctx: Context, client: str, fmt: str, out: Path | None) -> Non
         records = [store.load_record(s.id) for s in sessions]
     series = client_series(records)
     text = series_markdown(series) if fmt == "md" else series_html(series)
-    write_output(text.encode("utf-8"), out or Path("-"), Path("-"))
+    write_output(text.encode("utf-8"), out or Path("-"), Path("-"), force)
 
 
 COMMANDS: list[click.Command] = [export_command, client_copy_command, packet_command,

@@ -11,8 +11,12 @@ import click
 
 from gim.cli.context import Context
 from gim.core.session import Consent
+from gim.errors import InputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gim.core.program import Program
     from gim.runner import SessionRunner
 
 
@@ -34,12 +38,14 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
 
     for sig in previous:
         signal.signal(sig, on_signal)
+    told = 0
     try:
         session_id = runner.start()
         click.echo(f"gim: session {session_id} started; Ctrl-C ends it.", err=True)
         last = time.monotonic()
         while True:
-            runner.wait_for(min(every, 1.0))
+            runner.wait_for(min(every, 0.25))
+            told = _tell(runner.warnings, told)  # while it happens, not after
             if runner.done():
                 break
             if time.monotonic() - last >= every:
@@ -50,9 +56,24 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    for text in runner.warnings:
-        click.echo(f"gim: {text}", err=True)
+    _tell(runner.warnings, told)
     return session_id
+
+
+def _tell(warnings: list[str], told: int) -> int:
+    """Print the warnings after the first ``told`` to stderr; how many are told now."""
+    for text in warnings[told:]:
+        click.echo(f"gim: {text}", err=True)
+    return max(told, len(warnings))
+
+
+def played_part(program: Program, files: list[Path | None]) -> tuple[Program, list[Path | None]]:
+    """``program`` without the pieces that have no file (what will actually be played)."""
+    import dataclasses
+
+    keep = [i for i, f in enumerate(files) if f is not None]
+    pieces = tuple(program.pieces[i] for i in keep)
+    return dataclasses.replace(program, pieces=pieces), [files[i] for i in keep]
 
 
 def transcribe_session(ctx: Context, session_id: str) -> int:
@@ -111,7 +132,24 @@ def session_group() -> None:
 @click.option("--client", required=True, help="The client's code (not a real name).")
 @click.option("--focus", default="", help="The focus or goal named in the prelude.")
 @click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
-@click.option("--duration", type=click.FloatRange(min=1), help="Stop after this many seconds.")
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=1),
+    help="End the session after this many seconds (default: Ctrl-C ends it).",
+)
+@click.option(
+    "--music-at",
+    "music_at",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Start the music this many seconds into the session (prelude before it).",
+)
+@click.option(
+    "--skip-missing",
+    is_flag=True,
+    help="Leave out pieces with no audio file instead of refusing to start.",
+)
 @click.option("--input", "input_device", help="Microphone by name or index (see gim devices).")
 @click.option("--output", "output_device", help="Speakers by name or index.")
 @click.option(
@@ -126,10 +164,15 @@ def session_group() -> None:
 @click.pass_obj
 def run(
     ctx: Context, program: str, client: str, focus: str, headless: bool,
-    duration: float | None, input_device: str | None, output_device: str | None, consent: str,
-    transcribe: bool,
+    duration: float | None, music_at: float, skip_missing: bool, input_device: str | None,
+    output_device: str | None, consent: str, transcribe: bool,
 ) -> None:  # fmt: skip
-    """Play PROGRAM for CLIENT on the real devices, record and transcribe the session."""
+    """Play PROGRAM for CLIENT on the real devices, record and transcribe the session.
+
+    Headless, the session runs prelude, music (from --music-at), then return until
+    --duration or Ctrl-C; the program ending does not end the session. With
+    --consent music only the music phase is recorded.
+    """
     if not client.strip():
         raise click.BadParameter("give the client's code", param_hint="--client")
     if not headless:
@@ -146,15 +189,24 @@ def run(
 
     settings = ctx.settings.with_devices(input_device, output_device)
     ctx.open_store().close()  # recover any interrupted session first
-    chosen = ProgramLibrary(settings).get(program)
-    files = ProgramLibrary(settings).linked_files(chosen)
-    if not any(files):
-        raise click.ClickException(
-            f"No audio files are linked to {chosen.slug}: link them with "
-            f"`gim programs link {chosen.slug} DIR`."
+    library = ProgramLibrary(settings)
+    chosen = library.get(program)
+    files = library.linked_files(chosen)
+    missing = [i + 1 for i, f in enumerate(files) if f is None]
+    if missing and (not skip_missing or len(missing) == len(files)):
+        which = ", ".join(str(n) for n in missing)
+        hint = "" if len(missing) == len(files) else " or add --skip-missing"
+        raise InputError(
+            f"Piece(s) {which} of {chosen.slug} have no audio file: link them with "
+            f"`gim programs link {chosen.slug} DIR` (or --piece N FILE){hint}."
         )
+    if missing:
+        chosen, files = played_part(chosen, files)
+        click.echo(f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.",
+                   err=True)  # fmt: skip
     runner = SessionRunner(settings, chosen, client, focus, Consent(consent),
-                           duration=duration, files=files, transcribe=transcribe)  # fmt: skip
+                           duration=duration, files=files, transcribe=transcribe,
+                           music_at=music_at, end_with_music=False)  # fmt: skip
     session_id = run_headless(runner)
     if transcribe:
         transcribe_session(ctx, session_id)

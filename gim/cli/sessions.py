@@ -85,6 +85,7 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
             "audio_seconds": session.audio_seconds,
             "segments": len(record.segments),
         }
+        summary["phases"] = [{"phase": str(c.phase), "start": c.time} for c in session.phases]
         summary["playback"] = [e.to_dict() for e in record.playback]
         summary["segments"] = [s.to_dict() for s in record.segments]
         summary["annotations"] = [a.to_dict() for a in record.annotations]

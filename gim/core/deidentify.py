@@ -11,9 +11,13 @@ import copy
 import re
 import string
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
+from gim.core.program import Program
+from gim.core.program_parse import parse_program, program_to_dict
 from gim.core.record import SessionRecord
+from gim.errors import GimError
 
 CLIENT_LABEL = "Client"
 """What the client code becomes."""
@@ -55,6 +59,16 @@ class Pseudonyms:
         return lambda text: pattern.sub(lambda m: labels[m.group(0).lower()], text)
 
 
+def neutral_id(session_id: str) -> str:
+    """The session id with the client left out: ``20261124-1530-c07`` → ``20261124-1530-client``.
+
+    Ids carry a slug of the client code after the start time; an id of another shape
+    (made by hand) becomes ``session`` rather than risk keeping part of a name.
+    """
+    stamp = re.match(r"^(\d{8}-\d{4})-", session_id)
+    return f"{stamp.group(1)}-client" if stamp else "session"
+
+
 def parse_names(text: str) -> tuple[str, ...]:
     """Names from a comma-separated list as typed on the command line."""
     return tuple(n.strip() for n in text.split(",") if n.strip())
@@ -71,9 +85,7 @@ def deidentify(record: SessionRecord, names: Iterable[str] = ()) -> SessionRecor
     sub = Pseudonyms(record.session.client, tuple(names)).replacer()
     s = clean.session
     s.client = CLIENT_LABEL
-    # Session ids carry a slug of the client code after the start time (20261124-1530-c07).
-    stamp = re.match(r"^(\d{8}-\d{4})-", s.id)
-    s.id = f"{stamp.group(1)}-client" if stamp else sub(s.id)
+    s.id = neutral_id(s.id)
     for attr in (
         "focus",
         "induction",
@@ -83,7 +95,9 @@ def deidentify(record: SessionRecord, names: Iterable[str] = ()) -> SessionRecor
         "notes",
     ):
         setattr(s, attr, sub(getattr(s, attr)))
-    s.program_snapshot = {k: _rewrite(v, sub) for k, v in s.program_snapshot.items()}
+    s.program_snapshot = _rewrite_program(s.program_snapshot, sub)
+    if clean.program is not None:
+        clean.program = _program(clean.program, s.id, sub)
     for segment in clean.segments:
         segment.text = sub(segment.text)
         segment.flag_reason = sub(segment.flag_reason)
@@ -99,6 +113,24 @@ def deidentify(record: SessionRecord, names: Iterable[str] = ()) -> SessionRecor
         attachment.description = sub(attachment.description)
         attachment.path = sub(attachment.path)
     return clean
+
+
+STRUCTURED_PROGRAM_KEYS = frozenset({"slug"})
+"""Fields of a program table that name things for the program, not for people: kept."""
+
+
+def _rewrite_program(table: dict[str, Any], sub: Callable[[str], str]) -> dict[str, Any]:
+    """A program table with its texts rewritten and its structured fields (the slug) kept."""
+    return {k: v if k in STRUCTURED_PROGRAM_KEYS else _rewrite(v, sub) for k, v in table.items()}
+
+
+def _program(program: Program, session_id: str, sub: Callable[[str], str]) -> Program:
+    """``program`` with its texts rewritten; its origin names the de-identified session."""
+    origin = f"session {session_id}"
+    try:
+        return parse_program(_rewrite_program(program_to_dict(program), sub), origin, origin)
+    except (GimError, ValueError, TypeError, KeyError):
+        return replace(program, origin=origin)
 
 
 def _rewrite(value: object, sub: Callable[[str], str]) -> object:

@@ -2,8 +2,8 @@
 
 The formats are pure functions of a record; here the session folder is read (the mandala
 picture, the microphone recording), the record de-identified when asked, and the bytes
-written with ordinary ``open()`` so exported files honour the user's umask: the data home
-is private, but a file a guide exports is theirs to share.
+written as private as the data home: files 0600, a folder gim makes 0700. An export never
+replaces a file silently and never makes a folder the guide did not ask for.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gim.core.deidentify import deidentify
+from gim.config import DIR_MODE, FILE_MODE
+from gim.core.deidentify import deidentify, neutral_id
 from gim.core.record import SessionRecord
 from gim.errors import GimError, InputError
 
@@ -89,6 +90,14 @@ def mandala_picture(folder: Path, record: SessionRecord, warn: Warn | None = Non
     return Picture()
 
 
+def picture_name(picture: Picture, choice: ExportChoice) -> str:
+    """The picture's file name in an export: ``mandala.<suffix>`` when de-identified.
+
+    The guide named the file; the name may carry the client's.
+    """
+    return f"mandala{Path(picture.name).suffix}" if choice.deidentified else picture.name
+
+
 def format_export(
     record: SessionRecord, folder: Path, fmt: str, choice: ExportChoice, base: Path,
     warn: Warn | None = None,
@@ -110,13 +119,16 @@ def format_export(
     media = media_url = None
     audio = mic_recording(folder) if choice.audio else None
     if audio is not None and fmt == "eaf":
-        media = os.path.relpath(audio.resolve(), base.resolve())
-        media_url = None if choice.deidentified else audio.resolve().as_uri()
+        if choice.deidentified:  # its folder is named after the session id (the client)
+            media = audio.name
+        else:
+            media = os.path.relpath(audio.resolve(), base.resolve())
+            media_url = audio.resolve().as_uri()
     shown = deidentify(record, choice.names) if choice.deidentified else record
     options = ExportOptions(private=choice.private, media=media, media_url=media_url,
                             mandala=picture.data, mandala_type=picture.mime,
                             paper=choice.paper)  # fmt: skip
-    stem = "session-deidentified" if choice.deidentified else record.session.id
+    stem = f"{shown.session.id}-deidentified" if choice.deidentified else record.session.id
     return stem + format_.suffix, format_.render(shown, options)
 
 
@@ -131,8 +143,8 @@ def client_copy_files(
     files = client_copy(shown, mandala=picture.data, mandala_type=picture.mime,
                         observations=choice.observations)  # fmt: skip
     if picture.data is not None:
-        files[picture.name] = picture.data
-    stem = "session" if choice.deidentified else record.session.id
+        files[picture_name(picture, choice)] = picture.data
+    stem = shown.session.id
     return {f"{stem}-client-copy/{name}": data for name, data in files.items()}
 
 
@@ -154,25 +166,73 @@ def packet_export(
     picture = mandala_picture(folder, record, warn)
     data = supervision_packet(record, deidentified=choice.deidentified, names=choice.names,
                               audio=audio, around=choice.around, mandala=picture.data,
-                              mandala_name=picture.name)  # fmt: skip
-    stem = "session" if choice.deidentified else record.session.id
+                              mandala_name=picture_name(picture, choice))  # fmt: skip
+    stem = neutral_id(record.session.id) if choice.deidentified else record.session.id
     return f"{stem}-supervision.zip", data
 
 
-def write_file(data: bytes, target: Path, hint: str = "choose another folder") -> Path:
-    """Write ``data`` to ``target`` (making its folder), honouring the umask.
+def write_file(
+    data: bytes, target: Path, hint: str = "choose another folder", *, replace: bool = False
+) -> Path:
+    """Write ``data`` to ``target`` readable by the user alone (0600).
+
+    Args:
+        data: The file's bytes.
+        target: Where to write; its folder must exist.
+        hint: What to do when it cannot be written (ends the error sentence).
+        replace: Replace a file of that name; otherwise an existing file is an error.
 
     Raises:
+        InputError: when the folder is missing or the file exists (and not ``replace``).
         GimError: when the file cannot be written; ``hint`` says what to do.
     """
+    folder = target.parent
+    if not folder.is_dir():
+        raise InputError(f"The folder {folder} does not exist: create it first or {hint}.")
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
     try:
-        if target.parent != Path(""):
-            target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
+        handle = os.open(target, flags, FILE_MODE)
+    except FileExistsError as exc:
+        raise InputError(f"{target} exists already: add --force to replace it, or {hint}.") from exc
+    except OSError as exc:
+        raise GimError(f"Cannot write {target} ({exc.strerror}): {hint}.") from exc
+    try:
+        os.fchmod(handle, FILE_MODE)  # a replaced file keeps its old mode otherwise
+        with open(handle, "wb") as stream:
+            stream.write(data)
     except OSError as exc:
         raise GimError(f"Cannot write {target} ({exc.strerror}): {hint}.") from exc
     return target
+
+
+def make_folder(folder: Path) -> bool:
+    """Make ``folder`` (0700) when it is missing, its parent existing; True when made.
+
+    Raises:
+        InputError: when its parent folder does not exist either.
+        GimError: when it cannot be made.
+    """
+    if folder.is_dir():
+        return False
+    if not folder.parent.is_dir():
+        raise InputError(f"The folder {folder.parent} does not exist: create it first.")
+    try:
+        folder.mkdir(mode=DIR_MODE)
+        folder.chmod(DIR_MODE)  # mkdir's mode passes through the umask
+    except OSError as exc:
+        raise GimError(f"Cannot make the folder {folder} ({exc.strerror}).") from exc
+    return True
+
+
+def free_name(folder: Path, name: str) -> str:
+    """``name``, or ``name`` with ``-2``, ``-3``... before its suffix when taken in ``folder``."""
+    if not (folder / name).exists():
+        return name
+    stem, dot, suffix = name.partition(".")
+    n = 2
+    while (folder / f"{stem}-{n}{dot}{suffix}").exists():
+        n += 1
+    return f"{stem}-{n}{dot}{suffix}"
 
 
 def export_session(
@@ -181,12 +241,15 @@ def export_session(
 ) -> list[Path]:  # fmt: skip
     """Write what ``choice`` asks for into the folder ``out``; returns the files written.
 
+    The folder is made (0700) when missing, its parent existing. A name already taken
+    there gets ``-2``, ``-3``... (the caller shows the names written): nothing is replaced.
+
     Args:
         record: The session as stored.
         folder: The session's folder (recording, mandala).
         choice: What to export and how.
-        out: The folder to write in (made when missing).
-        warn: Told when something is left out.
+        out: The folder to write in.
+        warn: Told when something is left out or the folder was made.
     """
     if choice.names and not choice.deidentified:
         raise InputError("Names are only replaced when de-identifying: switch it on.")
@@ -196,4 +259,18 @@ def export_session(
         files = dict([packet_export(record, folder, choice, warn)])
     else:
         files = dict([format_export(record, folder, choice.what, choice, out, warn)])
-    return [write_file(data, out / name) for name, data in files.items()]
+    if make_folder(out) and warn is not None:
+        warn(f"made the folder {out} (readable by you alone).")
+    renamed: dict[str, str] = {}
+    for first in dict.fromkeys(name.partition("/")[0] for name in files):
+        renamed[first] = free_name(out, first)
+        if renamed[first] != first and warn is not None:
+            warn(f"{first} exists already in {out}: written as {renamed[first]}.")
+    written = []
+    for name, data in files.items():
+        first, _, rest = name.partition("/")
+        target = out / renamed[first] / rest if rest else out / renamed[first]
+        if rest:
+            make_folder(target.parent)
+        written.append(write_file(data, target))
+    return written

@@ -15,6 +15,7 @@ from gim.core.layout import Footer, Header, PhaseHeading, transcript_blocks
 from gim.core.record import SessionRecord
 from gim.core.session import Phase
 from gim.export import ExportOptions
+from gim.export.docx_properties import set_core_properties
 from gim.export.transcript import body_line, footer_items, header_items
 
 PAPER = {"a4": (21.0, 29.7, 2.5), "letter": (21.59, 27.94, 2.54)}
@@ -33,8 +34,7 @@ def docx_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
     head, foot = blocks[0], blocks[-1]
     assert isinstance(head, Header) and isinstance(foot, Footer)
     document = docx.Document()
-    document.core_properties.title = options.title
-    document.core_properties.author = ""
+    set_core_properties(document, record, options.title)
     document.styles["Normal"].font.size = Pt(11)
     text_width = _page(document, options.paper)
     _running_header(document, head)

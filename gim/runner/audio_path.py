@@ -25,6 +25,7 @@ from gim.audio.recorder import Recorder
 from gim.audio.room import VirtualRoom
 from gim.audio.writer import ChunkWriter
 from gim.config import Settings
+from gim.core.layout import clock
 from gim.core.playback import PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import Segment
@@ -65,6 +66,9 @@ class AudioPath:
         self.room = room
         self.disk_full = False
         """Whether a write failed for lack of space (nothing more is written)."""
+        self.capturing = True
+        """Whether the consent covers this moment: when not, the microphone track (which
+        keeps session time) gets silence and nothing is transcribed."""
         self.transcriber: Any = None
         """The live transcriber, when it runs."""
         self._warn = warn
@@ -73,7 +77,9 @@ class AudioPath:
         self._journal = journal
         self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None]] = queue.SimpleQueue()
         self._analysis: threading.Thread | None = None
-        self.reference = ChunkWriter(folder, "reference", rate, 2, journal)
+        # Short chunks: a killed process loses at most the chunk being filled (plus what
+        # the drain queue holds), so the microphone's are a quarter second.
+        self.reference = ChunkWriter(folder, "reference", rate, 2, journal, chunk_seconds=0.5)
         """Writes what was played (the echo reference)."""
         self.mic: ChunkWriter | None = None
         """Writes what the microphone heard (None: nothing is recorded)."""
@@ -82,7 +88,7 @@ class AudioPath:
         self.recorder: Recorder | None = None
         """The microphone (None: nothing is recorded)."""
         if mic_channels > 0:
-            self.mic = ChunkWriter(folder, "mic", rate, mic_channels, journal)
+            self.mic = ChunkWriter(folder, "mic", rate, mic_channels, journal, chunk_seconds=0.25)
             self.aligner = Aligner(rate, self._feed if transcribe else None,
                                    on_measure=self._measured)  # fmt: skip
             if transcribe:
@@ -106,6 +112,7 @@ class AudioPath:
                     "it is back."
                 ),
                 clock=lambda: self.player.out_frame, retry=1.0 / speed,
+                on_stall=self._stalled, tolerance=max(0.1, 0.5 / speed),
             )  # fmt: skip
 
     # -- running ----------------------------------------------------------------------
@@ -119,11 +126,16 @@ class AudioPath:
         """Start playing the program."""
         self.player.start()
 
+    def start_output(self) -> None:
+        """Open the output, silent until the music starts (so the reference, and the
+        session clock with it, runs from Start)."""
+        self.player.start(music=False)
+
     @property
     def elapsed(self) -> float:
         """Session seconds so far (the microphone's clock, or the player's)."""
         if self.recorder is not None:
-            return self.recorder.frames / self.rate
+            return self.recorder.now() / self.rate
         return self.player.out_frame / self.rate
 
     @property
@@ -187,6 +199,8 @@ class AudioPath:
         """Recorder drain thread: write the microphone block, pass it to the analysis."""
         if self.disk_full or self.mic is None:
             return
+        if not self.capturing:
+            block = np.zeros_like(block)  # outside the consent: keep time, not the room
         try:
             self.mic.write(frame, block)
         except OSError as exc:
@@ -205,6 +219,13 @@ class AudioPath:
             return
         if self.aligner is not None:
             self._queue.put(("ref", frame, block))
+
+    def _stalled(self, frame: int) -> None:
+        """Recorder watch thread: the microphone stopped delivering (its stream is open)."""
+        self._warn(
+            f"The microphone stopped sending sound at {clock(frame / self.rate)}: the music "
+            "goes on; the gap is noted and recording resumes when it sends again."
+        )
 
     def _disk_trouble(self, exc: OSError) -> None:
         if not self.disk_full:

@@ -16,6 +16,7 @@ from gim.audio.devices import Backend, SoundDevices
 from gim.audio.player import Player
 from gim.audio.room import VirtualRoom
 from gim.config import Settings, ensure_private_dir
+from gim.core.layout import clock
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import (
@@ -41,6 +42,7 @@ from gim.runner.events import (
     Warning,
 )
 from gim.runner.record import SessionRecord
+from gim.runner.rolling import RollingPass
 from gim.runner.status import disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread
 
@@ -55,11 +57,23 @@ class SessionRunner:
         focus: the focus the client named in the prelude.
         consent: what may be recorded (NONE: the music plays, nothing is recorded).
         room: the virtual room to use instead of the real devices (only when asked for).
-        duration: stop after this many session seconds (None: when the program ends).
+        duration: stop after this many session seconds (None: see ``end_with_music``).
         on_event: receives `RunnerEvent`s from background threads.
         files: the program's audio files, one per piece (default: the library's links).
         transcribe: run the live transcription when it is available.
-        phase: the phase the session starts in.
+        phase: the phase the session starts in (None: music when the music starts at 0,
+            else prelude).
+        music_at: the session second the music starts by itself (None: only when
+            `start_music` is called, the guide's key).
+        end_with_music: with no ``duration``, end two seconds after the music ended (the
+            demo, benchmarks); False: a guide's session, which goes on in the return phase
+            until the guide ends it.
+
+    The arc: Start opens the microphone and the output (silent) and begins the prelude;
+    `start_music` plays the program and moves to the music phase; when the last piece
+    ends (or a fade stops it) the phase moves to return and the recording goes on.
+    Consent MUSIC records only the music phase (the microphone track keeps session time
+    and holds silence outside it); SESSION records from Start to the end.
     """
 
     def __init__(
@@ -67,7 +81,8 @@ class SessionRunner:
         consent: Consent = Consent.MUSIC, room: VirtualRoom | None = None,
         duration: float | None = None, on_event: Callable[[RunnerEvent], None] | None = None,
         files: list[Path | None] | None = None, transcribe: bool = True,
-        phase: Phase | None = Phase.MUSIC,
+        phase: Phase | None = None, music_at: float | None = 0.0,
+        end_with_music: bool = True,
     ) -> None:  # fmt: skip
         self.settings = settings
         self.program = program
@@ -86,7 +101,13 @@ class SessionRunner:
         self._on_event = on_event
         self._files = files
         self._transcribe = transcribe
+        self.music_at = music_at
+        self.end_with_music = end_with_music
         self._first_phase = phase
+        self.phase: Phase | None = None
+        """The phase the session is in."""
+        self.music_started = False
+        """Whether the guide (or ``music_at``) has started the music."""
         self._record: SessionRecord | None = None
         self._audio: AudioPath | None = None
         self._stop_wanted = threading.Event()
@@ -94,6 +115,7 @@ class SessionRunner:
         self._stop_lock = threading.Lock()
         self._piece: int | None = None
         self._ended_at: float | None = None
+        self._rolling: RollingPass | None = None
 
     # -- starting ---------------------------------------------------------------------
 
@@ -130,11 +152,32 @@ class SessionRunner:
             record.journal, mic_channels if recording else 0, self._transcribe, self._warn,
             self._on_segment, self._playback_event, self._gap, self._disk_trouble,
         )  # fmt: skip
+        self._audio.capturing = self.consent is Consent.SESSION or (
+            self.consent is Consent.MUSIC and self.music_at == 0
+        )
         self._audio.start_recording()
-        if self._first_phase is not None:
-            self.set_phase(self._first_phase)
-        self._audio.start_music()
+        first = self._first_phase
+        if first is None:
+            first = Phase.MUSIC if self.music_at == 0 else Phase.PRELUDE
+        self.set_phase(first)
+        self._audio.start_output()
+        if self.music_at == 0:
+            self.start_music()
+        elif self.music_at is not None:
+            threading.Thread(target=self._music_when_due, name="runner-music-at",
+                             daemon=True).start()  # fmt: skip
+        if recording and self._transcribe:  # the final pass, a window behind (issue 15)
+            self._rolling = RollingPass(self.settings, record.folder, mic_channels)
+            self._rolling.start()
         return session.id
+
+    def _music_when_due(self) -> None:
+        assert self.music_at is not None
+        while not self._stop_wanted.is_set() and not self.music_started:
+            if self.elapsed >= self.music_at:
+                self.start_music()
+                return
+            self._stop_wanted.wait(0.005)
 
     def _linked_files(self) -> list[Path | None]:
         try:
@@ -184,7 +227,10 @@ class SessionRunner:
         start, end = lost / self.rate, back / self.rate
         if self._record is not None:
             self._record.add_gap(start, end)
-        self._warn(f"The microphone is back; {end - start:.1f} seconds were not recorded.")
+        self._warn(
+            f"The microphone is back; {end - start:.1f} seconds were not recorded "
+            f"({clock(start)}–{clock(end)}), noted as a gap."
+        )
 
     def _playback_event(self, event: PlaybackEvent) -> None:
         if self._record is not None:
@@ -198,6 +244,18 @@ class SessionRunner:
             self._piece = piece
             if piece is not None or event.action is Action.STOP:
                 self._emit(PieceChanged(piece))
+        over = event.action is Action.STOP or (
+            event.action is Action.END and self._audio is not None
+            and self._audio.player.finished.is_set()
+        )  # fmt: skip
+        if over and self.phase is Phase.MUSIC and not self._stop_wanted.is_set():
+            self._music_over()
+
+    def _music_over(self) -> None:
+        """The last piece ended or a fade stopped the music: return; the session goes on."""
+        self.set_phase(Phase.RETURN)
+        if self.consent is Consent.MUSIC and self._audio is not None:
+            self._audio.capturing = False  # the client agreed to the music phase only
 
     def _warn(self, text: str) -> None:
         self.warnings.append(text)
@@ -208,6 +266,28 @@ class SessionRunner:
             self._on_event(event)
 
     # -- controls (any thread) --------------------------------------------------------
+
+    def start_music(self) -> None:
+        """Start the music (the guide's key when the induction ends): the phase moves to
+        music and, with music-only consent, the recording begins. Once the music has
+        started this continues it: resumes a pause, or plays on from where a fade stopped.
+        """
+        player = self._require_player()
+        if self.phase is not Phase.MUSIC:
+            self.set_phase(Phase.MUSIC)
+        if self._audio is not None and self.consent is not Consent.NONE:
+            self._audio.capturing = True
+        if not self.music_started:
+            self.music_started = True
+            player.play_piece(0)
+        elif player.paused:
+            player.resume()
+        elif not player.playing:
+            where = player.position()
+            if where is None:
+                player.play_piece(0)
+            else:
+                player.play_piece(where.piece, where.offset / self.rate)
 
     def pause(self) -> None:
         """Pause the music (the recording goes on)."""
@@ -234,7 +314,8 @@ class SessionRunner:
         self._require_player().set_volume(gain)
 
     def fade_out(self, seconds: float = 5.0) -> None:
-        """Fade the music out and stop it (the recording goes on)."""
+        """Fade the music out and stop it; the session and the recording go on (the phase
+        moves to return)."""
         self._require_player().fade_out(seconds)
 
     def _require_player(self) -> Player:
@@ -253,15 +334,24 @@ class SessionRunner:
         return self._audio.points if self._audio is not None else []
 
     def set_phase(self, phase: Phase) -> None:
-        """Move the session into ``phase`` now."""
+        """Move the session into ``phase`` now (recording follows the consent)."""
+        self.phase = phase
+        if self._audio is not None and self.consent is Consent.MUSIC and self.music_started:
+            self._audio.capturing = phase is Phase.MUSIC
         change = PhaseChange(self.elapsed, phase)
         if self._record is not None:
             self._record.add_phase(change)
         self._emit(PhaseChanged(phase, change.time))
 
-    def mark(self, kind: AnnotationKind, text: str = "", tags: tuple[str, ...] = ()) -> Annotation:
-        """Add a marker, intervention, observation or tag at the current session time."""
-        note = Annotation(self.elapsed, kind, text, list(tags), author=self.settings.guide)
+    def mark(
+        self, kind: AnnotationKind, text: str = "", tags: tuple[str, ...] = (),
+        segment: Segment | None = None,
+    ) -> Annotation:  # fmt: skip
+        """Add a marker, intervention, observation or tag at the current session time, or
+        on ``segment`` (a transcript line the guide chose) at its start."""
+        at = self.elapsed if segment is None else segment.start
+        note = Annotation(at, kind, text, list(tags), author=self.settings.guide,
+                          segment_id=None if segment is None else segment.id)  # fmt: skip
         if self._record is None:
             raise GimError("The session has not started: start it first.")
         self._record.add_annotation(note)
@@ -291,13 +381,15 @@ class SessionRunner:
         self._stop_wanted.wait(seconds)
 
     def done(self) -> bool:
-        """Whether the session should end now: stop asked for, duration reached, or the
-        program ended (and the room had two seconds to fall silent)."""
+        """Whether the session should end now: stop asked for, duration reached, or (with
+        ``end_with_music``) the music ended and the room had two seconds to fall silent."""
         if self._stop_wanted.is_set():
             return True
         now = self.elapsed
         if self.duration is not None:
             return now >= self.duration
+        if not self.end_with_music:
+            return False
         if self._audio is None or not self._audio.player.finished.is_set():
             return False
         if self._ended_at is None:
@@ -321,6 +413,8 @@ class SessionRunner:
         self._emit(Finished(self.session_id))
 
     def _finish(self, fade: float) -> None:
+        if self._rolling is not None:
+            self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
         if self._audio is not None:
             self._audio.close(fade)
         if self._record is not None:

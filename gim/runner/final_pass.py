@@ -6,10 +6,13 @@ end-of-session screen and review's "transcribe again".
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import NotFoundError
+from gim.runner import rolling
 from gim.runner.offline import Progress, link_playback, transcribe_prepared
 from gim.store.db import Store
 from gim.transcribe.engine import DecodeOptions
@@ -42,14 +45,18 @@ def final_pass(
             f"Session {session_id} has no joined recording ({mic_path}): open it once with "
             "gim sessions show to recover it."
         )
+    delay = store.delay_frames(session_id)
+    engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
+    # What the rolling pass finished during the session is kept: only the rest is done now.
+    done = rolling.finish(folder, settings, engine, delay, progress)
+    if done is not None:
+        return _store(store, session_id, folder, done, delay)
     data, rate = read_audio(mic_path, "session recording")
     reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
-    delay = store.delay_frames(session_id)
     lag16 = delay * SAMPLE_RATE / rate
     channels = [(settings.client_channel, Speaker.CLIENT)]
     if settings.guide_channel is not None and data.shape[1] > settings.guide_channel:
         channels.append((settings.guide_channel, Speaker.GUIDE))
-    engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
     segments: list[Segment] = []
     for n, (channel, speaker) in enumerate(channels):
         mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
@@ -61,9 +68,18 @@ def final_pass(
             speaker=speaker,
             progress=part,
         )
+    return _store(store, session_id, folder, segments, delay)
+
+
+def _store(
+    store: Store, session_id: str, folder: Path, segments: list[Segment], delay: float
+) -> list[Segment]:
+    """Link the final lines to the music and put them in place of the preview."""
     segments.sort(key=lambda s: s.start)
     link_playback(segments, store.playback_log(session_id), delay)
-    return store.replace_transcript(session_id, segments, Source.FINAL)
+    stored = store.replace_transcript(session_id, segments, Source.FINAL)
+    rolling.discard(folder)  # the database holds the lines now: no second copy of the text
+    return stored
 
 
 def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:

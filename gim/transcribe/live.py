@@ -12,8 +12,10 @@ never blocks the caller.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -115,8 +117,9 @@ class LiveTranscriber:
         self._inbox = self._ctx.Queue()
         self._outbox = self._ctx.Queue()
         self._process = self._ctx.Process(
-            target=_child_main, args=(self.config, self._inbox, self._outbox), daemon=True
-        )
+            target=_child_main, args=(self.config, self._inbox, self._outbox, os.getpid()),
+            daemon=True,
+        )  # fmt: skip
         self._process.start()
         self._reader = threading.Thread(target=self._read, name="gim-live-reader", daemon=True)
         self._reader.start()
@@ -174,8 +177,10 @@ class LiveTranscriber:
                 return
 
 
-def _child_main(config: LiveConfig, inbox: Any, outbox: Any) -> None:
+def _child_main(config: LiveConfig, inbox: Any, outbox: Any, parent: int = 0) -> None:
     """The child process: load the engine, then follow the microphone until the sentinel."""
+    if parent:
+        _follow_parent(parent)
     try:
         from pathlib import Path
 
@@ -202,3 +207,20 @@ def _child_main(config: LiveConfig, inbox: Any, outbox: Any) -> None:
                              "the final pass will transcribe the recording."))  # fmt: skip
     finally:
         outbox.put(("done", None))
+
+
+def _follow_parent(parent: int, every: float = 0.25) -> None:
+    """End this process as soon as ``parent`` is gone (killed with -9, crashed).
+
+    A killed runner cannot stop its child, and a child blocked on its queue would live on
+    (with the model's memory, and keeping the multiprocessing resource tracker alive).
+    When the parent dies this process is re-parented, so its parent id changes. (Linux's
+    PR_SET_PDEATHSIG is not used: it fires when the *thread* that spawned us ends.)
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="gim-live-parent-watch", daemon=True).start()

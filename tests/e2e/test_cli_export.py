@@ -64,6 +64,7 @@ def stored(home: Path) -> str:
 
 
 def test_every_format_exports_from_the_store(home: Path, stored: str, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
     for fmt in ("md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json"):
         out = tmp_path / "out" / f"s.{fmt}"
         result = gim(home, "export", stored, "--format", fmt, "-o", str(out))
@@ -80,6 +81,7 @@ def test_eaf_links_the_mic_recording_relatively(home: Path, stored: str, tmp_pat
     from pympi.Elan import Eaf
 
     out = tmp_path / "elan" / "s.eaf"
+    out.parent.mkdir()
     assert gim(home, "export", stored, "-f", "eaf", "-o", str(out)).returncode == 0
     media = Eaf(str(out)).get_linked_files()[0]
     assert (out.parent / media["RELATIVE_MEDIA_URL"]).resolve() == (
@@ -88,14 +90,51 @@ def test_eaf_links_the_mic_recording_relatively(home: Path, stored: str, tmp_pat
     assert media["MIME_TYPE"] == "audio/flac"
 
 
-def test_export_honours_umask(home: Path, stored: str, tmp_path: Path) -> None:
-    out = tmp_path / "shared.md"
+def test_deidentified_eaf_links_the_recording_by_file_name_only(
+    home: Path, stored: str, tmp_path: Path
+) -> None:
+    from pympi.Elan import Eaf
+
+    result = gim(home, "export", stored, "-f", "eaf", "--deidentify", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [out] = list(tmp_path.glob("*.eaf"))
+    assert out.name == "20260305-1000-client-deidentified.eaf"
+    media = Eaf(str(out)).get_linked_files()[0]
+    assert media["RELATIVE_MEDIA_URL"] == "./mic.flac" and media["MEDIA_URL"] == "mic.flac"
+
+
+def test_exports_are_private_and_never_replace_a_file(
+    home: Path, stored: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "session.md"
     old = os.umask(0o022)
     try:
         assert gim(home, "export", stored, "-o", str(out)).returncode == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        out.write_text("the guide's own notes")
+        again = gim(home, "export", stored, "-o", str(out))
+        assert again.returncode == 2 and "exists already" in again.stderr
+        assert "--force" in again.stderr and again.stderr.count("\n") == 1
+        assert out.read_text() == "the guide's own notes"
+        out.chmod(0o644)
+        assert gim(home, "export", stored, "-o", str(out), "--force").returncode == 0
+        assert "the guide's own notes" not in out.read_text()
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        copy = tmp_path / "copy"
+        assert gim(home, "client-copy", stored, "-o", str(copy)).returncode == 0
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o700
+        assert {stat.S_IMODE(p.stat().st_mode) for p in copy.iterdir()} == {0o600}
     finally:
         os.umask(old)
-    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_output_into_a_missing_folder_is_refused(home: Path, stored: str, tmp_path: Path) -> None:
+    for command in (["export", stored], ["packet", stored], ["client-copy", stored]):
+        target = tmp_path / "missing" / "out"
+        result = gim(home, *command, "-o", str(target))
+        assert result.returncode == 2 and "does not exist" in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert not (tmp_path / "missing").exists()
 
 
 def test_deidentified_export_and_stdout(home: Path, stored: str) -> None:

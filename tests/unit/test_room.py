@@ -100,7 +100,7 @@ def test_a_full_disk_stops_the_session_with_everything_saved(
     real = ChunkWriter.flush
 
     def flush(self: ChunkWriter) -> None:
-        if self.track == "mic" and self._count >= 3:
+        if self.track == "mic" and self._count >= 12:  # 12 quarter-second chunks
             raise OSError(errno.ENOSPC, "No space left on device")
         real(self)
 
@@ -119,5 +119,5 @@ def test_a_full_disk_stops_the_session_with_everything_saved(
     with Store.open(settings(tmp_path).db_path) as store:
         session = store.get_session(session_id)
     assert session.status == "complete"
-    assert session.audio_seconds == pytest.approx(3.0, abs=0.05)  # the 3 chunks written are kept
+    assert session.audio_seconds == pytest.approx(3.0, abs=0.1)  # the chunks written are kept
     assert runner.elapsed < 20  # stopped early, not at the program's end

@@ -156,13 +156,14 @@ class SeriesScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
     def write_series(self, series: Series, request: ExportRequest) -> None:
         """Write the series as Markdown or HTML (off the UI thread)."""
-        from gim.export.files import write_file
+        from gim.export.files import free_name, make_folder, write_file
         from gim.export.series import series_html, series_markdown
 
         fmt = request.choice.what
         text = series_markdown(series) if fmt == "md" else series_html(series)
-        target = request.folder / f"{series.client}-series.{fmt}"
         try:
+            make_folder(request.folder)
+            target = request.folder / free_name(request.folder, f"{series.client}-series.{fmt}")
             write_file(text.encode("utf-8"), target)
         except GimError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=10)

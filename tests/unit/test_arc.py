@@ -1,0 +1,104 @@
+"""The session arc in the virtual room: prelude, music when asked, return after the last
+piece with the recording going on, and consent honoured exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from gim.audio.room import Utterance, VirtualRoom
+from gim.config import Settings
+from gim.core.playback import Action
+from gim.core.program import Piece, Program, Provenance
+from gim.core.session import Consent, Phase
+from gim.runner import SessionRunner
+from gim.store.db import Store
+
+RATE = 16000
+
+
+def one_piece(tmp: Path, seconds: float = 4.0) -> tuple[Program, list[Path | None]]:
+    rng = np.random.default_rng(3)
+    path = tmp / "piece.flac"
+    soundfile.write(path, (0.2 * rng.standard_normal(int(seconds * RATE))).astype(np.float32), RATE)
+    prog = Program("t", "T", "tests", Provenance("tests"), (Piece("c", "w", seconds),))
+    return prog, [path]
+
+
+def run(tmp: Path, consent: Consent) -> tuple[Settings, str, SessionRunner]:
+    prog, files = one_piece(tmp)
+    voice = np.full(RATE, 0.3, np.float32)  # a second of "speech" in the prelude and return
+    room = VirtualRoom(RATE, speed=10, blocksize=256, noise=0.0,
+                       voice=[Utterance(1.0, voice), Utterance(10.0, voice)])  # fmt: skip
+    settings = Settings(home=tmp / "home", samplerate=RATE)
+    runner = SessionRunner(settings, prog, "c", consent=consent, room=room, files=files,
+                           transcribe=False, duration=14.0, music_at=3.0,
+                           end_with_music=False)  # fmt: skip
+    session_id = runner.start()
+    runner.wait()
+    runner.stop(fade=0.0)
+    room.close()
+    return settings, session_id, runner
+
+
+@pytest.mark.parametrize("consent", [Consent.SESSION, Consent.MUSIC])
+def test_the_arc_runs_prelude_music_return_and_records_as_consented(
+    tmp_path: Path, consent: Consent
+) -> None:
+    settings, session_id, _ = run(tmp_path, consent)
+    with Store.open(settings.db_path) as store:
+        session = store.get_session(session_id)
+        log = store.playback_log(session_id)
+    phases = [(c.phase, c.time) for c in session.phases]
+    assert [p for p, _ in phases] == [Phase.PRELUDE, Phase.MUSIC, Phase.RETURN]
+    play = next(e for e in log if e.action is Action.PLAY)
+    assert 3.0 <= play.frame / RATE < 4.5  # the music was logged from when it started
+    assert phases[0][1] < 0.5 and 2.95 < phases[1][1] < 3.6
+    assert play.frame / RATE + 4.0 <= phases[2][1] < play.frame / RATE + 5.5  # piece over
+    assert any(e.action is Action.END for e in log)
+    assert 14.0 <= session.audio_seconds < 16.5  # the session went on (10x: stop lags)
+    mic = soundfile.read(settings.sessions_dir / session_id / "mic.flac")[0]
+    prelude = mic[int(1.2 * RATE) : int(1.8 * RATE)]
+    after = mic[int(10.2 * RATE) : int(10.8 * RATE)]
+    music = mic[int(4.5 * RATE) : int(6.0 * RATE)]
+    assert np.std(music) > 0.01
+    if consent is Consent.SESSION:
+        assert np.abs(prelude).max() > 0.1 and np.abs(after).max() > 0.1
+    else:  # music only: silence outside the music phase, session time kept
+        assert not prelude.any() and not after.any()
+
+
+def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
+    prog, files = one_piece(tmp_path, 30.0)
+    room = VirtualRoom(RATE, speed=10, blocksize=256)
+    settings = Settings(home=tmp_path / "home", samplerate=RATE)
+    runner = SessionRunner(settings, prog, "c", consent=Consent.SESSION, room=room,
+                           files=files, transcribe=False, music_at=None,
+                           end_with_music=False)  # fmt: skip
+    session_id = runner.start()
+    try:
+        runner.wait_for(0.3)
+        assert runner.phase is Phase.PRELUDE and runner.status().piece is None
+        runner.start_music()
+        runner.wait_for(0.4)
+        runner.fade_out(1.0)
+        runner.wait_for(0.6)
+        assert not runner.done()
+        assert runner.phase is Phase.RETURN
+        runner.set_phase(Phase.POSTLUDE)
+        runner.wait_for(0.3)
+        assert not runner.done()
+    finally:
+        runner.stop(fade=0.0)
+        room.close()
+    with Store.open(settings.db_path) as store:
+        session = store.get_session(session_id)
+    assert [c.phase for c in session.phases] == [
+        Phase.PRELUDE,
+        Phase.MUSIC,
+        Phase.RETURN,
+        Phase.POSTLUDE,
+    ]

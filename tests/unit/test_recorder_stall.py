@@ -1,0 +1,120 @@
+"""The recorder checks the input's frame count against the session clock: a source that
+stops delivering while its stream stays open (PulseAudio suspended it) is told while it
+lasts and becomes a gap of its true length, so later frames keep their session time."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gim.audio.recorder import Recorder
+
+RATE = 48000
+BLOCK = 1024
+
+
+class FakeStream:
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class FakeInput:
+    """An input whose callbacks the test drives by hand."""
+
+    def __init__(self) -> None:
+        self.callback: Callable[..., None] | None = None
+
+    def input_stream(self, rate: int, channels: int, blocksize: int, callback: Any,
+                     finished: Any) -> FakeStream:  # fmt: skip
+        self.callback = callback
+        return FakeStream()
+
+    def deliver(self, n: int) -> None:
+        assert self.callback is not None
+        for _ in range(n):
+            self.callback(np.full((BLOCK, 1), 0.1, np.float32), BLOCK, None, None)
+
+
+def recorder(clock: Callable[[], int]) -> tuple[Recorder, FakeInput, dict[str, list[Any]]]:
+    seen: dict[str, list[Any]] = {"blocks": [], "gaps": [], "stalls": []}
+    device = FakeInput()
+    rec = Recorder(
+        device, RATE, 1, lambda frame, block: seen["blocks"].append(frame),  # type: ignore[arg-type]
+        on_gap=lambda lost, back: seen["gaps"].append((lost, back)),
+        on_stall=seen["stalls"].append, clock=clock, tolerance=0.2,
+    )  # fmt: skip
+    rec.start()
+    return rec, device, seen
+
+
+def test_a_stalled_source_is_told_and_leaves_a_gap_of_the_clocks_length() -> None:
+    out = [5000]  # the music's clock: ahead of the microphone's count by a constant
+    rec, device, seen = recorder(lambda: out[0])
+    for _ in range(100):  # normal delivery: the clock moves with the microphone
+        out[0] += BLOCK
+        device.deliver(1)
+    assert not rec.stalled
+    stalled_at = rec.frames
+    out[0] += 10 * RATE  # ten seconds of music play while nothing arrives...
+    time.sleep(0.5)  # ...and the watch notices while it lasts
+    assert rec.stalled and seen["stalls"] == [stalled_at]
+    assert rec.now() >= stalled_at + 10 * RATE  # the session time goes on during the stall
+    out[0] += BLOCK
+    device.deliver(3)
+    rec.close()
+    assert not rec.stalled
+    assert seen["gaps"] == [(stalled_at, stalled_at + 10 * RATE)]
+    # the first frames after the stall sit where the clock says, exactly
+    assert seen["blocks"][100] == stalled_at + 10 * RATE
+    assert seen["blocks"][:100] == [i * BLOCK for i in range(100)]
+
+
+def test_a_stall_before_the_music_starts_is_measured_by_the_wall_clock() -> None:
+    rec, device, seen = recorder(lambda: 0)  # the player has not started
+    device.deliver(5)
+    lost = rec.frames
+    time.sleep(0.6)
+    device.deliver(1)
+    rec.close()
+    ((start, back),) = seen["gaps"]
+    assert start == lost
+    assert 0.45 * RATE < back - start < 0.9 * RATE
+
+
+def test_a_pause_of_the_whole_audio_server_is_no_gap() -> None:
+    out = [0]
+    rec, device, seen = recorder(lambda: out[0])
+    for _ in range(50):
+        out[0] += BLOCK
+        device.deliver(1)
+    time.sleep(0.5)  # input and output both stand still (the machine was busy)
+    for _ in range(5):
+        out[0] += BLOCK
+        device.deliver(1)
+    rec.close()
+    assert seen["gaps"] == [] and seen["stalls"] == []
+    assert seen["blocks"] == [i * BLOCK for i in range(55)]
+
+
+def test_steady_delivery_with_jitter_is_no_gap() -> None:
+    out = [0]
+    rec, device, seen = recorder(lambda: out[0])
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        out[0] += BLOCK + int(rng.integers(-BLOCK, BLOCK))  # callbacks come unevenly
+        device.deliver(1)
+        if rng.random() < 0.05:
+            threading.Event().wait(0.01)
+    rec.close()
+    assert seen["gaps"] == [] and seen["stalls"] == []
+    assert seen["blocks"] == [i * BLOCK for i in range(300)]
