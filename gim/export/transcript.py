@@ -132,8 +132,13 @@ def markdown(record: SessionRecord, options: ExportOptions) -> str:
             flag = " ⚑ *(check)*" if line.flagged else ""
             out += [f"**{line.time}** {_md(line.text)}{flag}", ""]
     items = footer_items(foot)
-    if items:
+    if items or options.mandala:
         out += ["---", ""] + [f"- **{k}:** {_md(v)}" for k, v in items] + [""]
+    if options.mandala:
+        # Embedded, so the one .md file carries the picture (pandoc and most viewers show it).
+        data = base64.b64encode(options.mandala).decode("ascii")
+        alt = _md("Mandala" + (f": {foot.mandala_title}" if foot.mandala_title else ""))
+        out += [f"![{alt}](data:{options.mandala_type};base64,{data})", ""]
     return "\n".join(out)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +33,20 @@ def attach_mandala(settings: Any, session_id: str, picture: Path) -> str:
     return target.name
 
 
+def progress_text(fraction: float, elapsed: float) -> str:
+    """ "42% · about 1:10 left": the time left guessed from the pace so far.
+
+    Early on (under 5 %, or 3 seconds) the pace says little, so only the percentage.
+    """
+    from gim.ui.fields import minutes
+
+    text = f"{fraction:.0%}"
+    if 0.05 <= fraction < 1.0 and elapsed >= 3.0:
+        left = elapsed * (1.0 - fraction) / fraction
+        text += f" · about {minutes(max(left, 1.0))} left"
+    return text
+
+
 class EndScreen(Screen[None]):
     """After the music: run the final pass, write postlude notes, attach the mandala."""
 
@@ -51,21 +66,24 @@ class EndScreen(Screen[None]):
         """Notes and mandala were stored."""
         self.final_done = False
         """The final pass finished and replaced the live transcript."""
+        self._pass_started = time.monotonic()
+        """When the final pass began, to estimate the time left."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◌")
         with VerticalScroll(classes="form"):
             yield Label("Final transcription pass", classes="field")
-            yield ProgressBar(total=1.0, show_eta=False, id="final-progress")
+            # The label beside it says the percentage once, with the time left.
+            yield ProgressBar(total=1.0, show_eta=False, show_percentage=False, id="final-progress")
             yield Label("", id="final-state")
             yield Label("Postlude notes", classes="field")
             yield TextArea(id="postlude")
             yield Label("Mandala picture (a file path)", classes="field")
-            yield Input(placeholder="~/Pictures/mandala.jpg", id="mandala-path", compact=True)
+            yield Input(placeholder="~/Pictures/mandala.jpg", id="mandala-path")
             yield Label("Mandala title", classes="field")
-            yield Input(id="mandala-title", compact=True)
+            yield Input(placeholder="the title the client gave it", id="mandala-title")
             yield Label("Mandala description", classes="field")
-            yield Input(id="mandala-description", compact=True)
+            yield Input(placeholder="colours, shapes, what it shows", id="mandala-description")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -104,7 +122,9 @@ class EndScreen(Screen[None]):
 
     def _progress(self, fraction: float) -> None:
         self.query_one(ProgressBar).update(progress=fraction)
-        self.query_one("#final-state", Label).update(f"{fraction:.0%}")
+        self.query_one("#final-state", Label).update(
+            progress_text(fraction, time.monotonic() - self._pass_started)
+        )
 
     def _final_done(self, text: str, done: bool) -> None:
         self.final_done = done

@@ -17,7 +17,13 @@ from textual.widgets import Label
 from gim.core.session import Source
 from gim.errors import GimError
 from gim.ui.dialogs.confirm import Confirm
-from gim.ui.dialogs.export import ExportDialog, ExportRequest, shown_folder
+from gim.ui.dialogs.export import (
+    ExportDialog,
+    ExportRequest,
+    last_export,
+    remember_export,
+    shown_folder,
+)
 
 if TYPE_CHECKING:
     from gim.core.record import SessionRecord
@@ -41,11 +47,14 @@ class SessionTasks(Screen[None]):
     def action_export(self) -> None:
         """Ask what to export and where, then write it in a thread."""
 
+        home = self.app.settings.home  # type: ignore[attr-defined]
+
         def chosen(request: ExportRequest | None) -> None:
             if request is not None and self.record is not None:
                 self.export_files(self.record, request)
 
-        self.app.push_screen(ExportDialog(), chosen)
+        folder, what = last_export(home)
+        self.app.push_screen(ExportDialog(folder, what), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
     def export_files(self, record: SessionRecord, request: ExportRequest) -> None:
@@ -63,6 +72,7 @@ class SessionTasks(Screen[None]):
         except GimError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=10)
             return
+        remember_export(settings.home, request.folder, request.choice.what)
         self.app.call_from_thread(self._exported, written, request.folder)
 
     def _exported(self, written: list[Path], folder: Path) -> None:
