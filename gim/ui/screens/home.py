@@ -100,8 +100,6 @@ class HomeScreen(Screen[None]):
                 minutes(float(field_of(row, "audio_seconds", 0.0))),
                 key=sid,
             )
-        if not summaries:
-            table.add_row("", "No sessions yet: press n for a new session.", "", "", "")
         self._show_detail()
         for client in client_rows:
             code = client if isinstance(client, str) else str(field_of(client, "code"))
@@ -125,7 +123,8 @@ class HomeScreen(Screen[None]):
         sid = self._selected_session()
         row = self._summaries.get(sid) if sid is not None else None
         if row is None:
-            detail.update("")
+            empty = not self._summaries
+            detail.update("No sessions yet: press n for a new session." if empty else "")
             return
         slug = str(field_of(row, "program"))
         lines = int(field_of(row, "segments", 0))
