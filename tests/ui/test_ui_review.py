@@ -162,3 +162,25 @@ async def test_a_search_hit_lands_mid_pane(make_app: Any, store: Store) -> None:
         row = view._index_to_line[view.highlighted or 0] - round(view.scroll_offset.y)
         height = view.scrollable_content_region.height
         assert abs(row - height // 2) <= 2, (row, height)
+
+
+async def test_f1_shows_this_screens_keys_first_and_fits_80x24(make_app: Any) -> None:
+    from textual.widgets import Static
+
+    from gim.ui.dialogs.help import HelpDialog
+
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, HelpDialog)
+        keys = str(dialog.query_one("#help-keys", Static).render())
+        assert keys.index("Back") < keys.index("Transcribe again") and "−5 s" in keys
+        assert "Prelude" in str(dialog.query_one("#help-session", Static).render())
+        box = dialog.query_one("#help-dialog").region
+        assert box.bottom <= 24 and box.right <= 80
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)

@@ -40,14 +40,29 @@ def screen_keys(screen: Screen[Any]) -> list[tuple[str, str]]:
     own: list[tuple[str, str]] = []
     widgets: list[tuple[str, str]] = []
     seen: set[str] = set()
+    # The screen's own keys from its class, in the order it declares them: a focused
+    # list's arrow keys would otherwise hide the screen's ←/→ among the active ones.
+    for cls in type(screen).__mro__:
+        if cls is Screen:
+            break
+        for bound in vars(cls).get("BINDINGS", ()):
+            if not isinstance(bound, Binding) or not bound.description:
+                continue
+            key = bound.key_display or screen.app.get_key_display(bound)
+            if bound.description in seen:  # two keys, one action: "⏎ / space  Play"
+                own = [(f"{k} / {key}" if d == bound.description else k, d) for k, d in own]
+                continue
+            seen.add(bound.description)
+            own.append((key, bound.description))
     for active in screen.active_bindings.values():
         node, bound = active.node, active.binding
         text = bound.description
-        if node is screen.app or not text or text in seen or text in GENERIC_NAMES:
+        if node is screen.app or node is screen or not text or text in seen:
+            continue
+        if text in GENERIC_NAMES:
             continue
         seen.add(text)
-        shown = bound.key_display or screen.app.get_key_display(bound)
-        (own if node is screen else widgets).append((shown, text))
+        widgets.append((bound.key_display or screen.app.get_key_display(bound), text))
     return own + widgets
 
 
@@ -92,5 +107,5 @@ class HelpDialog(ModalScreen[None]):
 
 def _table(rows: list[tuple[str, str]]) -> str:
     """Keys in a column, descriptions beside them."""
-    width = min(10, max((len(k) for k, _ in rows), default=0))
+    width = min(12, max((len(k) for k, _ in rows), default=0))
     return "\n".join(f"[b]{escape(k.ljust(width))}[/]  {escape(d)}" for k, d in rows)

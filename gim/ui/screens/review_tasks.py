@@ -7,6 +7,7 @@ database belongs to the thread that opened it); lines the guide edited are kept.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +64,7 @@ class SessionTasks(Screen[None]):
 
         settings = self.app.settings  # type: ignore[attr-defined]
         folder = settings.sessions_dir / record.session.id
+        request = replace(request, choice=replace(request.choice, paper=settings.paper_size))
 
         def warn(message: str) -> None:
             self.app.call_from_thread(self.notify, message.capitalize(), severity="warning")
