@@ -173,6 +173,10 @@ p.note { margin: .3em 0 .3em 2em; padding-left: .6em; border-left: 3px solid #d8
 p.flagged::after { content: " ⚑"; color: #b60; }
 footer { margin-top: 2.5em; border-top: 1px solid #ccc; }
 img.mandala { max-width: 60%; display: block; margin: 1em auto; border-radius: 50%; }
+@media (max-width: 32em) {
+  dl.meta { grid-template-columns: 1fr; gap: 0; }
+  dl.meta dd { margin-bottom: .4em; }
+}
 @media print {
   body { background: white; margin: 0; max-width: none; font-size: 11pt; }
   h2.phase, h3.piece { page-break-after: avoid; break-after: avoid; }
