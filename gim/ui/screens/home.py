@@ -147,8 +147,11 @@ class HomeScreen(Screen[None]):
             self.notify(exc.message, severity="warning", timeout=10)
             programs = []
         for program in programs:
+            length = minutes(program.duration)  # title and length on one line of the pane
             options.add_option(
-                Option(f"{program.title}  [dim]{minutes(program.duration)}[/]", id=program.slug)
+                Option(
+                    f"{_short(program.title, 18 - len(length))}  [dim]{length}[/]", id=program.slug
+                )
             )
 
     def _selected_session(self) -> str | None:
