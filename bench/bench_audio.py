@@ -18,8 +18,9 @@ import soundfile
 from gim.audio.delay import estimate_delay
 from gim.audio.room import VirtualRoom
 from gim.config import Settings
+from gim.core.clock import SessionClock, lag_at
+from gim.core.playback import PlaybackLog
 from gim.core.program import Piece, Program, Provenance
-from gim.core.timeline import lag_at, output_frame
 from gim.runner import SessionRunner
 
 RATE = 48000
@@ -66,10 +67,11 @@ def room_run(minutes: float, drift: float) -> list[tuple[str, str]]:
         streams = {s.kind: s.started for s in room._streams}
         room.close()
     errors = []
+    clock = SessionClock(PlaybackLog(RATE), points)  # the lag alone: no music log needed
     for m in range(10 * RATE, int(status.elapsed * RATE) - RATE, 10 * RATE):
         room_frame = streams["input"] + m
         truth = room_frame - room.delay_frames(room_frame) - streams["output"]
-        errors.append((output_frame(m, points) - truth) / RATE * 1000)
+        errors.append((clock.output_frame(m / RATE) - truth) / RATE * 1000)
     err = np.abs(np.array(errors))
     span = points[-1][0] - points[0][0] if len(points) > 1 else 1
     measured_drift = (lag_at(points[-1][0], points) - lag_at(points[0][0], points)) / span
@@ -127,7 +129,7 @@ def pulse_run(seconds: float) -> list[tuple[str, str]]:
     mic, ref = mic.mean(axis=1), ref.mean(axis=1)
     errors = []
     for m in range(5 * RATE, len(mic) - 5 * RATE, 10 * RATE):
-        out = round(output_frame(m, points))
+        out = round(SessionClock(PlaybackLog(RATE), points).output_frame(m / RATE))
         if out - 4800 < 0 or out + RATE > len(ref):
             continue
         est = estimate_delay(mic[m : m + RATE], ref[out - 4800 : out - 4800 + RATE], RATE,

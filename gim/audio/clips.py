@@ -54,6 +54,7 @@ def moment_audio(settings: Any, record: SessionRecord, start: float, source: str
 
     tracks = session_tracks(settings, record.session.id)
     rate = record.session.samplerate
+    clock = record.clock
     wanted = ("voice", "music") if source == "both" else (source,)
     missing = [name for name in wanted if name not in tracks]
     if len(missing) == len(wanted):
@@ -65,7 +66,8 @@ def moment_audio(settings: Any, record: SessionRecord, start: float, source: str
     for name in wanted:
         if name not in tracks:
             continue
-        at = start if name == "voice" else start - record.delay_frames / rate
+        # the reference is in output time: the music heard at ``start`` played earlier
+        at = start if name == "voice" else clock.output_frame(start) / clock.rate
         clips.append(read_clip(tracks[name], max(0.0, at), CLIP_SECONDS, rate))
     length = max(len(c) for c in clips)
     mix = np.zeros((length, 2), dtype=np.float32)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gim.core.timeline import lag_at
+from gim.core.clock import lag_at
 
 Audio = NDArray[np.float32]
 

@@ -101,7 +101,8 @@ def run_demo(
 ) -> str:
     """Run the demo headless: transcript lines on stdout as they come, then (with ``final``)
     the final pass over the whole recording, then a summary."""
-    from gim.cli.session import clock, run_headless, transcribe_session
+    from gim.cli.session import run_headless, transcribe_session
+    from gim.core.clock import mmss
     from gim.runner.events import SegmentAdded
 
     def on_event(event: Any) -> None:
@@ -109,8 +110,8 @@ def run_demo(
             seg = event.segment
             where = ""
             if seg.piece is not None and seg.piece_offset is not None:
-                where = f" [piece {seg.piece + 1} at {clock(seg.piece_offset)}]"
-            click.echo(f"{clock(seg.start)}{where} {seg.text}")
+                where = f" [piece {seg.piece + 1} at {mmss(seg.piece_offset)}]"
+            click.echo(f"{mmss(seg.start)}{where} {seg.text}")
 
     runner = make_runner(on_event)
     begun = time.monotonic()
@@ -119,6 +120,13 @@ def run_demo(
     if room is not None:
         room.close()
     lines = runner.segments
+    if runner.stopped_for_disk:
+        from gim.errors import GimError
+
+        raise GimError(
+            f"The demo session {session_id} ended early because the disk is full: free some "
+            "space and run it again."
+        )
     if final is not None:
         lines = transcribe_session(final, session_id)
     wall = time.monotonic() - begun
@@ -126,7 +134,7 @@ def run_demo(
     click.echo(
         f"session {session_id}: {lines} transcript lines, pieces played "
         f"{', '.join(str(p + 1) for p in played) or 'none'} of {len(pieces)}, "
-        f"{clock(runner.elapsed)} of session in {clock(wall)}."
+        f"{mmss(runner.elapsed)} of session in {mmss(wall)}."
     )
     return session_id
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from gim.cli.context import Context
-from gim.core.program import Program, format_duration
+from gim.core.clock import mmss
+from gim.core.program import Program
 from gim.core.program_parse import program_to_dict
 from gim.errors import GimError
 from gim.library.programs import ProgramLibrary, link_summary
@@ -74,9 +75,7 @@ def list_programs(obj: Context, as_json: bool) -> None:
         return
     rows = [["SLUG", "TITLE", "PIECES", "LENGTH", "ORIGIN", "LINKS"]]
     for p, links in items:
-        rows.append(
-            [p.slug, p.title, str(len(p.pieces)), format_duration(p.duration), p.origin, links]
-        )
+        rows.append([p.slug, p.title, str(len(p.pieces)), mmss(p.duration), p.origin, links])
     click.echo(_table(rows))
 
 
@@ -98,7 +97,7 @@ def show_program(obj: Context, program: str, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(f"{found.title} ({found.slug}) by {found.author}")
-    click.echo(f"  {len(found.pieces)} pieces, {format_duration(found.duration)}; {found.origin}")
+    click.echo(f"  {len(found.pieces)} pieces, {mmss(found.duration)}; {found.origin}")
     if found.gap:
         click.echo(f"  {found.gap:g} s of silence between pieces")
     for label, text in (("About", found.description), ("Mood", found.mood)):
@@ -112,7 +111,7 @@ def show_program(obj: Context, program: str, as_json: bool) -> None:
     rows = [["#", "PIECE", "RECORDING", "LENGTH", "LINK"]]
     for i, (piece, status) in enumerate(zip(found.pieces, statuses, strict=True), start=1):
         title = piece.title if piece.verified else f"{piece.title} (unverified)"
-        rows.append([str(i), title, piece.performer, format_duration(piece.duration), status])
+        rows.append([str(i), title, piece.performer, mmss(piece.duration), status])
     click.echo("")
     click.echo(_table(rows))
     notes = [(i, p.notes) for i, p in enumerate(found.pieces, start=1) if p.notes]
@@ -130,7 +129,7 @@ def validate_program(obj: Context, file: Path) -> None:
     program: Program = _library(obj).validate(file)
     click.echo(
         f"OK: {file} is {program.title!r} ({program.slug}), {len(program.pieces)} pieces, "
-        f"{format_duration(program.duration)}."
+        f"{mmss(program.duration)}."
     )
 
 
@@ -165,12 +164,12 @@ def link_program(obj: Context, program: str, directory: Path) -> None:
                 "; link from a folder holding only the one you mean:"
             )
         else:
-            want = format_duration(match.piece.duration)
+            want = mmss(match.piece.duration)
             extra = ", only in other lengths:" if match.candidates else ""
             click.echo(f"{head} ({want}){extra}")
         if match.state is not MatchState.MATCHED:
             for audio in match.candidates:
-                click.echo(f"             {audio.path} ({format_duration(audio.duration)})")
+                click.echo(f"             {audio.path} ({mmss(audio.duration)})")
     linked = sum(s == "linked" for s in _statuses(library, found))
     click.echo(f"{linked} of {len(found.pieces)} pieces linked; links in {report.links_file}.")
     if not report.complete:

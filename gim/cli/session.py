@@ -10,22 +10,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
+from gim.cli.params import seconds
+from gim.core.clock import mmss
 from gim.core.session import Consent
-from gim.errors import InputError
+from gim.errors import GimError, InputError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from gim.core.program import Program
     from gim.runner import SessionRunner
-
-
-def clock(seconds: float) -> str:
-    """Seconds as m:ss (or h:mm:ss)."""
-    s = int(seconds)
-    return (
-        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-    )
 
 
 def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) -> str:
@@ -116,10 +110,10 @@ def progress(runner: SessionRunner) -> str:
     if status.piece is None:
         where = "no music yet"
     else:
-        where = f"piece {status.piece + 1}/{len(pieces)} at {clock(status.piece_offset)}"
+        where = f"piece {status.piece + 1}/{len(pieces)} at {mmss(status.piece_offset)}"
         if not status.playing:
             where += " (paused)" if status.paused else " (silent)"
-    return f"{clock(status.elapsed)} elapsed, {where}, {status.xruns} dropouts"
+    return f"{mmss(status.elapsed)} elapsed, {where}, {status.xruns} dropouts"
 
 
 @click.group("session")
@@ -134,13 +128,13 @@ def session_group() -> None:
 @click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
 @click.option(
     "--duration",
-    type=click.FloatRange(min=1),
+    type=seconds(1),
     help="End the session after this many seconds (default: Ctrl-C ends it).",
 )
 @click.option(
     "--music-at",
     "music_at",
-    type=click.FloatRange(min=0),
+    type=seconds(0),
     default=0.0,
     show_default=True,
     help="Start the music this many seconds into the session (prelude before it).",
@@ -208,6 +202,12 @@ def run(
                            duration=duration, files=files, transcribe=transcribe,
                            music_at=music_at, end_with_music=False)  # fmt: skip
     session_id = run_headless(runner)
+    if runner.stopped_for_disk:
+        click.echo(session_id)
+        raise GimError(
+            f"The session ended early because the disk is full: free some space, then run "
+            f"`gim sessions transcribe {session_id}` for its transcript."
+        )
     if transcribe:
         transcribe_session(ctx, session_id)
     click.echo(session_id)

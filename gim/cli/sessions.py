@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
-from gim.core.layout import clock
+from gim.core.clock import mmss
 
 if TYPE_CHECKING:
     from gim.core.program import Program
@@ -52,6 +52,8 @@ def list_command(ctx: Context, as_json: bool) -> None:
     """List every session, newest first."""
     with ctx.open_store() as store:
         summaries = store.session_summaries()
+    for summary in summaries:
+        summary["final_pass"] = _final_state(ctx, summary["id"])
     if as_json:
         _dump(summaries)
         return
@@ -59,11 +61,23 @@ def list_command(ctx: Context, as_json: bool) -> None:
         click.echo("No sessions yet: gim demo records one in the virtual room.")
         return
     rows = [
-        [s["id"], _date(s["started_at"]), s["client"], s["program"], s["status"],
-         clock(s["audio_seconds"]), str(s["segments"])]
+        [s["id"], _date(s["started_at"]), s["client"], s["program"], _status(s),
+         mmss(s["audio_seconds"]), str(s["segments"])]
         for s in summaries
     ]  # fmt: skip
     _table(rows, ["ID", "DATE", "CLIENT", "PROGRAM", "STATUS", "LENGTH", "LINES"])
+
+
+def _final_state(ctx: Context, session_id: str) -> str | None:
+    """ "not finished" (interrupted), "running" or None (done or never started)."""
+    from gim.runner.recovery import final_pass_state
+
+    return final_pass_state(ctx.settings.sessions_dir / session_id)
+
+
+def _status(summary: dict[str, Any]) -> str:
+    state = summary.get("final_pass")
+    return f"{summary['status']}, final pass: {state}" if state else str(summary["status"])
 
 
 @sessions_group.command("show")
@@ -84,6 +98,8 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
             "started_at": session.started_at,
             "audio_seconds": session.audio_seconds,
             "segments": len(record.segments),
+            "gaps": [{"start": start, "end": end} for start, end in session.gaps],
+            "final_pass": _final_state(ctx, session.id),
         }
         summary["phases"] = [{"phase": str(c.phase), "start": c.time} for c in session.phases]
         summary["playback"] = [e.to_dict() for e in record.playback]
@@ -93,26 +109,36 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
         return
     session, program = record.session, record.program
     _show_header(session, program, len(record.segments))
+    state = _final_state(ctx, session.id)
+    if state == "not finished":
+        click.echo(f"  final pass: not finished (`gim sessions transcribe {session.id}` "
+                   "finishes it)")  # fmt: skip
+    elif state:
+        click.echo(f"  final pass: {state}")
     rate = record.playback.rate
     if len(record.playback):
         click.echo("\nPlayed:")
         for event in record.playback:
             where = _piece_name(program, event.piece)
             if event.piece is not None and event.offset:
-                where += f" from {clock(event.offset / rate)}"
+                where += f" from {mmss(event.offset / rate)}"
             extra = "" if event.value is None else f" {event.value:g}"
-            click.echo(f"  {clock(event.frame / rate):>7}  {event.action}{extra}  {where}".rstrip())
+            click.echo(f"  {mmss(event.frame / rate):>7}  {event.action}{extra}  {where}".rstrip())
+    if session.gaps:
+        click.echo("\nRecording gaps (the microphone recorded nothing):")
+        for start, end in session.gaps:
+            click.echo(f"  {mmss(start):>7}  to {mmss(end)}  ({end - start:.1f} s)")
     if record.segments:
         click.echo("\nTranscript:")
         for seg in record.segments:
             mark = " (?)" if seg.flagged else ""
             who = "G: " if str(seg.speaker) == "guide" else ""
-            click.echo(f"  {clock(seg.start):>7}  {who}{seg.text}{mark}")
+            click.echo(f"  {mmss(seg.start):>7}  {who}{seg.text}{mark}")
     if record.annotations:
         click.echo("\nAnnotations:")
         for note in record.annotations:
             tags = f" #{' #'.join(note.tags)}" if note.tags else ""
-            click.echo(f"  {clock(note.time):>7}  {note.kind}: {note.text}{tags}".rstrip())
+            click.echo(f"  {mmss(note.time):>7}  {note.kind}: {note.text}{tags}".rstrip())
 
 
 def _show_header(session: Session, program: Program | None, lines: int) -> None:
@@ -122,7 +148,7 @@ def _show_header(session: Session, program: Program | None, lines: int) -> None:
     click.echo(f"  date      {_date(session.started_at)}")
     click.echo(f"  program   {title}")
     click.echo(f"  status    {session.status}")
-    click.echo(f"  length    {clock(session.audio_seconds)}, {lines} lines")
+    click.echo(f"  length    {mmss(session.audio_seconds)}, {lines} lines")
     if session.focus:
         click.echo(f"  focus     {session.focus}")
     if session.guide:
@@ -137,6 +163,7 @@ def delete_command(ctx: Context, session_id: str, yes: bool) -> None:
     """Delete a session with its audio, transcript and search entries (no undo)."""
     with ctx.open_store() as store:
         session = store.get_session(session_id)
+        ctx.refuse_if_live(session_id, "delete")
         if not yes:
             click.confirm(
                 f"Delete session {session.id} (client {session.client}, "
@@ -157,14 +184,57 @@ def transcribe_command(ctx: Context, session_id: str) -> None:
 
     with ctx.open_store() as store:
         store.get_session(session_id)  # an unknown id is one clear line, before any work
+    ctx.refuse_if_live(session_id, "transcribe")
+    if _final_state(ctx, session_id) == "not finished":
+        click.echo("gim: finishing the final pass that was interrupted.", err=True)
     lines = transcribe_session(ctx, session_id)
     click.echo(f"{session_id}: {lines} transcript lines.")
+
+
+@sessions_group.command("rebuild")
+@click.option("--transcribe/--no-transcribe", default=True, show_default=True,
+              help="Transcribe the re-imported recordings again for their text.")  # fmt: skip
+@pass_context
+def rebuild_command(ctx: Context, transcribe: bool) -> None:
+    """List again every recording under sessions/ that the database lost.
+
+    A damaged database is renamed aside (gim.db.damaged-<time>), never deleted; each
+    session folder is re-imported from its audio and journal (playback, phases, gaps,
+    annotations and lines still there), and its text transcribed again.
+    """
+    from gim.config import ensure_private_dir
+    from gim.errors import GimError
+    from gim.runner.rebuild import damaged, rebuild, set_aside
+    from gim.store.db import Store
+
+    settings = ctx.settings
+    ensure_private_dir(settings.home)
+    if damaged(settings.db_path):
+        aside = set_aside(settings.db_path)
+        click.echo(f"gim: the damaged database was set aside as {aside}.", err=True)
+    with Store.open(settings.db_path) as store:
+        imported = rebuild(settings, store)
+    if not imported:
+        click.echo("Every recording under sessions/ is already listed.")
+        return
+    for item in imported:
+        lines = item.lines
+        if transcribe and item.has_audio and not lines:
+            try:
+                from gim.cli.session import transcribe_session
+
+                lines = transcribe_session(ctx, item.session_id)
+            except GimError as exc:
+                click.echo(f"gim: {item.session_id}: {exc.message}", err=True)
+        click.echo(f"Re-imported {item.session_id}: {mmss(item.seconds)} of audio, "
+                   f"{lines} transcript lines.")  # fmt: skip
 
 
 @click.command("search")
 @click.argument("query")
 @click.option("--client", help="Only this client's sessions.")
-@click.option("--limit", default=50, show_default=True, help="At most this many hits.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True,
+              help="At most this many hits.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @pass_context
 def search_command(ctx: Context, query: str, client: str | None, limit: int, as_json: bool) -> None:
@@ -191,7 +261,7 @@ def search_command(ctx: Context, query: str, client: str | None, limit: int, as_
         click.echo(f"Nothing found for {query}.")
         return
     rows = [
-        [h.session_id, h.client, _date(h.started_at)[:10], clock(h.time),
+        [h.session_id, h.client, _date(h.started_at)[:10], mmss(h.time),
          _piece_name(programs[h.session_id], h.piece), " ".join(h.snippet.split())]
         for h in hits
     ]  # fmt: skip

@@ -9,7 +9,7 @@ reported as one line like every other command.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,10 +18,8 @@ from gim.core.session import Consent
 
 if TYPE_CHECKING:
     from gim.core.program import Program
+    from gim.runner.events import RunnerEvent, RunnerFactory
     from gim.ui.app import ScreenFactory
-
-RunnerFactory = Callable[[Callable[[Any], None]], Any]
-"""Builds a `SessionRunner` given the callback it should report events to."""
 
 
 def _run(ctx: Context, start: ScreenFactory | None = None) -> None:
@@ -94,7 +92,7 @@ def launch_session(
     settings = ctx.settings.with_devices(input_device, output_device)
     chosen = ProgramLibrary(settings).get(program)
 
-    def make_runner(on_event: Callable[[Any], None]) -> SessionRunner:
+    def make_runner(on_event: Callable[[RunnerEvent], None]) -> SessionRunner:
         return SessionRunner(settings, chosen, client, focus, consent, duration=duration,
                              on_event=on_event)  # fmt: skip
 

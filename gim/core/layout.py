@@ -13,20 +13,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from gim.core.clock import mmss
 from gim.core.playback import PlaybackLog
 from gim.core.program import Piece, Program
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind, Phase, Segment, Speaker
-
-
-def clock(seconds: float) -> str:
-    """Session time as a guide reads it: ``m:ss`` or ``h:mm:ss``."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"
 
 
 @dataclass
@@ -150,6 +141,21 @@ class PhaseHeading:
 
 
 @dataclass
+class GapNote:
+    """The microphone recorded nothing here (it stalled, was suspended or unplugged)."""
+
+    time: float
+    """Session seconds where the gap starts."""
+    end: float
+    """Session seconds where recording resumed."""
+
+    @property
+    def text(self) -> str:
+        """``recording gap 12:03–12:13``."""
+        return f"recording gap {mmss(self.time)}–{mmss(self.end)}"
+
+
+@dataclass
 class MusicPause:
     """The music stopped for a while and then went on (a gap in the playback log)."""
 
@@ -161,7 +167,7 @@ class MusicPause:
     @property
     def text(self) -> str:
         """The pause as transcripts write it: ``music paused 12:03–12:13``."""
-        return f"music paused {clock(self.time)}–{clock(self.end)}"
+        return f"music paused {mmss(self.time)}–{mmss(self.end)}"
 
 
 MUSIC_PAUSE_MIN = 1.0
@@ -195,6 +201,7 @@ Block = (
     | Note
     | PhaseHeading
     | MusicPause
+    | GapNote
     | Footer
 )
 """One element of the transcript layout."""
@@ -205,6 +212,7 @@ PRIVATE_KINDS = (AnnotationKind.MARKER, AnnotationKind.TAG, AnnotationKind.COMME
 _ORDER = {
     PhaseHeading: 0,
     MusicPause: 1,
+    GapNote: 1,
     PieceHeading: 2,
     Intervention: 3,
     ClientLine: 4,
@@ -224,6 +232,7 @@ def transcript_blocks(record: SessionRecord, *, private: bool = True) -> list[Bl
     body.extend(PhaseHeading(c.time, c.phase) for c in session.phases)
     body.extend(piece_headings(record))
     body.extend(music_pauses(record))
+    body.extend(GapNote(start, end) for start, end in session.gaps)
     for segment in record.segments:
         if segment.speaker is Speaker.GUIDE:
             body.append(Intervention(segment.start, segment.text.strip(), segment))
@@ -285,6 +294,7 @@ def piece_headings(record: SessionRecord) -> list[PieceHeading]:
     heard again after another one is a heading marked as a repeat.
     """
     log = record.playback
+    clock = record.clock
     pieces = record.program.pieces if record.program else ()
     headings: list[PieceHeading] = []
     heard: set[int] = set()
@@ -292,7 +302,7 @@ def piece_headings(record: SessionRecord) -> list[PieceHeading]:
     for span in log.spans():
         if span.piece == previous:
             continue
-        time = (span.start + record.delay_frames) / log.rate
+        time = clock.heard_at(span.start)
         piece = pieces[span.piece] if span.piece < len(pieces) else None
         headings.append(
             PieceHeading(max(0.0, time), span.piece, piece, span.offset / log.rate,
@@ -309,13 +319,14 @@ def music_pauses(record: SessionRecord) -> list[MusicPause]:
     Silence after the last stretch is the end of the music, not a pause.
     """
     log = record.playback
+    clock = record.clock
     spans = log.spans()
     pauses: list[MusicPause] = []
     for before, after in itertools.pairwise(spans):
         if before.end is None or (after.start - before.end) / log.rate < MUSIC_PAUSE_MIN:
             continue
-        start = (before.end + record.delay_frames) / log.rate
-        end = (after.start + record.delay_frames) / log.rate
+        start = clock.heard_at(before.end)
+        end = clock.heard_at(after.start)
         pauses.append(MusicPause(max(0.0, start), max(0.0, end)))
     return pauses
 

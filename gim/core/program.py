@@ -5,14 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-def format_duration(seconds: float) -> str:
-    """A length as a guide writes it: "2:50", or "1:02:03" from an hour up."""
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 @dataclass(frozen=True)
 class Provenance:
     """Where a program's contents come from, and whether they were checked."""

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gim.core.program import Piece, Program, Provenance, format_duration
+from gim.core.program import Piece, Program, Provenance
 from gim.errors import ProgramError
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -247,4 +247,4 @@ def program_to_dict(program: Program) -> dict[str, Any]:
     return data
 
 
-__all__ = ["format_duration", "parse_duration", "parse_program", "program_to_dict"]
+__all__ = ["parse_duration", "parse_program", "program_to_dict"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gim.core.clock import SessionClock
 from gim.core.playback import PlaybackLog
 from gim.core.program import Program
 from gim.core.session import Annotation, Segment, Session
@@ -37,4 +38,12 @@ class SessionRecord:
     """Markers, interventions, observations, tags and comments ordered by time."""
     attachments: list[Attachment] = field(default_factory=list)
     delay_frames: float = 0.0
-    """Measured lag of the microphone behind the player (mic frame - played frame)."""
+    """Median measured lag of the microphone behind the player (mic frame - played frame)."""
+    delay_points: list[tuple[int, float]] = field(default_factory=list)
+    """Every lag measurement ``(mic frame, lag)``; empty for sessions that kept only the median."""
+
+    @property
+    def clock(self) -> SessionClock:
+        """Session time <-> the music heard, from the log, the lag measurements and gaps."""
+        points = self.delay_points or [(0, self.delay_frames)]
+        return SessionClock(self.playback, points, self.session.gaps)

@@ -81,10 +81,10 @@ def tier_items(record: SessionRecord, private: bool = True) -> dict[str, list[It
                 text = _note_value(note)
                 tiers[tier].append((_ms(note.time), _ms(note.time) + POINT_MS, text))
     titles = {h.index: h.title for h in blocks if isinstance(h, PieceHeading)}
-    rate = record.playback.rate
+    clock = record.clock
     for span in record.playback.spans():
-        start = (span.start + record.delay_frames) / rate
-        stop = end_s if span.end is None else (span.end + record.delay_frames) / rate
+        start = clock.heard_at(span.start)
+        stop = end_s if span.end is None else clock.heard_at(span.end)
         title = titles.get(span.piece, f"Piece {span.piece + 1}")
         tiers["pieces"].append((_ms(start), _ms(stop), title))
     for pause in music_pauses(record):

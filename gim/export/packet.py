@@ -7,8 +7,9 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+from gim.core.clock import mmss
 from gim.core.deidentify import deidentify
-from gim.core.layout import clock, piece_headings, program_changes
+from gim.core.layout import piece_headings, program_changes
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind
 from gim.export import ExportOptions
@@ -28,12 +29,12 @@ def program_as_played(record: SessionRecord) -> str:
     out += [f"**{program.title}** ({program.author})", "", "## Planned", ""]
     for i, piece in enumerate(program.pieces, 1):
         recording = f" — {piece.performer}" if piece.performer else ""
-        out.append(f"{i}. {piece.title}{recording} ({clock(piece.duration)})")
+        out.append(f"{i}. {piece.title}{recording} ({mmss(piece.duration)})")
     out += ["", "## Played", ""]
     for h in piece_headings(record):
         extra = " (repeat)" if h.repeat else ""
-        extra += f", from {clock(h.offset)}" if h.offset >= 1 else ""
-        out.append(f"- {clock(h.time)} {h.title}{extra}")
+        extra += f", from {mmss(h.offset)}" if h.offset >= 1 else ""
+        out.append(f"- {mmss(h.time)} {h.title}{extra}")
     changes = program_changes(program, record.playback)
     out += ["", "## Changes", ""] + ([f"- {c}" for c in changes] or ["Played as planned."])
     return "\n".join(out) + "\n"
@@ -96,7 +97,7 @@ def supervision_packet(
     excerpts = []
     if audio is not None:
         for n, moment in enumerate(marked_moments(record), 1):
-            name = f"excerpts/marker-{n:02d}-at-{clock(moment).replace(':', '-')}.wav"
+            name = f"excerpts/marker-{n:02d}-at-{mmss(moment).replace(':', '-')}.wav"
             files[name] = cut_excerpt(audio, moment, around)
             excerpts.append(name)
     readme = [

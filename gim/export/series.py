@@ -9,7 +9,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from gim.core.layout import clock, program_changes
+from gim.core.clock import mmss
+from gim.core.layout import program_changes
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind, Speaker
 
@@ -77,7 +78,7 @@ def session_note(record: SessionRecord) -> str:
     parts.append(f"Program: {program}" + (f" ({'; '.join(changes)})." if changes else "."))
     lines = sum(1 for g in record.segments if g.speaker is Speaker.CLIENT)
     markers = sum(1 for a in record.annotations if a.kind is AnnotationKind.MARKER)
-    parts.append(f"{clock(s.audio_seconds)} recorded, {lines} client lines, {markers} marked.")
+    parts.append(f"{mmss(s.audio_seconds)} recorded, {lines} client lines, {markers} marked.")
     if s.mandala_title or s.mandala_description:
         mandala = " — ".join(x for x in (s.mandala_title, s.mandala_description) if x)
         parts.append(f"Mandala: {mandala}.")
@@ -184,7 +185,7 @@ def series_markdown(series: Series) -> str:
     out.append("|---|---|---|---|---|")
     for e in series.entries:
         number = "" if e.number is None else str(e.number)
-        out.append(f"| {number} | {e.date} | {e.program} | {e.focus} | {clock(e.length)} |")
+        out.append(f"| {number} | {e.date} | {e.program} | {e.focus} | {mmss(e.length)} |")
     out += ["", "## Recurring images and themes", ""]
     if not series.themes:
         out.append("None yet: nothing recurs in two or more sessions.")
@@ -203,7 +204,7 @@ def series_html(series: Series) -> str:
 
     rows = "".join(
         f"<tr><td>{'' if x.number is None else x.number}</td><td>{e(x.date)}</td>"
-        f"<td>{e(x.program)}</td><td>{e(x.focus)}</td><td>{clock(x.length)}</td></tr>"
+        f"<td>{e(x.program)}</td><td>{e(x.focus)}</td><td>{mmss(x.length)}</td></tr>"
         for x in series.entries
     )
     themes = "".join(

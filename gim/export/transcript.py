@@ -6,10 +6,12 @@ import base64
 import html
 from dataclasses import dataclass
 
+from gim.core.clock import mmss
 from gim.core.layout import (
     Block,
     ClientLine,
     Footer,
+    GapNote,
     Header,
     Intervention,
     MusicPause,
@@ -17,7 +19,6 @@ from gim.core.layout import (
     Observation,
     PhaseHeading,
     PieceHeading,
-    clock,
     transcript_blocks,
 )
 from gim.core.record import SessionRecord
@@ -60,7 +61,7 @@ def footer_items(foot: Footer) -> list[tuple[str, str]]:
     """The footer as label/value pairs, leaving out empty values."""
     mandala = " — ".join(x for x in (foot.mandala_title, foot.mandala_description) if x)
     items = [
-        ("Return", clock(foot.return_time) if foot.return_time is not None else ""),
+        ("Return", mmss(foot.return_time) if foot.return_time is not None else ""),
         ("Postlude notes", foot.postlude_notes),
         ("Mandala", mandala),
     ]
@@ -74,13 +75,13 @@ def body_line(block: Block, flags: bool = True) -> Line | None:
         block: A body block of the layout.
         flags: Mark suspect lines for the guide to check (False in a client's copy).
     """
-    t = clock(block.time)
+    t = mmss(block.time)
     if isinstance(block, PhaseHeading):
         return Line("phase", t, str(block.phase).capitalize())
     if isinstance(block, PieceHeading):
         text = block.title + (" (repeat)" if block.repeat else "")
         if block.offset >= 1:
-            text += f", from {clock(block.offset)}"
+            text += f", from {mmss(block.offset)}"
         return Line("piece", t, text, block.recording)
     if isinstance(block, ClientLine):
         return Line("client", t, block.text, flagged=flags and block.flagged)
@@ -92,6 +93,8 @@ def body_line(block: Block, flags: bool = True) -> Line | None:
         return Line("observation", t, f"[{block.text}]")
     if isinstance(block, Note):
         return Line("note", t, note_text(block))
+    if isinstance(block, GapNote):
+        return Line("gap", t, f"[{block.text}]")
     return None
 
 

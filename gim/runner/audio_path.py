@@ -25,11 +25,10 @@ from gim.audio.recorder import Recorder
 from gim.audio.room import VirtualRoom
 from gim.audio.writer import ChunkWriter
 from gim.config import Settings
-from gim.core.layout import clock
+from gim.core.clock import DelayPoints, SessionClock, mmss
 from gim.core.playback import PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import Segment
-from gim.core.timeline import DelayPoints, music_at_seconds
 from gim.errors import GimError
 
 
@@ -144,8 +143,11 @@ class AudioPath:
         return list(self.aligner.points) if self.aligner is not None else []
 
     def music_at(self, seconds: float) -> tuple[int, float] | None:
-        """(piece, seconds into it) heard at session ``seconds`` of microphone time."""
-        return music_at_seconds(self.player.log_snapshot(), seconds, self.points)
+        """(piece, seconds into it) heard at session ``seconds`` of microphone time.
+
+        A line that starts in a pause belongs to the piece heard last before it.
+        """
+        return SessionClock(self.player.log_snapshot(), self.points).music_at(seconds, hold=True)
 
     def close(self, fade: float) -> None:
         """Fade out if playing, close the devices, save the last chunks, end the threads."""
@@ -223,7 +225,7 @@ class AudioPath:
     def _stalled(self, frame: int) -> None:
         """Recorder watch thread: the microphone stopped delivering (its stream is open)."""
         self._warn(
-            f"The microphone stopped sending sound at {clock(frame / self.rate)}: the music "
+            f"The microphone stopped sending sound at {mmss(frame / self.rate)}: the music "
             "goes on; the gap is noted and recording resumes when it sends again."
         )
 

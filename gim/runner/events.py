@@ -1,14 +1,17 @@
 """What the session runner tells its user (the TUI, the headless command) as it runs.
 
 Events arrive on background threads: a TUI turns each into a message with
-``post_message``; never touch widgets from the callback itself.
+``post_message``; never touch widgets from the callback itself. `LiveRunner` is what a
+user drives (the real `SessionRunner`, or a stand-in in tests).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from gim.core.session import Phase, Segment
+from gim.core.session import Annotation, AnnotationKind, Phase, Segment
 
 
 class RunnerEvent:
@@ -84,3 +87,57 @@ class RunnerStatus:
     """Measured microphone lag in seconds (None until measured)."""
     warnings: list[str] = field(default_factory=list)
     """Warnings so far, oldest first."""
+
+
+class Closable(Protocol):
+    """Anything with a ``close()`` (the virtual room)."""
+
+    def close(self) -> None:
+        """Release it."""
+
+
+class LiveRunner(Protocol):
+    """A running session as its user drives it: `gim.runner.SessionRunner` satisfies this."""
+
+    @property
+    def room(self) -> Closable | None:
+        """The virtual room, when the session plays into one instead of devices."""
+
+    def start(self) -> str:
+        """Open the devices and start; the session id."""
+
+    def stop(self, fade: float = ...) -> None:
+        """Fade out, save everything, end (reports `Finished`)."""
+
+    def status(self) -> RunnerStatus:
+        """A snapshot for meters and clocks."""
+
+    def done(self) -> bool:
+        """Whether the session should end now (the program ended, or a stop was asked)."""
+
+    def pause(self) -> None:
+        """Pause the music."""
+
+    def resume(self) -> None:
+        """Resume the music."""
+
+    def next_piece(self) -> None:
+        """Skip to the next piece."""
+
+    def previous_piece(self) -> None:
+        """Back to the previous piece."""
+
+    def fade_out(self, seconds: float = ...) -> None:
+        """Fade the music out."""
+
+    def set_phase(self, phase: Phase) -> None:
+        """Move the session into ``phase`` now."""
+
+    def mark(
+        self, kind: AnnotationKind, text: str = ..., tags: tuple[str, ...] = ...
+    ) -> Annotation:
+        """Keep a guide's note at this moment."""
+
+
+RunnerFactory = Callable[[Callable[[RunnerEvent], None]], LiveRunner]
+"""Builds a runner given the callback it reports its events to."""

@@ -1,11 +1,13 @@
 """The final pass: a stored session transcribed again, whole, with word timestamps.
 
-One headless entry point used by ``gim session run``, ``gim sessions transcribe``, the
-end-of-session screen and review's "transcribe again".
+One headless entry point used by ``gim session run``, ``gim sessions transcribe`` and (through
+the app's one final-pass worker) the end-of-session screen and review's "transcribe again".
+It can be stopped between speech stretches; a stopped pass changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
@@ -13,7 +15,8 @@ from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import NotFoundError
 from gim.runner import rolling
-from gim.runner.offline import Progress, link_playback, transcribe_prepared
+from gim.runner.offline import PassStopped, Progress, link_playback, transcribe_prepared
+from gim.runner.recovery import final_pass_running
 from gim.store.db import Store
 from gim.transcribe.engine import DecodeOptions
 
@@ -24,6 +27,7 @@ def final_pass(
     settings: Settings,
     *,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Segment]:
     """Transcribe a stored session again, whole, with word timestamps (the final pass).
 
@@ -32,11 +36,14 @@ def final_pass(
     and replaces the preview and earlier final lines in the store, keeping every line the
     guide edited. Returns the transcript as now stored.
 
+    ``stop`` is asked between speech stretches; when it says True the pass ends with
+    `PassStopped` and the stored transcript is left as it was.
+
     Raises:
+        PassStopped: when ``stop`` said so.
         NotFoundError: when the session's audio is missing.
         TranscriptionError: when the model cannot be loaded.
     """
-    from gim.transcribe.engine import load_engine
 
     folder = settings.sessions_dir / session_id
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
@@ -45,6 +52,16 @@ def final_pass(
             f"Session {session_id} has no joined recording ({mic_path}): open it once with "
             "gim sessions show to recover it."
         )
+    with final_pass_running(folder):  # a kill leaves "final pass: not finished"
+        return _final_pass(store, session_id, settings, folder, mic_path, ref_path, progress, stop)
+
+
+def _final_pass(
+    store: Store, session_id: str, settings: Settings, folder: Path, mic_path: Path,
+    ref_path: Path, progress: Progress | None, stop: Callable[[], bool] | None,
+) -> list[Segment]:  # fmt: skip
+    from gim.transcribe.engine import load_engine
+
     delay = store.delay_frames(session_id)
     engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
     # What the rolling pass finished during the session is kept: only the rest is done now.
@@ -67,6 +84,7 @@ def final_pass(
             options=DecodeOptions(language=settings.language),
             speaker=speaker,
             progress=part,
+            stop=stop,
         )
     return _store(store, session_id, folder, segments, delay)
 
@@ -76,10 +94,13 @@ def _store(
 ) -> list[Segment]:
     """Link the final lines to the music and put them in place of the preview."""
     segments.sort(key=lambda s: s.start)
-    link_playback(segments, store.playback_log(session_id), delay)
+    link_playback(segments, store.clock(session_id))
     stored = store.replace_transcript(session_id, segments, Source.FINAL)
     rolling.discard(folder)  # the database holds the lines now: no second copy of the text
     return stored
+
+
+__all__ = ["PassStopped", "final_pass"]
 
 
 def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:

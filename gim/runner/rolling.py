@@ -29,6 +29,7 @@ import numpy as np
 from gim.audio.journal import Chunk, replay
 from gim.audio.offline import SAMPLE_RATE, prepare, resample
 from gim.config import Settings
+from gim.core.clock import median_lag
 from gim.core.session import Segment, Source, Speaker, Word
 from gim.transcribe.engine import DecodeOptions, Engine
 
@@ -42,6 +43,9 @@ PREROLL = 1.0
 """Seconds a window starts before the earliest speech not final yet (VAD's lead-in)."""
 MIN_AUDIO = 60.0
 """At End the remainder gets at least this much audio (the room fit's window)."""
+GROUP_GAP = 1.5
+"""Lines closer than this are one stretch of speech (offline VAD stretches are padded by
+0.35 s each side and joined across 0.3 s: lines of different stretches lie >= ~1 s apart)."""
 POLL = 2.0
 """Seconds between looks at the journal while waiting for the next window."""
 
@@ -92,21 +96,37 @@ def finalise(segments: list[Segment], done: float, safe: float) -> tuple[list[Se
     """Which lines of a window are final, and where the next window's final part starts.
 
     Lines whose middle lies before ``done`` were final already (the pre-roll's tail of an
-    earlier line) and are dropped. The rest are final in time order while they end by
-    ``safe``; the first that ends later, and every line after it, waits for the next
-    window, which is final from that line's start. Progress is guaranteed: when no line
-    could be final, the window's lines all are (a line longer than a window is cut).
+    earlier line) and are dropped. Lines closer than `GROUP_GAP` belong to one stretch of
+    speech (Whisper splits a stretch into lines; the next window must transcribe it whole,
+    as the whole pass does). Stretches are final in time order while they end by ``safe``;
+    the first that ends later, and everything after it, waits for the next window, which
+    is final from that stretch's start. Progress is guaranteed: when no stretch could be
+    final, single lines are; when not even one line could be, the window's lines all are.
     """
     fresh = sorted((s for s in segments if (s.start + s.end) / 2 >= done), key=lambda s: s.start)
-    final: list[Segment] = []
-    for seg in fresh:
-        if seg.end > safe:
-            following = max(done, min(seg.start, safe))
-            if following > done or final:
-                return final, following
-            return fresh, max(safe, max(s.end for s in fresh))
-        final.append(seg)
-    return final, max(done, safe)
+    for groups in (_stretches(fresh), [[s] for s in fresh]):
+        final: list[Segment] = []
+        for group in groups:
+            if max(s.end for s in group) > safe:
+                following = max(done, min(group[0].start, safe))
+                if following > done or final:
+                    return final, following
+                break
+            final += group
+        else:
+            return final, max(done, safe)
+    return fresh, max(safe, max(s.end for s in fresh))
+
+
+def _stretches(lines: list[Segment]) -> list[list[Segment]]:
+    """Consecutive lines grouped where less than `GROUP_GAP` separates them."""
+    groups: list[list[Segment]] = []
+    for line in lines:
+        if groups and line.start - max(s.end for s in groups[-1]) < GROUP_GAP:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
 
 
 def window_start(done: list[float]) -> float:
@@ -324,8 +344,7 @@ def follow(
         cpu = time.process_time()
         mic_audio = read_span(folder, mic, rate, int(found.header.get("mic_channels", 1)), a, b)
         ref_audio = read_span(folder, ref, rate, int(found.header.get("out_channels", 2)), a, b)
-        lags = sorted(lag for _, lag in found.delays)
-        lag = lags[len(lags) // 2] if lags else None
+        lag = median_lag(found.delays) if found.delays else None
         state, new = transcribe_window(mic_audio, ref_audio, rate, a / rate, state, config,
                                        loaded, lag_frames=lag)  # fmt: skip
         save_window(folder, config, state, new, (a / rate, b / rate))

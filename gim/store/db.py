@@ -9,10 +9,15 @@ deleted or overwritten.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +27,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from gim.config import FILE_MODE
+from gim.core.clock import SessionClock
 from gim.core.ids import new_session_id
 from gim.core.playback import PlaybackEvent, PlaybackLog
 from gim.core.program import Program
@@ -29,13 +35,15 @@ from gim.core.record import SessionRecord
 from gim.core.session import Session
 from gim.errors import StoreError
 from gim.store import rows
-from gim.store.failures import guarded, store_error
+from gim.store.failures import disk_full, full_disk_error, guarded, store_error
 from gim.store.lines import TranscriptTables, no_session
 from gim.store.migrations import migrate
 from gim.store.search import SearchHit, run_search
 
 BUSY_TIMEOUT = 2.0
 """Seconds to wait for another program's lock before giving up (short: a guide is waiting)."""
+SCHEMA_WAIT = 30.0
+"""Seconds to wait for another gim creating or migrating the database."""
 
 
 @dataclass(frozen=True)
@@ -68,13 +76,16 @@ class Store(TranscriptTables):
             else:
                 path.chmod(FILE_MODE)
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT) or disk_full(path):
+                raise full_disk_error(path) from exc
             raise StoreError(
                 f"Cannot create the session database {path} ({exc.strerror}): make the data "
                 "folder writable or choose another with --home or GIM_HOME."
             ) from exc
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
         try:
-            store = cls._prepare(Database(conn), path)
+            with _schema_lock(path.parent):
+                store = cls._prepare(Database(conn), path)
         except sqlite3.Error as exc:
             conn.close()
             if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
@@ -164,8 +175,11 @@ class Store(TranscriptTables):
 
     @guarded
     def update_session(self, session_id: str, **fields: Any) -> None:
-        """Change some fields of a session (any Session field but ``id``, or ``delay_frames``)."""
-        allowed = set(rows.SESSION_COLUMNS) - {"id"} | {"delay_frames"}
+        """Change some fields of a session (any Session field but ``id``, or the delay fields).
+
+        ``delay_frames`` is the median lag, ``delay_points`` every ``(mic frame, lag)``.
+        """
+        allowed = set(rows.SESSION_COLUMNS) - {"id"} | {"delay_frames", "delay_points"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not session fields: {', '.join(sorted(unknown))}")
@@ -197,6 +211,11 @@ class Store(TranscriptTables):
         where, params = ("WHERE client = ?", [client]) if client is not None else ("", [])
         sql = f"SELECT * FROM sessions {where} ORDER BY started_at DESC, id DESC"
         return [rows.session_from_row(r) for r in self.db.query(sql, params)]
+
+    @guarded
+    def session_ids(self) -> set[str]:
+        """The id of every stored session."""
+        return {row[0] for row in self.db.execute("SELECT id FROM sessions")}
 
     @guarded
     def session_summaries(self) -> list[dict[str, Any]]:
@@ -270,6 +289,21 @@ class Store(TranscriptTables):
         row = self.db.execute("SELECT delay_frames FROM sessions WHERE id = ?", [session_id])
         return float(row.fetchone()[0])
 
+    @guarded
+    def delay_points(self, session_id: str) -> list[tuple[int, float]]:
+        """Every lag measurement ``(mic frame, lag in frames)``; empty for older sessions."""
+        self._require_session(session_id)
+        row = self.db.execute("SELECT delay_points FROM sessions WHERE id = ?", [session_id])
+        return [(int(f), float(lag)) for f, lag in json.loads(row.fetchone()[0] or "[]")]
+
+    @guarded
+    def clock(self, session_id: str) -> SessionClock:
+        """The session's clock: session seconds <-> the music heard then."""
+        points = self.delay_points(session_id) or [(0, self.delay_frames(session_id))]
+        return SessionClock(
+            self.playback_log(session_id), points, self.get_session(session_id).gaps
+        )
+
     # -- the whole record, search --------------------------------------------------
 
     @guarded
@@ -284,6 +318,7 @@ class Store(TranscriptTables):
             annotations=self.annotations(session_id),
             attachments=self.attachments(session_id),
             delay_frames=self.delay_frames(session_id),
+            delay_points=self.delay_points(session_id),
         )
 
     @guarded
@@ -298,18 +333,46 @@ class Store(TranscriptTables):
 
         See `gim.store.search` for the query language; no query raises an error.
         """
-        placed: dict[str, tuple[PlaybackLog, float]] = {}
+        clocks: dict[str, SessionClock] = {}
 
         def locate(sid: str, seconds: float) -> tuple[int | None, float | None]:
-            if sid not in placed:
-                placed[sid] = (self.playback_log(sid), self.delay_frames(sid))
-            log, delay = placed[sid]
-            position = log.position_at(round(seconds * log.rate - delay))
-            if position is None:
-                return None, None
-            return position.piece, log.seconds(position.offset)
+            if sid not in clocks:
+                clocks[sid] = self.clock(sid)
+            found = clocks[sid].music_at(seconds)
+            return (None, None) if found is None else found
 
         return run_search(self.db, query, locate, client, session_id, limit)
+
+
+@contextlib.contextmanager
+def _schema_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the data folder while the schema is checked and migrated.
+
+    Two gim processes starting at once on a fresh data home would otherwise both create the
+    tables ("table clients already exists"); the second now waits and finds them made. A
+    lock on the folder itself leaves no file behind and cannot disturb SQLite's own locks.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield  # the open that follows reports what is wrong with the folder
+        return
+    try:
+        deadline = time.monotonic() + SCHEMA_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"The data folder {folder} is held by another gim that is setting up "
+                        "its database: wait a moment and try again."
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _parse_time(text: str) -> datetime:

@@ -141,6 +141,13 @@ def _search(db: Database) -> None:
     db.executescript(_SEARCH)
 
 
+@MIGRATIONS(name="0003_delay_points")
+def _delay_points(db: Database) -> None:
+    # Every lag measurement, not only their median, so stored sessions are placed in the
+    # music by the same SessionClock as the live screen (drift included).
+    db.execute("ALTER TABLE sessions ADD COLUMN delay_points TEXT NOT NULL DEFAULT '[]'")
+
+
 def migrate(db: Database) -> None:
     """Bring ``db`` to the current schema (a no-op when it is up to date)."""
     MIGRATIONS.apply(db)

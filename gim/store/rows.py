@@ -36,6 +36,8 @@ def session_value(name: str, value: Any) -> Any:
         return json.dumps([{"time": p.time, "phase": str(p.phase)} for p in value])
     if name == "gaps":
         return json.dumps([[float(a), float(b)] for a, b in value])
+    if name == "delay_points":
+        return json.dumps([[int(frame), float(lag)] for frame, lag in value])
     if name in ("consent", "status"):
         return str(value)
     return value

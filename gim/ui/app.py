@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import RenderableType
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -15,7 +17,9 @@ from gim.config import Settings, ensure_private_dir
 from gim.ui.theme import DUSK
 
 if TYPE_CHECKING:
+    from gim.library.programs import ProgramLibrary
     from gim.store.db import Store
+    from gim.store.search import SearchHit
 
 KEYS_FILE = "keys.toml"
 """Optional file in the data home remapping keys: ``binding-id = "key"`` per line."""
@@ -50,14 +54,16 @@ class GimApp(App[None]):
         *,
         start: ScreenFactory | None = None,
         store: Store | None = None,
-        programs: Any = None,
+        programs: ProgramLibrary | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         """Settings of the data home the app works in."""
         self._start = start
         self._store = store
-        self._programs: Any = programs
+        self._programs = programs
+        self.final_passes: set[threading.Event] = set()
+        """Stop events of the final passes running now (set when the app quits)."""
 
     # -- data ------------------------------------------------------------------------
     @property
@@ -71,7 +77,7 @@ class GimApp(App[None]):
         return self._store
 
     @property
-    def programs(self) -> Any:
+    def programs(self) -> ProgramLibrary:
         """The program library: shipped programs and the guide's own."""
         if self._programs is None:
             from gim.library.programs import ProgramLibrary
@@ -101,6 +107,14 @@ class GimApp(App[None]):
             self.notify(f"{path.name} cannot be read: keys stay as they are.", timeout=8)
             return
         self.set_keymap({str(k): str(v) for k, v in data.items()})
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        """Quit, stopping any final pass between two speech stretches (it changes nothing)."""
+        for stop in list(self.final_passes):
+            stop.set()
+        super().exit(result, return_code, message)
 
     def bell(self) -> None:
         """Never make a sound: the client is lying down listening to music."""
@@ -161,9 +175,9 @@ class GimApp(App[None]):
         """Search across sessions; open the chosen line in review."""
         from gim.ui.dialogs.search import SearchDialog
 
-        def opened(hit: Any) -> None:
+        def opened(hit: SearchHit | None) -> None:
             if hit is not None:
-                segment = hit.ref if getattr(hit, "kind", "") == "segment" else None
+                segment = hit.ref if hit.kind == "segment" else None
                 self.open_review(hit.session_id, segment_id=segment, time=hit.time)
 
         self.push_screen(SearchDialog(client=client), opened)

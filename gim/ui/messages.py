@@ -1,88 +1,118 @@
-"""Messages that carry the session runner's events into the UI thread.
+"""Messages that carry the session runner's events (and slow work's progress) into the UI.
 
-The runner calls back from its own threads; `message_for` turns each event into one of
-these, and the live screen posts it to itself with `post_message` (thread-safe, never
-blocking), so no widget is ever touched outside the UI thread.
+The runner calls back from its own threads; `message_for` wraps each typed event from
+`gim.runner.events` in the message for its type, and the live screen posts it to itself
+with `post_message` (thread-safe, never blocking), so no widget is ever touched outside
+the UI thread. Progress arrives many times a second: those messages replace an older one
+still waiting in the queue (`can_replace`), so a busy screen only draws the newest.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
 
 from gim.core.session import Phase, Segment
-from gim.ui.fields import field_of
+from gim.runner.events import (
+    Finished,
+    PhaseChanged,
+    PieceChanged,
+    RunnerEvent,
+    SegmentAdded,
+    Warning,
+)
 
 
-class RunnerMessage(Message):
-    """Base of every message built from a runner event."""
-
-    def __init__(self, event: Any) -> None:
-        super().__init__()
-        self.event = event
-        """The runner's event as it came."""
-
-
-class SegmentArrived(RunnerMessage):
+class SegmentArrived(Message):
     """A transcript line was stored (live pass)."""
 
-    @property
-    def segment(self) -> Segment:
+    def __init__(self, event: SegmentAdded) -> None:
+        super().__init__()
+        self.segment: Segment = event.segment
         """The new line."""
-        return field_of(self.event, "segment", None)
 
 
-class PieceStarted(RunnerMessage):
+class PieceStarted(Message):
     """The music moved to another piece (next, previous, or the next one in the program)."""
 
-    @property
-    def index(self) -> int | None:
+    def __init__(self, event: PieceChanged) -> None:
+        super().__init__()
+        self.index: int | None = event.index
         """The piece now playing; None when the music stopped."""
-        value = field_of(self.event, "index", None)
-        if value is None:
-            value = field_of(self.event, "piece", None)
-        return None if value is None or not isinstance(value, int) else value
 
 
-class PhaseEntered(RunnerMessage):
+class PhaseEntered(Message):
     """The session moved into another phase."""
 
-    @property
-    def phase(self) -> Phase:
+    def __init__(self, event: PhaseChanged) -> None:
+        super().__init__()
+        self.phase: Phase = event.phase
         """The phase entered."""
-        return Phase(str(field_of(self.event, "phase", Phase.MUSIC)))
 
 
-class RunnerWarning(RunnerMessage):
+class RunnerWarning(Message):
     """Something the guide should know: microphone lost, clipping, overruns, low disk."""
 
-    @property
-    def text(self) -> str:
+    def __init__(self, event: Warning) -> None:
+        super().__init__()
+        self.text: str = event.text
         """One sentence for the guide."""
-        return str(field_of(self.event, "message", "") or field_of(self.event, "text", ""))
 
 
-class SessionEnded(RunnerMessage):
+class SessionEnded(Message):
     """The runner stopped and the recording is safely on disk."""
 
-    @property
-    def session_id(self) -> str:
+    def __init__(self, event: Finished) -> None:
+        super().__init__()
+        self.session_id: str = event.session_id
         """The finished session."""
-        return str(field_of(self.event, "session_id", ""))
 
 
-_BY_NAME: dict[str, type[RunnerMessage]] = {
-    "SegmentAdded": SegmentArrived,
-    "PieceChanged": PieceStarted,
-    "PhaseChanged": PhaseEntered,
-    "Warning": RunnerWarning,
-    "RunnerWarning": RunnerWarning,
-    "Finished": SessionEnded,
-}
+class RunnerStarted(Message):
+    """The runner opened its devices and created the session."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        """The new session."""
 
 
-def message_for(event: Any) -> RunnerMessage | None:
+class RunnerFailed(Message):
+    """Starting or stopping the runner failed: one sentence for the guide."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        """What went wrong and what to do."""
+
+
+def message_for(event: RunnerEvent) -> Message | None:
     """The UI message for a runner event; None for events the UI does not show."""
-    kind = _BY_NAME.get(type(event).__name__)
-    return None if kind is None else kind(event)
+    match event:
+        case SegmentAdded():
+            return SegmentArrived(event)
+        case PieceChanged():
+            return PieceStarted(event)
+        case PhaseChanged():
+            return PhaseEntered(event)
+        case Warning():
+            return RunnerWarning(event)
+        case Finished():
+            return SessionEnded(event)
+    return None
+
+
+class Progress(Message):
+    """A slow task's progress; a newer one replaces one still waiting in the queue.
+
+    Args:
+        fraction: done so far, 0..1.
+    """
+
+    def __init__(self, fraction: float) -> None:
+        super().__init__()
+        self.fraction = fraction
+        """Done so far, 0..1."""
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest progress matters: an older one of the same kind is dropped."""
+        return type(message) is type(self)

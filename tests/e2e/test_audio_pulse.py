@@ -23,7 +23,6 @@ from gim.audio.delay import estimate_delay
 from gim.audio.journal import replay
 from gim.config import Settings
 from gim.core.program import Piece, Program, Provenance
-from gim.core.timeline import music_at, output_frame
 from gim.runner import SessionRunner
 from gim.store.db import Store
 
@@ -101,11 +100,11 @@ def test_recording_matches_playback_and_maps_to_the_music(
 
     # mapping: at every 5 s, the moment predicted by the mapping is found by local correlation
     with Store.open(settings.db_path) as store:
-        log = store.playback_log(session_id)
+        clock = store.clock(session_id)  # the lag points as stored, the log as played
     margin, window, errors = 4800, RATE, []
     for m in range(5 * RATE, len(mic) - 5 * RATE, 5 * RATE):
-        out = round(output_frame(m, points))
-        if music_at(log, m, points) is None or out - margin < 0:
+        out = round(clock.output_frame(m / RATE))
+        if clock.music_at(m / RATE) is None or out - margin < 0:
             continue
         # the reference window starts ``margin`` early, so a right mapping finds the
         # microphone ``margin`` frames ahead of it
@@ -118,7 +117,7 @@ def test_recording_matches_playback_and_maps_to_the_music(
 
     # the log places the pieces where their audio is: the reference at a piece's start
     # is that piece's file
-    pieces = [(e.frame, e.piece) for e in log if e.action == "play"]
+    pieces = [(e.frame, e.piece) for e in clock.log if e.action == "play"]
     assert [p for _, p in pieces][:3] == [0, 1, 2]
     frame, _ = pieces[2]
     src = soundfile.read(str(files[2]), dtype="float32", always_2d=True)[0].mean(axis=1)

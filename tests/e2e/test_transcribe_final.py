@@ -9,7 +9,7 @@ import pytest
 from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
-from gim.runner.final_pass import final_pass
+from gim.runner.final_pass import PassStopped, final_pass
 from gim.store.db import Store
 from tests.support import roommix
 
@@ -40,6 +40,19 @@ def test_final_pass_replaces_preview_and_keeps_edits(shared_data: Path, home: Pa
     store.add_segment(sid, Segment(u0.start, u0.end, "preview words", source=Source.LIVE))
     edited = store.add_segment(sid, Segment(u1.start, u1.end, "what the guide typed"))
     store.edit_segment(edited, "what the guide typed")
+
+    # stopped after the first speech stretch: nothing changes
+    before = [(s.text, s.source) for s in store.segments(sid)]
+    asked: list[int] = []
+
+    def stop_after_first() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(PassStopped):
+        final_pass(store, sid, settings, stop=stop_after_first)
+    assert len(asked) == 2
+    assert [(s.text, s.source) for s in store.segments(sid)] == before
 
     fractions: list[float] = []
     lines = final_pass(store, sid, settings, progress=fractions.append)

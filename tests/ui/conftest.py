@@ -38,6 +38,9 @@ class ShippedPrograms:
     def get(self, slug: str) -> Program:
         return sample_program()
 
+    def link_status(self, program: Program) -> list[str]:
+        return []  # nothing linked, and no status shown
+
 
 def seed(store: Store, client: str = "AB12", session_id: str = SESSION_ID) -> str:
     """Store the export sample session (program snapshot, playback, lines, notes)."""
@@ -60,6 +63,8 @@ def seed(store: Store, client: str = "AB12", session_id: str = SESSION_ID) -> st
 
 class ScriptedRunner:
     """Reports a piece, a line and a warning from a background thread, records calls."""
+
+    room = None
 
     def __init__(self, on_event: Callable[[RunnerEvent], None], session_id: str) -> None:
         self.on_event = on_event

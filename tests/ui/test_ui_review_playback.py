@@ -10,8 +10,8 @@ import soundfile
 
 from gim.audio.clips import moment_audio
 from gim.config import Settings
+from gim.core.clock import mmss
 from gim.store.db import Store
-from gim.ui.fields import minutes
 from gim.ui.screens.review import ReviewScreen
 
 RATE = 48000
@@ -63,13 +63,13 @@ async def test_enter_plays_and_space_stops(
         screen = app.screen
         assert isinstance(screen, ReviewScreen) and screen.playing
         start = screen.play_from or 0.0
-        assert f"Playing voice and music · {minutes(start)}" in str(
+        assert f"Playing voice and music · {mmss(start)}" in str(
             screen.query_one("#player").render()
         )
         await pilot.pause(2.2)  # the position shown moves with the sound
         assert screen.position() >= start + 2
         shown = str(screen.query_one("#player").render())
-        assert minutes(start) not in shown and "space pauses" in shown
+        assert mmss(start) not in shown and "space pauses" in shown
         await pilot.press("space")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -103,5 +103,5 @@ def test_export_dialog_snapshot_80x24(make_app: Any, snap_compare: Any, monkeypa
 def test_end_snapshot_80x24(make_app: Any, snap_compare: Any, monkeypatch: Any) -> None:
     from gim.ui.screens.end import EndScreen
 
-    monkeypatch.setattr(EndScreen, "final_pass", lambda self: None)  # no recording here
+    monkeypatch.setattr(EndScreen, "run_final_pass", lambda self, sid: None)  # no recording
     assert snap_compare(make_app(lambda app: EndScreen("s-sample")), terminal_size=SMALL)

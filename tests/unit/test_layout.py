@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gim.core.clock import mmss
 from gim.core.layout import (
     ClientLine,
     Footer,
@@ -11,7 +12,6 @@ from gim.core.layout import (
     Observation,
     PhaseHeading,
     PieceHeading,
-    clock,
     program_changes,
     transcript_blocks,
 )
@@ -99,6 +99,6 @@ def test_as_planned_has_no_changes() -> None:
 
 
 def test_clock() -> None:
-    assert clock(0) == "0:00"
-    assert clock(75.9) == "1:15"
-    assert clock(3725) == "1:02:05"
+    assert mmss(0) == "0:00"
+    assert mmss(75.9) == "1:15"
+    assert mmss(3725) == "1:02:05"

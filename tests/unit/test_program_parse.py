@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gim.core.program import format_duration
+from gim.core.clock import mmss
 from gim.core.program_parse import (
     PIECE_KEYS,
     PROGRAM_KEYS,
@@ -78,9 +78,9 @@ def test_bad_durations(bad: object) -> None:
 
 
 def test_format_duration() -> None:
-    assert format_duration(170) == "2:50"
-    assert format_duration(3723) == "1:02:03"
-    assert format_duration(59.6) == "1:00"
+    assert mmss(170) == "2:50"
+    assert mmss(3723) == "1:02:03"
+    assert mmss(59.6) == "0:59"  # floored, as a clock shows it
 
 
 def fails(data: dict[str, Any]) -> str:

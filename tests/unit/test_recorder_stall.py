@@ -34,8 +34,9 @@ class FakeInput:
     def __init__(self) -> None:
         self.callback: Callable[..., None] | None = None
 
-    def input_stream(self, rate: int, channels: int, blocksize: int, callback: Any,
-                     finished: Any) -> FakeStream:  # fmt: skip
+    def input_stream(
+        self, rate: int, channels: int, blocksize: int, callback: Any, finished: Any
+    ) -> FakeStream:
         self.callback = callback
         return FakeStream()
 
@@ -49,10 +50,15 @@ def recorder(clock: Callable[[], int]) -> tuple[Recorder, FakeInput, dict[str, l
     seen: dict[str, list[Any]] = {"blocks": [], "gaps": [], "stalls": []}
     device = FakeInput()
     rec = Recorder(
-        device, RATE, 1, lambda frame, block: seen["blocks"].append(frame),  # type: ignore[arg-type]
+        device,
+        RATE,
+        1,
+        lambda frame, block: seen["blocks"].append(frame),  # type: ignore[arg-type]
         on_gap=lambda lost, back: seen["gaps"].append((lost, back)),
-        on_stall=seen["stalls"].append, clock=clock, tolerance=0.2,
-    )  # fmt: skip
+        on_stall=seen["stalls"].append,
+        clock=clock,
+        tolerance=0.2,
+    )
     rec.start()
     return rec, device, seen
 

@@ -61,7 +61,7 @@ def test_open_creates_a_private_wal_database_and_reopening_migrates_nothing(
         assert [m.name for m in MIGRATIONS.applied(store.db)] == applied
         assert MIGRATIONS.pending(store.db) == []
         assert store.get_session(sid).client == "C07"
-    assert applied == ["0001_tables", "0002_search"]
+    assert applied == ["0001_tables", "0002_search", "0003_delay_points"]
 
 
 def test_session_ids_and_series_numbers(store: Store) -> None:
@@ -124,6 +124,20 @@ def test_update_session(store: Store) -> None:
         store.update_session(sid, colour="red")
     with pytest.raises(NotFoundError, match="No session nope: see gim sessions list"):
         store.update_session("nope", notes="x")
+
+
+def test_delay_points_are_kept_and_drive_the_clock(store: Store) -> None:
+    sid = new_session(store)
+    rate = store.get_session(sid).samplerate
+    store.add_playback_events(sid, [PlaybackEvent(0, Action.PLAY, 0, 0)])
+    store.update_session(sid, delay_frames=480.0)  # an older session: the median only
+    assert store.delay_points(sid) == []
+    assert store.clock(sid).music_at(10.0) == (0, 10.0 - 480.0 / rate)
+    points = [(0, 400.0), (rate * 100, 500.0)]
+    store.update_session(sid, delay_points=points)
+    assert store.delay_points(sid) == points
+    assert store.load_record(sid).delay_points == points
+    assert store.clock(sid).music_at(50.0) == (0, 50.0 - 450.0 / rate)
 
 
 def test_missing_session(store: Store) -> None:
@@ -265,7 +279,7 @@ def test_garbage_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "gim.db"
     garbage = bytes(range(256)) * 40
     path.write_bytes(garbage)
-    with pytest.raises(StoreError, match="is damaged: restore it from a backup"):
+    with pytest.raises(StoreError, match="is damaged: run `gim sessions rebuild`"):
         Store.open(path)
     assert path.read_bytes() == garbage
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gim.db"]

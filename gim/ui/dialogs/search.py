@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.markup import escape
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from gim.core.clock import mmss
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.store.search import SearchHit
+from gim.ui.base import GimModal
 
 
-class SearchDialog(ModalScreen[Any]):
+class SearchDialog(GimModal["SearchHit | None"]):
     """Type words and press enter; ↓ moves to the results, where enter opens one.
 
     Focus stays in the query box after a search, so the next words typed make a new
@@ -40,7 +41,7 @@ class SearchDialog(ModalScreen[Any]):
         """Limit to one session."""
         self.client = client
         """Limit to one client."""
-        self.hits: list[Any] = []
+        self.hits: list[SearchHit] = []
         """The hits shown, in order."""
 
     def compose(self) -> ComposeResult:
@@ -84,18 +85,16 @@ class SearchDialog(ModalScreen[Any]):
             return
         try:
             self.hits = list(
-                self.app.store.search(  # type: ignore[attr-defined]
-                    query, client=self.client, session_id=self.session_id
-                )
+                self.app.store.search(query, client=self.client, session_id=self.session_id)
             )
         except GimError as exc:
             self.notify(exc.message, severity="warning")
             return
         for i, hit in enumerate(self.hits):
-            text = escape(str(field_of(hit, "snippet", "") or field_of(hit, "text", "")))
-            when = minutes(float(field_of(hit, "time", 0.0) or field_of(hit, "start", 0.0)))
-            where = "" if self.session_id else f"{field_of(hit, 'client')} "
-            date = "" if self.session_id else str(field_of(hit, "started_at", ""))[:10] + " "
+            text = escape(hit.snippet)
+            when = mmss(hit.time)
+            where = "" if self.session_id else f"{hit.client} "
+            date = "" if self.session_id else hit.started_at[:10] + " "
             results.add_option(Option(f"[dim]{where}{date}{when}[/]  {text}", id=str(i)))
         if not self.hits:
             results.add_option(Option("[dim]Nothing found.[/]", disabled=True))

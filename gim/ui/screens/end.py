@@ -5,21 +5,22 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from textual import work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, TextArea
 
-from gim.config import FILE_MODE, ensure_private_dir
+from gim.config import FILE_MODE, Settings, ensure_private_dir
+from gim.core.clock import mmss
 from gim.core.record import Attachment
 from gim.errors import GimError, InputError
+from gim.ui.final_pass import FinalPassDone, FinalPassProgress, FinalPassScreen
 
 
-def attach_mandala(settings: Any, session_id: str, picture: Path) -> str:
+def attach_mandala(settings: Settings, session_id: str, picture: Path) -> str:
     """Copy the mandala picture into the session folder (private); returns its file name."""
     if not picture.is_file():
         raise InputError(f"There is no picture at {picture}: check the path.")
@@ -38,16 +39,14 @@ def progress_text(fraction: float, elapsed: float) -> str:
 
     Early on (under 5 %, or 3 seconds) the pace says little, so only the percentage.
     """
-    from gim.ui.fields import minutes
-
     text = f"{fraction:.0%}"
     if 0.05 <= fraction < 1.0 and elapsed >= 3.0:
         left = elapsed * (1.0 - fraction) / fraction
-        text += f" · about {minutes(max(left, 1.0))} left"
+        text += f" · about {mmss(max(left, 1.0))} left"
     return text
 
 
-class EndScreen(Screen[None]):
+class EndScreen(FinalPassScreen):
     """After the music: run the final pass, write postlude notes, attach the mandala."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -88,55 +87,35 @@ class EndScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"End of session {self.session_id}"
-        session = self.app.store.get_session(self.session_id)  # type: ignore[attr-defined]
+        session = self.app.store.get_session(self.session_id)
         self.query_one("#postlude", TextArea).text = session.postlude_notes
         self.query_one("#mandala-title", Input).value = session.mandala_title
         self.query_one("#mandala-description", Input).value = session.mandala_description
         self.query_one("#postlude", TextArea).focus()
-        self.final_pass()
+        self.run_final_pass(self.session_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="final", description="final")
-    def final_pass(self) -> None:
-        """Transcribe the whole recording again (slow: in a thread), showing progress.
-
-        The pass writes through its own connection: a database belongs to the thread
-        that opened it. Lines the guide edited are kept.
-        """
-        from gim.runner.final_pass import final_pass
-        from gim.store.db import Store
-
-        settings = self.app.settings  # type: ignore[attr-defined]
-
-        def progress(fraction: float) -> None:
-            self.app.call_from_thread(self._progress, fraction)
-
-        try:
-            with Store.open(settings.db_path) as store:
-                lines = final_pass(store, self.session_id, settings, progress=progress)
-        except GimError as exc:
-            self.app.call_from_thread(self._final_done, exc.message, False)
-            return
-        self.app.call_from_thread(
-            self._final_done, f"Final pass done: {len(lines)} lines in the transcript.", True
-        )
-
-    def _progress(self, fraction: float) -> None:
-        self.query_one(ProgressBar).update(progress=fraction)
+    @on(FinalPassProgress)
+    def _progress(self, message: FinalPassProgress) -> None:
+        self.query_one(ProgressBar).update(progress=message.fraction)
         self.query_one("#final-state", Label).update(
-            progress_text(fraction, time.monotonic() - self._pass_started)
+            progress_text(message.fraction, time.monotonic() - self._pass_started)
         )
 
-    def _final_done(self, text: str, done: bool) -> None:
-        self.final_done = done
-        if done:
+    @on(FinalPassDone)
+    def _final_done(self, message: FinalPassDone) -> None:
+        self.final_done = message.lines is not None
+        if message.lines is not None:
             self.query_one(ProgressBar).update(progress=1.0)
+            text = f"Final pass done: {len(message.lines)} lines in the transcript."
+        else:
+            text = message.error
         self.query_one("#final-state", Label).update(text)
         if self.review_after:
             self.action_review()
 
     def action_save(self) -> bool:
         """Store the postlude notes and the mandala; True when saved."""
-        store = self.app.store  # type: ignore[attr-defined]
+        store = self.app.store
         notes = self.query_one("#postlude", TextArea).text.strip()
         title = self.query_one("#mandala-title", Input).value.strip()
         description = self.query_one("#mandala-description", Input).value.strip()
@@ -144,7 +123,7 @@ class EndScreen(Screen[None]):
         try:
             if picture:
                 name = attach_mandala(
-                    self.app.settings,  # type: ignore[attr-defined]
+                    self.app.settings,
                     self.session_id,
                     Path(picture).expanduser(),
                 )
@@ -175,4 +154,4 @@ class EndScreen(Screen[None]):
     def action_home(self) -> None:
         """Save and go home."""
         if self.action_save():
-            self.app.go_home()  # type: ignore[attr-defined]
+            self.app.go_home()

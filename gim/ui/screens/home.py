@@ -8,15 +8,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gim.core.clock import mmss
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.ui.base import GimScreen
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(GimScreen[None]):
     """Recent sessions (newest first), the client list and the program list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,43 +76,42 @@ class HomeScreen(Screen[None]):
         clients = self.query_one("#clients", OptionList)
         clients.clear_options()
         try:
-            summaries = list(self.app.store.session_summaries())  # type: ignore[attr-defined]
-            client_rows = list(self.app.store.clients())  # type: ignore[attr-defined]
+            summaries = list(self.app.store.session_summaries())
+            client_rows = list(self.app.store.clients())
         except GimError as exc:
             self.notify(exc.message, severity="error", timeout=10)
             summaries, client_rows = [], []
         if self.client_filter is not None:
-            summaries = [r for r in summaries if field_of(r, "client") == self.client_filter]
+            summaries = [r for r in summaries if r["client"] == self.client_filter]
         title = self.query_one("#recent-pane .pane-title", Label)
         title.update(
             f"Sessions with {self.client_filter}" if self.client_filter else "Recent sessions"
         )
         titles = self._program_titles()
-        self._summaries = {str(field_of(row, "id")): row for row in summaries}
+        self._summaries = {str(row["id"]): row for row in summaries}
         for row in summaries:
-            sid = str(field_of(row, "id"))
-            slug = str(field_of(row, "program"))
+            sid = str(row["id"])
+            slug = str(row["program"])
             table.add_row(
-                str(field_of(row, "started_at"))[5:16].replace("T", " "),
-                str(field_of(row, "client")),
+                str(row["started_at"])[5:16].replace("T", " "),
+                str(row["client"]),
                 _short(titles.get(slug, slug), PROGRAM_WIDTH),
-                str(field_of(row, "status")),
-                minutes(float(field_of(row, "audio_seconds", 0.0))),
+                str(row["status"]),
+                mmss(float(row["audio_seconds"] or 0.0)),
                 key=sid,
             )
         self._show_detail()
         for client in client_rows:
-            code = client if isinstance(client, str) else str(field_of(client, "code"))
-            count = "" if isinstance(client, str) else field_of(client, "sessions", "")
+            code, count = client.code, client.sessions
             plural = "" if count == 1 else "s"
-            label = f"{code}  [dim]{count} session{plural}[/]" if count != "" else code
+            label = f"{code}  [dim]{count} session{plural}[/]"
             clients.add_option(Option(label, id=code))
         self._fill_programs()
 
     def _program_titles(self) -> dict[str, str]:
         """Program titles by slug, so rows show "Positive Affect", not "positive-affect"."""
         try:
-            return {p.slug: p.title for p in self.app.programs.all()}  # type: ignore[attr-defined]
+            return {p.slug: p.title for p in self.app.programs.all()}
         except GimError:
             return {}
 
@@ -126,14 +125,14 @@ class HomeScreen(Screen[None]):
             empty = not self._summaries
             detail.update("No sessions yet: press n for a new session." if empty else "")
             return
-        slug = str(field_of(row, "program"))
-        lines = int(field_of(row, "segments", 0))
+        slug = str(row["program"])
+        lines = int(row["segments"] or 0)
         parts = [
-            str(field_of(row, "started_at"))[:16].replace("T", " "),
-            str(field_of(row, "client")),
+            str(row["started_at"])[:16].replace("T", " "),
+            str(row["client"]),
             self._program_titles().get(slug, slug),
-            str(field_of(row, "status")),
-            minutes(float(field_of(row, "audio_seconds", 0.0))) + " recorded",
+            str(row["status"]),
+            mmss(float(row["audio_seconds"] or 0.0)) + " recorded",
             f"{lines} line{'' if lines == 1 else 's'}",
         ]
         detail.update(" · ".join(parts))
@@ -142,12 +141,12 @@ class HomeScreen(Screen[None]):
         options = self.query_one("#programs", OptionList)
         options.clear_options()
         try:
-            programs = list(self.app.programs.all())  # type: ignore[attr-defined]
+            programs = list(self.app.programs.all())
         except GimError as exc:
             self.notify(exc.message, severity="warning", timeout=10)
             programs = []
         for program in programs:
-            length = minutes(program.duration)  # title and length on one line of the pane
+            length = mmss(program.duration)  # title and length on one line of the pane
             options.add_option(
                 Option(
                     f"{_short(program.title, 18 - len(length))}  [dim]{length}[/]", id=program.slug
@@ -165,7 +164,7 @@ class HomeScreen(Screen[None]):
         """Open the selected session in review."""
         sid = self._selected_session()
         if sid is not None:
-            self.app.open_review(sid)  # type: ignore[attr-defined]
+            self.app.open_review(sid)
 
     @on(DataTable.RowSelected, "#recent")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
@@ -174,7 +173,7 @@ class HomeScreen(Screen[None]):
 
     def action_search(self) -> None:
         """Search every transcript."""
-        self.app.action_search()  # type: ignore[attr-defined]
+        self.app.action_search()
 
     def action_focus_clients(self) -> None:
         """Move to the client list."""

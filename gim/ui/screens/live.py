@@ -8,26 +8,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
+from gim.core.clock import mmss
 from gim.core.layout import ClientLine, Intervention, Observation, PhaseHeading, PieceHeading
 from gim.core.program import Program
 from gim.core.session import AnnotationKind, Speaker
 from gim.errors import GimError
+from gim.runner.events import Finished, LiveRunner, RunnerEvent, RunnerFactory
+from gim.ui.base import GimScreen
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
-from gim.ui.fields import field_of, minutes
 from gim.ui.messages import (
     PhaseEntered,
     PieceStarted,
+    RunnerFailed,
+    RunnerStarted,
     RunnerWarning,
     SegmentArrived,
     SessionEnded,
@@ -41,14 +44,11 @@ from gim.ui.widgets.transcript import TranscriptView
 
 log = logging.getLogger(__name__)
 
-RunnerFactory = Callable[[Callable[[Any], None]], Any]
-"""Builds a `SessionRunner` given the callback it reports events to."""
-
 POLL_SECONDS = 0.25
 """How often the meters and clocks are refreshed from `status()`."""
 
 
-class LiveScreen(Screen[None]):
+class LiveScreen(GimScreen[None]):
     """One session as it runs.
 
     Args:
@@ -80,7 +80,7 @@ class LiveScreen(Screen[None]):
         """The program being played."""
         self.then = then
         """Where to go when the session ends: "end" or "review"."""
-        self.runner: Any = None
+        self.runner: LiveRunner | None = None
         """The running session, once started."""
         self.session_id: str | None = None
         """The session id, once started."""
@@ -117,7 +117,7 @@ class LiveScreen(Screen[None]):
         self.set_interval(POLL_SECONDS, self.poll)
 
     # -- the runner, from its threads -----------------------------------------------------
-    def runner_event(self, event: Any) -> None:
+    def runner_event(self, event: RunnerEvent) -> None:
         """The runner's callback: called from its threads, so only posts a message."""
         message = message_for(event)
         if message is not None:
@@ -126,27 +126,28 @@ class LiveScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="runner", description="start")
     def start_runner(self) -> None:
         """Start the session (opens devices, so in a thread)."""
+        assert self.runner is not None
         try:
             session_id = self.runner.start()
         except GimError as exc:
-            self.app.call_from_thread(self._failed, exc.message)
+            self.post_message(RunnerFailed(exc.message))
             return
         except Exception as exc:  # the promise: a sentence for the guide, never a traceback
             log.exception("the session runner failed to start")
-            self.app.call_from_thread(
-                self._failed,
-                f"The session could not start ({type(exc).__name__}): run `gim doctor`.",
-            )
+            text = f"The session could not start ({type(exc).__name__}): run `gim doctor`."
+            self.post_message(RunnerFailed(text))
             return
-        self.app.call_from_thread(self._started, session_id)
+        self.post_message(RunnerStarted(session_id))
 
-    def _started(self, session_id: str) -> None:
-        self.session_id = session_id
-        self.sub_title = f"Session {session_id} · {self.program.title}"
+    @on(RunnerStarted)
+    def _started(self, message: RunnerStarted) -> None:
+        self.session_id = message.session_id
+        self.sub_title = f"Session {message.session_id} · {self.program.title}"
 
-    def _failed(self, message: str) -> None:
-        self.notify(message, severity="error", timeout=20)
-        self._note_warning(message)
+    @on(RunnerFailed)
+    def _failed(self, message: RunnerFailed) -> None:
+        self.notify(message.text, severity="error", timeout=20)
+        self._note_warning(message.text)
 
     def poll(self) -> None:
         """Refresh meters and clocks from the runner's status."""
@@ -156,32 +157,26 @@ class LiveScreen(Screen[None]):
             status = self.runner.status()
         except GimError:
             return
-        self.elapsed = float(field_of(status, "elapsed", 0.0))
-        piece = field_of(status, "piece", None)
-        offset = float(field_of(status, "piece_offset", 0.0) or 0.0)
+        self.elapsed = status.elapsed
+        offset = status.piece_offset
         now = self.query_one(NowPlaying)
-        now.piece = piece if isinstance(piece, int) else None
+        now.piece = status.piece
         now.piece_offset = offset
-        now.program_elapsed = float(field_of(status, "program_elapsed", 0.0) or 0.0)
-        now.paused = bool(field_of(status, "paused", False))
+        now.program_elapsed = status.program_elapsed
+        now.paused = status.paused
         self.query_one(ProgramTimeline).place(now.piece, offset)
-        level = field_of(status, "input_level", None)
-        self.query_one(LevelMeter).level = None if level is None else float(level)
-        recorded = float(
-            field_of(status, "recorded", 0.0) or field_of(status, "recorded_seconds", 0.0)
-        )
-        disk = field_of(status, "disk_free", None)
-        disk_text = "" if disk is None else f" · disk {float(disk) / 1e9:.1f} GB free"
-        xruns = int(field_of(status, "xruns", 0) or 0)
+        self.query_one(LevelMeter).level = status.input_level
+        recorded = status.recorded
+        disk_text = f" · disk {status.disk_free / 1e9:.1f} GB free"
+        xruns = status.xruns
         state = "● recording" if self.session_id else "○ starting"
         self.query_one("#live-status", Static).update(
-            f"{state} {minutes(recorded)} · session {minutes(self.elapsed)}{disk_text}"
+            f"{state} {mmss(recorded)} · session {mmss(self.elapsed)}{disk_text}"
             + (f" · {xruns} overruns" if xruns else "")
         )
-        for text in field_of(status, "warnings", []) or []:
-            self._note_warning(str(text))
-        done = getattr(self.runner, "done", None)
-        if self.session_id and done is not None and not self._ending and done():
+        for text in status.warnings:
+            self._note_warning(text)
+        if self.session_id and not self._ending and self.runner.done():
             self._ending = True  # the program ended (or the set duration passed)
             self._note_warning("The music has ended: saving the recording…")
             self.stop_runner()
@@ -232,42 +227,42 @@ class LiveScreen(Screen[None]):
         self.app.switch_screen(EndScreen(session_id, review_after=self.then == "review"))
 
     # -- the guide's keys -------------------------------------------------------------------
-    def _call(self, name: str, *args: Any) -> None:
+    def _call(self, action: Callable[[LiveRunner], object]) -> None:
         if self.runner is None:
             return
         try:
-            getattr(self.runner, name)(*args)
+            action(self.runner)
         except GimError as exc:
             self.notify(exc.message, severity="warning")
 
     def action_pause(self) -> None:
         """Pause the music, or resume it."""
         paused = self.query_one(NowPlaying).paused
-        self._call("resume" if paused else "pause")
+        self._call(lambda runner: runner.resume() if paused else runner.pause())
         self.query_one(NowPlaying).paused = not paused
 
     def action_next_piece(self) -> None:
         """Skip to the next piece."""
-        self._call("next_piece")
+        self._call(lambda runner: runner.next_piece())
 
     def action_previous_piece(self) -> None:
         """Back to the previous piece."""
-        self._call("previous_piece")
+        self._call(lambda runner: runner.previous_piece())
 
     def action_fade_out(self) -> None:
         """Fade the music out."""
-        self._call("fade_out")
+        self._call(lambda runner: runner.fade_out())
 
     def action_phase(self, step: int) -> None:
         """Move the session to the next (or previous) phase."""
         phase = self.query_one(PhaseBar).advance(step)
-        self._call("set_phase", phase)
+        self._call(lambda runner: runner.set_phase(phase))
         self.query_one(TranscriptView).append(PhaseHeading(self.elapsed, phase))
 
     def action_mark(self) -> None:
         """Mark this moment (a note can be added in review)."""
-        self._call("mark", AnnotationKind.MARKER, "", ())
-        self.notify(f"Marked {minutes(self.elapsed)}", timeout=2)
+        self._call(lambda runner: runner.mark(AnnotationKind.MARKER, "", ()))
+        self.notify(f"Marked {mmss(self.elapsed)}", timeout=2)
         timeline = self.query_one(ProgramTimeline)
         if timeline.position is not None:
             timeline.markers = (*timeline.markers, timeline.position)
@@ -278,7 +273,7 @@ class LiveScreen(Screen[None]):
 
         def keep(text: str | None) -> None:
             if text:
-                self._call("mark", AnnotationKind.INTERVENTION, text, ())
+                self._call(lambda runner: runner.mark(AnnotationKind.INTERVENTION, text, ()))
                 self.query_one(TranscriptView).append(Intervention(at, text))
 
         self.app.push_screen(
@@ -292,7 +287,7 @@ class LiveScreen(Screen[None]):
         def keep(text: str | None) -> None:
             if text:
                 text = text.strip("[] ")
-                self._call("mark", AnnotationKind.OBSERVATION, text, ())
+                self._call(lambda runner: runner.mark(AnnotationKind.OBSERVATION, text, ()))
                 self.query_one(TranscriptView).append(Observation(at, text))
 
         self.app.push_screen(TextPrompt("Observation  [ ]", placeholder="sighs"), keep)
@@ -302,9 +297,9 @@ class LiveScreen(Screen[None]):
 
         def keep(tags: list[str] | None) -> None:
             if tags:
-                self._call("mark", AnnotationKind.TAG, "", tuple(tags))
+                self._call(lambda runner: runner.mark(AnnotationKind.TAG, "", tuple(tags)))
 
-        self.app.push_screen(TagDialog(self.app.settings.tags), keep)  # type: ignore[attr-defined]
+        self.app.push_screen(TagDialog(self.app.settings.tags), keep)
 
     def action_end(self) -> None:
         """End the session after a confirmation (the recording is kept)."""
@@ -320,14 +315,16 @@ class LiveScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="runner", description="stop")
     def stop_runner(self) -> None:
         """Stop the session (flushes audio to disk, so in a thread)."""
+        runner = self.runner
+        assert runner is not None
         try:
-            self.runner.stop()
+            runner.stop()
         except GimError as exc:
-            self.app.call_from_thread(self._failed, exc.message)
+            self.post_message(RunnerFailed(exc.message))
             return
         finally:
-            room = getattr(self.runner, "room", None)
-            if room is not None and hasattr(room, "close"):
-                room.close()
+            if runner.room is not None:
+                runner.room.close()  # a room whose session never started
         # The runner reports Finished itself; this covers one that does not.
-        self.post_message(SessionEnded({"session_id": self.session_id}))
+        if self.session_id:
+            self.post_message(SessionEnded(Finished(self.session_id)))

@@ -8,20 +8,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Select, Static
 
 from gim.audio.check import MicCheck
+from gim.core.clock import mmss
 from gim.core.program import Program
 from gim.core.session import Consent
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.ui.base import GimScreen
 from gim.ui.screens.programs import link_labels
 from gim.ui.widgets.level_meter import LevelMeter
 
 
-class NewSessionScreen(Screen[None]):
+class NewSessionScreen(GimScreen[None]):
     """Set up a session; ctrl+s starts it on the live screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,8 +68,8 @@ class NewSessionScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "New session"
         try:
-            self.programs = list(self.app.programs.all())  # type: ignore[attr-defined]
-            clients = [c.code for c in self.app.store.clients()]  # type: ignore[attr-defined]
+            self.programs = list(self.app.programs.all())
+            clients = [c.code for c in self.app.store.clients()]
         except GimError as exc:
             self.notify(exc.message, severity="error", timeout=10)
             clients = []
@@ -96,7 +96,7 @@ class NewSessionScreen(Screen[None]):
             history.update("")
             return
         try:
-            sessions = self.app.store.list_sessions(code)  # type: ignore[attr-defined]
+            sessions = self.app.store.list_sessions(code)
         except GimError:
             sessions = []
         if not sessions:
@@ -115,12 +115,12 @@ class NewSessionScreen(Screen[None]):
         if program is None:
             pieces.update("")
             return
-        links = link_labels(self.app.programs, program)  # type: ignore[attr-defined]
+        links = link_labels(self.app.programs, program)
         lines = []
         for i, (piece, link) in enumerate(zip(program.pieces, links, strict=True)):
             mark = "" if link in ("linked", "") else f" [$warning]({link})[/]"
-            lines.append(f"{i + 1} {piece.title} [dim]{minutes(piece.duration)}[/]{mark}")
-        lines.append(f"[dim]{minutes(program.duration)} in all[/]")
+            lines.append(f"{i + 1} {piece.title} [dim]{mmss(piece.duration)}[/]{mark}")
+        lines.append(f"[dim]{mmss(program.duration)} in all[/]")
         pieces.update("\n".join(lines))
 
     def chosen_program(self) -> Program | None:
@@ -134,13 +134,13 @@ class NewSessionScreen(Screen[None]):
         """Say whether the transcription model is usable offline."""
         from gim.transcribe.models import model_readiness
 
-        text = model_readiness(self.app.settings)  # type: ignore[attr-defined]
+        text = model_readiness(self.app.settings)
         self.app.call_from_thread(self.query_one("#model-state", Static).update, text)
 
     @work(thread=True, exit_on_error=False, group="checks", description="microphone")
     def check_microphone(self) -> None:
         """Listen to the microphone until the screen closes."""
-        mic = MicCheck(self.app.settings)  # type: ignore[attr-defined]
+        mic = MicCheck(self.app.settings)
         self.mic = mic
         try:
             mic.run()
@@ -168,7 +168,7 @@ class NewSessionScreen(Screen[None]):
         from gim.audio.check import play_test_tone
 
         try:
-            play_test_tone(self.app.settings)  # type: ignore[attr-defined]
+            play_test_tone(self.app.settings)
         except GimError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="warning")
 
@@ -187,7 +187,7 @@ class NewSessionScreen(Screen[None]):
         focus = self.query_one("#focus", Input).value.strip()
         whole = self.query_one("#consent-session", RadioButton).value
         consent = Consent.SESSION if whole else Consent.MUSIC
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = self.app.settings
         if self.mic is not None:
             self.mic.stop()
 
@@ -205,7 +205,7 @@ class NewSessionScreen(Screen[None]):
         program = self.chosen_program()
         return {
             "client": self.query_one("#client", Input).value.strip(),
-            "program": field_of(program, "slug", None),
+            "program": program.slug if program is not None else None,
             "consent": "session" if self.query_one("#consent-session", RadioButton).value
             else "music",
         }  # fmt: skip

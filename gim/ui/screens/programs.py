@@ -2,44 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gim.core.clock import mmss
 from gim.core.program import Program
 from gim.errors import GimError
-from gim.ui.fields import field_of, minutes
+from gim.ui.base import GimScreen
+
+if TYPE_CHECKING:
+    from gim.library.programs import ProgramLibrary
 
 
-def link_labels(library: Any, program: Program) -> list[str]:
-    """One short link status per piece: "linked", "missing" or "not linked".
+def link_labels(library: ProgramLibrary, program: Program) -> list[str]:
+    """One short link status per piece: "linked", "missing file" or "not linked".
 
     Asks the library for the status of each piece; shipped demo programs with generated
     audio count as linked.
     """
-    status_of = getattr(library, "link_status", None)
-    if status_of is None:
-        return ["" for _ in program.pieces]
     try:
-        statuses = list(status_of(program))
+        labels = [str(status) for status in library.link_status(program)]
     except GimError:
         return ["?" for _ in program.pieces]
-    labels = []
-    for status in statuses:
-        if isinstance(status, str):
-            labels.append(status)
-        else:
-            labels.append(str(field_of(status, "label", field_of(status, "state", status))))
     return labels + [""] * (len(program.pieces) - len(labels))
 
 
-class ProgramsScreen(Screen[None]):
+class ProgramsScreen(GimScreen[None]):
     """The program list beside the chosen program's pieces and their links."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -73,7 +67,7 @@ class ProgramsScreen(Screen[None]):
             table.add_column(label, key=label)
         options = self.query_one("#program-list", OptionList)
         try:
-            self._programs = list(self.app.programs.all())  # type: ignore[attr-defined]
+            self._programs = list(self.app.programs.all())
         except GimError as exc:
             self.notify(exc.message, severity="error", timeout=10)
         for program in self._programs:
@@ -101,7 +95,7 @@ class ProgramsScreen(Screen[None]):
         """Show ``program``'s description, provenance and pieces."""
         self.selected = program.slug
         self.query_one("#program-title", Label).update(
-            f"{program.title}  [dim]· {program.author} · {minutes(program.duration)}[/]"
+            f"{program.title}  [dim]· {program.author} · {mmss(program.duration)}[/]"
         )
         source = program.provenance
         checked = "checked against the source" if source.verified else "NOT verified"
@@ -112,14 +106,14 @@ class ProgramsScreen(Screen[None]):
         self.query_one("#program-about", Static).update("\n".join(a for a in about if a))
         table = self.query_one("#pieces", DataTable)
         table.clear()
-        links = link_labels(self.app.programs, program)  # type: ignore[attr-defined]
+        links = link_labels(self.app.programs, program)
         for i, (piece, link) in enumerate(zip(program.pieces, links, strict=True)):
             mark = "" if piece.verified else " (unverified)"
             table.add_row(
                 str(i + 1),
                 piece.title + mark,
                 piece.performer,
-                minutes(piece.duration),
+                mmss(piece.duration),
                 link,
                 key=str(i),
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,14 +17,15 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Label, Static
 
+from gim.core.clock import mmss
 from gim.core.layout import Block, ClientLine, Intervention, Note, PieceHeading, transcript_blocks
 from gim.core.record import SessionRecord
 from gim.core.session import Annotation, AnnotationKind
 from gim.errors import GimError
+from gim.store.search import SearchHit
 from gim.ui.dialogs.search import SearchDialog
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
-from gim.ui.fields import field_of, minutes
 from gim.ui.screens.review_tasks import SessionTasks
 from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
@@ -106,11 +107,21 @@ class ReviewScreen(SessionTasks):
         view.focus()
         if self.start_segment is not None or self.start_time is not None:
             self.call_after_refresh(view.centre_highlight)
+        self._offer_unfinished_pass()
+
+    def _offer_unfinished_pass(self) -> None:
+        """A final pass killed part way: say so, and how to finish it."""
+        from gim.runner.recovery import final_pass_state
+
+        folder = self.app.settings.sessions_dir / self.session_id
+        if final_pass_state(folder) == "not finished":
+            self.notify("final pass: not finished. Press R to finish it (the preview lines "
+                        "are shown until then).", severity="warning", timeout=15)  # fmt: skip
 
     def reload(self) -> None:
         """Read the session from the store and lay it out again."""
         try:
-            self.record = self.app.store.load_record(self.session_id)  # type: ignore[attr-defined]
+            self.record = self.app.store.load_record(self.session_id)
         except GimError as exc:
             self.notify(exc.message, severity="error", timeout=10)
             return
@@ -138,11 +149,8 @@ class ReviewScreen(SessionTasks):
         record = self.record
         if record is None:
             return None, None
-        log = record.playback
-        where = log.position_at(log.frames(seconds) - round(record.delay_frames))
-        if where is None:
-            return None, None
-        return where.piece, where.offset / log.rate
+        found = record.clock.music_at(seconds)
+        return (None, None) if found is None else found
 
     def _program_time(self, seconds: float) -> float | None:
         """Nominal program seconds sounding at session ``seconds`` (for the timeline)."""
@@ -181,10 +189,10 @@ class ReviewScreen(SessionTasks):
         elif isinstance(block, PieceHeading):
             piece, offset = block.index, block.offset
         timeline.place(piece, offset)
-        lines = [f"At {minutes(block.time)} of the session"]
+        lines = [f"At {mmss(block.time)} of the session"]
         if piece is not None and self.record.program and piece < len(self.record.program.pieces):
             name = self.record.program.pieces[piece].title
-            lines.append(f"♪ {piece + 1} {name}, {minutes(offset or 0.0)} in")
+            lines.append(f"♪ {piece + 1} {name}, {mmss(offset or 0.0)} in")
         segment_id = self._segment_id(block)
         if isinstance(block, ClientLine):
             segment = block.segment
@@ -215,7 +223,7 @@ class ReviewScreen(SessionTasks):
         return start
 
     def _show_player(self) -> None:
-        at = minutes(self.position())
+        at = mmss(self.position())
         if self.playing:
             text = f"▶ Playing {HEARD[self.source]} · {at}\n[dim]space pauses · ←/→ 5 s[/]"
         else:
@@ -294,7 +302,7 @@ class ReviewScreen(SessionTasks):
         from gim.audio.clips import play_moment
 
         try:
-            play_moment(self.app.settings, record, start, source, stop)  # type: ignore[attr-defined]
+            play_moment(self.app.settings, record, start, source, stop)
         except GimError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="warning", timeout=8)
         finally:
@@ -307,7 +315,7 @@ class ReviewScreen(SessionTasks):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         else:
-            self.app.go_home()  # type: ignore[attr-defined]
+            self.app.go_home()
 
     # -- editing -----------------------------------------------------------------------
     def action_edit(self) -> None:
@@ -322,7 +330,7 @@ class ReviewScreen(SessionTasks):
             if text is None or text == block.text:
                 return
             try:
-                self.app.store.edit_segment(segment_id, text)  # type: ignore[attr-defined]
+                self.app.store.edit_segment(segment_id, text)
             except GimError as exc:
                 self.notify(exc.message, severity="error")
                 return
@@ -332,7 +340,7 @@ class ReviewScreen(SessionTasks):
 
     def _annotate(self, annotation: Annotation) -> None:
         try:
-            self.app.store.add_annotation(self.session_id, annotation)  # type: ignore[attr-defined]
+            self.app.store.add_annotation(self.session_id, annotation)
         except GimError as exc:
             self.notify(exc.message, severity="error")
             return
@@ -353,10 +361,10 @@ class ReviewScreen(SessionTasks):
             if new:
                 self._annotate(
                     Annotation(block.time, AnnotationKind.TAG, tags=new, segment_id=segment_id,
-                               author=self.app.settings.guide)  # type: ignore[attr-defined]
+                               author=self.app.settings.guide)
                 )  # fmt: skip
 
-        self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)  # type: ignore[attr-defined]
+        self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)
 
     def action_comment(self) -> None:
         """Add a comment (a supervisor's or the guide's own) to the highlighted line."""
@@ -368,7 +376,7 @@ class ReviewScreen(SessionTasks):
             if text:
                 self._annotate(
                     Annotation(block.time, AnnotationKind.COMMENT, text,
-                               author=self.app.settings.guide,  # type: ignore[attr-defined]
+                               author=self.app.settings.guide,
                                segment_id=self._segment_id(block))
                 )  # fmt: skip
 
@@ -385,14 +393,13 @@ class ReviewScreen(SessionTasks):
 
     def action_search_all(self) -> None:
         """Search across every session."""
-        self.app.action_search()  # type: ignore[attr-defined]
+        self.app.action_search()
 
-    def _go_to_hit(self, hit: Any) -> None:
+    def _go_to_hit(self, hit: SearchHit | None) -> None:
         if hit is None:
             return
         view = self.query_one(TranscriptView)
-        ref = field_of(hit, "ref", None)
-        if not (field_of(hit, "kind") == "segment" and ref and view.select_segment(int(ref))):
-            self.select_time(float(field_of(hit, "time", 0.0)))
+        if not (hit.kind == "segment" and hit.ref and view.select_segment(hit.ref)):
+            self.select_time(hit.time)
         view.focus()
         self.call_after_refresh(view.centre_highlight)

@@ -1,8 +1,8 @@
 """The review screen's slow tasks: exporting the session and transcribing it again.
 
-Both run in thread workers and report back with ``call_from_thread``; no widget is
-touched from a thread. The re-transcription writes through its own store connection (a
-database belongs to the thread that opened it); lines the guide edited are kept.
+Both run in thread workers and report back with typed messages; no widget is touched
+from a thread. The re-transcription is the app's one final-pass worker
+(`gim.ui.final_pass`); lines the guide edited are kept.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
-from textual.screen import Screen
+from textual import on, work
+from textual.message import Message
 from textual.widgets import Label
 
 from gim.core.session import Source
@@ -25,12 +25,22 @@ from gim.ui.dialogs.export import (
     remember_export,
     shown_folder,
 )
+from gim.ui.final_pass import FinalPassDone, FinalPassProgress, FinalPassScreen
 
 if TYPE_CHECKING:
     from gim.core.record import SessionRecord
 
 
-class SessionTasks(Screen[None]):
+class Exported(Message):
+    """An export finished: ``written`` files under ``folder``."""
+
+    def __init__(self, written: list[Path], folder: Path) -> None:
+        super().__init__()
+        self.written = written
+        self.folder = folder
+
+
+class SessionTasks(FinalPassScreen):
     """Base of the review screen: ``x`` exports, ``R`` transcribes the session again."""
 
     session_id: str
@@ -48,7 +58,7 @@ class SessionTasks(Screen[None]):
     def action_export(self) -> None:
         """Ask what to export and where, then write it in a thread."""
 
-        home = self.app.settings.home  # type: ignore[attr-defined]
+        home = self.app.settings.home
 
         def chosen(request: ExportRequest | None) -> None:
             if request is not None and self.record is not None:
@@ -62,22 +72,24 @@ class SessionTasks(Screen[None]):
         """Write the export (reading the recording and the mandala) off the UI thread."""
         from gim.export.files import export_session
 
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = self.app.settings
         folder = settings.sessions_dir / record.session.id
         request = replace(request, choice=replace(request.choice, paper=settings.paper_size))
 
         def warn(message: str) -> None:
-            self.app.call_from_thread(self.notify, message.capitalize(), severity="warning")
+            self.notify(message.capitalize(), severity="warning")  # notify is thread-safe
 
         try:
             written = export_session(record, folder, request.choice, request.folder, warn)
         except GimError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=10)
+            self.notify(exc.message, severity="error", timeout=10)
             return
         remember_export(settings.home, request.folder, request.choice.what)
-        self.app.call_from_thread(self._exported, written, request.folder)
+        self.post_message(Exported(written, request.folder))
 
-    def _exported(self, written: list[Path], folder: Path) -> None:
+    @on(Exported)
+    def _exported(self, message: Exported) -> None:
+        written, folder = message.written, message.folder
         self.exported = tuple(written)
         names = sorted({p.relative_to(folder).parts[0] for p in written})
         self.notify(
@@ -95,40 +107,27 @@ class SessionTasks(Screen[None]):
             if yes:
                 self.retranscribing = True
                 self._title("re-transcribing…")
-                self.retranscribe()
+                self.run_final_pass(self.session_id)
 
         question = "Transcribe this session again? Lines you edited are kept."
         self.app.push_screen(Confirm(question), answered)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="retranscribe",
-          description="retranscribe")  # fmt: skip
-    def retranscribe(self) -> None:
-        """Run the final pass again on the stored recording (slow: in a thread)."""
-        from gim.runner.final_pass import final_pass
-        from gim.store.db import Store
+    @on(FinalPassProgress)
+    def _retranscribing(self, message: FinalPassProgress) -> None:
+        self._title(f"re-transcribing {message.fraction:.0%}")
 
-        settings = self.app.settings  # type: ignore[attr-defined]
-
-        def progress(fraction: float) -> None:
-            self.app.call_from_thread(self._title, f"re-transcribing {fraction:.0%}")
-
-        try:
-            with Store.open(settings.db_path) as store:
-                lines = final_pass(store, self.session_id, settings, progress=progress)
-        except GimError as exc:
-            self.app.call_from_thread(self._retranscribed, exc.message, "error")
+    @on(FinalPassDone)
+    def _retranscribed(self, message: FinalPassDone) -> None:
+        self.retranscribing = False
+        self.reload()
+        if message.lines is None:
+            self.notify(message.error, severity="error", timeout=10)
             return
+        lines = message.lines
         kept = sum(1 for s in lines if s.source is Source.EDITED)
         edits = f"; {kept} edited line{'' if kept == 1 else 's'} kept" if kept else ""
-        self.app.call_from_thread(
-            self._retranscribed, f"Transcribed again: {len(lines)} lines{edits}.", "information"
-        )
+        self.notify(f"Transcribed again: {len(lines)} lines{edits}.", timeout=10)
 
     def _title(self, state: str) -> None:
         title = self.query_one("#transcript-title", Label)
         title.update(f"Transcript · [dim]{state}[/]")
-
-    def _retranscribed(self, message: str, severity: str) -> None:
-        self.retranscribing = False
-        self.reload()
-        self.notify(message, severity=severity, timeout=10)  # type: ignore[arg-type]

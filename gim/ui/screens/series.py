@@ -9,16 +9,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
+from gim.core.clock import mmss
 from gim.errors import GimError
 from gim.export.series import Series
+from gim.ui.base import GimScreen
 from gim.ui.dialogs.export import ExportRequest, SeriesExportDialog, shown_folder
-from gim.ui.fields import minutes
 
 
-class SeriesScreen(Screen[None]):
+class SeriesScreen(GimScreen[None]):
     """All sessions of one client, oldest first, with their notes and recurring themes.
 
     Args:
@@ -72,7 +72,7 @@ class SeriesScreen(Screen[None]):
         from gim.export.series import client_series
         from gim.store.db import Store
 
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = self.app.settings
         try:
             with Store.open(settings.db_path) as store:
                 records = [store.load_record(s.id) for s in store.list_sessions(self.client)]
@@ -91,7 +91,7 @@ class SeriesScreen(Screen[None]):
                 entry.date,
                 entry.program,
                 entry.focus,
-                minutes(entry.length),
+                mmss(entry.length),
                 key=entry.session_id,
             )
         count = len(series.entries)
@@ -134,7 +134,7 @@ class SeriesScreen(Screen[None]):
         """Open the highlighted session in review."""
         sid = self.selected()
         if sid is not None:
-            self.app.open_review(sid)  # type: ignore[attr-defined]
+            self.app.open_review(sid)
 
     def action_back(self) -> None:
         """Back to where the series was opened from."""
@@ -162,7 +162,7 @@ class SeriesScreen(Screen[None]):
         fmt = request.choice.what
         text = series_markdown(series) if fmt == "md" else series_html(series)
         try:
-            make_folder(request.folder)
+            make_folder(request.folder, parents=True)
             target = request.folder / free_name(request.folder, f"{series.client}-series.{fmt}")
             write_file(text.encode("utf-8"), target)
         except GimError as exc:

@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from gim.core.clock import mmss
 from gim.core.program import Program
-from gim.ui.fields import minutes
 
 
 class NowPlaying(Widget):
@@ -37,7 +37,7 @@ class NowPlaying(Widget):
         if program is None or self.piece is None or self.piece >= len(program.pieces):
             text.append("No music playing.", style="#8f8476")
             if program is not None:
-                text.append(f"\n{program.title} · {minutes(program.duration)}", style="#6f665c")
+                text.append(f"\n{program.title} · {mmss(program.duration)}", style="#6f665c")
             return text
         piece = program.pieces[self.piece]
         state = "paused" if self.paused else "playing"
@@ -47,8 +47,8 @@ class NowPlaying(Widget):
         left = max(0.0, piece.duration - self.piece_offset)
         program_left = max(0.0, program.duration - self.program_elapsed)
         text.append(
-            f"\n   {state}: piece {minutes(self.piece_offset)}, {minutes(left)} left"
-            f"\n   program {minutes(self.program_elapsed)}, {minutes(program_left)} left",
+            f"\n   {state}: piece {mmss(self.piece_offset)}, {mmss(left)} left"
+            f"\n   program {mmss(self.program_elapsed)}, {mmss(program_left)} left",
             style="#a0765a" if self.paused else "#8f8476",
         )
         return text

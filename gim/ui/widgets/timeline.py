@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from gim.core.clock import mmss
 from gim.core.program import Program
-from gim.ui.fields import minutes
 
 
 class ProgramTimeline(Widget):
@@ -78,7 +78,7 @@ class ProgramTimeline(Widget):
             room = width - len(pointer) - 10
             if len(name) > room:
                 name = name[: max(1, room - 1)] + "…"
-            line = f"{pointer}{i + 1} {name}".ljust(width - 7) + minutes(piece.duration).rjust(7)
+            line = f"{pointer}{i + 1} {name}".ljust(width - 7) + mmss(piece.duration).rjust(7)
             text.append("\n")
             text.append(line, style="bold #d0bfa8" if sounding else "#9a8f82")
         return text

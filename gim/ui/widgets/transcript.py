@@ -9,10 +9,12 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from gim.core.clock import mmss
 from gim.core.layout import (
     Block,
     ClientLine,
     Footer,
+    GapNote,
     Header,
     Intervention,
     MusicPause,
@@ -20,9 +22,7 @@ from gim.core.layout import (
     Observation,
     PhaseHeading,
     PieceHeading,
-    clock,
 )
-from gim.core.program import format_duration
 
 
 def render_block(block: Block, *, piece_times: bool = False) -> str:
@@ -32,7 +32,7 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
         block: The layout block.
         piece_times: Also show the piece and offset of each client line (live view).
     """
-    when = f"[dim]{clock(block.time):<7}[/] "
+    when = f"[dim]{mmss(block.time):<7}[/] "
     if isinstance(block, Header):
         # Kept to three lines at most: at 80x24 the transcript itself must fill the pane.
         parts = [block.date, f"session {block.number}" if block.number else "", block.client]
@@ -43,20 +43,20 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
             lines.append(f"[dim]{escape(' · '.join(block.changes))}[/]")
         return "\n".join(lines)
     if isinstance(block, MusicPause):
-        return f"[dim]{clock(block.time):<7}    ‖ {escape(block.text)}[/]"
+        return f"[dim]{mmss(block.time):<7}    ‖ {escape(block.text)}[/]"
     if isinstance(block, PhaseHeading):
-        return f"[dim]{clock(block.time):<7} ── {block.phase.value} ──[/]"
+        return f"[dim]{mmss(block.time):<7} ── {block.phase.value} ──[/]"
     if isinstance(block, PieceHeading):
         extra = " (again)" if block.repeat else ""
         if block.offset >= 1:
-            extra += f" from {format_duration(block.offset)}"
+            extra += f" from {mmss(block.offset)}"
         recording = f"  [dim]{escape(block.recording)}[/]" if block.recording else ""
         return f"{when}[b $accent]♪ {escape(block.title)}{extra}[/]{recording}"
     if isinstance(block, ClientLine):
         segment = block.segment
         place = ""
         if piece_times and segment.piece is not None:
-            offset = format_duration(segment.piece_offset or 0.0)
+            offset = mmss(segment.piece_offset or 0.0)
             place = f"[dim]♪{segment.piece + 1} {offset}[/]  "
         text = escape(block.text) or "[dim]…[/]"
         if block.flagged:
@@ -73,11 +73,13 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
         who = f" — {escape(block.author)}" if block.author else ""
         # A comment's sign differs from an edited line's ✎: they mean different things.
         label = {"marker": "◆ mark", "tag": "", "comment": "❝ comment"}.get(block.kind.value, "")
-        return f"[dim]{clock(block.time):<7}    {label} {escape(tags)}{escape(block.text)}{who}[/]"
+        return f"[dim]{mmss(block.time):<7}    {label} {escape(tags)}{escape(block.text)}{who}[/]"
+    if isinstance(block, GapNote):
+        return f"{when} [$warning]{escape('[' + block.text + ']')}[/]"
     if isinstance(block, Footer):
         lines = ["[dim]── end ──[/]"]
         if block.return_time is not None:
-            lines.append(f"Return at {clock(block.return_time)}")
+            lines.append(f"Return at {mmss(block.return_time)}")
         if block.postlude_notes:
             lines.append(f"Postlude: {escape(block.postlude_notes)}")
         if block.mandala_title or block.mandala_description:

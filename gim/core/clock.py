@@ -1,0 +1,160 @@
+"""The session clock: microphone (session) time <-> the music heard then, and ``m:ss``.
+
+Input and output run on separate streams and clocks. Both count frames from the session
+start; the measured lag (microphone frame minus output frame of the same sound) is known at
+a few points through the session. Between points the lag is interpolated; outside them it is
+extended along the least-squares line through all points, which follows clock drift. The
+PlaybackLog then says which piece, and where in it, was sounding at that output frame.
+
+Every conversion between session seconds and a place in the music goes through
+`SessionClock`; nothing else in gim does this arithmetic.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+from gim.core.playback import PlaybackLog, Position
+
+DelayPoints = Sequence[tuple[int, float]]
+"""Measured ``(mic frame, lag in frames)`` pairs, sorted by frame."""
+
+Gaps = Sequence[tuple[float, float]]
+"""``(start, end)`` session seconds the microphone did not record (kept as silence)."""
+
+
+def mmss(seconds: float) -> str:
+    """Session time or a length as a guide reads it: ``m:ss``, or ``h:mm:ss`` from an hour.
+
+    Whole seconds are floored, as a clock shows them (59.9 s is still ``0:59``); negative
+    times show as ``0:00``.
+    """
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def median_lag(points: DelayPoints) -> float:
+    """The median measured lag in frames (0 with no measurement): what echo cancellation uses."""
+    return float(statistics.median(p[1] for p in points)) if points else 0.0
+
+
+def lag_at(frame: float, points: DelayPoints) -> float:
+    """The lag in frames at microphone ``frame`` (0 with no measurement).
+
+    Args:
+        frame: microphone frame.
+        points: measured ``(mic frame, lag)`` pairs sorted by frame.
+    """
+    if not points:
+        return 0.0
+    if len(points) == 1:
+        return float(points[0][1])
+    first, last = points[0], points[-1]
+    if first[0] < frame < last[0]:
+        lo, hi = 0, len(points) - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if points[mid][0] <= frame:
+                lo = mid
+            else:
+                hi = mid
+        (x0, y0), (x1, y1) = points[lo], points[hi]
+        if x1 == x0:
+            return float(y1)
+        return float(y0 + (y1 - y0) * (frame - x0) / (x1 - x0))
+    slope, intercept = _line(points)
+    return slope * frame + intercept
+
+
+def _line(points: DelayPoints) -> tuple[float, float]:
+    """Least-squares slope and intercept through the points (flat if they share a frame)."""
+    n = len(points)
+    mx = sum(p[0] for p in points) / n
+    my = sum(p[1] for p in points) / n
+    sxx = sum((p[0] - mx) ** 2 for p in points)
+    if sxx == 0:
+        return 0.0, my
+    slope = sum((p[0] - mx) * (p[1] - my) for p in points) / sxx
+    return slope, my - slope * mx
+
+
+class SessionClock:
+    """Session seconds (microphone time) <-> output frames <-> (piece, seconds into it).
+
+    Args:
+        log: what was played, in output frames.
+        points: measured ``(mic frame, lag)`` pairs sorted by frame; an old session that
+            kept only one lag passes ``[(0, lag)]``.
+        gaps: session seconds the microphone did not record. The recording keeps session
+            time through a gap (it is silence), so gaps do not move the music; they are
+            kept here so every caller asks one object.
+    """
+
+    def __init__(self, log: PlaybackLog, points: DelayPoints = (), gaps: Gaps = ()) -> None:
+        self.log = log
+        """What was played."""
+        self.points: tuple[tuple[int, float], ...] = tuple(sorted(points))
+        """The delay measurements, sorted by microphone frame."""
+        self.gaps: tuple[tuple[float, float], ...] = tuple(sorted(gaps))
+        """Stretches the microphone missed, in session seconds."""
+
+    @property
+    def rate(self) -> int:
+        """Frames per second of the session."""
+        return self.log.rate
+
+    def lag(self, seconds: float) -> float:
+        """The microphone's lag behind the player at session ``seconds``, in frames."""
+        return lag_at(seconds * self.rate, self.points)
+
+    def output_frame(self, seconds: float) -> float:
+        """The output frame whose sound the microphone captured at session ``seconds``."""
+        mic = seconds * self.rate
+        return mic - lag_at(mic, self.points)
+
+    def heard_at(self, frame: float) -> float:
+        """Session seconds at which output ``frame`` was heard (`output_frame` inverted)."""
+        # mic = frame + lag(mic): the lag changes far slower than time (drift ~1e-4), so
+        # this fixed point is found in two or three steps.
+        mic = frame + lag_at(frame, self.points)
+        for _ in range(50):
+            nxt = frame + lag_at(mic, self.points)
+            if abs(nxt - mic) < 1e-7:
+                mic = nxt
+                break
+            mic = nxt
+        return mic / self.rate
+
+    def position_at(self, seconds: float, *, hold: bool = False) -> Position | None:
+        """The `Position` (frames) heard at session ``seconds``; see `music_at`."""
+        out = round(self.output_frame(seconds))
+        pos = self.log.position_at(out)
+        if pos is None and hold:
+            pos = self.log.last_position_before(out)
+        return pos
+
+    def music_at(self, seconds: float, *, hold: bool = False) -> tuple[int, float] | None:
+        """``(piece, seconds into it)`` heard at session ``seconds``.
+
+        None in silence or a pause, unless ``hold``: then a moment in a pause or after the
+        music belongs to the place the music stood last (None only before any music).
+        """
+        pos = self.position_at(seconds, hold=hold)
+        return None if pos is None else (pos.piece, pos.offset / self.rate)
+
+    def hearings(self, piece: int, offset: float) -> list[float]:
+        """Every session second at which ``offset`` seconds into ``piece`` was heard."""
+        frames = self.log.frames_for(piece, round(offset * self.rate))
+        return [self.heard_at(f) for f in frames]
+
+    def session_at(self, piece: int, offset: float) -> float | None:
+        """Session seconds at which ``offset`` seconds into ``piece`` was first heard."""
+        found = self.hearings(piece, offset)
+        return found[0] if found else None
+
+    def in_gap(self, seconds: float) -> bool:
+        """Whether the microphone was not recording at session ``seconds``."""
+        return any(a <= seconds < b for a, b in self.gaps)
