@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 
 
 def _run(ctx: Context, start: ScreenFactory | None = None) -> None:
+    # Said at once, before the slow imports: a first start (a new data folder, Python
+    # compiling the app) can take seconds, and a bare terminal looks like a hang.
+    first = not ctx.settings.db_path.exists()
+    click.echo(
+        f"Starting gim: preparing the data folder {ctx.settings.home} (first start)…"
+        if first
+        else "Starting gim…",
+        err=True,
+    )
     from multiprocessing import resource_tracker
 
     from gim.ui.app import GimApp
@@ -36,6 +45,7 @@ def _run(ctx: Context, start: ScreenFactory | None = None) -> None:
         GimApp(ctx.settings, start=start, store=store).run()
     finally:
         store.close()
+    click.echo(f"gim closed. Your sessions are kept safe in {ctx.settings.home}.")
 
 
 def launch(ctx: Context) -> None:

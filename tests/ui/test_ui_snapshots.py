@@ -73,3 +73,35 @@ def test_export_dialog_snapshot(
     monkeypatch.setenv("HOME", "/home/guide")  # the folder shown, never written
     app = make_app(lambda app: ReviewScreen("s-sample"))
     assert snap_compare(app, terminal_size=SIZE, press=["x"])
+
+
+# -- the same screens at 80x24, the smallest terminal gim supports ------------------------
+SMALL = (80, 24)
+
+
+def test_home_snapshot_80x24(make_app: Any, snap_compare: Any, seed_session: Any) -> None:
+    seed_session("CD34", "s-other")  # a second row: rows must be told apart
+    assert snap_compare(make_app(), terminal_size=SMALL)
+
+
+def test_review_snapshot_80x24(make_app: Any, snap_compare: Any) -> None:
+    app = make_app(lambda app: ReviewScreen("s-sample"))
+    assert snap_compare(app, terminal_size=SMALL, press=["f"])
+
+
+def test_help_snapshot_80x24(make_app: Any, snap_compare: Any) -> None:
+    app = make_app(lambda app: ReviewScreen("s-sample"))
+    assert snap_compare(app, terminal_size=SMALL, press=["f1"])
+
+
+def test_export_dialog_snapshot_80x24(make_app: Any, snap_compare: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("HOME", "/home/guide")  # the folder shown, never written
+    app = make_app(lambda app: ReviewScreen("s-sample"))
+    assert snap_compare(app, terminal_size=SMALL, press=["x"])
+
+
+def test_end_snapshot_80x24(make_app: Any, snap_compare: Any, monkeypatch: Any) -> None:
+    from gim.ui.screens.end import EndScreen
+
+    monkeypatch.setattr(EndScreen, "run_final_pass", lambda self, sid: None)  # no recording
+    assert snap_compare(make_app(lambda app: EndScreen("s-sample")), terminal_size=SMALL)
