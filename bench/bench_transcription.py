@@ -1,15 +1,20 @@
-"""Transcription under music: gim's pipeline against plain Whisper, and the live latency.
+"""Transcription under music: gim's pipeline against plain Whisper, per utterance.
 
-Room mixes from ../shared/data (speech under real music through a simple room, at
-speech-to-music ratios +10, +5, 0 and -5 dB, music-only stretches between utterances).
-Reports, side by side: WER, words transcribed in music-only stretches, onset error,
-real-time factor and peak memory, for gim's pipeline, plain faster-whisper (library
-defaults, and vad_filter=True), openai-whisper defaults, and each utterance alone without
-music (the floor). Then the live pass's latency from the end of an utterance to its line.
+Room mixes from ../shared/data: hard voices (whispered, creaky, breathy, falsetto,
+hesitant, laughing and cut-off speech from mfa_disfluent, single words from Common Voice)
+with a few read LJ Speech lines between them, under real music through a simple room, at
+speech-to-music ratios +10, +5, 0 and -5 dB, music-only stretches between utterances.
 
-Run: ``python -m bench.bench_transcription`` (or ``make bench``). ``GIM_BENCH_UTTERANCES``
-sets how many utterances per mix (default 12: with fewer, one word is more than 1% of
-WER and tiny.en's run-to-run swings hide real differences).
+Reports, side by side: WER and its ratio to the floor, words transcribed in music-only
+stretches, and per utterance the words lost against that utterance's own floor (the same
+utterance transcribed alone through the room with the same model) and its recall, for
+gim's pipeline, gim as it was before the recall detectors (Silero only), plain
+faster-whisper (library defaults, and vad_filter=True), openai-whisper defaults, and the
+floors. Then the live pass's latency from the end of an utterance to its line.
+
+Run: ``python -m bench transcription`` (``--quick``: the first 8 voices, gim, Silero-only
+gim, faster-whisper twice and the floors, no live pass). ``GIM_BENCH_SYSTEMS`` picks
+systems by name, separated by ";" (the room floor always runs).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ SHARED = ROOT.parent / "shared" / "data"
 SMRS = (10.0, 5.0, 0.0, -5.0)
 SYSTEMS = (
     "gim",
+    "gim, Silero only",
     "gim, Speex canceller",
     "faster-whisper",
     "faster-whisper+vad",
@@ -38,10 +44,19 @@ SYSTEMS = (
     "floor, room",
     "floor, dry",
 )
-"""gim's pipeline; the same with the live (causal Speex) canceller instead of the offline
-room fit; plain Whisper three ways; each utterance alone without music, through the room
+"""gim's pipeline; gim as before the recall detectors (Silero at 0.5 only, nothing for a
+stretch Whisper rejects); the same with the live (causal Speex) canceller instead of the
+offline room fit; plain Whisper three ways; each utterance alone without music, through the room
 (the floor the ratios use: the same acoustic path as gim's input, minus the music) and
 dry (the speech file itself)."""
+QUICK = (
+    "gim",
+    "gim, Silero only",
+    "faster-whisper",
+    "faster-whisper+vad",
+    "floor, room",
+    "floor, dry",
+)
 Words = list[tuple[float, float, str]]
 
 
@@ -79,10 +94,19 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         words: Words = []
         texts: list[str] = []
-        if system.startswith("gim"):
+        markers: list[tuple[float, float]] = []
+        if system == "gim, Silero only":
+            for s in _silero_only(_prepared("gim", mix), model):
+                texts.append(s.text)
+                words += [(w.start, w.end, w.text) for w in s.words]
+        elif system.startswith("gim"):
             from gim.runner.offline import transcribe_prepared
+            from gim.transcribe.utterance import is_marker
 
             for s in transcribe_prepared(_prepared(system, mix), model):
+                if is_marker(s):
+                    markers.append((s.start, s.end))
+                    continue
                 texts.append(s.text)
                 words += [(w.start, w.end, w.text) for w in s.words]
         elif system.startswith("floor"):
@@ -104,8 +128,31 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
                 texts.append(s.text)
                 words += [(w.start, w.end, w.word) for w in s.words or []]
         elapsed = time.perf_counter() - t0
-        out["runs"][smr] = {"text": " ".join(texts), "words": words, "seconds": elapsed}
+        out["runs"][smr] = {
+            "text": " ".join(texts),
+            "words": words,
+            "markers": markers,
+            "seconds": elapsed,
+        }
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def _silero_only(prepared: Any, engine: Any) -> list[Any]:
+    """gim's pass before the recall detectors: Silero at 0.5, Whisper's skips kept."""
+    from gim.core.session import Segment, Word
+    from gim.transcribe.engine import SAMPLE_RATE
+    from gim.transcribe.vad import RESIDUAL_SKIP_DB, merge_spans, residual_db, speech_spans
+
+    out = []
+    for span in merge_spans(speech_spans(prepared.clean, pad=0.35)):
+        if residual_db(prepared.mic, prepared.clean, span) < RESIDUAL_SKIP_DB:
+            continue
+        base = span.start / SAMPLE_RATE
+        for s in engine.transcribe(prepared.clean[span.start : span.end], word_timestamps=True):
+            if s.text:
+                words = [Word(base + w.start, base + w.end, w.word.strip()) for w in s.words]
+                out.append(Segment(base + s.start, base + s.end, s.text, words=words))
     return out
 
 
@@ -149,6 +196,38 @@ def score(mix: Any, run: dict[str, Any], normalise: Any) -> dict[str, float]:
         "onset": float(np.mean(onsets)) if onsets else float("nan"),
         "rtf": run["seconds"] / mix.duration,
     }
+
+
+def per_utterance(mix: Any, run: dict[str, Any], normalise: Any) -> list[dict[str, Any]]:
+    """For each utterance: reference words, errors, hits, and whether a marker covers it."""
+    import jiwer
+
+    rows = []
+    for u in mix.utterances:
+        truth = normalise(u.text)
+        said = normalise(
+            " ".join(w for a, b, w in run["words"] if u.start - 0.5 <= (a + b) / 2 <= u.end + 0.5)
+        )
+        n = len(truth.split())
+        if said:
+            o = jiwer.process_words(truth, said)
+            errors, hits = o.substitutions + o.deletions + o.insertions, o.hits
+        else:
+            errors, hits = n, 0
+        marked = any(a < u.end and b > u.start for a, b in run.get("markers", []))
+        rows.append(
+            {"name": Path(u.path).stem, "n": n, "errors": errors, "hits": hits, "marked": marked}
+        )
+    return rows
+
+
+def music_markers(mix: Any, run: dict[str, Any]) -> int:
+    """Marker lines lying wholly inside music-only stretches."""
+    return sum(
+        1
+        for a, b in run.get("markers", [])
+        if any(x <= a and b <= y for x, y in mix.music_only(0.0))
+    )
 
 
 def live_latency(mix: Any, rate: int) -> tuple[list[float], int, int]:
@@ -233,43 +312,104 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     """Build the mixes, run every system, print the tables; the headline figures."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     roommix = _roommix()
-    count = 4 if quick else int(os.environ.get("GIM_BENCH_UTTERANCES", "12"))
-    utterances = roommix.speech_files(SHARED, count, seed=2024)
+    utterances = roommix.hard_files(SHARED, 8 if quick else None, read=2 if quick else 4)
     mixes = {smr: roommix.build_room_mix(SHARED, utterances, smr, seed=5) for smr in SMRS}
     first = next(iter(mixes.values()))
-    print(f"\n== Transcription under music: {count} utterances "
-          f"(LJ Speech + disfluent), {first.duration:.0f} s per mix, tiny.en ==")  # fmt: skip
+    print(
+        f"\n== Transcription under music: {len(utterances)} utterances (hard voices + "
+        f"LJ Speech), {first.duration:.0f} s per mix, tiny.en =="
+    )
     tmp = Path(tempfile.mkdtemp(prefix="gim-bench-"))
     path = tmp / "mixes.pkl"
     with path.open("wb") as f:
         pickle.dump(mixes, f)
     ctx = mp.get_context("spawn")
+    systems = QUICK if quick else SYSTEMS
+    if os.environ.get("GIM_BENCH_SYSTEMS"):  # e.g. "gim,faster-whisper,floor, room"
+        chosen = os.environ["GIM_BENCH_SYSTEMS"].split(";")
+        systems = tuple(x for x in SYSTEMS if x in chosen or x == "floor, room")
     results: dict[str, dict[str, Any]] = {}
-    for system in SYSTEMS:
+    for system in systems:
         with ctx.Pool(1) as pool:
             results[system] = pool.apply(run_system, (system, str(path), str(tmp / "models")))
+    norm = roommix.normalise
     floors = {
-        name: {smr: score(mixes[smr], results[name]["runs"][smr], roommix.normalise)["wer"]
-               for smr in SMRS}
+        name: {smr: score(mixes[smr], results[name]["runs"][smr], norm)["wer"] for smr in SMRS}
         for name in ("floor, room", "floor, dry")
-    }  # fmt: skip
-    print(f"{'system':21} {'SMR':>4} {'WER':>6} {'×floor':>7} {'×dry':>5} {'music words':>12} "
-          f"{'onset s':>8} {'RTF':>6} {'peak MB':>8}")  # fmt: skip
+    }
+    print(
+        f"{'system':21} {'SMR':>4} {'WER':>6} {'×floor':>7} {'×dry':>5} {'music words':>12} "
+        f"{'lost':>5} {'over':>5} {'recall':>7} {'markers':>8} {'onset s':>8} {'RTF':>6} "
+        f"{'peak MB':>8}"
+    )
+    print(
+        "lost: words lost against each utterance's own floor (sum); over: utterances losing "
+        "more than max(3, 15%) words; markers: 'possible speech' lines (in music-only)"
+    )
     figures: list[tuple[str, str]] = []
-    for system in SYSTEMS:
+    per: dict[tuple[str, float], list[dict[str, Any]]] = {}
+    for system in systems:
         for smr in SMRS:
-            m = score(mixes[smr], results[system]["runs"][smr], roommix.normalise)
+            run_ = results[system]["runs"][smr]
+            m = score(mixes[smr], run_, norm)
+            rows = per_utterance(mixes[smr], run_, norm)
+            floor_rows = per_utterance(mixes[smr], results["floor, room"]["runs"][smr], norm)
+            per[(system, smr)] = rows
+            lost = [r["errors"] - f["errors"] for r, f in zip(rows, floor_rows, strict=True)]
+            over = sum(1 for x, r in zip(lost, rows, strict=True) if x > max(3, 0.15 * r["n"]))
+            recall = sum(r["hits"] for r in rows) / max(1, sum(r["n"] for r in rows))
+            marks = len(run_.get("markers", []))
+            in_music = music_markers(mixes[smr], run_)
             room, dry = floors["floor, room"][smr], floors["floor, dry"][smr]
-            print(f"{system:21} {smr:>+4.0f} {m['wer']:>6.3f} {_ratio(m['wer'], room):>7.2f} "
-                  f"{_ratio(m['wer'], dry):>5.2f} {m['music_words']:>12d} {m['onset']:>8.2f} "
-                  f"{m['rtf']:>6.3f} {results[system]['peak_mb']:>8.0f}")  # fmt: skip
-            if system == "gim" and smr in (0.0, -5.0):
-                figures.append((f"gim WER at {smr:+.0f} dB", f"{m['wer']:.3f} "
-                                f"({_ratio(m['wer'], room):.2f}x floor through the room, "
-                                f"{_ratio(m['wer'], dry):.2f}x dry floor), "
-                                f"{m['music_words']} words in music"))  # fmt: skip
-    print("×floor: WER over the floor through the room; ×dry: over the dry floor")
-    print("targets: 0 dB WER <= 1.3x floor and 0 music words; -5 dB WER <= 1.6x floor")
+            print(
+                f"{system:21} {smr:>+4.0f} {m['wer']:>6.3f} {_ratio(m['wer'], room):>7.2f} "
+                f"{_ratio(m['wer'], dry):>5.2f} {m['music_words']:>12d} {sum(lost):>5d} "
+                f"{over:>5d} {recall:>7.3f} {f'{marks} ({in_music})':>8} {m['onset']:>8.2f} "
+                f"{m['rtf']:>6.3f} {results[system]['peak_mb']:>8.0f}"
+            )
+            if system in ("gim", "faster-whisper", "faster-whisper+vad"):
+                worst = max(range(len(rows)), key=lambda k: lost[k] - max(3, 0.15 * rows[k]["n"]))
+                figures.append(
+                    (
+                        f"{system} {smr:+.0f} dB",
+                        f"WER {m['wer']:.3f} "
+                        f"({_ratio(m['wer'], room):.2f}x floor {room:.3f}), "
+                        f"{m['music_words']} music words, {over} utterances over, "
+                        f"worst {rows[worst]['name']} lost {lost[worst]}/"
+                        f"{rows[worst]['n']}, recall {recall:.3f}",
+                    )
+                )
+    print(
+        "targets: each utterance loses <= max(3, 15%) words beyond its floor; WER at 0 dB <= "
+        "1.15x floor, at -5 dB <= 1.25x; 0 music words"
+    )
+    shown = [
+        x
+        for x in ("gim", "gim, Silero only", "faster-whisper", "faster-whisper+vad")
+        if x in systems
+    ]
+    print(
+        "\nper utterance: words lost beyond the floor (floor errors/words); "
+        "* a 'possible speech' marker covers it; ! over the target"
+    )
+    for smr in SMRS:
+        floor_rows = per_utterance(mixes[smr], results["floor, room"]["runs"][smr], norm)
+        print(f"-- {smr:+.0f} dB: " + "  ".join(f"{x:>12}" for x in shown))
+        for k, f in enumerate(floor_rows):
+            cells = []
+            for x in shown:
+                r = per[(x, smr)][k]
+                lost_k = r["errors"] - f["errors"]
+                mark = ("*" if r["marked"] else "") + (
+                    "!" if lost_k > max(3, 0.15 * f["n"]) else ""
+                )
+                cells.append(f"{lost_k:>+4d}{mark:<2} r{r['hits'] / max(1, r['n']):.2f}")
+            print(
+                f"   {f['name'][:24]:24} ({f['errors']}/{f['n']:>2})  "
+                + "  ".join(f"{c:>12}" for c in cells)
+            )
+    if quick:
+        return figures
 
     rate = 48000
     live_mix = roommix.build_room_mix(SHARED, utterances[:4], 0.0, rate=rate, seed=6)

@@ -159,7 +159,7 @@ def load_settings(home: Path | None = None) -> Settings:
         return settings
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(
             f"The settings file {path} cannot be read ({exc}): fix or remove it."
         ) from exc

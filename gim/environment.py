@@ -8,10 +8,8 @@ Values are forced, not defaulted: a guide's shell must not switch telemetry back
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
+from pathlib import Path
 
 NO_NETWORK = {
     # onnxruntime (Silero VAD in faster-whisper) sends "1DS" telemetry to
@@ -32,31 +30,26 @@ NO_NETWORK = {
 }
 """Variables that keep third-party libraries off the network."""
 
-CACHE_VARIABLES = ("XDG_CACHE_HOME", "NUMBA_CACHE_DIR", "TORCH_HOME", "HF_HOME", "MPLCONFIGDIR")
-"""Where libraries would otherwise keep caches in the user's home folder."""
+CACHE_VARIABLES = ("XDG_CACHE_HOME", "NUMBA_CACHE_DIR", "TORCH_HOME", "MPLCONFIGDIR")
+"""Where libraries would otherwise keep caches in the user's home folder. HF_HOME stays:
+offline, the hub only reads models a guide fetched before, and writes nothing."""
 
-_SCRATCH = "GIM_SCRATCH_DIR"
-"""The scratch folder third-party caches are pointed into."""
+LIBRARY_CACHE = "libraries"
+"""Folder in the data home's cache that third-party caches are pointed into."""
 
 
-def lock_down() -> None:
-    """Keep every library off the network and its caches in a private scratch folder.
+def lock_down(cache_dir: Path | None = None) -> None:
+    """Keep every library off the network and its caches inside the data home.
 
-    The scratch folder is made 0700 in the OS temporary folder by the first gim process
-    and removed when that process exits; processes it starts inherit the variables and
-    share it.
+    Args:
+        cache_dir: The data home's cache folder; None for the default data home's (the
+            command line calls again once ``--home`` is known). Nothing is created: a
+            library that insists on a cache makes its folder there.
     """
     os.environ.update(NO_NETWORK)
-    scratch = os.environ.get(_SCRATCH)
-    if scratch is None or not os.path.isdir(scratch):
-        scratch = tempfile.mkdtemp(prefix="gim-")  # mkdtemp makes it 0700
-        os.environ[_SCRATCH] = scratch
-        atexit.register(_remove, scratch, os.getpid())
+    if cache_dir is None:
+        from gim.config import Settings
+
+        cache_dir = Settings().cache_dir
     for name in CACHE_VARIABLES:
-        os.environ[name] = os.path.join(scratch, name.lower())
-
-
-def _remove(scratch: str, owner: int) -> None:
-    # A forked child runs the parent's atexit hooks too: only the owner removes the folder.
-    if os.getpid() == owner:
-        shutil.rmtree(scratch, ignore_errors=True)
+        os.environ[name] = str(cache_dir / LIBRARY_CACHE / name.lower())

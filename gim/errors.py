@@ -35,6 +35,10 @@ class NotFoundError(InputError):
     """A session, client, program or file that does not exist."""
 
 
+class SessionInUseError(GimError):
+    """A session a running gim still records cannot be deleted, transcribed or written into."""
+
+
 class AudioError(GimError):
     """The audio system (PortAudio, a device) failed."""
 
@@ -45,3 +49,7 @@ class StoreError(GimError):
 
 class TranscriptionError(GimError):
     """The Whisper engine or model failed."""
+
+
+class ModelNotFoundError(InputError, TranscriptionError):
+    """A Whisper model named by the user that is neither a path nor a known size: exit 2."""

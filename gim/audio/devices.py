@@ -60,8 +60,12 @@ class Backend(Protocol):
 
 def import_sounddevice() -> Any:
     """The sounddevice module, or one clear AudioError when PortAudio is missing."""
+    from gim.audio.quiet import quiet_stderr, silence_alsa
+
+    silence_alsa()
     try:
-        import sounddevice
+        with quiet_stderr():  # importing runs Pa_Initialize, which probes every ALSA card
+            import sounddevice
     except OSError as exc:
         raise AudioError(
             "PortAudio is not installed: install libportaudio2 (sudo apt install libportaudio2)."
@@ -97,8 +101,11 @@ class SoundDevices:
         """Shown to the guide."""
 
     def _check(self, device: str | int | None, kind: str) -> str | int | None:
+        from gim.audio.quiet import quiet_stderr
+
         try:
-            self._sd.query_devices(device, kind)
+            with quiet_stderr():
+                self._sd.query_devices(device, kind)
         except ValueError as exc:
             if device is None:
                 raise AudioError(
@@ -108,13 +115,24 @@ class SoundDevices:
                 f"The {kind} device {device!r} was not found: pick one listed by `gim devices`."
             ) from exc
         except self._sd.PortAudioError as exc:
-            raise AudioError(f"The sound system failed ({exc}): check `gim doctor`.") from exc
+            if device is not None:  # PortAudio's "Error querying device 999"
+                raise InputError(
+                    f"The {kind} device {device!r} cannot be used: pick one listed by "
+                    "`gim devices`."
+                ) from exc
+            raise AudioError(
+                f"The sound system cannot reach the default {kind} device: check `gim devices` "
+                "and `gim doctor`."
+            ) from exc
         return device
 
     def max_channels(self, kind: str) -> int:
         """How many channels the chosen device of ``kind`` ("input"/"output") offers."""
+        from gim.audio.quiet import quiet_stderr
+
         device = self.input_device if kind == "input" else self.output_device
-        info = self._sd.query_devices(device, kind)
+        with quiet_stderr():
+            info = self._sd.query_devices(device, kind)
         return int(info[f"max_{kind}_channels"])
 
     def output_stream(
@@ -145,15 +163,49 @@ class SoundDevices:
         self, kind: Any, device: str | int | None, rate: int, channels: int, blocksize: int,
         callback: Callback, finished: Callable[[], None],
     ) -> Stream:  # fmt: skip
+        from gim.audio.quiet import quiet_stderr
+
         try:
-            stream: Stream = kind(
-                samplerate=rate, channels=channels, dtype="float32", blocksize=blocksize,
-                device=device, latency=self.latency, callback=callback,
-                finished_callback=finished,
-            )  # fmt: skip
+            with quiet_stderr():
+                stream: Stream = kind(
+                    samplerate=rate, channels=channels, dtype="float32", blocksize=blocksize,
+                    device=device, latency=self.latency, callback=callback,
+                    finished_callback=finished,
+                )  # fmt: skip
         except (self._sd.PortAudioError, ValueError) as exc:
             raise AudioError(
-                f"The sound device could not be opened ({exc}): check it is connected "
-                "and not in use, or choose another with --input/--output."
+                "The sound device could not be opened: check it is connected and not in use, "
+                "or choose another with --input/--output (see `gim devices`)."
             ) from exc
-        return stream
+        return QuietStream(stream)
+
+
+class QuietStream:
+    """A PortAudio stream whose start, stop and close keep PortAudio's prints to itself."""
+
+    def __init__(self, stream: Stream) -> None:
+        self._stream = stream
+
+    def start(self) -> None:
+        """Begin calling the callback."""
+        from gim.audio.quiet import quiet_stderr
+
+        with quiet_stderr():
+            self._stream.start()
+
+    def stop(self) -> None:
+        """Stop calling the callback."""
+        from gim.audio.quiet import quiet_stderr
+
+        with quiet_stderr():
+            self._stream.stop()
+
+    def close(self) -> None:
+        """Release the device."""
+        from gim.audio.quiet import quiet_stderr
+
+        with quiet_stderr():
+            self._stream.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -7,9 +7,11 @@ line (the process died while writing it) is ignored.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,9 @@ class Journal:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
         self._fd = fd
         self._lock = threading.Lock()
+        self._torn = False  # a failed write left part of a line: end it before the next
+        self.on_error: Callable[[OSError], None] | None = None
+        """Receives a failed write (a full disk) instead of the writing thread; None: raise."""
 
     def write(self, kind: str, /, **data: Any) -> None:
         """Append one entry of ``kind`` and wait until it is on disk."""
@@ -37,8 +42,21 @@ class Journal:
         with self._lock:
             if self._fd < 0:
                 return
-            os.write(self._fd, line.encode("utf-8"))
-            os.fsync(self._fd)
+            data_bytes = (b"\n" if self._torn else b"") + line.encode("utf-8")
+            try:
+                written = os.write(self._fd, data_bytes)
+                if written < len(data_bytes):  # a full disk takes part of a line
+                    self._torn = written > 0 or self._torn
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+                self._torn = False
+                os.fsync(self._fd)
+            except OSError as exc:
+                if self.on_error is None:
+                    raise
+                failed = exc
+            else:
+                return
+        self.on_error(failed)
 
     def close(self) -> None:
         """Close the file (later writes are dropped)."""

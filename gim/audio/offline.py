@@ -48,10 +48,17 @@ def read_audio(path: Path, what: str = "audio file") -> tuple[NDArray[np.float32
     """
     import soundfile as sf
 
-    if not path.is_file():
+    from gim.audio.quiet import quiet_stderr
+
+    if not path.exists():
         raise InputError(f"The {what} {path} does not exist: check the path.")
+    if not path.is_file():  # a folder, /dev/null, a pipe
+        raise InputError(
+            f"The {what} {path} is not an audio file: give a WAV, FLAC, OGG or MP3 file."
+        )
     try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        with quiet_stderr():  # the MP3 decoder prints its complaints to fd 2
+            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:
         raise InputError(
             f"The {what} {path} cannot be read as audio: give a WAV, FLAC, OGG or MP3 file."

@@ -41,8 +41,11 @@ class PieceReader:
             return
         import soundfile
 
+        from gim.audio.quiet import quiet_stderr
+
         try:
-            self._file = soundfile.SoundFile(str(path))
+            with quiet_stderr():  # the MP3 decoder prints its complaints to fd 2
+                self._file = soundfile.SoundFile(str(path))
         except (OSError, RuntimeError, soundfile.LibsndfileError) as exc:
             raise InputError(f"The music file {path} cannot be read ({exc}): relink it.") from exc
         self.file_rate = int(self._file.samplerate)

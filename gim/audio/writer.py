@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -81,11 +82,22 @@ def write_durably(path: Path, data: np.ndarray, rate: int) -> None:
     import soundfile
 
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb", opener=_private) as handle:
-        soundfile.write(handle, np.clip(data, -1.0, 1.0), rate, format="FLAC", subtype=SUBTYPE)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb", opener=_private) as raw:
+            handle = _Sink(raw)
+            try:
+                soundfile.write(handle, np.clip(data, -1.0, 1.0), rate, format="FLAC",
+                                subtype=SUBTYPE)  # fmt: skip
+            except (RuntimeError, AssertionError, soundfile.LibsndfileError):
+                handle.raise_failure()  # the OSError behind it (a full disk), if there is one
+                raise
+            handle.raise_failure()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a half chunk on a full disk only takes space
+        raise
 
 
 def _private(path: str, flags: int) -> int:
@@ -98,11 +110,21 @@ def assemble(folder: Path, chunks: list[Chunk], out: Path, rate: int, channels: 
     Unreadable chunks (a crash while writing one) are skipped as silence. The chunks stay
     until the caller has noted the joined file (see `finish_audio`).
     """
+    tmp = out.with_name(out.name + ".part")
+    try:
+        return _assemble(folder, chunks, tmp, out, rate, channels)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # on a full disk the part file only takes the space
+        raise
+
+
+def _assemble(folder: Path, chunks: list[Chunk], tmp: Path, out: Path, rate: int,
+              channels: int) -> int:  # fmt: skip
     import soundfile
 
-    tmp = out.with_name(out.name + ".part")
     position = 0
-    with open(tmp, "wb", opener=_private) as handle:
+    with open(tmp, "wb", opener=_private) as raw:
+        handle = _Sink(raw)
         with soundfile.SoundFile(handle, "w", rate, channels, SUBTYPE, format="FLAC") as sink:
             for chunk in chunks:
                 try:
@@ -115,12 +137,45 @@ def assemble(folder: Path, chunks: list[Chunk], out: Path, rate: int, channels: 
                     position = chunk.frame
                 skip = position - chunk.frame
                 if skip < len(data):
-                    sink.write(data[skip:, :channels])
+                    try:
+                        sink.write(data[skip:, :channels])
+                    except AssertionError:  # soundfile asserts every frame was written
+                        handle.raise_failure()
+                        raise
+                    handle.raise_failure()
                     position += len(data) - skip
-        handle.flush()
-        os.fsync(handle.fileno())
+        handle.raise_failure()
+        raw.flush()
+        os.fsync(raw.fileno())
     os.replace(tmp, out)
     return position
+
+
+class _Sink:
+    """A file for libsndfile's virtual I/O that keeps a write failure instead of letting it
+    escape the C callback (where Python prints it as "Exception ignored") and raises it after.
+    """
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.failure: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        if self.failure is not None:
+            return 0
+        try:
+            return int(self._raw.write(data))
+        except OSError as exc:
+            self.failure = exc
+            return 0
+
+    def raise_failure(self) -> None:
+        """Raise the OSError a write met, if one did (ENOSPC on a full disk)."""
+        if self.failure is not None:
+            raise self.failure
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
 
 
 def finish_audio(folder: Path) -> float:

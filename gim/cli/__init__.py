@@ -48,9 +48,31 @@ def _register() -> None:
 _register()
 
 
+def os_error_sentence(exc: OSError) -> str:
+    """One sentence for a failure of the file system that no command turned into a GimError."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            "The disk holding the data folder is full: free some space (your recordings are "
+            "kept) and run the command again."
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"A file cannot be written ({exc.strerror}: {exc.filename or 'the data folder'}): "
+            "make the data folder writable or choose another with --home or GIM_HOME."
+        )
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"A file could not be read or written: {exc.strerror or exc}{where}."
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn gim errors into one line and an exit status."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    if debug:
+        from gim.audio import quiet
+
+        quiet.VERBOSE = True  # C libraries' own messages reach the terminal only with --debug
     try:
         status = cli.main(args=argv, prog_name="gim", standalone_mode=False)
         if isinstance(status, int) and status:  # a command's ctx.exit(n) returns n here
@@ -71,6 +93,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("gim: interrupted.", err=True)
         sys.exit(130)
+    except OSError as exc:
+        if debug:
+            raise
+        click.echo(f"gim: {os_error_sentence(exc)}", err=True)
+        sys.exit(1)
     except Exception as exc:  # the promise: no tracebacks for users
         if debug:
             raise

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from gim.config import Settings, ensure_private_dir, load_settings
+from gim.environment import lock_down
+from gim.errors import SessionInUseError
 
 if TYPE_CHECKING:
     from gim.store.db import Store
@@ -29,6 +31,8 @@ class Context:
         """Settings for the chosen data home (read once)."""
         if self._settings is None:
             self._settings = load_settings(self.home)
+            # Library caches follow --home (set before any library loads; children inherit).
+            lock_down(self._settings.cache_dir)
         return self._settings
 
     def open_store(self) -> Store:
@@ -47,4 +51,29 @@ class Context:
             click.echo(
                 f"gim: session {session_id} was interrupted; it has been recovered.", err=True
             )
+        from gim.runner.rebuild import join_pending, orphan_notice, orphaned_folders
+
+        for session_id in join_pending(self.settings, store):
+            click.echo(
+                f"gim: the audio of session {session_id}, kept in pieces when the disk was "
+                "full, is now joined.",
+                err=True,
+            )
+
+        orphans = orphaned_folders(self.settings, store.session_ids())
+        if orphans:
+            click.echo(f"gim: {orphan_notice(len(orphans))}", err=True)
         return store
+
+    def refuse_if_live(self, session_id: str, doing: str) -> None:
+        """Refuse (one sentence) to ``doing`` a session that a running gim is recording.
+
+        Raises:
+            SessionInUseError: a live process holds the session's lock.
+        """
+        from gim.runner.recovery import is_running
+
+        if is_running(self.settings.sessions_dir / session_id):
+            raise SessionInUseError(
+                f"Session {session_id} is being recorded right now: end it first, then {doing} it."
+            )

@@ -120,6 +120,13 @@ def run_demo(
     if room is not None:
         room.close()
     lines = runner.segments
+    if runner.stopped_for_disk:
+        from gim.errors import GimError
+
+        raise GimError(
+            f"The demo session {session_id} ended early because the disk is full: free some "
+            "space and run it again."
+        )
     if final is not None:
         lines = transcribe_session(final, session_id)
     wall = time.monotonic() - begun

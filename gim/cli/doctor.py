@@ -4,13 +4,13 @@ gim devices (the sound devices PortAudio sees)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,21 +40,12 @@ class Check:
     """A failed essential check makes `gim doctor` exit 1."""
 
 
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def _quiet_stderr() -> contextlib.AbstractContextManager[None]:
     """Silence C libraries (ALSA, JACK) that print to file descriptor 2 while probing."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    with open(os.devnull, "wb") as null:
-        os.dup2(null.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    from gim.audio.quiet import quiet_stderr, silence_alsa
+
+    silence_alsa()
+    return quiet_stderr()
 
 
 def query_devices() -> list[dict[str, Any]]:
@@ -155,10 +146,17 @@ def _home_checks(settings: Settings) -> list[Check]:
     try:
         ensure_private_dir(home)
         probe = home / f".gim-doctor-{uuid.uuid4().hex}"
-        probe.write_bytes(b"x")
-        probe.unlink()
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private, never left
+        try:
+            os.write(fd, b"x")
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
     except (GimError, OSError) as exc:
-        reason = exc.message if isinstance(exc, GimError) else str(exc)
+        reason = exc.message if isinstance(exc, GimError) else str(exc.strerror or exc)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return [Check("Data home", False, f"the disk holding {home} is full",
+                          "free some space (your recordings are kept)")]  # fmt: skip
         return [Check("Data home", False, f"not writable: {reason}", fix)]
     checks = [Check("Data home", True, f"{home} is writable")]
     free = shutil.disk_usage(home).free

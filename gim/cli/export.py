@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from gim.cli.context import Context
+from gim.cli.params import seconds
 from gim.core.record import SessionRecord
 from gim.errors import GimError, InputError
 
@@ -48,6 +49,18 @@ def write_output(data: bytes, out: Path | None, default: Path, force: bool = Fal
     click.echo(str(target), err=True)
 
 
+def refuse_live_target(ctx: Context, out: Path | None) -> None:
+    """Refuse to write ``out`` into the folder of a session a running gim is recording."""
+    if out is None or str(out) == "-":
+        return
+    try:
+        inside = out.expanduser().resolve().relative_to(ctx.settings.sessions_dir.resolve())
+    except (ValueError, OSError):
+        return
+    if inside.parts:
+        ctx.refuse_if_live(inside.parts[0], "export into")
+
+
 def _names(text: str) -> tuple[str, ...]:
     from gim.core.deidentify import parse_names
 
@@ -75,6 +88,7 @@ def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, na
 
     if names and not deidentify:
         raise InputError("--names only works with --deidentify: add --deidentify.")
+    refuse_live_target(ctx, out)
     record = load(ctx, session_id)
     choice = ExportChoice(fmt, deidentified=deidentify, names=_names(names),
                           audio=not no_audio, private=not no_private,
@@ -97,6 +111,7 @@ def client_copy_command(ctx: Context, session_id: str, out: Path | None,
     """A client's copy: readable transcript (html + md) with the mandala, no private notes."""
     from gim.export.files import ExportChoice, client_copy_files, make_folder
 
+    refuse_live_target(ctx, out)
     record = load(ctx, session_id)
     choice = ExportChoice("client-copy", observations=with_observations)
     files = client_copy_files(record, session_folder(ctx, session_id), choice, _warn)
@@ -113,7 +128,7 @@ def client_copy_command(ctx: Context, session_id: str, out: Path | None,
 @click.option("--names", default="", help='Other names to replace, comma-separated: "Anna,Bob".')
 @click.option("--excerpts/--no-audio", default=False,
               help="Add audio around each marked moment (needs the client's consent).")  # fmt: skip
-@click.option("--around", type=click.FloatRange(1, 120), default=15.0, show_default=True,
+@click.option("--around", type=seconds(1, 120), default=15.0, show_default=True,
               help="Seconds of audio either side of a marked moment.")  # fmt: skip
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path),
               help="Zip file to write. Default: ./ID-supervision.zip.")  # fmt: skip
@@ -124,6 +139,7 @@ def packet_command(ctx: Context, session_id: str, identified: bool, names: str, 
     """A supervision packet: transcript with notes, program as played, session note (zip)."""
     from gim.export.files import ExportChoice, mic_recording, packet_export
 
+    refuse_live_target(ctx, out)
     record = load(ctx, session_id)
     folder = session_folder(ctx, session_id)
     if excerpts and mic_recording(folder) is None:

@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
+from gim.cli.params import seconds
 from gim.core.clock import mmss
 from gim.core.session import Consent
-from gim.errors import InputError
+from gim.errors import GimError, InputError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from gim.core.program import Program
     from gim.runner import SessionRunner
 
 
@@ -58,15 +56,6 @@ def _tell(warnings: list[str], told: int) -> int:
     for text in warnings[told:]:
         click.echo(f"gim: {text}", err=True)
     return max(told, len(warnings))
-
-
-def played_part(program: Program, files: list[Path | None]) -> tuple[Program, list[Path | None]]:
-    """``program`` without the pieces that have no file (what will actually be played)."""
-    import dataclasses
-
-    keep = [i for i, f in enumerate(files) if f is not None]
-    pieces = tuple(program.pieces[i] for i in keep)
-    return dataclasses.replace(program, pieces=pieces), [files[i] for i in keep]
 
 
 def transcribe_session(ctx: Context, session_id: str) -> int:
@@ -127,13 +116,13 @@ def session_group() -> None:
 @click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
 @click.option(
     "--duration",
-    type=click.FloatRange(min=1),
+    type=seconds(1),
     help="End the session after this many seconds (default: Ctrl-C ends it).",
 )
 @click.option(
     "--music-at",
     "music_at",
-    type=click.FloatRange(min=0),
+    type=seconds(0),
     default=0.0,
     show_default=True,
     help="Start the music this many seconds into the session (prelude before it).",
@@ -194,6 +183,8 @@ def run(
             f"`gim programs link {chosen.slug} DIR` (or --piece N FILE){hint}."
         )
     if missing:
+        from gim.library.own import played_part
+
         chosen, files = played_part(chosen, files)
         click.echo(f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.",
                    err=True)  # fmt: skip
@@ -201,6 +192,12 @@ def run(
                            duration=duration, files=files, transcribe=transcribe,
                            music_at=music_at, end_with_music=False)  # fmt: skip
     session_id = run_headless(runner)
+    if runner.stopped_for_disk:
+        click.echo(session_id)
+        raise GimError(
+            f"The session ended early because the disk is full: free some space, then run "
+            f"`gim sessions transcribe {session_id}` for its transcript."
+        )
     if transcribe:
         transcribe_session(ctx, session_id)
     click.echo(session_id)

@@ -52,6 +52,8 @@ def list_command(ctx: Context, as_json: bool) -> None:
     """List every session, newest first."""
     with ctx.open_store() as store:
         summaries = store.session_summaries()
+    for summary in summaries:
+        summary["final_pass"] = _final_state(ctx, summary["id"])
     if as_json:
         _dump(summaries)
         return
@@ -59,11 +61,23 @@ def list_command(ctx: Context, as_json: bool) -> None:
         click.echo("No sessions yet: gim demo records one in the virtual room.")
         return
     rows = [
-        [s["id"], _date(s["started_at"]), s["client"], s["program"], s["status"],
+        [s["id"], _date(s["started_at"]), s["client"], s["program"], _status(s),
          mmss(s["audio_seconds"]), str(s["segments"])]
         for s in summaries
     ]  # fmt: skip
     _table(rows, ["ID", "DATE", "CLIENT", "PROGRAM", "STATUS", "LENGTH", "LINES"])
+
+
+def _final_state(ctx: Context, session_id: str) -> str | None:
+    """ "not finished" (interrupted), "running" or None (done or never started)."""
+    from gim.runner.recovery import final_pass_state
+
+    return final_pass_state(ctx.settings.sessions_dir / session_id)
+
+
+def _status(summary: dict[str, Any]) -> str:
+    state = summary.get("final_pass")
+    return f"{summary['status']}, final pass: {state}" if state else str(summary["status"])
 
 
 @sessions_group.command("show")
@@ -84,6 +98,8 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
             "started_at": session.started_at,
             "audio_seconds": session.audio_seconds,
             "segments": len(record.segments),
+            "gaps": [{"start": start, "end": end} for start, end in session.gaps],
+            "final_pass": _final_state(ctx, session.id),
         }
         summary["phases"] = [{"phase": str(c.phase), "start": c.time} for c in session.phases]
         summary["playback"] = [e.to_dict() for e in record.playback]
@@ -93,6 +109,12 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
         return
     session, program = record.session, record.program
     _show_header(session, program, len(record.segments))
+    state = _final_state(ctx, session.id)
+    if state == "not finished":
+        click.echo(f"  final pass: not finished (`gim sessions transcribe {session.id}` "
+                   "finishes it)")  # fmt: skip
+    elif state:
+        click.echo(f"  final pass: {state}")
     rate = record.playback.rate
     if len(record.playback):
         click.echo("\nPlayed:")
@@ -102,6 +124,10 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
                 where += f" from {mmss(event.offset / rate)}"
             extra = "" if event.value is None else f" {event.value:g}"
             click.echo(f"  {mmss(event.frame / rate):>7}  {event.action}{extra}  {where}".rstrip())
+    if session.gaps:
+        click.echo("\nRecording gaps (the microphone recorded nothing):")
+        for start, end in session.gaps:
+            click.echo(f"  {mmss(start):>7}  to {mmss(end)}  ({end - start:.1f} s)")
     if record.segments:
         click.echo("\nTranscript:")
         for seg in record.segments:
@@ -137,6 +163,7 @@ def delete_command(ctx: Context, session_id: str, yes: bool) -> None:
     """Delete a session with its audio, transcript and search entries (no undo)."""
     with ctx.open_store() as store:
         session = store.get_session(session_id)
+        ctx.refuse_if_live(session_id, "delete")
         if not yes:
             click.confirm(
                 f"Delete session {session.id} (client {session.client}, "
@@ -157,14 +184,57 @@ def transcribe_command(ctx: Context, session_id: str) -> None:
 
     with ctx.open_store() as store:
         store.get_session(session_id)  # an unknown id is one clear line, before any work
+    ctx.refuse_if_live(session_id, "transcribe")
+    if _final_state(ctx, session_id) == "not finished":
+        click.echo("gim: finishing the final pass that was interrupted.", err=True)
     lines = transcribe_session(ctx, session_id)
     click.echo(f"{session_id}: {lines} transcript lines.")
+
+
+@sessions_group.command("rebuild")
+@click.option("--transcribe/--no-transcribe", default=True, show_default=True,
+              help="Transcribe the re-imported recordings again for their text.")  # fmt: skip
+@pass_context
+def rebuild_command(ctx: Context, transcribe: bool) -> None:
+    """List again every recording under sessions/ that the database lost.
+
+    A damaged database is renamed aside (gim.db.damaged-<time>), never deleted; each
+    session folder is re-imported from its audio and journal (playback, phases, gaps,
+    annotations and lines still there), and its text transcribed again.
+    """
+    from gim.config import ensure_private_dir
+    from gim.errors import GimError
+    from gim.runner.rebuild import damaged, rebuild, set_aside
+    from gim.store.db import Store
+
+    settings = ctx.settings
+    ensure_private_dir(settings.home)
+    if damaged(settings.db_path):
+        aside = set_aside(settings.db_path)
+        click.echo(f"gim: the damaged database was set aside as {aside}.", err=True)
+    with Store.open(settings.db_path) as store:
+        imported = rebuild(settings, store)
+    if not imported:
+        click.echo("Every recording under sessions/ is already listed.")
+        return
+    for item in imported:
+        lines = item.lines
+        if transcribe and item.has_audio and not lines:
+            try:
+                from gim.cli.session import transcribe_session
+
+                lines = transcribe_session(ctx, item.session_id)
+            except GimError as exc:
+                click.echo(f"gim: {item.session_id}: {exc.message}", err=True)
+        click.echo(f"Re-imported {item.session_id}: {mmss(item.seconds)} of audio, "
+                   f"{lines} transcript lines.")  # fmt: skip
 
 
 @click.command("search")
 @click.argument("query")
 @click.option("--client", help="Only this client's sessions.")
-@click.option("--limit", default=50, show_default=True, help="At most this many hits.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True,
+              help="At most this many hits.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @pass_context
 def search_command(ctx: Context, query: str, client: str | None, limit: int, as_json: bool) -> None:

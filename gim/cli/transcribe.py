@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from gim.cli.context import Context
+from gim.cli.params import seconds
 from gim.core.program import Program
 from gim.core.session import Segment, Speaker
 from gim.errors import InputError
@@ -63,7 +64,7 @@ def render(segments: list[Segment], fmt: str) -> str:
 @click.option("--program", "program_name", help="Link lines to this program's pieces (slug/file).")
 @click.option(
     "--program-start",
-    type=float,
+    type=seconds(0),
     default=0.0,
     show_default=True,
     help="Seconds into AUDIO where the program started.",
@@ -95,6 +96,12 @@ def transcribe(
         raise InputError("--program-start must be zero or more seconds.")
     program = load_program(ctx, program_name) if program_name else None
     settings = ctx.settings
+    piece_files = None
+    if program is not None and reference is not None:
+        from gim.library.programs import ProgramLibrary
+
+        # Pieces linked to files are found in the reference by their sound.
+        piece_files = ProgramLibrary(settings).linked_files(program)
     segments = transcribe_file(
         audio,
         reference,
@@ -104,6 +111,7 @@ def transcribe(
         model or settings.model,
         language=settings.language,
         cache_dir=settings.cache_dir / "models",
+        piece_files=piece_files,
     )
     text = render(segments, fmt)
     if output is None:

@@ -71,7 +71,7 @@ def launch_session(
         client: The client's code.
         focus: The focus or goal named in the prelude.
         consent: What may be recorded.
-        duration: Stop after this many seconds (None: when the program ends).
+        duration: End after this many seconds (None: when the guide ends it).
         input_device: Microphone instead of the configured one.
         output_device: Speakers instead of the configured one.
     """
@@ -84,7 +84,8 @@ def launch_session(
 
     def make_runner(on_event: Callable[[RunnerEvent], None]) -> SessionRunner:
         return SessionRunner(settings, chosen, client, focus, consent, duration=duration,
-                             on_event=on_event)  # fmt: skip
+                             on_event=on_event, music_at=None,
+                             end_with_music=False)  # fmt: skip
 
     _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))
 

@@ -141,6 +141,21 @@ class PhaseHeading:
 
 
 @dataclass
+class GapNote:
+    """The microphone recorded nothing here (it stalled, was suspended or unplugged)."""
+
+    time: float
+    """Session seconds where the gap starts."""
+    end: float
+    """Session seconds where recording resumed."""
+
+    @property
+    def text(self) -> str:
+        """``recording gap 12:03–12:13``."""
+        return f"recording gap {mmss(self.time)}–{mmss(self.end)}"
+
+
+@dataclass
 class MusicPause:
     """The music stopped for a while and then went on (a gap in the playback log)."""
 
@@ -186,6 +201,7 @@ Block = (
     | Note
     | PhaseHeading
     | MusicPause
+    | GapNote
     | Footer
 )
 """One element of the transcript layout."""
@@ -196,6 +212,7 @@ PRIVATE_KINDS = (AnnotationKind.MARKER, AnnotationKind.TAG, AnnotationKind.COMME
 _ORDER = {
     PhaseHeading: 0,
     MusicPause: 1,
+    GapNote: 1,
     PieceHeading: 2,
     Intervention: 3,
     ClientLine: 4,
@@ -215,6 +232,7 @@ def transcript_blocks(record: SessionRecord, *, private: bool = True) -> list[Bl
     body.extend(PhaseHeading(c.time, c.phase) for c in session.phases)
     body.extend(piece_headings(record))
     body.extend(music_pauses(record))
+    body.extend(GapNote(start, end) for start, end in session.gaps)
     for segment in record.segments:
         if segment.speaker is Speaker.GUIDE:
             body.append(Intervention(segment.start, segment.text.strip(), segment))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gim.core.layout import (
     ClientLine,
+    GapNote,
     Intervention,
     MusicPause,
     Note,
@@ -36,6 +37,8 @@ def labels(record: SessionRecord, options: ExportOptions) -> list[tuple[float, f
             out.append((block.time, block.time, str(block.phase).capitalize()))
         elif isinstance(block, Note):
             out.append((block.time, block.time, note_text(block)))
+        elif isinstance(block, GapNote):
+            out.append((block.time, block.end, f"[{block.text}]"))
     return out
 
 

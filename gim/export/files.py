@@ -205,20 +205,27 @@ def write_file(
     return target
 
 
-def make_folder(folder: Path) -> bool:
-    """Make ``folder`` (0700) when it is missing, its parent existing; True when made.
+def make_folder(folder: Path, parents: bool = False) -> bool:
+    """Make ``folder`` (0700) when it is missing; True when made.
+
+    Args:
+        folder: The folder to write exports in.
+        parents: Make missing folders above it too (each 0700); otherwise its parent
+            must exist (a mistyped ``-o`` must not scatter folders).
 
     Raises:
-        InputError: when its parent folder does not exist either.
+        InputError: when its parent does not exist and ``parents`` is false.
         GimError: when it cannot be made.
     """
     if folder.is_dir():
         return False
-    if not folder.parent.is_dir():
+    if not parents and not folder.parent.is_dir():
         raise InputError(f"The folder {folder.parent} does not exist: create it first.")
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
-        folder.mkdir(mode=DIR_MODE)
-        folder.chmod(DIR_MODE)  # mkdir's mode passes through the umask
+        for each in reversed(missing):
+            each.mkdir(mode=DIR_MODE)
+            each.chmod(DIR_MODE)  # mkdir's mode passes through the umask
     except OSError as exc:
         raise GimError(f"Cannot make the folder {folder} ({exc.strerror}).") from exc
     return True
@@ -241,8 +248,9 @@ def export_session(
 ) -> list[Path]:  # fmt: skip
     """Write what ``choice`` asks for into the folder ``out``; returns the files written.
 
-    The folder is made (0700) when missing, its parent existing. A name already taken
-    there gets ``-2``, ``-3``... (the caller shows the names written): nothing is replaced.
+    The folder is made (0700, and any missing above it) when missing: the guide chose
+    it in the app. A name already taken there gets ``-2``, ``-3``... and ``warn`` is told:
+    nothing is replaced.
 
     Args:
         record: The session as stored.
@@ -259,7 +267,7 @@ def export_session(
         files = dict([packet_export(record, folder, choice, warn)])
     else:
         files = dict([format_export(record, folder, choice.what, choice, out, warn)])
-    if make_folder(out) and warn is not None:
+    if make_folder(out, parents=True) and warn is not None:
         warn(f"made the folder {out} (readable by you alone).")
     renamed: dict[str, str] = {}
     for first in dict.fromkeys(name.partition("/")[0] for name in files):

@@ -11,6 +11,7 @@ from gim.core.layout import (
     Block,
     ClientLine,
     Footer,
+    GapNote,
     Header,
     Intervention,
     MusicPause,
@@ -92,6 +93,8 @@ def body_line(block: Block, flags: bool = True) -> Line | None:
         return Line("observation", t, f"[{block.text}]")
     if isinstance(block, Note):
         return Line("note", t, note_text(block))
+    if isinstance(block, GapNote):
+        return Line("gap", t, f"[{block.text}]")
     return None
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from gim.config import FILE_MODE, Settings, checkout_root, ensure_private_dir
 from gim.core.program import Program
 from gim.core.program_parse import parse_program
-from gim.errors import NotFoundError, ProgramError
+from gim.errors import InputError, NotFoundError, ProgramError
 from gim.library.match import AudioFile, MatchState, PieceMatch, match_pieces, scan_audio
 
 if TYPE_CHECKING:
@@ -51,6 +51,12 @@ class LinkStatus(StrEnum):
     NOT_LINKED = "not linked"
 
 
+MAX_PROGRAM_BYTES = 256 * 1024
+"""A program with MAX_PIECES long pieces fits in a few tens of KB."""
+MAX_NESTING = 8
+"""A program nests 2 levels ([[pieces]] in a file); a little room for hand-made files."""
+
+
 def shipped_dir() -> Path:
     """The folder of programs shipped with gim."""
     root = checkout_root()
@@ -71,15 +77,61 @@ def load_program_file(path: Path, origin: str = "") -> Program:
     if not path.is_file():
         raise NotFoundError(f"There is no program file {path}: check the path.")
     try:
+        size = path.stat().st_size
+        if size > MAX_PROGRAM_BYTES:
+            raise ProgramError(
+                f"Program file {path} is {size // 1024} KB, more than a program ever needs "
+                f"({MAX_PROGRAM_BYTES // 1024} KB): check it is the right file."
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or "not UTF-8 text"
         raise ProgramError(f"Program file {path} cannot be read ({reason}).") from exc
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise ProgramError(
+            f"Program file {path} nests lists or tables {depth} levels deep (a program needs "
+            f"at most {MAX_NESTING}): check it is the right file."
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProgramError(f"Program file {path} is not valid TOML ({exc}).") from exc
+    except RecursionError as exc:  # nesting the count above missed (it skips strings roughly)
+        raise ProgramError(f"Program file {path} nests too deeply to be a program.") from exc
     return parse_program(data, str(path), origin=origin or str(path))
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in TOML ``text`` outside strings and comments.
+
+    A rough scanner (escapes and multi-line strings are treated simply): it only has to
+    tell a program (depth 2 or 3) from a file built to exhaust the parser.
+    """
+    depth = deepest = 0
+    quote = ""
+    comment = False
+    escaped = False
+    for char in text:
+        if comment:
+            comment = char != "\n"
+        elif quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 @dataclass
@@ -167,7 +219,7 @@ class ProgramLibrary:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise ProgramError(
                 f"The links file {path} is damaged ({exc}): delete it and run gim programs link."
             ) from exc
@@ -227,6 +279,25 @@ class ProgramLibrary:
                 links[index] = found.file.path.resolve()
         saved = self._save_links(program, links)
         return LinkReport(program, matches, saved, scanned=len(files))
+
+    def link_piece(self, program: Program, index: int, file: Path) -> Path:
+        """Link piece ``index`` (from 0) of ``program`` to ``file`` by hand; the links file.
+
+        Raises:
+            InputError: no such piece, or the file is not playable audio.
+            NotFoundError: there is no such file.
+        """
+        from gim.library.own import audio_info
+
+        if not 0 <= index < len(program.pieces):
+            raise InputError(
+                f"{program.slug} has pieces 1 to {len(program.pieces)}: there is no piece "
+                f"{index + 1}."
+            )
+        info = audio_info(file)
+        links = self._saved_links(program)
+        links[index] = info.path
+        return self._save_links(program, links)
 
     def linked_files(self, program: Program) -> list[Path | None]:
         """The audio file of each piece for the player; None where a piece has none.

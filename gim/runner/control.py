@@ -42,7 +42,8 @@ from gim.runner.events import (
 )
 from gim.runner.record import SessionRecord
 from gim.runner.rolling import RollingPass
-from gim.runner.status import disk_needed, disk_warning, snapshot
+from gim.runner.source_watch import SourceWatch
+from gim.runner.status import DISK_CHECK_SECONDS, DiskWatch, disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread
 
 
@@ -114,7 +115,11 @@ class SessionRunner:
         self._stop_lock = threading.Lock()
         self._piece: int | None = None
         self._ended_at: float | None = None
+        self._source_watch: SourceWatch | None = None
         self._rolling: RollingPass | None = None
+        self.stopped_for_disk = False
+        """Whether the session ended because the disk was full (or could not be written)."""
+        self._stop_lock_disk = threading.Lock()
 
     # -- starting ---------------------------------------------------------------------
 
@@ -135,15 +140,20 @@ class SessionRunner:
         store = StoreThread(Store, self.settings.db_path)
         store.start()
         record = self._record = SessionRecord(store, session, self.settings.sessions_dir)
+        record.journal.on_error = self._disk_trouble  # never a traceback in a writing thread
         self.session_id = record.id
         mic_channels = self._mic_channels(backend)
         seconds = self.duration or (self.program.duration + 120.0)
         warning = disk_warning(record.folder, disk_needed(seconds, self.rate, mic_channels))
         if warning is not None:
             self._warn(warning)
+        watch = DiskWatch(record.folder, disk_needed(1.0, self.rate, mic_channels))
         record.journal.write(
             "session", id=session.id, rate=self.rate, mic_channels=mic_channels,
             out_channels=2, pid=os.getpid(),
+            # enough to list the session again should the database be lost (sessions rebuild)
+            client=session.client, program=session.program, started_at=session.started_at,
+            consent=str(session.consent), program_snapshot=session.program_snapshot,
         )  # fmt: skip
         recording = self.consent is not Consent.NONE
         self._audio = AudioPath(
@@ -155,6 +165,8 @@ class SessionRunner:
             self.consent is Consent.MUSIC and self.music_at == 0
         )
         self._audio.start_recording()
+        if self.room is None and recording:
+            self._watch_source()
         first = self._first_phase
         if first is None:
             first = Phase.MUSIC if self.music_at == 0 else Phase.PRELUDE
@@ -168,6 +180,8 @@ class SessionRunner:
         if recording and self._transcribe:  # the final pass, a window behind (issue 15)
             self._rolling = RollingPass(self.settings, record.folder, mic_channels)
             self._rolling.start()
+        threading.Thread(target=self._watch_disk, args=(watch,), name="runner-disk-watch",
+                         daemon=True).start()  # fmt: skip
         return session.id
 
     def _music_when_due(self) -> None:
@@ -177,6 +191,19 @@ class SessionRunner:
                 self.start_music()
                 return
             self._stop_wanted.wait(0.005)
+
+    def _watch_source(self) -> None:
+        """Report a microphone stream PulseAudio moves (optional: needs pactl)."""
+        if SourceWatch.available():
+            self._source_watch = SourceWatch(self._warn)
+            self._source_watch.start()
+
+    def _watch_disk(self, watch: DiskWatch) -> None:
+        """Warn the guide while there is still time to free space (minutes of recording)."""
+        while not self._stop_wanted.wait(DISK_CHECK_SECONDS):
+            warning = watch.check(self.elapsed)
+            if warning is not None:
+                self._warn(warning)
 
     def _linked_files(self) -> list[Path | None]:
         try:
@@ -210,17 +237,39 @@ class SessionRunner:
                 segment.piece, segment.piece_offset = linked
         segment.source = Source.LIVE
         if record is not None:
-            record.add_segment(segment)
+            try:
+                record.add_segment(segment)  # journal first: a line is kept even if this fails
+            except GimError as exc:  # the database cannot take it (a full disk)
+                if not self.stopped_for_disk:
+                    self._warn(f"A transcript line could not be stored: {exc.message}")
+                return
         self.segments += 1
         self._emit(SegmentAdded(segment))
 
     def _disk_trouble(self, exc: OSError) -> None:
+        """A write failed (the disk is full): stop now, keeping everything written so far."""
+        with self._stop_lock_disk:
+            if self.stopped_for_disk:
+                return
+            self.stopped_for_disk = True
+        if self._audio is not None:
+            self._audio.disk_full = True  # nothing more is written; no fade
+        if self._record is not None:
+            self._record.release_reserve()  # room for the end of the session
         self._warn(
             f"The disk cannot take more audio ({exc.strerror}): the session stops now, "
             "everything recorded so far is saved."
         )
         self._stop_wanted.set()
-        threading.Thread(target=self.stop, name="runner-stop", daemon=True).start()
+        threading.Thread(target=self._stop_now, name="runner-stop", daemon=True).start()
+
+    def _stop_now(self) -> None:
+        try:
+            self.stop(fade=0.0)
+        except Exception as exc:  # a thread has nobody to raise to: one sentence instead
+            text = exc.message if isinstance(exc, GimError) else f"{type(exc).__name__}"
+            self._warn(f"The session could not be ended cleanly ({text}): the next gim "
+                       "command recovers it from its folder.")  # fmt: skip
 
     def _gap(self, lost: int, back: int) -> None:
         start, end = lost / self.rate, back / self.rate
@@ -412,6 +461,8 @@ class SessionRunner:
         self._emit(Finished(self.session_id))
 
     def _finish(self, fade: float) -> None:
+        if self._source_watch is not None:
+            self._source_watch.stop()
         if self._rolling is not None:
             self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
         if self._audio is not None:

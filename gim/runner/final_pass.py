@@ -16,6 +16,7 @@ from gim.core.session import Segment, Source, Speaker
 from gim.errors import NotFoundError
 from gim.runner import rolling
 from gim.runner.offline import PassStopped, Progress, link_playback, transcribe_prepared
+from gim.runner.recovery import final_pass_running
 from gim.store.db import Store
 from gim.transcribe.engine import DecodeOptions
 
@@ -43,7 +44,6 @@ def final_pass(
         NotFoundError: when the session's audio is missing.
         TranscriptionError: when the model cannot be loaded.
     """
-    from gim.transcribe.engine import load_engine
 
     folder = settings.sessions_dir / session_id
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
@@ -52,6 +52,16 @@ def final_pass(
             f"Session {session_id} has no joined recording ({mic_path}): open it once with "
             "gim sessions show to recover it."
         )
+    with final_pass_running(folder):  # a kill leaves "final pass: not finished"
+        return _final_pass(store, session_id, settings, folder, mic_path, ref_path, progress, stop)
+
+
+def _final_pass(
+    store: Store, session_id: str, settings: Settings, folder: Path, mic_path: Path,
+    ref_path: Path, progress: Progress | None, stop: Callable[[], bool] | None,
+) -> list[Segment]:  # fmt: skip
+    from gim.transcribe.engine import load_engine
+
     delay = store.delay_frames(session_id)
     engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
     # What the rolling pass finished during the session is kept: only the rest is done now.

@@ -18,8 +18,8 @@ from gim.core.program import Program
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import GimError
 from gim.transcribe.engine import DecodeOptions, Engine
+from gim.transcribe.recall import find_candidates
 from gim.transcribe.utterance import transcribe_span
-from gim.transcribe.vad import merge_spans, speech_spans
 
 Progress = Callable[[float], None]
 """Called with the fraction done, 0..1."""
@@ -44,7 +44,10 @@ def transcribe_prepared(
     offset: float = 0.0,
     stop: Callable[[], bool] | None = None,
 ) -> list[Segment]:
-    """Transcribe the speech stretches of a prepared recording.
+    """Transcribe every stretch of a prepared recording that may be speech.
+
+    Stretches only the recall detectors heard give flagged lines; one Whisper gives no
+    words for becomes a flagged "possible speech" marker (`gim.transcribe.recall`).
 
     Args:
         prepared: the microphone and its cleaned signal.
@@ -60,19 +63,23 @@ def transcribe_prepared(
     Raises:
         PassStopped: when ``stop`` said so (nothing is kept).
     """
-    spans = merge_spans(speech_spans(prepared.clean, pad=SPEECH_PAD))
-    total = sum(s.end - s.start for s in spans) or 1
+    cancelled = prepared.delay is not None
+    found = find_candidates(prepared.mic, prepared.clean, cancelled=cancelled, pad=SPEECH_PAD)
+    total = sum(c.span.end - c.span.start for c in found) or 1
     done = 0
     segments: list[Segment] = []
-    for span in spans:
+    for candidate in found:
         if stop is not None and stop():
             raise PassStopped("The transcription was stopped before the end: nothing changed.")
+        span = candidate.span
         segments += transcribe_span(
             prepared.mic,
             prepared.clean,
             span,
             engine,
-            cancelled=prepared.delay is not None,
+            cancelled=cancelled,
+            sure=candidate.sure,
+            voiced=candidate.voiced,
             word_timestamps=word_timestamps,
             options=options,
             speaker=speaker,
@@ -129,14 +136,23 @@ def piece_starts(
     return starts
 
 
-def link_pieces(segments: list[Segment], program: Program, starts: list[float]) -> None:
-    """Set ``piece`` and ``piece_offset`` of each segment from where the pieces start."""
-    for seg in segments:
-        seg.piece, seg.piece_offset = None, None
-        for i, (start, piece) in enumerate(zip(starts, program.pieces, strict=True)):
-            if start <= seg.start < start + piece.duration:
-                seg.piece, seg.piece_offset = i, round(seg.start - start, 3)
-                break
+def placed_clock(starts: list[float], lengths: list[float], lag: float = 0.0) -> SessionClock:
+    """The session clock of a program played at ``starts`` for ``lengths`` (seconds).
+
+    Args:
+        starts: where each piece started in the reference (what was played).
+        lengths: how long each piece played.
+        lag: seconds by which the microphone hears the reference late.
+    """
+    from gim.core.playback import Action, PlaybackEvent, PlaybackLog
+
+    events: list[PlaybackEvent] = []
+    for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
+        first = round(start * SAMPLE_RATE)
+        events.append(PlaybackEvent(first, Action.PLAY, piece=i, offset=0))
+        events.append(PlaybackEvent(first + round(length * SAMPLE_RATE), Action.END))
+    events.sort(key=lambda e: (e.frame, e.action is Action.PLAY))
+    return SessionClock(PlaybackLog(SAMPLE_RATE, events), [(0, lag * SAMPLE_RATE)])
 
 
 def transcribe_file(
@@ -147,6 +163,7 @@ def transcribe_file(
     engine: str = "faster-whisper",
     model: str = "bundled",
     *,
+    piece_files: list[Path | None] | None = None,
     language: str = "en",
     cache_dir: Path | None = None,
     word_timestamps: bool = True,
@@ -159,6 +176,8 @@ def transcribe_file(
         reference_path: what was played into the room, starting with the recording.
         program: link segments to this program's pieces.
         program_start: seconds into the recording where the program started.
+        piece_files: the audio file of each piece (None where not linked): the pieces
+            are then found in the reference by their sound.
         engine: ``faster-whisper`` or ``openai-whisper``.
         model: ``bundled``, a size name, or a local path.
         language: fixed transcription language.
@@ -187,13 +206,48 @@ def transcribe_file(
         options=DecodeOptions(language=language),
         progress=progress,
     )
-    if program is not None:
-        gaps: list[tuple[float, float]] = []
-        if reference is not None:
-            lag = prepared.delay.seconds if prepared.delay else 0.0
-            gaps = [(a + lag, b + lag) for a, b in silent_gaps(reference)]
-        link_pieces(segments, program, piece_starts(program, program_start, gaps))
+    if program is not None and reference is not None:
+        # Placement works in reference time; the program start is given in AUDIO's.
+        lag = prepared.delay.seconds if prepared.delay else 0.0
+        starts, lengths = place_pieces(reference, program, piece_files, program_start - lag)
+        link_playback(segments, placed_clock(starts, lengths, lag))
+    elif program is not None:
+        starts = piece_starts(program, program_start)
+        link_playback(segments, placed_clock(starts, [p.duration for p in program.pieces]))
     return segments
+
+
+def place_pieces(
+    reference: Audio,
+    program: Program,
+    piece_files: list[Path | None] | None,
+    program_start: float = 0.0,
+) -> tuple[list[float], list[float]]:
+    """Where each piece starts in the 16 kHz ``reference`` (seconds), and its length.
+
+    Linked pieces are found by their sound (`gim.audio.placement`); the others from
+    durations and the reference's transitions. A file that cannot be read counts as
+    not linked.
+    """
+    from gim.audio.placement import place
+    from gim.errors import InputError
+
+    files = piece_files or [None] * len(program.pieces)
+    audio: list[Audio | None] = []
+    durations: list[float] = []
+    for piece, path in zip(program.pieces, files, strict=True):
+        clip = None
+        if path is not None:
+            try:
+                data, rate = read_audio(path, "piece's audio file")
+                clip = resample(data, rate)
+            except InputError:
+                clip = None
+        audio.append(clip)
+        durations.append(len(clip) / SAMPLE_RATE if clip is not None else piece.duration)
+    return place(
+        reference, SAMPLE_RATE, audio, durations, program_start=program_start, gap=program.gap
+    )
 
 
 def link_playback(segments: list[Segment], clock: SessionClock) -> None:

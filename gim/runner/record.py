@@ -15,14 +15,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gim.audio.journal import Journal, compact
+from gim.audio.journal import Journal, compact, replay
 from gim.audio.writer import finish_audio
 from gim.config import ensure_private_dir
 from gim.core.clock import DelayPoints, median_lag
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Annotation, PhaseChange, Segment, Session, Status
+from gim.errors import GimError
 from gim.runner.recovery import LOCK_FILE
 from gim.runner.store_thread import StoreThread
+
+RESERVE_PREFIX = ".reserve-"
+"""Held-back space files in ``sessions/``, one per live session."""
+RESERVE_BYTES = 8 * 2**20
+"""Enough for the database, the journal and the end of the session on a full disk."""
+PENDING_FILE = "audio.pending"
+"""In a session folder: the chunks are still to be joined (the disk was full)."""
 
 
 class SessionRecord:
@@ -49,6 +57,14 @@ class SessionRecord:
         self._lock_fd = fd
         self.journal = Journal(self.folder)
         """The session's journal."""
+        self.reserve = sessions_dir / f"{RESERVE_PREFIX}{session.id}"
+        """Space held back so the session can still be ended cleanly on a full disk."""
+        hold_space(self.reserve, RESERVE_BYTES)
+
+    def release_reserve(self) -> None:
+        """Give back the held space (the disk is full: the end of the session needs it)."""
+        with contextlib.suppress(OSError):
+            self.reserve.unlink(missing_ok=True)
 
     def _update(self, **fields: Any) -> None:
         self.store.run(lambda s: s.update_session(self.id, **fields), wait=False)
@@ -88,13 +104,22 @@ class SessionRecord:
     ) -> None:
         """Join the audio, store the log and the end, close the store, release the lock."""
         status = Status.COMPLETE
+        self.release_reserve()
         try:
             seconds = finish_audio(self.folder)
         except OSError as exc:
-            seconds = 0.0
-            status = Status.RECORDING  # the chunks are safe; the next gim run joins them
-            warn(f"The audio could not be joined yet ({exc.strerror}): the next gim "
-                 "command will finish it once there is space.")  # fmt: skip
+            # The chunks are safe and listed: the session is kept as recovered now and the
+            # next gim command with space joins them (gim.runner.rebuild.join_pending).
+            seconds = recorded_seconds(self.folder)
+            status = Status.RECOVERED
+            try:
+                (self.folder / PENDING_FILE).touch(0o600)
+            except OSError:
+                status = Status.RECORDING  # recovery joins it then
+            warn(
+                f"The audio is saved in one-second pieces but could not be joined yet "
+                f"({exc.strerror}): the next gim command joins it once there is space."
+            )
         fields = {
             "status": status,
             "ended_at": datetime.now().isoformat(timespec="seconds"),
@@ -103,9 +128,14 @@ class SessionRecord:
             "delay_frames": median_lag(points),
             "delay_points": list(points),
         }
-        self.store.run(lambda s: (s.add_playback_events(self.id, events),
-                                  s.update_session(self.id, **fields)))  # fmt: skip
-        if status is Status.COMPLETE:
+        try:
+            self.store.run(lambda s: (s.add_playback_events(self.id, events),
+                                      s.update_session(self.id, **fields)))  # fmt: skip
+        except GimError as exc:  # the database cannot take it (a full disk): recovery will
+            status = Status.RECORDING
+            warn(f"{exc.message.rstrip('.')}; the session is recovered from its folder by "
+                 "the next gim command.")  # fmt: skip
+        if status is not Status.RECORDING:
             self.journal.write("end", status=str(status))
         self.journal.close()
         if self.store.close(30) and status is Status.COMPLETE:
@@ -114,3 +144,26 @@ class SessionRecord:
         if self._lock_fd >= 0:
             os.close(self._lock_fd)
             self._lock_fd = -1
+
+
+def hold_space(path: Path, size: int) -> None:
+    """Allocate ``size`` bytes at ``path`` (private); nothing when the disk has no room."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError:
+        return
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    finally:
+        os.close(fd)
+
+
+def recorded_seconds(folder: Path) -> float:
+    """Seconds of microphone audio the journal lists as safely on disk."""
+    found = replay(folder)
+    rate = int(found.header.get("rate", 48000))
+    chunks = found.track("mic")
+    return max((c.frame + c.frames for c in chunks), default=0) / rate

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import logging
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,7 +62,12 @@ def recover_interrupted(settings: Settings, store: Store) -> list[str]:
         try:
             recover(store, session.id, folder)
         except OSError as exc:  # no space to join the audio yet: try again next time
-            log.warning("session %s could not be recovered yet: %s", session.id, exc.strerror)
+            log.warning(
+                "gim: session %s cannot be recovered yet (%s): free some space; the next gim "
+                "command finishes it.",
+                session.id,
+                exc.strerror,
+            )
             continue
         done.append(session.id)
     return done
@@ -134,3 +140,56 @@ def _annotation(data: dict[str, object]) -> Annotation:
         tags=[str(t) for t in tags] if isinstance(tags, list) else [],
         author=str(data.get("author", "")),
     )
+
+
+FINAL_MARK = "final-pass.pending"
+"""In a session folder while its final pass runs (or after one that was interrupted)."""
+
+
+@contextlib.contextmanager
+def final_pass_running(folder: Path) -> Iterator[None]:
+    """Mark ``folder``'s final pass as begun until it finishes; a kill leaves the mark.
+
+    The mark is created and fsync'd before any work, held locked while the pass runs
+    (so `final_pass_state` can tell running from interrupted), and removed only when the
+    pass returned normally.
+    """
+    if not folder.is_dir():
+        yield
+        return
+    path = folder / FINAL_MARK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.fsync(fd)
+        _sync_dir(folder)
+        yield
+        path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def final_pass_state(folder: Path) -> str | None:
+    """ "not finished" after an interrupted final pass, "running" while one runs, else None."""
+    path = folder / FINAL_MARK
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return "running"
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return "not finished"
+    finally:
+        os.close(fd)
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -43,6 +42,9 @@ PREROLL = 1.0
 """Seconds a window starts before the earliest speech not final yet (VAD's lead-in)."""
 MIN_AUDIO = 60.0
 """At End the remainder gets at least this much audio (the room fit's window)."""
+GROUP_GAP = 1.5
+"""Lines closer than this are one stretch of speech (offline VAD stretches are padded by
+0.35 s each side and joined across 0.3 s: lines of different stretches lie >= ~1 s apart)."""
 POLL = 2.0
 """Seconds between looks at the journal while waiting for the next window."""
 
@@ -93,21 +95,37 @@ def finalise(segments: list[Segment], done: float, safe: float) -> tuple[list[Se
     """Which lines of a window are final, and where the next window's final part starts.
 
     Lines whose middle lies before ``done`` were final already (the pre-roll's tail of an
-    earlier line) and are dropped. The rest are final in time order while they end by
-    ``safe``; the first that ends later, and every line after it, waits for the next
-    window, which is final from that line's start. Progress is guaranteed: when no line
-    could be final, the window's lines all are (a line longer than a window is cut).
+    earlier line) and are dropped. Lines closer than `GROUP_GAP` belong to one stretch of
+    speech (Whisper splits a stretch into lines; the next window must transcribe it whole,
+    as the whole pass does). Stretches are final in time order while they end by ``safe``;
+    the first that ends later, and everything after it, waits for the next window, which
+    is final from that stretch's start. Progress is guaranteed: when no stretch could be
+    final, single lines are; when not even one line could be, the window's lines all are.
     """
     fresh = sorted((s for s in segments if (s.start + s.end) / 2 >= done), key=lambda s: s.start)
-    final: list[Segment] = []
-    for seg in fresh:
-        if seg.end > safe:
-            following = max(done, min(seg.start, safe))
-            if following > done or final:
-                return final, following
-            return fresh, max(safe, max(s.end for s in fresh))
-        final.append(seg)
-    return final, max(done, safe)
+    for groups in (_stretches(fresh), [[s] for s in fresh]):
+        final: list[Segment] = []
+        for group in groups:
+            if max(s.end for s in group) > safe:
+                following = max(done, min(group[0].start, safe))
+                if following > done or final:
+                    return final, following
+                break
+            final += group
+        else:
+            return final, max(done, safe)
+    return fresh, max(safe, max(s.end for s in fresh))
+
+
+def _stretches(lines: list[Segment]) -> list[list[Segment]]:
+    """Consecutive lines grouped where less than `GROUP_GAP` separates them."""
+    groups: list[list[Segment]] = []
+    for line in lines:
+        if groups and line.start - max(s.end for s in groups[-1]) < GROUP_GAP:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
 
 
 def window_start(done: list[float]) -> float:
@@ -305,8 +323,15 @@ def follow(
     """
     state = load(folder, config) or State([0.0] * len(config.channels))
     loaded: Engine | None = None
-    while True:
+
+    def orphaned(_fraction: float = 0.0) -> None:
         if parent is not None and os.getppid() != parent:
+            raise _ParentGone  # the session's process died: stop, even mid-window
+
+    while True:
+        try:
+            orphaned()
+        except _ParentGone:
             return state
         found = replay(folder)
         if found.ended or found.assembled:
@@ -326,11 +351,18 @@ def follow(
         mic_audio = read_span(folder, mic, rate, int(found.header.get("mic_channels", 1)), a, b)
         ref_audio = read_span(folder, ref, rate, int(found.header.get("out_channels", 2)), a, b)
         lag = median_lag(found.delays) if found.delays else None
-        state, new = transcribe_window(mic_audio, ref_audio, rate, a / rate, state, config,
-                                       loaded, lag_frames=lag)  # fmt: skip
+        try:
+            state, new = transcribe_window(mic_audio, ref_audio, rate, a / rate, state, config,
+                                           loaded, lag_frames=lag, progress=orphaned)  # fmt: skip
+        except _ParentGone:
+            return state
         save_window(folder, config, state, new, (a / rate, b / rate))
         if on_window is not None:
             on_window(a / rate, b / rate, time.process_time() - cpu)
+
+
+class _ParentGone(Exception):
+    """The session's process is gone."""
 
 
 def load_quiet_engine(config: Config) -> Engine:
@@ -365,13 +397,13 @@ class RollingPass:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start the child (nice 19, one thread); it dies with this process."""
+        """Start the child (nice 19, one thread); it ends soon after this process does."""
         env = {**os.environ, **QUIET_ENV}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gim.runner.rolling", str(self.folder),
              json.dumps(asdict(self.config)), str(os.getpid())],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, preexec_fn=_quiet_child,
+            stderr=subprocess.DEVNULL,
         )  # fmt: skip
 
     def stop(self) -> None:
@@ -387,19 +419,14 @@ class RollingPass:
             process.wait()
 
 
-def _quiet_child() -> None:
-    """In the forked child before exec: lowest priority; SIGTERM when the parent dies."""
-    os.nice(19)
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # the child also checks its parent between windows
-
-
 def main(argv: list[str]) -> int:
-    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID``."""
+    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID``.
+
+    Lowest priority first. No PR_SET_PDEATHSIG: it fires when the starting *thread* ends
+    (the app starts sessions from a worker thread); the parent is checked instead, between
+    windows and between the stretches of one.
+    """
+    os.nice(19)
     folder, raw, parent = Path(argv[0]), json.loads(argv[1]), int(argv[2])
     raw["channels"] = [tuple(c) for c in raw["channels"]]
     config = Config(**raw)

@@ -28,6 +28,64 @@ def disk_warning(folder: Path, need: int) -> str | None:
     )
 
 
+DISK_CHECK_SECONDS = 2.0
+"""How often a running session looks at the free space."""
+DISK_WARN_MINUTES = (10.0, 2.0)
+"""Minutes of recording left at which the guide is warned (once each)."""
+MEASURE_SECONDS = 30.0
+"""Session seconds after which the disk's real filling rate is used."""
+
+
+class DiskWatch:
+    """Tells when the disk under a session has room for only a few more minutes.
+
+    Args:
+        folder: the session folder.
+        bytes_per_second: what a second of the session takes at worst (`disk_needed`).
+    """
+
+    def __init__(self, folder: Path, bytes_per_second: int) -> None:
+        self.folder = folder
+        self.bytes_per_second = max(1, bytes_per_second)
+        """Worst case until the session has run a while; then what it really takes."""
+        self._passed: set[float] = set()
+        self._first: tuple[float, int] | None = None
+        self.measured = False
+        """Whether the rate is measured (not the worst case)."""
+
+    def minutes_left(self, elapsed: float) -> float | None:
+        """Minutes of recording the free space holds at ``elapsed`` session seconds (None:
+        it cannot be read). FLAC compresses, so after the first half minute the rate the
+        disk really fills at replaces the worst case."""
+        try:
+            free = shutil.disk_usage(self.folder).free
+        except OSError:
+            return None
+        if self._first is None:
+            self._first = (elapsed, free)
+        start, free_then = self._first
+        if elapsed - start >= MEASURE_SECONDS and free_then > free:
+            self.measured = True
+            self.bytes_per_second = max(1, int((free_then - free) / (elapsed - start)))
+        return free / self.bytes_per_second / 60.0
+
+    def check(self, elapsed: float) -> str | None:
+        """A warning when a threshold has just been passed, else None."""
+        minutes = self.minutes_left(elapsed)
+        if minutes is None or (not self.measured and minutes >= 1):
+            return None  # the worst case overstates FLAC's needs: wait for a measurement
+        passed = {limit for limit in DISK_WARN_MINUTES if minutes < limit} - self._passed
+        if not passed:
+            return None
+        self._passed |= passed
+        left = "less than a minute" if minutes < 1 else f"about {max(1, round(minutes))} minutes"
+        left = left.replace("about 1 minutes", "about a minute")
+        return (
+            f"The disk has room for {left} more of recording: free some space now, or the "
+            "session stops when it is full (everything recorded is kept)."
+        )
+
+
 def snapshot(
     session_id: str, program: Program, rate: int, audio: AudioPath | None, where: Path,
     warnings: list[str],

@@ -9,11 +9,15 @@ deleted or overwritten.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,13 +35,15 @@ from gim.core.record import SessionRecord
 from gim.core.session import Session
 from gim.errors import StoreError
 from gim.store import rows
-from gim.store.failures import guarded, store_error
+from gim.store.failures import disk_full, full_disk_error, guarded, store_error
 from gim.store.lines import TranscriptTables, no_session
 from gim.store.migrations import migrate
 from gim.store.search import SearchHit, run_search
 
 BUSY_TIMEOUT = 2.0
 """Seconds to wait for another program's lock before giving up (short: a guide is waiting)."""
+SCHEMA_WAIT = 30.0
+"""Seconds to wait for another gim creating or migrating the database."""
 
 
 @dataclass(frozen=True)
@@ -70,13 +76,16 @@ class Store(TranscriptTables):
             else:
                 path.chmod(FILE_MODE)
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT) or disk_full(path):
+                raise full_disk_error(path) from exc
             raise StoreError(
                 f"Cannot create the session database {path} ({exc.strerror}): make the data "
                 "folder writable or choose another with --home or GIM_HOME."
             ) from exc
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
         try:
-            store = cls._prepare(Database(conn), path)
+            with _schema_lock(path.parent):
+                store = cls._prepare(Database(conn), path)
         except sqlite3.Error as exc:
             conn.close()
             if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
@@ -204,6 +213,11 @@ class Store(TranscriptTables):
         return [rows.session_from_row(r) for r in self.db.query(sql, params)]
 
     @guarded
+    def session_ids(self) -> set[str]:
+        """The id of every stored session."""
+        return {row[0] for row in self.db.execute("SELECT id FROM sessions")}
+
+    @guarded
     def session_summaries(self) -> list[dict[str, Any]]:
         """The ``gim sessions list --json`` dicts, newest first."""
         sql = """
@@ -328,6 +342,37 @@ class Store(TranscriptTables):
             return (None, None) if found is None else found
 
         return run_search(self.db, query, locate, client, session_id, limit)
+
+
+@contextlib.contextmanager
+def _schema_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the data folder while the schema is checked and migrated.
+
+    Two gim processes starting at once on a fresh data home would otherwise both create the
+    tables ("table clients already exists"); the second now waits and finds them made. A
+    lock on the folder itself leaves no file behind and cannot disturb SQLite's own locks.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield  # the open that follows reports what is wrong with the folder
+        return
+    try:
+        deadline = time.monotonic() + SCHEMA_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"The data folder {folder} is held by another gim that is setting up "
+                        "its database: wait a moment and try again."
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _parse_time(text: str) -> datetime:

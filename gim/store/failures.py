@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -10,25 +11,47 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from gim.errors import StoreError
 
+LOW_SPACE = 1 << 20
+"""Bytes free below which a failed write is put down to a full disk."""
+
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def disk_full(path: Path | None) -> bool:
+    """Whether the disk holding ``path`` has (almost) no room left."""
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < LOW_SPACE
+    except OSError:
+        return False
+
+
+def full_disk_error(path: Path | None) -> StoreError:
+    """The sentence for a database that cannot be written because the disk is full."""
+    where = path.parent if path is not None else "the data folder"
+    return StoreError(
+        f"The disk holding {where} is full: free some space (your recordings are kept) and "
+        "run the command again."
+    )
 
 
 def store_error(path: Path | None, exc: sqlite3.Error) -> StoreError:
     """The one-sentence error a guide sees for a database failure."""
     text = str(exc).lower()
     where = f"The session database {path}" if path else "The session database"
+    if "full" in text or (("i/o" in text or "unable to open" in text) and disk_full(path)):
+        return full_disk_error(path)
     if "locked" in text or "busy" in text:
         return StoreError(
             f"{where} is in use by another program (another gim?): close it and try again."
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StoreError(
-            f"{where} is damaged: restore it from a backup or move it aside; your "
-            "recordings under sessions/ are untouched."
+            f"{where} is damaged: run `gim sessions rebuild` to set it aside and re-import "
+            "the recordings under sessions/ (they are untouched)."
         )
-    if "full" in text:
-        return StoreError(f"The disk holding {path or 'the database'} is full: free space.")
     if "unable to open" in text or "readonly" in text or "i/o" in text:
         return StoreError(
             f"{where} cannot be opened or written ({exc}): make the data folder writable "

@@ -58,7 +58,8 @@ class DecodeOptions:
     """Fixed language: auto-detection on music invites hallucination."""
     beam_size: int = 5
     condition_on_previous_text: bool = False
-    no_speech_threshold: float = 0.6
+    no_speech_threshold: float | None = 0.6
+    """None: never skip a window as no speech (the retry on a stretch that may be speech)."""
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)

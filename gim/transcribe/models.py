@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gim.errors import GimError, TranscriptionError
+from gim.errors import GimError, ModelNotFoundError, TranscriptionError
 
 if TYPE_CHECKING:
     from gim.config import Settings
@@ -53,7 +53,7 @@ def resolve_model(model: str) -> tuple[str, bool]:
         return str(path), True
     if model in SIZES:
         return model, False
-    raise TranscriptionError(
+    raise ModelNotFoundError(
         f"No Whisper model {model!r}: give a folder or checkpoint path, 'bundled', "
         f"or a size such as {', '.join(SIZES[:6])}."
     )
@@ -67,4 +67,7 @@ def model_readiness(settings: Settings) -> str:
         return f"Transcription model not ready: {exc.message}"
     if local:
         return f"Transcription model ready ({settings.engine}, {settings.model})."
-    return f"Model {where} is fetched on first use: connect once, or choose 'bundled'."
+    return (
+        f"Model {where} is used only if it was fetched before (gim never downloads): "
+        "choose 'bundled' or a local model folder."
+    )

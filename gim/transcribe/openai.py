@@ -39,9 +39,10 @@ class OpenAIWhisperEngine:
         target, local = resolve_model(model)
         path = Path(target)
         if local and path.is_dir():
+            from gim.config import Settings
             from gim.transcribe.convert import openai_checkpoint
 
-            cache = cache_dir or Path.home() / ".cache" / "gim" / "models"
+            cache = cache_dir or Settings().cache_dir / "models"  # in the data home
             path = openai_checkpoint(path, cache)
             target = str(path)
         elif not local and offline():

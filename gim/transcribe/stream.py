@@ -14,8 +14,9 @@ from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
+from gim.transcribe.recall import FLOOR_WINDOW, find_candidates, frame_db
 from gim.transcribe.utterance import transcribe_span
-from gim.transcribe.vad import Span, speech_spans
+from gim.transcribe.vad import Span
 
 if TYPE_CHECKING:
     from gim.transcribe.live import LiveConfig
@@ -48,6 +49,8 @@ class UtteranceStream:
         self._next_frame: int | None = None
         self._since_check = 0
         self._previous = ""
+        self._levels = np.zeros(0, np.float64)
+        """Energy (dB) of the recent cleaned frames, for the residual floor."""
 
     def feed(
         self, first_frame: int, mic: NDArray[np.float32], reference: NDArray[np.float32]
@@ -68,6 +71,8 @@ class UtteranceStream:
             self.clean = np.concatenate([self.clean, self.canceller.process(m16[:n], r16[:n])])
         else:
             self.clean = self.mic
+        self._levels = np.concatenate([self._levels, frame_db(self.clean[-len(m16) :])])
+        self._levels = self._levels[-int(FLOOR_WINDOW * SAMPLE_RATE / 512) :]
         self._since_check += len(m16)
         if self._since_check >= self.config.step * SAMPLE_RATE:
             self._since_check = 0
@@ -88,20 +93,32 @@ class UtteranceStream:
         n = min(len(self.mic), len(self.clean))
         if n == 0 or self.base is None:
             return []
-        spans = speech_spans(self.clean[:n], min_silence=self.config.min_silence, pad=0.2)
+        cancelled = self.canceller is not None
+        floor = float(np.percentile(self._levels, 10)) if len(self._levels) else None
+        found = find_candidates(
+            self.mic[:n],
+            self.clean[:n],
+            cancelled=cancelled,
+            pad=0.2,
+            join=self.config.min_silence,
+            floor_db=floor,
+        )
+        spans = [c.span for c in found]
         pause = int(self.config.min_silence * SAMPLE_RATE)
         pad = int(0.2 * SAMPLE_RATE)
-        ended = [s for s in spans if final or n - (s.end - pad) >= pause]
+        ended = [c for c in found if final or n - (c.span.end - pad) >= pause]
         if not final and n > MAX_BUFFER and spans and len(ended) == len(spans) - 1:
-            ended = spans  # cut a very long utterance
+            ended = found  # cut a very long utterance
         out: list[Segment] = []
-        for span in ended:
+        for c in ended:
             lines = transcribe_span(
                 self.mic[:n],
                 self.clean[:n],
-                Span(span.start, min(span.end, n)),
+                Span(c.span.start, min(c.span.end, n)),
                 self.engine,
-                cancelled=self.canceller is not None,
+                cancelled=cancelled,
+                sure=c.sure,
+                voiced=c.voiced,
                 word_timestamps=False,
                 options=self.options,
                 speaker=self.speaker,
@@ -113,7 +130,7 @@ class UtteranceStream:
                 self._previous = lines[-1].text
             out += lines
         if ended:
-            self._drop(min(ended[-1].end, n))
+            self._drop(min(ended[-1].span.end, n))
         elif not spans:
             self._drop(max(0, n - KEEP))
         return out

@@ -1,9 +1,15 @@
-"""Transcribe one VAD stretch into transcript lines, flagged where suspect.
+"""Transcribe one stretch that may be speech into transcript lines, flagged where suspect.
 
 Shared by the live pass and the offline pipeline (final pass, ``gim transcribe``).
+Recall comes first: a stretch Whisper returns nothing for is decoded again without the
+no-speech skip, and when that still gives nothing it becomes a flagged marker line
+(`POSSIBLE_SPEECH`) with its time span, so the guide can play it. Parts of a stretch the
+detectors heard but no line covers are decoded on their own the same way.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,6 +18,18 @@ from gim.core.session import Segment, Source, Speaker, Word
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.filters import flag_reason
 from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
+
+POSSIBLE_SPEECH = "[possible speech, not transcribed]"
+"""Text of the marker line for a stretch that may be speech but gave no words."""
+MARKER_REASON = "possible speech Whisper could not transcribe: play it"
+UNSURE_REASON = "the voice detector was unsure here: check the words"
+UNCOVERED = 0.6
+"""Seconds of a heard run no line covers before it is decoded on its own."""
+
+
+def is_marker(segment: Segment) -> bool:
+    """Whether ``segment`` is a "possible speech, not transcribed" marker (no words)."""
+    return segment.text == POSSIBLE_SPEECH
 
 
 def transcribe_span(
@@ -27,13 +45,15 @@ def transcribe_span(
     source: Source = Source.FINAL,
     offset: float = 0.0,
     previous: str = "",
+    sure: bool = True,
+    voiced: tuple[Span, ...] = (),
 ) -> list[Segment]:
     """The lines spoken in ``span``; none when it is only residual music.
 
     Args:
         mic: the microphone at 16 kHz.
         clean: the same after echo cancellation (``mic`` itself when nothing was played).
-        span: the stretch VAD found, in frames of ``mic``.
+        span: the stretch the detectors found, in frames of ``mic``.
         engine: a loaded engine.
         cancelled: whether ``clean`` had the reference removed (enables the music check).
         word_timestamps: ask for word timing.
@@ -42,41 +62,118 @@ def transcribe_span(
         source: LIVE or FINAL.
         offset: session seconds of frame 0 of ``mic``.
         previous: the line before (for the repetition check).
+        sure: Silero at its usual threshold heard speech here; otherwise every line is
+            flagged for the guide to check.
+        voiced: the runs the detectors heard inside ``span`` (for parts left uncovered).
     """
     residual = residual_db(mic, clean, span) if cancelled else None
     if residual is not None and residual < RESIDUAL_SKIP_DB:
         return []
-    base = span.start / SAMPLE_RATE + offset
-    limit = (span.end - span.start) / SAMPLE_RATE
-    out: list[Segment] = []
-    audio = clean[span.start : span.end]
-    for s in engine.transcribe(audio, word_timestamps=word_timestamps, options=options):
-        if not s.text:
+    decode = _Decoder(
+        clean,
+        engine,
+        word_timestamps,
+        options or DecodeOptions(),
+        speaker,
+        source,
+        offset,
+        residual,
+    )
+    out = decode.lines(span, previous)
+    if not out:
+        return [decode.marker(span)]
+    for run in voiced:
+        if run.end - run.start < UNCOVERED * SAMPLE_RATE or _covered(out, run, offset) > 0.3:
             continue
-        words = [
-            Word(round(base + w.start, 3), round(base + w.end, 3), w.word.strip(), w.probability)
-            for w in s.words
-        ]
-        reason = flag_reason(
-            s.text,
-            avg_logprob=s.avg_logprob,
-            no_speech_prob=s.no_speech_prob,
-            compression_ratio=s.compression_ratio,
-            previous=out[-1].text if out else previous,
-            residual_db=residual,
-        )
-        probs = [w.probability for w in s.words]
-        out.append(
-            Segment(
-                start=round(base + s.start, 3),
-                end=round(base + min(s.end, limit), 3),
-                text=s.text,
-                speaker=speaker,
-                source=source,
-                confidence=float(np.mean(probs)) if probs else float(np.exp(s.avg_logprob)),
-                flagged=bool(reason),
-                flag_reason=reason,
-                words=words,
-            )
-        )
+        pad = int(0.2 * SAMPLE_RATE)
+        part = Span(max(span.start, run.start - pad), min(span.end, run.end + pad))
+        extra = decode.lines(part, out[-1].text) or [decode.marker(part)]
+        out = sorted([*out, *extra], key=lambda s: s.start)
+    if not sure:
+        for seg in out:
+            if not seg.flagged:
+                seg.flagged, seg.flag_reason = True, UNSURE_REASON
     return out
+
+
+def _covered(lines: list[Segment], run: Span, offset: float) -> float:
+    """Fraction of ``run`` inside some line (with 0.2 s of slack each side)."""
+    a, b = run.start / SAMPLE_RATE + offset, run.end / SAMPLE_RATE + offset
+    inside = sum(max(0.0, min(b, s.end + 0.2) - max(a, s.start - 0.2)) for s in lines)
+    return inside / max(b - a, 1e-9)
+
+
+@dataclasses.dataclass
+class _Decoder:
+    clean: NDArray[np.float32]
+    engine: Engine
+    word_timestamps: bool
+    options: DecodeOptions
+    speaker: Speaker
+    source: Source
+    offset: float
+    residual: float | None
+
+    def lines(self, span: Span, previous: str) -> list[Segment]:
+        """Whisper's lines for ``span``; again without the no-speech skip if none."""
+        out = self._decode(span, self.options, previous)
+        if not out and self.options.no_speech_threshold is not None:
+            # Whisper skips a window it judges "no speech": on a hoarse or whispered
+            # voice that is a lost sentence. Decode again; flag_reason flags the guess.
+            retry = dataclasses.replace(self.options, no_speech_threshold=None)
+            out = self._decode(span, retry, previous)
+        return out
+
+    def marker(self, span: Span) -> Segment:
+        """A flagged line saying speech may be here, with its time span."""
+        start, end = span.seconds
+        return Segment(
+            start=round(start + self.offset, 3),
+            end=round(end + self.offset, 3),
+            text=POSSIBLE_SPEECH,
+            speaker=self.speaker,
+            source=self.source,
+            confidence=0.0,
+            flagged=True,
+            flag_reason=MARKER_REASON,
+        )
+
+    def _decode(self, span: Span, options: DecodeOptions, previous: str) -> list[Segment]:
+        base = span.start / SAMPLE_RATE + self.offset
+        limit = (span.end - span.start) / SAMPLE_RATE
+        out: list[Segment] = []
+        audio = self.clean[span.start : span.end]
+        for s in self.engine.transcribe(
+            audio, word_timestamps=self.word_timestamps, options=options
+        ):
+            if not s.text:
+                continue
+            words = [
+                Word(
+                    round(base + w.start, 3), round(base + w.end, 3), w.word.strip(), w.probability
+                )
+                for w in s.words
+            ]
+            reason = flag_reason(
+                s.text,
+                avg_logprob=s.avg_logprob,
+                no_speech_prob=s.no_speech_prob,
+                compression_ratio=s.compression_ratio,
+                previous=out[-1].text if out else previous,
+                residual_db=self.residual,
+            )
+            probs = [w.probability for w in s.words]
+            out.append(
+                Segment(
+                    start=round(base + s.start, 3),
+                    end=round(base + min(s.end, limit), 3),
+                    text=s.text,
+                    speaker=self.speaker,
+                    source=self.source,
+                    confidence=float(np.mean(probs)) if probs else float(np.exp(s.avg_logprob)),
+                    flagged=bool(reason),
+                    flag_reason=reason,
+                    words=words,
+                )
+            )
+        return out

@@ -111,7 +111,7 @@ def test_corrupt_database_is_one_clear_line(home: Path) -> None:
     (home / "gim.db").write_bytes(garbage)
     for args in (("sessions", "list", "--json"), ("search", "river")):
         line = one_line_error(gim(*args))
-        assert "is damaged: restore it from a backup or move it aside" in line
+        assert "is damaged: run `gim sessions rebuild`" in line
     assert (home / "gim.db").read_bytes() == garbage
 
 

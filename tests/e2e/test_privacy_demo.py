@@ -1,9 +1,12 @@
 """Privacy of a whole demo session, run as a user runs it (`gim demo --headless`).
 
-No network: every socket connection and name lookup is recorded by an audit hook
-injected through ``sitecustomize`` and must be to a local (AF_UNIX) socket only. The
-data home must be private (0700 folders, 0600 files), and no transcript text may appear
-in any log file or on stderr.
+No network: the demo runs under ``strace -f``, which sees every process and thread at the
+system call (onnxruntime's telemetry, in C++, opens its own sockets), and must connect to
+nothing but local (AF_UNIX) sockets and send no DNS query; an audit hook injected through
+``sitecustomize`` also records every Python socket connection and name lookup. Nothing
+may be written outside the data home and the temporary folder, which must be left empty.
+The data home must be private (0700 folders, 0600 files), and no transcript text may
+appear in any log file or on stderr.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.strace import Call, network, outside, read_calls, run_traced, written_paths
 
 pytestmark = [pytest.mark.audio, pytest.mark.whisper, pytest.mark.slow]
 
@@ -54,6 +59,14 @@ class DemoRun:
     network: list[tuple[str, int, str]]
     texts: list[str]
     """Every transcript line and annotation text of the stored sessions."""
+    calls: list[Call]
+    """Every network and file-writing system call of the demo's processes."""
+    allowed: list[Path]
+    """Where the demo may write: the data home, its temporary folder, the hook's log."""
+    cwd: Path
+    """The folder it ran in (nothing may be written there)."""
+    tmp: Path
+    """Its temporary folder (TMPDIR)."""
 
 
 def _gim(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -69,14 +82,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory, pulse: str) -> Iterator[DemoR
     (hook_dir / "sitecustomize.py").write_text(HOOK)
     log = base / "network.log"
     home = base / "home"
+    tmp, cwd = base / "tmp", base / "cwd"
+    tmp.mkdir(mode=0o700)
+    cwd.mkdir()
     env = {
         **os.environ,
         "GIM_HOME": str(home),
-        "HF_HUB_OFFLINE": "1",
+        "TMPDIR": str(tmp),
         "GIM_TEST_NET_LOG": str(log),
         "PYTHONPATH": os.pathsep.join([str(hook_dir), os.environ.get("PYTHONPATH", "")]),
     }
-    result = _gim(env, "demo", "--headless")
+    env.pop("HF_HUB_OFFLINE", None)  # gim itself must keep every library offline
+    trace = base / "strace.log"
+    result = run_traced([sys.executable, "-m", "gim", "demo", "--headless"], trace, env=env,
+                        cwd=cwd, timeout=1800)  # fmt: skip
     network = []
     if log.exists():
         for line in log.read_text().splitlines():
@@ -91,7 +110,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory, pulse: str) -> Iterator[DemoR
                 data = json.loads(shown.stdout)
                 texts += [s["text"] for s in data.get("segments", [])]
                 texts += [a["text"] for a in data.get("annotations", [])]
-    yield DemoRun(home, result, network, [t.strip() for t in texts if len(t.strip()) >= 12])
+    texts = [t.strip() for t in texts if len(t.strip()) >= 12]
+    yield DemoRun(home, result, network, texts, read_calls(trace), [home, tmp, log], cwd, tmp)
 
 
 def test_demo_session_runs_and_is_stored(demo: DemoRun) -> None:
@@ -120,6 +140,20 @@ def test_no_network_connection_but_the_local_audio_server(demo: DemoRun) -> None
     assert demo.result.returncode == 0, demo.result.stderr[-2000:]
     outside = [n for n in demo.network if n[0] != "connect" or n[1] != int(socket.AF_UNIX)]
     assert outside == []
+
+
+def test_no_socket_but_local_ones_and_no_dns_at_the_system_call(demo: DemoRun) -> None:
+    assert demo.result.returncode == 0, demo.result.stderr[-2000:]
+    assert any(c.name == "openat" for c in demo.calls), "strace recorded nothing"
+    assert [str(c) for c in network(demo.calls)] == []
+
+
+def test_nothing_written_outside_the_data_home_and_temp(demo: DemoRun) -> None:
+    assert demo.result.returncode == 0, demo.result.stderr[-2000:]
+    written = written_paths(demo.calls, demo.cwd)
+    assert any(demo.home in p.parents for p, _ in written), "strace saw no file written"
+    assert [f"{p}: {c}" for p, c in outside(written, demo.allowed)] == []
+    assert sorted(demo.tmp.iterdir()) == []  # the temporary folder is left clean
 
 
 def test_data_home_is_private(demo: DemoRun) -> None:

@@ -128,6 +128,47 @@ def speech_files(shared: Path, count: int, seed: int = 0) -> list[Utterance]:
     return chosen
 
 
+HARD_VOICES = (
+    "speech/mfa_disfluent/whisper.flac",
+    "speech/mfa_disfluent/whisper2.flac",
+    "speech/mfa_disfluent/mfa_whisper.flac",
+    "speech/mfa_disfluent/mfa_creaky.flac",
+    "speech/mfa_disfluent/mfa_breathy.flac",
+    "speech/mfa_disfluent/mfa_breaths.flac",
+    "speech/mfa_disfluent/falsetto.flac",
+    "speech/mfa_disfluent/falsetto2.flac",
+    "speech/mfa_disfluent/mfa_registershift.flac",
+    "speech/mfa_disfluent/mfa_uhum.flac",
+    "speech/mfa_disfluent/mfa_internalsil.flac",
+    "speech/mfa_disfluent/mfa_erpause.flac",
+    "speech/mfa_disfluent/mfa_cutoffprogressive.flac",
+    "speech/mfa_disfluent/mfa_laughter.flac",
+    "speech/mfa_disfluent/mfa_surround.flac",
+    "speech/mfa_disfluent/mfa_thoughts.flac",
+    "speech/commonvoice/common_voice_en_22058264.mp3",
+    "speech/commonvoice/common_voice_en_22058266.mp3",
+    "speech/commonvoice/common_voice_en_22058267.mp3",
+)
+"""Voices unlike read speech: whispered, creaky, breathy, falsetto, hesitant with long
+pauses, cut-off and laughing speech (mfa_disfluent), single words (Common Voice)."""
+
+
+def hard_files(
+    shared: Path, count: int | None = None, read: int = 4, seed: int = 0
+) -> list[Utterance]:
+    """The `HARD_VOICES` (the first ``count`` of them) and ``read`` LJ Speech lines."""
+    chosen = [
+        Utterance(path=name, text=strip_tags((shared / name).with_suffix(".txt").read_text()))
+        for name in HARD_VOICES[:count]
+    ]
+    lj = [u for u in speech_files(shared, 2 * read + 2, seed) if "ljspeech" in u.path][:read]
+    # Read speech between the hard voices, so a mix is not one kind of voice throughout.
+    step = max(1, len(chosen) // max(1, len(lj)))
+    for i, u in enumerate(lj):
+        chosen.insert(min(len(chosen), i * (step + 1)), u)
+    return chosen
+
+
 def room_response(rate: int, rt60: float, seed: int, direct_gain: float = 1.0) -> np.ndarray:
     """A simple room impulse response: a direct path then exponentially decaying noise."""
     rng = np.random.default_rng(seed)

@@ -50,6 +50,17 @@ async def test_markdown_export_writes_the_transcript_to_the_exports_folder(
     assert "AB12" in text  # not de-identified unless asked
 
 
+async def test_a_second_export_takes_a_free_name_and_replaces_nothing(
+    make_app: Any, exports: Path
+) -> None:
+    exports.mkdir(parents=True)
+    (exports / "s-sample.md").write_text("the guide's own file")
+    written = await export(make_app(lambda app: ReviewScreen("s-sample")))
+    assert written == [exports / "s-sample-2.md"]
+    assert (exports / "s-sample.md").read_text() == "the guide's own file"
+    assert oct(written[0].stat().st_mode & 0o777) == "0o600"
+
+
 async def test_deidentified_export_names_neither_the_client_nor_listed_names(
     make_app: Any, exports: Path
 ) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
-from gim.core.deidentify import Pseudonyms, _letters, deidentify, parse_names
-from tests.support.sample import sample_record
+from gim.core.deidentify import Pseudonyms, _letters, deidentify, neutral_id, parse_names
+from gim.core.program_parse import program_to_dict
+from gim.export import ExportOptions, record_json
+from tests.support.sample import sample_program, sample_record
 
 
 def _all_text(record: object) -> str:
@@ -49,3 +51,25 @@ def test_session_id_loses_the_client_slug() -> None:
     clean = deidentify(record)
     assert clean.session.id == "20261124-1530-client"
     assert clean.segments[0].session_id == "20261124-1530-client"
+
+
+def test_structured_fields_are_kept_and_the_program_names_the_new_id() -> None:
+    """A client code that happens to be the program's slug leaves the slug alone."""
+    record = sample_record("sample")  # the sample program's slug is "sample"
+    record.session.id = "20261124-1530-sample"
+    record.session.program_snapshot = program_to_dict(sample_program())
+    record.program = replace(sample_program(), origin="session 20261124-1530-sample",
+                             title="Sample for sample")  # fmt: skip
+    clean = deidentify(record)
+    assert clean.session.program == "sample"
+    assert clean.session.program_snapshot["slug"] == "sample"
+    assert clean.program is not None and clean.program.slug == "sample"
+    assert clean.program.title == "Client for Client"
+    assert clean.program.origin == "session 20261124-1530-client"
+    data = record_json.json_bytes(clean, ExportOptions()).decode()
+    assert "20261124-1530-sample" not in data and '"slug": "sample"' in data
+
+
+def test_an_id_of_another_shape_becomes_session() -> None:
+    assert neutral_id("ab12-by-hand") == "session"
+    assert neutral_id("20261124-1530-ab12-2") == "20261124-1530-client"

@@ -37,6 +37,14 @@ def test_a_later_line_waits_behind_an_unfinished_one() -> None:
     assert [s.text for s in final] == ["a"] and done == 70
 
 
+def test_a_stretch_of_speech_waits_whole_when_its_last_line_crosses_the_edge() -> None:
+    # Whisper split one stretch in three lines; the last is cut by the window's end: the
+    # next window transcribes the stretch again, whole, as the whole pass would
+    lines = [seg(140, 145, "a"), seg(152.3, 155.4, "b"), seg(156.1, 160.5, "c")]
+    final, done = finalise(lines, 80.0, 159.0)
+    assert [s.text for s in final] == ["a"] and done == 152.3
+
+
 def test_the_preroll_tail_of_a_final_line_is_dropped() -> None:
     # the next window starts a second before done=78: a stray line there was final already
     lines = [seg(77.0, 77.6, "tail"), seg(77.9, 83, "c"), seg(90, 95, "e")]
@@ -47,6 +55,12 @@ def test_the_preroll_tail_of_a_final_line_is_dropped() -> None:
 def test_progress_even_when_one_line_spans_the_window() -> None:
     final, done = finalise([seg(78.0, 170.0, "long")], 78.0, 158.0)
     assert [s.text for s in final] == ["long"] and done == 170.0
+
+
+def test_progress_by_lines_when_one_stretch_fills_the_window() -> None:
+    lines = [seg(78.0 + 10 * i, 87.5 + 10 * i, str(i)) for i in range(9)]  # 78..167.5
+    final, done = finalise(lines, 78.0, 158.0)
+    assert [s.text for s in final] == [str(i) for i in range(8)] and done == 158.0
 
 
 def test_the_next_window_starts_a_preroll_before_the_earliest_channel() -> None:

@@ -279,7 +279,7 @@ def test_garbage_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "gim.db"
     garbage = bytes(range(256)) * 40
     path.write_bytes(garbage)
-    with pytest.raises(StoreError, match="is damaged: restore it from a backup"):
+    with pytest.raises(StoreError, match="is damaged: run `gim sessions rebuild`"):
         Store.open(path)
     assert path.read_bytes() == garbage
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gim.db"]

@@ -103,6 +103,16 @@ class ReviewScreen(SessionTasks):
         elif self.start_time is not None:
             self.select_time(self.start_time)
         view.focus()
+        self._offer_unfinished_pass()
+
+    def _offer_unfinished_pass(self) -> None:
+        """A final pass killed part way: say so, and how to finish it."""
+        from gim.runner.recovery import final_pass_state
+
+        folder = self.app.settings.sessions_dir / self.session_id
+        if final_pass_state(folder) == "not finished":
+            self.notify("final pass: not finished. Press R to finish it (the preview lines "
+                        "are shown until then).", severity="warning", timeout=15)  # fmt: skip
 
     def reload(self) -> None:
         """Read the session from the store and lay it out again."""

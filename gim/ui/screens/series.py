@@ -180,7 +180,7 @@ class SeriesScreen(GimScreen[None]):
         fmt = request.choice.what
         text = series_markdown(series) if fmt == "md" else series_html(series)
         try:
-            make_folder(request.folder)
+            make_folder(request.folder, parents=True)
             target = request.folder / free_name(request.folder, f"{series.client}-series.{fmt}")
             write_file(text.encode("utf-8"), target)
         except GimError as exc:

@@ -14,6 +14,7 @@ from gim.core.layout import (
     Block,
     ClientLine,
     Footer,
+    GapNote,
     Header,
     Intervention,
     Note,
@@ -68,6 +69,8 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
         who = f" — {escape(block.author)}" if block.author else ""
         label = {"marker": "◆ mark", "tag": "", "comment": "✎"}.get(block.kind.value, "")
         return f"[dim]{mmss(block.time):<7}    {label} {escape(tags)}{escape(block.text)}{who}[/]"
+    if isinstance(block, GapNote):
+        return f"{when} [$warning]{escape('[' + block.text + ']')}[/]"
     if isinstance(block, Footer):
         lines = ["[dim]── end ──[/]"]
         if block.return_time is not None:
@@ -121,6 +124,22 @@ class TranscriptView(OptionList):
         if follow:
             self.highlighted = len(self.blocks) - 1
             self.scroll_end(animate=False)
+
+    def insert_by_time(self, block: Block, *, follow: bool = True) -> None:
+        """Add a block in time order (after every block at or before its time)."""
+        at = len(self.blocks)
+        while at > 0 and self.blocks[at - 1].time > block.time:
+            at -= 1
+        if at == len(self.blocks):
+            self.append(block, follow=follow)
+            return
+        self.blocks.insert(at, block)
+        keep = self.highlighted
+        self.set_blocks(list(self.blocks))
+        if keep is not None and not follow:
+            self.highlighted = keep + 1 if keep >= at else keep
+        elif follow:
+            self.highlighted = len(self.blocks) - 1
 
     def _option(self, index: int, block: Block) -> Option:
         return Option(render_block(block, piece_times=self.piece_times), id=str(index))

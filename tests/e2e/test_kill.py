@@ -1,0 +1,174 @@
+"""SIGKILL a headless session at a few moments: at most a second of microphone audio is
+lost, and no gim process outlives it (the Whisper child, the multiprocessing resource
+tracker, any other helper)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import soundfile
+
+GIM = [sys.executable, "-m", "gim"]
+RATE = 48000
+
+
+@pytest.fixture
+def own_sink(pulse: str) -> Iterator[dict[str, str]]:
+    """A null sink of this test alone; the environment that makes it a process's devices."""
+    name = f"gim_kill_{os.getpid()}"
+    module = subprocess.run(
+        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout.strip()
+    yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
+    subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
+
+
+def children(pid: int) -> dict[int, str]:
+    """Every descendant of ``pid`` now: {pid: command line}."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                try:
+                    found[child] = (
+                        (Path("/proc") / str(child) / "cmdline")
+                        .read_bytes()
+                        .decode(errors="replace")
+                        .replace("\0", " ")
+                    )
+                except OSError:
+                    continue
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie holds no memory and runs nothing
+
+
+def heard_so_far(journal: Path, seen: dict[int, float], offset: int) -> int:
+    """Note when each microphone chunk's end showed up in the journal; the new offset."""
+    try:
+        with journal.open("rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+    except OSError:
+        return offset
+    now = time.monotonic()
+    complete = data[: data.rfind(b"\n") + 1]
+    for raw in complete.splitlines():
+        entry = json.loads(raw)
+        if entry.get("kind") == "chunk" and entry.get("track") == "mic":
+            seen.setdefault(entry["frame"] + entry["frames"], now)
+    return offset + len(complete)
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+@pytest.mark.whisper
+@pytest.mark.parametrize("after", [6.0, 9.37, 12.71])
+def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
+    own_sink: dict[str, str], home: Path, after: float
+) -> None:
+    env = {**os.environ, **own_sink, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [
+            *GIM,
+            "session",
+            "run",
+            "--program",
+            "demo",
+            "--client",
+            "k9",
+            "--headless",
+            "--duration",
+            "300",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: dict[int, float] = {}  # microphone frames safely on disk -> when that was seen
+    helpers: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 120
+        journal, offset, first = None, 0, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            if journal is None:
+                found = list(home.glob("sessions/*/journal.jsonl"))
+                journal = found[0] if found else None
+            if journal is not None:
+                offset = heard_so_far(journal, seen, offset)
+            if seen and first is None:
+                first = time.monotonic()
+            if first is not None and time.monotonic() - first >= after:
+                break
+            time.sleep(0.01)
+        assert first is not None, proc.stderr.read() if proc.stdout else ""
+        for _ in range(300):  # the Whisper child is up (the session started a while ago)
+            helpers = children(proc.pid)
+            if any("multiprocessing" in cmd for cmd in helpers.values()):
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert any("spawn_main" in cmd for cmd in helpers.values()), helpers  # the Whisper child
+    assert any("resource_tracker" in cmd for cmd in helpers.values()), helpers
+    # no helper outlives the runner (they notice within a second)
+    for _ in range(50):
+        if not any(alive(pid) for pid in helpers):
+            break
+        time.sleep(0.1)
+    left = {pid: cmd for pid, cmd in helpers.items() if alive(pid)}
+    assert not left, left
+
+    # what the microphone had delivered when the process died: each chunk seen on disk
+    # says at least its frames had arrived by then; the stream went on in real time
+    recent = [(frames, at) for frames, at in seen.items() if killed - at < 5.0]
+    heard = max(frames / RATE + (killed - at) for frames, at in recent)
+    listed = subprocess.run(
+        [*GIM, "sessions", "list", "--json"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert listed.returncode == 0, listed.stderr
+    (session,) = json.loads(listed.stdout)
+    assert session["status"] == "recovered"
+    lost = heard - session["audio_seconds"]
+    reference = soundfile.info(str(home / "sessions" / session["id"] / "reference.flac"))
+    print(
+        f"killed {after} s after the first chunk: heard >= {heard:.3f} s, recovered "
+        f"{session['audio_seconds']:.3f} s (reference {reference.duration:.3f} s), "
+        f"lost {lost:.3f} s"
+    )
+    assert lost <= 1.0
