@@ -6,14 +6,18 @@ Update after an intended change with ``pytest tests/ui/test_ui_snapshots.py
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
+from gim.ui.screens import live
 from gim.ui.screens.live import LiveScreen
 from gim.ui.screens.programs import ProgramsScreen
 from gim.ui.screens.review import ReviewScreen
 from gim.ui.screens.series import SeriesScreen
+from gim.ui.widgets.transcript import TranscriptView
 from tests.support.sample import sample_program
 
 SIZE = (100, 30)
@@ -32,7 +36,12 @@ def test_programs_snapshot(make_app: Any, snap_compare: Any) -> None:
     assert snap_compare(make_app(lambda app: ProgramsScreen()), terminal_size=SIZE)
 
 
-def test_live_snapshot(make_app: Any, snap_compare: Any, scripted_runner: Any) -> None:
+def test_live_snapshot(
+    make_app: Any, snap_compare: Any, scripted_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the meters are read once, below, not on the screen's timer: a piece heading takes its
+    # time from the last reading, so a timer tick before the runner's events would move it
+    monkeypatch.setattr(live, "POLL_SECONDS", 3600.0)
     runners: list[Any] = []
 
     def make_runner(on_event: Any) -> Any:
@@ -42,6 +51,13 @@ def test_live_snapshot(make_app: Any, snap_compare: Any, scripted_runner: Any) -
     async def settle(pilot: Pilot[None]) -> None:
         await pilot.app.workers.wait_for_complete()
         runners[0].reported.wait(5)
+        # the runner's events come from its thread: wait until the screen has shown the
+        # piece and the line, then read the meters
+        view = pilot.app.screen.query_one(TranscriptView)
+        for _ in range(500):
+            if len(view.blocks) >= 2:
+                break
+            await asyncio.sleep(0.01)
         await pilot.pause()
         pilot.app.screen.poll()
         await pilot.pause()

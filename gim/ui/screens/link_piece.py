@@ -5,19 +5,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, Static
 
 from gim.core.clock import mmss
 from gim.core.program import Piece
 from gim.errors import GimError
 from gim.library.match import AUDIO_SUFFIXES
+from gim.ui.base import GimModal
 
 
 class AudioTree(DirectoryTree):
@@ -30,7 +30,7 @@ class AudioTree(DirectoryTree):
         ]  # fmt: skip
 
 
-class PickPieceFile(ModalScreen[Path | None]):
+class PickPieceFile(GimModal[Path | None]):
     """Pick the file for ``piece``: enter shows a file's length, p plays a few seconds,
     l links it; a path can be typed too. Dismisses with the file, or None.
 
@@ -119,7 +119,7 @@ class PickPieceFile(ModalScreen[Path | None]):
         """Play the excerpt in a thread."""
         from gim.audio.clips import play_excerpt
 
-        settings: Any = self.app.settings  # type: ignore[attr-defined]
+        settings = self.app.settings
         try:
             play_excerpt(settings, path, stop)
         except GimError as exc:

@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Label, Static
 
@@ -35,6 +36,10 @@ SOURCES = ("voice", "music", "both")
 
 HEARD = {"voice": "the voice only", "music": "the music only", "both": "voice and music"}
 """What each source plays, in the words of the status line."""
+
+
+class PlaybackEnded(Message):
+    """The clip played to its end (not stopped by the guide)."""
 
 
 class ReviewScreen(SessionTasks):
@@ -304,10 +309,14 @@ class ReviewScreen(SessionTasks):
         try:
             play_moment(self.app.settings, record, start, source, stop)
         except GimError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="warning", timeout=8)
+            self.notify(exc.message, severity="warning", timeout=8)  # notify is thread-safe
         finally:
             if not stop.is_set():
-                self.app.call_from_thread(setattr, self, "playing", False)
+                self.post_message(PlaybackEnded())
+
+    @on(PlaybackEnded)
+    def _played(self, message: PlaybackEnded) -> None:
+        self.playing = False
 
     def action_back(self) -> None:
         """Stop playing and leave review (to home when review was the first screen)."""
