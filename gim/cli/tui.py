@@ -72,6 +72,7 @@ def launch_session(
     duration: float | None = None,
     input_device: str | None = None,
     output_device: str | None = None,
+    skip_missing: bool = False,
 ) -> None:
     """Run a live session in the terminal app, then the end-of-session screen.
 
@@ -84,17 +85,19 @@ def launch_session(
         duration: End after this many seconds (None: when the guide ends it).
         input_device: Microphone instead of the configured one.
         output_device: Speakers instead of the configured one.
+        skip_missing: Leave out pieces with no audio file instead of refusing to start.
     """
+    from gim.cli.session import playable_program
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
     from gim.ui.screens.live import LiveScreen
 
     settings = ctx.settings.with_devices(input_device, output_device)
-    chosen = ProgramLibrary(settings).get(program)
+    chosen, files, _ = playable_program(ProgramLibrary(settings), program, skip_missing)
 
     def make_runner(on_event: Callable[[RunnerEvent], None]) -> SessionRunner:
         return SessionRunner(settings, chosen, client, focus, consent, duration=duration,
-                             on_event=on_event, music_at=None,
+                             on_event=on_event, music_at=None, files=files,
                              end_with_music=False)  # fmt: skip
 
     _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))

@@ -107,3 +107,5 @@ def test_unlinked_pieces_refuse_to_start_in_one_sentence(home: Path, tmp_path: P
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0 and "Piece(s) 2 of two" in run.stderr
     assert "--skip-missing" in run.stderr
+    in_app = gim("session", "run", "--program", "two", "--client", "c", env=env)
+    assert in_app.returncode == 2 and "Piece(s) 2 of two" in in_app.stderr  # before the app
