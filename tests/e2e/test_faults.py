@@ -213,6 +213,8 @@ def test_a_live_session_refuses_delete_transcribe_and_export_into(home: Path, pu
         subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+    for line in err.splitlines():  # nothing from ALSA or PortAudio on the terminal
+        assert line.startswith("gim: "), err
     [session] = listed(home)
     assert session["status"] == "complete"
     assert float(session["audio_seconds"]) > 1  # type: ignore[arg-type]
