@@ -343,8 +343,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         f"{'peak MB':>8}"
     )
     print(
-        "lost: word errors beyond each utterance's own floor (sum; insertions count); over: utterances losing "
-        "more than max(3, 15%) words; markers: 'possible speech' lines (in music-only)"
+        "lost: word errors beyond each utterance's own floor (sum; insertions count); "
+        "over: utterances beyond it by more than max(3, 15%) words; "
+        "markers: 'possible speech' lines (in music-only)"
     )
     figures: list[tuple[str, str]] = []
     per: dict[tuple[str, float], list[dict[str, Any]]] = {}
