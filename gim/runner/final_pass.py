@@ -61,9 +61,15 @@ def final_pass(
 
 
 def _final_pass(
-    store: Store, session_id: str, settings: Settings, folder: Path, mic_path: Path,
-    ref_path: Path, progress: Progress | None, stop: Callable[[], bool] | None,
-) -> list[Segment]:  # fmt: skip
+    store: Store,
+    session_id: str,
+    settings: Settings,
+    folder: Path,
+    mic_path: Path,
+    ref_path: Path,
+    progress: Progress | None,
+    stop: Callable[[], bool] | None,
+) -> list[Segment]:
     from gim.transcribe.engine import load_engine
 
     delay = store.delay_frames(session_id)
