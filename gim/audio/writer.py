@@ -88,8 +88,8 @@ def write_durably(path: Path, data: np.ndarray, rate: int) -> None:
             try:
                 soundfile.write(handle, np.clip(data, -1.0, 1.0), rate, format="FLAC",
                                 subtype=SUBTYPE)  # fmt: skip
-            except (RuntimeError, soundfile.LibsndfileError):
-                handle.raise_failure()
+            except (RuntimeError, AssertionError, soundfile.LibsndfileError):
+                handle.raise_failure()  # the OSError behind it (a full disk), if there is one
                 raise
             handle.raise_failure()
             raw.flush()
@@ -137,7 +137,11 @@ def _assemble(folder: Path, chunks: list[Chunk], tmp: Path, out: Path, rate: int
                     position = chunk.frame
                 skip = position - chunk.frame
                 if skip < len(data):
-                    sink.write(data[skip:, :channels])
+                    try:
+                        sink.write(data[skip:, :channels])
+                    except AssertionError:  # soundfile asserts every frame was written
+                        handle.raise_failure()
+                        raise
                     handle.raise_failure()
                     position += len(data) - skip
         handle.raise_failure()
