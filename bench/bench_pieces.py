@@ -94,11 +94,11 @@ def _program(nominal: list[float]) -> Any:
 def _score(session: dict[str, Any], starts: list[float], lengths: list[float]) -> dict[str, Any]:
     """Lines every 1.5 s: share on the right piece, offset errors of those."""
     from gim.core.session import Segment
-    from gim.runner.offline import link_pieces
+    from gim.runner.offline import link_playback, placed_clock
 
     end = len(session["reference"]) / RATE
     lines = [Segment(t, t + 1.0, "x") for t in np.arange(0.5, end, 1.5)]
-    link_pieces(lines, _program(lengths), starts, lengths)
+    link_playback(lines, placed_clock(starts, lengths))
     right, errors = 0, []
     for seg in lines:
         piece, offset = _truth(session, seg.start)

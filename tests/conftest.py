@@ -74,3 +74,13 @@ def pulse() -> Iterator[str]:
     yield SINK
     if started and not os.environ.get("GIM_KEEP_PULSE"):
         subprocess.run(["pulseaudio", "--kill"], capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def sink_env(pulse: str) -> Iterator[dict[str, str]]:
+    """A null sink of this test alone; the environment that makes it a process's devices."""
+    name = f"gim_test_{os.getpid()}"
+    module = _pactl("load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}")
+    module.check_returncode()
+    yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
+    _pactl("unload-module", module.stdout.strip())

@@ -2,9 +2,10 @@
 
 `Tape` keeps the recent past of a mono signal by session frame. `Aligner` receives the
 microphone and the played reference as they happen, measures the lag between them now and
-then (GCC-PHAT through `DelayTracker`), and hands on each microphone block together with the
+then (GCC-PHAT, `estimate_delay`), and hands on each microphone block together with the
 reference shifted by the lag, so the two line up sample for sample (the echo canceller
-needs exactly that).
+needs exactly that). Between measurements the lag comes from `gim.core.clock.lag_at`, the
+same rule the SessionClock uses afterwards.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gim.audio.delay import DelayEstimate, DelayTracker, estimate_delay
+from gim.audio.delay import DelayEstimate, estimate_delay
+from gim.core.clock import lag_at
+
+MIN_CONFIDENCE = 6.0
+"""Peak-to-sidelobe ratio a measurement needs to be kept (below ~5 it is unreliable)."""
+
+STEP_MATCH = 0.1
+"""Least normalised correlation of the microphone with the reference at the new lag for a
+second to count as after a lag step (voice and room noise keep it well below 1)."""
 
 
 class Tape:
@@ -84,8 +93,9 @@ class Aligner:
         on_measure: Callable[[int, DelayEstimate], None] | None = None,
     ) -> None:  # fmt: skip
         self.rate = rate
-        self.tracker = DelayTracker(rate, max_delay=max_delay, min_delay=min_delay)
-        """The measured lag points."""
+        self.max_delay = max_delay
+        self.min_delay = min_delay
+        self._points: list[tuple[int, float]] = []
         self.reference = Tape(rate)
         self.mic = Tape(rate)
         self._feed = feed
@@ -115,17 +125,17 @@ class Aligner:
             if not _sounding(ref):
                 continue  # silence, a pause or a fade: nothing to line up
             est = estimate_delay(self.mic.read(start, self._window), ref, self.rate,
-                                 self.tracker.max_delay, self.tracker.min_delay)  # fmt: skip
-            if est.confidence >= self.tracker.min_confidence:
+                                 self.max_delay, self.min_delay)  # fmt: skip
+            if est.confidence >= MIN_CONFIDENCE:
                 self._accept(start + self._window // 2, est)
         if self._feed is None:
             self._pending.clear()
             return
         while self._pending:
             frame, block = self._pending[0]
-            if not self.tracker.known and not final and self.mic.end - frame < self._hold:
+            if not self._points and not final and self.mic.end - frame < self._hold:
                 return
-            lag = self.tracker.lag_at(frame + len(block) // 2)
+            lag = lag_at(frame + len(block) // 2, self._points)
             start = round(frame - lag)
             if start + len(block) > self.reference.end and not final:
                 return  # the reference for it has not been played yet
@@ -134,8 +144,7 @@ class Aligner:
 
     def _accept(self, frame: int, est: DelayEstimate) -> None:
         """Keep a measurement; one far from the last kept needs a second that agrees."""
-        points = self.tracker.points
-        assert points is not None
+        points = self._points
         jump = 0.05 * self.rate
         if points and abs(est.frames - points[-1][1]) > jump:
             held, self._candidate = self._candidate, (frame, est)
@@ -151,26 +160,35 @@ class Aligner:
             self._on_measure(frame, est)
 
     def _locate_step(self, before: tuple[int, float], frame: int, lag: float) -> None:
-        """The lag jumped between ``before`` and ``frame``: find where, to half a second,
-        with short windows, and put the step there (instead of a slope between the two)."""
-        points = self.tracker.points
-        assert points is not None
-        short, hop = self.rate, self.rate // 2
-        for start in range(max(before[0], self.mic.end - self.mic.size), frame, hop):
-            mic, ref = self.mic.read(start, short), self.reference.read(start, short)
-            est = estimate_delay(mic, ref, self.rate, self.tracker.max_delay,
-                                 self.tracker.min_delay)  # fmt: skip
-            if est.confidence >= self.tracker.min_confidence and abs(est.frames - lag) < abs(
-                est.frames - before[1]
-            ):
-                points.append((start - 1, before[1]))
-                points.append((start + short // 2, est.frames))
+        """The lag jumped from ``before``'s to ``lag`` between ``before`` and ``frame``: find
+        where, to half a second, and put the step there (instead of a slope between the two).
+
+        Each one-second stretch of the microphone is compared with the reference shifted by
+        the old lag and by the new one; the first that matches the new one clearly better is
+        where the step happened. (A free search over a window this short finds nonsense: the
+        lags searched are longer than the window.)
+        """
+        short, hop, old = self.rate, self.rate // 2, before[1]
+        first = max(before[0] + 1, self.mic.end - self.mic.size)
+        for start in range(first, frame - short // 2, hop):
+            mic = self.mic.read(start, short)
+            new_fit = _match(mic, self.reference.read(round(start - lag), short))
+            old_fit = _match(mic, self.reference.read(round(start - old), short))
+            if new_fit > STEP_MATCH and new_fit > 2 * old_fit:
+                self._points.append((start - 1, old))
+                self._points.append((start + short // 2, lag))
                 return
 
     @property
     def points(self) -> list[tuple[int, float]]:
         """Measured (mic frame, lag) points so far."""
-        return list(self.tracker.points or [])
+        return list(self._points)
+
+
+def _match(a: np.ndarray, b: np.ndarray) -> float:
+    """How alike two stretches are: normalised correlation, 0 when either is silent."""
+    energy = float(np.dot(a, a)) * float(np.dot(b, b))
+    return float(np.dot(a, b)) / energy**0.5 if energy > 0 else 0.0
 
 
 def _sounding(ref: np.ndarray, floor: float = 1e-3) -> bool:

@@ -107,3 +107,27 @@ def play_moment(
                 pass
     except (sd.PortAudioError, ValueError) as exc:
         raise AudioError(f"The speakers could not play ({exc}): check `gim devices`.") from exc
+
+
+EXCERPT_SECONDS = 8.0
+"""How much of a file the guide hears before linking it to a piece."""
+
+
+def play_excerpt(
+    settings: Any, path: Path, stop: threading.Event, start: float = 0.0,
+    seconds: float = EXCERPT_SECONDS,
+) -> None:  # fmt: skip
+    """Play ``seconds`` of an audio file from ``start`` until done or ``stop`` is set
+    (blocks; call in a thread). The Programs screen uses it before linking a file."""
+    from gim.audio.devices import import_sounddevice, parse_device
+
+    rate = int(settings.samplerate)
+    audio = read_clip(path, start, seconds, rate)
+    sd = import_sounddevice()
+    try:
+        sd.play(audio, rate, device=parse_device(settings.output_device))
+        while not stop.wait(0.05) and sd.get_stream().active:
+            pass
+        sd.stop()
+    except (sd.PortAudioError, ValueError) as exc:
+        raise AudioError(f"The speakers could not play ({exc}): check `gim devices`.") from exc

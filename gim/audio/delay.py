@@ -2,8 +2,8 @@
 
 Input and output run as separate streams on separate clocks, so the offset between the
 played reference and the microphone is measured from the signals, never assumed. The
-tracker re-measures over a long session, so clock drift between the devices (about 0.1%)
-is followed rather than accumulated.
+`gim.audio.alignment.Aligner` re-measures through a long session, so clock drift between
+the devices (about 0.1%) is followed rather than accumulated.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-
-from gim.core.clock import lag_at
 
 Audio = NDArray[np.float32]
 
@@ -139,44 +137,3 @@ def _tukey(n: int, alpha: float = 0.1) -> NDArray[np.float64]:
         window[:edge] = ramp
         window[n - edge :] = ramp[::-1]
     return window
-
-
-@dataclass
-class DelayTracker:
-    """Follows the microphone lag through a session from windows of both signals.
-
-    Feed it aligned windows (same nominal start frame) now and then; it keeps the reliable
-    measurements and answers the lag at any session frame by linear interpolation between
-    them (a straight line through clock drift).
-    """
-
-    rate: int
-    max_delay: float = 1.0
-    min_confidence: float = 6.0
-    min_delay: float = 0.0
-    points: list[tuple[int, float]] | None = None
-
-    def __post_init__(self) -> None:
-        if self.points is None:
-            self.points = []
-
-    def update(
-        self, frame: int, mic: NDArray[np.floating], reference: NDArray[np.floating]
-    ) -> DelayEstimate:
-        """Measure the lag for the window starting at session ``frame``; keep it if reliable."""
-        est = estimate_delay(mic, reference, self.rate, self.max_delay, self.min_delay)
-        if est.confidence >= self.min_confidence:
-            assert self.points is not None
-            centre = frame + min(len(mic), len(reference)) // 2
-            self.points.append((centre, est.frames))
-            self.points.sort()
-        return est
-
-    @property
-    def known(self) -> bool:
-        """Whether at least one reliable measurement exists."""
-        return bool(self.points)
-
-    def lag_at(self, frame: int) -> float:
-        """The lag in frames at session ``frame`` (0 before any reliable measurement)."""
-        return lag_at(frame, self.points or [])

@@ -11,12 +11,15 @@ and the transitions the reference shows (a silence, or a sudden change of sound)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
 
 HOP = 0.01
 """Seconds per envelope step of the coarse search."""
+NOVELTY_HOP = 0.1
+"""Seconds per step of the change-of-sound curve (unlinked pieces)."""
 LONGEST = 1200.0
 """Seconds of a piece used for the search at most."""
 MIN_SCORE = 0.35
@@ -143,7 +146,9 @@ def place(
         found.append(hit[0] if hit else None)
         if hit:
             after = hit[0] + 1.0
-    changes = transitions(reference, rate)
+    silences = quiet_stretches(reference, rate)
+    changes = [b for _, b in silences]
+    change = novelty(reference, rate) if any(a is None for a in found[1:]) else np.zeros(0)
     starts: list[float] = []
     for i, at in enumerate(found):
         if at is not None:
@@ -155,20 +160,25 @@ def place(
             starts.append(back if back is not None and back >= 0 else program_start)
         else:
             end = starts[-1] + durations[i - 1]
-            starts.append(_snap(end + gap, changes, end))
+            # A silence ending after most of the last piece may be an early move on.
+            early = starts[-1] + 0.3 * durations[i - 1]
+            starts.append(_snap(end + gap, changes, change, end, early))
     lengths = list(durations)
     for i, audio in enumerate(pieces):
         if audio is not None and found[i] is not None:
             lengths[i] = played_length(audio, reference, rate, starts[i])
-        if i + 1 < len(starts) and found[i + 1] is not None:
-            lengths[i] = max(0.0, min(lengths[i], starts[i + 1] - starts[i]))
+        if i + 1 < len(starts):
+            # Never past the next piece's start, nor into the silence before it.
+            before = [a for a, b in silences if abs(b - starts[i + 1]) < 0.2 and a > starts[i]]
+            stop = before[0] if before and audio is None else starts[i + 1]
+            lengths[i] = max(0.0, min(lengths[i], stop - starts[i]))
     return starts, lengths
 
 
-def transitions(
+def quiet_stretches(
     reference: NDArray[np.floating], rate: int, level_db: float = -65.0, min_gap: float = 0.5
-) -> list[float]:
-    """Seconds where sound resumes after a silence of at least ``min_gap`` in ``reference``."""
+) -> list[tuple[float, float]]:
+    """(start, end) seconds of each silence of at least ``min_gap`` in ``reference``."""
     hop = max(1, int(0.05 * rate))
     n = len(reference) // hop
     if n == 0:
@@ -176,26 +186,62 @@ def transitions(
     x = np.asarray(reference[: n * hop], np.float64).reshape(n, hop)
     quiet = 10 * np.log10(np.mean(x * x, axis=1) + 1e-20) < level_db
     out, run = [], 0
-    for i, q in enumerate(quiet):
+    for i, q in enumerate([*quiet, False]):
         if q:
             run += 1
             continue
         if run * hop >= min_gap * rate:
-            out.append(i * hop / rate)
+            out.append(((i - run) * hop / rate, i * hop / rate))
         run = 0
     return out
 
 
+def novelty(
+    reference: NDArray[np.floating], rate: int, context: float = 2.0
+) -> NDArray[np.float64]:
+    """How much the sound changes at each `NOVELTY_HOP`: log band energies of the
+    ``context`` seconds after against those before (a new piece changes key, scoring and
+    loudness at once)."""
+    hop = max(1, int(NOVELTY_HOP * rate))
+    n = len(reference) // hop
+    if n < 4:
+        return np.zeros(max(n, 0))
+    x = np.asarray(reference[: n * hop], np.float64).reshape(n, hop)
+    power = np.abs(np.fft.rfft(x * np.hanning(hop), axis=1)) ** 2
+    edges = np.unique(np.geomspace(2, power.shape[1] - 1, 25).astype(int))
+    bands = np.stack([power[:, a:b].sum(axis=1) for a, b in pairwise(edges)], axis=1)
+    feats = np.log(bands + 1e-10)
+    c = max(1, int(context / NOVELTY_HOP))
+    cum = np.vstack([np.zeros(feats.shape[1]), np.cumsum(feats, axis=0)])
+    out = np.zeros(n)
+    for i in range(c, n - c):
+        before = (cum[i] - cum[i - c]) / c
+        after = (cum[i + c] - cum[i]) / c
+        out[i] = float(np.linalg.norm(after - before))
+    return out
+
+
 def _snap(
-    guess: float, changes: list[float], earliest: float | None, tolerance: float = 6.0
+    guess: float,
+    changes: list[float],
+    change: NDArray[np.float64],
+    earliest: float,
+    early: float,
+    tolerance: float = 5.0,
 ) -> float:
-    """The transition nearest ``guess`` within ``tolerance`` (not before ``earliest``)."""
-    near = [
-        c
-        for c in changes
-        if abs(c - guess) <= tolerance and (earliest is None or c >= earliest - 0.5)
-    ]
-    return min(near, key=lambda c: abs(c - guess)) if near else guess
+    """Where the piece expected at ``guess`` starts: the nearest end of a silence from
+    ``early`` to ``tolerance`` after it; else the clearest change of sound within
+    ``tolerance``; else ``guess`` itself."""
+    low = max(guess - tolerance, earliest - 1.0)
+    near = [c for c in changes if early <= c <= guess + tolerance]
+    if near:
+        return min(near, key=lambda c: abs(c - guess))
+    a, b = max(0, int(low / NOVELTY_HOP)), min(len(change), int((guess + tolerance) / NOVELTY_HOP))
+    if b <= a:
+        return guess
+    k = a + int(np.argmax(change[a:b]))
+    typical = float(np.median(change[change > 0])) if np.any(change > 0) else 0.0
+    return k * NOVELTY_HOP if change[k] > 4.0 * typical else guess
 
 
 def _loudest(piece: NDArray[np.floating], rate: int, seconds: float) -> tuple[int, int]:

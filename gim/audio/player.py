@@ -28,6 +28,9 @@ from gim.audio.producer import Block, BlockProducer, Command
 from gim.audio.source import piece_length
 from gim.core.playback import Action, PlaybackEvent, PlaybackLog, Position
 
+IDLE_BLOCKS = 4
+"""Blocks of silence queued while no music has started (the start key waits behind them)."""
+
 
 class Player:
     """Plays pieces from files through a backend's output stream (see module docstring).
@@ -112,7 +115,11 @@ class Player:
             t.start()
             self._threads.append(t)
         for _ in range(200):  # queue the first blocks before the device asks for them
-            if self._blocks.full() or self.finished.is_set():
+            if (
+                self._blocks.full()
+                or self.finished.is_set()
+                or (not music and self._blocks.qsize() >= IDLE_BLOCKS)
+            ):
                 break
             self._closing.wait(0.01)
         self._stream = self.backend.output_stream(
@@ -206,8 +213,8 @@ class Player:
     # -- the callback (PortAudio thread: copy only) ---------------------------------------
 
     def _callback(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
-        if status and status.output_underflow:
-            self.underruns += 1
+        if status and status.output_underflow and self._music_on:
+            self.underruns += 1  # a glitch in the silence before the music is not heard
         filled = 0
         while filled < frames:
             block = self._current
@@ -216,7 +223,7 @@ class Player:
                     block = self._blocks.get_nowait()
                 except queue.Empty:
                     outdata[filled:] = 0
-                    if not self._closing.is_set():
+                    if not self._closing.is_set() and self._music_on:
                         self.underruns += 1
                     self._notes.put((self._out_frame + filled, None, frames - filled))
                     break
@@ -277,6 +284,9 @@ class Player:
                 stopping = self._closing.is_set()
                 if stopping and (producer.done or producer.state == "idle"):
                     break
+                if producer.state == "idle" and self._blocks.qsize() >= IDLE_BLOCKS:
+                    self._closing.wait(0.005)  # silence before the music: queue little,
+                    continue  # so the guide's start key is heard at once
                 block = producer.make_block()
                 while True:
                     try:

@@ -16,6 +16,7 @@ Either way ``on_gap`` receives the first lost frame and the frame of return.
 
 from __future__ import annotations
 
+import collections
 import queue
 import threading
 import time
@@ -29,6 +30,8 @@ from gim.audio.levels import Level
 from gim.errors import GimError
 
 _monotonic = time.monotonic
+SETTLE = 24
+"""Callbacks after a stall (about half a second) over which its length is measured."""
 
 
 def wall_clock(rate: int) -> Callable[[], int]:
@@ -47,9 +50,9 @@ class Recorder:
         on_block: called from the drain thread with (session frame, frames×channels block).
         on_gap: called when the microphone came back, with (first lost frame, frame of return).
         on_lost: called when the microphone disappears.
-        clock: session frames now, to measure a gap (default: the monotonic clock); a
-            clock that does not move (the music has not started) is replaced by the
-            monotonic clock for that gap.
+        clock: session frames now, to measure a gap (default: the monotonic clock). Until
+            it runs (the music has not started) the microphone's own count is the
+            session's time, and a stall is no gap.
         blocksize: frames per callback.
         retry: seconds between attempts to reopen a lost microphone.
         on_stall: called (from a watch thread) with the session frame where the
@@ -100,7 +103,10 @@ class Recorder:
         self._last: tuple[float, int, int] | None = None
         """(monotonic time, session clock, wall clock) at the latest callback."""
         self._lead: float | None = None
-        """Smoothed session clock minus microphone frames: how the two counts stand."""
+        """Mean session clock minus microphone frames lately: how the two counts stand."""
+        self._recent: collections.deque[int] = collections.deque(maxlen=2 * rate // blocksize)
+        self._settling: tuple[int, list[np.ndarray], list[int]] | None = None
+        """After a stall: (first lost frame, blocks held, clock distances measured)."""
 
     def start(self) -> None:
         """Open the input stream and begin recording at frame 0."""
@@ -111,6 +117,10 @@ class Recorder:
 
     def now(self) -> int:
         """The session frame the microphone has reached, counting a stall as it lasts."""
+        settling, lead = self._settling, self._lead
+        if settling is not None and lead is not None and settling[2]:
+            lost, blocks, distances = settling
+            return lost + max(0, round(distances[0] - lead)) + sum(len(b) for b in blocks)
         last = self._last
         if not (self.stalled or self.lost) or last is None:
             return self.frames
@@ -129,32 +139,61 @@ class Recorder:
     def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
         if status and status.input_overflow:
             self.overruns += 1
-        self._check(frames)
-        self._queue.put((self.frames, indata.copy()))
+        block = indata.copy()
+        if self._check(frames, block):
+            return  # held until the stall's length is known
+        self._queue.put((self.frames, block))
         self.frames += frames
 
-    def _check(self, frames: int) -> None:
-        """Compare the input's count with the session clock; a stall becomes a gap."""
+    def _check(self, frames: int, block: np.ndarray) -> bool:
+        """Compare the input's count with the session clock; a stall becomes a gap.
+
+        Returns whether ``block`` is held: the blocks just after a stall are numbered only
+        once the stall's length is measured over ``SETTLE`` callbacks.
+        """
         now, clock, wall = _monotonic(), self._clock(), self._wall()
         last, self._last = self._last, (now, clock, wall)
         if last is not None and now - last[0] > self.tolerance:
-            # The first frames after a stall are fresh: the stall's length is what the
-            # session clock ran on, less what the counts' usual distance accounts for.
-            # When the music's clock stood still too (the whole audio server paused), the
-            # session lost nothing; the wall clock counts only before the music runs.
-            if self._lead is not None:
-                gap = clock - self.frames - round(self._lead)
-            else:
-                gap = wall - last[2] - frames
+            if self._settling is not None:
+                self._settle()
             self.stalled = False
-            if gap > 0:
-                lost = self.frames
-                self.frames += gap
-                self._queue.put((-1, (lost, self.frames)))
-        if clock > 0 and (last is None or clock > last[1]):
-            lead = clock - self.frames
-            # slow smoothing (a few seconds): follows clock drift, not callback jitter
-            self._lead = lead if self._lead is None else self._lead + 0.02 * (lead - self._lead)
+            if self._lead is not None:  # (before the session clock runs, nothing is lost)
+                self._settling = (self.frames, [], [])
+        settling = self._settling
+        if settling is not None:
+            # The frames after a stall are fresh: the stall lasted as long as the session
+            # clock ran on beyond the counts' usual distance. Each callback measures that
+            # distance anew, in steps of whole blocks (PulseAudio: +-50 ms); their mean,
+            # like the mean distance before the stall, is finer than any one.
+            lost, blocks, distances = settling
+            distances.append(clock - lost - sum(len(b) for b in blocks))
+            blocks.append(block)
+            if len(blocks) >= SETTLE:
+                self._settle()
+            return True
+        if clock > 0:
+            # the last two seconds of distances: their mean is how the counts stand now
+            # (it follows clock drift, not callback jitter)
+            self._recent.append(clock - self.frames)
+            self._lead = sum(self._recent) / len(self._recent)
+        return False
+
+    def _settle(self) -> None:
+        """Number the blocks held after a stall, after a gap of the measured length."""
+        settling, self._settling = self._settling, None
+        if settling is None or self._lead is None:
+            return
+        lost, blocks, distances = settling
+        # When the music's clock stood still too (the whole audio server paused), the
+        # session lost nothing.
+        gap = max(0, round(sum(distances) / len(distances) - self._lead)) if distances else 0
+        frame = lost + gap
+        if gap > 0:
+            self._queue.put((-1, (lost, frame)))
+        for block in blocks:
+            self._queue.put((frame, block))
+            frame += len(block)
+        self.frames = frame
 
     def _stall_loop(self) -> None:
         while not self._closing.wait(0.1):
@@ -215,6 +254,7 @@ class Recorder:
         """Stop recording and hand on every block already captured."""
         self._closing.set()
         self._close_quietly(self._stream)
+        self._settle()
         self._queue.put((-1, None))
         self._drain.join(timeout)
         if self._watch is not None:

@@ -1,4 +1,5 @@
-"""Commands: gim programs list | show P | validate FILE | link P DIR."""
+"""Commands: gim programs list | show P | validate FILE | link P DIR | link P --piece N FILE |
+new TITLE DIR|FILES."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from gim.cli.context import Context
 from gim.core.clock import mmss
 from gim.core.program import Program
 from gim.core.program_parse import program_to_dict
-from gim.errors import GimError
+from gim.errors import GimError, InputError
 from gim.library.programs import ProgramLibrary, link_summary
 
 
@@ -135,10 +136,18 @@ def validate_program(obj: Context, file: Path) -> None:
 
 @programs.command("link")
 @click.argument("program")
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", metavar="DIR|FILE", type=click.Path(path_type=Path))
+@click.option(
+    "--piece",
+    "piece",
+    type=int,
+    metavar="N",
+    help="Link piece N (from 1) to the audio FILE given, by hand.",
+)
 @click.pass_obj
-def link_program(obj: Context, program: str, directory: Path) -> None:
-    """Match each piece of PROGRAM to an audio file under DIRECTORY.
+def link_program(obj: Context, program: str, directory: Path, piece: int | None) -> None:
+    """Match each piece of PROGRAM to an audio file under DIR, or with --piece N link
+    piece N to FILE.
 
     Files match by their name, folder and tags (composer, work, movement) and a length
     within 3 s or 2% of the piece's. Pieces with no file or several equally good ones are
@@ -151,6 +160,9 @@ def link_program(obj: Context, program: str, directory: Path) -> None:
     found: Program = library.get(program)
     if library.is_generated(found):
         click.echo("The demo program's audio is made by gim: there is nothing to link.")
+        return
+    if piece is not None:
+        _link_one(library, found, piece, directory)
         return
     report = library.link(found, directory)
     click.echo(f"{report.scanned} audio files under {directory}.")
@@ -174,6 +186,49 @@ def link_program(obj: Context, program: str, directory: Path) -> None:
     click.echo(f"{linked} of {len(found.pieces)} pieces linked; links in {report.links_file}.")
     if not report.complete:
         raise click.exceptions.Exit(1)
+
+
+def _link_one(library: ProgramLibrary, program: Program, piece: int, file: Path) -> None:
+    from gim.library.own import audio_info
+
+    if file.is_dir():
+        raise InputError(f"{file} is a folder: with --piece give one audio file.")
+    saved = library.link_piece(program, piece - 1, file)
+    info = audio_info(file)
+    want = program.pieces[piece - 1]
+    click.echo(f"Piece {piece} {want.title} ({mmss(want.duration)}) now plays\n"
+               f"  {info.path} ({mmss(info.duration)}); links in {saved}.")  # fmt: skip
+    if abs(info.duration - want.duration) > max(3.0, 0.02 * want.duration):
+        click.echo(f"gim: note: the file is {mmss(info.duration)} long, the "
+                   f"program's piece {mmss(want.duration)}.", err=True)  # fmt: skip
+
+
+@programs.command("new")
+@click.argument("title")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--slug", default="", help="The program's short name (default: from the title).")
+@click.option("--author", default="", help="Who made the program (default: the guide).")
+@click.pass_obj
+def new_program(obj: Context, title: str, sources: tuple[Path, ...], slug: str,
+                author: str) -> None:  # fmt: skip
+    """Make a program called TITLE from a folder of your music or a list of files.
+
+    The pieces are the files in order (a folder's in name order), their lengths read from
+    the files, composer and title from the tags; every piece is linked to its file.
+    """
+    from gim.library.own import audio_files, program_from_files, save_program
+
+    library = _library(obj)
+    files = audio_files(list(sources))
+    made = program_from_files(title, files, slug=slug, author=author)
+    path = save_program(obj.settings, made)
+    program = library.get(made.slug)
+    for i, file in enumerate(files):
+        library.link_piece(program, i, file)
+    click.echo(f"{program.title} ({program.slug}): {len(program.pieces)} pieces, "
+               f"{mmss(program.duration)}, all linked; saved in {path}.")  # fmt: skip
+    for i, piece in enumerate(program.pieces, start=1):
+        click.echo(f"{i:>2} {piece.title} ({mmss(piece.duration)})")
 
 
 COMMANDS: list[click.Command] = [programs]

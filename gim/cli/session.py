@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from gim.core.program import Program
+    from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
 
 
@@ -61,13 +62,29 @@ def _tell(warnings: list[str], told: int) -> int:
     return max(told, len(warnings))
 
 
-def played_part(program: Program, files: list[Path | None]) -> tuple[Program, list[Path | None]]:
-    """``program`` without the pieces that have no file (what will actually be played)."""
-    import dataclasses
+def playable_program(
+    library: ProgramLibrary, program: str, skip_missing: bool
+) -> tuple[Program, list[Path | None], list[int]]:
+    """The program to play, its files, and the numbers (from 1) of pieces left out.
 
-    keep = [i for i, f in enumerate(files) if f is not None]
-    pieces = tuple(program.pieces[i] for i in keep)
-    return dataclasses.replace(program, pieces=pieces), [files[i] for i in keep]
+    Never a silent piece: pieces with no audio file refuse the session (one sentence,
+    exit 2) unless ``skip_missing``; then the played part of the program is returned.
+    """
+    chosen = library.get(program)
+    files = library.linked_files(chosen)
+    missing = [i + 1 for i, f in enumerate(files) if f is None]
+    if missing and (not skip_missing or len(missing) == len(files)):
+        which = ", ".join(str(n) for n in missing)
+        hint = "" if len(missing) == len(files) else " or add --skip-missing"
+        raise InputError(
+            f"Piece(s) {which} of {chosen.slug} have no audio file: link them with "
+            f"`gim programs link {chosen.slug} DIR` (or --piece N FILE){hint}."
+        )
+    if missing:
+        from gim.library.own import played_part
+
+        chosen, files = played_part(chosen, files)
+    return chosen, files, missing
 
 
 def transcribe_session(ctx: Context, session_id: str) -> int:
@@ -176,26 +193,16 @@ def run(
         if launch is None:
             raise click.ClickException("The terminal app is not available: add --headless.")
         launch(ctx, program, client, focus=focus, consent=Consent(consent), duration=duration,
-               input_device=input_device, output_device=output_device)  # fmt: skip
+               input_device=input_device, output_device=output_device,
+               skip_missing=skip_missing)  # fmt: skip
         return
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
 
     settings = ctx.settings.with_devices(input_device, output_device)
     ctx.open_store().close()  # recover any interrupted session first
-    library = ProgramLibrary(settings)
-    chosen = library.get(program)
-    files = library.linked_files(chosen)
-    missing = [i + 1 for i, f in enumerate(files) if f is None]
-    if missing and (not skip_missing or len(missing) == len(files)):
-        which = ", ".join(str(n) for n in missing)
-        hint = "" if len(missing) == len(files) else " or add --skip-missing"
-        raise InputError(
-            f"Piece(s) {which} of {chosen.slug} have no audio file: link them with "
-            f"`gim programs link {chosen.slug} DIR` (or --piece N FILE){hint}."
-        )
+    chosen, files, missing = playable_program(ProgramLibrary(settings), program, skip_missing)
     if missing:
-        chosen, files = played_part(chosen, files)
         click.echo(f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.",
                    err=True)  # fmt: skip
     runner = SessionRunner(settings, chosen, client, focus, Consent(consent),

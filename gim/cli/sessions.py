@@ -109,6 +109,9 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
         return
     session, program = record.session, record.program
     _show_header(session, program, len(record.segments))
+    if session.phases:
+        arc = " · ".join(f"{c.phase} {mmss(c.time)}" for c in session.phases)
+        click.echo(f"  phases    {arc}")
     state = _final_state(ctx, session.id)
     if state == "not finished":
         click.echo(f"  final pass: not finished (`gim sessions transcribe {session.id}` "

@@ -11,13 +11,11 @@ import copy
 import re
 import string
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 from gim.core.program import Program
-from gim.core.program_parse import parse_program, program_to_dict
 from gim.core.record import SessionRecord
-from gim.errors import GimError
 
 CLIENT_LABEL = "Client"
 """What the client code becomes."""
@@ -126,11 +124,25 @@ def _rewrite_program(table: dict[str, Any], sub: Callable[[str], str]) -> dict[s
 
 def _program(program: Program, session_id: str, sub: Callable[[str], str]) -> Program:
     """``program`` with its texts rewritten; its origin names the de-identified session."""
-    origin = f"session {session_id}"
-    try:
-        return parse_program(_rewrite_program(program_to_dict(program), sub), origin, origin)
-    except (GimError, ValueError, TypeError, KeyError):
-        return replace(program, origin=origin)
+    return replace(_rewrite_fields(program, sub), origin=f"session {session_id}")
+
+
+def _rewrite_fields(item: Any, sub: Callable[[str], str]) -> Any:
+    """A copy of the dataclass ``item`` with every text in it rewritten (the slug kept)."""
+    changes: dict[str, Any] = {}
+    for f in fields(item):
+        value = getattr(item, f.name)
+        if f.name in STRUCTURED_PROGRAM_KEYS:
+            continue
+        if isinstance(value, str):
+            changes[f.name] = sub(value)
+        elif is_dataclass(value):
+            changes[f.name] = _rewrite_fields(value, sub)
+        elif isinstance(value, tuple):
+            changes[f.name] = tuple(
+                _rewrite_fields(v, sub) if is_dataclass(v) else v for v in value
+            )
+    return replace(item, **changes)
 
 
 def _rewrite(value: object, sub: Callable[[str], str]) -> object:

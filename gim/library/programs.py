@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from gim.config import FILE_MODE, Settings, checkout_root, ensure_private_dir
 from gim.core.program import Program
 from gim.core.program_parse import parse_program
-from gim.errors import NotFoundError, ProgramError
+from gim.errors import InputError, NotFoundError, ProgramError
 from gim.library.match import AudioFile, MatchState, PieceMatch, match_pieces, scan_audio
 
 if TYPE_CHECKING:
@@ -279,6 +279,25 @@ class ProgramLibrary:
                 links[index] = found.file.path.resolve()
         saved = self._save_links(program, links)
         return LinkReport(program, matches, saved, scanned=len(files))
+
+    def link_piece(self, program: Program, index: int, file: Path) -> Path:
+        """Link piece ``index`` (from 0) of ``program`` to ``file`` by hand; the links file.
+
+        Raises:
+            InputError: no such piece, or the file is not playable audio.
+            NotFoundError: there is no such file.
+        """
+        from gim.library.own import audio_info
+
+        if not 0 <= index < len(program.pieces):
+            raise InputError(
+                f"{program.slug} has pieces 1 to {len(program.pieces)}: there is no piece "
+                f"{index + 1}."
+            )
+        info = audio_info(file)
+        links = self._saved_links(program)
+        links[index] = info.path
+        return self._save_links(program, links)
 
     def linked_files(self, program: Program) -> list[Path | None]:
         """The audio file of each piece for the player; None where a piece has none.

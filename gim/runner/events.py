@@ -113,7 +113,7 @@ class LiveRunner(Protocol):
         """A snapshot for meters and clocks."""
 
     def done(self) -> bool:
-        """Whether the session should end now (the program ended, or a stop was asked)."""
+        """Whether the session should end now (a stop was asked, or its set time passed)."""
 
     def pause(self) -> None:
         """Pause the music."""
@@ -133,10 +133,14 @@ class LiveRunner(Protocol):
     def set_phase(self, phase: Phase) -> None:
         """Move the session into ``phase`` now."""
 
+    def start_music(self) -> None:
+        """Start the music (the guide's key), or play on after a pause or fade."""
+
     def mark(
-        self, kind: AnnotationKind, text: str = ..., tags: tuple[str, ...] = ...
-    ) -> Annotation:
-        """Keep a guide's note at this moment."""
+        self, kind: AnnotationKind, text: str = ..., tags: tuple[str, ...] = ...,
+        segment: Segment | None = ...,
+    ) -> Annotation:  # fmt: skip
+        """Keep a guide's note at this moment, or on the line ``segment``."""
 
 
 RunnerFactory = Callable[[Callable[[RunnerEvent], None]], LiveRunner]

@@ -136,23 +136,23 @@ def piece_starts(
     return starts
 
 
-def link_pieces(
-    segments: list[Segment],
-    program: Program,
-    starts: list[float],
-    durations: list[float] | None = None,
-) -> None:
-    """Set ``piece`` and ``piece_offset`` of each segment from where the pieces start.
+def placed_clock(starts: list[float], lengths: list[float], lag: float = 0.0) -> SessionClock:
+    """The session clock of a program played at ``starts`` for ``lengths`` (seconds).
 
-    ``durations`` (seconds, e.g. of the linked files) replace the program's own.
+    Args:
+        starts: where each piece started in the reference (what was played).
+        lengths: how long each piece played.
+        lag: seconds by which the microphone hears the reference late.
     """
-    lengths = durations or [p.duration for p in program.pieces]
-    for seg in segments:
-        seg.piece, seg.piece_offset = None, None
-        for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
-            if start <= seg.start < start + length:
-                seg.piece, seg.piece_offset = i, round(seg.start - start, 3)
-                break
+    from gim.core.playback import Action, PlaybackEvent, PlaybackLog
+
+    events: list[PlaybackEvent] = []
+    for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
+        first = round(start * SAMPLE_RATE)
+        events.append(PlaybackEvent(first, Action.PLAY, piece=i, offset=0))
+        events.append(PlaybackEvent(first + round(length * SAMPLE_RATE), Action.END))
+    events.sort(key=lambda e: (e.frame, e.action is Action.PLAY))
+    return SessionClock(PlaybackLog(SAMPLE_RATE, events), [(0, lag * SAMPLE_RATE)])
 
 
 def transcribe_file(
@@ -209,10 +209,11 @@ def transcribe_file(
     if program is not None and reference is not None:
         # Placement works in reference time; the program start is given in AUDIO's.
         lag = prepared.delay.seconds if prepared.delay else 0.0
-        starts, durations = place_pieces(reference, program, piece_files, program_start - lag)
-        link_pieces(segments, program, [s + lag for s in starts], durations)
+        starts, lengths = place_pieces(reference, program, piece_files, program_start - lag)
+        link_playback(segments, placed_clock(starts, lengths, lag))
     elif program is not None:
-        link_pieces(segments, program, piece_starts(program, program_start))
+        starts = piece_starts(program, program_start)
+        link_playback(segments, placed_clock(starts, [p.duration for p in program.pieces]))
     return segments
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -324,8 +323,15 @@ def follow(
     """
     state = load(folder, config) or State([0.0] * len(config.channels))
     loaded: Engine | None = None
-    while True:
+
+    def orphaned(_fraction: float = 0.0) -> None:
         if parent is not None and os.getppid() != parent:
+            raise _ParentGone  # the session's process died: stop, even mid-window
+
+    while True:
+        try:
+            orphaned()
+        except _ParentGone:
             return state
         found = replay(folder)
         if found.ended or found.assembled:
@@ -345,11 +351,18 @@ def follow(
         mic_audio = read_span(folder, mic, rate, int(found.header.get("mic_channels", 1)), a, b)
         ref_audio = read_span(folder, ref, rate, int(found.header.get("out_channels", 2)), a, b)
         lag = median_lag(found.delays) if found.delays else None
-        state, new = transcribe_window(mic_audio, ref_audio, rate, a / rate, state, config,
-                                       loaded, lag_frames=lag)  # fmt: skip
+        try:
+            state, new = transcribe_window(mic_audio, ref_audio, rate, a / rate, state, config,
+                                           loaded, lag_frames=lag, progress=orphaned)  # fmt: skip
+        except _ParentGone:
+            return state
         save_window(folder, config, state, new, (a / rate, b / rate))
         if on_window is not None:
             on_window(a / rate, b / rate, time.process_time() - cpu)
+
+
+class _ParentGone(Exception):
+    """The session's process is gone."""
 
 
 def load_quiet_engine(config: Config) -> Engine:
@@ -384,13 +397,13 @@ class RollingPass:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start the child (nice 19, one thread); it dies with this process."""
+        """Start the child (nice 19, one thread); it ends soon after this process does."""
         env = {**os.environ, **QUIET_ENV}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gim.runner.rolling", str(self.folder),
              json.dumps(asdict(self.config)), str(os.getpid())],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, preexec_fn=_quiet_child,
+            stderr=subprocess.DEVNULL,
         )  # fmt: skip
 
     def stop(self) -> None:
@@ -406,19 +419,14 @@ class RollingPass:
             process.wait()
 
 
-def _quiet_child() -> None:
-    """In the forked child before exec: lowest priority; SIGTERM when the parent dies."""
-    os.nice(19)
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # the child also checks its parent between windows
-
-
 def main(argv: list[str]) -> int:
-    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID``."""
+    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID``.
+
+    Lowest priority first. No PR_SET_PDEATHSIG: it fires when the starting *thread* ends
+    (the app starts sessions from a worker thread); the parent is checked instead, between
+    windows and between the stretches of one.
+    """
+    os.nice(19)
     folder, raw, parent = Path(argv[0]), json.loads(argv[1]), int(argv[2])
     raw["channels"] = [tuple(c) for c in raw["channels"]]
     config = Config(**raw)

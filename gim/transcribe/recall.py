@@ -47,6 +47,8 @@ KEPT_DB = -10.0
 the player did not make (the played music loses 20 dB or more)."""
 FLOOR_WINDOW = 15.0
 """Seconds around a frame over which the residual floor is estimated."""
+TAIL = 0.4
+"""Seconds around a sure run where energy is its reverberation, not more speech."""
 MERGE_GAP = 0.3
 """Seconds: padded stretches closer than this are decoded together."""
 MIN_RUN = 0.2
@@ -158,8 +160,18 @@ def find_candidates(
     sure = hysteresis(probs, *SURE)
     maybe = sure | hysteresis(probs, *WEAK)
     if cancelled:
+        # Energy only adds what Silero was not sure of: its runs are kept where they
+        # reach beyond a sure run's reverberant tail, so ordinary speech keeps the
+        # stretch Silero gives it (a longer one invites Whisper to add words).
         energy = energy_activity(mic, clean, floor_db)
-        maybe[: len(energy)] |= energy
+        tail = int(TAIL * SAMPLE_RATE / FRAME)
+        near = sure.copy()
+        for a, b in _runs(sure):
+            near[max(0, a - tail) : b + tail] = True
+        for a, b in _runs(energy):
+            beyond = int(np.count_nonzero(~near[a:b]))
+            if beyond * FRAME >= ENERGY_RUN * SAMPLE_RATE:
+                maybe[a:b] = True
     maybe = _close(maybe, int(join * SAMPLE_RATE / FRAME))
     db = frame_db(clean)
     limit = int(max_span * SAMPLE_RATE / FRAME) - 2 * int(pad * SAMPLE_RATE / FRAME)

@@ -47,6 +47,8 @@ class PhaseEntered(Message):
         super().__init__()
         self.phase: Phase = event.phase
         """The phase entered."""
+        self.time: float = event.time
+        """Session seconds at which it was entered."""
 
 
 class RunnerWarning(Message):

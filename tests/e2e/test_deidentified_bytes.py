@@ -110,5 +110,9 @@ def test_every_deidentified_export_is_clean_to_the_byte(tmp_path: Path) -> None:
     assert found == []
     with zipfile.ZipFile(next(p for p in files if p.suffix == ".docx")) as docx:
         core = docx.read("docProps/core.xml").decode()
+        app = docx.read("docProps/app.xml").decode()
+        members = docx.namelist()
     assert "python-docx" not in core and "2013" not in core
+    assert "Microsoft" not in app and "<Application>gim</Application>" in app
+    assert not [m for m in members if "thumbnail" in m]
     assert "2026-03-05" in core  # created and modified: the session's own date

@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ from tests.support.strace import (
     written_paths,
 )
 
-RATE = 48000
 KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "USER", "LOGNAME", "PULSE_SERVER", "XDG_RUNTIME_DIR")
 """The only variables a traced process inherits from the test (a guide's login has them)."""
 
@@ -112,18 +110,6 @@ def test_onnxruntime_telemetry_is_caught_without_gim_and_off_with_it(
     assert found["gim"] == []
 
 
-@pytest.fixture
-def own_sink(pulse: str) -> Iterator[dict[str, str]]:
-    """A null sink of this test alone; the environment that makes it a process's devices."""
-    name = f"gim_privacy_{os.getpid()}"
-    module = subprocess.run(
-        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True, text=True, check=True, timeout=10,
-    ).stdout.strip()  # fmt: skip
-    yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
-    subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
-
-
 SESSION = ["session", "run", "--program", "demo", "--client", "k1", "--duration", "8"]
 
 
@@ -131,10 +117,10 @@ SESSION = ["session", "run", "--program", "demo", "--client", "k1", "--duration"
 @pytest.mark.whisper
 @pytest.mark.slow
 def test_a_real_headless_session_stays_on_the_machine(
-    own_sink: dict[str, str], places: dict[str, Path], tmp_path: Path
+    sink_env: dict[str, str], places: dict[str, Path], tmp_path: Path
 ) -> None:
     log = tmp_path / "session.log"
-    env = clean_env(GIM_HOME=str(places["home"]), TMPDIR=str(places["tmp"]), **own_sink)
+    env = clean_env(GIM_HOME=str(places["home"]), TMPDIR=str(places["tmp"]), **sink_env)
     result = run_traced([sys.executable, "-m", "gim", *SESSION, "--headless"], log, env=env,
                         cwd=places["cwd"], timeout=600)  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
@@ -150,13 +136,13 @@ def test_a_real_headless_session_stays_on_the_machine(
 @pytest.mark.slow
 @pytest.mark.tui
 def test_a_session_in_the_terminal_app_stays_on_the_machine(
-    own_sink: dict[str, str], places: dict[str, Path], tmp_path: Path
+    sink_env: dict[str, str], places: dict[str, Path], tmp_path: Path
 ) -> None:
     if shutil.which("tmux") is None:
         pytest.fail("tmux is not installed: run scripts/system-deps.sh test")
     log = tmp_path / "tui.log"
     env = clean_env(GIM_HOME=str(places["home"]), TMPDIR=str(places["tmp"]),
-                    TERM="xterm-256color", **own_sink)  # fmt: skip
+                    TERM="xterm-256color", **sink_env)  # fmt: skip
     command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()),
                *traced([sys.executable, "-m", "gim", *SESSION], log)]  # fmt: skip
     socket = f"gim-privacy-{os.getpid()}"  # a tmux server of our own: its environment is ours

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,6 @@ GIM = [sys.executable, "-m", "gim"]
 RATE = 48000
 
 
-@pytest.fixture
-def own_sink(pulse: str) -> Iterator[dict[str, str]]:
-    """A null sink of this test alone; the environment that makes it a process's devices."""
-    name = f"gim_session_{os.getpid()}"
-    module = subprocess.run(
-        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True, text=True, check=True, timeout=10,
-    ).stdout.strip()  # fmt: skip
-    yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
-    subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
-
-
 def gim(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*GIM, *args], capture_output=True, text=True, env=env, timeout=timeout)
 
@@ -40,9 +27,9 @@ def gim(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Com
 @pytest.mark.audio
 @pytest.mark.slow
 def test_a_killed_session_is_recovered_by_the_next_command(
-    own_sink: dict[str, str], home: Path
+    sink_env: dict[str, str], home: Path
 ) -> None:
-    env = {**os.environ, **own_sink, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, **sink_env, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [*GIM, "session", "run", "--program", "demo", "--client", "k1", "--headless",
          "--duration", "300", "--no-transcribe"],
@@ -120,8 +107,8 @@ def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path)
 
 @pytest.mark.audio
 @pytest.mark.slow
-def test_ctrl_c_ends_a_headless_session_cleanly(own_sink: dict[str, str], home: Path) -> None:
-    env = {**os.environ, **own_sink, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+def test_ctrl_c_ends_a_headless_session_cleanly(sink_env: dict[str, str], home: Path) -> None:
+    env = {**os.environ, **sink_env, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [*GIM, "session", "run", "--program", "demo", "--client", "k2", "--headless",
          "--no-transcribe"],

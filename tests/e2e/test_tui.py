@@ -110,6 +110,7 @@ def test_export_from_review_and_the_clients_series(
 ) -> None:
     session_id = seed_home(home)
     guide = tmp_path / "guide"
+    guide.mkdir()  # the guide's home folder exists; gim makes gim-exports in it
     gim = str(ROOT / ".venv" / "bin" / "gim")
     term = Terminal(f"gim-export-{session_id}", [gim, "review", session_id],
                     {**terminal_env, "HOME": str(guide)})  # fmt: skip
@@ -165,3 +166,17 @@ def test_gim_demo_runs_live_then_shows_the_review(
     sessions = json.loads(listed.stdout)
     assert len(sessions) == 1 and sessions[0]["status"] == "complete"
     assert sessions[0]["segments"] >= 5
+
+
+def test_first_start_says_it_is_preparing_and_quitting_says_where_the_data_is(
+    home: Path, terminal_env: dict[str, str], terminals: list[Terminal]
+) -> None:
+    gim = str(ROOT / ".venv" / "bin" / "gim")
+    # The shell stays a moment after gim exits, so the lines it printed can be read.
+    term = Terminal("gim-first-start", ["sh", "-c", f"'{gim}; sleep 20'"], terminal_env)
+    terminals.append(term)
+    term.wait_for("No sessions yet")
+    term.press("C-q")
+    shown = term.wait_for("gim closed.").replace("\n", "")  # long paths wrap
+    assert f"Starting gim: preparing the data folder {home} (first start)" in shown
+    assert f"Your sessions are kept safe in {home}." in shown

@@ -67,7 +67,7 @@ async def test_p_opens_programs_and_search_finds_across_sessions(make_app: Any) 
         await pilot.pause()
         await pilot.press(*"garden", "enter")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
         assert app.screen.query_one("TranscriptView").current.text == "I see a garden"
@@ -107,3 +107,23 @@ async def test_keys_can_be_remapped_in_keys_toml(make_app: Any, settings: Any) -
         await pilot.press("g")
         await pilot.pause()
         assert isinstance(app.screen, ProgramsScreen)
+
+
+async def test_search_keeps_the_query_box_in_charge(make_app: Any) -> None:
+    from gim.ui.dialogs.search import SearchDialog
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"garden", "enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SearchDialog) and dialog.hits
+        box = dialog.query_one("#search-input")
+        assert box.has_focus
+        await pilot.press("enter")  # searching again opens nothing
+        await pilot.pause()
+        assert app.screen is dialog
+        await pilot.press("down", *"sea")  # typing in the results goes to the query
+        await pilot.pause()
+        assert box.has_focus and box.value == "gardensea"  # type: ignore[attr-defined]

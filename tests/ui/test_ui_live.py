@@ -117,3 +117,54 @@ async def test_end_screen_runs_the_final_pass_on_the_recording(
     finals = [s for s in lines if s.source is Source.FINAL]
     assert finals and "printing" in " ".join(s.text.lower() for s in finals)
     assert any(s.source is Source.EDITED for s in lines)  # the guide's edit survived
+
+
+async def test_a_tag_goes_on_the_chosen_line_and_marks_show_at_their_time(
+    make_app: Any, session_id: str, store: Store, scripted_runner: Any
+) -> None:
+    from gim.core.layout import Note
+    from gim.core.session import Segment
+    from gim.runner.events import SegmentAdded
+
+    runners: list[Any] = []
+
+    def make_runner(on_event: Callable[[RunnerEvent], None]) -> Any:
+        runners.append(scripted_runner(on_event, session_id))
+        return runners[-1]
+
+    app = make_app(lambda app: LiveScreen(make_runner, sample_program()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        runners[0].reported.wait(5)
+        await pilot.pause()
+        runner = runners[0]
+        later = Segment(5.5, 6.0, "a bird flies over", piece=0, piece_offset=5.5, id=100)
+        early = Segment(1.0, 2.0, "it is warm", piece=0, piece_offset=1.0, id=101)
+        runner.on_event(SegmentAdded(later))
+        runner.on_event(SegmentAdded(early))  # a line arriving late goes in its place
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        lines = [b.segment.id for b in view.blocks if isinstance(b, ClientLine)]
+        assert lines == [101, 99, 100]
+        times = [b.time for b in view.blocks]
+        assert times == sorted(times)
+        await pilot.press("t")  # no line chosen by the guide: the latest client line
+        await pilot.pause()
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        tag_calls = [c for c in runner.calls if c[0] == "mark" and c[1] is AnnotationKind.TAG]
+        assert tag_calls[-1][4] is later
+        view.highlighted = next(i for i, b in enumerate(view.blocks)
+                                if isinstance(b, ClientLine) and b.segment.id == 101)  # fmt: skip
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        tag_calls = [c for c in runner.calls if c[0] == "mark" and c[1] is AnnotationKind.TAG]
+        assert tag_calls[-1][4] is early
+        notes = [b for b in view.blocks if isinstance(b, Note)]
+        assert [n.time for n in notes if n.kind is AnnotationKind.TAG] == [1.0, 5.5]
+        await pilot.press("m")
+        await pilot.pause()
+        assert any(isinstance(b, Note) and b.kind is AnnotationKind.MARKER for b in view.blocks)
+        assert "s music" in str(app.screen.query_one("#live-keys").render())

@@ -53,3 +53,57 @@ async def test_start_needs_a_client_code(make_app: Any) -> None:
         if app.screen.mic is not None:
             app.screen.mic.stop()
     assert notes == ["Type the client's code first."]
+
+
+async def test_unlinked_pieces_are_named_and_never_start_silently(
+    make_app: Any, tmp_path: Any
+) -> None:
+    import numpy as np
+    import soundfile
+
+    from gim.ui.screens.live import LiveScreen
+    from gim.ui.screens.new_session import MissingPieces
+    from gim.ui.screens.programs import ProgramsScreen
+
+    app = make_app(lambda app: NewSessionScreen(), library=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press(*"AB12")
+        screen.query_one("#program", Select).value = "present-moments"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, MissingPieces)
+        names = str(app.screen.query_one("#missing-names").render())
+        assert "1 Bartók" in names and "6 Tormis" in names
+        await pilot.press("s")  # nothing is linked: skipping everything is not offered
+        await pilot.pause()
+        assert isinstance(app.screen, MissingPieces)
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.screen is screen
+        # one piece linked: link or skip the others
+        piece = tmp_path / "voyage.wav"
+        soundfile.write(piece, np.zeros(8000 * 3, np.float32), 8000)
+        program = app.programs.get("present-moments")
+        app.programs.link_piece(program, 1, piece)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "2 Corigliano" not in str(app.screen.query_one("#missing-names").render())
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgramsScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        started: list[Any] = []
+        screen._start = lambda program, files, client: started.append((program, files))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        ((played, files),) = started
+        assert [p.title for p in played.pieces] == ["Corigliano, Voyage"]
+        assert files == [piece]
+        assert not isinstance(app.screen, LiveScreen)

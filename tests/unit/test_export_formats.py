@@ -43,6 +43,12 @@ def test_markdown_reads_like_a_gim_transcript() -> None:
     assert text.index("Bach") < text.index("I see a garden") < text.index("Peer Gynt")
 
 
+def test_markdown_carries_the_mandala() -> None:
+    text = render(sample_record(), "md", ExportOptions(mandala=tiny_png())).decode()
+    assert "![Mandala: The open gate](data:image/png;base64," in text
+    assert "data:image" not in render(sample_record(), "md").decode()
+
+
 def test_client_copy_leaves_out_private_notes() -> None:
     text = render(sample_record(), "md", ExportOptions(private=False)).decode()
     assert "Marker" not in text and "Comment" not in text and "Tags" not in text

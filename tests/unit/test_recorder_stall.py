@@ -46,14 +46,14 @@ class FakeInput:
             self.callback(np.full((BLOCK, 1), 0.1, np.float32), BLOCK, None, None)
 
 
-def recorder(clock: Callable[[], int]) -> tuple[Recorder, FakeInput, dict[str, list[Any]]]:
+def recorder(clock: Callable[[], int] | None) -> tuple[Recorder, FakeInput, dict[str, list[Any]]]:
     seen: dict[str, list[Any]] = {"blocks": [], "gaps": [], "stalls": []}
     device = FakeInput()
     rec = Recorder(
-        device,
+        device,  # type: ignore[arg-type]
         RATE,
         1,
-        lambda frame, block: seen["blocks"].append(frame),  # type: ignore[arg-type]
+        lambda frame, block: seen["blocks"].append(frame),
         on_gap=lambda lost, back: seen["gaps"].append((lost, back)),
         on_stall=seen["stalls"].append,
         clock=clock,
@@ -75,26 +75,65 @@ def test_a_stalled_source_is_told_and_leaves_a_gap_of_the_clocks_length() -> Non
     time.sleep(0.5)  # ...and the watch notices while it lasts
     assert rec.stalled and seen["stalls"] == [stalled_at]
     assert rec.now() >= stalled_at + 10 * RATE  # the session time goes on during the stall
-    out[0] += BLOCK
-    device.deliver(3)
+    for _ in range(30):  # frames flow again (the gap is measured over the first ones)
+        out[0] += BLOCK
+        device.deliver(1)
     rec.close()
     assert not rec.stalled
     assert seen["gaps"] == [(stalled_at, stalled_at + 10 * RATE)]
     # the first frames after the stall sit where the clock says, exactly
-    assert seen["blocks"][100] == stalled_at + 10 * RATE
+    assert seen["blocks"][100:] == [stalled_at + 10 * RATE + i * BLOCK for i in range(30)]
     assert seen["blocks"][:100] == [i * BLOCK for i in range(100)]
 
 
-def test_a_stall_before_the_music_starts_is_measured_by_the_wall_clock() -> None:
-    rec, device, seen = recorder(lambda: 0)  # the player has not started
-    device.deliver(5)
+def test_the_length_of_a_stall_is_steady_under_callback_jitter() -> None:
+    rng = np.random.default_rng(7)
+    out = [0]
+    rec, device, seen = recorder(lambda: out[0])
+
+    def play(blocks: int) -> None:  # the clock moves in uneven steps around the blocks
+        for _ in range(blocks):
+            out[0] += BLOCK
+            jitter = int(rng.integers(-BLOCK, BLOCK + 1))
+            out[0] += jitter
+            device.deliver(1)
+            out[0] -= jitter
+
+    play(200)
+    stalled_at = rec.frames
+    out[0] += 10 * RATE
+    time.sleep(0.4)
+    play(40)
+    rec.close()
+    ((lost, back),) = seen["gaps"]
+    assert lost == stalled_at
+    assert abs(back - lost - 10 * RATE) < 0.005 * RATE  # one block of jitter is 21 ms
+
+
+def test_without_a_player_the_wall_clock_measures_a_stall() -> None:
+    rec, device, seen = recorder(None)
+    for _ in range(20):
+        device.deliver(1)
+        time.sleep(BLOCK / RATE)
     lost = rec.frames
     time.sleep(0.6)
-    device.deliver(1)
+    for _ in range(30):
+        device.deliver(1)
+        time.sleep(BLOCK / RATE)
     rec.close()
     ((start, back),) = seen["gaps"]
     assert start == lost
-    assert 0.45 * RATE < back - start < 0.9 * RATE
+    assert 0.4 * RATE < back - start < 0.9 * RATE
+
+
+def test_before_the_music_starts_a_stall_is_no_gap() -> None:
+    rec, device, seen = recorder(lambda: 0)  # the player has not started
+    device.deliver(5)
+    time.sleep(0.4)
+    device.deliver(1)
+    rec.close()
+    assert seen["gaps"] == []
+    assert seen["blocks"] == [i * BLOCK for i in range(6)]
 
 
 def test_a_pause_of_the_whole_audio_server_is_no_gap() -> None:

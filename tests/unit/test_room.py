@@ -88,7 +88,8 @@ def test_a_lost_microphone_leaves_a_gap_and_recording_resumes(tmp_path: Path) ->
     assert len(mic) / RATE == pytest.approx(session.audio_seconds)
     assert np.all(mic[int(start * RATE) + 1 : int(end * RATE) - 1] == 0)
     assert np.std(mic[int((end + 0.5) * RATE) : int((end + 2) * RATE)]) > 0.01  # back again
-    assert np.std(mic[RATE : 3 * RATE]) > 0.01  # nothing before the loss was touched
+    # nothing before the loss was touched (the music reaches the room 2-3 s in at speed 20)
+    assert np.std(mic[: int(start * RATE)]) > 0.01
     assert any(isinstance(e, Warning) and "microphone" in e.text for e in events)
     assert session.status == "complete"
 

@@ -1,12 +1,17 @@
 """The live session: phase bar, now playing, timeline, live transcript, levels, warnings.
 
-Runner events arrive from its threads and are posted here as messages; meters come from
-polling `status()` on a timer. Every key acts silently.
+The arc is the guide's: the session opens in the prelude with no music; `s` starts the
+music when the induction ends; after the last piece the session stays in the return
+phase, recording, until the guide ends it (ctrl+e, with a confirmation). Runner events
+arrive from its threads and are posted here as messages; meters come from polling
+`status()` on a timer. Every key acts silently; all of them are shown in the key bar.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -14,12 +19,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from gim.core.clock import mmss
-from gim.core.layout import ClientLine, Intervention, Observation, PhaseHeading, PieceHeading
+from gim.core.layout import (
+    Block,
+    ClientLine,
+    Intervention,
+    Note,
+    Observation,
+    PhaseHeading,
+    PieceHeading,
+)
 from gim.core.program import Program
-from gim.core.session import AnnotationKind, Speaker
+from gim.core.session import AnnotationKind, Consent, Phase, Segment, Speaker
 from gim.errors import GimError
 from gim.runner.events import Finished, LiveRunner, RunnerEvent, RunnerFactory
 from gim.ui.base import GimScreen
@@ -59,6 +72,7 @@ class LiveScreen(GimScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start_music", "Start music", id="live.music"),
         Binding("space", "pause", "Pause", id="live.pause"),
         Binding("n", "next_piece", "Next", id="live.next"),
         Binding("p", "previous_piece", "Prev", id="live.previous"),
@@ -89,6 +103,7 @@ class LiveScreen(GimScreen[None]):
         self.elapsed = 0.0
         """Session seconds at the last poll."""
         self._ending = False
+        self._phase_shown: Phase | None = None
         self.finished = False
         """The session has ended and the screen moved on."""
 
@@ -99,6 +114,7 @@ class LiveScreen(GimScreen[None]):
             with Vertical(classes="pane", id="live-transcript-pane"):
                 yield Label("Live transcript", classes="pane-title")
                 yield TranscriptView(piece_times=True, id="live-transcript")
+                yield Static("", id="live-warnings")
             with Vertical(id="live-side"):
                 with Vertical(classes="pane", id="now-pane"):
                     yield NowPlaying(self.program, id="now-playing")
@@ -107,14 +123,25 @@ class LiveScreen(GimScreen[None]):
                 with Vertical(classes="pane", id="status-pane"):
                     yield LevelMeter("mic", id="mic-level")
                     yield Static("", id="live-status")
-                    yield Static("", id="live-warnings")
-        yield Footer()
+        yield Static(self._keys(), id="live-keys")
 
     def on_mount(self) -> None:
         self.sub_title = f"Session · {self.program.title}"
         self.runner = self.make_runner(self.runner_event)
         self.start_runner()
         self.set_interval(POLL_SECONDS, self.poll)
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (a shutdown, a kill) ends the session cleanly: quit, which saves
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, lambda signum, frame: self.app.exit())
+
+    def on_unmount(self) -> None:
+        """Leaving the app mid-session (ctrl+q, SIGTERM) still saves everything."""
+        if self.runner is not None and not self.finished and self.session_id:
+            try:
+                self.runner.stop()
+            except GimError as exc:
+                log.warning("the session could not be saved cleanly: %s", exc.message)
 
     # -- the runner, from its threads -----------------------------------------------------
     def runner_event(self, event: RunnerEvent) -> None:
@@ -161,25 +188,67 @@ class LiveScreen(GimScreen[None]):
         offset = status.piece_offset
         now = self.query_one(NowPlaying)
         now.piece = status.piece
+        silent = not status.playing and not status.paused
+        if silent and self.query_one(PhaseBar).phase is not Phase.MUSIC:
+            now.piece = None  # faded or ended: say so, not "playing"
         now.piece_offset = offset
         now.program_elapsed = status.program_elapsed
         now.paused = status.paused
         self.query_one(ProgramTimeline).place(now.piece, offset)
         self.query_one(LevelMeter).level = status.input_level
         recorded = status.recorded
-        disk_text = f" · disk {status.disk_free / 1e9:.1f} GB free"
+        disk_text = f" · {status.disk_free / 1e9:.1f} GB free"
         xruns = status.xruns
-        state = "● recording" if self.session_id else "○ starting"
+        dropouts = f"\n{xruns} short audio dropout{'s' if xruns != 1 else ''}" if xruns else ""
         self.query_one("#live-status", Static).update(
-            f"{state} {mmss(recorded)} · session {mmss(self.elapsed)}{disk_text}"
-            + (f" · {xruns} overruns" if xruns else "")
+            f"{self._recording_state(recorded)}\nsession {mmss(self.elapsed)}{disk_text}{dropouts}"
         )
+        self.query_one(NowPlaying).note = self._music_note()
+        self.query_one("#live-keys", Static).update(self._keys())
         for text in status.warnings:
             self._note_warning(text)
         if self.session_id and not self._ending and self.runner.done():
-            self._ending = True  # the program ended (or the set duration passed)
-            self._note_warning("The music has ended: saving the recording…")
+            self._ending = True  # the set duration passed
+            self._note_warning("The session's set time is over: saving the recording…")
             self.stop_runner()
+
+    def _consent(self) -> Consent:
+        value = getattr(self.runner, "consent", None)
+        return Consent(value) if isinstance(value, str) else Consent.SESSION
+
+    def _recording_state(self, recorded: float) -> str:
+        """What is being recorded now, in the guide's words (consent honoured)."""
+        if not self.session_id:
+            return "○ starting"
+        consent = self._consent()
+        if consent is Consent.NONE:
+            return "○ not recording (no consent)"
+        if consent is Consent.MUSIC:
+            if self.query_one(PhaseBar).phase is Phase.MUSIC:
+                return f"● recording {mmss(recorded)} (music only)"
+            return "○ not recording (music only)"
+        return f"● recording {mmss(recorded)}"
+
+    def _music_started(self) -> bool:
+        if self.runner is None:
+            return False
+        value = getattr(self.runner, "music_started", None)
+        return value if isinstance(value, bool) else True
+
+    def _music_note(self) -> str:
+        if not self._music_started():
+            return "No music yet · s starts it"
+        return "Music stopped · s plays on"
+
+    def _keys(self) -> str:
+        """The key bar: every key the guide needs, two lines that fit 80 columns."""
+        start = "s music" if self._music_started() else "[reverse] s start music [/]"
+        return (
+            f"[b]{start}[/]  [b]␣[/] pause  [b]f[/] fade  [b]n[/]/[b]p[/] piece  "
+            "[b].[/] next phase  [b],[/] back\n"
+            "[b]m[/] mark  [b]g[/] G:  [b]o[/] \\[obs]  [b]t[/] tag line  "
+            "[b]^e[/] end session  [b]^p[/] more"
+        )
 
     def _note_warning(self, text: str) -> None:
         if text and text not in self.warnings:
@@ -192,24 +261,33 @@ class LiveScreen(GimScreen[None]):
         segment = message.segment
         if segment is None:
             return
+        if segment.speaker is Speaker.GUIDE:
+            self._place(Intervention(segment.start, segment.text.strip(), segment))
+        else:
+            self._place(ClientLine(segment.start, segment))
+
+    def _place(self, block: Block) -> None:
+        """Show ``block`` in time order (lines arrive a few seconds after they were said)."""
         view = self.query_one(TranscriptView)
         follow = view.highlighted is None or view.highlighted >= len(view.blocks) - 1
-        if segment.speaker is Speaker.GUIDE:
-            view.append(Intervention(segment.start, segment.text.strip(), segment), follow=follow)
-        else:
-            view.append(ClientLine(segment.start, segment), follow=follow)
+        view.insert_by_time(block, follow=follow)
 
     @on(PieceStarted)
     def _piece(self, message: PieceStarted) -> None:
         index = message.index
         if index is None or index >= len(self.program.pieces):
             return
-        time = self.elapsed
-        self.query_one(TranscriptView).append(PieceHeading(time, index, self.program.pieces[index]))
+        now = getattr(self.runner, "elapsed", None)  # the heading goes where the music began
+        at = float(now) if isinstance(now, (int, float)) else self.elapsed
+        self._place(PieceHeading(at, index, self.program.pieces[index]))
 
     @on(PhaseEntered)
     def _phase(self, message: PhaseEntered) -> None:
-        self.query_one(PhaseBar).phase = message.phase
+        phase = message.phase
+        self.query_one(PhaseBar).phase = phase
+        if phase is not self._phase_shown:
+            self._phase_shown = phase
+            self._place(PhaseHeading(message.time, phase))
 
     @on(RunnerWarning)
     def _warning(self, message: RunnerWarning) -> None:
@@ -235,6 +313,11 @@ class LiveScreen(GimScreen[None]):
         except GimError as exc:
             self.notify(exc.message, severity="warning")
 
+    def action_start_music(self) -> None:
+        """Start the music (the induction is over), or play on after a pause or fade."""
+        self._call(lambda runner: runner.start_music())
+        self.query_one(PhaseBar).phase = Phase.MUSIC
+
     def action_pause(self) -> None:
         """Pause the music, or resume it."""
         paused = self.query_one(NowPlaying).paused
@@ -250,18 +333,26 @@ class LiveScreen(GimScreen[None]):
         self._call(lambda runner: runner.previous_piece())
 
     def action_fade_out(self) -> None:
-        """Fade the music out."""
+        """Fade the music out (the session and the recording go on)."""
         self._call(lambda runner: runner.fade_out())
+        self.notify("Fading the music out; the session goes on.", timeout=3)
 
     def action_phase(self, step: int) -> None:
-        """Move the session to the next (or previous) phase."""
-        phase = self.query_one(PhaseBar).advance(step)
-        self._call(lambda runner: runner.set_phase(phase))
-        self.query_one(TranscriptView).append(PhaseHeading(self.elapsed, phase))
+        """Move the session to the next (or previous) phase; into music starts the music."""
+        bar = self.query_one(PhaseBar)
+        before = bar.phase
+        phase = bar.advance(step)
+        if phase is before:
+            return
+        if phase is Phase.MUSIC and not self._music_started():
+            self._call(lambda runner: runner.start_music())
+        else:
+            self._call(lambda runner: runner.set_phase(phase))
 
     def action_mark(self) -> None:
         """Mark this moment (a note can be added in review)."""
         self._call(lambda runner: runner.mark(AnnotationKind.MARKER, "", ()))
+        self._place(Note(self.elapsed, AnnotationKind.MARKER, ""))
         self.notify(f"Marked {mmss(self.elapsed)}", timeout=2)
         timeline = self.query_one(ProgramTimeline)
         if timeline.position is not None:
@@ -274,7 +365,7 @@ class LiveScreen(GimScreen[None]):
         def keep(text: str | None) -> None:
             if text:
                 self._call(lambda runner: runner.mark(AnnotationKind.INTERVENTION, text, ()))
-                self.query_one(TranscriptView).append(Intervention(at, text))
+                self._place(Intervention(at, text))
 
         self.app.push_screen(
             TextPrompt("Intervention  G:", placeholder="What do you notice?"), keep
@@ -288,16 +379,30 @@ class LiveScreen(GimScreen[None]):
             if text:
                 text = text.strip("[] ")
                 self._call(lambda runner: runner.mark(AnnotationKind.OBSERVATION, text, ()))
-                self.query_one(TranscriptView).append(Observation(at, text))
+                self._place(Observation(at, text))
 
         self.app.push_screen(TextPrompt("Observation  [ ]", placeholder="sighs"), keep)
 
+    def tag_target(self) -> Segment | None:
+        """The line a tag goes on: the client line the guide highlighted, else the latest."""
+        view = self.query_one(TranscriptView)
+        current = view.current
+        if isinstance(current, ClientLine):
+            return current.segment
+        lines = [b for b in view.blocks if isinstance(b, ClientLine)]
+        return lines[-1].segment if lines else None
+
     def action_tag(self) -> None:
-        """Tag this moment with imagery tags."""
+        """Tag the chosen client line (or the latest) with imagery tags."""
+        segment = self.tag_target()
 
         def keep(tags: list[str] | None) -> None:
-            if tags:
-                self._call(lambda runner: runner.mark(AnnotationKind.TAG, "", tuple(tags)))
+            if not tags:
+                return
+            chosen = tuple(tags)
+            self._call(lambda runner: runner.mark(AnnotationKind.TAG, "", chosen, segment))
+            at = self.elapsed if segment is None else segment.start
+            self._place(Note(at, AnnotationKind.TAG, "", list(tags)))
 
         self.app.push_screen(TagDialog(self.app.settings.tags), keep)
 
@@ -310,7 +415,9 @@ class LiveScreen(GimScreen[None]):
                 self._note_warning("Ending: saving the recording…")
                 self.stop_runner()
 
-        self.app.push_screen(Confirm("End the session now? The recording is kept."), answer)
+        self.app.push_screen(
+            Confirm("End the session now? The recording stops and is kept."), answer
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="runner", description="stop")
     def stop_runner(self) -> None:

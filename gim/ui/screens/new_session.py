@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Select, Static
 
@@ -19,6 +20,49 @@ from gim.errors import GimError
 from gim.ui.base import GimScreen
 from gim.ui.screens.programs import link_labels
 from gim.ui.widgets.level_meter import LevelMeter
+
+
+class MissingPieces(ModalScreen[str]):
+    """Pieces without an audio file would play as silence: link them, skip them, or go back.
+
+    Dismisses with "link", "skip" or "back".
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "answer('link')", "Link", id="missing.link"),
+        Binding("s", "answer('skip')", "Skip", id="missing.skip"),
+        Binding("b,escape", "answer('back')", "Back", id="missing.back"),
+    ]
+
+    def __init__(self, program: Program, missing: list[int], all_missing: bool) -> None:
+        super().__init__()
+        self.program = program
+        """The chosen program."""
+        self.missing = missing
+        """Indices of the pieces with no file."""
+        self.all_missing = all_missing
+        """No piece has a file (skipping is not offered)."""
+
+    def compose(self) -> ComposeResult:
+        names = "\n".join(f"  {i + 1} {self.program.pieces[i].title}" for i in self.missing[:6]) + (
+            f"\n  … and {len(self.missing) - 6} more" if len(self.missing) > 6 else ""
+        )
+        with Vertical(classes="dialog", id="missing-dialog"):
+            yield Label("These pieces have no audio file, so they would not sound:",
+                        classes="dialog-title")  # fmt: skip
+            yield Static(names, id="missing-names")
+            hint = (
+                "l link them · b back"
+                if self.all_missing
+                else ("l link them · s start without them · b back")
+            )
+            yield Label(hint, classes="dialog-hint")
+
+    def action_answer(self, choice: str) -> None:
+        """Close with the guide's choice."""
+        if choice == "skip" and self.all_missing:
+            return
+        self.dismiss(choice)
 
 
 class NewSessionScreen(GimScreen[None]):
@@ -184,6 +228,28 @@ class NewSessionScreen(GimScreen[None]):
         if program is None:
             self.notify("Choose a program first.", severity="warning")
             return
+        links = link_labels(self.app.programs, program)
+        missing = [i for i, link in enumerate(links) if link not in ("linked", "")]
+        if not missing:
+            self._start(program, None, client)
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer == "link":
+                from gim.ui.screens.programs import ProgramsScreen
+
+                self.app.push_screen(ProgramsScreen(selected=program.slug))
+            elif answer == "skip":
+                from gim.library.own import played_part
+
+                files = self.app.programs.linked_files(program)
+                self._start(*played_part(program, list(files)), client=client)
+
+        all_missing = len(missing) == len(program.pieces)
+        self.app.push_screen(MissingPieces(program, missing, all_missing), chosen)
+
+    def _start(self, program: Program, files: list[Any] | None, client: str) -> None:
+        """Open the live screen: the session begins in the prelude, no music yet."""
         focus = self.query_one("#focus", Input).value.strip()
         whole = self.query_one("#consent-session", RadioButton).value
         consent = Consent.SESSION if whole else Consent.MUSIC
@@ -194,7 +260,8 @@ class NewSessionScreen(GimScreen[None]):
         def make_runner(on_event: Any) -> Any:
             from gim.runner import SessionRunner
 
-            return SessionRunner(settings, program, client, focus, consent, on_event=on_event)
+            return SessionRunner(settings, program, client, focus, consent, on_event=on_event,
+                                 files=files, music_at=None, end_with_music=False)  # fmt: skip
 
         from gim.ui.screens.live import LiveScreen
 

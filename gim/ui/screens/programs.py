@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -15,6 +16,7 @@ from gim.core.clock import mmss
 from gim.core.program import Program
 from gim.errors import GimError
 from gim.ui.base import GimScreen
+from gim.ui.dialogs.text_prompt import TextPrompt
 
 if TYPE_CHECKING:
     from gim.library.programs import ProgramLibrary
@@ -37,6 +39,8 @@ class ProgramsScreen(GimScreen[None]):
     """The program list beside the chosen program's pieces and their links."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "link_piece", "Link piece", id="programs.link"),
+        Binding("n", "new_program", "New program", id="programs.new"),
         Binding("escape", "app.pop_screen", "Back", id="programs.back"),
         Binding("tab", "focus_next", "Switch pane", id="programs.switch", show=False),
     ]
@@ -63,7 +67,7 @@ class ProgramsScreen(GimScreen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Programs"
         table = self.query_one("#pieces", DataTable)
-        for label in ("#", "Piece", "Recording", "Length", "Link"):
+        for label in ("#", "Link", "Length", "Piece", "Recording"):
             table.add_column(label, key=label)
         options = self.query_one("#program-list", OptionList)
         try:
@@ -111,9 +115,91 @@ class ProgramsScreen(GimScreen[None]):
             mark = "" if piece.verified else " (unverified)"
             table.add_row(
                 str(i + 1),
+                link or "-",
+                mmss(piece.duration),
                 piece.title + mark,
                 piece.performer,
-                mmss(piece.duration),
-                link,
                 key=str(i),
             )
+
+    # -- linking the guide's own files ------------------------------------------------
+    def _program(self) -> Program | None:
+        return next((p for p in self._programs if p.slug == self.selected), None)
+
+    def action_link_piece(self) -> None:
+        """Pick the audio file for the highlighted piece (browse, listen, link)."""
+        program = self._program()
+        if program is None:
+            return
+        library = self.app.programs
+        if getattr(library, "is_generated", lambda p: False)(program):
+            self.notify("gim makes the demo program's audio: nothing to link.")
+            return
+        table = self.query_one("#pieces", DataTable)
+        index = max(0, table.cursor_row)
+        start = Path.home()
+        try:
+            current = library.linked_files(program)[index]
+        except (GimError, AttributeError, IndexError):
+            current = None
+        if current is not None:
+            start = current.parent
+
+        def link(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                library.link_piece(program, index, path)
+            except GimError as exc:
+                self.notify(exc.message, severity="error")
+                return
+            self.notify(f"Piece {index + 1} now plays {path.name}.")
+            self.show_program(program)
+            table.move_cursor(row=index)
+
+        from gim.ui.screens.link_piece import PickPieceFile
+
+        self.app.push_screen(PickPieceFile(program.pieces[index], index + 1, start), link)
+
+    def action_new_program(self) -> None:
+        """Make a program from a folder of the guide's music (durations from the files)."""
+
+        def made(folder: str | None) -> None:
+            if not folder:
+                return
+            path = Path(folder).expanduser()
+            self.app.push_screen(
+                TextPrompt("Program title", placeholder="e.g. My calm program"),
+                lambda title: self._make(path, title),
+            )
+
+        self.app.push_screen(
+            TextPrompt("New program from a folder of music", placeholder="~/Music/program"),
+            made,
+        )
+
+    def _make(self, folder: Path, title: str | None) -> None:
+        if not title:
+            return
+        from gim.library.own import audio_files, program_from_files, save_program
+
+        library = self.app.programs
+        try:
+            files = audio_files([folder])
+            program = program_from_files(title, files)
+            save_program(self.app.settings, program)
+            program = library.get(program.slug)
+            for i, file in enumerate(files):
+                library.link_piece(program, i, file)
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            return
+        self._programs = list(library.all())
+        options = self.query_one("#program-list", OptionList)
+        options.clear_options()
+        for known in self._programs:
+            options.add_option(Option(known.title, id=known.slug))
+        slugs = [p.slug for p in self._programs]
+        options.highlighted = slugs.index(program.slug)
+        self.show_program(program)
+        self.notify(f"{program.title}: {len(program.pieces)} pieces, all linked.")

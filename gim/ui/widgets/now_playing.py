@@ -25,6 +25,8 @@ class NowPlaying(Widget):
     """Seconds of the program heard so far."""
     paused: reactive[bool] = reactive(False)
     """The music is paused."""
+    note: reactive[str] = reactive("No music playing.")
+    """What to say when no piece is sounding."""
 
     def __init__(self, program: Program | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -35,7 +37,7 @@ class NowPlaying(Widget):
         program = self.program
         text = Text(no_wrap=True, overflow="ellipsis")
         if program is None or self.piece is None or self.piece >= len(program.pieces):
-            text.append("No music playing.", style="#8f8476")
+            text.append(self.note, style="#8f8476")
             if program is not None:
                 text.append(f"\n{program.title} · {mmss(program.duration)}", style="#6f665c")
             return text
@@ -43,12 +45,13 @@ class NowPlaying(Widget):
         state = "paused" if self.paused else "playing"
         text.append(f"♪ {self.piece + 1}/{len(program.pieces)} ", style="#8f8476")
         text.append(piece.title, style="bold #d0bfa8")
-        text.append(f"\n   {piece.performer or 'recording not named'}", style="#8f8476")
+        text.append(f"\n{piece.performer or 'recording not named'}", style="#8f8476")
         left = max(0.0, piece.duration - self.piece_offset)
         program_left = max(0.0, program.duration - self.program_elapsed)
+        # the time left comes first on its line, so a narrow pane never cuts it
         text.append(
-            f"\n   {state}: piece {mmss(self.piece_offset)}, {mmss(left)} left"
-            f"\n   program {mmss(self.program_elapsed)}, {mmss(program_left)} left",
+            f"\n{mmss(left)} left · {state} at {mmss(self.piece_offset)}"
+            f"\n{mmss(program_left)} left in program",
             style="#a0765a" if self.paused else "#8f8476",
         )
         return text
