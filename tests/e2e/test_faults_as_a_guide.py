@@ -386,3 +386,23 @@ def test_an_unusable_input_device_is_one_sentence(home: Path, pulse: str) -> Non
     line = one_sentence(result, 2)
     assert "gim devices" in line and "999" in line
     assert "Error querying" not in line
+
+
+@pytest.mark.whisper
+@pytest.mark.slow
+def test_rebuild_transcribes_the_text_the_journal_no_longer_holds(home: Path) -> None:
+    done = gim(home, "demo", "--headless", "--no-transcribe")
+    assert done.returncode == 0, done.stderr
+    [before] = listed(home)
+    sid = str(before["id"])
+    (home / "gim.db").unlink()  # lost; the completed session's journal holds no text
+    for side in home.glob("gim.db-*"):
+        side.unlink()
+    result = gim(home, "sessions", "rebuild", timeout=900)
+    assert result.returncode == 0, result.stderr
+    sentences(result)
+    assert f"Re-imported {sid}" in result.stdout
+    [after] = listed(home)
+    assert int(after["segments"]) > 0  # type: ignore[call-overload]
+    shown = json.loads(gim(home, "sessions", "show", sid, "--json").stdout)
+    assert any(seg["source"] == "final" and seg["text"].strip() for seg in shown["segments"])
