@@ -136,12 +136,13 @@ def window_start(done: list[float]) -> float:
 def transcribe_window(
     mic: np.ndarray, reference: np.ndarray | None, rate: int, start: float, state: State,
     config: Config, engine: Engine, *, lag_frames: float | None = None, last: bool = False,
-    progress: Progress | None = None,
+    progress: Progress | None = None, stop: Callable[[], bool] | None = None,
 ) -> tuple[State, list[Segment]]:  # fmt: skip
     """Transcribe one window (``mic`` frames×channels from session second ``start``).
 
     Returns the state after it (its final lines added, each channel's final point moved)
     and the lines it made final. ``last``: the remainder at End, every line is final.
+    ``stop`` is asked between speech stretches (`PassStopped` when it says True).
     """
     end = start + len(mic) / rate
     ref16 = resample(reference, rate) if reference is not None else None
@@ -150,7 +151,8 @@ def transcribe_window(
     for n, (channel, speaker) in enumerate(config.channels):
         mic16 = resample(mic[:, min(channel, mic.shape[1] - 1)], rate)
         part = _scaled(progress, n, len(config.channels))
-        lines = _transcribe(mic16, ref16, lag16, engine, config, Speaker(speaker), start, part)
+        lines = _transcribe(mic16, ref16, lag16, engine, config, Speaker(speaker), start, part,
+                            stop)  # fmt: skip
         if last:
             final, done[n] = [s for s in lines if (s.start + s.end) / 2 >= done[n]], end
         else:
@@ -164,6 +166,7 @@ def transcribe_window(
 def _transcribe(
     mic16: np.ndarray, ref16: np.ndarray | None, lag16: float | None, engine: Engine,
     config: Config, speaker: Speaker, start: float, progress: Progress | None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Segment]:  # fmt: skip
     from gim.runner.offline import transcribe_prepared  # the runner's; the recall work lands there
 
@@ -173,7 +176,7 @@ def _transcribe(
     return transcribe_prepared(
         prepare(mic16, ref16, lag16 if ref16 is not None else None), engine,
         options=DecodeOptions(language=config.language), speaker=speaker, offset=start,
-        progress=progress, source=Source.FINAL,
+        progress=progress, source=Source.FINAL, stop=stop,
     )  # fmt: skip
 
 
@@ -278,10 +281,14 @@ def _recorded(chunks: list[Chunk]) -> int:
 
 def finish(
     folder: Path, settings: Settings, engine: Engine, lag_frames: float | None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, stop: Callable[[], bool] | None = None,
 ) -> list[Segment] | None:  # fmt: skip
     """The final transcript from the finished windows and the remainder of the joined
-    recording; None when no window was finished (the whole pass is needed)."""
+    recording; None when no window was finished (the whole pass is needed).
+
+    Raises:
+        PassStopped: when ``stop`` said True (the finished windows stay for next time).
+    """
     import soundfile
 
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
@@ -296,7 +303,8 @@ def finish(
     mic, _ = read_file_span(mic_path, a)
     ref = read_file_span(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
     after, _ = transcribe_window(mic, ref, rate, a / rate, state, config, engine,
-                                 lag_frames=lag_frames, last=True, progress=progress)  # fmt: skip
+                                 lag_frames=lag_frames, last=True, progress=progress,
+                                 stop=stop)  # fmt: skip
     return after.segments
 
 
