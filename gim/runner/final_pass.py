@@ -75,7 +75,7 @@ def _final_pass(
     delay = store.delay_frames(session_id)
     engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
     # What the rolling pass finished during the session is kept: only the rest is done now.
-    done = rolling.finish(folder, settings, engine, delay, progress)
+    done = rolling.finish(folder, settings, engine, delay, progress, stop)
     if done is not None:
         return _store(store, session_id, folder, done, delay)
     data, rate = read_audio(mic_path, "session recording")

@@ -154,11 +154,13 @@ def transcribe_window(
     lag_frames: float | None = None,
     last: bool = False,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[State, list[Segment]]:
     """Transcribe one window (``mic`` frames×channels from session second ``start``).
 
     Returns the state after it (its final lines added, each channel's final point moved)
     and the lines it made final. ``last``: the remainder at End, every line is final.
+    ``stop`` is asked between speech stretches (`PassStopped` when it says True).
     """
     end = start + len(mic) / rate
     ref16 = resample(reference, rate) if reference is not None else None
@@ -167,7 +169,9 @@ def transcribe_window(
     for n, (channel, speaker) in enumerate(config.channels):
         mic16 = resample(mic[:, min(channel, mic.shape[1] - 1)], rate)
         part = _scaled(progress, n, len(config.channels))
-        lines = _transcribe(mic16, ref16, lag16, engine, config, Speaker(speaker), start, part)
+        lines = _transcribe(
+            mic16, ref16, lag16, engine, config, Speaker(speaker), start, part, stop
+        )
         if last:
             final, done[n] = [s for s in lines if (s.start + s.end) / 2 >= done[n]], end
         else:
@@ -187,6 +191,7 @@ def _transcribe(
     speaker: Speaker,
     start: float,
     progress: Progress | None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Segment]:
     from gim.runner.offline import transcribe_prepared  # the runner's; the recall work lands there
 
@@ -201,6 +206,7 @@ def _transcribe(
         offset=start,
         progress=progress,
         source=Source.FINAL,
+        stop=stop,
     )
 
 
@@ -325,9 +331,14 @@ def finish(
     engine: Engine,
     lag_frames: float | None,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Segment] | None:
     """The final transcript from the finished windows and the remainder of the joined
-    recording; None when no window was finished (the whole pass is needed)."""
+    recording; None when no window was finished (the whole pass is needed).
+
+    Raises:
+        PassStopped: when ``stop`` said True (the finished windows stay for next time).
+    """
     import soundfile
 
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
@@ -352,6 +363,7 @@ def finish(
         lag_frames=lag_frames,
         last=True,
         progress=progress,
+        stop=stop,
     )
     return after.segments
 

@@ -17,7 +17,7 @@ from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
 from gim.runner import rolling
-from gim.runner.final_pass import final_pass
+from gim.runner.final_pass import PassStopped, final_pass
 from gim.runner.recovery import recover
 from gim.store.db import Store
 from tests.support import passes, roommix
@@ -140,6 +140,9 @@ def test_killed_rolling_pass_is_finished_from_its_last_window(
     kept = rolling.load(folder, config)
     assert kept is not None and kept.windows == 1
     recover(bench.store, sid, folder)  # joins the chunks, as the next gim command would
+    with pytest.raises(PassStopped):  # the guide cancels the final pass: nothing is lost
+        final_pass(bench.store, sid, bench.settings, stop=lambda: True)
+    assert rolling.load(folder, config) is not None
 
     starts: list[float] = []
     real = rolling.transcribe_window
