@@ -282,8 +282,10 @@ class Xruns:
         import shutil
         import subprocess
 
-        if not shutil.which("pactl") or subprocess.run(["pactl", "info"], capture_output=True,
-                                                       timeout=5).returncode:  # fmt: skip
+        if (
+            not shutil.which("pactl")
+            or subprocess.run(["pactl", "info"], capture_output=True, timeout=5).returncode
+        ):
             return self
         import sounddevice as sd
 
@@ -417,9 +419,11 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         latencies, lines, words = live_latency(live_mix, rate)
     if latencies:
         p50, p95 = np.percentile(latencies, [50, 95])
-        print(f"live pass at 0 dB, fed in real time at {rate} Hz: {lines} lines, {words} words; "
-              f"latency from utterance end to its line p50 {p50:.2f} s, p95 {p95:.2f} s "
-              f"(n={len(latencies)}/{len(live_mix.utterances)} utterances)")  # fmt: skip
+        print(
+            f"live pass at 0 dB, fed in real time at {rate} Hz: {lines} lines, {words} words; "
+            f"latency from utterance end to its line p50 {p50:.2f} s, p95 {p95:.2f} s "
+            f"(n={len(latencies)}/{len(live_mix.utterances)} utterances)"
+        )
         figures.append(("live latency p50/p95", f"{p50:.2f} s / {p95:.2f} s"))
     else:
         print("live pass: no lines arrived")

@@ -41,8 +41,12 @@ def _run(ctx: Context, start: ScreenFactory | None = None) -> None:
     # (afterwards the spawn fails with "bad value(s) in fds_to_keep").
     resource_tracker.ensure_running()
     store = ctx.open_store()
+    from gim.audio.quiet import silence_alsa, terminal_app_stderr
+
+    silence_alsa()
     try:
-        GimApp(ctx.settings, start=start, store=store).run()
+        with terminal_app_stderr():  # C libraries' prints never reach the screen
+            GimApp(ctx.settings, start=start, store=store).run()
     finally:
         store.close()
     click.echo(f"gim closed. Your sessions are kept safe in {ctx.settings.home}.")
@@ -96,9 +100,18 @@ def launch_session(
     chosen, files, _ = playable_program(ProgramLibrary(settings), program, skip_missing)
 
     def make_runner(on_event: Callable[[RunnerEvent], None]) -> SessionRunner:
-        return SessionRunner(settings, chosen, client, focus, consent, duration=duration,
-                             on_event=on_event, music_at=None, files=files,
-                             end_with_music=False)  # fmt: skip
+        return SessionRunner(
+            settings,
+            chosen,
+            client,
+            focus,
+            consent,
+            duration=duration,
+            on_event=on_event,
+            music_at=None,
+            files=files,
+            end_with_music=False,
+        )
 
     _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))
 

@@ -31,12 +31,26 @@ def one_piece(tmp: Path, seconds: float = 4.0) -> tuple[Program, list[Path | Non
 def run(tmp: Path, consent: Consent) -> tuple[Settings, str, SessionRunner]:
     prog, files = one_piece(tmp)
     voice = np.full(RATE, 0.3, np.float32)  # a second of "speech" in the prelude and return
-    room = VirtualRoom(RATE, speed=10, blocksize=256, noise=0.0,
-                       voice=[Utterance(1.0, voice), Utterance(10.0, voice)])  # fmt: skip
+    room = VirtualRoom(
+        RATE,
+        speed=10,
+        blocksize=256,
+        noise=0.0,
+        voice=[Utterance(1.0, voice), Utterance(10.0, voice)],
+    )
     settings = Settings(home=tmp / "home", samplerate=RATE)
-    runner = SessionRunner(settings, prog, "c", consent=consent, room=room, files=files,
-                           transcribe=False, duration=14.0, music_at=3.0,
-                           end_with_music=False)  # fmt: skip
+    runner = SessionRunner(
+        settings,
+        prog,
+        "c",
+        consent=consent,
+        room=room,
+        files=files,
+        transcribe=False,
+        duration=14.0,
+        music_at=3.0,
+        end_with_music=False,
+    )
     session_id = runner.start()
     runner.wait()
     runner.stop(fade=0.0)
@@ -75,9 +89,17 @@ def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
     prog, files = one_piece(tmp_path, 30.0)
     room = VirtualRoom(RATE, speed=10, blocksize=256)
     settings = Settings(home=tmp_path / "home", samplerate=RATE)
-    runner = SessionRunner(settings, prog, "c", consent=Consent.SESSION, room=room,
-                           files=files, transcribe=False, music_at=None,
-                           end_with_music=False)  # fmt: skip
+    runner = SessionRunner(
+        settings,
+        prog,
+        "c",
+        consent=Consent.SESSION,
+        room=room,
+        files=files,
+        transcribe=False,
+        music_at=None,
+        end_with_music=False,
+    )
     session_id = runner.start()
     try:
         runner.wait_for(0.3)
