@@ -36,6 +36,7 @@ SHARED = ROOT.parent / "shared" / "data"
 SMRS = (10.0, 5.0, 0.0, -5.0)
 SYSTEMS = (
     "gim",
+    "gim, in context",
     "gim, Silero only",
     "gim, Speex canceller",
     "faster-whisper",
@@ -51,6 +52,7 @@ offline room fit; plain Whisper three ways; each utterance alone without music, 
 dry (the speech file itself)."""
 QUICK = (
     "gim",
+    "gim, in context",
     "gim, Silero only",
     "faster-whisper",
     "faster-whisper+vad",
@@ -103,7 +105,8 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
             from gim.runner.offline import transcribe_prepared
             from gim.transcribe.utterance import is_marker
 
-            for s in transcribe_prepared(_prepared(system, mix), model):
+            context = system == "gim, in context"
+            for s in transcribe_prepared(_prepared(system, mix), model, context=context):
                 if is_marker(s):
                     markers.append((s.start, s.end))
                     continue
@@ -162,7 +165,7 @@ def _prepared(system: str, mix: Any) -> Any:
     from gim.audio.offline import Prepared, measure_delay, prepare
     from gim.transcribe.engine import SAMPLE_RATE
 
-    if system == "gim":
+    if system in ("gim", "gim, in context"):
         return prepare(mix.mic, mix.reference)
     delay = measure_delay(mix.mic, mix.reference)
     aligned = align_reference(mix.reference, delay.frames - LEAD * SAMPLE_RATE, len(mix.mic))
@@ -370,7 +373,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
                 f"{over:>5d} {recall:>7.3f} {f'{marks} ({in_music})':>8} {m['onset']:>8.2f} "
                 f"{m['rtf']:>6.3f} {results[system]['peak_mb']:>8.0f}"
             )
-            if system in ("gim", "faster-whisper", "faster-whisper+vad"):
+            if system in ("gim", "gim, in context", "faster-whisper", "faster-whisper+vad"):
                 worst = max(range(len(rows)), key=lambda k: lost[k] - max(3, 0.15 * rows[k]["n"]))
                 figures.append(
                     (
@@ -388,7 +391,13 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     )
     shown = [
         x
-        for x in ("gim", "gim, Silero only", "faster-whisper", "faster-whisper+vad")
+        for x in (
+            "gim",
+            "gim, in context",
+            "gim, Silero only",
+            "faster-whisper",
+            "faster-whisper+vad",
+        )
         if x in systems
     ]
     print(

@@ -17,9 +17,11 @@ from gim.core.clock import SessionClock
 from gim.core.program import Program
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import GimError
+from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
-from gim.transcribe.recall import find_candidates
+from gim.transcribe.recall import Candidate, find_candidates
 from gim.transcribe.utterance import transcribe_span
+from gim.transcribe.vad import Span
 
 Progress = Callable[[float], None]
 """Called with the fraction done, 0..1."""
@@ -43,6 +45,7 @@ def transcribe_prepared(
     progress: Progress | None = None,
     offset: float = 0.0,
     stop: Callable[[], bool] | None = None,
+    context: bool = False,
 ) -> list[Segment]:
     """Transcribe every stretch of a prepared recording that may be speech.
 
@@ -59,12 +62,27 @@ def transcribe_prepared(
         progress: called with the fraction done.
         offset: seconds added to every time (where this audio starts in the session).
         stop: asked between speech stretches; True ends the pass early.
+        context: decode candidates close together as one region and keep the words
+            inside them (`gim.transcribe.context`), instead of each stretch alone.
 
     Raises:
         PassStopped: when ``stop`` said so (nothing is kept).
     """
     cancelled = prepared.delay is not None
     found = find_candidates(prepared.mic, prepared.clean, cancelled=cancelled, pad=SPEECH_PAD)
+    if context:
+        return _in_context(
+            prepared,
+            engine,
+            found,
+            word_timestamps,
+            options,
+            speaker,
+            source,
+            progress,
+            offset,
+            stop,
+        )
     total = sum(c.span.end - c.span.start for c in found) or 1
     done = 0
     segments: list[Segment] = []
@@ -90,6 +108,45 @@ def transcribe_prepared(
         done += span.end - span.start
         if progress is not None:
             progress(done / total)
+    if progress is not None:
+        progress(1.0)
+    return segments
+
+
+def _in_context(
+    prepared: Prepared,
+    engine: Engine,
+    found: list[Candidate],
+    word_timestamps: bool,
+    options: DecodeOptions | None,
+    speaker: Speaker,
+    source: Source,
+    progress: Progress | None,
+    offset: float,
+    stop: Callable[[], bool] | None,
+) -> list[Segment]:
+    """`transcribe_prepared` with regions decoded in context."""
+    total = len(prepared.clean) or 1
+
+    def before(region: Span) -> None:
+        if stop is not None and stop():
+            raise PassStopped("The transcription was stopped before the end: nothing changed.")
+        if progress is not None:
+            progress(region.start / total)
+
+    segments = transcribe_in_context(
+        prepared.mic,
+        prepared.clean,
+        found,
+        engine,
+        cancelled=prepared.delay is not None,
+        word_timestamps=word_timestamps,
+        options=options,
+        speaker=speaker,
+        source=source,
+        offset=offset,
+        before=before,
+    )
     if progress is not None:
         progress(1.0)
     return segments

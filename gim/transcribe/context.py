@@ -1,0 +1,199 @@
+"""Decode speech candidates in context: Whisper hears a sentence with its pauses.
+
+Decoding each short stretch the detectors found on its own makes Whisper guess at a
+clipped phrase (stuttered or paused speech gains words). Here candidates closer than
+`JOIN` seconds are decoded together, padded, over the cleaned signal, like an utterance
+transcribed alone; then only the words whose middle lies inside a candidate are kept,
+so nothing from the music-only or silent stretches between them survives. A candidate
+no kept word falls in goes through `gim.transcribe.utterance.transcribe_span` on its
+own (the retry without the no-speech skip, then the "possible speech" marker), so
+recall stays what it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gim.core.session import Segment, Source, Speaker, Word
+from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
+from gim.transcribe.filters import flag_reason
+from gim.transcribe.recall import Candidate
+from gim.transcribe.utterance import UNSURE_REASON, transcribe_span
+from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
+
+JOIN = 3.0
+"""Seconds: candidates closer than this are decoded together (a pause in a sentence)."""
+REGION_PAD = 0.3
+"""Seconds of cleaned signal added around a region."""
+MAX_REGION = 28.0
+"""Seconds: a region stays inside one Whisper window."""
+
+
+def regions(found: list[Candidate], total: int) -> list[tuple[Span, list[Candidate]]]:
+    """Candidates grouped into padded regions of at most `MAX_REGION` seconds."""
+    groups: list[list[Candidate]] = []
+    for c in found:
+        last = groups[-1] if groups else None
+        if (
+            last
+            and c.span.start - last[-1].span.end < JOIN * SAMPLE_RATE
+            and c.span.end - last[0].span.start <= MAX_REGION * SAMPLE_RATE
+        ):
+            last.append(c)
+        else:
+            groups.append([c])
+    pad = int(REGION_PAD * SAMPLE_RATE)
+    return [
+        (Span(max(0, g[0].span.start - pad), min(total, g[-1].span.end + pad)), g) for g in groups
+    ]
+
+
+def transcribe_in_context(
+    mic: NDArray[np.float32],
+    clean: NDArray[np.float32],
+    found: list[Candidate],
+    engine: Engine,
+    *,
+    cancelled: bool,
+    word_timestamps: bool = True,
+    options: DecodeOptions | None = None,
+    speaker: Speaker = Speaker.CLIENT,
+    source: Source = Source.FINAL,
+    offset: float = 0.0,
+    before: Callable[[Span], None] | None = None,
+) -> list[Segment]:
+    """The lines spoken in the candidates ``found``, each region decoded in one go.
+
+    Args:
+        mic: the microphone at 16 kHz.
+        clean: the same after echo cancellation (``mic`` when nothing was played).
+        found: the speech candidates (`gim.transcribe.recall.find_candidates`).
+        engine: a loaded engine.
+        cancelled: whether the music was removed (enables the music gate).
+        word_timestamps: ask for word timing (lines are cut to the candidates by it).
+        options: decoding options.
+        speaker: who the lines are attributed to.
+        source: LIVE or FINAL.
+        offset: session seconds of frame 0 of ``mic``.
+        before: called with each region before it is decoded (progress, stop).
+    """
+    options = options or DecodeOptions()
+    if cancelled:
+        # The music gate: a stretch whose cleaned energy lost 20 dB is the music.
+        found = [c for c in found if residual_db(mic, clean, c.span) >= RESIDUAL_SKIP_DB]
+    out: list[Segment] = []
+    for region, group in regions(found, len(clean)):
+        if before is not None:
+            before(region)
+        lines = _decode(mic, clean, region, group, engine, word_timestamps, options, cancelled)
+        kept: list[Segment] = []
+        for seg in lines:
+            seg.start, seg.end = round(seg.start + offset, 3), round(seg.end + offset, 3)
+            seg.words = [
+                Word(round(w.start + offset, 3), round(w.end + offset, 3), w.text, w.probability)
+                for w in seg.words
+            ]
+            seg.speaker, seg.source = speaker, source
+            kept.append(seg)
+        for c in group:
+            a, b = c.span.start / SAMPLE_RATE + offset, c.span.end / SAMPLE_RATE + offset
+            if any(_inside_line(s, a, b) for s in kept):
+                continue
+            # Nothing heard here in context: on its own, with the retry and the marker.
+            kept += transcribe_span(
+                mic,
+                clean,
+                c.span,
+                engine,
+                cancelled=cancelled,
+                sure=c.sure,
+                voiced=c.voiced,
+                word_timestamps=word_timestamps,
+                options=options,
+                speaker=speaker,
+                source=source,
+                offset=offset,
+                previous=kept[-1].text if kept else (out[-1].text if out else ""),
+            )
+        out += sorted(kept, key=lambda s: s.start)
+    return out
+
+
+def _inside_line(seg: Segment, a: float, b: float) -> bool:
+    """Whether a word of ``seg`` (or the line itself, without words) lies in [a, b]."""
+    if seg.words:
+        return any(a <= (w.start + w.end) / 2 <= b for w in seg.words)
+    return seg.start < b and seg.end > a
+
+
+def _decode(
+    mic: NDArray[np.float32],
+    clean: NDArray[np.float32],
+    region: Span,
+    group: list[Candidate],
+    engine: Engine,
+    word_timestamps: bool,
+    options: DecodeOptions,
+    cancelled: bool,
+) -> list[Segment]:
+    """Whisper's lines for ``region``, cut to the words inside the candidates (seconds of
+    ``clean``, offset not applied)."""
+    base = region.start / SAMPLE_RATE
+    spans = [(c.span.start / SAMPLE_RATE, c.span.end / SAMPLE_RATE, c.sure) for c in group]
+    residual = min(residual_db(mic, clean, c.span) for c in group) if cancelled and group else None
+    out: list[Segment] = []
+    audio = clean[region.start : region.end]
+    for s in engine.transcribe(audio, word_timestamps=word_timestamps, options=options):
+        if not s.text:
+            continue
+        words = [
+            Word(round(base + w.start, 3), round(base + w.end, 3), w.word.strip(), w.probability)
+            for w in s.words
+        ]
+        if words:
+            inside = [w for w in words if _where(spans, (w.start + w.end) / 2) is not None]
+            if not inside:
+                continue
+            text = s.text.strip() if len(inside) == len(words) else " ".join(w.text for w in inside)
+            start, end = inside[0].start, inside[-1].end
+            sure = any(_where(spans, (w.start + w.end) / 2) for w in inside)
+            probs = [w.probability for w in inside]
+        else:
+            start, end = base + s.start, base + s.end
+            mid = _where(spans, (start + end) / 2)
+            if mid is None:
+                continue
+            text, sure, inside, probs = s.text.strip(), mid, [], []
+        reason = flag_reason(
+            text,
+            avg_logprob=s.avg_logprob,
+            no_speech_prob=s.no_speech_prob,
+            compression_ratio=s.compression_ratio,
+            previous=out[-1].text if out else "",
+            residual_db=residual,
+        )
+        if not reason and not sure:
+            reason = UNSURE_REASON
+        out.append(
+            Segment(
+                start=round(start, 3),
+                end=round(end, 3),
+                text=text,
+                confidence=float(np.mean(probs)) if probs else float(np.exp(s.avg_logprob)),
+                flagged=bool(reason),
+                flag_reason=reason,
+                words=inside,
+            )
+        )
+    return out
+
+
+def _where(spans: list[tuple[float, float, bool]], t: float) -> bool | None:
+    """Whether the candidate holding time ``t`` is sure; None outside every candidate."""
+    for a, b, sure in spans:
+        if a <= t <= b:
+            return sure
+    return None
