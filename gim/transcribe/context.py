@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source, Speaker, Word
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
-from gim.transcribe.filters import flag_reason
+from gim.transcribe.filters import HIGH_COMPRESSION, flag_reason, repeated_ngram, words_of
 from gim.transcribe.recall import Candidate
 from gim.transcribe.utterance import UNSURE_REASON, transcribe_span
 from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
@@ -88,7 +88,13 @@ def transcribe_in_context(
     for region, group in regions(found, len(clean)):
         if before is not None:
             before(region)
-        lines = _decode(mic, clean, region, group, engine, word_timestamps, options, cancelled)
+        lines, looped = _decode(
+            mic, clean, region, group, engine, word_timestamps, options, cancelled
+        )
+        if looped:
+            # Whisper fell into a repetition loop over the region (a stutter, a cut-off
+            # word said again and again): each stretch alone, as before, loops less.
+            lines = []
         kept: list[Segment] = []
         for seg in lines:
             seg.start, seg.end = round(seg.start + offset, 3), round(seg.end + offset, 3)
@@ -138,17 +144,19 @@ def _decode(
     word_timestamps: bool,
     options: DecodeOptions,
     cancelled: bool,
-) -> list[Segment]:
+) -> tuple[list[Segment], bool]:
     """Whisper's lines for ``region``, cut to the words inside the candidates (seconds of
-    ``clean``, offset not applied)."""
+    ``clean``, offset not applied), and whether Whisper looped on a repeated phrase."""
     base = region.start / SAMPLE_RATE
     spans = [(c.span.start / SAMPLE_RATE, c.span.end / SAMPLE_RATE, c.sure) for c in group]
     residual = min(residual_db(mic, clean, c.span) for c in group) if cancelled and group else None
     out: list[Segment] = []
+    looped = False
     audio = clean[region.start : region.end]
     for s in engine.transcribe(audio, word_timestamps=word_timestamps, options=options):
         if not s.text:
             continue
+        looped |= s.compression_ratio > HIGH_COMPRESSION or bool(repeated_ngram(words_of(s.text)))
         words = [
             Word(round(base + w.start, 3), round(base + w.end, 3), w.word.strip(), w.probability)
             for w in s.words
@@ -188,7 +196,7 @@ def _decode(
                 words=inside,
             )
         )
-    return out
+    return out, looped
 
 
 def _where(spans: list[tuple[float, float, bool]], t: float) -> bool | None:

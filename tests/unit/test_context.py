@@ -64,3 +64,23 @@ def test_music_only_candidates_never_reach_whisper() -> None:
     engine = FakeEngine([[EngineSegment(0.0, 1.0, "la la", words=[EngineWord(0.5, 1, "la")])]])
     lines = transcribe_in_context(music, 0.02 * music, [_c(1, 3)], engine, cancelled=True)
     assert lines == [] and engine.calls == []
+
+
+def test_a_region_whisper_loops_on_is_decoded_stretch_by_stretch() -> None:
+    audio = np.zeros(12 * RATE, np.float32)
+    loop = " I- I- I- I- I- I- I- I- I- I- I- I-"
+    words = [EngineWord(0.4 + 0.2 * k, 0.5 + 0.2 * k, " I-") for k in range(12)]
+    engine = FakeEngine(
+        [
+            [EngineSegment(0.4, 2.9, loop, avg_logprob=-0.2, compression_ratio=3.0, words=words)],
+            [EngineSegment(0.1, 0.5, " I", avg_logprob=-0.2, words=[EngineWord(0.1, 0.5, " I")])],
+            [
+                EngineSegment(
+                    0.1, 0.5, " see", avg_logprob=-0.2, words=[EngineWord(0.1, 0.5, "see")]
+                )
+            ],
+        ]
+    )
+    lines = transcribe_in_context(audio, audio, [_c(1, 2), _c(3.5, 4)], engine, cancelled=False)
+    assert [s.text.strip() for s in lines] == ["I", "see"]
+    assert len(engine.calls) == 3
