@@ -8,12 +8,13 @@ speech-to-music ratios +10, +5, 0 and -5 dB, music-only stretches between uttera
 Reports, side by side: WER and its ratio to the floor, words transcribed in music-only
 stretches, and per utterance the words lost against that utterance's own floor (the same
 utterance transcribed alone through the room with the same model) and its recall, for
-gim's pipeline, gim as it was before the recall detectors (Silero only), plain
+gim's pipeline, gim decoding each candidate stretch alone, gim as it was before the
+recall detectors (Silero only), plain
 faster-whisper (library defaults, and vad_filter=True), openai-whisper defaults, and the
 floors. Then the live pass's latency from the end of an utterance to its line.
 
-Run: ``python -m bench transcription`` (``--quick``: the first 8 voices, gim, Silero-only
-gim, faster-whisper twice and the floors, no live pass). ``GIM_BENCH_SYSTEMS`` picks
+Run: ``python -m bench transcription`` (``--quick``: the first 8 voices, gim, gim per stretch,
+Silero-only gim, faster-whisper twice and the floors, no live pass). ``GIM_BENCH_SYSTEMS`` picks
 systems by name, separated by ";" (the room floor always runs).
 """
 
@@ -36,7 +37,7 @@ SHARED = ROOT.parent / "shared" / "data"
 SMRS = (10.0, 5.0, 0.0, -5.0)
 SYSTEMS = (
     "gim",
-    "gim, in context",
+    "gim, per stretch",
     "gim, Silero only",
     "gim, Speex canceller",
     "faster-whisper",
@@ -45,14 +46,15 @@ SYSTEMS = (
     "floor, room",
     "floor, dry",
 )
-"""gim's pipeline; gim as before the recall detectors (Silero at 0.5 only, nothing for a
-stretch Whisper rejects); the same with the live (causal Speex) canceller instead of the
-offline room fit; plain Whisper three ways; each utterance alone without music, through the room
-(the floor the ratios use: the same acoustic path as gim's input, minus the music) and
-dry (the speech file itself)."""
+"""gim's pipeline (speech candidates decoded in context); gim decoding each candidate
+stretch alone (as before the in-context decoding); gim as before the recall detectors
+(Silero at 0.5 only, nothing for a stretch Whisper rejects); the same with the live
+(causal Speex) canceller instead of the offline room fit; plain Whisper three ways; each
+utterance alone without music, through the room (the floor the ratios use: the same
+acoustic path as gim's input, minus the music) and dry (the speech file itself)."""
 QUICK = (
     "gim",
-    "gim, in context",
+    "gim, per stretch",
     "gim, Silero only",
     "faster-whisper",
     "faster-whisper+vad",
@@ -105,7 +107,7 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
             from gim.runner.offline import transcribe_prepared
             from gim.transcribe.utterance import is_marker
 
-            context = system == "gim, in context"
+            context = system != "gim, per stretch"
             for s in transcribe_prepared(_prepared(system, mix), model, context=context):
                 if is_marker(s):
                     markers.append((s.start, s.end))
@@ -165,7 +167,7 @@ def _prepared(system: str, mix: Any) -> Any:
     from gim.audio.offline import Prepared, measure_delay, prepare
     from gim.transcribe.engine import SAMPLE_RATE
 
-    if system in ("gim", "gim, in context"):
+    if system in ("gim", "gim, per stretch"):
         return prepare(mix.mic, mix.reference)
     delay = measure_delay(mix.mic, mix.reference)
     aligned = align_reference(mix.reference, delay.frames - LEAD * SAMPLE_RATE, len(mix.mic))
@@ -373,7 +375,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
                 f"{over:>5d} {recall:>7.3f} {f'{marks} ({in_music})':>8} {m['onset']:>8.2f} "
                 f"{m['rtf']:>6.3f} {results[system]['peak_mb']:>8.0f}"
             )
-            if system in ("gim", "gim, in context", "faster-whisper", "faster-whisper+vad"):
+            if system in ("gim", "gim, per stretch", "faster-whisper", "faster-whisper+vad"):
                 worst = max(range(len(rows)), key=lambda k: lost[k] - max(3, 0.15 * rows[k]["n"]))
                 figures.append(
                     (
@@ -393,7 +395,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         x
         for x in (
             "gim",
-            "gim, in context",
+            "gim, per stretch",
             "gim, Silero only",
             "faster-whisper",
             "faster-whisper+vad",

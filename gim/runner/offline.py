@@ -45,7 +45,7 @@ def transcribe_prepared(
     progress: Progress | None = None,
     offset: float = 0.0,
     stop: Callable[[], bool] | None = None,
-    context: bool = False,
+    context: bool = True,
 ) -> list[Segment]:
     """Transcribe every stretch of a prepared recording that may be speech.
 
@@ -63,7 +63,8 @@ def transcribe_prepared(
         offset: seconds added to every time (where this audio starts in the session).
         stop: asked between speech stretches; True ends the pass early.
         context: decode candidates close together as one region and keep the words
-            inside them (`gim.transcribe.context`), instead of each stretch alone.
+            inside them (`gim.transcribe.context`); False decodes each stretch alone
+            (the benchmark's comparison).
 
     Raises:
         PassStopped: when ``stop`` said so (nothing is kept).

@@ -162,7 +162,11 @@ def _decode(
             for w in s.words
         ]
         if words:
-            inside = [w for w in words if _where(spans, (w.start + w.end) / 2) is not None]
+            inside = [
+                _clamped(spans, w)
+                for w in words
+                if _where(spans, (w.start + w.end) / 2) is not None
+            ]
             if not inside:
                 continue
             text = s.text.strip() if len(inside) == len(words) else " ".join(w.text for w in inside)
@@ -197,6 +201,15 @@ def _decode(
             )
         )
     return out, looped
+
+
+def _clamped(spans: list[tuple[float, float, bool]], word: Word) -> Word:
+    """``word`` kept inside its candidate: Whisper stretches a region's first word back to
+    the region's start (the padding before the voice)."""
+    mid = (word.start + word.end) / 2
+    a, b = next((a, b) for a, b, _ in spans if a <= mid <= b)
+    start, end = max(word.start, a), min(word.end, b)
+    return Word(round(start, 3), round(end, 3), word.text, word.probability)
 
 
 def _where(spans: list[tuple[float, float, bool]], t: float) -> bool | None:
