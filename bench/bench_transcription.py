@@ -345,8 +345,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         f"{'peak MB':>8}"
     )
     print(
-        "lost: words lost against each utterance's own floor (sum); over: utterances losing "
-        "more than max(3, 15%) words; markers: 'possible speech' lines (in music-only)"
+        "lost: word errors beyond each utterance's own floor (sum; insertions count); "
+        "over: utterances beyond it by more than max(3, 15%) words; "
+        "markers: 'possible speech' lines (in music-only)"
     )
     figures: list[tuple[str, str]] = []
     per: dict[tuple[str, float], list[dict[str, Any]]] = {}
@@ -377,8 +378,8 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
                         f"WER {m['wer']:.3f} "
                         f"({_ratio(m['wer'], room):.2f}x floor {room:.3f}), "
                         f"{m['music_words']} music words, {over} utterances over, "
-                        f"worst {rows[worst]['name']} lost {lost[worst]}/"
-                        f"{rows[worst]['n']}, recall {recall:.3f}",
+                        f"worst {rows[worst]['name']} {lost[worst]:+d} errors beyond its floor "
+                        f"({rows[worst]['n']} words), recall {recall:.3f}",
                     )
                 )
     print(
