@@ -170,9 +170,10 @@ def session_group() -> None:
 @click.option(
     "--consent",
     type=click.Choice([c.value for c in Consent]),
-    default=Consent.MUSIC.value,
+    default=Consent.SESSION.value,
     show_default=True,
-    help="What the client agreed may be recorded.",
+    help="What the client agreed may be recorded: the whole session (Start to End), "
+    "only the music phase, or nothing.",
 )
 @click.option(
     "--transcribe/--no-transcribe",
