@@ -12,7 +12,9 @@ window period then gives the rolling state at End, and the final pass
 (`gim.runner.final_pass`, the one every caller uses) is timed from there: only the
 remainder. Beside it: the whole-recording final pass (no rolling pass), the live pass's
 latency and the audio under/overruns with the rolling pass running and without it, and
-the WER of the rolling result against the whole pass's.
+the WER of the rolling result against the whole pass's. The live pass is measured while
+the rolling pass catches up on the whole session as fast as its priority lets it (harder
+than during a session, where it works one window every ~80 s), then without it.
 
 Run: ``python -m bench rolling`` (``--quick``: an 8-minute session).
 """
@@ -57,8 +59,9 @@ def build(minutes: float) -> Any:
     roommix, _ = _support()
     utterances = roommix.speech_files(SHARED, 400, seed=45)
     gap = max(4.0, minutes * 60 / len(utterances) - 6.0)
-    return roommix.build_room_mix(SHARED, utterances, 0.0, rate=RATE, seed=45,
-                                  gaps=(0.7 * gap, 1.3 * gap))  # fmt: skip
+    return roommix.build_room_mix(
+        SHARED, utterances, 0.0, rate=RATE, seed=45, gaps=(0.7 * gap, 1.3 * gap)
+    )
 
 
 def new_session(store: Any, settings: Any, mix: Any) -> tuple[str, Path]:
@@ -110,8 +113,13 @@ def simulate(folder: str, home: str) -> list[tuple[float, float, float]]:
     os.nice(19)
     config = rolling.Config.of(Settings(home=Path(home)), 1)
     windows: list[tuple[float, float, float]] = []
-    rolling.follow(Path(folder), config, lambda: rolling.load_quiet_engine(config),
-                   caught_up=True, on_window=lambda a, b, c: windows.append((a, b, c)))  # fmt: skip
+    rolling.follow(
+        Path(folder),
+        config,
+        lambda: rolling.load_quiet_engine(config),
+        caught_up=True,
+        on_window=lambda a, b, c: windows.append((a, b, c)),
+    )
     return windows
 
 
@@ -135,27 +143,51 @@ def timed_final(store: Any, sid: str, settings: Any) -> tuple[float, float, list
     return time.monotonic() - wall, _cpu() - cpu, finals
 
 
-def live(with_rolling: Any) -> tuple[str, str]:
-    """Live latency p50/p95 and under/overruns (bench_transcription's measure)."""
+def live() -> tuple[list[float], int, int, bool]:
+    """One live run (bench_transcription's measure): latencies, underruns, overruns, and
+    whether the xruns were measured."""
     from bench.bench_transcription import Xruns, live_latency
 
     roommix, _ = _support()
     rate = 48000
-    mix = roommix.build_room_mix(SHARED, roommix.speech_files(SHARED, 6, seed=2024), 0.0,
-                                 rate=rate, seed=6)  # fmt: skip
+    mix = roommix.build_room_mix(
+        SHARED, roommix.speech_files(SHARED, 6, seed=2024), 0.0, rate=rate, seed=6
+    )
     with Xruns(rate) as xruns:
         latencies, _, _ = live_latency(mix, rate)
-    running = ""
-    if with_rolling is not None:
-        running = (" (the rolling pass ended before it)" if with_rolling.ready()
-                   else " (rolling pass running throughout)")  # fmt: skip
+    return latencies, xruns.underruns, xruns.overruns, bool(xruns.streams)
+
+
+def live_runs(count: int, while_running: Any = None) -> tuple[str, str]:
+    """``count`` live runs pooled: latency p50/p95 and xruns (load on a shared machine
+    varies; pooling evens it out a little)."""
+    latencies: list[float] = []
+    under = over = 0
+    measured = True
+    for _ in range(count):
+        lat, u, o, measured = live()
+        latencies += lat
+        under, over = under + u, over + o
+        print(
+            f"  live run: {len(lat)} lines, latency max {max(lat, default=float('nan')):.2f} s, "
+            f"{u} underruns",
+            flush=True,
+        )
+    note = ""
+    if while_running is not None:
+        note = (
+            " (the rolling pass ended before the last run)"
+            if while_running.ready()
+            else " (rolling pass catching up throughout)"
+        )
     if latencies:
         p50, p95 = np.percentile(latencies, [50, 95])
-        lat = f"{p50:.2f} s / {p95:.2f} s (n={len(latencies)}){running}"
+        lat = f"{p50:.2f} s / {p95:.2f} s (n={len(latencies)}){note}"
     else:
         lat = "no lines arrived"
-    runs = (f"{xruns.underruns} underruns, {xruns.overruns} overruns" if xruns.streams
-            else "not measured (no PulseAudio server)")  # fmt: skip
+    runs = (
+        f"{under} underruns, {over} overruns" if measured else "not measured (no PulseAudio server)"
+    )
     return lat, runs
 
 
@@ -176,8 +208,11 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     try:
         mix = build(minutes)
         length = len(mix.mic) / RATE
-        print(f"session: {length / 60:.1f} min room mix at 0 dB, {len(mix.utterances)} utterances, "
-              f"{RATE} Hz; rolling pass CPU share {share:g} core", flush=True)  # fmt: skip
+        print(
+            f"session: {length / 60:.1f} min room mix at 0 dB, {len(mix.utterances)} utterances, "
+            f"{RATE} Hz; rolling pass CPU share {share:g} core",
+            flush=True,
+        )
         _, folder = new_session(store, settings, mix)
         write_chunks(folder, mix)
 
@@ -191,19 +226,27 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             else:
                 os.environ[key] = value
         job = pool.apply_async(simulate, (str(folder), str(settings.home)))
-        lat_with, runs_with = live(job)
+        lat_with, runs_with = live_runs(1 if quick else 2, job)
         windows = job.get()
         pool.close()
         pool.join()
-        lat_without, runs_without = live(None)
+        lat_without, runs_without = live_runs(1 if quick else 2)
         shutil.copy(folder / rolling.FILE, tmp / "rolling.all")
+        from gim.audio.writer import finish_audio
+
+        joining = time.monotonic()
+        finish_audio(folder)  # what stop() does at End, with or without the rolling pass
+        joining = time.monotonic() - joining
         entries = (tmp / "rolling.all").read_text().splitlines()
         finished = schedule(windows, share)
         cpu_total = sum(c for _, _, c in windows)
         worst = max(c for _, _, c in windows)
-        print(f"rolling pass: {len(windows)} windows, {cpu_total:.0f} CPU s for {length:.0f} s "
-              f"of session ({cpu_total / length:.3f} of a core; worst window {worst:.1f} CPU s "
-              f"for {rolling.WINDOW:.0f} s)", flush=True)  # fmt: skip
+        print(
+            f"rolling pass: {len(windows)} windows, {cpu_total:.0f} CPU s for {length:.0f} s "
+            f"of session ({cpu_total / length:.3f} of a core; worst window {worst:.1f} CPU s "
+            f"for {rolling.WINDOW:.0f} s)",
+            flush=True,
+        )
         lag = max(f - b for (_, b, _), f in zip(windows, finished, strict=True))
         print(f"at {share:g} core the window finishes at most {lag:.1f} s after its audio ended")
 
@@ -211,8 +254,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         wsid, wfolder = new_session(store, settings, mix)
         write_joined(wfolder, mix)
         whole_wall, whole_cpu, whole = timed_final(store, wsid, settings)
-        print(f"without rolling: End→final {whole_wall:.1f} s wall, {whole_cpu:.1f} CPU s",
-              flush=True)  # fmt: skip
+        print(
+            f"without rolling: End→final {whole_wall:.1f} s wall, {whole_cpu:.1f} CPU s", flush=True
+        )
 
         # with: End at several moments across one window period
         step = np.median(np.diff([a for a, _, _ in windows])) if len(windows) > 1 else 60.0
@@ -231,29 +275,42 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             remainders.append(end - done)
             if j == 0:
                 rolled = lines
-            print(f"with rolling, End at {end:.0f} s: {k} windows done, remainder {end - done:.0f}"
-                  f" s: End→final {wall:.1f} s wall, {cpu:.1f} CPU s", flush=True)  # fmt: skip
+            print(
+                f"with rolling, End at {end:.0f} s: {k} windows done, remainder {end - done:.0f}"
+                f" s: End→final {wall:.1f} s wall, {cpu:.1f} CPU s",
+                flush=True,
+            )
         c = passes.compare(mix, rolled, whole)
         load = os.getloadavg()[0]
         figures += [
-            ("End→final without rolling (45 min)" if not quick else "End→final without rolling",
-             f"{whole_wall:.1f} s wall ({whole_cpu:.1f} CPU s)"),
-            ("End→final with rolling, worst / average",
-             f"{max(walls):.1f} s / {np.mean(walls):.1f} s wall "
-             f"({max(cpus):.1f} / {np.mean(cpus):.1f} CPU s; remainder "
-             f"{min(remainders):.0f}-{max(remainders):.0f} s of audio)"),
+            (
+                "End→final without rolling (45 min)" if not quick else "End→final without rolling",
+                f"{whole_wall:.1f} s wall ({whole_cpu:.1f} CPU s)",
+            ),
+            (
+                "End→final with rolling, worst / average",
+                f"{max(walls):.1f} s / {np.mean(walls):.1f} s wall "
+                f"({max(cpus):.1f} / {np.mean(cpus):.1f} CPU s; remainder "
+                f"{min(remainders):.0f}-{max(remainders):.0f} s of audio)",
+            ),
+            (
+                "joining the chunks at End (both ways)",
+                f"{joining:.1f} s wall ({RATE} Hz mono tracks; a 48 kHz session has 4.5x the data)",
+            ),
             ("rolling pass CPU", f"{cpu_total / length:.3f} of a core (share given {share:g})"),
             ("live latency p50/p95 with rolling", lat_with),
             ("live latency p50/p95 without", lat_without),
             ("audio xruns with rolling / without", f"{runs_with} / {runs_without}"),
             ("WER rolling / whole", f"{c.wer:.3f} / {c.whole_wer:.3f}"),
             ("words in music rolling / whole", f"{c.music_words} / {c.whole_music_words}"),
-            ("word timestamps",
-             f"{c.words_matched:.1%} of the whole pass's words within 0.3 s; shift median "
-             f"{c.word_shift * 1000:.0f} ms, p95 {c.word_shift_p95 * 1000:.0f} ms"),
+            (
+                "word timestamps",
+                f"{c.words_matched:.1%} of the whole pass's words within 0.3 s; shift median "
+                f"{c.word_shift * 1000:.0f} ms, p95 {c.word_shift_p95 * 1000:.0f} ms",
+            ),
             ("lines found both ways", f"{c.lines_found:.1%}"),
             ("machine load (1 min)", f"{load:.1f} on {os.cpu_count()} cores"),
-        ]  # fmt: skip
+        ]
         (tmp / "figures.json").write_text(json.dumps(figures))
     finally:
         store.close()

@@ -170,14 +170,27 @@ def session_group() -> None:
     show_default=True,
     help="What the client agreed may be recorded.",
 )
-@click.option("--transcribe/--no-transcribe", default=True, show_default=True,
-              help="Transcribe live during the session and in full after it.")  # fmt: skip
+@click.option(
+    "--transcribe/--no-transcribe",
+    default=True,
+    show_default=True,
+    help="Transcribe live during the session and in full after it.",
+)
 @click.pass_obj
 def run(
-    ctx: Context, program: str, client: str, focus: str, headless: bool,
-    duration: float | None, music_at: float, skip_missing: bool, input_device: str | None,
-    output_device: str | None, consent: str, transcribe: bool,
-) -> None:  # fmt: skip
+    ctx: Context,
+    program: str,
+    client: str,
+    focus: str,
+    headless: bool,
+    duration: float | None,
+    music_at: float,
+    skip_missing: bool,
+    input_device: str | None,
+    output_device: str | None,
+    consent: str,
+    transcribe: bool,
+) -> None:
     """Play PROGRAM for CLIENT on the real devices, record and transcribe the session.
 
     Headless, the session runs prelude, music (from --music-at), then return until
@@ -192,9 +205,17 @@ def run(
         launch = getattr(tui, "launch_session", None)
         if launch is None:
             raise click.ClickException("The terminal app is not available: add --headless.")
-        launch(ctx, program, client, focus=focus, consent=Consent(consent), duration=duration,
-               input_device=input_device, output_device=output_device,
-               skip_missing=skip_missing)  # fmt: skip
+        launch(
+            ctx,
+            program,
+            client,
+            focus=focus,
+            consent=Consent(consent),
+            duration=duration,
+            input_device=input_device,
+            output_device=output_device,
+            skip_missing=skip_missing,
+        )
         return
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
@@ -203,11 +224,21 @@ def run(
     ctx.open_store().close()  # recover any interrupted session first
     chosen, files, missing = playable_program(ProgramLibrary(settings), program, skip_missing)
     if missing:
-        click.echo(f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.",
-                   err=True)  # fmt: skip
-    runner = SessionRunner(settings, chosen, client, focus, Consent(consent),
-                           duration=duration, files=files, transcribe=transcribe,
-                           music_at=music_at, end_with_music=False)  # fmt: skip
+        click.echo(
+            f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.", err=True
+        )
+    runner = SessionRunner(
+        settings,
+        chosen,
+        client,
+        focus,
+        Consent(consent),
+        duration=duration,
+        files=files,
+        transcribe=transcribe,
+        music_at=music_at,
+        end_with_music=False,
+    )
     session_id = run_headless(runner)
     if runner.stopped_for_disk:
         click.echo(session_id)

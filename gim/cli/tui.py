@@ -100,9 +100,18 @@ def launch_session(
     chosen, files, _ = playable_program(ProgramLibrary(settings), program, skip_missing)
 
     def make_runner(on_event: Callable[[RunnerEvent], None]) -> SessionRunner:
-        return SessionRunner(settings, chosen, client, focus, consent, duration=duration,
-                             on_event=on_event, music_at=None, files=files,
-                             end_with_music=False)  # fmt: skip
+        return SessionRunner(
+            settings,
+            chosen,
+            client,
+            focus,
+            consent,
+            duration=duration,
+            on_event=on_event,
+            music_at=None,
+            files=files,
+            end_with_music=False,
+        )
 
     _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))
 

@@ -61,15 +61,21 @@ def final_pass(
 
 
 def _final_pass(
-    store: Store, session_id: str, settings: Settings, folder: Path, mic_path: Path,
-    ref_path: Path, progress: Progress | None, stop: Callable[[], bool] | None,
-) -> list[Segment]:  # fmt: skip
+    store: Store,
+    session_id: str,
+    settings: Settings,
+    folder: Path,
+    mic_path: Path,
+    ref_path: Path,
+    progress: Progress | None,
+    stop: Callable[[], bool] | None,
+) -> list[Segment]:
     from gim.transcribe.engine import load_engine
 
     delay = store.delay_frames(session_id)
     engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
     # What the rolling pass finished during the session is kept: only the rest is done now.
-    done = rolling.finish(folder, settings, engine, delay, progress)
+    done = rolling.finish(folder, settings, engine, delay, progress, stop)
     if done is not None:
         return _store(store, session_id, folder, done, delay)
     data, rate = read_audio(mic_path, "session recording")

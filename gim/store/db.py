@@ -272,8 +272,9 @@ class Store(TranscriptTables):
             seq = int(row[0])
             for event in events:
                 seq += 1
-                self._insert("playback_events", {"session_id": session_id, "seq": seq,
-                                                 **event.to_dict()})  # fmt: skip
+                self._insert(
+                    "playback_events", {"session_id": session_id, "seq": seq, **event.to_dict()}
+                )
 
     @guarded
     def playback_log(self, session_id: str) -> PlaybackLog:

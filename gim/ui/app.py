@@ -135,8 +135,11 @@ class GimApp(App[None]):
                 "A transcript, subtitles, ELAN, a client copy or a supervision packet",
                 screen.action_export,
             )
-            yield SystemCommand("Transcribe again", "The whole recording, keeping your edits",
-                                screen.action_retranscribe)  # fmt: skip
+            yield SystemCommand(
+                "Transcribe again",
+                "The whole recording, keeping your edits",
+                screen.action_retranscribe,
+            )
         yield SystemCommand("Keys", "Show the keys of this screen", self.action_show_keys)
         yield SystemCommand("Quit", "Leave gim", self.exit)
 

@@ -66,8 +66,9 @@ async def test_deidentified_export_names_neither_the_client_nor_listed_names(
     make_app: Any, exports: Path
 ) -> None:
     # tab to the de-identify box, tick it, tab to the names, list one
-    written = await export(make_app(lambda app: ReviewScreen("s-sample")),
-                           "tab", "space", "tab", *"Anna")  # fmt: skip
+    written = await export(
+        make_app(lambda app: ReviewScreen("s-sample")), "tab", "space", "tab", *"Anna"
+    )
     assert written == [exports / "session-deidentified.md"]
     text = written[0].read_text(encoding="utf-8")
     assert "I see a garden" in text

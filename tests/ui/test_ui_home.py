@@ -21,8 +21,9 @@ async def test_home_lists_sessions_clients_and_programs(make_app: Any, seed_sess
         assert sorted(screen.summary_rows()) == sorted(["s-sample", "s-second"])
         clients = screen.query_one("#clients", OptionList)
         assert {clients.get_option_at_index(i).id for i in range(clients.option_count)} == {
-            "AB12", "CD34",
-        }  # fmt: skip
+            "AB12",
+            "CD34",
+        }
         assert screen.query_one("#programs", OptionList).option_count == 1
 
 
@@ -35,8 +36,9 @@ async def test_choosing_a_client_shows_only_their_sessions(
         await pilot.pause()
         await pilot.press("c")
         clients = app.screen.query_one("#clients", OptionList)
-        index = next(i for i in range(clients.option_count)
-                     if clients.get_option_at_index(i).id == "CD34")  # fmt: skip
+        index = next(
+            i for i in range(clients.option_count) if clients.get_option_at_index(i).id == "CD34"
+        )
         clients.highlighted = index
         await pilot.press("enter")
         await pilot.pause()

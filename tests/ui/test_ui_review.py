@@ -35,8 +35,11 @@ async def test_moving_to_a_line_moves_the_playhead_to_its_piece(make_app: Any) -
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         view = app.screen.query_one(TranscriptView)
-        sun = next(i for i, b in enumerate(view.blocks)
-                   if isinstance(b, ClientLine) and b.text.startswith("The sun"))  # fmt: skip
+        sun = next(
+            i
+            for i, b in enumerate(view.blocks)
+            if isinstance(b, ClientLine) and b.text.startswith("The sun")
+        )
         view.highlighted = sun
         await pilot.pause()
         timeline = app.screen.query_one(ProgramTimeline)
@@ -65,8 +68,9 @@ async def test_editing_a_line_stores_it_as_edited(make_app: Any, store: Store) -
         segments = store.segments("s-sample")
         edited = [s for s in segments if s.text == "The sun rises over the hills"]
         assert len(edited) == 1 and edited[0].source is Source.EDITED
-        shown = [b.text for b in app.screen.query_one(TranscriptView).blocks
-                 if isinstance(b, ClientLine)]  # fmt: skip
+        shown = [
+            b.text for b in app.screen.query_one(TranscriptView).blocks if isinstance(b, ClientLine)
+        ]
         assert "The sun rises over the hills" in shown
 
 

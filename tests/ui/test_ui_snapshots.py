@@ -76,8 +76,9 @@ async def settle_workers(pilot: Pilot[None]) -> None:
 def test_series_snapshot(make_app: Any, snap_compare: Any, store: Any, seed_session: Any) -> None:
     seed_session("AB12", "s-earlier")
     store.update_session("s-earlier", focus="grief about father")
-    store.db.execute("UPDATE sessions SET started_at = '2026-02-20T10:00:00', number = 2 "
-                     "WHERE id = 's-earlier'")  # fmt: skip
+    store.db.execute(
+        "UPDATE sessions SET started_at = '2026-02-20T10:00:00', number = 2 WHERE id = 's-earlier'"
+    )
     store.db.conn.commit()
     app = make_app(lambda app: SeriesScreen("AB12"))
     assert snap_compare(app, terminal_size=SIZE, run_before=settle_workers)

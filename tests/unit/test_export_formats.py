@@ -153,9 +153,17 @@ def test_eaf_opens_with_pympi(tmp_path: Path) -> None:
     path.write_bytes(render(sample_record(delay_frames=0), "eaf", options))
     eaf = Eaf(str(path))
     assert set(eaf.get_tier_names()) == {
-        "client speech", "guide speech", "interventions", "observations", "pieces", "phases",
-        "markers", "tags", "comments", "flagged lines",
-    }  # fmt: skip
+        "client speech",
+        "guide speech",
+        "interventions",
+        "observations",
+        "pieces",
+        "phases",
+        "markers",
+        "tags",
+        "comments",
+        "flagged lines",
+    }
     assert eaf.get_annotation_data_for_tier("markers") == [(26000, 27000, "GD: Anna appears")]
     assert eaf.get_annotation_data_for_tier("tags") == [(90000, 91000, "body, emotional")]
     assert eaf.get_annotation_data_for_tier("comments")[0][2] == "SUP: Good non-directive pacing"

@@ -134,14 +134,21 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 id="export-what",
             )
             yield TickBox(
-                "De-identify: client code → Client", self.what == PACKET, compact=True,
+                "De-identify: client code → Client",
+                self.what == PACKET,
+                compact=True,
                 id="export-deidentify",
-            )  # fmt: skip
-            yield Input(placeholder="other names to replace: Anna, Bob", compact=True,
-                        id="export-names")  # fmt: skip
+            )
+            yield Input(
+                placeholder="other names to replace: Anna, Bob", compact=True, id="export-names"
+            )
             yield TickBox(AUDIO_DEFAULT, self.what != PACKET, compact=True, id="export-audio")
-            yield TickBox("The guide's notes: markers, tags, comments", True, compact=True,
-                          id="export-private")  # fmt: skip
+            yield TickBox(
+                "The guide's notes: markers, tags, comments",
+                True,
+                compact=True,
+                id="export-private",
+            )
             yield Label("Folder", classes="dialog-field")
             yield Input(str(self.folder), compact=True, id="export-folder")
             yield Label("tab next · ctrl+s export · escape cancel", classes="dialog-hint")
@@ -215,8 +222,13 @@ class SeriesExportDialog(ModalScreen[ExportRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export-dialog"):
             yield Label("Export this series", classes="dialog-title")
-            yield Select([("Series · Markdown", "md"), ("Series · printable HTML", "html")],
-                         value="md", allow_blank=False, compact=True, id="export-what")  # fmt: skip
+            yield Select(
+                [("Series · Markdown", "md"), ("Series · printable HTML", "html")],
+                value="md",
+                allow_blank=False,
+                compact=True,
+                id="export-what",
+            )
             yield Label("Folder", classes="dialog-field")
             yield Input(str(self.folder), compact=True, id="export-folder")
             yield Label("tab next · ctrl+s export · escape cancel", classes="dialog-hint")

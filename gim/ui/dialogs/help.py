@@ -68,12 +68,32 @@ def screen_keys(screen: Screen[Any]) -> list[tuple[str, str]]:
 
 GENERIC_NAMES = frozenset(
     {
-        "Up", "Down", "Left", "Right", "Scroll Left", "Scroll Right", "Scroll Up",
-        "Scroll Down", "First", "Last", "Home", "End", "Page Up", "Page Down", "Page Left",
-        "Page Right", "Select", "Focus Next", "Focus Previous", "Copy selected text",
-        "Cursor up", "Cursor down", "Top", "Bottom",
+        "Up",
+        "Down",
+        "Left",
+        "Right",
+        "Scroll Left",
+        "Scroll Right",
+        "Scroll Up",
+        "Scroll Down",
+        "First",
+        "Last",
+        "Home",
+        "End",
+        "Page Up",
+        "Page Down",
+        "Page Left",
+        "Page Right",
+        "Select",
+        "Focus Next",
+        "Focus Previous",
+        "Copy selected text",
+        "Cursor up",
+        "Cursor down",
+        "Top",
+        "Bottom",
     }
-)  # fmt: skip
+)
 """Descriptions of the ordinary moving-around keys every list and table has."""
 
 

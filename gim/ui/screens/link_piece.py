@@ -25,9 +25,10 @@ class AudioTree(DirectoryTree):
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [
-            p for p in paths
+            p
+            for p in paths
             if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in AUDIO_SUFFIXES)
-        ]  # fmt: skip
+        ]
 
 
 class PickPieceFile(GimModal[Path | None]):
@@ -64,8 +65,12 @@ class PickPieceFile(GimModal[Path | None]):
                 f"Piece {self.number}: {self.piece.title} ({mmss(self.piece.duration)})",
                 classes="dialog-title",
             )
-            yield Input(str(self.start), placeholder="a folder or an audio file", id="pick-path",
-                        compact=True)  # fmt: skip
+            yield Input(
+                str(self.start),
+                placeholder="a folder or an audio file",
+                id="pick-path",
+                compact=True,
+            )
             yield AudioTree(self.start, id="pick-tree")
             yield Static("Enter on a file shows its length.", id="pick-info")
             yield Label("enter choose · p listen · l link · esc back", classes="dialog-hint")

@@ -120,8 +120,12 @@ class ReviewScreen(SessionTasks):
 
         folder = self.app.settings.sessions_dir / self.session_id
         if final_pass_state(folder) == "not finished":
-            self.notify("final pass: not finished. Press R to finish it (the preview lines "
-                        "are shown until then).", severity="warning", timeout=15)  # fmt: skip
+            self.notify(
+                "final pass: not finished. Press R to finish it (the preview lines "
+                "are shown until then).",
+                severity="warning",
+                timeout=15,
+            )
 
     def reload(self) -> None:
         """Read the session from the store and lay it out again."""
@@ -144,8 +148,11 @@ class ReviewScreen(SessionTasks):
         timeline.set_program(record.program)
         title = record.program.title if record.program else session.program
         self.query_one("#timeline-title", Label).update(f"Program · {title}")
-        timeline.markers = tuple(self._program_time(a.time) or 0.0 for a in record.annotations
-                                 if a.kind is AnnotationKind.MARKER)  # fmt: skip
+        timeline.markers = tuple(
+            self._program_time(a.time) or 0.0
+            for a in record.annotations
+            if a.kind is AnnotationKind.MARKER
+        )
         self._show_moment(view.current)
 
     # -- the selected moment ---------------------------------------------------------
@@ -361,17 +368,25 @@ class ReviewScreen(SessionTasks):
         if block is None or self.record is None:
             return
         segment_id = self._segment_id(block)
-        had = [t for a in self.record.annotations
-               if a.kind is AnnotationKind.TAG and segment_id and a.segment_id == segment_id
-               for t in a.tags]  # fmt: skip
+        had = [
+            t
+            for a in self.record.annotations
+            if a.kind is AnnotationKind.TAG and segment_id and a.segment_id == segment_id
+            for t in a.tags
+        ]
 
         def keep(tags: list[str] | None) -> None:
             new = [t for t in tags or [] if t not in had]
             if new:
                 self._annotate(
-                    Annotation(block.time, AnnotationKind.TAG, tags=new, segment_id=segment_id,
-                               author=self.app.settings.guide)
-                )  # fmt: skip
+                    Annotation(
+                        block.time,
+                        AnnotationKind.TAG,
+                        tags=new,
+                        segment_id=segment_id,
+                        author=self.app.settings.guide,
+                    )
+                )
 
         self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)
 
@@ -384,10 +399,14 @@ class ReviewScreen(SessionTasks):
         def keep(text: str | None) -> None:
             if text:
                 self._annotate(
-                    Annotation(block.time, AnnotationKind.COMMENT, text,
-                               author=self.app.settings.guide,
-                               segment_id=self._segment_id(block))
-                )  # fmt: skip
+                    Annotation(
+                        block.time,
+                        AnnotationKind.COMMENT,
+                        text,
+                        author=self.app.settings.guide,
+                        segment_id=self._segment_id(block),
+                    )
+                )
 
         self.app.push_screen(TextPrompt("Comment on this line", placeholder="comment"), keep)
 

@@ -61,8 +61,7 @@ class SeriesScreen(GimScreen[None]):
         yield Header(icon="◌")
         with Vertical(id="series-body"):
             with Vertical(classes="pane", id="series-sessions-pane"):
-                yield Label(f"Sessions with {self.client}", classes="pane-title",
-                            id="series-title")  # fmt: skip
+                yield Label(f"Sessions with {self.client}", classes="pane-title", id="series-title")
                 table: DataTable[str] = DataTable(id="series-sessions", cursor_type="row")
                 yield table
             with Horizontal(id="series-lower"):
@@ -77,8 +76,13 @@ class SeriesScreen(GimScreen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Series · {self.client}"
         table = self.query_one("#series-sessions", DataTable)
-        for label, key in (("#", "number"), ("Date", "date"), ("Program", "program"),
-                           ("Focus", "focus"), ("Length", "length")):  # fmt: skip
+        for label, key in (
+            ("#", "number"),
+            ("Date", "date"),
+            ("Program", "program"),
+            ("Focus", "focus"),
+            ("Length", "length"),
+        ):
             table.add_column(label, key=key)
         table.focus()
         self.read_series()

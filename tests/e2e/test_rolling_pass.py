@@ -17,7 +17,7 @@ from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
 from gim.runner import rolling
-from gim.runner.final_pass import final_pass
+from gim.runner.final_pass import PassStopped, final_pass
 from gim.runner.recovery import recover
 from gim.store.db import Store
 from tests.support import passes, roommix
@@ -105,9 +105,12 @@ def test_rolling_pass_gives_the_whole_pass_lines(bench: Bench) -> None:
     config = rolling.Config.of(bench.settings, 1)
     windows: list[tuple[float, float]] = []
     state = rolling.follow(
-        folder, config, lambda: rolling.load_quiet_engine(config), caught_up=True,
+        folder,
+        config,
+        lambda: rolling.load_quiet_engine(config),
+        caught_up=True,
         on_window=lambda a, b, _cpu: windows.append((a, b)),
-    )  # fmt: skip
+    )
     assert len(windows) >= 2 and windows[1][0] < windows[0][1]  # overlapping windows
     assert state.segments and rolling.load(folder, config) is not None
     finish_audio(folder)
@@ -137,6 +140,9 @@ def test_killed_rolling_pass_is_finished_from_its_last_window(
     kept = rolling.load(folder, config)
     assert kept is not None and kept.windows == 1
     recover(bench.store, sid, folder)  # joins the chunks, as the next gim command would
+    with pytest.raises(PassStopped):  # the guide cancels the final pass: nothing is lost
+        final_pass(bench.store, sid, bench.settings, stop=lambda: True)
+    assert rolling.load(folder, config) is not None
 
     starts: list[float] = []
     real = rolling.transcribe_window
