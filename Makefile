@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install -q
+# gim itself: setuptools' notes on editable installs are for packagers, not for a guide
+# setting gim up (errors still show).
+PIP_GIM := $(PY) -m pip install -qq
 export HF_HUB_OFFLINE := 1
 
 BINDIR ?= $(HOME)/.local/bin
@@ -60,14 +63,14 @@ $(VENV)/.base: pyproject.toml scripts/system-deps.sh
 	@scripts/system-deps.sh runtime
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
-	$(PIP) -e .
+	$(PIP_GIM) -e .
 	touch $@
 
 # openai-whisper is a supported engine tested in CI: CPU torch first (the pin takes the
 # local CPU build; anything else pulls CUDA), then openai-whisper without triton.
 $(VENV)/.dev: $(VENV)/.base
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[dev,openai-whisper]'
+	$(PIP_GIM) -e '.[dev,openai-whisper]'
 	$(PIP) --no-deps openai-whisper
 	touch $@
 

@@ -55,8 +55,15 @@ def room_run(minutes: float, drift: float) -> list[tuple[str, str]]:
     prog, files = program(minutes)
     with tempfile.TemporaryDirectory() as tmp:
         room = VirtualRoom(RATE, delay=0.08, level=0.4, reverb=0.3, speed=8.0, drift=drift)
-        runner = SessionRunner(Settings(home=Path(tmp)), prog, "bench", room=room,
-                               duration=minutes * 60, files=files, transcribe=False)  # fmt: skip
+        runner = SessionRunner(
+            Settings(home=Path(tmp)),
+            prog,
+            "bench",
+            room=room,
+            duration=minutes * 60,
+            files=files,
+            transcribe=False,
+        )
         begun, c0 = time.monotonic(), cpu()
         runner.start()
         runner.wait()
@@ -99,8 +106,11 @@ def pulse_run(seconds: float) -> list[tuple[str, str]]:
         name = f"gim_bench_{os.getpid()}"
         module = subprocess.run(
             ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-            capture_output=True, text=True, check=True, timeout=10,
-        ).stdout.strip()  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return [("pulse", "skipped: no PulseAudio server (start one as DESIGN.md says)")]
     os.environ["PULSE_SINK"], os.environ["PULSE_SOURCE"] = name, f"{name}.monitor"
@@ -109,8 +119,9 @@ def pulse_run(seconds: float) -> list[tuple[str, str]]:
         prog, files = program(seconds / 60 + 1)
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(home=Path(tmp))
-            runner = SessionRunner(settings, prog, "bench", duration=seconds, files=files,
-                                   transcribe=False)  # fmt: skip
+            runner = SessionRunner(
+                settings, prog, "bench", duration=seconds, files=files, transcribe=False
+            )
             c0 = cpu()
             session_id = runner.start()
             runner.wait()
@@ -119,8 +130,7 @@ def pulse_run(seconds: float) -> list[tuple[str, str]]:
             status = runner.status()
             folder = settings.sessions_dir / session_id
             mic = soundfile.read(str(folder / "mic.flac"), dtype="float32", always_2d=True)[0]
-            ref = soundfile.read(str(folder / "reference.flac"), dtype="float32",
-                                 always_2d=True)[0]  # fmt: skip
+            ref = soundfile.read(str(folder / "reference.flac"), dtype="float32", always_2d=True)[0]
             points = list(runner.delay_points)
     finally:
         for p in load:
@@ -132,8 +142,13 @@ def pulse_run(seconds: float) -> list[tuple[str, str]]:
         out = round(SessionClock(PlaybackLog(RATE), points).output_frame(m / RATE))
         if out - 4800 < 0 or out + RATE > len(ref):
             continue
-        est = estimate_delay(mic[m : m + RATE], ref[out - 4800 : out - 4800 + RATE], RATE,
-                             max_delay=0.2, min_delay=-0.2)  # fmt: skip
+        est = estimate_delay(
+            mic[m : m + RATE],
+            ref[out - 4800 : out - 4800 + RATE],
+            RATE,
+            max_delay=0.2,
+            min_delay=-0.2,
+        )
         if est.confidence >= 8:
             errors.append(abs(est.frames + 4800) / RATE * 1000)
     lags = [lag for _, lag in points]

@@ -59,8 +59,9 @@ def build(minutes: float) -> Any:
     roommix, _ = _support()
     utterances = roommix.speech_files(SHARED, 400, seed=45)
     gap = max(4.0, minutes * 60 / len(utterances) - 6.0)
-    return roommix.build_room_mix(SHARED, utterances, 0.0, rate=RATE, seed=45,
-                                  gaps=(0.7 * gap, 1.3 * gap))  # fmt: skip
+    return roommix.build_room_mix(
+        SHARED, utterances, 0.0, rate=RATE, seed=45, gaps=(0.7 * gap, 1.3 * gap)
+    )
 
 
 def new_session(store: Any, settings: Any, mix: Any) -> tuple[str, Path]:
@@ -112,8 +113,13 @@ def simulate(folder: str, home: str) -> list[tuple[float, float, float]]:
     os.nice(19)
     config = rolling.Config.of(Settings(home=Path(home)), 1)
     windows: list[tuple[float, float, float]] = []
-    rolling.follow(Path(folder), config, lambda: rolling.load_quiet_engine(config),
-                   caught_up=True, on_window=lambda a, b, c: windows.append((a, b, c)))  # fmt: skip
+    rolling.follow(
+        Path(folder),
+        config,
+        lambda: rolling.load_quiet_engine(config),
+        caught_up=True,
+        on_window=lambda a, b, c: windows.append((a, b, c)),
+    )
     return windows
 
 
@@ -144,8 +150,9 @@ def live() -> tuple[list[float], int, int, bool]:
 
     roommix, _ = _support()
     rate = 48000
-    mix = roommix.build_room_mix(SHARED, roommix.speech_files(SHARED, 6, seed=2024), 0.0,
-                                 rate=rate, seed=6)  # fmt: skip
+    mix = roommix.build_room_mix(
+        SHARED, roommix.speech_files(SHARED, 6, seed=2024), 0.0, rate=rate, seed=6
+    )
     with Xruns(rate) as xruns:
         latencies, _, _ = live_latency(mix, rate)
     return latencies, xruns.underruns, xruns.overruns, bool(xruns.streams)
@@ -161,19 +168,26 @@ def live_runs(count: int, while_running: Any = None) -> tuple[str, str]:
         lat, u, o, measured = live()
         latencies += lat
         under, over = under + u, over + o
-        print(f"  live run: {len(lat)} lines, latency max {max(lat, default=float('nan')):.2f} s, "
-              f"{u} underruns", flush=True)  # fmt: skip
+        print(
+            f"  live run: {len(lat)} lines, latency max {max(lat, default=float('nan')):.2f} s, "
+            f"{u} underruns",
+            flush=True,
+        )
     note = ""
     if while_running is not None:
-        note = (" (the rolling pass ended before the last run)" if while_running.ready()
-                else " (rolling pass catching up throughout)")  # fmt: skip
+        note = (
+            " (the rolling pass ended before the last run)"
+            if while_running.ready()
+            else " (rolling pass catching up throughout)"
+        )
     if latencies:
         p50, p95 = np.percentile(latencies, [50, 95])
         lat = f"{p50:.2f} s / {p95:.2f} s (n={len(latencies)}){note}"
     else:
         lat = "no lines arrived"
-    runs = (f"{under} underruns, {over} overruns" if measured
-            else "not measured (no PulseAudio server)")  # fmt: skip
+    runs = (
+        f"{under} underruns, {over} overruns" if measured else "not measured (no PulseAudio server)"
+    )
     return lat, runs
 
 
@@ -194,8 +208,11 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     try:
         mix = build(minutes)
         length = len(mix.mic) / RATE
-        print(f"session: {length / 60:.1f} min room mix at 0 dB, {len(mix.utterances)} utterances, "
-              f"{RATE} Hz; rolling pass CPU share {share:g} core", flush=True)  # fmt: skip
+        print(
+            f"session: {length / 60:.1f} min room mix at 0 dB, {len(mix.utterances)} utterances, "
+            f"{RATE} Hz; rolling pass CPU share {share:g} core",
+            flush=True,
+        )
         _, folder = new_session(store, settings, mix)
         write_chunks(folder, mix)
 
@@ -224,9 +241,12 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         finished = schedule(windows, share)
         cpu_total = sum(c for _, _, c in windows)
         worst = max(c for _, _, c in windows)
-        print(f"rolling pass: {len(windows)} windows, {cpu_total:.0f} CPU s for {length:.0f} s "
-              f"of session ({cpu_total / length:.3f} of a core; worst window {worst:.1f} CPU s "
-              f"for {rolling.WINDOW:.0f} s)", flush=True)  # fmt: skip
+        print(
+            f"rolling pass: {len(windows)} windows, {cpu_total:.0f} CPU s for {length:.0f} s "
+            f"of session ({cpu_total / length:.3f} of a core; worst window {worst:.1f} CPU s "
+            f"for {rolling.WINDOW:.0f} s)",
+            flush=True,
+        )
         lag = max(f - b for (_, b, _), f in zip(windows, finished, strict=True))
         print(f"at {share:g} core the window finishes at most {lag:.1f} s after its audio ended")
 
@@ -234,8 +254,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         wsid, wfolder = new_session(store, settings, mix)
         write_joined(wfolder, mix)
         whole_wall, whole_cpu, whole = timed_final(store, wsid, settings)
-        print(f"without rolling: End→final {whole_wall:.1f} s wall, {whole_cpu:.1f} CPU s",
-              flush=True)  # fmt: skip
+        print(
+            f"without rolling: End→final {whole_wall:.1f} s wall, {whole_cpu:.1f} CPU s", flush=True
+        )
 
         # with: End at several moments across one window period
         step = np.median(np.diff([a for a, _, _ in windows])) if len(windows) > 1 else 60.0
@@ -254,31 +275,42 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             remainders.append(end - done)
             if j == 0:
                 rolled = lines
-            print(f"with rolling, End at {end:.0f} s: {k} windows done, remainder {end - done:.0f}"
-                  f" s: End→final {wall:.1f} s wall, {cpu:.1f} CPU s", flush=True)  # fmt: skip
+            print(
+                f"with rolling, End at {end:.0f} s: {k} windows done, remainder {end - done:.0f}"
+                f" s: End→final {wall:.1f} s wall, {cpu:.1f} CPU s",
+                flush=True,
+            )
         c = passes.compare(mix, rolled, whole)
         load = os.getloadavg()[0]
         figures += [
-            ("End→final without rolling (45 min)" if not quick else "End→final without rolling",
-             f"{whole_wall:.1f} s wall ({whole_cpu:.1f} CPU s)"),
-            ("End→final with rolling, worst / average",
-             f"{max(walls):.1f} s / {np.mean(walls):.1f} s wall "
-             f"({max(cpus):.1f} / {np.mean(cpus):.1f} CPU s; remainder "
-             f"{min(remainders):.0f}-{max(remainders):.0f} s of audio)"),
-            ("joining the chunks at End (both ways)",
-             f"{joining:.1f} s wall ({RATE} Hz mono tracks; a 48 kHz session has 4.5x the data)"),
+            (
+                "End→final without rolling (45 min)" if not quick else "End→final without rolling",
+                f"{whole_wall:.1f} s wall ({whole_cpu:.1f} CPU s)",
+            ),
+            (
+                "End→final with rolling, worst / average",
+                f"{max(walls):.1f} s / {np.mean(walls):.1f} s wall "
+                f"({max(cpus):.1f} / {np.mean(cpus):.1f} CPU s; remainder "
+                f"{min(remainders):.0f}-{max(remainders):.0f} s of audio)",
+            ),
+            (
+                "joining the chunks at End (both ways)",
+                f"{joining:.1f} s wall ({RATE} Hz mono tracks; a 48 kHz session has 4.5x the data)",
+            ),
             ("rolling pass CPU", f"{cpu_total / length:.3f} of a core (share given {share:g})"),
             ("live latency p50/p95 with rolling", lat_with),
             ("live latency p50/p95 without", lat_without),
             ("audio xruns with rolling / without", f"{runs_with} / {runs_without}"),
             ("WER rolling / whole", f"{c.wer:.3f} / {c.whole_wer:.3f}"),
             ("words in music rolling / whole", f"{c.music_words} / {c.whole_music_words}"),
-            ("word timestamps",
-             f"{c.words_matched:.1%} of the whole pass's words within 0.3 s; shift median "
-             f"{c.word_shift * 1000:.0f} ms, p95 {c.word_shift_p95 * 1000:.0f} ms"),
+            (
+                "word timestamps",
+                f"{c.words_matched:.1%} of the whole pass's words within 0.3 s; shift median "
+                f"{c.word_shift * 1000:.0f} ms, p95 {c.word_shift_p95 * 1000:.0f} ms",
+            ),
             ("lines found both ways", f"{c.lines_found:.1%}"),
             ("machine load (1 min)", f"{load:.1f} on {os.cpu_count()} cores"),
-        ]  # fmt: skip
+        ]
         (tmp / "figures.json").write_text(json.dumps(figures))
     finally:
         store.close()

@@ -282,8 +282,10 @@ class Xruns:
         import shutil
         import subprocess
 
-        if not shutil.which("pactl") or subprocess.run(["pactl", "info"], capture_output=True,
-                                                       timeout=5).returncode:  # fmt: skip
+        if (
+            not shutil.which("pactl")
+            or subprocess.run(["pactl", "info"], capture_output=True, timeout=5).returncode
+        ):
             return self
         import sounddevice as sd
 
@@ -343,8 +345,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         f"{'peak MB':>8}"
     )
     print(
-        "lost: words lost against each utterance's own floor (sum); over: utterances losing "
-        "more than max(3, 15%) words; markers: 'possible speech' lines (in music-only)"
+        "lost: word errors beyond each utterance's own floor (sum; insertions count); "
+        "over: utterances beyond it by more than max(3, 15%) words; "
+        "markers: 'possible speech' lines (in music-only)"
     )
     figures: list[tuple[str, str]] = []
     per: dict[tuple[str, float], list[dict[str, Any]]] = {}
@@ -375,8 +378,8 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
                         f"WER {m['wer']:.3f} "
                         f"({_ratio(m['wer'], room):.2f}x floor {room:.3f}), "
                         f"{m['music_words']} music words, {over} utterances over, "
-                        f"worst {rows[worst]['name']} lost {lost[worst]}/"
-                        f"{rows[worst]['n']}, recall {recall:.3f}",
+                        f"worst {rows[worst]['name']} {lost[worst]:+d} errors beyond its floor "
+                        f"({rows[worst]['n']} words), recall {recall:.3f}",
                     )
                 )
     print(
@@ -417,9 +420,11 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         latencies, lines, words = live_latency(live_mix, rate)
     if latencies:
         p50, p95 = np.percentile(latencies, [50, 95])
-        print(f"live pass at 0 dB, fed in real time at {rate} Hz: {lines} lines, {words} words; "
-              f"latency from utterance end to its line p50 {p50:.2f} s, p95 {p95:.2f} s "
-              f"(n={len(latencies)}/{len(live_mix.utterances)} utterances)")  # fmt: skip
+        print(
+            f"live pass at 0 dB, fed in real time at {rate} Hz: {lines} lines, {words} words; "
+            f"latency from utterance end to its line p50 {p50:.2f} s, p95 {p95:.2f} s "
+            f"(n={len(latencies)}/{len(live_mix.utterances)} utterances)"
+        )
         figures.append(("live latency p50/p95", f"{p50:.2f} s / {p95:.2f} s"))
     else:
         print("live pass: no lines arrived")

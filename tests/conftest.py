@@ -55,12 +55,17 @@ def pulse() -> Iterator[str]:
     if not _server_up():
         subprocess.run(
             [
-                "pulseaudio", "-D", "--exit-idle-time=-1", "-n",
+                "pulseaudio",
+                "-D",
+                "--exit-idle-time=-1",
+                "-n",
                 "--load=module-native-protocol-unix",
                 f"--load=module-null-sink sink_name={SINK} rate={RATE}",
             ],
-            check=True, capture_output=True, timeout=30,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
         started = True
         for _ in range(50):
             if _server_up():

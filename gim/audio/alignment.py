@@ -88,10 +88,16 @@ class Aligner:
     """
 
     def __init__(
-        self, rate: int, feed: Feed | None = None, every: float = 5.0, window: float = 8.0,
-        max_delay: float = 3.0, min_delay: float = -2.0, hold: float = 6.0,
+        self,
+        rate: int,
+        feed: Feed | None = None,
+        every: float = 5.0,
+        window: float = 8.0,
+        max_delay: float = 3.0,
+        min_delay: float = -2.0,
+        hold: float = 6.0,
         on_measure: Callable[[int, DelayEstimate], None] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.rate = rate
         self.max_delay = max_delay
         self.min_delay = min_delay
@@ -124,8 +130,9 @@ class Aligner:
             ref = self.reference.read(start, self._window)
             if not _sounding(ref):
                 continue  # silence, a pause or a fade: nothing to line up
-            est = estimate_delay(self.mic.read(start, self._window), ref, self.rate,
-                                 self.max_delay, self.min_delay)  # fmt: skip
+            est = estimate_delay(
+                self.mic.read(start, self._window), ref, self.rate, self.max_delay, self.min_delay
+            )
             if est.confidence >= MIN_CONFIDENCE:
                 self._accept(start + self._window // 2, est)
         if self._feed is None:

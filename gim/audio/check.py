@@ -46,8 +46,9 @@ class MicCheck:
             except queue.Full:
                 pass
 
-        devices = SoundDevices(self.settings.input_device, self.settings.output_device,
-                               self.settings.latency)  # fmt: skip
+        devices = SoundDevices(
+            self.settings.input_device, self.settings.output_device, self.settings.latency
+        )
         stream = devices.input_stream(self.settings.samplerate, 1, 1024, callback, lambda: None)
         stream.start()
         try:
@@ -79,7 +80,12 @@ def play_test_tone(settings: Any) -> None:
     ramp = np.minimum(1.0, np.minimum(t, TONE_SECONDS - t) / 0.1)
     tone = (TONE_LEVEL * ramp * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     try:
-        sd.play(np.stack([tone, tone], axis=1), rate, device=parse_device(settings.output_device),
-                latency=settings.latency, blocking=True)  # fmt: skip
+        sd.play(
+            np.stack([tone, tone], axis=1),
+            rate,
+            device=parse_device(settings.output_device),
+            latency=settings.latency,
+            blocking=True,
+        )
     except (sd.PortAudioError, ValueError) as exc:
         raise GimError(f"The test tone could not play ({exc}): check `gim devices`.") from exc

@@ -98,10 +98,14 @@ def play_moment(
 
     try:
         stream = sd.OutputStream(
-            samplerate=rate, channels=2, dtype="float32", callback=callback,
-            device=parse_device(settings.output_device), latency=settings.latency,
+            samplerate=rate,
+            channels=2,
+            dtype="float32",
+            callback=callback,
+            device=parse_device(settings.output_device),
+            latency=settings.latency,
             finished_callback=done.set,
-        )  # fmt: skip
+        )
         with stream:
             while not done.is_set() and not stop.wait(0.05):
                 pass
@@ -114,9 +118,12 @@ EXCERPT_SECONDS = 8.0
 
 
 def play_excerpt(
-    settings: Any, path: Path, stop: threading.Event, start: float = 0.0,
+    settings: Any,
+    path: Path,
+    stop: threading.Event,
+    start: float = 0.0,
     seconds: float = EXCERPT_SECONDS,
-) -> None:  # fmt: skip
+) -> None:
     """Play ``seconds`` of an audio file from ``start`` until done or ``stop`` is set
     (blocks; call in a thread). The Programs screen uses it before linking a file."""
     from gim.audio.devices import import_sounddevice, parse_device

@@ -87,9 +87,11 @@ class SoundDevices:
     """The machine's real sound devices (PortAudio through sounddevice)."""
 
     def __init__(
-        self, input_device: str | int | None = None, output_device: str | int | None = None,
+        self,
+        input_device: str | int | None = None,
+        output_device: str | int | None = None,
         latency: float = 0.2,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._sd = import_sounddevice()
         self.input_device = self._check(parse_device(input_device), "input")
         """The microphone (index or name; None for the default)."""
@@ -144,8 +146,9 @@ class SoundDevices:
         finished: Callable[[], None],
     ) -> Stream:
         """A PortAudio output stream (float32)."""
-        return self._open(self._sd.OutputStream, self.output_device, rate, channels, blocksize,
-                          callback, finished)  # fmt: skip
+        return self._open(
+            self._sd.OutputStream, self.output_device, rate, channels, blocksize, callback, finished
+        )
 
     def input_stream(
         self,
@@ -156,22 +159,34 @@ class SoundDevices:
         finished: Callable[[], None],
     ) -> Stream:
         """A PortAudio input stream (float32)."""
-        return self._open(self._sd.InputStream, self.input_device, rate, channels, blocksize,
-                          callback, finished)  # fmt: skip
+        return self._open(
+            self._sd.InputStream, self.input_device, rate, channels, blocksize, callback, finished
+        )
 
     def _open(
-        self, kind: Any, device: str | int | None, rate: int, channels: int, blocksize: int,
-        callback: Callback, finished: Callable[[], None],
-    ) -> Stream:  # fmt: skip
+        self,
+        kind: Any,
+        device: str | int | None,
+        rate: int,
+        channels: int,
+        blocksize: int,
+        callback: Callback,
+        finished: Callable[[], None],
+    ) -> Stream:
         from gim.audio.quiet import quiet_stderr
 
         try:
             with quiet_stderr():
                 stream: Stream = kind(
-                    samplerate=rate, channels=channels, dtype="float32", blocksize=blocksize,
-                    device=device, latency=self.latency, callback=callback,
+                    samplerate=rate,
+                    channels=channels,
+                    dtype="float32",
+                    blocksize=blocksize,
+                    device=device,
+                    latency=self.latency,
+                    callback=callback,
                     finished_callback=finished,
-                )  # fmt: skip
+                )
         except (self._sd.PortAudioError, ValueError) as exc:
             raise AudioError(
                 "The sound device could not be opened: check it is connected and not in use, "

@@ -20,8 +20,10 @@ HOP = 0.01
 """Seconds per envelope step of the coarse search."""
 NOVELTY_HOP = 0.1
 """Seconds per step of the change-of-sound curve (unlinked pieces)."""
-LONGEST = 1200.0
-"""Seconds of a piece used for the search at most."""
+OPENING = 40.0
+"""Seconds from a piece's start used for the search."""
+NEARLY = 0.85
+"""A match this close to the best one, earlier, is the start (the best may be a repeat)."""
 MIN_SCORE = 0.35
 """Normalised envelope correlation below which a piece is not found (it was not played)."""
 
@@ -33,7 +35,7 @@ def envelope(audio: NDArray[np.floating], rate: int) -> NDArray[np.float64]:
     x = np.asarray(audio[: n * hop], np.float64).reshape(n, hop)
     # Floored so a start out of digital silence does not outweigh every note.
     db = np.maximum(10 * np.log10(np.mean(x * x, axis=1) + 1e-10), -70.0)
-    rise = np.maximum(np.diff(db, prepend=db[:1]), 0.0)
+    rise = np.clip(np.diff(db, prepend=db[:1]), 0.0, 15.0)
     return rise - rise.mean() if n else rise
 
 
@@ -59,24 +61,25 @@ def locate(
 
     hop = max(1, int(HOP * rate))
     env_ref = envelope(reference, rate)
-    # The whole piece, not an excerpt: music repeats itself (a variation's repeat, a
-    # returning theme), and only the whole piece lines up in one place.
-    env_piece = envelope(piece[: int(LONGEST * rate)], rate)
+    # The piece's opening: a guide who moves on early still played it. Music repeats
+    # itself (a variation's repeat, a returning theme), so of the places that match
+    # nearly as well as the best, the earliest is the start.
+    env_piece = envelope(piece[: int(OPENING * rate)], rate)
     if len(env_piece) < 10 or not env_piece.any():
         return None
-    if len(env_ref) < len(env_piece):  # stopped early: the reference is the shorter
-        env_ref = np.concatenate([env_ref, np.zeros(len(env_piece) - len(env_ref))])
+    # Room after the end: the recording may stop during the piece.
+    env_ref = np.concatenate([env_ref, np.zeros(len(env_piece))])
     corr = fftconvolve(env_ref, env_piece[::-1], mode="valid")
-    # Normalise by the piece's own energy only: a piece stopped early still lines up,
-    # with a lower score, and silence after it does not inflate the score.
     window = np.sqrt(np.maximum(fftconvolve(env_ref**2, np.ones(len(env_piece)), mode="valid"), 0))
     score = corr / (np.linalg.norm(env_piece) * window + 1e-12)
     lo = max(0, int(np.ceil(after * rate / hop)))
     if lo >= len(score):
         return None
-    k = lo + int(np.argmax(score[lo:]))
-    if score[k] < MIN_SCORE:
+    best = float(np.max(score[lo:]))
+    # A short piece matches some stretch by chance more easily: ask more of it.
+    if best < max(MIN_SCORE, 3.5 / np.sqrt(len(env_piece) / 10)):
         return None
+    k = lo + int(np.flatnonzero(score[lo:] >= NEARLY * best)[0])
     # Refine on a loud stretch of what was played (the guide may have stopped early).
     played = played_length(piece, reference, rate, k * hop / rate)
     first, length = _loudest(piece[: int(min(60.0, max(played, 1.0)) * rate)], rate, 5.0)

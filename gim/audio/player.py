@@ -51,13 +51,19 @@ class Player:
     """
 
     def __init__(
-        self, backend: Backend, files: Sequence[Path | None], durations: Sequence[float],
-        rate: int, channels: int = 2, gap: float = 0.0, blocksize: int = 1024,
+        self,
+        backend: Backend,
+        files: Sequence[Path | None],
+        durations: Sequence[float],
+        rate: int,
+        channels: int = 2,
+        gap: float = 0.0,
+        blocksize: int = 1024,
         ahead: float = 0.5,
         on_played: Callable[[int, np.ndarray], None] | None = None,
         on_event: Callable[[PlaybackEvent], None] | None = None,
         on_failure: Callable[[str], None] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.backend = backend
         self.files = list(files)
         self.durations = list(durations)
@@ -96,9 +102,16 @@ class Player:
         self._music_on = False
         self._lock = threading.Lock()
         self._producer = BlockProducer(
-            self.files, self.durations, self.lengths, rate, channels, self.gap_frames,
-            blocksize, self._commands, self.finished,
-        )  # fmt: skip
+            self.files,
+            self.durations,
+            self.lengths,
+            rate,
+            channels,
+            self.gap_frames,
+            blocksize,
+            self._commands,
+            self.finished,
+        )
 
     # -- control (any thread) ------------------------------------------------------------
 

@@ -52,10 +52,17 @@ class BlockProducer:
     """
 
     def __init__(
-        self, files: Sequence[Path | None], durations: Sequence[float], lengths: Sequence[int],
-        rate: int, channels: int, gap_frames: int, blocksize: int,
-        commands: queue.SimpleQueue[Command], finished: threading.Event,
-    ) -> None:  # fmt: skip
+        self,
+        files: Sequence[Path | None],
+        durations: Sequence[float],
+        lengths: Sequence[int],
+        rate: int,
+        channels: int,
+        gap_frames: int,
+        blocksize: int,
+        commands: queue.SimpleQueue[Command],
+        finished: threading.Event,
+    ) -> None:
         self.files = list(files)
         self.durations = list(durations)
         self.lengths = list(lengths)
@@ -144,8 +151,9 @@ class BlockProducer:
         elif self._gain != 1.0:
             data *= np.float32(self._gain)
 
-    def _open(self, piece: int, offset: int, notes: list[tuple[int, Note]], at: int,
-              action: Action) -> None:  # fmt: skip
+    def _open(
+        self, piece: int, offset: int, notes: list[tuple[int, Note]], at: int, action: Action
+    ) -> None:
         if self._reader is not None:
             self._reader.close()
         self._piece = piece

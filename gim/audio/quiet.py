@@ -75,3 +75,46 @@ def silence_alsa() -> None:
     except (OSError, AttributeError):
         return
     _alsa_handler = handler  # kept alive: ALSA calls it for the life of the process
+
+
+@contextlib.contextmanager
+def terminal_app_stderr() -> Iterator[None]:
+    """For a full-screen app: its own handle on the terminal, and fd 2 at /dev/null.
+
+    The app (Textual) draws through ``sys.__stderr__``; while it runs, that object writes to
+    a duplicate of the terminal's descriptor, and fd 2 itself, where C libraries print
+    (PortAudio, ALSA, the Whisper child's native code), points at /dev/null for the whole
+    run, so nothing can scribble over the screen and `quiet_stderr` has nothing to do (its
+    brief swaps of fd 2 could otherwise swallow part of a frame).
+    """
+    global _depth
+    if VERBOSE:
+        yield
+        return
+    try:
+        terminal = os.dup(2)
+    except OSError:
+        yield
+        return
+    old_dunder, old_stderr = sys.__stderr__, sys.stderr
+    handle = os.fdopen(terminal, "w", encoding="utf-8", errors="replace", closefd=True)
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    sys.__stderr__ = handle  # type: ignore[misc]
+    sys.stderr = handle
+    with _lock:
+        _depth += 1  # fd 2 is already quiet: quiet_stderr leaves it alone
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+        with contextlib.suppress(Exception):
+            handle.flush()
+        os.dup2(handle.fileno(), 2)
+        sys.__stderr__ = old_dunder  # type: ignore[misc]
+        sys.stderr = old_stderr
+        handle.close()

@@ -61,13 +61,19 @@ class Recorder:
     """
 
     def __init__(
-        self, backend: Backend, rate: int, channels: int,
+        self,
+        backend: Backend,
+        rate: int,
+        channels: int,
         on_block: Callable[[int, np.ndarray], None],
         on_gap: Callable[[int, int], None] | None = None,
         on_lost: Callable[[], None] | None = None,
-        clock: Callable[[], int] | None = None, blocksize: int = 1024, retry: float = 1.0,
-        on_stall: Callable[[int], None] | None = None, tolerance: float = 0.5,
-    ) -> None:  # fmt: skip
+        clock: Callable[[], int] | None = None,
+        blocksize: int = 1024,
+        retry: float = 1.0,
+        on_stall: Callable[[int], None] | None = None,
+        tolerance: float = 0.5,
+    ) -> None:
         self.backend = backend
         self.rate = rate
         self.channels = channels

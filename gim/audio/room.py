@@ -44,8 +44,14 @@ class Utterance:
 class RoomStream:
     """One stream of the room (input or output)."""
 
-    def __init__(self, room: VirtualRoom, kind: str, channels: int, callback: Callback,
-                 finished: Callable[[], None]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        room: VirtualRoom,
+        kind: str,
+        channels: int,
+        callback: Callback,
+        finished: Callable[[], None],
+    ) -> None:
         self.room = room
         self.kind = kind
         self.channels = channels
@@ -93,11 +99,19 @@ class VirtualRoom:
     name = "virtual room"
 
     def __init__(
-        self, rate: int = 48000, delay: float = 0.12, level: float = 0.5, reverb: float = 0.25,
-        noise: float = 0.002, speed: float = 1.0, blocksize: int = 1024,
-        voice: Sequence[Utterance] = (), input_channels: int = 1, seed: int = 0,
+        self,
+        rate: int = 48000,
+        delay: float = 0.12,
+        level: float = 0.5,
+        reverb: float = 0.25,
+        noise: float = 0.002,
+        speed: float = 1.0,
+        blocksize: int = 1024,
+        voice: Sequence[Utterance] = (),
+        input_channels: int = 1,
+        seed: int = 0,
         drift: float = 0.0,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.rate = rate
         self.delay = delay
         self.level = level
@@ -127,14 +141,26 @@ class VirtualRoom:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def output_stream(self, rate: int, channels: int, blocksize: int, callback: Callback,
-                      finished: Callable[[], None]) -> RoomStream:  # fmt: skip
+    def output_stream(
+        self,
+        rate: int,
+        channels: int,
+        blocksize: int,
+        callback: Callback,
+        finished: Callable[[], None],
+    ) -> RoomStream:
         """A simulated speaker."""
         self._check_rate(rate)
         return RoomStream(self, "output", channels, callback, finished)
 
-    def input_stream(self, rate: int, channels: int, blocksize: int, callback: Callback,
-                     finished: Callable[[], None]) -> RoomStream:  # fmt: skip
+    def input_stream(
+        self,
+        rate: int,
+        channels: int,
+        blocksize: int,
+        callback: Callback,
+        finished: Callable[[], None],
+    ) -> RoomStream:
         """A simulated microphone."""
         self._check_rate(rate)
         return RoomStream(self, "input", channels, callback, finished)

@@ -34,8 +34,15 @@ class ChunkWriter:
         chunk_seconds: length of a chunk.
     """
 
-    def __init__(self, folder: Path, track: str, rate: int, channels: int, journal: Journal,
-                 chunk_seconds: float = 1.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        folder: Path,
+        track: str,
+        rate: int,
+        channels: int,
+        journal: Journal,
+        chunk_seconds: float = 1.0,
+    ) -> None:
         self.folder = folder
         self.track = track
         self.rate = rate
@@ -86,8 +93,9 @@ def write_durably(path: Path, data: np.ndarray, rate: int) -> None:
         with open(tmp, "wb", opener=_private) as raw:
             handle = _Sink(raw)
             try:
-                soundfile.write(handle, np.clip(data, -1.0, 1.0), rate, format="FLAC",
-                                subtype=SUBTYPE)  # fmt: skip
+                soundfile.write(
+                    handle, np.clip(data, -1.0, 1.0), rate, format="FLAC", subtype=SUBTYPE
+                )
             except (RuntimeError, AssertionError, soundfile.LibsndfileError):
                 handle.raise_failure()  # the OSError behind it (a full disk), if there is one
                 raise
@@ -118,8 +126,9 @@ def assemble(folder: Path, chunks: list[Chunk], out: Path, rate: int, channels: 
         raise
 
 
-def _assemble(folder: Path, chunks: list[Chunk], tmp: Path, out: Path, rate: int,
-              channels: int) -> int:  # fmt: skip
+def _assemble(
+    folder: Path, chunks: list[Chunk], tmp: Path, out: Path, rate: int, channels: int
+) -> int:
     import soundfile
 
     position = 0
@@ -128,8 +137,9 @@ def _assemble(folder: Path, chunks: list[Chunk], tmp: Path, out: Path, rate: int
         with soundfile.SoundFile(handle, "w", rate, channels, SUBTYPE, format="FLAC") as sink:
             for chunk in chunks:
                 try:
-                    data = soundfile.read(str(folder / chunk.file), dtype="float32",
-                                          always_2d=True)[0]  # fmt: skip
+                    data = soundfile.read(
+                        str(folder / chunk.file), dtype="float32", always_2d=True
+                    )[0]
                 except (OSError, RuntimeError, soundfile.LibsndfileError):
                     continue
                 if chunk.frame > position:
@@ -186,8 +196,10 @@ def finish_audio(folder: Path) -> float:
     """
     found = replay(folder)
     rate = int(found.header.get("rate", 48000))
-    channels = {"mic": int(found.header.get("mic_channels", 1)),
-                "reference": int(found.header.get("out_channels", 2))}  # fmt: skip
+    channels = {
+        "mic": int(found.header.get("mic_channels", 1)),
+        "reference": int(found.header.get("out_channels", 2)),
+    }
     journal = Journal(folder)
     seconds = 0.0
     try:

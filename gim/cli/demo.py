@@ -62,8 +62,12 @@ def demo_room(settings: Settings, fast: bool, voice: Path | None = None) -> Virt
 @click.option(
     "--headless", is_flag=True, help="No terminal app: print the transcript and a summary."
 )
-@click.option("--fast/--realtime", default=True, show_default=True,
-              help="Run the virtual room faster than real time.")  # fmt: skip
+@click.option(
+    "--fast/--realtime",
+    default=True,
+    show_default=True,
+    help="Run the virtual room faster than real time.",
+)
 @click.option("--no-transcribe", is_flag=True, help="Only play and record (no Whisper).")
 @click.pass_obj
 def demo(ctx: Context, headless: bool, fast: bool, no_transcribe: bool) -> None:
@@ -79,9 +83,16 @@ def demo(ctx: Context, headless: bool, fast: bool, no_transcribe: bool) -> None:
 
     def make_runner(on_event: Callable[[Any], None]) -> SessionRunner:
         room = demo_room(settings, fast)
-        return SessionRunner(settings, program, DEMO_CLIENT, "a safe place", room=room,
-                             files=files, on_event=on_event,
-                             transcribe=not no_transcribe)  # fmt: skip
+        return SessionRunner(
+            settings,
+            program,
+            DEMO_CLIENT,
+            "a safe place",
+            room=room,
+            files=files,
+            on_event=on_event,
+            transcribe=not no_transcribe,
+        )
 
     if not headless:
         from gim.cli import tui

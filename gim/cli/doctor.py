@@ -155,8 +155,14 @@ def _home_checks(settings: Settings) -> list[Check]:
     except (GimError, OSError) as exc:
         reason = exc.message if isinstance(exc, GimError) else str(exc.strerror or exc)
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-            return [Check("Data home", False, f"the disk holding {home} is full",
-                          "free some space (your recordings are kept)")]  # fmt: skip
+            return [
+                Check(
+                    "Data home",
+                    False,
+                    f"the disk holding {home} is full",
+                    "free some space (your recordings are kept)",
+                )
+            ]
         return [Check("Data home", False, f"not writable: {reason}", fix)]
     checks = [Check("Data home", True, f"{home} is writable")]
     free = shutil.disk_usage(home).free

@@ -69,20 +69,39 @@ def _names(text: str) -> tuple[str, ...]:
 
 @click.command("export")
 @click.argument("session_id", metavar="ID")
-@click.option("--format", "-f", "fmt", default="md", show_default=True,
-              type=click.Choice(["md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json"]),
-              help="What to write.")  # fmt: skip
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    default="md",
+    show_default=True,
+    type=click.Choice(["md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json"]),
+    help="What to write.",
+)
 @click.option("--deidentify", is_flag=True, help="Replace the client code and --names.")
 @click.option("--names", default="", help='Names to replace, comma-separated: "Anna,Bob".')
 @click.option("--no-audio", is_flag=True, help="No link to or picture from session files.")
 @click.option("--no-private", is_flag=True, help="Leave out markers, tags and comments.")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
-              help="File to write ('-' for standard output). Default: ./ID.<suffix>.")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    help="File to write ('-' for standard output). Default: ./ID.<suffix>.",
+)
 @FORCE
 @pass_context
-def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, names: str,
-                   no_audio: bool, no_private: bool, out: Path | None,
-                   force: bool) -> None:  # fmt: skip
+def export_command(
+    ctx: Context,
+    session_id: str,
+    fmt: str,
+    deidentify: bool,
+    names: str,
+    no_audio: bool,
+    no_private: bool,
+    out: Path | None,
+    force: bool,
+) -> None:
     """Export one session: the GIM transcript (md, html, docx), subtitles, ELAN, labels, JSON."""
     from gim.export.files import ExportChoice, format_export
 
@@ -90,9 +109,14 @@ def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, na
         raise InputError("--names only works with --deidentify: add --deidentify.")
     refuse_live_target(ctx, out)
     record = load(ctx, session_id)
-    choice = ExportChoice(fmt, deidentified=deidentify, names=_names(names),
-                          audio=not no_audio, private=not no_private,
-                          paper=ctx.settings.paper_size)  # fmt: skip
+    choice = ExportChoice(
+        fmt,
+        deidentified=deidentify,
+        names=_names(names),
+        audio=not no_audio,
+        private=not no_private,
+        paper=ctx.settings.paper_size,
+    )
     base = out.parent if out is not None and str(out) != "-" else Path.cwd()
     name, data = format_export(record, session_folder(ctx, session_id), fmt, choice, base, _warn)
     write_output(data, out, Path(name), force)
@@ -100,14 +124,23 @@ def export_command(ctx: Context, session_id: str, fmt: str, deidentify: bool, na
 
 @click.command("client-copy")
 @click.argument("session_id", metavar="ID")
-@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write into (made 0700). Default: ./ID-client-copy.")  # fmt: skip
-@click.option("--with-observations", is_flag=True,
-              help="Keep your [observations] and the lines flagged for checking.")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (made 0700). Default: ./ID-client-copy.",
+)
+@click.option(
+    "--with-observations",
+    is_flag=True,
+    help="Keep your [observations] and the lines flagged for checking.",
+)
 @FORCE
 @pass_context
-def client_copy_command(ctx: Context, session_id: str, out: Path | None,
-                        with_observations: bool, force: bool) -> None:  # fmt: skip
+def client_copy_command(
+    ctx: Context, session_id: str, out: Path | None, with_observations: bool, force: bool
+) -> None:
     """A client's copy: readable transcript (html + md) with the mandala, no private notes."""
     from gim.export.files import ExportChoice, client_copy_files, make_folder
 
@@ -126,16 +159,37 @@ def client_copy_command(ctx: Context, session_id: str, out: Path | None,
 @click.argument("session_id", metavar="ID")
 @click.option("--identified", is_flag=True, help="Keep the client code (default: replaced).")
 @click.option("--names", default="", help='Other names to replace, comma-separated: "Anna,Bob".')
-@click.option("--excerpts/--no-audio", default=False,
-              help="Add audio around each marked moment (needs the client's consent).")  # fmt: skip
-@click.option("--around", type=seconds(1, 120), default=15.0, show_default=True,
-              help="Seconds of audio either side of a marked moment.")  # fmt: skip
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
-              help="Zip file to write. Default: ./ID-supervision.zip.")  # fmt: skip
+@click.option(
+    "--excerpts/--no-audio",
+    default=False,
+    help="Add audio around each marked moment (needs the client's consent).",
+)
+@click.option(
+    "--around",
+    type=seconds(1, 120),
+    default=15.0,
+    show_default=True,
+    help="Seconds of audio either side of a marked moment.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Zip file to write. Default: ./ID-supervision.zip.",
+)
 @FORCE
 @pass_context
-def packet_command(ctx: Context, session_id: str, identified: bool, names: str, excerpts: bool,
-                   around: float, out: Path | None, force: bool) -> None:  # fmt: skip
+def packet_command(
+    ctx: Context,
+    session_id: str,
+    identified: bool,
+    names: str,
+    excerpts: bool,
+    around: float,
+    out: Path | None,
+    force: bool,
+) -> None:
     """A supervision packet: transcript with notes, program as played, session note (zip)."""
     from gim.export.files import ExportChoice, mic_recording, packet_export
 
@@ -144,8 +198,9 @@ def packet_command(ctx: Context, session_id: str, identified: bool, names: str, 
     folder = session_folder(ctx, session_id)
     if excerpts and mic_recording(folder) is None:
         raise GimError(f"Session {session_id} has no microphone recording: use --no-audio.")
-    choice = ExportChoice("packet", deidentified=not identified, names=_names(names),
-                          audio=excerpts, around=around)  # fmt: skip
+    choice = ExportChoice(
+        "packet", deidentified=not identified, names=_names(names), audio=excerpts, around=around
+    )
     name, data = packet_export(record, folder, choice, _warn)
     if excerpts:
         from gim.export.packet import NO_MARKERS, marked_moments
@@ -157,10 +212,22 @@ def packet_command(ctx: Context, session_id: str, identified: bool, names: str, 
 
 @click.command("series")
 @click.argument("client")
-@click.option("--format", "-f", "fmt", type=click.Choice(["md", "html"]), default="md",
-              show_default=True, help="What to write.")  # fmt: skip
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
-              help="File to write. Default: standard output.")  # fmt: skip
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["md", "html"]),
+    default="md",
+    show_default=True,
+    help="What to write.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    help="File to write. Default: standard output.",
+)
 @FORCE
 @pass_context
 def series_command(ctx: Context, client: str, fmt: str, out: Path | None, force: bool) -> None:
@@ -170,13 +237,18 @@ def series_command(ctx: Context, client: str, fmt: str, out: Path | None, force:
     with ctx.open_store() as store:
         sessions = store.list_sessions(client=client)
         if not sessions:
-            raise InputError(f"No sessions for client {client!r}: check the code with gim "
-                             "sessions list.")  # fmt: skip
+            raise InputError(
+                f"No sessions for client {client!r}: check the code with gim sessions list."
+            )
         records = [store.load_record(s.id) for s in sessions]
     series = client_series(records)
     text = series_markdown(series) if fmt == "md" else series_html(series)
     write_output(text.encode("utf-8"), out or Path("-"), Path("-"), force)
 
 
-COMMANDS: list[click.Command] = [export_command, client_copy_command, packet_command,
-                                 series_command]  # fmt: skip
+COMMANDS: list[click.Command] = [
+    export_command,
+    client_copy_command,
+    packet_command,
+    series_command,
+]

@@ -196,11 +196,16 @@ def _link_one(library: ProgramLibrary, program: Program, piece: int, file: Path)
     saved = library.link_piece(program, piece - 1, file)
     info = audio_info(file)
     want = program.pieces[piece - 1]
-    click.echo(f"Piece {piece} {want.title} ({mmss(want.duration)}) now plays\n"
-               f"  {info.path} ({mmss(info.duration)}); links in {saved}.")  # fmt: skip
+    click.echo(
+        f"Piece {piece} {want.title} ({mmss(want.duration)}) now plays\n"
+        f"  {info.path} ({mmss(info.duration)}); links in {saved}."
+    )
     if abs(info.duration - want.duration) > max(3.0, 0.02 * want.duration):
-        click.echo(f"gim: note: the file is {mmss(info.duration)} long, the "
-                   f"program's piece {mmss(want.duration)}.", err=True)  # fmt: skip
+        click.echo(
+            f"gim: note: the file is {mmss(info.duration)} long, the "
+            f"program's piece {mmss(want.duration)}.",
+            err=True,
+        )
 
 
 @programs.command("new")
@@ -209,8 +214,9 @@ def _link_one(library: ProgramLibrary, program: Program, piece: int, file: Path)
 @click.option("--slug", default="", help="The program's short name (default: from the title).")
 @click.option("--author", default="", help="Who made the program (default: the guide).")
 @click.pass_obj
-def new_program(obj: Context, title: str, sources: tuple[Path, ...], slug: str,
-                author: str) -> None:  # fmt: skip
+def new_program(
+    obj: Context, title: str, sources: tuple[Path, ...], slug: str, author: str
+) -> None:
     """Make a program called TITLE from a folder of your music or a list of files.
 
     The pieces are the files in order (a folder's in name order), their lengths read from
@@ -225,8 +231,10 @@ def new_program(obj: Context, title: str, sources: tuple[Path, ...], slug: str,
     program = library.get(made.slug)
     for i, file in enumerate(files):
         library.link_piece(program, i, file)
-    click.echo(f"{program.title} ({program.slug}): {len(program.pieces)} pieces, "
-               f"{mmss(program.duration)}, all linked; saved in {path}.")  # fmt: skip
+    click.echo(
+        f"{program.title} ({program.slug}): {len(program.pieces)} pieces, "
+        f"{mmss(program.duration)}, all linked; saved in {path}."
+    )
     for i, piece in enumerate(program.pieces, start=1):
         click.echo(f"{i:>2} {piece.title} ({mmss(piece.duration)})")
 

@@ -16,6 +16,10 @@ from gim.core.session import Consent
 from gim.errors import GimError, InputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gim.core.program import Program
+    from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
 
 
@@ -56,6 +60,31 @@ def _tell(warnings: list[str], told: int) -> int:
     for text in warnings[told:]:
         click.echo(f"gim: {text}", err=True)
     return max(told, len(warnings))
+
+
+def playable_program(
+    library: ProgramLibrary, program: str, skip_missing: bool
+) -> tuple[Program, list[Path | None], list[int]]:
+    """The program to play, its files, and the numbers (from 1) of pieces left out.
+
+    Never a silent piece: pieces with no audio file refuse the session (one sentence,
+    exit 2) unless ``skip_missing``; then the played part of the program is returned.
+    """
+    chosen = library.get(program)
+    files = library.linked_files(chosen)
+    missing = [i + 1 for i, f in enumerate(files) if f is None]
+    if missing and (not skip_missing or len(missing) == len(files)):
+        which = ", ".join(str(n) for n in missing)
+        hint = "" if len(missing) == len(files) else " or add --skip-missing"
+        raise InputError(
+            f"Piece(s) {which} of {chosen.slug} have no audio file: link them with "
+            f"`gim programs link {chosen.slug} DIR` (or --piece N FILE){hint}."
+        )
+    if missing:
+        from gim.library.own import played_part
+
+        chosen, files = played_part(chosen, files)
+    return chosen, files, missing
 
 
 def transcribe_session(ctx: Context, session_id: str) -> int:
@@ -141,14 +170,27 @@ def session_group() -> None:
     show_default=True,
     help="What the client agreed may be recorded.",
 )
-@click.option("--transcribe/--no-transcribe", default=True, show_default=True,
-              help="Transcribe live during the session and in full after it.")  # fmt: skip
+@click.option(
+    "--transcribe/--no-transcribe",
+    default=True,
+    show_default=True,
+    help="Transcribe live during the session and in full after it.",
+)
 @click.pass_obj
 def run(
-    ctx: Context, program: str, client: str, focus: str, headless: bool,
-    duration: float | None, music_at: float, skip_missing: bool, input_device: str | None,
-    output_device: str | None, consent: str, transcribe: bool,
-) -> None:  # fmt: skip
+    ctx: Context,
+    program: str,
+    client: str,
+    focus: str,
+    headless: bool,
+    duration: float | None,
+    music_at: float,
+    skip_missing: bool,
+    input_device: str | None,
+    output_device: str | None,
+    consent: str,
+    transcribe: bool,
+) -> None:
     """Play PROGRAM for CLIENT on the real devices, record and transcribe the session.
 
     Headless, the session runs prelude, music (from --music-at), then return until
@@ -163,34 +205,40 @@ def run(
         launch = getattr(tui, "launch_session", None)
         if launch is None:
             raise click.ClickException("The terminal app is not available: add --headless.")
-        launch(ctx, program, client, focus=focus, consent=Consent(consent), duration=duration,
-               input_device=input_device, output_device=output_device)  # fmt: skip
+        launch(
+            ctx,
+            program,
+            client,
+            focus=focus,
+            consent=Consent(consent),
+            duration=duration,
+            input_device=input_device,
+            output_device=output_device,
+            skip_missing=skip_missing,
+        )
         return
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
 
     settings = ctx.settings.with_devices(input_device, output_device)
     ctx.open_store().close()  # recover any interrupted session first
-    library = ProgramLibrary(settings)
-    chosen = library.get(program)
-    files = library.linked_files(chosen)
-    missing = [i + 1 for i, f in enumerate(files) if f is None]
-    if missing and (not skip_missing or len(missing) == len(files)):
-        which = ", ".join(str(n) for n in missing)
-        hint = "" if len(missing) == len(files) else " or add --skip-missing"
-        raise InputError(
-            f"Piece(s) {which} of {chosen.slug} have no audio file: link them with "
-            f"`gim programs link {chosen.slug} DIR` (or --piece N FILE){hint}."
-        )
+    chosen, files, missing = playable_program(ProgramLibrary(settings), program, skip_missing)
     if missing:
-        from gim.library.own import played_part
-
-        chosen, files = played_part(chosen, files)
-        click.echo(f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.",
-                   err=True)  # fmt: skip
-    runner = SessionRunner(settings, chosen, client, focus, Consent(consent),
-                           duration=duration, files=files, transcribe=transcribe,
-                           music_at=music_at, end_with_music=False)  # fmt: skip
+        click.echo(
+            f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.", err=True
+        )
+    runner = SessionRunner(
+        settings,
+        chosen,
+        client,
+        focus,
+        Consent(consent),
+        duration=duration,
+        files=files,
+        transcribe=transcribe,
+        music_at=music_at,
+        end_with_music=False,
+    )
     session_id = run_headless(runner)
     if runner.stopped_for_disk:
         click.echo(session_id)

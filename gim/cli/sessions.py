@@ -61,10 +61,17 @@ def list_command(ctx: Context, as_json: bool) -> None:
         click.echo("No sessions yet: gim demo records one in the virtual room.")
         return
     rows = [
-        [s["id"], _date(s["started_at"]), s["client"], s["program"], _status(s),
-         mmss(s["audio_seconds"]), str(s["segments"])]
+        [
+            s["id"],
+            _date(s["started_at"]),
+            s["client"],
+            s["program"],
+            _status(s),
+            mmss(s["audio_seconds"]),
+            str(s["segments"]),
+        ]
         for s in summaries
-    ]  # fmt: skip
+    ]
     _table(rows, ["ID", "DATE", "CLIENT", "PROGRAM", "STATUS", "LENGTH", "LINES"])
 
 
@@ -109,10 +116,14 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
         return
     session, program = record.session, record.program
     _show_header(session, program, len(record.segments))
+    if session.phases:
+        arc = " · ".join(f"{c.phase} {mmss(c.time)}" for c in session.phases)
+        click.echo(f"  phases    {arc}")
     state = _final_state(ctx, session.id)
     if state == "not finished":
-        click.echo(f"  final pass: not finished (`gim sessions transcribe {session.id}` "
-                   "finishes it)")  # fmt: skip
+        click.echo(
+            f"  final pass: not finished (`gim sessions transcribe {session.id}` finishes it)"
+        )
     elif state:
         click.echo(f"  final pass: {state}")
     rate = record.playback.rate
@@ -192,8 +203,12 @@ def transcribe_command(ctx: Context, session_id: str) -> None:
 
 
 @sessions_group.command("rebuild")
-@click.option("--transcribe/--no-transcribe", default=True, show_default=True,
-              help="Transcribe the re-imported recordings again for their text.")  # fmt: skip
+@click.option(
+    "--transcribe/--no-transcribe",
+    default=True,
+    show_default=True,
+    help="Transcribe the re-imported recordings again for their text.",
+)
 @pass_context
 def rebuild_command(ctx: Context, transcribe: bool) -> None:
     """List again every recording under sessions/ that the database lost.
@@ -226,15 +241,22 @@ def rebuild_command(ctx: Context, transcribe: bool) -> None:
                 lines = transcribe_session(ctx, item.session_id)
             except GimError as exc:
                 click.echo(f"gim: {item.session_id}: {exc.message}", err=True)
-        click.echo(f"Re-imported {item.session_id}: {mmss(item.seconds)} of audio, "
-                   f"{lines} transcript lines.")  # fmt: skip
+        click.echo(
+            f"Re-imported {item.session_id}: {mmss(item.seconds)} of audio, "
+            f"{lines} transcript lines."
+        )
 
 
 @click.command("search")
 @click.argument("query")
 @click.option("--client", help="Only this client's sessions.")
-@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True,
-              help="At most this many hits.")  # fmt: skip
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10000),
+    default=50,
+    show_default=True,
+    help="At most this many hits.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @pass_context
 def search_command(ctx: Context, query: str, client: str | None, limit: int, as_json: bool) -> None:
@@ -261,10 +283,16 @@ def search_command(ctx: Context, query: str, client: str | None, limit: int, as_
         click.echo(f"Nothing found for {query}.")
         return
     rows = [
-        [h.session_id, h.client, _date(h.started_at)[:10], mmss(h.time),
-         _piece_name(programs[h.session_id], h.piece), " ".join(h.snippet.split())]
+        [
+            h.session_id,
+            h.client,
+            _date(h.started_at)[:10],
+            mmss(h.time),
+            _piece_name(programs[h.session_id], h.piece),
+            " ".join(h.snippet.split()),
+        ]
         for h in hits
-    ]  # fmt: skip
+    ]
     _table(rows, ["SESSION", "CLIENT", "DATE", "TIME", "PIECE", "WORDS"])
 
 

@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 
 
 def _run(ctx: Context, start: ScreenFactory | None = None) -> None:
+    # Said at once, before the slow imports: a first start (a new data folder, Python
+    # compiling the app) can take seconds, and a bare terminal looks like a hang.
+    first = not ctx.settings.db_path.exists()
+    click.echo(
+        f"Starting gim: preparing the data folder {ctx.settings.home} (first start)…"
+        if first
+        else "Starting gim…",
+        err=True,
+    )
     from multiprocessing import resource_tracker
 
     from gim.ui.app import GimApp
@@ -32,10 +41,15 @@ def _run(ctx: Context, start: ScreenFactory | None = None) -> None:
     # (afterwards the spawn fails with "bad value(s) in fds_to_keep").
     resource_tracker.ensure_running()
     store = ctx.open_store()
+    from gim.audio.quiet import silence_alsa, terminal_app_stderr
+
+    silence_alsa()
     try:
-        GimApp(ctx.settings, start=start, store=store).run()
+        with terminal_app_stderr():  # C libraries' prints never reach the screen
+            GimApp(ctx.settings, start=start, store=store).run()
     finally:
         store.close()
+    click.echo(f"gim closed. Your sessions are kept safe in {ctx.settings.home}.")
 
 
 def launch(ctx: Context) -> None:
@@ -62,6 +76,7 @@ def launch_session(
     duration: float | None = None,
     input_device: str | None = None,
     output_device: str | None = None,
+    skip_missing: bool = False,
 ) -> None:
     """Run a live session in the terminal app, then the end-of-session screen.
 
@@ -74,18 +89,29 @@ def launch_session(
         duration: End after this many seconds (None: when the guide ends it).
         input_device: Microphone instead of the configured one.
         output_device: Speakers instead of the configured one.
+        skip_missing: Leave out pieces with no audio file instead of refusing to start.
     """
+    from gim.cli.session import playable_program
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
     from gim.ui.screens.live import LiveScreen
 
     settings = ctx.settings.with_devices(input_device, output_device)
-    chosen = ProgramLibrary(settings).get(program)
+    chosen, files, _ = playable_program(ProgramLibrary(settings), program, skip_missing)
 
     def make_runner(on_event: Callable[[RunnerEvent], None]) -> SessionRunner:
-        return SessionRunner(settings, chosen, client, focus, consent, duration=duration,
-                             on_event=on_event, music_at=None,
-                             end_with_music=False)  # fmt: skip
+        return SessionRunner(
+            settings,
+            chosen,
+            client,
+            focus,
+            consent,
+            duration=duration,
+            on_event=on_event,
+            music_at=None,
+            files=files,
+            end_with_music=False,
+        )
 
     _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))
 

@@ -245,9 +245,15 @@ def transcript_blocks(record: SessionRecord, *, private: bool = True) -> list[Bl
             body.append(Observation(note.time, note.text.strip()))
         elif private:
             body.append(
-                Note(note.time, note.kind, note.text.strip(), list(note.tags), note.author,
-                     note.segment_id)
-            )  # fmt: skip
+                Note(
+                    note.time,
+                    note.kind,
+                    note.text.strip(),
+                    list(note.tags),
+                    note.author,
+                    note.segment_id,
+                )
+            )
     body.sort(key=lambda b: (b.time, _ORDER.get(type(b), 6)))
     return [header(record), *body, footer(record)]
 
@@ -305,9 +311,10 @@ def piece_headings(record: SessionRecord) -> list[PieceHeading]:
         time = clock.heard_at(span.start)
         piece = pieces[span.piece] if span.piece < len(pieces) else None
         headings.append(
-            PieceHeading(max(0.0, time), span.piece, piece, span.offset / log.rate,
-                         span.piece in heard)
-        )  # fmt: skip
+            PieceHeading(
+                max(0.0, time), span.piece, piece, span.offset / log.rate, span.piece in heard
+            )
+        )
         heard.add(span.piece)
         previous = span.piece
     return headings

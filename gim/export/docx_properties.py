@@ -34,8 +34,18 @@ def set_core_properties(document: Any, record: SessionRecord, title: str) -> Non
         title: The document's title.
     """
     props = document.core_properties
-    for name in ("author", "category", "comments", "content_status", "identifier", "keywords",
-                 "language", "last_modified_by", "subject", "version"):  # fmt: skip
+    for name in (
+        "author",
+        "category",
+        "comments",
+        "content_status",
+        "identifier",
+        "keywords",
+        "language",
+        "last_modified_by",
+        "subject",
+        "version",
+    ):
         setattr(props, name, "")
     props.title = title
     props.revision = 1

@@ -20,8 +20,14 @@ from gim.errors import GimError, InputError
 
 AUDIO_SUFFIXES = (".flac", ".wav", ".ogg")
 """Suffixes of a session's joined microphone recording."""
-MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-        ".webp": "image/webp", ".svg": "image/svg+xml"}  # fmt: skip
+MIME = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
 """Picture suffixes and their MIME types."""
 CLIENT_COPY = "client-copy"
 """Name of the client copy among export choices."""
@@ -99,9 +105,13 @@ def picture_name(picture: Picture, choice: ExportChoice) -> str:
 
 
 def format_export(
-    record: SessionRecord, folder: Path, fmt: str, choice: ExportChoice, base: Path,
+    record: SessionRecord,
+    folder: Path,
+    fmt: str,
+    choice: ExportChoice,
+    base: Path,
     warn: Warn | None = None,
-) -> tuple[str, bytes]:  # fmt: skip
+) -> tuple[str, bytes]:
     """One format of ``record``: (default file name, bytes).
 
     Args:
@@ -125,9 +135,14 @@ def format_export(
             media = os.path.relpath(audio.resolve(), base.resolve())
             media_url = audio.resolve().as_uri()
     shown = deidentify(record, choice.names) if choice.deidentified else record
-    options = ExportOptions(private=choice.private, media=media, media_url=media_url,
-                            mandala=picture.data, mandala_type=picture.mime,
-                            paper=choice.paper)  # fmt: skip
+    options = ExportOptions(
+        private=choice.private,
+        media=media,
+        media_url=media_url,
+        mandala=picture.data,
+        mandala_type=picture.mime,
+        paper=choice.paper,
+    )
     stem = f"{shown.session.id}-deidentified" if choice.deidentified else record.session.id
     return stem + format_.suffix, format_.render(shown, options)
 
@@ -140,8 +155,9 @@ def client_copy_files(
 
     picture = mandala_picture(folder, record, warn) if choice.audio else Picture()
     shown = deidentify(record, choice.names) if choice.deidentified else record
-    files = client_copy(shown, mandala=picture.data, mandala_type=picture.mime,
-                        observations=choice.observations)  # fmt: skip
+    files = client_copy(
+        shown, mandala=picture.data, mandala_type=picture.mime, observations=choice.observations
+    )
     if picture.data is not None:
         files[picture_name(picture, choice)] = picture.data
     stem = shown.session.id
@@ -164,9 +180,15 @@ def packet_export(
             f"Session {record.session.id} has no microphone recording: leave the audio out."
         )
     picture = mandala_picture(folder, record, warn)
-    data = supervision_packet(record, deidentified=choice.deidentified, names=choice.names,
-                              audio=audio, around=choice.around, mandala=picture.data,
-                              mandala_name=picture_name(picture, choice))  # fmt: skip
+    data = supervision_packet(
+        record,
+        deidentified=choice.deidentified,
+        names=choice.names,
+        audio=audio,
+        around=choice.around,
+        mandala=picture.data,
+        mandala_name=picture_name(picture, choice),
+    )
     stem = neutral_id(record.session.id) if choice.deidentified else record.session.id
     return f"{stem}-supervision.zip", data
 
@@ -243,9 +265,12 @@ def free_name(folder: Path, name: str) -> str:
 
 
 def export_session(
-    record: SessionRecord, folder: Path, choice: ExportChoice, out: Path,
+    record: SessionRecord,
+    folder: Path,
+    choice: ExportChoice,
+    out: Path,
     warn: Warn | None = None,
-) -> list[Path]:  # fmt: skip
+) -> list[Path]:
     """Write what ``choice`` asks for into the folder ``out``; returns the files written.
 
     The folder is made (0700, and any missing above it) when missing: the guide chose

@@ -91,39 +91,42 @@ _CLAUSE = re.compile(r"[.!?;:,()\[\]\"“”…]+|\s[-–—]+\s|[–—]")
 """Where a phrase cannot run on: sentence and clause punctuation, dashes between words."""
 
 
-def occurrences(text: str) -> list[tuple[str, str]]:
-    """(key, shown form) of each content word and two-word phrase in ``text``.
+def phrases(text: str) -> set[str]:
+    """Content words and two-word phrases of ``text`` (lower case, no stopwords).
 
-    The key is lower case, so "Sea" and "sea" count together; the shown form keeps a
-    capital the client's words had away from the start of a sentence (a name such as
-    "Bob"). Two-word phrases never run across punctuation: "...open. Bob" pairs nothing.
+    Two-word phrases never run across punctuation: "the door is open. Bob..." pairs
+    nothing, nor does "the sea, birds".
     """
-    found: list[tuple[str, str]] = []
+    found: set[str] = set()
     for clause in _CLAUSE.split(text):
-        words = [w.replace("’", "'").strip("'") for w in _WORD.findall(clause)]
-        keys = [w.lower() for w in words]
-        shown = [
-            w if i and w[:1].isupper() and w != "I" else k
-            for i, (w, k) in enumerate(zip(words, keys, strict=True))
-        ]
+        keys = [w.lower().replace("’", "'").strip("'") for w in _WORD.findall(clause)]
         for i, key in enumerate(keys):
             if key in STOPWORDS or len(key) < 3:
                 continue
-            found.append((key, shown[i]))
+            found.add(key)
             if i + 1 < len(keys) and keys[i + 1] not in STOPWORDS and len(keys[i + 1]) >= 3:
-                found.append((f"{key} {keys[i + 1]}", f"{shown[i]} {shown[i + 1]}"))
+                found.add(f"{key} {keys[i + 1]}")
     return found
 
 
-def phrases(text: str) -> set[str]:
-    """Content words and two-word phrases of ``text`` (lower case, no stopwords)."""
-    return {key for key, _ in occurrences(text)}
+def names_in(text: str) -> set[str]:
+    """Words (lower case) written with a capital away from the start of a sentence: names.
+
+    "I saw Bob. Anna waved" gives {"bob"}: "Anna" starts a sentence, so its capital
+    says nothing, unless the name is capitalised mid-sentence somewhere else.
+    """
+    found: set[str] = set()
+    for match in _WORD.finditer(text):
+        word = match.group().replace("’", "'").strip("'")
+        before = text[: match.start()].rstrip(" \t\n\"“”'‘(")
+        if word[:1].isupper() and word != "I" and before and before[-1] not in ".!?…":
+            found.add(word.lower())
+    return found
 
 
-def _shown(key: str, forms: Counter[str]) -> str:
-    """How to write ``key``: with a name's capital when the client's words had it mid-sentence."""
-    capital = [f for f in forms if f != key]
-    return max(capital, key=lambda f: forms[f]) if capital else key
+def shown_theme(key: str, names: set[str]) -> str:
+    """A theme as written: names with their capital ("Bob's garden"), the rest lower case."""
+    return " ".join(w[:1].upper() + w[1:] if w in names else w for w in key.split())
 
 
 def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
@@ -137,7 +140,7 @@ def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
     series = Series(client=ordered[0].session.client if ordered else "")
     where: dict[str, list[str]] = {}
     counts: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
+    names: set[str] = set()
     for record in ordered:
         s = record.session
         series.entries.append(
@@ -155,11 +158,12 @@ def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
         texts += [s.mandala_title, s.mandala_description]
         seen: set[str] = set()
         for text in texts:
-            found = occurrences(text)
-            counts.update(key for key, _ in found)
-            for key, form in found:
-                forms.setdefault(key, Counter())[form] += 1
-            seen |= {key for key, _ in found}
+            found = phrases(text)
+            counts.update(found)
+            seen |= found
+        # The guide's notes name people too: a capital there tells a name from a word.
+        for text in [*texts, s.focus, s.postlude_notes, s.notes]:
+            names |= names_in(text)
         for phrase in seen:
             where.setdefault(phrase, []).append(s.id)
     recurring = [p for p, ids in where.items() if len(ids) >= 2]
@@ -171,7 +175,7 @@ def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
         or not any(q != p and p in q.split() and len(where[q]) >= len(where[p]) for q in recurring)
     ]
     recurring.sort(key=lambda p: (-len(where[p]), -counts[p], p))
-    series.themes = [Theme(_shown(p, forms[p]), where[p], counts[p]) for p in recurring[:limit]]
+    series.themes = [Theme(shown_theme(p, names), where[p], counts[p]) for p in recurring[:limit]]
     return series
 
 

@@ -135,8 +135,13 @@ def markdown(record: SessionRecord, options: ExportOptions) -> str:
             flag = " ⚑ *(check)*" if line.flagged else ""
             out += [f"**{line.time}** {_md(line.text)}{flag}", ""]
     items = footer_items(foot)
-    if items:
+    if items or options.mandala:
         out += ["---", ""] + [f"- **{k}:** {_md(v)}" for k, v in items] + [""]
+    if options.mandala:
+        # Embedded, so the one .md file carries the picture (pandoc and most viewers show it).
+        data = base64.b64encode(options.mandala).decode("ascii")
+        alt = _md("Mandala" + (f": {foot.mandala_title}" if foot.mandala_title else ""))
+        out += [f"![{alt}](data:{options.mandala_type};base64,{data})", ""]
     return "\n".join(out)
 
 
@@ -171,6 +176,10 @@ p.note { margin: .3em 0 .3em 2em; padding-left: .6em; border-left: 3px solid #d8
 p.flagged::after { content: " ⚑"; color: #b60; }
 footer { margin-top: 2.5em; border-top: 1px solid #ccc; }
 img.mandala { max-width: 60%; display: block; margin: 1em auto; border-radius: 50%; }
+@media (max-width: 32em) {
+  dl.meta { grid-template-columns: 1fr; gap: 0; }
+  dl.meta dd { margin-bottom: .4em; }
+}
 @media print {
   body { background: white; margin: 0; max-width: none; font-size: 11pt; }
   h2.phase, h3.piece { page-break-after: avoid; break-after: avoid; }

@@ -20,10 +20,37 @@ from gim.core.program import Piece
 
 AUDIO_SUFFIXES = frozenset({".flac", ".wav", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
 """Formats gim can play (through libsndfile); other files are not considered."""
-STOPWORDS = frozenset({
-    "a", "an", "and", "the", "of", "in", "on", "from", "for", "to", "no", "op", "nr",
-    "de", "la", "le", "les", "du", "des", "der", "die", "das", "und", "et", "track", "disc", "cd",
-})  # fmt: skip
+STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "in",
+        "on",
+        "from",
+        "for",
+        "to",
+        "no",
+        "op",
+        "nr",
+        "de",
+        "la",
+        "le",
+        "les",
+        "du",
+        "des",
+        "der",
+        "die",
+        "das",
+        "und",
+        "et",
+        "track",
+        "disc",
+        "cd",
+    }
+)
 NAME_SHARE = 0.6
 """Share of the work and movement words a file must name."""
 CLEAR_LEAD = 0.3

@@ -56,8 +56,13 @@ def audio_info(path: Path) -> AudioInfo:
         raise InputError(f"{path.name} cannot be read as audio ({exc}).") from exc
     if duration <= 0:
         raise InputError(f"{path.name} holds no audio.")
-    return AudioInfo(path.resolve(), duration, str(tags.get("artist", "")),
-                     str(tags.get("title", "")), str(tags.get("album", "")))  # fmt: skip
+    return AudioInfo(
+        path.resolve(),
+        duration,
+        str(tags.get("artist", "")),
+        str(tags.get("title", "")),
+        str(tags.get("album", "")),
+    )
 
 
 def audio_files(sources: list[Path]) -> list[Path]:
@@ -70,9 +75,10 @@ def audio_files(sources: list[Path]) -> list[Path]:
     for source in sources:
         if source.is_dir():
             found += sorted(
-                p for p in source.iterdir()
+                p
+                for p in source.iterdir()
                 if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith(".")
-            )  # fmt: skip
+            )
         elif source.is_file():
             found.append(source)
         else:
@@ -138,8 +144,9 @@ def save_program(settings: Settings, program: Program, overwrite: bool = False) 
     folder = ensure_private_dir(settings.programs_dir)
     path = folder / f"{program.slug}.toml"
     if path.exists() and not overwrite:
-        raise InputError(f"You already have a program {program.slug!r} ({path}): choose "
-                         "another title or slug.")  # fmt: skip
+        raise InputError(
+            f"You already have a program {program.slug!r} ({path}): choose another title or slug."
+        )
     lines = [
         "# Made by gim programs new from the guide's own files.",
         f"slug = {_toml(program.slug)}",

@@ -54,12 +54,23 @@ class AudioPath:
     """
 
     def __init__(
-        self, settings: Settings, program: Program, files: list[Path | None],
-        backend: Backend, room: VirtualRoom | None, rate: int, folder: Path, journal: Journal,
-        mic_channels: int, transcribe: bool, warn: Callable[[str], None],
-        on_segment: Callable[[Segment], None], on_playback: Callable[[PlaybackEvent], None],
-        on_gap: Callable[[int, int], None], on_disk_full: Callable[[OSError], None],
-    ) -> None:  # fmt: skip
+        self,
+        settings: Settings,
+        program: Program,
+        files: list[Path | None],
+        backend: Backend,
+        room: VirtualRoom | None,
+        rate: int,
+        folder: Path,
+        journal: Journal,
+        mic_channels: int,
+        transcribe: bool,
+        warn: Callable[[str], None],
+        on_segment: Callable[[Segment], None],
+        on_playback: Callable[[PlaybackEvent], None],
+        on_gap: Callable[[int, int], None],
+        on_disk_full: Callable[[OSError], None],
+    ) -> None:
         self.settings = settings
         self.rate = rate
         self.room = room
@@ -88,8 +99,9 @@ class AudioPath:
         """The microphone (None: nothing is recorded)."""
         if mic_channels > 0:
             self.mic = ChunkWriter(folder, "mic", rate, mic_channels, journal, chunk_seconds=0.25)
-            self.aligner = Aligner(rate, self._feed if transcribe else None,
-                                   on_measure=self._measured)  # fmt: skip
+            self.aligner = Aligner(
+                rate, self._feed if transcribe else None, on_measure=self._measured
+            )
             if transcribe:
                 self._start_transcriber()
             self._analysis = threading.Thread(
@@ -98,21 +110,33 @@ class AudioPath:
             self._analysis.start()
         speed = room.speed if room is not None else 1.0
         self.player = Player(
-            backend, files, [p.duration for p in program.pieces], rate, gap=program.gap,
-            blocksize=1024, ahead=min(4.0, 0.5 * max(1.0, speed / 4)),
-            on_played=self._played, on_event=on_playback, on_failure=warn,
-        )  # fmt: skip
+            backend,
+            files,
+            [p.duration for p in program.pieces],
+            rate,
+            gap=program.gap,
+            blocksize=1024,
+            ahead=min(4.0, 0.5 * max(1.0, speed / 4)),
+            on_played=self._played,
+            on_event=on_playback,
+            on_failure=warn,
+        )
         """Plays the program."""
         if mic_channels > 0:
             self.recorder = Recorder(
-                backend, rate, mic_channels, self._heard, on_gap=on_gap,
+                backend,
+                rate,
+                mic_channels,
+                self._heard,
+                on_gap=on_gap,
                 on_lost=lambda: warn(
-                    "The microphone was lost: the music goes on, recording resumes when "
-                    "it is back."
+                    "The microphone was lost: the music goes on, recording resumes when it is back."
                 ),
-                clock=lambda: self.player.out_frame, retry=1.0 / speed,
-                on_stall=self._stalled, tolerance=max(0.1, 0.5 / speed),
-            )  # fmt: skip
+                clock=lambda: self.player.out_frame,
+                retry=1.0 / speed,
+                on_stall=self._stalled,
+                tolerance=max(0.1, 0.5 / speed),
+            )
 
     # -- running ----------------------------------------------------------------------
 

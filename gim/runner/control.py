@@ -77,13 +77,21 @@ class SessionRunner:
     """
 
     def __init__(
-        self, settings: Settings, program: Program, client: str, focus: str = "",
-        consent: Consent = Consent.MUSIC, room: VirtualRoom | None = None,
-        duration: float | None = None, on_event: Callable[[RunnerEvent], None] | None = None,
-        files: list[Path | None] | None = None, transcribe: bool = True,
-        phase: Phase | None = None, music_at: float | None = 0.0,
+        self,
+        settings: Settings,
+        program: Program,
+        client: str,
+        focus: str = "",
+        consent: Consent = Consent.MUSIC,
+        room: VirtualRoom | None = None,
+        duration: float | None = None,
+        on_event: Callable[[RunnerEvent], None] | None = None,
+        files: list[Path | None] | None = None,
+        transcribe: bool = True,
+        phase: Phase | None = None,
+        music_at: float | None = 0.0,
         end_with_music: bool = True,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.settings = settings
         self.program = program
         self.client = client
@@ -132,11 +140,16 @@ class SessionRunner:
 
         ensure_private_dir(self.settings.home)
         session = Session(
-            id="", client=self.client, program=self.program.slug,
-            started_at=datetime.now().isoformat(timespec="seconds"), focus=self.focus,
-            consent=self.consent, guide=self.settings.guide, samplerate=self.rate,
+            id="",
+            client=self.client,
+            program=self.program.slug,
+            started_at=datetime.now().isoformat(timespec="seconds"),
+            focus=self.focus,
+            consent=self.consent,
+            guide=self.settings.guide,
+            samplerate=self.rate,
             program_snapshot=program_to_dict(self.program),
-        )  # fmt: skip
+        )
         store = StoreThread(Store, self.settings.db_path)
         store.start()
         record = self._record = SessionRecord(store, session, self.settings.sessions_dir)
@@ -149,18 +162,37 @@ class SessionRunner:
             self._warn(warning)
         watch = DiskWatch(record.folder, disk_needed(1.0, self.rate, mic_channels))
         record.journal.write(
-            "session", id=session.id, rate=self.rate, mic_channels=mic_channels,
-            out_channels=2, pid=os.getpid(),
+            "session",
+            id=session.id,
+            rate=self.rate,
+            mic_channels=mic_channels,
+            out_channels=2,
+            pid=os.getpid(),
             # enough to list the session again should the database be lost (sessions rebuild)
-            client=session.client, program=session.program, started_at=session.started_at,
-            consent=str(session.consent), program_snapshot=session.program_snapshot,
-        )  # fmt: skip
+            client=session.client,
+            program=session.program,
+            started_at=session.started_at,
+            consent=str(session.consent),
+            program_snapshot=session.program_snapshot,
+        )
         recording = self.consent is not Consent.NONE
         self._audio = AudioPath(
-            self.settings, self.program, files, backend, self.room, self.rate, record.folder,
-            record.journal, mic_channels if recording else 0, self._transcribe, self._warn,
-            self._on_segment, self._playback_event, self._gap, self._disk_trouble,
-        )  # fmt: skip
+            self.settings,
+            self.program,
+            files,
+            backend,
+            self.room,
+            self.rate,
+            record.folder,
+            record.journal,
+            mic_channels if recording else 0,
+            self._transcribe,
+            self._warn,
+            self._on_segment,
+            self._playback_event,
+            self._gap,
+            self._disk_trouble,
+        )
         self._audio.capturing = self.consent is Consent.SESSION or (
             self.consent is Consent.MUSIC and self.music_at == 0
         )
@@ -175,13 +207,15 @@ class SessionRunner:
         if self.music_at == 0:
             self.start_music()
         elif self.music_at is not None:
-            threading.Thread(target=self._music_when_due, name="runner-music-at",
-                             daemon=True).start()  # fmt: skip
+            threading.Thread(
+                target=self._music_when_due, name="runner-music-at", daemon=True
+            ).start()
         if recording and self._transcribe:  # the final pass, a window behind (issue 15)
             self._rolling = RollingPass(self.settings, record.folder, mic_channels)
             self._rolling.start()
-        threading.Thread(target=self._watch_disk, args=(watch,), name="runner-disk-watch",
-                         daemon=True).start()  # fmt: skip
+        threading.Thread(
+            target=self._watch_disk, args=(watch,), name="runner-disk-watch", daemon=True
+        ).start()
         return session.id
 
     def _music_when_due(self) -> None:
@@ -214,8 +248,9 @@ class SessionRunner:
         return list(library.linked_files(self.program))
 
     def _devices(self) -> SoundDevices:
-        return SoundDevices(self.settings.input_device, self.settings.output_device,
-                            self.settings.latency)  # fmt: skip
+        return SoundDevices(
+            self.settings.input_device, self.settings.output_device, self.settings.latency
+        )
 
     def _mic_channels(self, backend: Backend) -> int:
         wanted = max(self.settings.client_channel, self.settings.guide_channel or 0) + 1
@@ -268,8 +303,10 @@ class SessionRunner:
             self.stop(fade=0.0)
         except Exception as exc:  # a thread has nobody to raise to: one sentence instead
             text = exc.message if isinstance(exc, GimError) else f"{type(exc).__name__}"
-            self._warn(f"The session could not be ended cleanly ({text}): the next gim "
-                       "command recovers it from its folder.")  # fmt: skip
+            self._warn(
+                f"The session could not be ended cleanly ({text}): the next gim "
+                "command recovers it from its folder."
+            )
 
     def _gap(self, lost: int, back: int) -> None:
         start, end = lost / self.rate, back / self.rate
@@ -293,9 +330,10 @@ class SessionRunner:
             if piece is not None or event.action is Action.STOP:
                 self._emit(PieceChanged(piece))
         over = event.action is Action.STOP or (
-            event.action is Action.END and self._audio is not None
+            event.action is Action.END
+            and self._audio is not None
             and self._audio.player.finished.is_set()
-        )  # fmt: skip
+        )
         if over and self.phase is Phase.MUSIC and not self._stop_wanted.is_set():
             self._music_over()
 
@@ -392,14 +430,23 @@ class SessionRunner:
         self._emit(PhaseChanged(phase, change.time))
 
     def mark(
-        self, kind: AnnotationKind, text: str = "", tags: tuple[str, ...] = (),
+        self,
+        kind: AnnotationKind,
+        text: str = "",
+        tags: tuple[str, ...] = (),
         segment: Segment | None = None,
-    ) -> Annotation:  # fmt: skip
+    ) -> Annotation:
         """Add a marker, intervention, observation or tag at the current session time, or
         on ``segment`` (a transcript line the guide chose) at its start."""
         at = self.elapsed if segment is None else segment.start
-        note = Annotation(at, kind, text, list(tags), author=self.settings.guide,
-                          segment_id=None if segment is None else segment.id)  # fmt: skip
+        note = Annotation(
+            at,
+            kind,
+            text,
+            list(tags),
+            author=self.settings.guide,
+            segment_id=None if segment is None else segment.id,
+        )
         if self._record is None:
             raise GimError("The session has not started: start it first.")
         self._record.add_annotation(note)
@@ -408,8 +455,7 @@ class SessionRunner:
     def status(self) -> RunnerStatus:
         """A snapshot for meters and progress lines."""
         where = self._record.folder if self._record else self.settings.home
-        return snapshot(self.session_id, self.program, self.rate, self._audio, where,
-                        self.warnings)  # fmt: skip
+        return snapshot(self.session_id, self.program, self.rate, self._audio, where, self.warnings)
 
     # -- ending -----------------------------------------------------------------------
 

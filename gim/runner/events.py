@@ -137,9 +137,12 @@ class LiveRunner(Protocol):
         """Start the music (the guide's key), or play on after a pause or fade."""
 
     def mark(
-        self, kind: AnnotationKind, text: str = ..., tags: tuple[str, ...] = ...,
+        self,
+        kind: AnnotationKind,
+        text: str = ...,
+        tags: tuple[str, ...] = ...,
         segment: Segment | None = ...,
-    ) -> Annotation:  # fmt: skip
+    ) -> Annotation:
         """Keep a guide's note at this moment, or on the line ``segment``."""
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
-from gim.errors import NotFoundError
+from gim.errors import NotFoundError, SessionInUseError
 from gim.runner import rolling
 from gim.runner.offline import PassStopped, Progress, link_playback, transcribe_prepared
-from gim.runner.recovery import final_pass_running
+from gim.runner.recovery import final_pass_running, is_running
 from gim.store.db import Store
 from gim.transcribe.engine import DecodeOptions
 
@@ -47,6 +47,10 @@ def final_pass(
 
     folder = settings.sessions_dir / session_id
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
+    if is_running(folder):  # another gim records it: its audio is not joined yet
+        raise SessionInUseError(
+            f"Session {session_id} is being recorded right now: end it first, then transcribe it."
+        )
     if not mic_path.is_file():
         raise NotFoundError(
             f"Session {session_id} has no joined recording ({mic_path}): open it once with "
@@ -57,9 +61,15 @@ def final_pass(
 
 
 def _final_pass(
-    store: Store, session_id: str, settings: Settings, folder: Path, mic_path: Path,
-    ref_path: Path, progress: Progress | None, stop: Callable[[], bool] | None,
-) -> list[Segment]:  # fmt: skip
+    store: Store,
+    session_id: str,
+    settings: Settings,
+    folder: Path,
+    mic_path: Path,
+    ref_path: Path,
+    progress: Progress | None,
+    stop: Callable[[], bool] | None,
+) -> list[Segment]:
     from gim.transcribe.engine import load_engine
 
     delay = store.delay_frames(session_id)

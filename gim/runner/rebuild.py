@@ -19,6 +19,7 @@ from pathlib import Path
 from gim.audio.journal import JOURNAL, compact, replay
 from gim.audio.writer import finish_audio
 from gim.config import Settings
+from gim.core.clock import median_lag
 from gim.core.ids import is_session_id
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Consent, Phase, PhaseChange, Session, Status
@@ -164,9 +165,10 @@ def import_folder(store: Store, folder: Path) -> Imported:
     for data in found.annotations:
         with contextlib.suppress(KeyError, ValueError, TypeError):
             store.add_annotation(session_id, _annotation(data))
-    lags = sorted(lag for _, lag in found.delays)
-    if lags:
-        store.update_session(session_id, delay_frames=lags[len(lags) // 2])
+    if found.delays:
+        store.update_session(
+            session_id, delay_frames=median_lag(found.delays), delay_points=sorted(found.delays)
+        )
     with contextlib.suppress(OSError):
         compact(folder)  # the database holds the text now
     return Imported(session_id, seconds, len(found.segments), mic.is_file())

@@ -129,12 +129,18 @@ class SessionRecord:
             "delay_points": list(points),
         }
         try:
-            self.store.run(lambda s: (s.add_playback_events(self.id, events),
-                                      s.update_session(self.id, **fields)))  # fmt: skip
+            self.store.run(
+                lambda s: (
+                    s.add_playback_events(self.id, events),
+                    s.update_session(self.id, **fields),
+                )
+            )
         except GimError as exc:  # the database cannot take it (a full disk): recovery will
             status = Status.RECORDING
-            warn(f"{exc.message.rstrip('.')}; the session is recovered from its folder by "
-                 "the next gim command.")  # fmt: skip
+            warn(
+                f"{exc.message.rstrip('.')}; the session is recovered from its folder by "
+                "the next gim command."
+            )
         if status is not Status.RECORDING:
             self.journal.write("end", status=str(status))
         self.journal.close()

@@ -69,13 +69,22 @@ class Config:
         guide = settings.guide_channel
         if guide is not None and (mic_channels is None or guide < mic_channels):
             channels.append((guide, str(Speaker.GUIDE)))
-        return cls(settings.engine, settings.model, settings.language, channels,
-                   str(settings.cache_dir / "models"))  # fmt: skip
+        return cls(
+            settings.engine,
+            settings.model,
+            settings.language,
+            channels,
+            str(settings.cache_dir / "models"),
+        )
 
     def key(self) -> dict[str, Any]:
         """The fields a stored window must match (the cache folder may move)."""
-        return {"engine": self.engine, "model": self.model, "language": self.language,
-                "channels": [list(c) for c in self.channels]}  # fmt: skip
+        return {
+            "engine": self.engine,
+            "model": self.model,
+            "language": self.language,
+            "channels": [list(c) for c in self.channels],
+        }
 
 
 @dataclass
@@ -134,10 +143,19 @@ def window_start(done: list[float]) -> float:
 
 
 def transcribe_window(
-    mic: np.ndarray, reference: np.ndarray | None, rate: int, start: float, state: State,
-    config: Config, engine: Engine, *, lag_frames: float | None = None, last: bool = False,
-    progress: Progress | None = None, stop: Callable[[], bool] | None = None,
-) -> tuple[State, list[Segment]]:  # fmt: skip
+    mic: np.ndarray,
+    reference: np.ndarray | None,
+    rate: int,
+    start: float,
+    state: State,
+    config: Config,
+    engine: Engine,
+    *,
+    lag_frames: float | None = None,
+    last: bool = False,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> tuple[State, list[Segment]]:
     """Transcribe one window (``mic`` frames×channels from session second ``start``).
 
     Returns the state after it (its final lines added, each channel's final point moved)
@@ -151,8 +169,9 @@ def transcribe_window(
     for n, (channel, speaker) in enumerate(config.channels):
         mic16 = resample(mic[:, min(channel, mic.shape[1] - 1)], rate)
         part = _scaled(progress, n, len(config.channels))
-        lines = _transcribe(mic16, ref16, lag16, engine, config, Speaker(speaker), start, part,
-                            stop)  # fmt: skip
+        lines = _transcribe(
+            mic16, ref16, lag16, engine, config, Speaker(speaker), start, part, stop
+        )
         if last:
             final, done[n] = [s for s in lines if (s.start + s.end) / 2 >= done[n]], end
         else:
@@ -164,20 +183,31 @@ def transcribe_window(
 
 
 def _transcribe(
-    mic16: np.ndarray, ref16: np.ndarray | None, lag16: float | None, engine: Engine,
-    config: Config, speaker: Speaker, start: float, progress: Progress | None,
+    mic16: np.ndarray,
+    ref16: np.ndarray | None,
+    lag16: float | None,
+    engine: Engine,
+    config: Config,
+    speaker: Speaker,
+    start: float,
+    progress: Progress | None,
     stop: Callable[[], bool] | None = None,
-) -> list[Segment]:  # fmt: skip
+) -> list[Segment]:
     from gim.runner.offline import transcribe_prepared  # the runner's; the recall work lands there
 
     if ref16 is not None:
         n = min(len(mic16), len(ref16))
         ref16 = np.concatenate([ref16[:n], np.zeros(len(mic16) - n, np.float32)])
     return transcribe_prepared(
-        prepare(mic16, ref16, lag16 if ref16 is not None else None), engine,
-        options=DecodeOptions(language=config.language), speaker=speaker, offset=start,
-        progress=progress, source=Source.FINAL, stop=stop,
-    )  # fmt: skip
+        prepare(mic16, ref16, lag16 if ref16 is not None else None),
+        engine,
+        options=DecodeOptions(language=config.language),
+        speaker=speaker,
+        offset=start,
+        progress=progress,
+        source=Source.FINAL,
+        stop=stop,
+    )
 
 
 def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
@@ -208,9 +238,11 @@ def load(folder: Path, config: Config) -> State | None:
                 return None  # other settings: the windows do not count
             state = State([0.0] * len(config.channels))
         elif entry.get("kind") == "window" and state is not None:
-            state = State([float(d) for d in entry["done"]],
-                          state.segments + [_segment(s) for s in entry["segments"]],
-                          state.windows + 1)  # fmt: skip
+            state = State(
+                [float(d) for d in entry["done"]],
+                state.segments + [_segment(s) for s in entry["segments"]],
+                state.windows + 1,
+            )
     return state if state is not None and state.windows else None
 
 
@@ -224,8 +256,15 @@ def save_window(
         lines: list[dict[str, Any]] = []
         if os.fstat(fd).st_size == 0:
             lines.append({"kind": "config", "config": config.key()})
-        lines.append({"kind": "window", "start": span[0], "end": span[1], "done": state.done,
-                      "segments": [s.to_dict() for s in new]})  # fmt: skip
+        lines.append(
+            {
+                "kind": "window",
+                "start": span[0],
+                "end": span[1],
+                "done": state.done,
+                "segments": [s.to_dict() for s in new],
+            }
+        )
         os.write(fd, "".join(json.dumps(e) + "\n" for e in lines).encode("utf-8"))
         os.fsync(fd)
     finally:
@@ -240,15 +279,17 @@ def discard(folder: Path) -> None:
 def _segment(data: dict[str, Any]) -> Segment:
     words = [Word(**w) for w in data.get("words") or []]
     fields = {k: v for k, v in data.items() if k not in ("words", "speaker", "source")}
-    return Segment(**fields, words=words, speaker=Speaker(data["speaker"]),
-                   source=Source(data["source"]))  # fmt: skip
+    return Segment(
+        **fields, words=words, speaker=Speaker(data["speaker"]), source=Source(data["source"])
+    )
 
 
 # -- reading the recording while it grows -----------------------------------------------
 
 
-def read_span(folder: Path, chunks: list[Chunk], rate: int, channels: int,
-              start: int, stop: int) -> np.ndarray:  # fmt: skip
+def read_span(
+    folder: Path, chunks: list[Chunk], rate: int, channels: int, start: int, stop: int
+) -> np.ndarray:
     """Frames ``start``..``stop`` of a track from its chunk files (silence where missing)."""
     import soundfile
 
@@ -258,8 +299,13 @@ def read_span(folder: Path, chunks: list[Chunk], rate: int, channels: int,
         if a >= b:
             continue
         try:
-            data = soundfile.read(str(folder / chunk.file), dtype="float32", always_2d=True,
-                                  start=a - chunk.frame, stop=b - chunk.frame)[0]  # fmt: skip
+            data = soundfile.read(
+                str(folder / chunk.file),
+                dtype="float32",
+                always_2d=True,
+                start=a - chunk.frame,
+                stop=b - chunk.frame,
+            )[0]
         except (OSError, RuntimeError, soundfile.LibsndfileError):
             continue  # removed (the session ended) or torn: silence, as when joining
         width = min(channels, data.shape[1])
@@ -280,9 +326,13 @@ def _recorded(chunks: list[Chunk]) -> int:
 
 
 def finish(
-    folder: Path, settings: Settings, engine: Engine, lag_frames: float | None,
-    progress: Progress | None = None, stop: Callable[[], bool] | None = None,
-) -> list[Segment] | None:  # fmt: skip
+    folder: Path,
+    settings: Settings,
+    engine: Engine,
+    lag_frames: float | None,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> list[Segment] | None:
     """The final transcript from the finished windows and the remainder of the joined
     recording; None when no window was finished (the whole pass is needed).
 
@@ -302,9 +352,19 @@ def finish(
     a = round(start * rate)
     mic, _ = read_file_span(mic_path, a)
     ref = read_file_span(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
-    after, _ = transcribe_window(mic, ref, rate, a / rate, state, config, engine,
-                                 lag_frames=lag_frames, last=True, progress=progress,
-                                 stop=stop)  # fmt: skip
+    after, _ = transcribe_window(
+        mic,
+        ref,
+        rate,
+        a / rate,
+        state,
+        config,
+        engine,
+        lag_frames=lag_frames,
+        last=True,
+        progress=progress,
+        stop=stop,
+    )
     return after.segments
 
 
@@ -312,9 +372,14 @@ def finish(
 
 
 def follow(
-    folder: Path, config: Config, engine: Callable[[], Engine], parent: int | None = None,
-    *, caught_up: bool = False, on_window: Callable[[float, float, float], None] | None = None,
-) -> State:  # fmt: skip
+    folder: Path,
+    config: Config,
+    engine: Callable[[], Engine],
+    parent: int | None = None,
+    *,
+    caught_up: bool = False,
+    on_window: Callable[[float, float, float], None] | None = None,
+) -> State:
     """Transcribe ``folder``'s recording window by window until the session ends.
 
     Args:
@@ -360,8 +425,17 @@ def follow(
         ref_audio = read_span(folder, ref, rate, int(found.header.get("out_channels", 2)), a, b)
         lag = median_lag(found.delays) if found.delays else None
         try:
-            state, new = transcribe_window(mic_audio, ref_audio, rate, a / rate, state, config,
-                                           loaded, lag_frames=lag, progress=orphaned)  # fmt: skip
+            state, new = transcribe_window(
+                mic_audio,
+                ref_audio,
+                rate,
+                a / rate,
+                state,
+                config,
+                loaded,
+                lag_frames=lag,
+                progress=orphaned,
+            )
         except _ParentGone:
             return state
         save_window(folder, config, state, new, (a / rate, b / rate))
@@ -384,8 +458,13 @@ def load_quiet_engine(config: Config) -> Engine:
     return load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
 
 
-QUIET_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-             "NUMEXPR_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}  # fmt: skip
+QUIET_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "OMP_WAIT_POLICY": "PASSIVE",
+}
 """One thread for every numeric library in the child."""
 
 
@@ -408,11 +487,19 @@ class RollingPass:
         """Start the child (nice 19, one thread); it ends soon after this process does."""
         env = {**os.environ, **QUIET_ENV}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gim.runner.rolling", str(self.folder),
-             json.dumps(asdict(self.config)), str(os.getpid())],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "gim.runner.rolling",
+                str(self.folder),
+                json.dumps(asdict(self.config)),
+                str(os.getpid()),
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
 
     def stop(self) -> None:
         """End the child now (a window being worked on is left to the final pass)."""

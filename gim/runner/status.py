@@ -87,9 +87,13 @@ class DiskWatch:
 
 
 def snapshot(
-    session_id: str, program: Program, rate: int, audio: AudioPath | None, where: Path,
+    session_id: str,
+    program: Program,
+    rate: int,
+    audio: AudioPath | None,
+    where: Path,
     warnings: list[str],
-) -> RunnerStatus:  # fmt: skip
+) -> RunnerStatus:
     """The status of a session whose audio runs through ``audio`` (None: not started).
 
     Args:
@@ -118,9 +122,12 @@ def snapshot(
     except OSError:
         free = 0
     return RunnerStatus(
-        session_id=session_id, elapsed=audio.elapsed if audio is not None else 0.0,
+        session_id=session_id,
+        elapsed=audio.elapsed if audio is not None else 0.0,
         recorded=(mic.frames_written / rate) if mic else 0.0,
-        piece=piece, piece_offset=offset, program_elapsed=done,
+        piece=piece,
+        piece_offset=offset,
+        program_elapsed=done,
         program_remaining=max(0.0, total - done),
         playing=bool(player and player.playing),
         paused=bool(player and player.paused),
@@ -129,6 +136,7 @@ def snapshot(
         output_level=player.level.rms_db if player else float("-inf"),
         output_peak=player.level.peak_db if player else float("-inf"),
         xruns=(recorder.overruns if recorder else 0) + (player.underruns if player else 0),
-        disk_free=free, lag=(points[-1][1] / rate) if points else None,
+        disk_free=free,
+        lag=(points[-1][1] / rate) if points else None,
         warnings=list(warnings),
-    )  # fmt: skip
+    )

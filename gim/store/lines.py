@@ -54,9 +54,14 @@ class TranscriptTables:
         for word in segment.words:
             self._insert(
                 "words",
-                {"segment_id": segment.id, "start": word.start, "end": word.end,
-                 "text": word.text, "probability": word.probability},
-            )  # fmt: skip
+                {
+                    "segment_id": segment.id,
+                    "start": word.start,
+                    "end": word.end,
+                    "text": word.text,
+                    "probability": word.probability,
+                },
+            )
 
     @guarded
     def segments(self, session_id: str) -> list[Segment]:
@@ -190,9 +195,14 @@ class TranscriptTables:
             self._require_session(session_id)
             attachment.id = self._insert(
                 "attachments",
-                {"session_id": session_id, "kind": attachment.kind, "path": attachment.path,
-                 "title": attachment.title, "description": attachment.description},
-            )  # fmt: skip
+                {
+                    "session_id": session_id,
+                    "kind": attachment.kind,
+                    "path": attachment.path,
+                    "title": attachment.title,
+                    "description": attachment.description,
+                },
+            )
         return attachment.id
 
     @guarded

@@ -21,10 +21,27 @@ from gim.core.session import (
 )
 
 SESSION_COLUMNS = (
-    "id", "client", "number", "program", "program_snapshot", "focus", "consent", "status",
-    "started_at", "ended_at", "samplerate", "audio_seconds", "phases", "gaps", "induction",
-    "postlude_notes", "mandala_title", "mandala_description", "notes", "guide",
-)  # fmt: skip
+    "id",
+    "client",
+    "number",
+    "program",
+    "program_snapshot",
+    "focus",
+    "consent",
+    "status",
+    "started_at",
+    "ended_at",
+    "samplerate",
+    "audio_seconds",
+    "phases",
+    "gaps",
+    "induction",
+    "postlude_notes",
+    "mandala_title",
+    "mandala_description",
+    "notes",
+    "guide",
+)
 """Session fields stored as columns of the same name."""
 
 

@@ -117,9 +117,10 @@ class LiveTranscriber:
         self._inbox = self._ctx.Queue()
         self._outbox = self._ctx.Queue()
         self._process = self._ctx.Process(
-            target=_child_main, args=(self.config, self._inbox, self._outbox, os.getpid()),
+            target=_child_main,
+            args=(self.config, self._inbox, self._outbox, os.getpid()),
             daemon=True,
-        )  # fmt: skip
+        )
         self._process.start()
         self._reader = threading.Thread(target=self._read, name="gim-live-reader", daemon=True)
         self._reader.start()
@@ -188,8 +189,10 @@ def _child_main(config: LiveConfig, inbox: Any, outbox: Any, parent: int = 0) ->
         from gim.transcribe.stream import UtteranceStream
 
         engine = load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
-        streams = [UtteranceStream(config, channel, Speaker(speaker), engine)
-                   for channel, speaker in config.channels]  # fmt: skip
+        streams = [
+            UtteranceStream(config, channel, Speaker(speaker), engine)
+            for channel, speaker in config.channels
+        ]
         outbox.put(("ready", None))
         while True:
             item = inbox.get()
@@ -203,8 +206,13 @@ def _child_main(config: LiveConfig, inbox: Any, outbox: Any, parent: int = 0) ->
                 for seg in stream.feed(first, mic, reference):
                     outbox.put(("segment", seg))
     except Exception as exc:  # reported to the runner; the recording goes on
-        outbox.put(("error", f"The live transcription failed ({type(exc).__name__}): "
-                             "the final pass will transcribe the recording."))  # fmt: skip
+        outbox.put(
+            (
+                "error",
+                f"The live transcription failed ({type(exc).__name__}): "
+                "the final pass will transcribe the recording.",
+            )
+        )
     finally:
         outbox.put(("done", None))
 

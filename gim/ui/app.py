@@ -45,7 +45,7 @@ class GimApp(App[None]):
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        Binding("f1", "show_keys", "Keys", id="app.keys", show=False),
+        Binding("f1", "show_keys", "Help", id="app.keys", show=False, priority=True),
     ]
 
     def __init__(
@@ -135,8 +135,11 @@ class GimApp(App[None]):
                 "A transcript, subtitles, ELAN, a client copy or a supervision packet",
                 screen.action_export,
             )
-            yield SystemCommand("Transcribe again", "The whole recording, keeping your edits",
-                                screen.action_retranscribe)  # fmt: skip
+            yield SystemCommand(
+                "Transcribe again",
+                "The whole recording, keeping your edits",
+                screen.action_retranscribe,
+            )
         yield SystemCommand("Keys", "Show the keys of this screen", self.action_show_keys)
         yield SystemCommand("Quit", "Leave gim", self.exit)
 
@@ -151,11 +154,13 @@ class GimApp(App[None]):
             self.push_screen(HomeScreen())
 
     def action_show_keys(self) -> None:
-        """Show or hide the key panel."""
-        if self.screen.query("KeyPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        """gim's help: the keys of this screen first, how a session runs, the keys of all."""
+        from gim.ui.dialogs.help import HelpDialog, screen_keys
+
+        if isinstance(self.screen, HelpDialog):
+            return
+        name = type(self.screen).__name__.removesuffix("Screen").removesuffix("Dialog")
+        self.push_screen(HelpDialog(screen_keys(self.screen), name or "gim"))
 
     def action_new_session(self) -> None:
         """Open the new-session screen."""

@@ -37,8 +37,11 @@ def own_sink(pulse: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     name = f"gim_audio_{os.getpid()}"
     module = subprocess.run(
         ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True, text=True, check=True, timeout=10,
-    ).stdout.strip()  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout.strip()
     monkeypatch.setenv("PULSE_SINK", name)
     monkeypatch.setenv("PULSE_SOURCE", f"{name}.monitor")
     yield name
@@ -47,9 +50,13 @@ def own_sink(pulse: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def program(pieces: list[tuple[str, float]], gap: float = 1.0) -> Program:
     return Program(
-        "test", "Test", "gim tests", Provenance("tests"),
-        tuple(Piece("composer", name, seconds) for name, seconds in pieces), gap=gap,
-    )  # fmt: skip
+        "test",
+        "Test",
+        "gim tests",
+        Provenance("tests"),
+        tuple(Piece("composer", name, seconds) for name, seconds in pieces),
+        gap=gap,
+    )
 
 
 def mono(path: Path) -> np.ndarray:
@@ -108,8 +115,13 @@ def test_recording_matches_playback_and_maps_to_the_music(
             continue
         # the reference window starts ``margin`` early, so a right mapping finds the
         # microphone ``margin`` frames ahead of it
-        est = estimate_delay(mic[m : m + window], ref[out - margin : out - margin + window],
-                             RATE, max_delay=0.2, min_delay=-0.2)  # fmt: skip
+        est = estimate_delay(
+            mic[m : m + window],
+            ref[out - margin : out - margin + window],
+            RATE,
+            max_delay=0.2,
+            min_delay=-0.2,
+        )
         if est.confidence >= 8:
             errors.append(abs(est.frames + margin) / RATE)
     assert len(errors) >= 18
@@ -122,8 +134,9 @@ def test_recording_matches_playback_and_maps_to_the_music(
     frame, _ = pieces[2]
     src = soundfile.read(str(files[2]), dtype="float32", always_2d=True)[0].mean(axis=1)
     src = soxr.resample(src[: 44100 * 5], 44100, RATE)
-    est = estimate_delay(ref[frame : frame + 4 * RATE], src[: 4 * RATE], RATE, max_delay=0.1,
-                         min_delay=-0.1)  # fmt: skip
+    est = estimate_delay(
+        ref[frame : frame + 4 * RATE], src[: 4 * RATE], RATE, max_delay=0.1, min_delay=-0.1
+    )
     assert abs(est.frames) < 2 and est.confidence > 8
 
     with Store.open(settings.db_path) as store:
@@ -138,8 +151,14 @@ def test_a_second_process_playing_speech_is_in_the_recording(
     speech = shared_data / "speech" / "ljspeech" / "LJ001-0001.wav"
     music = shared_data / "music" / "goldberg_ishizaka_voiceover.ogg"
     settings = Settings(home=home)
-    runner = SessionRunner(settings, program([("goldberg", 57.0)]), "e2e", duration=18.0,
-                           files=[music], transcribe=False)  # fmt: skip
+    runner = SessionRunner(
+        settings,
+        program([("goldberg", 57.0)]),
+        "e2e",
+        duration=18.0,
+        files=[music],
+        transcribe=False,
+    )
     session_id = runner.start()
 
     def speak() -> None:

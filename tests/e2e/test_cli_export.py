@@ -30,8 +30,9 @@ PNG = bytes.fromhex(
 
 def save(home: Path, record: SessionRecord, mic_seconds: float = 130.0) -> str:
     """Store ``record`` the way a session run does; returns the new session id."""
-    session = replace(record.session, id="", number=None,
-                      program_snapshot=program_to_dict(sample_program()))  # fmt: skip
+    session = replace(
+        record.session, id="", number=None, program_snapshot=program_to_dict(sample_program())
+    )
     with Store.open(home / "gim.db") as store:
         store.create_session(session)
         store.update_session(session.id, delay_frames=record.delay_frames)
@@ -53,8 +54,14 @@ def save(home: Path, record: SessionRecord, mic_seconds: float = 130.0) -> str:
 
 def gim(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "gim", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "gim", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -138,8 +145,9 @@ def test_output_into_a_missing_folder_is_refused(home: Path, stored: str, tmp_pa
 
 
 def test_deidentified_export_and_stdout(home: Path, stored: str) -> None:
-    result = gim(home, "export", stored, "-f", "md", "--deidentify", "--names", "Anna,bob",
-                 "-o", "-")  # fmt: skip
+    result = gim(
+        home, "export", stored, "-f", "md", "--deidentify", "--names", "Anna,bob", "-o", "-"
+    )
     assert result.returncode == 0, result.stderr
     assert "Person A's gate is open, Person B is there" in result.stdout
     for secret in ("AB12", "Anna", "Bob", "ab12"):
@@ -157,16 +165,20 @@ def test_client_copy_folder(home: Path, stored: str, tmp_path: Path) -> None:
     out = tmp_path / "copy"
     result = gim(home, "client-copy", stored, "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["mandala.png", "transcript.html",
-                                                     "transcript.md"]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == [
+        "mandala.png",
+        "transcript.html",
+        "transcript.md",
+    ]
     page = (out / "transcript.html").read_text()
     assert "data:image/png;base64," in page and "Marker" not in page and "Comment" not in page
 
 
 def test_supervision_packet_with_excerpts(home: Path, stored: str, tmp_path: Path) -> None:
     out = tmp_path / "packet.zip"
-    result = gim(home, "packet", stored, "--excerpts", "--around", "5", "--names", "Anna,Bob",
-                 "-o", str(out))  # fmt: skip
+    result = gim(
+        home, "packet", stored, "--excerpts", "--around", "5", "--names", "Anna,Bob", "-o", str(out)
+    )
     assert result.returncode == 0, result.stderr
     archive = zipfile.ZipFile(out)
     [excerpt] = [n for n in archive.namelist() if n.startswith("excerpts/")]

@@ -25,12 +25,19 @@ def gim(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 def seed(home: Path) -> str:
     home.mkdir(parents=True, exist_ok=True)
     with Store.open(home / "gim.db") as store:
-        session = Session(id="", client="C07", program="demo", started_at="2026-11-24T15:30:00",
-                          audio_seconds=95.0, status=Status.COMPLETE)  # fmt: skip
+        session = Session(
+            id="",
+            client="C07",
+            program="demo",
+            started_at="2026-11-24T15:30:00",
+            audio_seconds=95.0,
+            status=Status.COMPLETE,
+        )
         sid = store.create_session(session).id
         store.add_playback_events(sid, [PlaybackEvent(0, Action.PLAY, 0, 0)])
-        store.add_segment(sid, Segment(61.0, 64.0, "a heron stands in the reeds", piece=0,
-                                       piece_offset=61.0))  # fmt: skip
+        store.add_segment(
+            sid, Segment(61.0, 64.0, "a heron stands in the reeds", piece=0, piece_offset=61.0)
+        )
         store.add_segment(sid, Segment(65.0, 66.0, "What do you notice?", speaker=Speaker.GUIDE))
         store.add_annotation(sid, Annotation(70.0, AnnotationKind.OBSERVATION, "long sigh"))
     audio = home / "sessions" / sid
@@ -60,16 +67,26 @@ def test_empty_data_home_lists_nothing(home: Path) -> None:
 def test_list_show_and_search_a_stored_session(home: Path) -> None:
     sid = seed(home)
     listed = json.loads(gim("sessions", "list", "--json").stdout)
-    assert listed == [{"id": sid, "client": "C07", "program": "demo", "status": "complete",
-                       "started_at": "2026-11-24T15:30:00", "audio_seconds": 95.0,
-                       "segments": 2}]  # fmt: skip
+    assert listed == [
+        {
+            "id": sid,
+            "client": "C07",
+            "program": "demo",
+            "status": "complete",
+            "started_at": "2026-11-24T15:30:00",
+            "audio_seconds": 95.0,
+            "segments": 2,
+            "final_pass": None,  # no pass interrupted ("not finished" or "running" otherwise)
+        }
+    ]
     table = gim("sessions", "list").stdout
     assert sid in table and "1:35" in table and "C07" in table
 
     shown = json.loads(gim("sessions", "show", sid, "--json").stdout)
     assert shown["id"] == sid and shown["segments"][0]["text"] == "a heron stands in the reeds"
-    assert shown["playback"] == [{"frame": 0, "action": "play", "piece": 0, "offset": 0,
-                                  "value": None}]  # fmt: skip
+    assert shown["playback"] == [
+        {"frame": 0, "action": "play", "piece": 0, "offset": 0, "value": None}
+    ]
     assert shown["annotations"][0]["text"] == "long sigh"
     text = gim("sessions", "show", sid).stdout
     assert "1:01  a heron stands in the reeds" in text and "G: What do you notice?" in text

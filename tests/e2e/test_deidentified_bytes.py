@@ -39,13 +39,18 @@ BINARY = (".png", ".wav", ".jpeg", ".jpg", ".flac")
 def store_session(home: Path) -> str:
     """The sample session for CLIENT, with the client and names in every field; its id."""
     record = sample_record(CLIENT)
-    program = replace(sample_program(), title="Ilse's favourites",
-                      description=f"Chosen for {CLIENT}")  # fmt: skip
+    program = replace(
+        sample_program(), title="Ilse's favourites", description=f"Chosen for {CLIENT}"
+    )
     session = replace(
-        record.session, id="", number=None, program_snapshot=program_to_dict(program),
-        induction="A staircase down to Ilse's meadow", mandala_title="Bob's gate",
+        record.session,
+        id="",
+        number=None,
+        program_snapshot=program_to_dict(program),
+        induction="A staircase down to Ilse's meadow",
+        mandala_title="Bob's gate",
         mandala_description=f"{CLIENT} drew Anna",
-    )  # fmt: skip
+    )
     record.segments[0].words.append(Word(15.6, 16.0, "Ilse"))
     mandala = f"{CLIENT.lower()}-anna-mandala.png"  # the guide named the file
     home.mkdir(mode=0o700)
@@ -67,8 +72,14 @@ def store_session(home: Path) -> str:
 
 def gim(home: Path, cwd: Path, *args: str) -> None:
     env = {**os.environ, "GIM_HOME": str(home)}
-    result = subprocess.run([sys.executable, "-m", "gim", *args], capture_output=True,
-                            text=True, env=env, cwd=cwd, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "gim", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -94,8 +105,12 @@ def test_every_deidentified_export_is_clean_to_the_byte(tmp_path: Path) -> None:
         gim(home, out, "export", session_id, "-f", fmt, "--deidentify", "--names", names)
     gim(home, out, "packet", session_id, "--excerpts", "--names", names)
     record = Store.open(home / "gim.db").load_record(session_id)
-    export_session(record, home / "sessions" / session_id,
-                   ExportChoice("client-copy", deidentified=True, names=NAMES), out)  # fmt: skip
+    export_session(
+        record,
+        home / "sessions" / session_id,
+        ExportChoice("client-copy", deidentified=True, names=NAMES),
+        out,
+    )
 
     files = sorted(p for p in out.rglob("*") if p.is_file())
     suffixes = {p.suffix for p in files}

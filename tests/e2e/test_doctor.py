@@ -23,8 +23,15 @@ def test_doctor_passes_here(pulse: str, home: Path) -> None:
     done = gim("doctor", home=home)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    for name in ("PortAudio", "Sound devices", "PulseAudio", "Whisper model (offline)",
-                 "faster-whisper", "Data home", "Disk space"):  # fmt: skip
+    for name in (
+        "PortAudio",
+        "Sound devices",
+        "PulseAudio",
+        "Whisper model (offline)",
+        "faster-whisper",
+        "Data home",
+        "Disk space",
+    ):
         assert any(line.startswith(f"✓ {name}: ") for line in lines), name
     assert "✗ Demo audio: not generated yet (optional)" in lines
     assert lines[-1] == "Ready for sessions."

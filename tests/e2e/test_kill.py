@@ -132,7 +132,7 @@ def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
             if first is not None and time.monotonic() - first >= after:
                 break
             time.sleep(0.01)
-        assert first is not None, proc.stderr.read() if proc.stdout else ""
+        assert first is not None, proc.stderr.read() if proc.stderr else ""
         for _ in range(300):  # the Whisper child is up (the session started a while ago)
             helpers = children(proc.pid)
             if any("multiprocessing" in cmd for cmd in helpers.values()):

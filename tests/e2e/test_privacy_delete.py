@@ -9,8 +9,13 @@ from test_cli_export import gim, save  # same folder: pytest puts it on sys.path
 
 from tests.support.sample import sample_record
 
-SECRETS = ("I see a garden", "Anna's gate is open", "The sun rises over the sea",
-           "Stay with that feeling", "Good non-directive pacing")  # fmt: skip
+SECRETS = (
+    "I see a garden",
+    "Anna's gate is open",
+    "The sun rises over the sea",
+    "Stay with that feeling",
+    "Good non-directive pacing",
+)
 
 
 def test_delete_leaves_nothing_findable(home: Path) -> None:

@@ -70,8 +70,9 @@ class DemoRun:
 
 
 def _gim(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gim", *args], capture_output=True,
-                          text=True, env=env, timeout=1800)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "gim", *args], capture_output=True, text=True, env=env, timeout=1800
+    )
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +95,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory, pulse: str) -> Iterator[DemoR
     }
     env.pop("HF_HUB_OFFLINE", None)  # gim itself must keep every library offline
     trace = base / "strace.log"
-    result = run_traced([sys.executable, "-m", "gim", "demo", "--headless"], trace, env=env,
-                        cwd=cwd, timeout=1800)  # fmt: skip
+    result = run_traced(
+        [sys.executable, "-m", "gim", "demo", "--headless"], trace, env=env, cwd=cwd, timeout=1800
+    )
     network = []
     if log.exists():
         for line in log.read_text().splitlines():
@@ -171,8 +173,12 @@ def test_data_home_is_private(demo: DemoRun) -> None:
 def test_no_transcript_text_in_logs_or_stderr(demo: DemoRun) -> None:
     assert demo.result.returncode == 0, demo.result.stderr[-2000:]
     assert demo.texts
-    logs = [p for p in demo.home.rglob("*") if p.is_file() and (".log" in p.suffixes
-            or p.name.endswith((".log", ".txt", ".jsonl")) or "log" in p.name)]  # fmt: skip
+    logs = [
+        p
+        for p in demo.home.rglob("*")
+        if p.is_file()
+        and (".log" in p.suffixes or p.name.endswith((".log", ".txt", ".jsonl")) or "log" in p.name)
+    ]
     sources = {"stderr": demo.result.stderr}
     sources.update({str(p): p.read_text(errors="replace") for p in logs})
     leaks = [(where, t) for where, body in sources.items() for t in demo.texts if t in body]

@@ -101,8 +101,9 @@ def test_onnxruntime_telemetry_is_caught_without_gim_and_off_with_it(
     for name, code in (("bare", VAD), ("gim", f"import gim; {VAD}")):
         log = tmp_path / f"{name}.log"
         env = clean_env(HOME=str(user), TMPDIR=str(places["tmp"]))
-        result = run_traced([sys.executable, "-c", code], log, env=env, cwd=places["cwd"],
-                            timeout=120)  # fmt: skip
+        result = run_traced(
+            [sys.executable, "-c", code], log, env=env, cwd=places["cwd"], timeout=120
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         stray = outside(written_paths(read_calls(log), places["cwd"]), [places["tmp"]])
         found[name] = sorted({str(p) for p, _ in stray})
@@ -121,8 +122,13 @@ def test_a_real_headless_session_stays_on_the_machine(
 ) -> None:
     log = tmp_path / "session.log"
     env = clean_env(GIM_HOME=str(places["home"]), TMPDIR=str(places["tmp"]), **sink_env)
-    result = run_traced([sys.executable, "-m", "gim", *SESSION, "--headless"], log, env=env,
-                        cwd=places["cwd"], timeout=600)  # fmt: skip
+    result = run_traced(
+        [sys.executable, "-m", "gim", *SESSION, "--headless"],
+        log,
+        env=env,
+        cwd=places["cwd"],
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "session" in result.stdout + result.stderr
     calls = read_calls(log)
@@ -141,21 +147,41 @@ def test_a_session_in_the_terminal_app_stays_on_the_machine(
     if shutil.which("tmux") is None:
         pytest.fail("tmux is not installed: run scripts/system-deps.sh test")
     log = tmp_path / "tui.log"
-    env = clean_env(GIM_HOME=str(places["home"]), TMPDIR=str(places["tmp"]),
-                    TERM="xterm-256color", **sink_env)  # fmt: skip
-    command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()),
-               *traced([sys.executable, "-m", "gim", *SESSION], log)]  # fmt: skip
+    env = clean_env(
+        GIM_HOME=str(places["home"]), TMPDIR=str(places["tmp"]), TERM="xterm-256color", **sink_env
+    )
+    command = [
+        "env",
+        "-i",
+        *(f"{k}={v}" for k, v in env.items()),
+        *traced([sys.executable, "-m", "gim", *SESSION], log),
+    ]
     socket = f"gim-privacy-{os.getpid()}"  # a tmux server of our own: its environment is ours
     tmux = ["tmux", "-L", socket]
-    subprocess.run([*tmux, "new-session", "-d", "-x", "100", "-y", "30", "-c", str(places["cwd"]),
-                    subprocess.list2cmdline(command)], check=True, timeout=10)  # fmt: skip
+    subprocess.run(
+        [
+            *tmux,
+            "new-session",
+            "-d",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-c",
+            str(places["cwd"]),
+            subprocess.list2cmdline(command),
+        ],
+        check=True,
+        timeout=10,
+    )
     try:
         shown = ""
         deadline = time.monotonic() + 300  # a bound on waiting, not a timing assertion
         while "Final pass done" not in shown and time.monotonic() < deadline:
             time.sleep(0.5)
-            shown = subprocess.run([*tmux, "capture-pane", "-p"], capture_output=True,
-                                   text=True, timeout=10).stdout  # fmt: skip
+            shown = subprocess.run(
+                [*tmux, "capture-pane", "-p"], capture_output=True, text=True, timeout=10
+            ).stdout
         assert "Final pass done" in shown, shown
         subprocess.run([*tmux, "send-keys", "C-q"], check=True, timeout=10)
         while (

@@ -32,8 +32,9 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
         for i, u in enumerate(roommix.speech_files(shared_data, 12, seed=3))
     ]
     room = VirtualRoom(rate, delay=0.05, speed=4.0, voice=voice)
-    runner = SessionRunner(settings, program, "RL01", room=room, duration=400.0,
-                           files=library.linked_files(program))  # fmt: skip
+    runner = SessionRunner(
+        settings, program, "RL01", room=room, duration=400.0, files=library.linked_files(program)
+    )
     sid = runner.start()
     folder = settings.sessions_dir / sid
     config = rolling.Config.of(settings, 1)
@@ -101,8 +102,11 @@ def test_the_rolling_child_ends_when_the_session_process_is_killed(tmp_path: Pat
     journal = Journal(folder)
     journal.write("session", id="s", rate=48000, mic_channels=1, out_channels=2)
     journal.close()
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path / "home"), str(folder)],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(tmp_path / "home"), str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert parent.stdout is not None
     pid = int(parent.stdout.readline())
     assert Path(f"/proc/{pid}").exists()

@@ -23,9 +23,14 @@ def test_marks_during_a_session_are_stored_and_the_journal_keeps_no_text(tmp_pat
     program = library.get("demo")
     room = VirtualRoom(settings.samplerate, delay=0.05, speed=8.0)
     runner = SessionRunner(
-        settings, program, "K9", room=room, duration=20.0,
-        files=library.linked_files(program), transcribe=False,
-    )  # fmt: skip
+        settings,
+        program,
+        "K9",
+        room=room,
+        duration=20.0,
+        files=library.linked_files(program),
+        transcribe=False,
+    )
     sid = runner.start()
     try:
         runner.wait_for(0.5)  # about 4 s of session at 8x
@@ -40,9 +45,11 @@ def test_marks_during_a_session_are_stored_and_the_journal_keeps_no_text(tmp_pat
         assert store.get_session(sid).status is Status.COMPLETE
         notes = store.annotations(sid)
     assert [n.kind for n in notes] == [
-        AnnotationKind.MARKER, AnnotationKind.INTERVENTION,
-        AnnotationKind.OBSERVATION, AnnotationKind.TAG,
-    ]  # fmt: skip
+        AnnotationKind.MARKER,
+        AnnotationKind.INTERVENTION,
+        AnnotationKind.OBSERVATION,
+        AnnotationKind.TAG,
+    ]
     assert notes[1].text == "What do you notice in your hands?"
     assert notes[3].tags == ["body"]
     assert all(1.0 < n.time < 20.0 for n in notes), [n.time for n in notes]

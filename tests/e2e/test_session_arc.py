@@ -25,8 +25,11 @@ def own_sink(pulse: str) -> Iterator[dict[str, str]]:
     name = f"gim_arc_{os.getpid()}"
     module = subprocess.run(
         ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True, text=True, check=True, timeout=10,
-    ).stdout.strip()  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout.strip()
     yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
     subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
 
@@ -45,31 +48,61 @@ def test_music_at_5_for_45_s_keeps_the_return_and_its_speech(
     music = tmp_path / "music"
     music.mkdir()
     piece = music / "sugar_plum.wav"
-    subprocess.run(["sox", str(shared_data / MUSIC), "-r", str(RATE), str(piece), "trim", "0",
-                    "10"], check=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        ["sox", str(shared_data / MUSIC), "-r", str(RATE), str(piece), "trim", "0", "10"],
+        check=True,
+        timeout=60,
+    )
     speech = tmp_path / "speech.wav"  # paplay plays WAV: convert the recording with sox
-    subprocess.run(["sox", str(shared_data / SPEECH), "-r", str(RATE), "-c", "1", str(speech)],
-                   check=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        ["sox", str(shared_data / SPEECH), "-r", str(RATE), "-c", "1", str(speech)],
+        check=True,
+        timeout=60,
+    )
     made = gim("programs", "new", "Arc test", str(piece), "--slug", "arc-test", env=env)
     assert made.returncode == 0, made.stderr
     other = tmp_path / "other.wav"
-    subprocess.run(["sox", "-n", "-r", str(RATE), str(other), "synth", "10", "sine", "440"],
-                   check=True, timeout=30)  # fmt: skip
+    subprocess.run(
+        ["sox", "-n", "-r", str(RATE), str(other), "synth", "10", "sine", "440"],
+        check=True,
+        timeout=30,
+    )
     linked = gim("programs", "link", "arc-test", "--piece", "1", str(piece), env=env)
     assert linked.returncode == 0 and "now plays" in linked.stdout, linked.stderr
 
     proc = subprocess.Popen(
-        [*GIM, "session", "run", "--program", "arc-test", "--client", "arc1", "--headless",
-         "--consent", "session", "--music-at", "5", "--duration", "45"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            *GIM,
+            "session",
+            "run",
+            "--program",
+            "arc-test",
+            "--client",
+            "arc1",
+            "--headless",
+            "--consent",
+            "session",
+            "--music-at",
+            "5",
+            "--duration",
+            "45",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()  # "gim: session ... started"
         assert "started" in line, line + proc.stderr.read()
         time.sleep(20.0)  # the music played 5-15 s: speak in the return
-        subprocess.run(["paplay", f"--device={own_sink['PULSE_SINK']}", str(speech)],
-                       check=True, timeout=60, env=env)  # fmt: skip
+        subprocess.run(
+            ["paplay", f"--device={own_sink['PULSE_SINK']}", str(speech)],
+            check=True,
+            timeout=60,
+            env=env,
+        )
         out, err = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
@@ -95,15 +128,30 @@ def test_music_at_5_for_45_s_keeps_the_return_and_its_speech(
 def test_unlinked_pieces_refuse_to_start_in_one_sentence(home: Path, tmp_path: Path) -> None:
     env = {**os.environ, "GIM_HOME": str(home)}
     piece = tmp_path / "a.wav"
-    subprocess.run(["sox", "-n", "-r", "16000", str(piece), "synth", "3", "sine", "440"],
-                   check=True, timeout=30)  # fmt: skip
+    subprocess.run(
+        ["sox", "-n", "-r", "16000", str(piece), "synth", "3", "sine", "440"],
+        check=True,
+        timeout=30,
+    )
     made = gim("programs", "new", "Two", str(piece), str(piece), "--slug", "two", env=env)
     assert made.returncode == 0, made.stderr
     links = home / "links" / "two.toml"
     text = links.read_text()
     links.write_text(text[: text.rindex("[[pieces]]")])  # piece 2 loses its file
-    run = gim("session", "run", "--program", "two", "--client", "c", "--headless",
-              "--duration", "5", env=env)  # fmt: skip
+    run = gim(
+        "session",
+        "run",
+        "--program",
+        "two",
+        "--client",
+        "c",
+        "--headless",
+        "--duration",
+        "5",
+        env=env,
+    )
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0 and "Piece(s) 2 of two" in run.stderr
     assert "--skip-missing" in run.stderr
+    in_app = gim("session", "run", "--program", "two", "--client", "c", env=env)
+    assert in_app.returncode == 2 and "Piece(s) 2 of two" in in_app.stderr  # before the app

@@ -31,10 +31,24 @@ def test_a_killed_session_is_recovered_by_the_next_command(
 ) -> None:
     env = {**os.environ, **sink_env, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [*GIM, "session", "run", "--program", "demo", "--client", "k1", "--headless",
-         "--duration", "300", "--no-transcribe"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            *GIM,
+            "session",
+            "run",
+            "--program",
+            "demo",
+            "--client",
+            "k1",
+            "--headless",
+            "--duration",
+            "300",
+            "--no-transcribe",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first_chunk = None
         deadline = time.monotonic() + 90
@@ -76,8 +90,12 @@ def test_a_killed_session_is_recovered_by_the_next_command(
 @pytest.mark.slow
 def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path) -> None:
     home = tmp_path / "fresh"
-    env = {**os.environ, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1",
-           "PULSE_SERVER": "unix:/nonexistent"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIM_HOME": str(home),
+        "HF_HUB_OFFLINE": "1",
+        "PULSE_SERVER": "unix:/nonexistent",
+    }
     done = gim("demo", "--headless", env=env, timeout=900)
     assert done.returncode == 0, done.stderr
     summary = done.stdout.strip().splitlines()[-1]
@@ -110,10 +128,22 @@ def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path)
 def test_ctrl_c_ends_a_headless_session_cleanly(sink_env: dict[str, str], home: Path) -> None:
     env = {**os.environ, **sink_env, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [*GIM, "session", "run", "--program", "demo", "--client", "k2", "--headless",
-         "--no-transcribe"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            *GIM,
+            "session",
+            "run",
+            "--program",
+            "demo",
+            "--client",
+            "k2",
+            "--headless",
+            "--no-transcribe",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not list(home.glob("sessions/*/mic/*.flac")) and time.monotonic() < deadline:
         time.sleep(0.1)

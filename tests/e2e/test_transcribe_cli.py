@@ -96,9 +96,18 @@ def test_program_links_lines_to_pieces(mix: tuple[object, Path, Path], tmp_path:
         '[[pieces]]\ncomposer = "B"\nwork = "Two"\nduration = 600.0\n'
     )
     result = gim(
-        "transcribe", mic, "--reference", played, "--program", program,
-        "--program-start", "1.0", "--format", "json", home=tmp_path,
-    )  # fmt: skip
+        "transcribe",
+        mic,
+        "--reference",
+        played,
+        "--program",
+        program,
+        "--program-start",
+        "1.0",
+        "--format",
+        "json",
+        home=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     segments = json.loads(result.stdout)["segments"]
     assert segments[0]["piece"] == 0

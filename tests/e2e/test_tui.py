@@ -47,12 +47,19 @@ class Terminal:
         self.name = name
         exports = " ".join(f"{k}={v}" for k, v in env.items())
         line = f"env {exports} {' '.join(command)}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", line],
-                       check=True, timeout=10)  # fmt: skip
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", line],
+            check=True,
+            timeout=10,
+        )
 
     def screen(self) -> str:
-        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
-                                capture_output=True, text=True, timeout=10)  # fmt: skip
+        result = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return result.stdout
 
     def wait_for(self, text: str, seconds: float = 60.0) -> str:
@@ -96,8 +103,13 @@ def test_gim_review_shows_the_transcript_and_flags(
     term = Terminal(f"gim-review-{session_id}", [gim, "review", session_id], terminal_env)
     terminals.append(term)
     # tmux may capture a frame half drawn: wait for each thing rather than one capture
-    for text in ("I see a garden", "Bach, Air on the G String", "G: What do you notice?",
-                 "[sighs]", "1 to check"):  # fmt: skip
+    for text in (
+        "I see a garden",
+        "Bach, Air on the G String",
+        "G: What do you notice?",
+        "[sighs]",
+        "1 to check",
+    ):
         term.wait_for(text)
     term.press("f")
     shown = term.wait_for("To check:")
@@ -110,9 +122,13 @@ def test_export_from_review_and_the_clients_series(
 ) -> None:
     session_id = seed_home(home)
     guide = tmp_path / "guide"
+    guide.mkdir()  # the guide's home folder exists; gim makes gim-exports in it
     gim = str(ROOT / ".venv" / "bin" / "gim")
-    term = Terminal(f"gim-export-{session_id}", [gim, "review", session_id],
-                    {**terminal_env, "HOME": str(guide)})  # fmt: skip
+    term = Terminal(
+        f"gim-export-{session_id}",
+        [gim, "review", session_id],
+        {**terminal_env, "HOME": str(guide)},
+    )
     terminals.append(term)
     term.wait_for("I see a garden")
     term.press("x")
@@ -134,8 +150,10 @@ def test_gim_review_unknown_session_is_one_line(home: Path) -> None:
     seed_home(home)
     result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "gim"), "--home", str(home), "review", "nope"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("gim: ") and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -160,8 +178,27 @@ def test_gim_demo_runs_live_then_shows_the_review(
     heard = [word for word in DEMO_WORDS if word in shown.lower()]
     assert len(heard) >= 4, f"only {heard} of the narration on the review screen:\n{shown}"
     term.press("C-q")
-    listed = subprocess.run([gim, "sessions", "list", "--json"], capture_output=True, text=True,
-                            timeout=60, env={**terminal_env, "PATH": "/usr/bin:/bin"})  # fmt: skip
+    listed = subprocess.run(
+        [gim, "sessions", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**terminal_env, "PATH": "/usr/bin:/bin"},
+    )
     sessions = json.loads(listed.stdout)
     assert len(sessions) == 1 and sessions[0]["status"] == "complete"
     assert sessions[0]["segments"] >= 5
+
+
+def test_first_start_says_it_is_preparing_and_quitting_says_where_the_data_is(
+    home: Path, terminal_env: dict[str, str], terminals: list[Terminal]
+) -> None:
+    gim = str(ROOT / ".venv" / "bin" / "gim")
+    # The shell stays a moment after gim exits, so the lines it printed can be read.
+    term = Terminal("gim-first-start", ["sh", "-c", f"'{gim}; sleep 20'"], terminal_env)
+    terminals.append(term)
+    term.wait_for("No sessions yet")
+    term.press("C-q")
+    shown = term.wait_for("gim closed.").replace("\n", "")  # long paths wrap
+    assert f"Starting gim: preparing the data folder {home} (first start)" in shown
+    assert f"Your sessions are kept safe in {home}." in shown

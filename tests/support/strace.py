@@ -50,9 +50,22 @@ def strace_path() -> str:
 def traced(command: Sequence[str], log: Path) -> list[str]:
     """``command`` prefixed to run under ``strace -f`` writing its log to ``log``."""
     # --seccomp-bpf stops the process only at the traced calls: the demo keeps its pace.
-    return [strace_path(), "-f", "--seccomp-bpf", "-qq", "-y", "-s", "256",
-            "-e", f"trace={SYSCALLS}", "-e", "signal=none", "-o", str(log),
-            *command]  # fmt: skip
+    return [
+        strace_path(),
+        "-f",
+        "--seccomp-bpf",
+        "-qq",
+        "-y",
+        "-s",
+        "256",
+        "-e",
+        f"trace={SYSCALLS}",
+        "-e",
+        "signal=none",
+        "-o",
+        str(log),
+        *command,
+    ]
 
 
 def read_calls(log: Path) -> list[Call]:
@@ -71,8 +84,9 @@ def read_calls(log: Path) -> list[Call]:
         match = _LINE.match(f"{pid} {rest}")
         if match:
             ret = match["ret"]
-            calls.append(Call(int(pid), match["call"], match["args"],
-                              None if ret == "?" else int(ret)))  # fmt: skip
+            calls.append(
+                Call(int(pid), match["call"], match["args"], None if ret == "?" else int(ret))
+            )
     return calls
 
 

@@ -76,8 +76,11 @@ class ScriptedRunner:
         def report() -> None:
             self.on_event(PhaseChanged(Phase.MUSIC, 0.0))
             self.on_event(PieceChanged(0))
-            self.on_event(SegmentAdded(Segment(3.0, 5.0, "I see a red door", piece=0,
-                                               piece_offset=3.0, id=99)))  # fmt: skip
+            self.on_event(
+                SegmentAdded(
+                    Segment(3.0, 5.0, "I see a red door", piece=0, piece_offset=3.0, id=99)
+                )
+            )
             self.on_event(Warning("Clipping: turn the microphone down a little."))
             self.reported.set()
 
@@ -86,11 +89,23 @@ class ScriptedRunner:
 
     def status(self) -> RunnerStatus:
         return RunnerStatus(
-            session_id=self.session_id, elapsed=6.0, recorded=6.0, piece=0, piece_offset=6.0,
-            program_elapsed=6.0, program_remaining=144.0, playing=True, paused=False,
-            input_level=-30.0, input_peak=-12.0, output_level=-20.0, output_peak=-6.0,
-            xruns=0, disk_free=50_000_000_000, lag=0.05,
-        )  # fmt: skip
+            session_id=self.session_id,
+            elapsed=6.0,
+            recorded=6.0,
+            piece=0,
+            piece_offset=6.0,
+            program_elapsed=6.0,
+            program_remaining=144.0,
+            playing=True,
+            paused=False,
+            input_level=-30.0,
+            input_peak=-12.0,
+            output_level=-20.0,
+            output_peak=-6.0,
+            xruns=0,
+            disk_free=50_000_000_000,
+            lag=0.05,
+        )
 
     def __getattr__(self, name: str) -> Callable[..., None]:
         def call(*args: Any) -> None:

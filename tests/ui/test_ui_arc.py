@@ -51,17 +51,31 @@ async def test_the_guide_walks_the_whole_arc_and_return_and_postlude_are_kept(
     rng = np.random.default_rng(5)
     soundfile.write(piece, (0.05 * rng.standard_normal(6 * rate)).astype(np.float32), rate)
     program = Program("arc", "Arc", "tests", Provenance("tests"), (Piece("c", "w", 6.0),))
-    room = VirtualRoom(rate, speed=3, voice=[
-        voice(shared_data / RETURN_SPEECH, rate, 16.0),
-        voice(shared_data / POSTLUDE_SPEECH, rate, 30.0),
-    ])  # fmt: skip
+    room = VirtualRoom(
+        rate,
+        speed=3,
+        voice=[
+            voice(shared_data / RETURN_SPEECH, rate, 16.0),
+            voice(shared_data / POSTLUDE_SPEECH, rate, 30.0),
+        ],
+    )
     runners: list[SessionRunner] = []
 
     def make_runner(on_event: Any) -> SessionRunner:
-        runners.append(SessionRunner(
-            settings, program, "AR1", consent=Consent.SESSION, room=room, files=[piece],
-            on_event=on_event, transcribe=False, music_at=None, end_with_music=False,
-        ))  # fmt: skip
+        runners.append(
+            SessionRunner(
+                settings,
+                program,
+                "AR1",
+                consent=Consent.SESSION,
+                room=room,
+                files=[piece],
+                on_event=on_event,
+                transcribe=False,
+                music_at=None,
+                end_with_music=False,
+            )
+        )
         return runners[-1]
 
     app = make_app(lambda app: LiveScreen(make_runner, program))
@@ -93,13 +107,19 @@ async def test_the_guide_walks_the_whole_arc_and_return_and_postlude_are_kept(
         session = store.get_session(session_id)
         segments = store.segments(session_id)
     starts = {c.phase: c.time for c in session.phases}
-    assert list(starts) == [Phase.PRELUDE, Phase.INDUCTION, Phase.MUSIC, Phase.RETURN,
-                            Phase.POSTLUDE]  # fmt: skip
+    assert list(starts) == [
+        Phase.PRELUDE,
+        Phase.INDUCTION,
+        Phase.MUSIC,
+        Phase.RETURN,
+        Phase.POSTLUDE,
+    ]
     assert session.audio_seconds >= 44.0
     assert 6.0 <= starts[Phase.RETURN] - starts[Phase.MUSIC] < 7.5  # the 6 s piece played
     assert starts[Phase.RETURN] < 16.0 and starts[Phase.POSTLUDE] < 30.0
-    back = " ".join(s.text.lower() for s in segments
-                    if starts[Phase.RETURN] <= s.start < starts[Phase.POSTLUDE])  # fmt: skip
+    back = " ".join(
+        s.text.lower() for s in segments if starts[Phase.RETURN] <= s.start < starts[Phase.POSTLUDE]
+    )
     after = " ".join(s.text.lower() for s in segments if s.start >= starts[Phase.POSTLUDE])
     assert re.search(r"printing|arts and crafts", back), back
     assert re.search(r"chinese|wood|relief", after), after

@@ -16,6 +16,7 @@ from gim.ui.screens.review import ReviewScreen
 @pytest.fixture
 def exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The guide's home folder is tmp: exports go to its ``gim-exports``."""
+    (tmp_path / "guide").mkdir()  # a guide's home folder exists; gim-exports is made
     monkeypatch.setenv("HOME", str(tmp_path / "guide"))
     return tmp_path / "guide" / "gim-exports"
 
@@ -65,8 +66,9 @@ async def test_deidentified_export_names_neither_the_client_nor_listed_names(
     make_app: Any, exports: Path
 ) -> None:
     # tab to the de-identify box, tick it, tab to the names, list one
-    written = await export(make_app(lambda app: ReviewScreen("s-sample")),
-                           "tab", "space", "tab", *"Anna")  # fmt: skip
+    written = await export(
+        make_app(lambda app: ReviewScreen("s-sample")), "tab", "space", "tab", *"Anna"
+    )
     assert written == [exports / "session-deidentified.md"]
     text = written[0].read_text(encoding="utf-8")
     assert "I see a garden" in text
@@ -110,3 +112,45 @@ async def test_escape_closes_the_dialog_without_writing(make_app: Any, exports: 
         await app.workers.wait_for_complete()
         assert isinstance(app.screen, ReviewScreen)
     assert not exports.exists()
+
+
+async def test_the_dialog_remembers_the_folder_and_format(
+    make_app: Any, exports: Path, tmp_path: Path, settings: Any
+) -> None:
+    import stat
+
+    from textual.widgets import Input
+
+    elsewhere = tmp_path / "for-supervision"
+    app = make_app(lambda app: ReviewScreen("s-sample"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#export-what", Select).value = "html"
+        dialog.query_one("#export-folder", Input).value = str(elsewhere)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert (elsewhere / "s-sample.html").is_file()
+        await pilot.press("x")
+        await pilot.pause()
+        again = app.screen
+        assert isinstance(again, ExportDialog)
+        assert again.query_one("#export-what", Select).value == "html"
+        assert again.query_one("#export-folder", Input).value == str(elsewhere)
+    kept = settings.home / "last-export.json"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+
+async def test_checkboxes_show_their_state_without_colour(make_app: Any, exports: Path) -> None:
+    app = make_app(lambda app: ReviewScreen("s-sample"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        box = app.screen.query_one("#export-deidentify")
+        assert "✓" not in str(box.render())
+        await pilot.press("tab", "space")
+        await pilot.pause()
+        assert box.value and "✓" in str(box.render())  # type: ignore[attr-defined]

@@ -21,8 +21,9 @@ async def test_home_lists_sessions_clients_and_programs(make_app: Any, seed_sess
         assert sorted(screen.summary_rows()) == sorted(["s-sample", "s-second"])
         clients = screen.query_one("#clients", OptionList)
         assert {clients.get_option_at_index(i).id for i in range(clients.option_count)} == {
-            "AB12", "CD34",
-        }  # fmt: skip
+            "AB12",
+            "CD34",
+        }
         assert screen.query_one("#programs", OptionList).option_count == 1
 
 
@@ -35,8 +36,9 @@ async def test_choosing_a_client_shows_only_their_sessions(
         await pilot.pause()
         await pilot.press("c")
         clients = app.screen.query_one("#clients", OptionList)
-        index = next(i for i in range(clients.option_count)
-                     if clients.get_option_at_index(i).id == "CD34")  # fmt: skip
+        index = next(
+            i for i in range(clients.option_count) if clients.get_option_at_index(i).id == "CD34"
+        )
         clients.highlighted = index
         await pilot.press("enter")
         await pilot.pause()
@@ -67,7 +69,7 @@ async def test_p_opens_programs_and_search_finds_across_sessions(make_app: Any) 
         await pilot.pause()
         await pilot.press(*"garden", "enter")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
         assert app.screen.query_one("TranscriptView").current.text == "I see a garden"
@@ -107,3 +109,23 @@ async def test_keys_can_be_remapped_in_keys_toml(make_app: Any, settings: Any) -
         await pilot.press("g")
         await pilot.pause()
         assert isinstance(app.screen, ProgramsScreen)
+
+
+async def test_search_keeps_the_query_box_in_charge(make_app: Any) -> None:
+    from gim.ui.dialogs.search import SearchDialog
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"garden", "enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SearchDialog) and dialog.hits
+        box = dialog.query_one("#search-input")
+        assert box.has_focus
+        await pilot.press("enter")  # searching again opens nothing
+        await pilot.pause()
+        assert app.screen is dialog
+        await pilot.press("down", *"sea")  # typing in the results goes to the query
+        await pilot.pause()
+        assert box.has_focus and box.value == "gardensea"  # type: ignore[attr-defined]

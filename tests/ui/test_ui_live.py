@@ -154,8 +154,11 @@ async def test_a_tag_goes_on_the_chosen_line_and_marks_show_at_their_time(
         await pilot.pause()
         tag_calls = [c for c in runner.calls if c[0] == "mark" and c[1] is AnnotationKind.TAG]
         assert tag_calls[-1][4] is later
-        view.highlighted = next(i for i, b in enumerate(view.blocks)
-                                if isinstance(b, ClientLine) and b.segment.id == 101)  # fmt: skip
+        view.highlighted = next(
+            i
+            for i, b in enumerate(view.blocks)
+            if isinstance(b, ClientLine) and b.segment.id == 101
+        )
         await pilot.press("t")
         await pilot.pause()
         await pilot.press("space", "enter")

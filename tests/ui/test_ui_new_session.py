@@ -27,8 +27,10 @@ async def test_new_session_form_and_checks(pulse: str, make_app: Any) -> None:
         await pilot.press("tab", *"feel safe", "tab", "tab", "down", "space")
         await pilot.pause()
         assert screen.summary() == {
-            "client": "AB12", "program": "present-moments", "consent": "session",
-        }  # fmt: skip
+            "client": "AB12",
+            "program": "present-moments",
+            "consent": "session",
+        }
         for _ in range(50):  # the null sink's monitor delivers blocks; wait for one
             if screen.mic is not None and screen.mic.heard:
                 break

@@ -74,6 +74,7 @@ async def test_a_new_program_is_made_from_a_folder(make_app: Any, tmp_path: Any)
         table = app.screen.query_one("#pieces", DataTable)
         assert table.row_count == 2
         assert [table.get_row_at(i)[1:3] for i in range(2)] == [
-            ["linked", "1:05"], ["linked", "2:05"]
-        ]  # fmt: skip
+            ["linked", "1:05"],
+            ["linked", "2:05"],
+        ]
         assert "first" in table.get_row_at(0)[3]

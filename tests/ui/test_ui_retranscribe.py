@@ -43,8 +43,9 @@ async def test_transcribe_again_replaces_lines_and_keeps_the_guides_edit(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ReviewScreen) and not screen.retranscribing
-        shown = [b.text for b in screen.query_one(TranscriptView).blocks
-                 if isinstance(b, ClientLine)]  # fmt: skip
+        shown = [
+            b.text for b in screen.query_one(TranscriptView).blocks if isinstance(b, ClientLine)
+        ]
     lines = store.segments(session_id)
     finals = [s for s in lines if s.source is Source.FINAL]
     assert finals and "printing" in " ".join(s.text.lower() for s in finals)

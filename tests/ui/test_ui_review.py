@@ -35,8 +35,11 @@ async def test_moving_to_a_line_moves_the_playhead_to_its_piece(make_app: Any) -
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         view = app.screen.query_one(TranscriptView)
-        sun = next(i for i, b in enumerate(view.blocks)
-                   if isinstance(b, ClientLine) and b.text.startswith("The sun"))  # fmt: skip
+        sun = next(
+            i
+            for i, b in enumerate(view.blocks)
+            if isinstance(b, ClientLine) and b.text.startswith("The sun")
+        )
         view.highlighted = sun
         await pilot.pause()
         timeline = app.screen.query_one(ProgramTimeline)
@@ -65,8 +68,9 @@ async def test_editing_a_line_stores_it_as_edited(make_app: Any, store: Store) -
         segments = store.segments("s-sample")
         edited = [s for s in segments if s.text == "The sun rises over the hills"]
         assert len(edited) == 1 and edited[0].source is Source.EDITED
-        shown = [b.text for b in app.screen.query_one(TranscriptView).blocks
-                 if isinstance(b, ClientLine)]  # fmt: skip
+        shown = [
+            b.text for b in app.screen.query_one(TranscriptView).blocks if isinstance(b, ClientLine)
+        ]
         assert "The sun rises over the hills" in shown
 
 
@@ -101,7 +105,7 @@ async def test_search_within_the_session_jumps_to_the_line(make_app: Any) -> Non
         await pilot.pause()
         await pilot.press(*"warm", "enter")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
         await pilot.pause()
         current = app.screen.query_one(TranscriptView).current
         assert isinstance(current, ClientLine) and current.text == "I feel warm in my chest"
@@ -117,3 +121,70 @@ async def test_escape_from_review_opened_first_goes_home(make_app: Any) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert app.screen.summary_rows() == ["s-sample"]
+
+
+async def test_enter_in_the_tag_dialog_keeps_the_tags_and_plays_nothing(make_app: Any) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        played: list[bool] = []
+        screen.action_play_line = lambda: played.append(True)  # type: ignore[method-assign]
+        await pilot.press("f", "t")
+        await pilot.pause()
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        assert app.screen is screen and played == []
+
+
+async def test_comments_and_edits_have_different_signs(make_app: Any) -> None:
+    from gim.ui.widgets.transcript import render_block
+
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        blocks = app.screen.query_one(TranscriptView).blocks
+        rendered = [render_block(b) for b in blocks]
+        edited = next(r for r in rendered if "Bob is there" in r)
+        comment = next(r for r in rendered if "non-directive" in r)
+        assert "✎" in edited and "✎" not in comment and "comment" in comment
+
+
+async def test_a_search_hit_lands_mid_pane(make_app: Any, store: Store) -> None:
+    from gim.core.session import Segment
+
+    for i in range(40):
+        store.add_segment("s-sample", Segment(95.0 + i, 95.5 + i, f"a quiet line {i}"))
+    store.add_segment("s-sample", Segment(120.2, 120.8, "a lighthouse on the rocks"))
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"lighthouse", "enter", "down", "enter")
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        assert view.current is not None and "lighthouse" in getattr(view.current, "text", "")
+        row = view._index_to_line[view.highlighted or 0] - round(view.scroll_offset.y)
+        height = view.scrollable_content_region.height
+        assert abs(row - height // 2) <= 2, (row, height)
+
+
+async def test_f1_shows_this_screens_keys_first_and_fits_80x24(make_app: Any) -> None:
+    from textual.widgets import Static
+
+    from gim.ui.dialogs.help import HelpDialog
+
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, HelpDialog)
+        keys = str(dialog.query_one("#help-keys", Static).render())
+        assert keys.index("Back") < keys.index("Transcribe again") and "−5 s" in keys
+        assert "Prelude" in str(dialog.query_one("#help-session", Static).render())
+        box = dialog.query_one("#help-dialog").region
+        assert box.bottom <= 24 and box.right <= 80
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)

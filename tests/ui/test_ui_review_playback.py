@@ -10,6 +10,7 @@ import soundfile
 
 from gim.audio.clips import moment_audio
 from gim.config import Settings
+from gim.core.clock import mmss
 from gim.store.db import Store
 from gim.ui.screens.review import ReviewScreen
 
@@ -60,10 +61,19 @@ async def test_enter_plays_and_space_stops(
         await pilot.press("down", "down", "down", "down", "down", "down", "enter")
         await pilot.pause()
         screen = app.screen
-        assert screen.playing
-        assert "playing" in str(screen.query_one("#player").render())
+        assert isinstance(screen, ReviewScreen) and screen.playing
+        start = screen.play_from or 0.0
+        assert f"Playing voice and music · {mmss(start)}" in str(
+            screen.query_one("#player").render()
+        )
+        await pilot.pause(2.2)  # the position shown moves with the sound
+        assert screen.position() >= start + 2
+        shown = str(screen.query_one("#player").render())
+        assert mmss(start) not in shown and "space pauses" in shown
         await pilot.press("space")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not screen.playing
+        assert (screen.play_from or 0.0) >= start + 2  # space again goes on from there
+        assert "Stopped at" in str(screen.query_one("#player").render())
     assert notes == []  # no error from the audio device

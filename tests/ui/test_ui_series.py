@@ -19,8 +19,9 @@ def two_sessions(store: Store, seed_session: Any) -> Store:
     """AB12 has an earlier session (another focus); CD34 has one of their own."""
     seed_session("AB12", "s-earlier")
     store.update_session("s-earlier", focus="grief about father")
-    store.db.execute("UPDATE sessions SET started_at = '2026-02-20T10:00:00', number = 2 "
-                     "WHERE id = 's-earlier'")  # fmt: skip
+    store.db.execute(
+        "UPDATE sessions SET started_at = '2026-02-20T10:00:00', number = 2 WHERE id = 's-earlier'"
+    )
     store.db.conn.commit()
     seed_session("CD34", "s-other")
     return store
@@ -31,8 +32,9 @@ async def open_series(app: Any, pilot: Any, client: str) -> SeriesScreen:
     await pilot.pause()
     await pilot.press("c")
     clients = app.screen.query_one("#clients", OptionList)
-    clients.highlighted = next(i for i in range(clients.option_count)
-                               if clients.get_option_at_index(i).id == client)  # fmt: skip
+    clients.highlighted = next(
+        i for i in range(clients.option_count) if clients.get_option_at_index(i).id == client
+    )
     await pilot.press("s")
     await pilot.pause()
     await app.workers.wait_for_complete()

@@ -31,12 +31,26 @@ def one_piece(tmp: Path, seconds: float = 4.0) -> tuple[Program, list[Path | Non
 def run(tmp: Path, consent: Consent) -> tuple[Settings, str, SessionRunner]:
     prog, files = one_piece(tmp)
     voice = np.full(RATE, 0.3, np.float32)  # a second of "speech" in the prelude and return
-    room = VirtualRoom(RATE, speed=10, blocksize=256, noise=0.0,
-                       voice=[Utterance(1.0, voice), Utterance(10.0, voice)])  # fmt: skip
+    room = VirtualRoom(
+        RATE,
+        speed=10,
+        blocksize=256,
+        noise=0.0,
+        voice=[Utterance(1.0, voice), Utterance(10.0, voice)],
+    )
     settings = Settings(home=tmp / "home", samplerate=RATE)
-    runner = SessionRunner(settings, prog, "c", consent=consent, room=room, files=files,
-                           transcribe=False, duration=14.0, music_at=3.0,
-                           end_with_music=False)  # fmt: skip
+    runner = SessionRunner(
+        settings,
+        prog,
+        "c",
+        consent=consent,
+        room=room,
+        files=files,
+        transcribe=False,
+        duration=14.0,
+        music_at=3.0,
+        end_with_music=False,
+    )
     session_id = runner.start()
     runner.wait()
     runner.stop(fade=0.0)
@@ -55,8 +69,8 @@ def test_the_arc_runs_prelude_music_return_and_records_as_consented(
     phases = [(c.phase, c.time) for c in session.phases]
     assert [p for p, _ in phases] == [Phase.PRELUDE, Phase.MUSIC, Phase.RETURN]
     play = next(e for e in log if e.action is Action.PLAY)
-    assert 3.0 <= play.frame / RATE < 4.5  # the music was logged from when it started
-    assert phases[0][1] < 0.5 and 2.95 < phases[1][1] < 3.6
+    assert phases[0][1] < 0.5 and 2.95 < phases[1][1] < 5.0  # 10x: a thread's wake-up lags
+    assert phases[1][1] <= play.frame / RATE < phases[1][1] + 2.5  # logged when it started
     assert play.frame / RATE + 4.0 <= phases[2][1] < play.frame / RATE + 5.5  # piece over
     assert any(e.action is Action.END for e in log)
     assert 14.0 <= session.audio_seconds < 20.0  # the session went on (10x: stop lags)
@@ -75,9 +89,17 @@ def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
     prog, files = one_piece(tmp_path, 30.0)
     room = VirtualRoom(RATE, speed=10, blocksize=256)
     settings = Settings(home=tmp_path / "home", samplerate=RATE)
-    runner = SessionRunner(settings, prog, "c", consent=Consent.SESSION, room=room,
-                           files=files, transcribe=False, music_at=None,
-                           end_with_music=False)  # fmt: skip
+    runner = SessionRunner(
+        settings,
+        prog,
+        "c",
+        consent=Consent.SESSION,
+        room=room,
+        files=files,
+        transcribe=False,
+        music_at=None,
+        end_with_music=False,
+    )
     session_id = runner.start()
     try:
         runner.wait_for(0.3)

@@ -42,3 +42,16 @@ def test_devices_given_on_the_command_line_win_over_settings(tmp_path: Path) -> 
     assert settings.with_devices(None, "2").input_device == "USB mic"
     assert settings.with_devices("3", None).input_device == "3"
     assert settings.with_devices(None, "2").output_device == "2"
+
+
+def test_paper_comes_from_the_setting_or_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gim.config import Settings, default_paper
+
+    for name in ("LC_ALL", "LC_PAPER", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert default_paper() == "a4"
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert default_paper() == "letter" and Settings().paper_size == "letter"
+    monkeypatch.setenv("LC_PAPER", "de_DE.UTF-8")
+    assert default_paper() == "a4"
+    assert Settings(paper="Letter").paper_size == "letter"

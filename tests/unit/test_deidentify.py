@@ -58,8 +58,9 @@ def test_structured_fields_are_kept_and_the_program_names_the_new_id() -> None:
     record = sample_record("sample")  # the sample program's slug is "sample"
     record.session.id = "20261124-1530-sample"
     record.session.program_snapshot = program_to_dict(sample_program())
-    record.program = replace(sample_program(), origin="session 20261124-1530-sample",
-                             title="Sample for sample")  # fmt: skip
+    record.program = replace(
+        sample_program(), origin="session 20261124-1530-sample", title="Sample for sample"
+    )
     clean = deidentify(record)
     assert clean.session.program == "sample"
     assert clean.session.program_snapshot["slug"] == "sample"

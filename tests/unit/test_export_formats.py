@@ -43,6 +43,12 @@ def test_markdown_reads_like_a_gim_transcript() -> None:
     assert text.index("Bach") < text.index("I see a garden") < text.index("Peer Gynt")
 
 
+def test_markdown_carries_the_mandala() -> None:
+    text = render(sample_record(), "md", ExportOptions(mandala=tiny_png())).decode()
+    assert "![Mandala: The open gate](data:image/png;base64," in text
+    assert "data:image" not in render(sample_record(), "md").decode()
+
+
 def test_client_copy_leaves_out_private_notes() -> None:
     text = render(sample_record(), "md", ExportOptions(private=False)).decode()
     assert "Marker" not in text and "Comment" not in text and "Tags" not in text
@@ -147,9 +153,17 @@ def test_eaf_opens_with_pympi(tmp_path: Path) -> None:
     path.write_bytes(render(sample_record(delay_frames=0), "eaf", options))
     eaf = Eaf(str(path))
     assert set(eaf.get_tier_names()) == {
-        "client speech", "guide speech", "interventions", "observations", "pieces", "phases",
-        "markers", "tags", "comments", "flagged lines",
-    }  # fmt: skip
+        "client speech",
+        "guide speech",
+        "interventions",
+        "observations",
+        "pieces",
+        "phases",
+        "markers",
+        "tags",
+        "comments",
+        "flagged lines",
+    }
     assert eaf.get_annotation_data_for_tier("markers") == [(26000, 27000, "GD: Anna appears")]
     assert eaf.get_annotation_data_for_tier("tags") == [(90000, 91000, "body, emotional")]
     assert eaf.get_annotation_data_for_tier("comments")[0][2] == "SUP: Good non-directive pacing"

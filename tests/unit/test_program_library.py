@@ -47,8 +47,13 @@ def test_shipped_programs(library: ProgramLibrary) -> None:
     moments = programs["present-moments"]
     assert moments.origin == "shipped"
     assert [p.composer for p in moments.pieces] == [
-        "Bartók", "Corigliano", "Messiaen", "Tavener", "Pärt", "Tormis"
-    ]  # fmt: skip
+        "Bartók",
+        "Corigliano",
+        "Messiaen",
+        "Tavener",
+        "Pärt",
+        "Tormis",
+    ]
     assert 31 * 60 <= moments.duration <= 33 * 60
     assert moments.provenance.source.startswith("Thomasen & Christensen")
     assert library.problems == []
@@ -128,9 +133,13 @@ def test_link_matches_reports_and_saves(library: ProgramLibrary, music: Path) ->
     report = library.link(program, music)
     states = [m.state for m in report.matches]
     assert states == [
-        MatchState.MATCHED, MatchState.MATCHED, MatchState.MATCHED,
-        MatchState.MISSING, MatchState.AMBIGUOUS, MatchState.MISSING,
-    ]  # fmt: skip
+        MatchState.MATCHED,
+        MatchState.MATCHED,
+        MatchState.MATCHED,
+        MatchState.MISSING,
+        MatchState.AMBIGUOUS,
+        MatchState.MISSING,
+    ]
     assert not report.complete
     assert report.scanned == 7
     assert report.matches[2].file is not None and report.matches[2].file.path.name == "track06.flac"

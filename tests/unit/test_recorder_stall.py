@@ -50,10 +50,10 @@ def recorder(clock: Callable[[], int] | None) -> tuple[Recorder, FakeInput, dict
     seen: dict[str, list[Any]] = {"blocks": [], "gaps": [], "stalls": []}
     device = FakeInput()
     rec = Recorder(
-        device,
+        device,  # type: ignore[arg-type]
         RATE,
         1,
-        lambda frame, block: seen["blocks"].append(frame),  # type: ignore[arg-type]
+        lambda frame, block: seen["blocks"].append(frame),
         on_gap=lambda lost, back: seen["gaps"].append((lost, back)),
         on_stall=seen["stalls"].append,
         clock=clock,

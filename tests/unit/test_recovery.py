@@ -16,9 +16,10 @@ def test_lines_and_notes_are_recovered_once_and_leave_the_journal(tmp_path: Path
     settings = Settings(home=tmp_path)
     store = Store.open(settings.db_path)
     session = store.create_session(
-        Session(id="", client="K1", program="demo", started_at="2026-11-24T10:00:00",
-                audio_seconds=12.0)
-    )  # fmt: skip
+        Session(
+            id="", client="K1", program="demo", started_at="2026-11-24T10:00:00", audio_seconds=12.0
+        )
+    )
     folder = settings.sessions_dir / session.id
     folder.mkdir(parents=True)
     journal = Journal(folder)

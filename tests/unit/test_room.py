@@ -26,8 +26,16 @@ RATE = 16000
 
 def test_the_microphone_hears_the_speaker_late_and_the_voice_on_time() -> None:
     voice = np.full(100, 0.3, np.float32)
-    room = VirtualRoom(RATE, delay=0.05, level=0.5, reverb=0.0, noise=0.0, speed=50,
-                       blocksize=256, voice=[Utterance(1.0, voice)])  # fmt: skip
+    room = VirtualRoom(
+        RATE,
+        delay=0.05,
+        level=0.5,
+        reverb=0.0,
+        noise=0.0,
+        speed=50,
+        blocksize=256,
+        voice=[Utterance(1.0, voice)],
+    )
     heard: list[np.ndarray] = []
     sent = threading.Event()
 
@@ -72,8 +80,15 @@ def test_a_lost_microphone_leaves_a_gap_and_recording_resumes(tmp_path: Path) ->
     room = VirtualRoom(RATE, speed=20, blocksize=256)
     room.unplug(4.0, 6.0)
     events: list[RunnerEvent] = []
-    runner = SessionRunner(settings(tmp_path), prog, "c", room=room, files=files,
-                           transcribe=False, on_event=events.append)  # fmt: skip
+    runner = SessionRunner(
+        settings(tmp_path),
+        prog,
+        "c",
+        room=room,
+        files=files,
+        transcribe=False,
+        on_event=events.append,
+    )
     session_id = runner.start()
     runner.wait()
     runner.stop(fade=0.0)
@@ -108,8 +123,15 @@ def test_a_full_disk_stops_the_session_with_everything_saved(
     monkeypatch.setattr(ChunkWriter, "flush", flush)
     room = VirtualRoom(RATE, speed=20, blocksize=256)
     events: list[RunnerEvent] = []
-    runner = SessionRunner(settings(tmp_path), prog, "c", room=room, files=files,
-                           transcribe=False, on_event=events.append)  # fmt: skip
+    runner = SessionRunner(
+        settings(tmp_path),
+        prog,
+        "c",
+        room=room,
+        files=files,
+        transcribe=False,
+        on_event=events.append,
+    )
     session_id = runner.start()
     runner.wait()
     runner.stop(fade=0.0)

@@ -68,8 +68,11 @@ def test_session_ids_and_series_numbers(store: Store) -> None:
     first = new_session(store)
     second = new_session(store, when="2026-11-24T15:30:40")
     other = new_session(store, client="Ann Smith/2", when="2026-11-25T09:05:00")
-    assert (first, second, other) == ("20261124-1530-c07", "20261124-1530-c07-2",
-                                      "20261125-0905-ann-smith-2")  # fmt: skip
+    assert (first, second, other) == (
+        "20261124-1530-c07",
+        "20261124-1530-c07-2",
+        "20261125-0905-ann-smith-2",
+    )
     assert [store.get_session(s).number for s in (first, second, other)] == [1, 2, 1]
     with pytest.raises(StoreError):
         store.create_session(Session(id=first, client="C07", program="x", started_at="now"))
@@ -156,9 +159,15 @@ def test_lists_and_summaries_are_newest_first(store: Store) -> None:
     assert [s.id for s in store.list_sessions()] == [new, old]
     assert [s.id for s in store.list_sessions(client="C07")] == [old]
     summaries = store.session_summaries()
-    assert summaries[1] == {"id": old, "client": "C07", "program": "demo",
-                            "status": "recording", "started_at": "2026-01-01T10:00:00",
-                            "audio_seconds": 0.0, "segments": 2}  # fmt: skip
+    assert summaries[1] == {
+        "id": old,
+        "client": "C07",
+        "program": "demo",
+        "status": "recording",
+        "started_at": "2026-01-01T10:00:00",
+        "audio_seconds": 0.0,
+        "segments": 2,
+    }
     clients = {c.code: c for c in store.clients()}
     assert clients["C07"].sessions == 1 and clients["C07"].last_session == "2026-01-01T10:00:00"
     store.ensure_client("C09")
@@ -178,9 +187,18 @@ def test_playback_events_round_trip_and_append(store: Store) -> None:
 def test_segments_with_words_round_trip_in_time_order(store: Store) -> None:
     sid = new_session(store)
     words = [Word(10.0, 10.5, "the", 0.9), Word(10.5, 12.0, "light", 0.7)]
-    late = Segment(10.0, 12.0, "the light", speaker=Speaker.GUIDE, confidence=0.8,
-                   flagged=True, flag_reason="repetition", piece=1, piece_offset=3.25,
-                   words=words)  # fmt: skip
+    late = Segment(
+        10.0,
+        12.0,
+        "the light",
+        speaker=Speaker.GUIDE,
+        confidence=0.8,
+        flagged=True,
+        flag_reason="repetition",
+        piece=1,
+        piece_offset=3.25,
+        words=words,
+    )
     early = Segment(1.0, 2.0, "a river", source=Source.FINAL)
     late_id = store.add_segment(sid, late)
     store.add_segment(sid, early)
@@ -207,10 +225,14 @@ def test_replace_transcript_keeps_edits_and_relinks_annotations(store: Store) ->
     live = store.add_segment(sid, Segment(0, 3, "a bird in the tre"))
     edited = store.add_segment(sid, Segment(4, 6, "a golden door"))
     store.edit_segment(edited, "a golden gate")
-    note = store.add_annotation(sid, Annotation(1.0, AnnotationKind.TAG, tags=["visual"],
-                                                segment_id=live))  # fmt: skip
-    final = [Segment(0.2, 3.1, "a bird in the tree", words=[Word(0.2, 0.5, "a")]),
-             Segment(4.1, 5.9, "a golden dor"), Segment(7, 8, "it opens")]  # fmt: skip
+    note = store.add_annotation(
+        sid, Annotation(1.0, AnnotationKind.TAG, tags=["visual"], segment_id=live)
+    )
+    final = [
+        Segment(0.2, 3.1, "a bird in the tree", words=[Word(0.2, 0.5, "a")]),
+        Segment(4.1, 5.9, "a golden dor"),
+        Segment(7, 8, "it opens"),
+    ]
     merged = store.replace_transcript(sid, final)
     got = store.segments(sid)
     assert got == merged
@@ -228,12 +250,19 @@ def test_replace_transcript_keeps_edits_and_relinks_annotations(store: Store) ->
 def test_annotations_add_update_delete(store: Store) -> None:
     sid = new_session(store)
     seg = store.add_segment(sid, Segment(0, 2, "warm light"))
-    note = Annotation(1.5, AnnotationKind.COMMENT, "lovely image", tags=["visual", "body"],
-                      author="supervisor", segment_id=seg)  # fmt: skip
+    note = Annotation(
+        1.5,
+        AnnotationKind.COMMENT,
+        "lovely image",
+        tags=["visual", "body"],
+        author="supervisor",
+        segment_id=seg,
+    )
     note_id = store.add_annotation(sid, note)
     assert store.annotations(sid) == [note]
-    store.update_annotation(note_id, text="a strong image", tags=["emotional"],
-                            kind=AnnotationKind.TAG)  # fmt: skip
+    store.update_annotation(
+        note_id, text="a strong image", tags=["emotional"], kind=AnnotationKind.TAG
+    )
     (got,) = store.annotations(sid)
     assert (got.text, got.tags, got.kind) == ("a strong image", ["emotional"], AnnotationKind.TAG)
     assert store.search("strong")[0].kind == "annotation"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,6 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select
 
+from gim.config import FILE_MODE
 from gim.core.deidentify import parse_names
 from gim.export.files import CLIENT_COPY, PACKET, ExportChoice
 
@@ -36,6 +38,46 @@ AUDIO_LABELS = {
 }
 """Label of the audio box where it means something other than the default."""
 AUDIO_DEFAULT = "Link the recording, include the mandala"
+NO_PICTURE = ("srt", "vtt", "audacity", "json")
+"""Formats that cannot hold a picture: for them the box only links the recording."""
+AUDIO_NO_PICTURE = "Link the recording (no picture in this format)"
+
+LAST_EXPORT_FILE = "last-export.json"
+"""In the data home: the folder and choice of the last export, offered the next time."""
+
+
+class TickBox(Checkbox):
+    """A checkbox whose state shows without colour: ✓ when ticked, empty when not."""
+
+    def __init__(self, label: str, value: bool = False, **kwargs: Any) -> None:
+        super().__init__(label, value, **kwargs)
+        self.BUTTON_INNER = "✓" if value else " "
+
+    def watch_value(self) -> None:
+        """Show the tick (or its absence), then let the checkbox report the change."""
+        self.BUTTON_INNER = "✓" if self.value else " "
+        super().watch_value()
+
+
+def last_export(home: Path) -> tuple[Path | None, str]:
+    """The folder and choice of the guide's last export (None and "md" the first time)."""
+    try:
+        data = json.loads((home / LAST_EXPORT_FILE).read_text(encoding="utf-8"))
+        folder = Path(str(data["folder"])) if data.get("folder") else None
+        what = str(data.get("what", "md"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, "md"
+    return folder, what if what in dict(CHOICES) else "md"
+
+
+def remember_export(home: Path, folder: Path, what: str) -> None:
+    """Keep the folder and choice for next time (private, like everything in the home)."""
+    path = home / LAST_EXPORT_FILE
+    try:
+        path.write_text(json.dumps({"folder": str(folder), "what": what}), encoding="utf-8")
+        path.chmod(FILE_MODE)
+    except OSError:
+        pass  # Only a convenience: the export itself has been written.
 
 
 def default_folder() -> Path:
@@ -91,15 +133,22 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 compact=True,
                 id="export-what",
             )
-            yield Checkbox(
-                "De-identify: client code → Client", self.what == PACKET, compact=True,
+            yield TickBox(
+                "De-identify: client code → Client",
+                self.what == PACKET,
+                compact=True,
                 id="export-deidentify",
-            )  # fmt: skip
-            yield Input(placeholder="other names to replace: Anna, Bob", compact=True,
-                        id="export-names")  # fmt: skip
-            yield Checkbox(AUDIO_DEFAULT, self.what != PACKET, compact=True, id="export-audio")
-            yield Checkbox("The guide's notes: markers, tags, comments", True, compact=True,
-                           id="export-private")  # fmt: skip
+            )
+            yield Input(
+                placeholder="other names to replace: Anna, Bob", compact=True, id="export-names"
+            )
+            yield TickBox(AUDIO_DEFAULT, self.what != PACKET, compact=True, id="export-audio")
+            yield TickBox(
+                "The guide's notes: markers, tags, comments",
+                True,
+                compact=True,
+                id="export-private",
+            )
             yield Label("Folder", classes="dialog-field")
             yield Input(str(self.folder), compact=True, id="export-folder")
             yield Label("tab next · ctrl+s export · escape cancel", classes="dialog-hint")
@@ -120,7 +169,9 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     def _show_choice(self, what: str) -> None:
         audio = self.query_one("#export-audio", Checkbox)
-        audio.label = AUDIO_LABELS.get(what, AUDIO_DEFAULT)
+        audio.label = AUDIO_LABELS.get(
+            what, AUDIO_NO_PICTURE if what in NO_PICTURE else AUDIO_DEFAULT
+        )
         # The client copy never has private notes, the packet always has them.
         self.query_one("#export-private", Checkbox).display = what not in (CLIENT_COPY, PACKET)
 
@@ -171,8 +222,13 @@ class SeriesExportDialog(ModalScreen[ExportRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export-dialog"):
             yield Label("Export this series", classes="dialog-title")
-            yield Select([("Series · Markdown", "md"), ("Series · printable HTML", "html")],
-                         value="md", allow_blank=False, compact=True, id="export-what")  # fmt: skip
+            yield Select(
+                [("Series · Markdown", "md"), ("Series · printable HTML", "html")],
+                value="md",
+                allow_blank=False,
+                compact=True,
+                id="export-what",
+            )
             yield Label("Folder", classes="dialog-field")
             yield Input(str(self.folder), compact=True, id="export-folder")
             yield Label("tab next · ctrl+s export · escape cancel", classes="dialog-hint")

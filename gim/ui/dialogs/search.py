@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.markup import escape
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -19,7 +19,11 @@ from gim.ui.base import GimModal
 
 
 class SearchDialog(GimModal["SearchHit | None"]):
-    """Type words, move down to the results, enter opens one; escape closes.
+    """Type words and press enter; ↓ moves to the results, where enter opens one.
+
+    Focus stays in the query box after a search, so the next words typed make a new
+    query and enter never opens a session by surprise; typing while the results have
+    focus goes back to the query box.
 
     Args:
         session_id: Search this session only; every session when None.
@@ -44,9 +48,13 @@ class SearchDialog(GimModal["SearchHit | None"]):
         where = "this session" if self.session_id else (self.client or "every session")
         with Vertical(classes="dialog", id="search-dialog"):
             yield Label(f"Search {where}", classes="dialog-title")
-            yield Input(placeholder="words to find", id="search-input")
+            yield Input(placeholder="words to find", id="search-input", select_on_focus=False)
             yield OptionList(id="search-results")
-            yield Label("enter search · ↓ results · escape close", classes="dialog-hint")
+            yield Label(
+                "enter search · ↓ choose a result, enter opens it · escape close",
+                classes="dialog-hint",
+                id="search-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -56,7 +64,17 @@ class SearchDialog(GimModal["SearchHit | None"]):
         event.stop()
         self.run_search(event.value)
         if self.hits:
-            self.action_results()
+            # Show which hit ↓ would choose, but leave the query box in charge.
+            self.query_one("#search-results", OptionList).highlighted = 0
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the results have focus goes back to the query box."""
+        results = self.query_one("#search-results", OptionList)
+        if results.has_focus and event.is_printable and event.character:
+            event.stop()
+            box = self.query_one("#search-input", Input)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
 
     def run_search(self, query: str) -> None:
         """Fill the results for ``query``."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -24,6 +23,9 @@ class TagDialog(ModalScreen[list[str] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="tags.cancel"),
         Binding("ctrl+s", "keep", "Keep", id="tags.keep"),
+        # A priority binding consumes enter here: a plain key handler let the same key
+        # press go on to the review screen underneath once the dialog closed (it played).
+        Binding("enter", "keep", "Keep", id="tags.enter", show=False, priority=True),
     ]
 
     def __init__(self, tags: Sequence[str], chosen: Sequence[str] = ()) -> None:
@@ -51,14 +53,6 @@ class TagDialog(ModalScreen[list[str] | None]):
         if extra and extra not in ticked:
             ticked.append(extra)
         return ticked
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_keep()
-
-    def key_enter(self) -> None:
-        self.action_keep()
 
     def action_keep(self) -> None:
         """Close with the ticked tags."""

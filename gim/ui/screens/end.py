@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, TextArea
 
 from gim.config import FILE_MODE, Settings, ensure_private_dir
+from gim.core.clock import mmss
 from gim.core.record import Attachment
 from gim.errors import GimError, InputError
 from gim.ui.final_pass import FinalPassDone, FinalPassProgress, FinalPassScreen
@@ -30,6 +32,18 @@ def attach_mandala(settings: Settings, session_id: str, picture: Path) -> str:
     except OSError as exc:
         raise GimError(f"Cannot copy the picture ({exc.strerror}): check the folder.") from exc
     return target.name
+
+
+def progress_text(fraction: float, elapsed: float) -> str:
+    """ "42% · about 1:10 left": the time left guessed from the pace so far.
+
+    Early on (under 5 %, or 3 seconds) the pace says little, so only the percentage.
+    """
+    text = f"{fraction:.0%}"
+    if 0.05 <= fraction < 1.0 and elapsed >= 3.0:
+        left = elapsed * (1.0 - fraction) / fraction
+        text += f" · about {mmss(max(left, 1.0))} left"
+    return text
 
 
 class EndScreen(FinalPassScreen):
@@ -51,21 +65,24 @@ class EndScreen(FinalPassScreen):
         """Notes and mandala were stored."""
         self.final_done = False
         """The final pass finished and replaced the live transcript."""
+        self._pass_started = time.monotonic()
+        """When the final pass began, to estimate the time left."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◌")
         with VerticalScroll(classes="form"):
             yield Label("Final transcription pass", classes="field")
-            yield ProgressBar(total=1.0, show_eta=False, id="final-progress")
+            # The label beside it says the percentage once, with the time left.
+            yield ProgressBar(total=1.0, show_eta=False, show_percentage=False, id="final-progress")
             yield Label("", id="final-state")
             yield Label("Postlude notes", classes="field")
             yield TextArea(id="postlude")
             yield Label("Mandala picture (a file path)", classes="field")
-            yield Input(placeholder="~/Pictures/mandala.jpg", id="mandala-path", compact=True)
+            yield Input(placeholder="~/Pictures/mandala.jpg", id="mandala-path")
             yield Label("Mandala title", classes="field")
-            yield Input(id="mandala-title", compact=True)
+            yield Input(placeholder="the title the client gave it", id="mandala-title")
             yield Label("Mandala description", classes="field")
-            yield Input(id="mandala-description", compact=True)
+            yield Input(placeholder="colours, shapes, what it shows", id="mandala-description")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,7 +97,9 @@ class EndScreen(FinalPassScreen):
     @on(FinalPassProgress)
     def _progress(self, message: FinalPassProgress) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)
-        self.query_one("#final-state", Label).update(f"{message.fraction:.0%}")
+        self.query_one("#final-state", Label).update(
+            progress_text(message.fraction, time.monotonic() - self._pass_started)
+        )
 
     @on(FinalPassDone)
     def _final_done(self, message: FinalPassDone) -> None:

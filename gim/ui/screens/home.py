@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Label, OptionList
+from textual.widgets import DataTable, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gim.core.clock import mmss
@@ -32,6 +32,11 @@ class HomeScreen(GimScreen[None]):
     client_filter: str | None = None
     """When set, only this client's sessions are listed."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._summaries: dict[str, Any] = {}
+        """The listed sessions' summaries by id, for the detail line."""
+
     def compose(self) -> ComposeResult:
         yield Header(icon="◌")
         with Horizontal(id="home-body"):
@@ -41,6 +46,7 @@ class HomeScreen(GimScreen[None]):
                     id="recent", cursor_type="row", zebra_stripes=False
                 )
                 yield table
+                yield Static("", id="recent-detail")
             with Vertical(id="side-pane"):
                 with Vertical(classes="pane", id="clients-pane"):
                     yield Label("Clients", classes="pane-title")
@@ -52,12 +58,11 @@ class HomeScreen(GimScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#recent", DataTable)
-        table.add_column("Date", key="date")
+        table.add_column("When", key="date")
         table.add_column("Client", key="client")
         table.add_column("Program", key="program")
         table.add_column("Status", key="status")
         table.add_column("Length", key="length")
-        table.add_column("Lines", key="lines")
         self.action_refresh()
         table.focus()
 
@@ -82,25 +87,55 @@ class HomeScreen(GimScreen[None]):
         title.update(
             f"Sessions with {self.client_filter}" if self.client_filter else "Recent sessions"
         )
+        titles = self._program_titles()
+        self._summaries = {str(row["id"]): row for row in summaries}
         for row in summaries:
             sid = str(row["id"])
+            slug = str(row["program"])
             table.add_row(
-                str(row["started_at"])[:16].replace("T", " "),
+                str(row["started_at"])[5:16].replace("T", " "),
                 str(row["client"]),
-                str(row["program"]),
+                _short(titles.get(slug, slug), PROGRAM_WIDTH),
                 str(row["status"]),
                 mmss(float(row["audio_seconds"] or 0.0)),
-                str(row["segments"] or 0),
                 key=sid,
             )
-        if not summaries:
-            table.add_row("", "No sessions yet: press n for a new session.", "", "", "", "")
+        self._show_detail()
         for client in client_rows:
             code, count = client.code, client.sessions
             plural = "" if count == 1 else "s"
             label = f"{code}  [dim]{count} session{plural}[/]"
             clients.add_option(Option(label, id=code))
         self._fill_programs()
+
+    def _program_titles(self) -> dict[str, str]:
+        """Program titles by slug, so rows show "Positive Affect", not "positive-affect"."""
+        try:
+            return {p.slug: p.title for p in self.app.programs.all()}
+        except GimError:
+            return {}
+
+    @on(DataTable.RowHighlighted, "#recent")
+    def _show_detail(self) -> None:
+        """The highlighted session in full under the table: nothing is cut off there."""
+        detail = self.query_one("#recent-detail", Static)
+        sid = self._selected_session()
+        row = self._summaries.get(sid) if sid is not None else None
+        if row is None:
+            empty = not self._summaries
+            detail.update("No sessions yet: press n for a new session." if empty else "")
+            return
+        slug = str(row["program"])
+        lines = int(row["segments"] or 0)
+        parts = [
+            str(row["started_at"])[:16].replace("T", " "),
+            str(row["client"]),
+            self._program_titles().get(slug, slug),
+            str(row["status"]),
+            mmss(float(row["audio_seconds"] or 0.0)) + " recorded",
+            f"{lines} line{'' if lines == 1 else 's'}",
+        ]
+        detail.update(" · ".join(parts))
 
     def _fill_programs(self) -> None:
         options = self.query_one("#programs", OptionList)
@@ -111,8 +146,11 @@ class HomeScreen(GimScreen[None]):
             self.notify(exc.message, severity="warning", timeout=10)
             programs = []
         for program in programs:
+            length = mmss(program.duration)  # title and length on one line of the pane
             options.add_option(
-                Option(f"{program.title}  [dim]{mmss(program.duration)}[/]", id=program.slug)
+                Option(
+                    f"{_short(program.title, 18 - len(length))}  [dim]{length}[/]", id=program.slug
+                )
             )
 
     def _selected_session(self) -> str | None:
@@ -177,3 +215,12 @@ class HomeScreen(GimScreen[None]):
         """The session ids shown, in order (for tests and the palette)."""
         table = self.query_one("#recent", DataTable)
         return [row.key.value for row in table.ordered_rows]
+
+
+PROGRAM_WIDTH = 14
+"""Characters of a program title in the sessions table (the detail line has it whole)."""
+
+
+def _short(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

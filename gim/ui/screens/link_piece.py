@@ -5,19 +5,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, Static
 
 from gim.core.clock import mmss
 from gim.core.program import Piece
 from gim.errors import GimError
 from gim.library.match import AUDIO_SUFFIXES
+from gim.ui.base import GimModal
 
 
 class AudioTree(DirectoryTree):
@@ -25,12 +25,13 @@ class AudioTree(DirectoryTree):
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [
-            p for p in paths
+            p
+            for p in paths
             if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in AUDIO_SUFFIXES)
-        ]  # fmt: skip
+        ]
 
 
-class PickPieceFile(ModalScreen[Path | None]):
+class PickPieceFile(GimModal[Path | None]):
     """Pick the file for ``piece``: enter shows a file's length, p plays a few seconds,
     l links it; a path can be typed too. Dismisses with the file, or None.
 
@@ -64,8 +65,12 @@ class PickPieceFile(ModalScreen[Path | None]):
                 f"Piece {self.number}: {self.piece.title} ({mmss(self.piece.duration)})",
                 classes="dialog-title",
             )
-            yield Input(str(self.start), placeholder="a folder or an audio file", id="pick-path",
-                        compact=True)  # fmt: skip
+            yield Input(
+                str(self.start),
+                placeholder="a folder or an audio file",
+                id="pick-path",
+                compact=True,
+            )
             yield AudioTree(self.start, id="pick-tree")
             yield Static("Enter on a file shows its length.", id="pick-info")
             yield Label("enter choose · p listen · l link · esc back", classes="dialog-hint")
@@ -119,7 +124,7 @@ class PickPieceFile(ModalScreen[Path | None]):
         """Play the excerpt in a thread."""
         from gim.audio.clips import play_excerpt
 
-        settings: Any = self.app.settings  # type: ignore[attr-defined]
+        settings = self.app.settings
         try:
             play_excerpt(settings, path, stop)
         except GimError as exc:

@@ -48,8 +48,9 @@ class MissingPieces(ModalScreen[str]):
             f"\n  … and {len(self.missing) - 6} more" if len(self.missing) > 6 else ""
         )
         with Vertical(classes="dialog", id="missing-dialog"):
-            yield Label("These pieces have no audio file, so they would not sound:",
-                        classes="dialog-title")  # fmt: skip
+            yield Label(
+                "These pieces have no audio file, so they would not sound:", classes="dialog-title"
+            )
             yield Static(names, id="missing-names")
             hint = (
                 "l link them · b back"
@@ -260,8 +261,17 @@ class NewSessionScreen(GimScreen[None]):
         def make_runner(on_event: Any) -> Any:
             from gim.runner import SessionRunner
 
-            return SessionRunner(settings, program, client, focus, consent, on_event=on_event,
-                                 files=files, music_at=None, end_with_music=False)  # fmt: skip
+            return SessionRunner(
+                settings,
+                program,
+                client,
+                focus,
+                consent,
+                on_event=on_event,
+                files=files,
+                music_at=None,
+                end_with_music=False,
+            )
 
         from gim.ui.screens.live import LiveScreen
 
@@ -273,6 +283,7 @@ class NewSessionScreen(GimScreen[None]):
         return {
             "client": self.query_one("#client", Input).value.strip(),
             "program": program.slug if program is not None else None,
-            "consent": "session" if self.query_one("#consent-session", RadioButton).value
+            "consent": "session"
+            if self.query_one("#consent-session", RadioButton).value
             else "music",
-        }  # fmt: skip
+        }

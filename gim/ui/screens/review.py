@@ -7,12 +7,14 @@ Select a line to hear that moment (the voice, the music, or both), edit a line's
 from __future__ import annotations
 
 import threading
+import time
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Label, Static
 
@@ -31,6 +33,13 @@ from gim.ui.widgets.transcript import TranscriptView
 
 SOURCES = ("voice", "music", "both")
 """What selecting a line plays."""
+
+HEARD = {"voice": "the voice only", "music": "the music only", "both": "voice and music"}
+"""What each source plays, in the words of the status line."""
+
+
+class PlaybackEnded(Message):
+    """The clip played to its end (not stopped by the guide)."""
 
 
 class ReviewScreen(SessionTasks):
@@ -73,6 +82,8 @@ class ReviewScreen(SessionTasks):
         self._stop_event = threading.Event()
         self.play_from: float | None = None
         """Session seconds the player starts from (moves with ±5 s)."""
+        self._started: float | None = None
+        """Monotonic time playing began, so the shown position moves while it plays."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◌")
@@ -91,6 +102,7 @@ class ReviewScreen(SessionTasks):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._ticker = self.set_interval(0.5, self._show_player, pause=True)
         self.reload()
         view = self.query_one(TranscriptView)
         if self.start_segment is not None:
@@ -98,6 +110,8 @@ class ReviewScreen(SessionTasks):
         elif self.start_time is not None:
             self.select_time(self.start_time)
         view.focus()
+        if self.start_segment is not None or self.start_time is not None:
+            self.call_after_refresh(view.centre_highlight)
         self._offer_unfinished_pass()
 
     def _offer_unfinished_pass(self) -> None:
@@ -106,8 +120,12 @@ class ReviewScreen(SessionTasks):
 
         folder = self.app.settings.sessions_dir / self.session_id
         if final_pass_state(folder) == "not finished":
-            self.notify("final pass: not finished. Press R to finish it (the preview lines "
-                        "are shown until then).", severity="warning", timeout=15)  # fmt: skip
+            self.notify(
+                "final pass: not finished. Press R to finish it (the preview lines "
+                "are shown until then).",
+                severity="warning",
+                timeout=15,
+            )
 
     def reload(self) -> None:
         """Read the session from the store and lay it out again."""
@@ -130,8 +148,11 @@ class ReviewScreen(SessionTasks):
         timeline.set_program(record.program)
         title = record.program.title if record.program else session.program
         self.query_one("#timeline-title", Label).update(f"Program · {title}")
-        timeline.markers = tuple(self._program_time(a.time) or 0.0 for a in record.annotations
-                                 if a.kind is AnnotationKind.MARKER)  # fmt: skip
+        timeline.markers = tuple(
+            self._program_time(a.time) or 0.0
+            for a in record.annotations
+            if a.kind is AnnotationKind.MARKER
+        )
         self._show_moment(view.current)
 
     # -- the selected moment ---------------------------------------------------------
@@ -172,7 +193,8 @@ class ReviewScreen(SessionTasks):
         if block is None or self.record is None:
             moment.update("")
             return
-        self.play_from = block.time
+        if not self.playing:
+            self.play_from = block.time
         piece, offset = self._place(block.time)
         if isinstance(block, ClientLine) and block.segment.piece is not None:
             piece, offset = block.segment.piece, block.segment.piece_offset
@@ -205,19 +227,38 @@ class ReviewScreen(SessionTasks):
             return block.segment.id
         return None
 
+    def position(self) -> float:
+        """Session seconds the player stands at: moving while it plays."""
+        start = self.play_from or 0.0
+        if self._started is not None:
+            return start + time.monotonic() - self._started
+        return start
+
     def _show_player(self) -> None:
-        state = "▶ playing" if self.playing else "■ stopped"
-        start = mmss(self.play_from or 0.0)
-        self.query_one("#player", Static).update(
-            f"[dim]{state} · {self.source} from {start} · v changes[/]"
-        )
+        at = mmss(self.position())
+        if self.playing:
+            text = f"▶ Playing {HEARD[self.source]} · {at}\n[dim]space pauses · ←/→ 5 s[/]"
+        else:
+            after = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
+            text = (
+                f"■ Stopped at {at}\n[dim]space plays {HEARD[self.source]} · v: {HEARD[after]}[/]"
+            )
+        self.query_one("#player", Static).update(text)
 
     def watch_source(self) -> None:
         if self.is_mounted:
             self._show_player()
 
-    def watch_playing(self) -> None:
+    def watch_playing(self, playing: bool) -> None:
+        if not playing and self._started is not None:
+            # Stopping (or the end of the recording) leaves the player where it got to.
+            self.play_from = self.position()
+            self._started = None
         if self.is_mounted:
+            if playing:
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
             self._show_player()
 
     # -- playback ----------------------------------------------------------------------
@@ -241,7 +282,8 @@ class ReviewScreen(SessionTasks):
 
     def action_skip(self, seconds: float) -> None:
         """Move the player ±``seconds``."""
-        self.play_from = max(0.0, (self.play_from or 0.0) + seconds)
+        self.play_from = max(0.0, self.position() + seconds)
+        self._started = None
         if self.playing:
             self._start_playing()
         else:
@@ -256,6 +298,7 @@ class ReviewScreen(SessionTasks):
             return
         self._stop_event.set()
         self._stop_event = threading.Event()
+        self._started = time.monotonic()
         self.playing = True
         self.play_moment(self.record, self.play_from or 0.0, self.source, self._stop_event)
 
@@ -273,10 +316,14 @@ class ReviewScreen(SessionTasks):
         try:
             play_moment(self.app.settings, record, start, source, stop)
         except GimError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="warning", timeout=8)
+            self.notify(exc.message, severity="warning", timeout=8)  # notify is thread-safe
         finally:
             if not stop.is_set():
-                self.app.call_from_thread(setattr, self, "playing", False)
+                self.post_message(PlaybackEnded())
+
+    @on(PlaybackEnded)
+    def _played(self, message: PlaybackEnded) -> None:
+        self.playing = False
 
     def action_back(self) -> None:
         """Stop playing and leave review (to home when review was the first screen)."""
@@ -321,17 +368,25 @@ class ReviewScreen(SessionTasks):
         if block is None or self.record is None:
             return
         segment_id = self._segment_id(block)
-        had = [t for a in self.record.annotations
-               if a.kind is AnnotationKind.TAG and segment_id and a.segment_id == segment_id
-               for t in a.tags]  # fmt: skip
+        had = [
+            t
+            for a in self.record.annotations
+            if a.kind is AnnotationKind.TAG and segment_id and a.segment_id == segment_id
+            for t in a.tags
+        ]
 
         def keep(tags: list[str] | None) -> None:
             new = [t for t in tags or [] if t not in had]
             if new:
                 self._annotate(
-                    Annotation(block.time, AnnotationKind.TAG, tags=new, segment_id=segment_id,
-                               author=self.app.settings.guide)
-                )  # fmt: skip
+                    Annotation(
+                        block.time,
+                        AnnotationKind.TAG,
+                        tags=new,
+                        segment_id=segment_id,
+                        author=self.app.settings.guide,
+                    )
+                )
 
         self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)
 
@@ -344,10 +399,14 @@ class ReviewScreen(SessionTasks):
         def keep(text: str | None) -> None:
             if text:
                 self._annotate(
-                    Annotation(block.time, AnnotationKind.COMMENT, text,
-                               author=self.app.settings.guide,
-                               segment_id=self._segment_id(block))
-                )  # fmt: skip
+                    Annotation(
+                        block.time,
+                        AnnotationKind.COMMENT,
+                        text,
+                        author=self.app.settings.guide,
+                        segment_id=self._segment_id(block),
+                    )
+                )
 
         self.app.push_screen(TextPrompt("Comment on this line", placeholder="comment"), keep)
 
@@ -371,3 +430,4 @@ class ReviewScreen(SessionTasks):
         if not (hit.kind == "segment" and hit.ref and view.select_segment(hit.ref)):
             self.select_time(hit.time)
         view.focus()
+        self.call_after_refresh(view.centre_highlight)

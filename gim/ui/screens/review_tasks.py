@@ -7,6 +7,7 @@ from a thread. The re-transcription is the app's one final-pass worker
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,13 @@ from textual.widgets import Label
 from gim.core.session import Source
 from gim.errors import GimError
 from gim.ui.dialogs.confirm import Confirm
-from gim.ui.dialogs.export import ExportDialog, ExportRequest, shown_folder
+from gim.ui.dialogs.export import (
+    ExportDialog,
+    ExportRequest,
+    last_export,
+    remember_export,
+    shown_folder,
+)
 from gim.ui.final_pass import FinalPassDone, FinalPassProgress, FinalPassScreen
 
 if TYPE_CHECKING:
@@ -51,18 +58,23 @@ class SessionTasks(FinalPassScreen):
     def action_export(self) -> None:
         """Ask what to export and where, then write it in a thread."""
 
+        home = self.app.settings.home
+
         def chosen(request: ExportRequest | None) -> None:
             if request is not None and self.record is not None:
                 self.export_files(self.record, request)
 
-        self.app.push_screen(ExportDialog(), chosen)
+        folder, what = last_export(home)
+        self.app.push_screen(ExportDialog(folder, what), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
     def export_files(self, record: SessionRecord, request: ExportRequest) -> None:
         """Write the export (reading the recording and the mandala) off the UI thread."""
         from gim.export.files import export_session
 
-        folder = self.app.settings.sessions_dir / record.session.id
+        settings = self.app.settings
+        folder = settings.sessions_dir / record.session.id
+        request = replace(request, choice=replace(request.choice, paper=settings.paper_size))
 
         def warn(message: str) -> None:
             self.notify(message.capitalize(), severity="warning")  # notify is thread-safe
@@ -72,6 +84,7 @@ class SessionTasks(FinalPassScreen):
         except GimError as exc:
             self.notify(exc.message, severity="error", timeout=10)
             return
+        remember_export(settings.home, request.folder, request.choice.what)
         self.post_message(Exported(written, request.folder))
 
     @on(Exported)

@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from gim.core.clock import mmss
@@ -16,6 +17,22 @@ from gim.errors import GimError
 from gim.export.series import Series
 from gim.ui.base import GimScreen
 from gim.ui.dialogs.export import ExportRequest, SeriesExportDialog, shown_folder
+
+
+class SeriesRead(Message):
+    """The client's sessions were read (in a thread)."""
+
+    def __init__(self, series: Series) -> None:
+        super().__init__()
+        self.series = series
+
+
+class SeriesWritten(Message):
+    """The series was exported to ``target``."""
+
+    def __init__(self, target: Path) -> None:
+        super().__init__()
+        self.target = target
 
 
 class SeriesScreen(GimScreen[None]):
@@ -44,8 +61,7 @@ class SeriesScreen(GimScreen[None]):
         yield Header(icon="◌")
         with Vertical(id="series-body"):
             with Vertical(classes="pane", id="series-sessions-pane"):
-                yield Label(f"Sessions with {self.client}", classes="pane-title",
-                            id="series-title")  # fmt: skip
+                yield Label(f"Sessions with {self.client}", classes="pane-title", id="series-title")
                 table: DataTable[str] = DataTable(id="series-sessions", cursor_type="row")
                 yield table
             with Horizontal(id="series-lower"):
@@ -60,8 +76,13 @@ class SeriesScreen(GimScreen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Series · {self.client}"
         table = self.query_one("#series-sessions", DataTable)
-        for label, key in (("#", "number"), ("Date", "date"), ("Program", "program"),
-                           ("Focus", "focus"), ("Length", "length")):  # fmt: skip
+        for label, key in (
+            ("#", "number"),
+            ("Date", "date"),
+            ("Program", "program"),
+            ("Focus", "focus"),
+            ("Length", "length"),
+        ):
             table.add_column(label, key=key)
         table.focus()
         self.read_series()
@@ -77,12 +98,13 @@ class SeriesScreen(GimScreen[None]):
             with Store.open(settings.db_path) as store:
                 records = [store.load_record(s.id) for s in store.list_sessions(self.client)]
         except GimError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=10)
+            self.notify(exc.message, severity="error", timeout=10)  # notify is thread-safe
             return
-        self.app.call_from_thread(self._show, client_series(records))
+        self.post_message(SeriesRead(client_series(records)))
 
-    def _show(self, series: Series) -> None:
-        self.series = series
+    @on(SeriesRead)
+    def _show(self, message: SeriesRead) -> None:
+        series = self.series = message.series
         table = self.query_one("#series-sessions", DataTable)
         table.clear()
         for entry in series.entries:
@@ -166,11 +188,13 @@ class SeriesScreen(GimScreen[None]):
             target = request.folder / free_name(request.folder, f"{series.client}-series.{fmt}")
             write_file(text.encode("utf-8"), target)
         except GimError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=10)
+            self.notify(exc.message, severity="error", timeout=10)
             return
-        self.app.call_from_thread(self._exported, target)
+        self.post_message(SeriesWritten(target))
 
-    def _exported(self, target: Path) -> None:
+    @on(SeriesWritten)
+    def _exported(self, message: SeriesWritten) -> None:
+        target = message.target
         self.exported = (target,)
         self.notify(
             f"Written to {shown_folder(target.parent)}: {target.name}", title="Exported", timeout=10

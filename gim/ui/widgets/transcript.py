@@ -17,6 +17,7 @@ from gim.core.layout import (
     GapNote,
     Header,
     Intervention,
+    MusicPause,
     Note,
     Observation,
     PhaseHeading,
@@ -33,13 +34,16 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
     """
     when = f"[dim]{mmss(block.time):<7}[/] "
     if isinstance(block, Header):
+        # Kept to three lines at most: at 80x24 the transcript itself must fill the pane.
         parts = [block.date, f"session {block.number}" if block.number else "", block.client]
-        lines = [" · ".join(p for p in parts if p)]
+        lines = [" · ".join(escape(p) for p in [*parts, block.program] if p)]
         if block.focus:
             lines.append(f"Focus: {escape(block.focus)}")
-        lines.append(f"Program: {escape(block.program)}")
-        lines.extend(f"[dim]{escape(c)}[/]" for c in block.changes)
+        if block.changes:
+            lines.append(f"[dim]{escape(' · '.join(block.changes))}[/]")
         return "\n".join(lines)
+    if isinstance(block, MusicPause):
+        return f"[dim]{mmss(block.time):<7}    ‖ {escape(block.text)}[/]"
     if isinstance(block, PhaseHeading):
         return f"[dim]{mmss(block.time):<7} ── {block.phase.value} ──[/]"
     if isinstance(block, PieceHeading):
@@ -58,7 +62,7 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
         if block.flagged:
             reason = escape(segment.flag_reason or "check this line")
             return f"{when}{place}[$warning]▍[/]{text}  [dim i]· {reason}[/]"
-        edited = " [dim]✎[/]" if segment.source.value == "edited" else ""
+        edited = " [dim]✎ edited[/]" if segment.source.value == "edited" else ""
         return f"{when}{place} {text}{edited}"
     if isinstance(block, Intervention):
         return f"{when} [$secondary]G: {escape(block.text)}[/]"
@@ -67,7 +71,8 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
     if isinstance(block, Note):
         tags = f"#{' #'.join(block.tags)} " if block.tags else ""
         who = f" — {escape(block.author)}" if block.author else ""
-        label = {"marker": "◆ mark", "tag": "", "comment": "✎"}.get(block.kind.value, "")
+        # A comment's sign differs from an edited line's ✎: they mean different things.
+        label = {"marker": "◆ mark", "tag": "", "comment": "❝ comment"}.get(block.kind.value, "")
         return f"[dim]{mmss(block.time):<7}    {label} {escape(tags)}{escape(block.text)}{who}[/]"
     if isinstance(block, GapNote):
         return f"{when} [$warning]{escape('[' + block.text + ']')}[/]"
@@ -161,6 +166,22 @@ class TranscriptView(OptionList):
                 self.highlighted = i
                 return True
         return False
+
+    def centre_highlight(self) -> None:
+        """Scroll so the highlighted line sits mid-pane, with what came before it in sight.
+
+        Used when jumping to a search hit: at the bottom edge a guide sees the line but
+        not what led to it.
+        """
+        highlighted = self.highlighted
+        if highlighted is None or not self.is_mounted:
+            return
+        self._update_lines()
+        y = self._index_to_line.get(highlighted)
+        if y is None:
+            return
+        middle = y + self._heights[highlighted] // 2 - self.scrollable_content_region.height // 2
+        self.scroll_to(y=max(0, middle), animate=False, immediate=True)
 
     def next_flagged(self) -> bool:
         """Move to the next flagged line after the highlighted one (wrapping)."""

@@ -105,9 +105,12 @@ def test_rolling_pass_gives_the_whole_pass_lines(bench: Bench) -> None:
     config = rolling.Config.of(bench.settings, 1)
     windows: list[tuple[float, float]] = []
     state = rolling.follow(
-        folder, config, lambda: rolling.load_quiet_engine(config), caught_up=True,
+        folder,
+        config,
+        lambda: rolling.load_quiet_engine(config),
+        caught_up=True,
         on_window=lambda a, b, _cpu: windows.append((a, b)),
-    )  # fmt: skip
+    )
     assert len(windows) >= 2 and windows[1][0] < windows[0][1]  # overlapping windows
     assert state.segments and rolling.load(folder, config) is not None
     finish_audio(folder)

@@ -203,3 +203,26 @@ def test_damaged_tells_damage_from_an_empty_or_sound_file(tmp_path: Path) -> Non
     assert not path.exists() and aside.name.startswith("gim.db.damaged-")
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(aside).execute("SELECT 1 FROM sqlite_master").fetchall()
+
+
+def test_the_store_refuses_to_delete_a_session_being_recorded(tmp_path: Path) -> None:
+    import fcntl
+
+    from gim.core.session import Session
+    from gim.errors import SessionInUseError
+
+    sessions = tmp_path / "sessions"
+    with Store.open(tmp_path / "gim.db") as store:
+        sid = store.create_session(Session("", "c1", "demo", "2026-11-30T04:00:00")).id
+        folder = sessions / sid
+        folder.mkdir(parents=True)
+        fd = os.open(folder / "session.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as the recorder holds it
+        try:
+            with pytest.raises(SessionInUseError, match="is being recorded right now"):
+                store.delete_session(sid, sessions)
+            assert folder.is_dir() and store.get_session(sid).id == sid
+        finally:
+            os.close(fd)
+        store.delete_session(sid, sessions)
+        assert not folder.exists()
