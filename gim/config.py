@@ -6,6 +6,7 @@ fresh machine works without one.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -178,4 +179,27 @@ def load_settings(home: Path | None = None) -> Settings:
         if current is not None and not isinstance(value, expected) and not widening:
             raise InputError(f"The setting {key!r} in {path} should be a {expected.__name__}.")
         setattr(settings, key, value)
+    _check_ranges(settings, path)
     return settings
+
+
+RANGES: dict[str, tuple[float, float, str]] = {
+    "latency": (0.005, 2.0, "seconds"),
+    "samplerate": (8000, 192000, "Hz"),
+    "client_channel": (0, 63, ""),
+    "guide_channel": (0, 63, ""),
+}
+"""The numbers a settings file may hold, each from its low to its high value (inclusive)."""
+
+
+def _check_ranges(settings: Settings, path: Path) -> None:
+    """One sentence for a number in settings.toml that is not finite or out of range."""
+    for key, (low, high, unit) in RANGES.items():
+        value = getattr(settings, key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"The setting {key!r} in {path} should be a number.")
+        if not math.isfinite(value) or not low <= value <= high:
+            where = f"{low:g} to {high:g}" + (f" {unit}" if unit else "")
+            raise InputError(f"The setting {key!r} in {path} should be from {where}, not {value}.")

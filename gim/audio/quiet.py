@@ -24,6 +24,7 @@ _lock = threading.RLock()
 _depth = 0
 _saved = -1
 _alsa_handler: Any = None
+_owned = False
 
 
 @contextlib.contextmanager
@@ -79,16 +80,18 @@ def silence_alsa() -> None:
 
 @contextlib.contextmanager
 def terminal_app_stderr() -> Iterator[None]:
-    """For a full-screen app: its own handle on the terminal, and fd 2 at /dev/null.
+    """Python's stderr on its own handle on the terminal, and fd 2 at /dev/null, for good.
 
-    The app (Textual) draws through ``sys.__stderr__``; while it runs, that object writes to
-    a duplicate of the terminal's descriptor, and fd 2 itself, where C libraries print
-    (PortAudio, ALSA, the Whisper child's native code), points at /dev/null for the whole
-    run, so nothing can scribble over the screen and `quiet_stderr` has nothing to do (its
-    brief swaps of fd 2 could otherwise swallow part of a frame).
+    gim's own sentences (``click.echo(err=True)``, logging) and the terminal app (Textual
+    draws through ``sys.__stderr__``) write to a duplicate of the terminal's descriptor;
+    fd 2 itself, where C libraries print (PortAudio's "Expression ... failed" from its
+    threads, ALSA, decoders, the Whisper child's native code), points at /dev/null while
+    the block runs. So nothing can scribble over the screen or between gim's lines, and
+    `quiet_stderr` has nothing to do (its brief swaps of fd 2 could otherwise swallow a
+    line another thread was printing). The command line wraps every command in it.
     """
-    global _depth
-    if VERBOSE:
+    global _depth, _owned
+    if VERBOSE or _owned:  # --debug, or already done (the command line does it for all)
         yield
         return
     try:
@@ -107,11 +110,13 @@ def terminal_app_stderr() -> Iterator[None]:
     sys.stderr = handle
     with _lock:
         _depth += 1  # fd 2 is already quiet: quiet_stderr leaves it alone
+        _owned = True
     try:
         yield
     finally:
         with _lock:
             _depth -= 1
+            _owned = False
         with contextlib.suppress(Exception):
             handle.flush()
         os.dup2(handle.fileno(), 2)

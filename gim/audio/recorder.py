@@ -32,6 +32,9 @@ from gim.errors import GimError
 _monotonic = time.monotonic
 SETTLE = 24
 """Callbacks after a stall (about half a second) over which its length is measured."""
+MIN_GAP = 0.1
+"""Seconds: a measured stall shorter than this lost nothing (the blocks came late, in a
+burst, as on a loaded machine); callback timing is only good to +-50 ms."""
 
 
 def wall_clock(rate: int) -> Callable[[], int]:
@@ -112,6 +115,7 @@ class Recorder:
         """Mean session clock minus microphone frames lately: how the two counts stand."""
         self._recent: collections.deque[int] = collections.deque(maxlen=2 * rate // blocksize)
         self._settling: tuple[int, list[np.ndarray], list[int]] | None = None
+        self._announced = False  # the stall being settled was told (on_stall)
         """After a stall: (first lost frame, blocks held, clock distances measured)."""
 
     def start(self) -> None:
@@ -162,6 +166,7 @@ class Recorder:
         if last is not None and now - last[0] > self.tolerance:
             if self._settling is not None:
                 self._settle()
+            self._announced = self.stalled
             self.stalled = False
             if self._lead is not None:  # (before the session clock runs, nothing is lost)
                 self._settling = (self.frames, [], [])
@@ -187,14 +192,17 @@ class Recorder:
     def _settle(self) -> None:
         """Number the blocks held after a stall, after a gap of the measured length."""
         settling, self._settling = self._settling, None
+        announced, self._announced = self._announced, False
         if settling is None or self._lead is None:
             return
         lost, blocks, distances = settling
         # When the music's clock stood still too (the whole audio server paused), the
         # session lost nothing.
         gap = max(0, round(sum(distances) / len(distances) - self._lead)) if distances else 0
+        if gap < MIN_GAP * self.rate:
+            gap = 0
         frame = lost + gap
-        if gap > 0:
+        if gap > 0 or announced:  # (a zero-length gap tells the runner nothing was lost)
             self._queue.put((-1, (lost, frame)))
         for block in blocks:
             self._queue.put((frame, block))

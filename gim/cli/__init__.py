@@ -68,11 +68,15 @@ def os_error_sentence(exc: OSError) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn gim errors into one line and an exit status."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    if debug:
-        from gim.audio import quiet
+    from gim.audio import quiet
 
-        quiet.VERBOSE = True  # C libraries' own messages reach the terminal only with --debug
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    quiet.VERBOSE = debug  # C libraries' own messages reach the terminal only with --debug
+    with quiet.terminal_app_stderr():
+        _main(argv, debug)
+
+
+def _main(argv: list[str] | None, debug: bool) -> None:
     try:
         status = cli.main(args=argv, prog_name="gim", standalone_mode=False)
         if isinstance(status, int) and status:  # a command's ctx.exit(n) returns n here

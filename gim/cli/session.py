@@ -12,7 +12,7 @@ import click
 from gim.cli.context import Context
 from gim.cli.params import seconds
 from gim.core.clock import mmss
-from gim.core.session import Consent
+from gim.core.session import Consent, Phase
 from gim.errors import GimError, InputError
 
 if TYPE_CHECKING:
@@ -126,11 +126,15 @@ def progress(runner: SessionRunner) -> str:
     pieces = runner.program.pieces
     if status.piece is None:
         where = "no music yet"
+    elif not status.playing and not status.paused and runner.phase is not Phase.MUSIC:
+        where = "the music has ended"
     else:
         where = f"piece {status.piece + 1}/{len(pieces)} at {mmss(status.piece_offset)}"
         if not status.playing:
             where += " (paused)" if status.paused else " (silent)"
-    return f"{mmss(status.elapsed)} elapsed, {where}, {status.xruns} dropouts"
+    return f"{mmss(status.elapsed)} elapsed ({runner.phase or 'starting'}), {where}, " + (
+        f"{status.xruns} short audio dropouts"
+    )
 
 
 @click.group("session")
@@ -166,9 +170,10 @@ def session_group() -> None:
 @click.option(
     "--consent",
     type=click.Choice([c.value for c in Consent]),
-    default=Consent.MUSIC.value,
+    default=Consent.SESSION.value,
     show_default=True,
-    help="What the client agreed may be recorded.",
+    help="What the client agreed may be recorded: the whole session (Start to End), "
+    "only the music phase, or nothing.",
 )
 @click.option(
     "--transcribe/--no-transcribe",

@@ -310,6 +310,9 @@ class SessionRunner:
 
     def _gap(self, lost: int, back: int) -> None:
         start, end = lost / self.rate, back / self.rate
+        if back <= lost:  # the sound came late, all of it: nothing is missing
+            self._warn("The microphone is sending sound again; nothing was lost.")
+            return
         if self._record is not None:
             self._record.add_gap(start, end)
         self._warn(

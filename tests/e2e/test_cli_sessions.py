@@ -76,6 +76,7 @@ def test_list_show_and_search_a_stored_session(home: Path) -> None:
             "started_at": "2026-11-24T15:30:00",
             "audio_seconds": 95.0,
             "segments": 2,
+            "final_pass": None,  # no pass interrupted ("not finished" or "running" otherwise)
         }
     ]
     table = gim("sessions", "list").stdout

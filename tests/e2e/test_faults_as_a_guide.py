@@ -245,7 +245,6 @@ def test_a_live_session_refuses_delete_transcribe_and_export_into(home: Path, pu
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_rebuild_from_an_emptied_or_damaged_database(home: Path) -> None:
     done = gim(home, "demo", "--headless", "--no-transcribe")
     assert done.returncode == 0, done.stderr
@@ -406,3 +405,43 @@ def test_rebuild_transcribes_the_text_the_journal_no_longer_holds(home: Path) ->
     assert int(after["segments"]) > 0  # type: ignore[call-overload]
     shown = json.loads(gim(home, "sessions", "show", sid, "--json").stdout)
     assert any(seg["source"] == "final" and seg["text"].strip() for seg in shown["segments"])
+
+
+def test_a_read_only_data_home_says_one_sentence_and_keeps_everything(tmp_path: Path) -> None:
+    """The data folder on a disk mounted read-only (a backup drive, a locked share): every
+    command says so in one sentence, and the session stored there is untouched."""
+    from test_cli_sessions import seed  # same folder: pytest puts it on sys.path
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    try:
+        home = mount / "home"
+        sid = seed(home)
+        before = {p.relative_to(home): p.read_bytes() for p in home.rglob("*") if p.is_file()}
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        out = tmp_path / "exports"
+        out.mkdir()
+        for args in (
+            ("sessions", "list"),
+            ("sessions", "show", sid),
+            ("search", "heron"),
+            ("export", sid, "-f", "md", "-o", str(out / "s.md")),
+            ("sessions", "delete", sid, "--yes"),
+            ("session", "run", "--program", "demo", "--client", "C07", "--headless"),
+        ):
+            line = one_sentence(gim(home, *args), status=1)
+            assert "Read-only file system" in line or "read-only" in line, (args, line)
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=True)
+        after = {p.relative_to(home): p.read_bytes() for p in home.rglob("*") if p.is_file()}
+        assert after == before
+        shown = json.loads(gim(home, "sessions", "show", sid, "--json").stdout)
+        assert shown["segments"][0]["text"] == "a heron stands in the reeds"
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

@@ -79,9 +79,7 @@ def test_music_at_5_for_45_s_keeps_the_return_and_its_speech(
             "arc-test",
             "--client",
             "arc1",
-            "--headless",
-            "--consent",
-            "session",
+            "--headless",  # the contract's defaults: recording from 0 (whole-session consent)
             "--music-at",
             "5",
             "--duration",

@@ -55,3 +55,23 @@ def test_paper_comes_from_the_setting_or_the_locale(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("LC_PAPER", "de_DE.UTF-8")
     assert default_paper() == "a4"
     assert Settings(paper="Letter").paper_size == "letter"
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("latency = nan", "'latency'.*from 0.005 to 2 seconds, not nan"),
+        ("latency = inf", "not inf"),
+        ("latency = 0", "not 0"),
+        ("samplerate = 10", "'samplerate'.*8000 to 192000 Hz"),
+        ("client_channel = -1", "'client_channel'"),
+        ("guide_channel = 1000", "'guide_channel'"),
+        ('guide_channel = "left"', "'guide_channel'.*should be a number"),
+    ],
+)
+def test_numbers_in_the_settings_file_are_finite_and_in_range(
+    tmp_path: Path, line: str, words: str
+) -> None:
+    (tmp_path / "settings.toml").write_text(line + "\n")
+    with pytest.raises(InputError, match=words):
+        load_settings(tmp_path)

@@ -163,3 +163,23 @@ def test_steady_delivery_with_jitter_is_no_gap() -> None:
     rec.close()
     assert seen["gaps"] == [] and seen["stalls"] == []
     assert seen["blocks"] == [i * BLOCK for i in range(300)]
+
+
+def test_blocks_that_come_late_in_a_burst_lose_nothing() -> None:
+    """A loaded machine: no callback for a while, then the held blocks all at once. The
+    stall is told, but nothing was missing, so no gap and the frames keep their count."""
+    out = [0]
+    rec, device, seen = recorder(lambda: out[0])
+    for _ in range(100):
+        out[0] += BLOCK
+        device.deliver(1)
+    out[0] += 12 * BLOCK  # 0.26 s of music while the callbacks are held back...
+    time.sleep(0.5)
+    assert seen["stalls"] == [100 * BLOCK]
+    device.deliver(11)  # ...then they come at once (one block short: 21 ms, jitter's size)
+    for _ in range(30):
+        out[0] += BLOCK
+        device.deliver(1)
+    rec.close()
+    assert seen["gaps"] == [(100 * BLOCK, 100 * BLOCK)]  # told: back, nothing lost
+    assert seen["blocks"] == [i * BLOCK for i in range(141)]
