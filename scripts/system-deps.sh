@@ -3,7 +3,8 @@
 # otherwise name them in one message. Usage: scripts/system-deps.sh runtime|test
 set -euo pipefail
 runtime=(libportaudio2 libsndfile1)
-test_extra=(pulseaudio pulseaudio-utils libasound2-plugins tmux espeak-ng sox strace)
+test_extra=(pulseaudio pulseaudio-utils libasound2-plugins tmux espeak-ng sox strace
+            libreoffice-writer-nogui poppler-utils)
 want=("${runtime[@]}")
 [ "${1:-runtime}" = test ] && want+=("${test_extra[@]}")
 
