@@ -24,6 +24,7 @@ from gim.config import Settings
 from gim.core.clock import median_lag
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Annotation, AnnotationKind, Segment, Source, Speaker, Status
+from gim.lockfile import lock_state
 
 if TYPE_CHECKING:
     from gim.store.db import Store
@@ -34,20 +35,7 @@ log = logging.getLogger(__name__)
 
 def is_running(folder: Path) -> bool:
     """Whether a live process still records into ``folder`` (it holds the lock file)."""
-    path = folder / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
+    return lock_state(folder / LOCK_FILE) is True
 
 
 def recover_interrupted(settings: Settings, store: Store) -> list[str]:
@@ -171,20 +159,8 @@ def final_pass_running(folder: Path) -> Iterator[None]:
 
 def final_pass_state(folder: Path) -> str | None:
     """ "not finished" after an interrupted final pass, "running" while one runs, else None."""
-    path = folder / FINAL_MARK
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return "running"
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return "not finished"
-    finally:
-        os.close(fd)
+    state = lock_state(folder / FINAL_MARK)
+    return None if state is None else "running" if state else "not finished"
 
 
 def _sync_dir(folder: Path) -> None:

@@ -34,6 +34,7 @@ from gim.core.program import Program
 from gim.core.record import SessionRecord
 from gim.core.session import Session
 from gim.errors import SessionInUseError, StoreError
+from gim.lockfile import lock_state
 from gim.store import rows
 from gim.store.failures import disk_full, full_disk_error, guarded, store_error
 from gim.store.lines import TranscriptTables, no_session
@@ -238,7 +239,9 @@ class Store(TranscriptTables):
         folder = sessions_dir / session_id
         if session_id in ("", ".", "..") or folder.parent != sessions_dir:
             raise StoreError(f"The session id {session_id!r} is not a folder name: delete by hand.")
-        if _locked(folder / "session.lock"):  # gim.runner.recovery.LOCK_FILE, held while recording
+        if lock_state(
+            folder / "session.lock"
+        ):  # gim.runner.recovery.LOCK_FILE, held while recording
             raise SessionInUseError(
                 f"Session {session_id} is being recorded right now: end it first, then delete it."
             )
@@ -347,21 +350,6 @@ class Store(TranscriptTables):
             return (None, None) if found is None else found
 
         return run_search(self.db, query, locate, client, session_id, limit)
-
-
-def _locked(path: Path) -> bool:
-    """Whether a live process holds the lock file ``path`` (flock, as the recorder takes it)."""
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(fd)  # releases the lock if it was taken here
-    return False
 
 
 @contextlib.contextmanager
