@@ -55,25 +55,31 @@ def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home / "cache"
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path, demo_cache: Path) -> Iterator[Path]:
-    """A private 128 MB tmpfs holding a data home with the demo audio; unmounted after."""
-    mount = tmp_path / "disk"
+@contextlib.contextmanager
+def tmpfs(mount: Path, size: str) -> Iterator[Path]:
+    """A private tmpfs of ``size`` mounted at ``mount`` (made here); unmounted after."""
     mount.mkdir()
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=128m,mode=0700", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )
     if made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
     try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path, demo_cache: Path) -> Iterator[Path]:
+    """A private 128 MB tmpfs holding a data home with the demo audio; unmounted after."""
+    with tmpfs(tmp_path / "disk", "128m") as mount:
         home = mount / "home"
         home.mkdir(mode=0o700)
         shutil.copytree(demo_cache, home / "cache")
         yield home
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
 def fill(home: Path, leave: int) -> Path:
@@ -412,16 +418,7 @@ def test_a_read_only_data_home_says_one_sentence_and_keeps_everything(tmp_path: 
     command says so in one sentence, and the session stored there is untouched."""
     from test_cli_sessions import seed  # same folder: pytest puts it on sys.path
 
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "16m") as mount:
         home = mount / "home"
         sid = seed(home)
         before = {p.relative_to(home): p.read_bytes() for p in home.rglob("*") if p.is_file()}
@@ -443,5 +440,3 @@ def test_a_read_only_data_home_says_one_sentence_and_keeps_everything(tmp_path: 
         assert after == before
         shown = json.loads(gim(home, "sessions", "show", sid, "--json").stdout)
         assert shown["segments"][0]["text"] == "a heron stands in the reeds"
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
