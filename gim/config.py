@@ -152,6 +152,17 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+def write_private_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` readable by the user alone, whole or not at all (a temporary
+    file beside it, then renamed over it)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
+    return path
+
+
 def load_settings(home: Path | None = None) -> Settings:
     """Settings for ``home`` (or the default data home), read from its settings.toml."""
     settings = Settings(home=home) if home is not None else Settings()

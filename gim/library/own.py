@@ -8,12 +8,11 @@ order, with durations read from the files, ready to be saved with `save_program`
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from gim.config import FILE_MODE, Settings, ensure_private_dir
+from gim.config import Settings, ensure_private_dir, write_private_text
 from gim.core.program import Piece, Program, Provenance
 from gim.errors import InputError, NotFoundError
 from gim.library.match import AUDIO_SUFFIXES
@@ -165,9 +164,4 @@ def save_program(settings: Settings, program: Program, overwrite: bool = False) 
             if value:
                 lines.append(f"{key} = {_toml(value)}")
         lines.append(f"duration = {piece.duration:g}")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_private_text(path, "\n".join(lines) + "\n")

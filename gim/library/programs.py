@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gim.config import FILE_MODE, Settings, checkout_root, ensure_private_dir
+from gim.config import Settings, checkout_root, ensure_private_dir, write_private_text
 from gim.core.program import Program
 from gim.core.program_parse import parse_program
 from gim.errors import InputError, NotFoundError, ProgramError
@@ -248,12 +248,7 @@ class ProgramLibrary:
                 f"title = {json.dumps(program.pieces[index].title, ensure_ascii=False)}",
                 f"file = {json.dumps(str(links[index]), ensure_ascii=False)}",
             ]
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-        return path
+        return write_private_text(path, "\n".join(lines) + "\n")
 
     def link(self, program: Program, directory: Path) -> LinkReport:
         """Match each piece to one audio file under ``directory`` and save the matches.
