@@ -47,6 +47,11 @@ def one_sentence(result: subprocess.CompletedProcess[str], status: int) -> str:
     return lines[0]
 
 
+def headless(home: Path, program: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``gim session run --program PROGRAM --client c --headless EXTRA...``."""
+    return gim(home, "session", "run", "--program", program, "--client", "c", "--headless", *extra)
+
+
 @pytest.fixture(scope="module")
 def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo program's audio, rendered once (copied into each small disk)."""
@@ -323,18 +328,7 @@ def test_a_program_bomb_is_named_and_skipped(home: Path) -> None:
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "1e400", "100000"])
 def test_numbers_are_checked_at_the_edge(home: Path, value: str) -> None:
-    result = gim(
-        home,
-        "session",
-        "run",
-        "--program",
-        "demo",
-        "--client",
-        "c",
-        "--headless",
-        "--duration",
-        value,
-    )
+    result = headless(home, "demo", "--duration", value)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "Invalid value for '--duration'" in result.stderr
@@ -354,40 +348,13 @@ def test_bad_input_exit_codes_and_sentences(home: Path, tmp_path: Path) -> None:
     assert "cannot be read as audio" in line
     result = gim(home, "transcribe", str(wav), "--program-start", "nan")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    line = one_sentence(
-        gim(
-            home,
-            "session",
-            "run",
-            "--program",
-            "present-moments",
-            "--client",
-            "c",
-            "--headless",
-            "--duration",
-            "5",
-        ),
-        2,
-    )
+    line = one_sentence(headless(home, "present-moments", "--duration", "5"), 2)
     assert "gim programs link present-moments" in line
 
 
 @pytest.mark.audio
 def test_an_unusable_input_device_is_one_sentence(home: Path, pulse: str) -> None:
-    result = gim(
-        home,
-        "session",
-        "run",
-        "--program",
-        "demo",
-        "--client",
-        "c",
-        "--headless",
-        "--duration",
-        "5",
-        "--input",
-        "999",
-    )
+    result = headless(home, "demo", "--duration", "5", "--input", "999")
     line = one_sentence(result, 2)
     assert "gim devices" in line and "999" in line
     assert "Error querying" not in line
