@@ -94,10 +94,7 @@ def final_pass_running(folder: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise SessionInUseError(
-                f"The final pass of session {folder.name} is running in another gim right "
-                "now: wait for it to end."
-            ) from None
+            raise _already_running(folder) from None
         os.fsync(fd)
         _sync_dir(folder)
     try:
@@ -105,6 +102,24 @@ def final_pass_running(folder: Path) -> Iterator[None]:
         path.unlink(missing_ok=True)
     finally:
         os.close(fd)
+
+
+def refuse_if_running(folder: Path) -> None:
+    """Refuse a final pass another live process runs (or runs next) over ``folder``.
+
+    Raises:
+        SessionInUseError: when it does.
+    """
+    with _guard:
+        mine = folder.resolve() in _held
+    if not mine and final_pass_state(folder) == "running":
+        raise _already_running(folder)
+
+
+def _already_running(folder: Path) -> SessionInUseError:
+    return SessionInUseError(
+        f"The final pass of session {folder.name} is already running: wait for it to end."
+    )
 
 
 def final_pass_state(folder: Path) -> str | None:

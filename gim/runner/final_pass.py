@@ -15,7 +15,7 @@ from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import NotFoundError, SessionInUseError
 from gim.runner import rolling
-from gim.runner.final_mark import final_pass_running, let_go
+from gim.runner.final_mark import final_pass_running, let_go, refuse_if_running
 from gim.runner.offline import PassStopped, Progress, link_playback, transcribe_prepared
 from gim.runner.recovery import is_running
 from gim.store.db import Store
@@ -54,6 +54,7 @@ def final_pass(
                 f"Session {session_id} is being recorded right now: end it first, then "
                 "transcribe it."
             )
+        refuse_if_running(folder)
         if not mic_path.is_file():
             raise NotFoundError(
                 f"Session {session_id} has no joined recording ({mic_path}): open it once with "

@@ -64,6 +64,11 @@ def test_a_killed_final_pass_is_not_finished_and_gaps_are_shown(home: Path) -> N
     assert held.stdout is not None and held.stdout.readline().strip() == "running"
     shown = gim("sessions", "show", sid, "--json")
     assert json.loads(shown.stdout)["final_pass"] == "running"
+    second = gim("sessions", "transcribe", sid)  # refused at once, not queued behind it
+    assert second.returncode == 1, second.stderr
+    assert second.stderr.strip() == (
+        f"gim: The final pass of session {sid} is already running: wait for it to end."
+    )
     held.send_signal(signal.SIGKILL)  # killed during its final pass
     held.wait(10)
     time.sleep(0.1)
