@@ -19,9 +19,15 @@ import pytest
 from gim.core.session import Session, Status
 from gim.runner.final_mark import FINAL_MARK
 from gim.store.db import Store
-from tests.support.headless import first_mic_chunk, gim_env, run_gim, start_session
+from tests.support.headless import (
+    first_mic_chunk,
+    gim_env,
+    kill_9,
+    make_sure_ended,
+    run_gim,
+    start_session,
+)
 
-GIM = [sys.executable, "-m", "gim"]
 HOLD = """
 import sys, time
 from pathlib import Path
@@ -33,13 +39,8 @@ with final_pass_running(Path(sys.argv[1])):
 
 
 def gim(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*GIM, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )
+    """``gim ARGS`` on the data home the ``home`` fixture exported."""
+    return run_gim(*args, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=60)
 
 
 def test_a_killed_final_pass_is_not_finished_and_gaps_are_shown(home: Path) -> None:
@@ -69,8 +70,7 @@ def test_a_killed_final_pass_is_not_finished_and_gaps_are_shown(home: Path) -> N
     assert second.stderr.strip() == (
         f"gim: The final pass of session {sid} is already running: wait for it to end."
     )
-    held.send_signal(signal.SIGKILL)  # killed during its final pass
-    held.wait(10)
+    kill_9(held)  # killed during its final pass
     time.sleep(0.1)
 
     listed = gim("sessions", "list")
@@ -108,11 +108,10 @@ def test_a_kill_between_the_end_and_the_final_pass_leaves_it_not_finished(
         folder = first_mic_chunk(home, proc)
         while proc.poll() is None and not ended(home / "gim.db"):
             time.sleep(0.003)
-        proc.send_signal(signal.SIGKILL)  # the recording has ended; its final pass not begun
-        _out, err = proc.communicate(timeout=10)
+        kill_9(proc)  # the recording has ended; its final pass not begun
+        err = proc.stderr.read() if proc.stderr else ""
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        make_sure_ended(proc)
     assert proc.returncode == -signal.SIGKILL, err
     assert "final transcription" not in err  # killed before the pass did any work
     sid = folder.name

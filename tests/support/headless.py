@@ -4,7 +4,9 @@ background, and waiting for its first microphone audio on disk."""
 
 from __future__ import annotations
 
+import itertools
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -15,13 +17,14 @@ from pathlib import Path
 GIM = [sys.executable, "-m", "gim"]
 """How tests run the gim command (the worktree's own interpreter)."""
 RATE = 48000
+_sinks = itertools.count()
 
 
 @contextmanager
 def null_sink(prefix: str = "gim_test") -> Iterator[dict[str, str]]:
     """A PulseAudio null sink of this test alone (the server must be running); yields the
     environment that makes it, and its monitor, a process's speakers and microphone."""
-    name = f"{prefix}_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}_{next(_sinks)}"
     module = subprocess.run(
         ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
         capture_output=True,
@@ -79,3 +82,18 @@ def first_mic_chunk(home: Path, proc: subprocess.Popen[str], timeout: float = 90
         time.sleep(0.02)
     err = proc.stderr.read() if proc.poll() is not None and proc.stderr else ""
     raise AssertionError(f"no microphone audio on disk: {err}")
+
+
+def kill_9(proc: subprocess.Popen[str]) -> float:
+    """SIGKILL ``proc`` (as a crash would) and reap it; when the signal was sent."""
+    proc.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    proc.wait(10)
+    return killed
+
+
+def make_sure_ended(proc: subprocess.Popen[str]) -> None:
+    """Kill ``proc`` if it still runs (a failed assertion must not leave a session going)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
