@@ -41,7 +41,7 @@ from gim.runner.events import (
     Warning,
 )
 from gim.runner.record import SessionRecord
-from gim.runner.rolling import RollingPass
+from gim.runner.rolling_child import RollingPass
 from gim.runner.source_watch import SourceWatch
 from gim.runner.status import DISK_CHECK_SECONDS, DiskWatch, disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread
