@@ -12,6 +12,18 @@ where the session clock has reached, so the microphone track keeps session time 
 stall is a gap of its true length. If the microphone disappears (the stream ends), the
 recorder notes where, keeps trying to reopen it, and on its return continues the same way.
 Either way ``on_gap`` receives the first lost frame and the frame of return.
+
+How long a stall lasted is measured from the distance between the two counts: the session
+clock minus the microphone frames handed over, taken at every callback. The microphone
+count can only lag what was captured (a block is handed over after it was captured) and
+the output count can only lead what has sounded (frames are counted when written, before
+they play), so every delay, a late input callback or a fuller output buffer, only makes
+the distance larger. Its lower envelope (the least distance over a few seconds) is how the
+counts truly stand, and a stall's length is the least distance over ``SETTLE`` seconds
+after it minus the least over ``BASELINE`` seconds before it. A mean moves with how late
+the blocks come (after a resume PulseAudio delivers in bursts, more so on a loaded
+machine): over half a second it was off by 8-43 ms where the least distance was exact to
+the frame (measured against the audio itself, five stalls on a real PulseAudio server).
 """
 
 from __future__ import annotations
@@ -30,17 +42,45 @@ from gim.audio.levels import Level
 from gim.errors import GimError
 
 _monotonic = time.monotonic
-SETTLE = 24
-"""Callbacks after a stall (about half a second) over which its length is measured."""
+BASELINE = 4.0
+"""Seconds of callbacks before a stall over which the counts' distance is taken."""
+SETTLE = 2.0
+"""Seconds of callbacks after a stall over which its length is measured (the blocks are
+held that long before they are numbered)."""
 MIN_GAP = 0.1
 """Seconds: a measured stall shorter than this lost nothing (the blocks came late, in a
-burst, as on a loaded machine); callback timing is only good to +-50 ms."""
+burst, as on a loaded machine)."""
 
 
 def wall_clock(rate: int) -> Callable[[], int]:
     """A frame clock from the monotonic clock (for gaps when no output clock runs)."""
     begun = _monotonic()
     return lambda: int((_monotonic() - begun) * rate)
+
+
+class _Settling:
+    """The blocks after a stall, held until its length is measured.
+
+    Args:
+        lost: the first session frame the stall lost.
+    """
+
+    def __init__(self, lost: int) -> None:
+        self.lost = lost
+        self.blocks: list[np.ndarray] = []
+        self.held = 0
+        """Frames held so far."""
+        self.least = 0
+        """The least distance (session clock minus frames) measured since the stall,
+        counting the held frames from ``lost``: the stall's length plus the counts'
+        usual distance."""
+
+    def add(self, clock: int, block: np.ndarray) -> None:
+        """Hold ``block``, delivered when the session clock stood at ``clock``."""
+        distance = clock - self.lost - self.held
+        self.least = distance if not self.blocks else min(self.least, distance)
+        self.blocks.append(block)
+        self.held += len(block)
 
 
 class Recorder:
@@ -111,12 +151,14 @@ class Recorder:
         )
         self._last: tuple[float, int, int] | None = None
         """(monotonic time, session clock, wall clock) at the latest callback."""
-        self._lead: float | None = None
-        """Mean session clock minus microphone frames lately: how the two counts stand."""
-        self._recent: collections.deque[int] = collections.deque(maxlen=2 * rate // blocksize)
-        self._settling: tuple[int, list[np.ndarray], list[int]] | None = None
+        self._recent: collections.deque[int] = collections.deque(
+            maxlen=max(1, round(BASELINE * rate / blocksize))
+        )
+        """Session clock minus microphone frames at each callback lately."""
+        self._settle_blocks = max(1, round(SETTLE * rate / blocksize))
+        self._settling: _Settling | None = None
+        """After a stall: the blocks held until its length is known."""
         self._announced = False  # the stall being settled was told (on_stall)
-        """After a stall: (first lost frame, blocks held, clock distances measured)."""
 
     def start(self) -> None:
         """Open the input stream and begin recording at frame 0."""
@@ -125,12 +167,23 @@ class Recorder:
         self._stream.start()
         self._stall_watch.start()
 
+    @property
+    def silent_since(self) -> int | None:
+        """The session frame where the microphone stopped sending (stalled or lost), while
+        it sends nothing; None while it records."""
+        return self.frames if self.stalled or self.lost else None
+
+    @property
+    def _lead(self) -> int | None:
+        """How the two counts stand: the least distance of session clock over microphone
+        frames lately (None until the session clock runs)."""
+        return min(self._recent) if self._recent else None
+
     def now(self) -> int:
         """The session frame the microphone has reached, counting a stall as it lasts."""
         settling, lead = self._settling, self._lead
-        if settling is not None and lead is not None and settling[2]:
-            lost, blocks, distances = settling
-            return lost + max(0, round(distances[0] - lead)) + sum(len(b) for b in blocks)
+        if settling is not None and lead is not None and settling.blocks:
+            return settling.lost + max(0, settling.least - lead) + settling.held
         last = self._last
         if not (self.stalled or self.lost) or last is None:
             return self.frames
@@ -168,25 +221,16 @@ class Recorder:
                 self._settle()
             self._announced = self.stalled
             self.stalled = False
-            if self._lead is not None:  # (before the session clock runs, nothing is lost)
-                self._settling = (self.frames, [], [])
+            if self._recent:  # (before the session clock runs, nothing is lost)
+                self._settling = _Settling(self.frames)
         settling = self._settling
         if settling is not None:
-            # The frames after a stall are fresh: the stall lasted as long as the session
-            # clock ran on beyond the counts' usual distance. Each callback measures that
-            # distance anew, in steps of whole blocks (PulseAudio: +-50 ms); their mean,
-            # like the mean distance before the stall, is finer than any one.
-            lost, blocks, distances = settling
-            distances.append(clock - lost - sum(len(b) for b in blocks))
-            blocks.append(block)
-            if len(blocks) >= SETTLE:
+            settling.add(clock, block)
+            if len(settling.blocks) >= self._settle_blocks:
                 self._settle()
             return True
         if clock > 0:
-            # the last two seconds of distances: their mean is how the counts stand now
-            # (it follows clock drift, not callback jitter)
             self._recent.append(clock - self.frames)
-            self._lead = sum(self._recent) / len(self._recent)
         return False
 
     def _settle(self) -> None:
@@ -195,16 +239,16 @@ class Recorder:
         announced, self._announced = self._announced, False
         if settling is None or self._lead is None:
             return
-        lost, blocks, distances = settling
+        lost = settling.lost
         # When the music's clock stood still too (the whole audio server paused), the
         # session lost nothing.
-        gap = max(0, round(sum(distances) / len(distances) - self._lead)) if distances else 0
+        gap = max(0, settling.least - self._lead) if settling.blocks else 0
         if gap < MIN_GAP * self.rate:
             gap = 0
         frame = lost + gap
         if gap > 0 or announced:  # (a zero-length gap tells the runner nothing was lost)
             self._queue.put((-1, (lost, frame)))
-        for block in blocks:
+        for block in settling.blocks:
             self._queue.put((frame, block))
             frame += len(block)
         self.frames = frame

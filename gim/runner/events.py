@@ -87,6 +87,9 @@ class RunnerStatus:
     """Measured microphone lag in seconds (None until measured)."""
     warnings: list[str] = field(default_factory=list)
     """Warnings so far, oldest first."""
+    mic_silent_since: float | None = None
+    """Session seconds where the microphone stopped sending sound, while it sends none
+    (stalled or lost: nothing is being recorded); None while it records."""
 
 
 class Closable(Protocol):

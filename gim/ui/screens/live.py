@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -195,13 +196,14 @@ class LiveScreen(GimScreen[None]):
         now.program_elapsed = status.program_elapsed
         now.paused = status.paused
         self.query_one(ProgramTimeline).place(now.piece, offset)
-        self.query_one(LevelMeter).level = status.input_level
-        recorded = status.recorded
+        mic_silent = status.mic_silent_since
+        self.query_one(LevelMeter).level = status.input_level if mic_silent is None else None
         disk_text = f" · {status.disk_free / 1e9:.1f} GB free"
         xruns = status.xruns
         dropouts = f"\n{xruns} short audio dropout{'s' if xruns != 1 else ''}" if xruns else ""
+        state = self._recording_state(status.recorded, mic_silent)
         self.query_one("#live-status", Static).update(
-            f"{self._recording_state(recorded)}\nsession {mmss(self.elapsed)}{disk_text}{dropouts}"
+            f"{state}\nsession {mmss(self.elapsed)}{disk_text}{dropouts}"
         )
         self.query_one(NowPlaying).note = self._music_note()
         self.query_one("#live-keys", Static).update(self._keys())
@@ -216,17 +218,20 @@ class LiveScreen(GimScreen[None]):
         value = getattr(self.runner, "consent", None)
         return Consent(value) if isinstance(value, str) else Consent.SESSION
 
-    def _recording_state(self, recorded: float) -> str:
-        """What is being recorded now, in the guide's words (consent honoured)."""
+    def _recording_state(self, recorded: float, silent: float | None = None) -> str:
+        """What is being recorded now, in the guide's words (consent honoured); ``silent``:
+        where the microphone stopped sending sound, while it sends none."""
         if not self.session_id:
             return "○ starting"
         consent = self._consent()
         if consent is Consent.NONE:
             return "○ not recording (no consent)"
-        if consent is Consent.MUSIC:
-            if self.query_one(PhaseBar).phase is Phase.MUSIC:
-                return f"● recording {mmss(recorded)} (music only)"
+        if consent is Consent.MUSIC and self.query_one(PhaseBar).phase is not Phase.MUSIC:
             return "○ not recording (music only)"
+        if silent is not None:
+            return f"[b $error]○ not recording since {mmss(silent)}[/]"
+        if consent is Consent.MUSIC:
+            return f"● recording {mmss(recorded)} (music only)"
         return f"● recording {mmss(recorded)}"
 
     def _music_started(self) -> bool:
@@ -253,7 +258,12 @@ class LiveScreen(GimScreen[None]):
     def _note_warning(self, text: str) -> None:
         if text and text not in self.warnings:
             self.warnings.append(text)
-            self.query_one("#live-warnings", Static).update("\n".join(self.warnings[-3:]))
+            # newest first: the panel shows three lines, and a long older warning must not
+            # hide the newest (the microphone being back below its stall)
+            shown = reversed(self.warnings[-3:])
+            self.query_one("#live-warnings", Static).update(
+                "\n".join(f"• {escape(w)}" for w in shown)
+            )
 
     # -- runner messages, in the UI thread ------------------------------------------------
     @on(SegmentArrived)
