@@ -13,17 +13,18 @@ stall is a gap of its true length. If the microphone disappears (the stream ends
 recorder notes where, keeps trying to reopen it, and on its return continues the same way.
 Either way ``on_gap`` receives the first lost frame and the frame of return.
 
-How long a stall lasted is measured from the distance between the two counts: the session
-clock minus the microphone frames handed over, taken at every callback. The microphone
-count can only lag what was captured (a block is handed over after it was captured) and
-the output count can only lead what has sounded (frames are counted when written, before
-they play), so every delay, a late input callback or a fuller output buffer, only makes
-the distance larger. Its lower envelope (the least distance over a few seconds) is how the
-counts truly stand, and a stall's length is the least distance over ``SETTLE`` seconds
-after it minus the least over ``BASELINE`` seconds before it. A mean moves with how late
-the blocks come (after a resume PulseAudio delivers in bursts, more so on a loaded
-machine): over half a second it was off by 8-43 ms where the least distance was exact to
-the frame (measured against the audio itself, five stalls on a real PulseAudio server).
+How long a stall lasted is measured from the microphone's own frames against the
+monotonic clock: a block is handed over only after it was captured, so the frames handed
+over so far minus the rate times the time never exceed a constant (where the count started),
+and come closest to it at the callbacks that were on time. That upper envelope over
+``BASELINE`` seconds before the stall, minus the envelope over ``SETTLE`` seconds after it,
+is the frames the microphone never delivered: late or bursty delivery moves neither. The
+output's count is not used for the length: on a loaded machine its callbacks pause for
+0.1-0.3 s and its count wanders by +-13 ms against real time, and a length measured
+against it (mean or least distance) was off by up to 80 ms where this was within 0.1 ms of
+the audio (nine stalls on a real PulseAudio server; design notes). The session clock still
+tells a stall from a pause of the whole audio server (the music's count stood still too:
+nothing is lost, the two streams paused alike).
 """
 
 from __future__ import annotations
@@ -63,24 +64,34 @@ class _Settling:
 
     Args:
         lost: the first session frame the stall lost.
+        rate: frames per second.
+        paused: the music's count stood still through the stall too (the whole audio
+            server paused): nothing is lost.
     """
 
-    def __init__(self, lost: int) -> None:
+    def __init__(self, lost: int, rate: int, paused: bool) -> None:
         self.lost = lost
+        self.rate = rate
+        self.paused = paused
         self.blocks: list[np.ndarray] = []
         self.held = 0
         """Frames held so far."""
-        self.least = 0
-        """The least distance (session clock minus frames) measured since the stall,
-        counting the held frames from ``lost``: the stall's length plus the counts'
-        usual distance."""
+        self.most: float | None = None
+        """The upper envelope since the stall of frames handed over (counted on from
+        ``lost`` as if nothing were missing) minus the rate times the monotonic time."""
 
-    def add(self, clock: int, block: np.ndarray) -> None:
-        """Hold ``block``, delivered when the session clock stood at ``clock``."""
-        distance = clock - self.lost - self.held
-        self.least = distance if not self.blocks else min(self.least, distance)
+    def add(self, now: float, block: np.ndarray) -> None:
+        """Hold ``block``, handed over at monotonic ``now``."""
         self.blocks.append(block)
         self.held += len(block)
+        ahead = self.lost + self.held - self.rate * now
+        self.most = ahead if self.most is None else max(self.most, ahead)
+
+    def gap(self, baseline: float) -> int:
+        """Frames the microphone never delivered, given the envelope before the stall."""
+        if self.paused or self.most is None:
+            return 0
+        return max(0, round(baseline - self.most))
 
 
 class Recorder:
@@ -151,10 +162,11 @@ class Recorder:
         )
         self._last: tuple[float, int, int] | None = None
         """(monotonic time, session clock, wall clock) at the latest callback."""
-        self._recent: collections.deque[int] = collections.deque(
+        self._recent: collections.deque[float] = collections.deque(
             maxlen=max(1, round(BASELINE * rate / blocksize))
         )
-        """Session clock minus microphone frames at each callback lately."""
+        """Frames handed over minus the rate times the monotonic time, at each callback
+        lately (once the session clock runs)."""
         self._settle_blocks = max(1, round(SETTLE * rate / blocksize))
         self._settling: _Settling | None = None
         """After a stall: the blocks held until its length is known."""
@@ -174,16 +186,16 @@ class Recorder:
         return self.frames if self.stalled or self.lost else None
 
     @property
-    def _lead(self) -> int | None:
-        """How the two counts stand: the least distance of session clock over microphone
-        frames lately (None until the session clock runs)."""
-        return min(self._recent) if self._recent else None
+    def _baseline(self) -> float | None:
+        """Where the microphone's count stands against the monotonic clock: the upper
+        envelope lately (None until the session clock runs)."""
+        return max(self._recent) if self._recent else None
 
     def now(self) -> int:
         """The session frame the microphone has reached, counting a stall as it lasts."""
-        settling, lead = self._settling, self._lead
-        if settling is not None and lead is not None and settling.blocks:
-            return settling.lost + max(0, settling.least - lead) + settling.held
+        settling, baseline = self._settling, self._baseline
+        if settling is not None and baseline is not None and settling.blocks:
+            return settling.lost + settling.gap(baseline) + settling.held
         last = self._last
         if not (self.stalled or self.lost) or last is None:
             return self.frames
@@ -209,7 +221,7 @@ class Recorder:
         self.frames += frames
 
     def _check(self, frames: int, block: np.ndarray) -> bool:
-        """Compare the input's count with the session clock; a stall becomes a gap.
+        """Check the input's count against the clocks; a stall becomes a gap.
 
         Returns whether ``block`` is held: the blocks just after a stall are numbered only
         once the stall's length is measured over ``SETTLE`` callbacks.
@@ -222,27 +234,27 @@ class Recorder:
             self._announced = self.stalled
             self.stalled = False
             if self._recent:  # (before the session clock runs, nothing is lost)
-                self._settling = _Settling(self.frames)
+                paused = clock - last[1] < (now - last[0]) * self.rate / 2
+                self._settling = _Settling(self.frames, self.rate, paused)
         settling = self._settling
         if settling is not None:
-            settling.add(clock, block)
+            settling.add(now, block)
             if len(settling.blocks) >= self._settle_blocks:
                 self._settle()
             return True
         if clock > 0:
-            self._recent.append(clock - self.frames)
+            self._recent.append(self.frames + frames - self.rate * now)
         return False
 
     def _settle(self) -> None:
         """Number the blocks held after a stall, after a gap of the measured length."""
         settling, self._settling = self._settling, None
         announced, self._announced = self._announced, False
-        if settling is None or self._lead is None:
+        baseline = self._baseline
+        if settling is None or baseline is None:
             return
         lost = settling.lost
-        # When the music's clock stood still too (the whole audio server paused), the
-        # session lost nothing.
-        gap = max(0, settling.least - self._lead) if settling.blocks else 0
+        gap = settling.gap(baseline)
         if gap < MIN_GAP * self.rate:
             gap = 0
         frame = lost + gap
@@ -252,6 +264,12 @@ class Recorder:
             self._queue.put((frame, block))
             frame += len(block)
         self.frames = frame
+        if settling.most is not None:
+            # the count now stands where the envelope after the stall says, numbered on
+            # from the gap: the next stall is measured from here (not from before a lost
+            # time that was not made a gap, as in a pause of the whole server)
+            self._recent.clear()
+            self._recent.append(settling.most + gap)
 
     def _stall_loop(self) -> None:
         while not self._closing.wait(0.1):
@@ -260,7 +278,7 @@ class Recorder:
                 continue
             if _monotonic() - last[0] <= self.tolerance or self._closing.is_set():
                 continue
-            if self._lead is not None and self._clock() - last[1] < self.tolerance * self.rate / 2:
+            if self._recent and self._clock() - last[1] < self.tolerance * self.rate / 2:
                 continue  # the music's clock stands still too: nothing is being missed
             self.stalled = True
             if self._on_stall is not None:
