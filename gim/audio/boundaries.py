@@ -189,8 +189,10 @@ def candidates(
     half a second) and ends, in seconds.
 
     Every silence's end is a candidate (stronger the longer the silence, full from 2 s);
-    so is every clear peak of the change-of-sound curve, placed where the sound changes
-    most on a short scale within 0.6 s of it (the new piece's onset).
+    so is every sudden dip of the level (the end of one recording and the lead-in of
+    the next, played back to back), and every peak of the change-of-sound curve, placed
+    where the sound changes most on a short scale within 0.6 s of it (the new piece's
+    onset). Where these coincide (within 0.5 s) the first kinds place it.
     """
     db = level_db(audio, rate)
     thr = silence_threshold(db)
@@ -199,33 +201,72 @@ def candidates(
     if not len(sounding):
         return [], 0.0, 0.0
     first, last = _back(db, int(sounding[0])) * FINE, (sounding[-1] + 1) * FINE
-    out: dict[int, Boundary] = {}
+    found = [*_at_silences(db), *_at_dips(db), *_at_changes(audio, rate)]
+    out: list[Boundary] = []
+    for bound in found:
+        if not first < bound.start < last:
+            continue
+        near = [i for i, b in enumerate(out) if abs(b.start - bound.start) <= 0.5]
+        if not near:
+            out.append(bound)
+            continue
+        b = out[near[0]]
+        out[near[0]] = Boundary(b.start, b.end, max(b.strength, bound.strength))
+    return sorted(out, key=lambda b: b.start), first, last
+
+
+def _at_silences(db: NDArray[np.float64]) -> list[Boundary]:
+    """A start where each silence ends (on the soft opening's first sound)."""
+    out = []
     for a, b in silences(db):
-        if a > first and b < last:
-            strength = min(1.0, 0.4 + 0.3 * (b - a))
-            b = max(a, _back(db, round(b / FINE)) * FINE)
-            out[round(b / FINE)] = Boundary(b, a, strength)
+        strength = min(1.0, 0.4 + 0.3 * (b - a))
+        b = max(a, _back(db, round(b / FINE)) * FINE)
+        out.append(Boundary(b, a, strength))
+    return out
+
+
+def _at_dips(db: NDArray[np.float64], depth: float = 20.0) -> list[Boundary]:
+    """A start at each sudden dip: ``depth`` dB under the level around it (±2 s) for at
+    least 50 ms, shorter than half a second. Music rarely drops that far that briefly (a
+    hall's reverberation fills its rests); one recording ending into another does. The
+    start is where the level dropped: the new file's lead-in is part of it."""
+    from scipy.ndimage import median_filter
+
+    if len(db) < 10:
+        return []
+    coarse = db[: len(db) // 5 * 5].reshape(-1, 5).mean(axis=1)
+    around = np.repeat(median_filter(coarse, size=81, mode="nearest"), 5)
+    around = np.concatenate([around, np.full(len(db) - len(around), around[-1])])
+    low = np.concatenate([[False], db < around - depth, [False]])
+    edges = np.flatnonzero(np.diff(low.astype(np.int8))).reshape(-1, 2)
+    out = []
+    for a, b in edges:
+        if b - a >= 5 and (b - a) * FINE < 0.5:
+            drop = float(np.median(around[a:b]) - np.min(db[a:b]))
+            out.append(Boundary(a * FINE, a * FINE, min(0.9, 0.3 + drop / 50.0)))
+    return out
+
+
+def _at_changes(audio: NDArray[np.floating], rate: int) -> list[Boundary]:
+    """A start at each clear peak of the change-of-sound curve (over twice its median,
+    the highest within 0.5 s), on the strongest short-scale change near it."""
     curve = novelty(features(audio, rate), round(CONTEXT / COARSE))
     flux = onsets(audio, rate)
-    reach = round(1.5 / COARSE)
+    reach = round(0.5 / COARSE)
     typical = float(np.median(curve[curve > 0])) if np.any(curve > 0) else 0.0
-    for i in range(1, len(curve) - 1):
-        value = curve[i]
-        lo, hi = max(0, i - reach), min(len(curve), i + reach + 1)
-        if value <= 2 * typical or value < curve[lo:hi].max():
-            continue
-        t = refine(flux, i * COARSE, 0.6)
-        if t <= first or t >= last:
-            continue
-        key = round(t / FINE)
-        near = [k for k in out if abs(k - key) <= round(0.5 / FINE)]
-        strength = float(1.0 - np.exp(-value / (8 * typical)))
-        if near:  # a silence ends here: keep it, as strong as either says
-            k = near[0]
-            out[k] = Boundary(out[k].start, out[k].end, max(out[k].strength, strength))
-        else:
-            out[key] = Boundary(t, t, strength)
-    return sorted(out.values(), key=lambda b: b.start), first, last
+    peaks = [
+        i
+        for i in range(1, len(curve) - 1)
+        if curve[i] > 2 * typical and curve[i] >= curve[max(0, i - reach) : i + reach + 1].max()
+    ]
+    values = np.sort(curve[peaks]) if peaks else np.zeros(0)
+    out = []
+    for i in peaks:
+        # Evidence grows with how unusual the change is in this recording: its rank
+        # among all the peaks (a recording changes its sound often; a new one, rarely).
+        rank = np.searchsorted(values, curve[i], side="left") / max(1, len(values) - 1)
+        out.append(Boundary(refine(flux, i * COARSE, 0.6), 0.0, float(rank) ** 4))
+    return [Boundary(b.start, b.start, b.strength) for b in out]
 
 
 def _back(db: NDArray[np.float64], at: int) -> int:
@@ -271,6 +312,7 @@ def choose(
     first: float,
     last: float,
     anchors: Sequence[float | None] = (),
+    known: Sequence[float | None] = (),
 ) -> list[tuple[float, float] | None]:
     """(start, played length) of each piece, None for pieces not played.
 
@@ -280,9 +322,22 @@ def choose(
         first: where the sound begins: the first piece starts there unless anchored.
         last: where the sound ends.
         anchors: a known start per piece (found by its file), or None.
+        known: how long each anchored piece went on sounding like its file (seconds):
+            the next piece starts no earlier than 4 s before that ends.
     """
     n = len(durations)
     anchors = list(anchors) + [None] * (n - len(anchors))
+    known = list(known) + [None] * (n - len(known))
+
+    def fit(
+        i: int, played: NDArray[np.float64], gapless: NDArray[np.bool_] | bool
+    ) -> NDArray[np.float64]:
+        heard = known[i]
+        if heard is None:
+            return length_cost(played, durations[i], gapless)
+        # Measured, not nominal: little room either way.
+        return np.where(played < heard - 4.0, np.inf, 0.5 * ((played - heard) / 2.0) ** 2)
+
     opening = Boundary(first, first, 1.0)
     cands = [opening, *[b for b in bounds if first < b.start < last]]
     # A piece found by its file starts exactly there.
@@ -311,8 +366,7 @@ def choose(
     if anchors[0] is None:
         cost[0, zero] = 0.0
     for i in range(1, n):
-        fit = length_cost(span, durations[i - 1], gapless[None, :])
-        step = cost[i - 1][:, None] + fit + np.maximum(passed, 0)
+        step = cost[i - 1][:, None] + fit(i - 1, span, gapless[None, :]) + np.maximum(passed, 0)
         step = np.where(span > 0, step, np.inf) - gain[None, :]
         back[i] = np.argmin(step, axis=0)
         cost[i] = np.where(allowed[i], step[back[i], np.arange(m)], np.inf)
@@ -322,7 +376,7 @@ def choose(
         tail = last - starts
         passed_tail = inside[m] - inside[1 : m + 1]
         # The session may end before the program does: one decision, whatever is left.
-        total[i] = cost[i] + length_cost(tail, durations[i]) + passed_tail + EARLY * (i < n - 1)
+        total[i] = cost[i] + fit(i, tail, False) + passed_tail + EARLY * (i < n - 1)
         total[i][tail <= 0] = np.inf
     if not np.isfinite(total).any():
         return [None] * n

@@ -113,31 +113,36 @@ def _start(
 def _options(
     piece: NDArray[np.floating], reference: NDArray[np.floating], rate: int, after: float
 ) -> list[tuple[float, float, float]]:
-    """Where ``piece`` may have been played: (start, score, where the next may start).
+    """Where ``piece`` may have been played: (start, score, seconds it went on matching).
 
-    Local peaks of the match score from ``after`` on, at most six, best first; a peak
-    that an earlier one within the piece's length nearly equals is a repeat inside it.
+    Local peaks of the match score from ``after`` on, at most six, best first. A peak
+    that an earlier one nearly equals, while the piece played from the earlier one
+    still sounds, is a repeat inside the piece (a variation's repeat), not a start.
     """
     score = match_scores(piece, reference, rate)
     if score is None:
         return []
     hop = max(1, int(HOP * rate))
-    reach, span = round(2.0 / HOP), len(piece) / hop
+    reach = round(2.0 / HOP)
     lo = max(0, int(np.ceil(after * rate / hop)))
-    need = _needed(piece, rate)
-    peaks: list[int] = []
+    if lo >= len(score):
+        return []
+    # Half the best match at least: a stretch played and then stopped early still
+    # matches better than that; chance does not.
+    need = max(_needed(piece, rate), 0.5 * float(np.max(score[lo:])))
+    peaks: dict[int, tuple[float, float]] = {}
     for k in (int(i) for i in np.flatnonzero(score >= need)):
         if k < lo or score[k] < score[max(0, k - reach) : k + reach + 1].max():
             continue
-        if any(k - p < span and score[p] >= NEARLY * score[k] for p in peaks):
+        if any(
+            (k * hop / rate) - start < heard - 2.0 and score[p] >= NEARLY * score[k]
+            for p, (start, heard) in peaks.items()
+        ):
             continue
-        peaks.append(k)
-    out = []
-    for k in sorted(peaks, key=lambda p: -score[p])[:6]:
         start = _start(piece, reference, rate, k)
-        until = start + max(1.0, matched_length(piece, reference, rate, start) - 4.0)
-        out.append((start, float(score[k]), until))
-    return out
+        peaks[k] = (start, matched_length(piece, reference, rate, start))
+    best = sorted(peaks, key=lambda p: -score[p])[:6]
+    return [(peaks[k][0], float(score[k]), peaks[k][1]) for k in best]
 
 
 def _found(
@@ -145,29 +150,30 @@ def _found(
     rate: int,
     pieces: Sequence[NDArray[np.floating] | None],
     after: float,
-) -> list[float | None]:
-    """Where each piece with a file was played, chosen jointly: in program order, each
-    after the previous one stopped sounding like its file, the best total match (a
-    piece played early and briefly may match less well than a later repeat of it)."""
-    # Each state: (total score, frontier, choices so far); one per last choice.
-    states: dict[object, tuple[float, float, list[float | None]]] = {None: (0.0, after, [])}
+) -> list[tuple[float, float] | None]:
+    """Where each piece with a file was played and how long it went on sounding like
+    its file, chosen jointly: in program order, each after the previous one stopped
+    matching, the most of the reference explained (a piece played briefly matches less
+    well than a later repeat of its stretch inside another piece; together they
+    explain more)."""
+    Choice = tuple[float, float] | None
+    # Each state: (value, frontier, choices so far); one per last choice.
+    states: dict[object, tuple[float, float, list[Choice]]] = {None: (0.0, after, [])}
     for i, audio in enumerate(pieces):
-        options = (
-            _options(audio, reference, rate, max(0.0, after - 1.0)) if audio is not None else []
-        )
-        nxt: dict[object, tuple[float, float, list[float | None]]] = {}
+        options = [] if audio is None else _options(audio, reference, rate, max(0.0, after - 1))
+        nxt: dict[object, tuple[float, float, list[Choice]]] = {}
         for key, (total, frontier, chosen) in states.items():
-            nxt_key = key
             if key not in nxt or nxt[key][0] < total:
-                nxt[nxt_key] = (total, frontier, [*chosen, None])
-            for o, (start, score, until) in enumerate(options):
+                nxt[key] = (total, frontier, [*chosen, None])
+            for o, (start, score, heard) in enumerate(options):
                 if start < frontier - 1.0:
                     continue
-                cand = (total + score - 1e-6 * start, until, [*chosen, start])
-                if (i, o) not in nxt or nxt[(i, o)][0] < cand[0]:
-                    nxt[(i, o)] = cand
+                value = total + score * max(heard, 1.0) - 1e-6 * start
+                until = start + max(1.0, heard - 4.0)
+                if (i, o) not in nxt or nxt[(i, o)][0] < value:
+                    nxt[(i, o)] = (value, until, [*chosen, (start, heard)])
         states = nxt
-    return max(states.values(), key=lambda s: s[0])[2] if states else [None] * len(pieces)
+    return max(states.values(), key=lambda s: s[0])[2]
 
 
 def matched_length(
@@ -254,9 +260,14 @@ def place(
         Starts and lengths, in program order; a piece found by its file ends where it
         was stopped (or where the next piece starts).
     """
-    found = _found(reference, rate, pieces, max(0.0, program_start))
+    hits = _found(reference, rate, pieces, max(0.0, program_start))
+    found = [hit[0] if hit else None for hit in hits]
+    heard: list[float | None] = [None] * len(pieces)
+    for i, (audio, hit) in enumerate(zip(pieces, hits, strict=True)):
+        if audio is not None and hit is not None:
+            heard[i] = min(hit[1], played_length(audio, reference, rate, hit[0]))
     if any(at is None for at in found):
-        starts, lengths = _by_boundaries(reference, rate, found, durations, program_start)
+        starts, lengths = _by_boundaries(reference, rate, found, heard, durations, program_start)
     else:
         starts, lengths = [float(at) for at in found if at is not None], list(durations)
     for i, audio in enumerate(pieces):
@@ -271,10 +282,12 @@ def _by_boundaries(
     reference: NDArray[np.floating],
     rate: int,
     found: Sequence[float | None],
+    heard: Sequence[float | None],
     durations: Sequence[float],
     program_start: float,
 ) -> tuple[list[float], list[float]]:
-    """Starts and lengths from the reference's boundaries, found pieces fixed.
+    """Starts and lengths from the reference's boundaries, found pieces fixed (``heard``:
+    how long each went on sounding like its file).
 
     A piece not played (the session ended first) starts where the sound ends and
     lasts nothing.
@@ -282,7 +295,7 @@ def _by_boundaries(
     from gim.audio.boundaries import candidates, choose
 
     bounds, first, last = candidates(reference, rate, after=program_start)
-    chosen = choose(bounds, durations, first, last, anchors=found)
+    chosen = choose(bounds, durations, first, last, anchors=found, known=heard)
     starts, lengths = [], []
     for at in chosen:
         starts.append(at[0] if at else last)
