@@ -37,7 +37,9 @@ from gim.core.program import Piece, Program, Provenance
 from gim.runner import SessionRunner
 from gim.runner.events import RunnerEvent, Warning
 from gim.store.db import Store
-from tests.e2e.test_tui_arc import GIM, Terminal, wav
+from tests.e2e.test_tui_arc import wav
+from tests.support.terminal import GIM_BIN as GIM
+from tests.support.terminal import Terminal
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 RATE = 48000
@@ -383,6 +385,7 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
         f"gim-stall-{os.getpid()}",
         [GIM, "session", "run", "--program", "stall", "--client", "ST4"],
         env,
+        size=(80, 24),
     )
     try:
         term.wait_for("s start music", 120)
