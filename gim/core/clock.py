@@ -158,3 +158,9 @@ class SessionClock:
     def in_gap(self, seconds: float) -> bool:
         """Whether the microphone was not recording at session ``seconds``."""
         return any(a <= seconds < b for a, b in self.gaps)
+
+    def within_gap(self, start: float, end: float, slack: float = 0.25) -> bool:
+        """Whether the stretch ``start``-``end`` lies inside one gap (``slack`` seconds
+        over its edges allowed, as a line's times are that loose): nothing of it was
+        recorded."""
+        return any(a - slack <= start and end <= b + slack for a, b in self.gaps)

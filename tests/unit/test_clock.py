@@ -177,3 +177,12 @@ def test_mmss_examples() -> None:
     assert mmss(-3) == "0:00"
     assert mmss(75.9) == "1:15"
     assert mmss(3725) == "1:02:05"
+
+
+def test_a_stretch_inside_a_gap_is_found_within_it() -> None:
+    clock = SessionClock(PlaybackLog(RATE, []), [(0, 0.0)], [(10.0, 20.0)])
+    assert clock.within_gap(11.0, 12.5)
+    assert clock.within_gap(9.9, 20.2)  # a line's times are loose by a fraction of a second
+    assert not clock.within_gap(9.0, 11.0)  # it began before the gap: it was recorded
+    assert not clock.within_gap(19.0, 21.0)
+    assert not SessionClock(PlaybackLog(RATE, [])).within_gap(11.0, 12.0)
