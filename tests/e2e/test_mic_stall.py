@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -37,12 +36,10 @@ from gim.core.program import Piece, Program, Provenance
 from gim.runner import SessionRunner
 from gim.runner.events import RunnerEvent, Warning
 from gim.store.db import Store
-from tests.e2e.test_tui_arc import Terminal, wav
+from tests.support.terminal import GIM_BIN, Terminal, require_tmux
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 RATE = 48000
-GIM = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "gim")
-"""The worktree's own `gim` launcher, as a guide starts it."""
 
 
 def _pactl(*args: str) -> str:
@@ -230,11 +227,15 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
     )
     after = range(round((end + 1) * RATE), len(mic) - 2 * RATE, 2 * RATE)
     slips: dict[int, float] = {}
+    shifts: dict[int, float] = {}  # the microphone track against the capture, moment by moment
     for m in after:
         heard = m - mic_seen - off * RATE  # the capture's frame of this moment
         found = same_sound(ref, seen, round(heard + ref_seen), ref_seen)
         if found is not None:
             slips[m] = (ref_seen - found) / RATE  # positive: the music sounds later
+        held = same_sound(mic, seen, m, mic_seen + off * RATE)
+        if held is not None:
+            shifts[m] = (held - mic_seen) / RATE - off
     errors = mapping_errors(mic, ref, after, clock)
     # with the lag measured before the gap only, each moment is off by the gap's error
     # plus the output's slip since
@@ -250,9 +251,15 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
         f"before the gap only, less that slip: {figures(left)}; mic {len(mic) / RATE:.3f} "
         f"s, reference {len(ref) / RATE:.3f} s; load {os.getloadavg()[0]:.1f}"
     )
+    moments = "; ".join(
+        f"{m / RATE:.0f} s: {alone[m] * 1000:+.1f} = slip {slips.get(m, np.nan) * 1000:+.1f}"
+        f" + mic {shifts.get(m, np.nan) * 1000:+.1f}"
+        for m in alone
+    )
+    print(f"moments after the gap (lag from before it): {moments}")
     assert abs(off) < 0.005, off
     assert len(left) >= 10
-    assert max(abs(e) for e in left) < 0.005, (left, slips)
+    assert max(abs(e) for e in left) < 0.005, moments
     assert len(errors) >= 10
     if slipped < 0.005:
         # the player kept time: every later moment maps right through the stored clock
@@ -390,8 +397,7 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     suspended for 10 s during the music. While it lasts the screen says so beside the
     music still playing and every key; when it is back it says how much was lost, and
     the gap is in `gim sessions show`."""
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: run scripts/system-deps.sh test")
+    require_tmux()
     env = {
         "GIM_HOME": str(home),
         "HF_HUB_OFFLINE": "1",
@@ -401,9 +407,12 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     }
     run_env = {**os.environ, **env}
     music = shared_data / "music" / "tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg"
-    piece = wav(music, tmp_path / "sugar_plum.wav", "trim", "0", "60")
+    piece = tmp_path / "sugar_plum.wav"
+    subprocess.run(
+        ["sox", str(music), "-r", str(RATE), str(piece), "trim", "0", "60"], check=True, timeout=60
+    )
     made = subprocess.run(
-        [GIM, "programs", "new", "Stall", str(piece), "--slug", "stall"],
+        [GIM_BIN, "programs", "new", "Stall", str(piece), "--slug", "stall"],
         capture_output=True,
         text=True,
         env=run_env,
@@ -412,13 +421,11 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     assert made.returncode == 0, made.stderr
     term = Terminal(
         f"gim-stall-{os.getpid()}",
-        [GIM, "session", "run", "--program", "stall", "--client", "ST4"],
+        [GIM_BIN, "session", "run", "--program", "stall", "--client", "ST4"],
         env,
+        size=(80, 24),
     )
     try:
-        # the size of a guide's small terminal (whatever the helper's default)
-        resize = ["tmux", "resize-window", "-t", term.name, "-x", "80", "-y", "24"]
-        subprocess.run(resize, check=True, timeout=10)
         term.wait_for("s start music", 120)
         term.wait_for("● recording")
         term.press("s")
@@ -461,11 +468,15 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
             ["pactl", "suspend-source", suspendable_mic, "0"], capture_output=True, timeout=10
         )
     listed = subprocess.run(
-        [GIM, "sessions", "list", "--json"], capture_output=True, text=True, env=run_env, timeout=60
+        [GIM_BIN, "sessions", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=run_env,
+        timeout=60,
     )
     (session,) = json.loads(listed.stdout)
     show = subprocess.run(
-        [GIM, "sessions", "show", session["id"]],
+        [GIM_BIN, "sessions", "show", session["id"]],
         capture_output=True,
         text=True,
         env=run_env,
@@ -475,7 +486,7 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     assert "Recording gaps" in show.stdout
     data = json.loads(
         subprocess.run(
-            [GIM, "sessions", "show", session["id"], "--json"],
+            [GIM_BIN, "sessions", "show", session["id"], "--json"],
             capture_output=True,
             text=True,
             env=run_env,
