@@ -239,8 +239,8 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
     errors = mapping_errors(mic, ref, after, clock)
     # with the lag measured before the gap only, each moment is off by the gap's error
     # plus the output's slip since
-    before = [p for p in points if p[0] < start * RATE]
-    alone = mapping_errors(mic, ref, after, SessionClock(clock.log, before, clock.gaps))
+    before = max(p for p in points if p[0] < start * RATE)  # the last lag measured
+    alone = mapping_errors(mic, ref, after, SessionClock(clock.log, [before], clock.gaps))
     left = [alone[m] - slips[m] for m in alone if m in slips]
     slipped = max((abs(v) for v in slips.values()), default=0.0)
     print(
@@ -257,6 +257,8 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
         for m in alone
     )
     print(f"moments after the gap (lag from before it): {moments}")
+    lags = ", ".join(f"{f / RATE:.1f} s {lag / RATE * 1000:+.1f} ms" for f, lag in clock.points)
+    print(f"stored lag points: {lags}")
     assert abs(off) < 0.005, off
     assert len(left) >= 10
     assert max(abs(e) for e in left) < 0.005, moments
