@@ -200,10 +200,9 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
     folder = settings.sessions_dir / session_id
     mic, ref = mono(folder / "mic.flac"), mono(folder / "reference.flac")
     points = replay(folder).delays
-    # as long as the session: the reference, shifted by the lag (the microphone opens
-    # before the music starts), not ten seconds short
-    lag = float(np.median([p[1] for p in points]))
-    assert abs(len(mic) - lag - len(ref)) / RATE < 0.5
+    # (that the track keeps session time through the gap, not ten seconds short, is
+    # measured below against the sink itself: the reference is no measure of it, as the
+    # player's output lost 3.7 s in underruns in one run on a loaded machine)
     assert np.all(mic[round(start * RATE) + 1 : round(end * RATE) - 1] == 0)
 
     # The gap's length against the sink's own time: the microphone's frames after it sit
