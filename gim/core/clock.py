@@ -12,6 +12,7 @@ Every conversion between session seconds and a place in the music goes through
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 
@@ -41,8 +42,19 @@ def median_lag(points: DelayPoints) -> float:
     return float(statistics.median(p[1] for p in points)) if points else 0.0
 
 
+DRIFT = 1e-3
+"""The most two sound cards' clocks drift apart (0.1 %); a lag that changes faster between
+two points (by more than `JITTER` besides) stepped: the output slipped, a device reopened."""
+JITTER = 16
+"""Frames two measurements of the same lag may differ by (they differ by one or two)."""
+
+
 def lag_at(frame: float, points: DelayPoints) -> float:
     """The lag in frames at microphone ``frame`` (0 with no measurement).
+
+    Between points the lag is interpolated. Outside them it follows the least-squares line
+    through the points on that side since the last step, which follows clock drift (a line
+    through a step would tilt with it and carry the step's size far beyond the points).
 
     Args:
         frame: microphone frame.
@@ -65,8 +77,19 @@ def lag_at(frame: float, points: DelayPoints) -> float:
         if x1 == x0:
             return float(y1)
         return float(y0 + (y1 - y0) * (frame - x0) / (x1 - x0))
-    slope, intercept = _line(points)
+    slope, intercept = _line(_steady(points, at_end=frame >= last[0]))
     return slope * frame + intercept
+
+
+def _steady(points: DelayPoints, at_end: bool) -> DelayPoints:
+    """The points at one end (``at_end``: the last ones) back to the nearest step."""
+    ordered = list(reversed(points)) if at_end else list(points)
+    kept = [ordered[0]]
+    for (x0, y0), (x1, y1) in itertools.pairwise(ordered):
+        if abs(y1 - y0) > DRIFT * abs(x1 - x0) + JITTER:
+            break
+        kept.append((x1, y1))
+    return kept
 
 
 def _line(points: DelayPoints) -> tuple[float, float]:
@@ -158,3 +181,9 @@ class SessionClock:
     def in_gap(self, seconds: float) -> bool:
         """Whether the microphone was not recording at session ``seconds``."""
         return any(a <= seconds < b for a, b in self.gaps)
+
+    def within_gap(self, start: float, end: float, slack: float = 0.25) -> bool:
+        """Whether the stretch ``start``-``end`` lies inside one gap (``slack`` seconds
+        over its edges allowed, as a line's times are that loose): nothing of it was
+        recorded."""
+        return any(a - slack <= start and end <= b + slack for a, b in self.gaps)

@@ -111,8 +111,12 @@ def _store(
     store: Store, session_id: str, folder: Path, segments: list[Segment], delay: float
 ) -> list[Segment]:
     """Link the final lines to the music and put them in place of the preview."""
+    clock = store.clock(session_id)
+    # a gap was recorded as silence, and removing the music from silence leaves the music
+    # (inverted): lines found there are made of it, never of the client's words
+    segments = [s for s in segments if not clock.within_gap(s.start, s.end)]
     segments.sort(key=lambda s: s.start)
-    link_playback(segments, store.clock(session_id))
+    link_playback(segments, clock)
     stored = store.replace_transcript(session_id, segments, Source.FINAL)
     rolling_file.discard(folder)  # the database holds the lines now: no second copy of the text
     return stored

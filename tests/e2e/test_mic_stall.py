@@ -17,11 +17,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,9 +36,7 @@ from gim.core.program import Piece, Program, Provenance
 from gim.runner import SessionRunner
 from gim.runner.events import RunnerEvent, Warning
 from gim.store.db import Store
-from tests.e2e.test_tui_arc import wav
-from tests.support.terminal import GIM_BIN as GIM
-from tests.support.terminal import Terminal
+from tests.support.terminal import GIM_BIN, Terminal, require_tmux
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 RATE = 48000
@@ -80,10 +77,11 @@ def mono(path: Path) -> np.ndarray:
 
 def mapping_errors(
     mic: np.ndarray, ref: np.ndarray, frames: range, clock: SessionClock
-) -> list[float]:
+) -> dict[int, float]:
     """Seconds (signed) between where ``clock`` puts each microphone moment in the played
-    music and where a local correlation finds it: positive when the clock puts it later."""
-    margin, window, errors = 4800, RATE, []
+    music and where a local correlation finds it (positive: the clock puts it later), by
+    microphone frame."""
+    margin, window, errors = 4800, RATE, {}
     for m in frames:
         out = round(clock.output_frame(m / RATE))
         if out - margin < 0 or out + window > len(ref):
@@ -96,14 +94,14 @@ def mapping_errors(
             min_delay=-0.2,
         )
         if est.confidence >= 8:
-            errors.append((est.frames + margin) / RATE)
+            errors[m] = (est.frames + margin) / RATE
     return errors
 
 
-def figures(errors: list[float]) -> str:
+def figures(errors: Iterable[float]) -> str:
     """Mean and worst of absolute errors, in milliseconds."""
-    worst = max(abs(e) for e in errors)
-    return f"mean {np.mean(np.abs(errors)) * 1000:.2f} ms, max {worst * 1000:.2f} ms"
+    found = np.abs(list(errors))
+    return f"mean {found.mean() * 1000:.2f} ms, max {found.max() * 1000:.2f} ms"
 
 
 @contextmanager
@@ -131,29 +129,28 @@ def witness(source: str, path: Path) -> Iterator[None]:
             proc.wait(10)
 
 
-def gap_error(mic: np.ndarray, seen: np.ndarray, start: float, end: float) -> float:
-    """Seconds the microphone's frames after the gap sit later than the frames before it,
-    measured against the continuous capture ``seen`` (positive: the gap was made too long)."""
-    first = round(max(1.0, start - 12.0) * RATE)
-    coarse = estimate_delay(
-        mic[first : first + 10 * RATE], seen[first : first + 10 * RATE], RATE, 2.0, -8.0
-    ).frames
+def coarse_offset(a: np.ndarray, b: np.ndarray, at: int) -> float:
+    """Frames of ``a`` minus frames of ``b`` for the same sound, roughly (``b``, the
+    capture, started up to 8 s earlier), from ten seconds at ``at``."""
+    window = 10 * RATE
+    return estimate_delay(a[at : at + window], b[at : at + window], RATE, 2.0, -8.0).frames
 
-    def offset(m: int) -> float | None:
-        at, margin = round(m - coarse) - 4800, 4800
-        if at < 0 or at + RATE > len(seen):
-            return None
-        est = estimate_delay(mic[m : m + RATE], seen[at : at + RATE], RATE, 0.2, -0.2)
-        return coarse + margin + est.frames if est.confidence >= 8 else None
 
-    def median(frames: range) -> float:
-        found = [o for o in map(offset, frames) if o is not None]
-        assert len(found) >= 3, "the microphone and the capture did not line up"
-        return float(np.median(found))
+def same_sound(a: np.ndarray, b: np.ndarray, at: int, near: float) -> float | None:
+    """Frame ``at`` of ``a`` minus the frame of ``b`` with the same sound (found within
+    0.1 s of ``near``); None where the music does not tell."""
+    start = round(at - near) - 4800
+    if at < 0 or start < 0 or start + RATE > len(b) or at + RATE > len(a):
+        return None
+    est = estimate_delay(a[at : at + RATE], b[start : start + RATE], RATE, 0.2, -0.2)
+    return at - start + est.frames if est.confidence >= 8 else None
 
-    before = median(range(round((start - 8) * RATE), round((start - 1) * RATE), RATE))
-    after = median(range(round((end + 1) * RATE), round((end + 8) * RATE), RATE))
-    return (after - before) / RATE
+
+def steady(a: np.ndarray, b: np.ndarray, frames: Iterable[int], near: float) -> float:
+    """The median `same_sound` offset over ``frames``."""
+    found = [o for o in (same_sound(a, b, m, near) for m in frames) if o is not None]
+    assert len(found) >= 3, "the recordings did not line up"
+    return float(np.median(found))
 
 
 def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_right(
@@ -203,31 +200,71 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
     folder = settings.sessions_dir / session_id
     mic, ref = mono(folder / "mic.flac"), mono(folder / "reference.flac")
     points = replay(folder).delays
-    # as long as the session: the reference, shifted by the lag (the microphone opens
-    # before the music starts), not ten seconds short
-    lag = float(np.median([p[1] for p in points]))
-    assert abs(len(mic) - lag - len(ref)) / RATE < 0.5
+    # (that the track keeps session time through the gap, not ten seconds short, is
+    # measured below against the sink itself: the reference is no measure of it, as the
+    # player's output lost 3.7 s in underruns in one run on a loaded machine)
     assert np.all(mic[round(start * RATE) + 1 : round(end * RATE) - 1] == 0)
 
-    # the gap's length against the sink's own time: the frames after it sit where a
-    # capture that never stopped has them
-    off = gap_error(mic, seen, start, end)
+    # The gap's length against the sink's own time: the microphone's frames after it sit
+    # where a capture that never stopped has them.
+    first = round((start - 12) * RATE)
+    near = coarse_offset(mic, seen, first)
+    before_gap = range(round((start - 8) * RATE), round((start - 1) * RATE), RATE)
+    mic_seen = steady(mic, seen, before_gap, near)
+    off = (
+        steady(mic, seen, range(round((end + 1) * RATE), round((end + 8) * RATE), RATE), near)
+        - mic_seen
+    ) / RATE
+    # The player's own output against the same capture: on a loaded machine it slips
+    # (PulseAudio underruns), moving the music under every later moment, gap or not.
+    ref_first = round(first - clock.lag(first / RATE))
+    ref_seen = steady(
+        ref,
+        seen,
+        (round(m - clock.lag(m / RATE)) for m in before_gap),
+        coarse_offset(ref, seen, ref_first),
+    )
     after = range(round((end + 1) * RATE), len(mic) - 2 * RATE, 2 * RATE)
+    slips: dict[int, float] = {}
+    shifts: dict[int, float] = {}  # the microphone track against the capture, moment by moment
+    for m in after:
+        heard = m - mic_seen - off * RATE  # the capture's frame of this moment
+        found = same_sound(ref, seen, round(heard + ref_seen), ref_seen)
+        if found is not None:
+            slips[m] = (ref_seen - found) / RATE  # positive: the music sounds later
+        held = same_sound(mic, seen, m, mic_seen + off * RATE)
+        if held is not None:
+            shifts[m] = (held - mic_seen) / RATE - off
     errors = mapping_errors(mic, ref, after, clock)
-    # with the lag measured before the gap only: the gap's error plus any slip of the
-    # player's output since (PulseAudio underruns on a loaded machine), for the record
-    before = [p for p in points if p[0] < start * RATE]
-    alone = mapping_errors(mic, ref, after, SessionClock(clock.log, before, clock.gaps))
+    # with the lag measured before the gap only, each moment is off by the gap's error
+    # plus the output's slip since
+    before = max(p for p in points if p[0] < start * RATE)  # the last lag measured
+    alone = mapping_errors(mic, ref, after, SessionClock(clock.log, [before], clock.gaps))
+    left = [alone[m] - slips[m] for m in alone if m in slips]
+    slipped = max((abs(v) for v in slips.values()), default=0.0)
     print(
         f"\nFIGURES gap {end - start:.4f} s (suspended {resumed - suspended:.3f} s by the "
         f"wall clock), its length off by {off * 1000:+.2f} ms; after the gap "
-        f"({len(errors)} moments) through the stored clock: {figures(errors)}; with the "
-        f"lag from before the gap only: {figures(alone)}; mic {len(mic) / RATE:.3f} s, "
-        f"reference {len(ref) / RATE:.3f} s; load {os.getloadavg()[0]:.1f}"
+        f"({len(errors)} moments) through the stored clock: {figures(errors.values())}; "
+        f"the player's output slipped by up to {slipped * 1000:.1f} ms; with the lag from "
+        f"before the gap only, less that slip: {figures(left)}; mic {len(mic) / RATE:.3f} "
+        f"s, reference {len(ref) / RATE:.3f} s; load {os.getloadavg()[0]:.1f}"
     )
+    moments = "; ".join(
+        f"{m / RATE:.0f} s: {alone[m] * 1000:+.1f} = slip {slips.get(m, np.nan) * 1000:+.1f}"
+        f" + mic {shifts.get(m, np.nan) * 1000:+.1f}"
+        for m in alone
+    )
+    print(f"moments after the gap (lag from before it): {moments}")
+    lags = ", ".join(f"{f / RATE:.1f} s {lag / RATE * 1000:+.1f} ms" for f, lag in clock.points)
+    print(f"stored lag points: {lags}")
     assert abs(off) < 0.005, off
+    assert len(left) >= 10
+    assert max(abs(e) for e in left) < 0.005, moments
     assert len(errors) >= 10
-    assert max(abs(e) for e in errors) < 0.020, (errors, clock.points)
+    if slipped < 0.005:
+        # the player kept time: every later moment maps right through the stored clock
+        assert max(abs(e) for e in errors.values()) < 0.020, (errors, clock.points)
 
 
 def our_capture_stream() -> str:
@@ -361,8 +398,7 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     suspended for 10 s during the music. While it lasts the screen says so beside the
     music still playing and every key; when it is back it says how much was lost, and
     the gap is in `gim sessions show`."""
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: run scripts/system-deps.sh test")
+    require_tmux()
     env = {
         "GIM_HOME": str(home),
         "HF_HUB_OFFLINE": "1",
@@ -372,9 +408,12 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     }
     run_env = {**os.environ, **env}
     music = shared_data / "music" / "tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg"
-    piece = wav(music, tmp_path / "sugar_plum.wav", "trim", "0", "60")
+    piece = tmp_path / "sugar_plum.wav"
+    subprocess.run(
+        ["sox", str(music), "-r", str(RATE), str(piece), "trim", "0", "60"], check=True, timeout=60
+    )
     made = subprocess.run(
-        [GIM, "programs", "new", "Stall", str(piece), "--slug", "stall"],
+        [GIM_BIN, "programs", "new", "Stall", str(piece), "--slug", "stall"],
         capture_output=True,
         text=True,
         env=run_env,
@@ -383,7 +422,7 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     assert made.returncode == 0, made.stderr
     term = Terminal(
         f"gim-stall-{os.getpid()}",
-        [GIM, "session", "run", "--program", "stall", "--client", "ST4"],
+        [GIM_BIN, "session", "run", "--program", "stall", "--client", "ST4"],
         env,
         size=(80, 24),
     )
@@ -430,11 +469,15 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
             ["pactl", "suspend-source", suspendable_mic, "0"], capture_output=True, timeout=10
         )
     listed = subprocess.run(
-        [GIM, "sessions", "list", "--json"], capture_output=True, text=True, env=run_env, timeout=60
+        [GIM_BIN, "sessions", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=run_env,
+        timeout=60,
     )
     (session,) = json.loads(listed.stdout)
     show = subprocess.run(
-        [GIM, "sessions", "show", session["id"]],
+        [GIM_BIN, "sessions", "show", session["id"]],
         capture_output=True,
         text=True,
         env=run_env,
@@ -444,7 +487,7 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     assert "Recording gaps" in show.stdout
     data = json.loads(
         subprocess.run(
-            [GIM, "sessions", "show", session["id"], "--json"],
+            [GIM_BIN, "sessions", "show", session["id"], "--json"],
             capture_output=True,
             text=True,
             env=run_env,
@@ -457,3 +500,11 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
     assert int(gap["end"]) == int(back[4]) * 60 + int(back[5])
     assert gap["end"] - gap["start"] == pytest.approx(lost, abs=0.05)
     assert f"{mmss(gap['start'])}  to {mmss(gap['end'])}" in show.stdout
+    # nothing was recorded in the gap, so no line is made of it (removing the music from
+    # the gap's silence leaves the music, which Whisper turned into "Thank you.")
+    inside = [
+        (line["start"], line["text"])
+        for line in data["segments"]
+        if gap["start"] - 0.25 <= line["start"] and line["end"] <= gap["end"] + 0.25
+    ]
+    assert not inside, inside

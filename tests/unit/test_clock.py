@@ -177,3 +177,22 @@ def test_mmss_examples() -> None:
     assert mmss(-3) == "0:00"
     assert mmss(75.9) == "1:15"
     assert mmss(3725) == "1:02:05"
+
+
+def test_a_stretch_inside_a_gap_is_found_within_it() -> None:
+    clock = SessionClock(PlaybackLog(RATE, []), [(0, 0.0)], [(10.0, 20.0)])
+    assert clock.within_gap(11.0, 12.5)
+    assert clock.within_gap(9.9, 20.2)  # a line's times are loose by a fraction of a second
+    assert not clock.within_gap(9.0, 11.0)  # it began before the gap: it was recorded
+    assert not clock.within_gap(19.0, 21.0)
+    assert not SessionClock(PlaybackLog(RATE, [])).within_gap(11.0, 12.0)
+
+
+def test_beyond_the_points_the_lag_follows_the_points_since_the_last_step() -> None:
+    """The player's output slipped 0.3 s early in the session (a loaded machine): later
+    moments keep the lag measured after the step, with that stretch's drift, instead of a
+    line through the step that tilts further off the longer the session runs."""
+    step = [(4_000, -384.0), *((f, -71.0 + 1e-5 * f) for f in range(9_000, 60_000, 5_000))]
+    assert abs(lag_at(58_000, step) - (-71.0 + 1e-5 * 58_000)) < 1e-6
+    assert abs(lag_at(70_000, step) - (-71.0 + 1e-5 * 70_000)) < 1e-6
+    assert lag_at(1_000, step) == -384.0  # before the first point: the first stretch's lag
