@@ -77,6 +77,14 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
     with open(mixes_path, "rb") as f:
         mixes = pickle.load(f)
     out: dict[str, Any] = {"runs": {}}
+    import ctranslate2
+
+    from gim.transcribe.engine import SEED
+
+    # Whisper's temperature fallback samples: seeded, every system decodes the same way
+    # each run (gim's engine seeds itself; plain faster-whisper here the same).
+    ctranslate2.set_random_seed(SEED)
+    floors: dict[int, tuple[list[str], Words]] = {}
     if system == "openai-whisper":
         import whisper
 
@@ -115,11 +123,19 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
                 texts.append(s.text)
                 words += [(w.start, w.end, w.text) for w in s.words]
         elif system.startswith("floor"):
-            for u in mix.utterances:
-                alone = u.audio if system.endswith("dry") else _alone(mix, u)
-                for s in model.transcribe(alone, word_timestamps=True):
-                    texts.append(s.text)
-                    words += [(u.start + w.start, u.start + w.end, w.word) for w in s.words]
+            # An utterance alone is the same audio at every ratio (the voice through the
+            # room at the dry level): decoded once, so the floor does not move between
+            # ratios with the sampler's state.
+            for k, u in enumerate(mix.utterances):
+                if k not in floors:
+                    alone = u.audio if system.endswith("dry") else _alone(mix, u)
+                    said = list(model.transcribe(alone, word_timestamps=True))
+                    floors[k] = (
+                        [s.text for s in said],
+                        [(w.start, w.end, w.word) for s in said for w in s.words],
+                    )
+                texts += floors[k][0]
+                words += [(u.start + a, u.start + b, w) for a, b, w in floors[k][1]]
         elif system == "openai-whisper":
             result = model.transcribe(mix.mic, fp16=False, word_timestamps=True)
             for s in result["segments"]:

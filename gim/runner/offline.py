@@ -20,7 +20,7 @@ from gim.errors import GimError
 from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.recall import Candidate, find_candidates
-from gim.transcribe.utterance import transcribe_span
+from gim.transcribe.utterance import transcribe_candidate
 from gim.transcribe.vad import Span
 
 Progress = Callable[[float], None]
@@ -91,14 +91,12 @@ def transcribe_prepared(
         if stop is not None and stop():
             raise PassStopped("The transcription was stopped before the end: nothing changed.")
         span = candidate.span
-        segments += transcribe_span(
+        segments += transcribe_candidate(
             prepared.mic,
             prepared.clean,
-            span,
+            candidate,
             engine,
             cancelled=cancelled,
-            sure=candidate.sure,
-            voiced=candidate.voiced,
             word_timestamps=word_timestamps,
             options=options,
             speaker=speaker,

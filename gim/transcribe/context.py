@@ -5,7 +5,7 @@ clipped phrase (stuttered or paused speech gains words). Here candidates closer 
 `JOIN` seconds are decoded together, padded, over the cleaned signal, like an utterance
 transcribed alone; then only the words whose middle lies inside a candidate are kept,
 so nothing from the music-only or silent stretches between them survives. A candidate
-no kept word falls in goes through `gim.transcribe.utterance.transcribe_span` on its
+no kept word falls in goes through `gim.transcribe.utterance.transcribe_candidate` on its
 own (the retry without the no-speech skip, then the "possible speech" marker), so
 recall stays what it was.
 """
@@ -21,7 +21,7 @@ from gim.core.session import Segment, Source, Speaker, Word
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.filters import HIGH_COMPRESSION, flag_reason, repeated_ngram, words_of
 from gim.transcribe.recall import Candidate
-from gim.transcribe.utterance import UNSURE_REASON, transcribe_span
+from gim.transcribe.utterance import UNSURE_REASON, transcribe_candidate
 from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
 
 JOIN = 3.0
@@ -109,14 +109,12 @@ def transcribe_in_context(
             if any(_inside_line(s, a, b) for s in kept):
                 continue
             # Nothing heard here in context: on its own, with the retry and the marker.
-            kept += transcribe_span(
+            kept += transcribe_candidate(
                 mic,
                 clean,
-                c.span,
+                c,
                 engine,
                 cancelled=cancelled,
-                sure=c.sure,
-                voiced=c.voiced,
                 word_timestamps=word_timestamps,
                 options=options,
                 speaker=speaker,

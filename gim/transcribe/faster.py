@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gim.errors import TranscriptionError
-from gim.transcribe.engine import DecodeOptions, EngineSegment, EngineWord
+from gim.transcribe.engine import SEED, DecodeOptions, EngineSegment, EngineWord
 from gim.transcribe.models import offline, resolve_model
 
 
@@ -24,8 +24,11 @@ class FasterWhisperEngine:
         Raises:
             TranscriptionError: when the model cannot be found or loaded.
         """
+        import ctranslate2
         from faster_whisper import WhisperModel
 
+        # The model's worker thread seeds its sampler from this on first use.
+        ctranslate2.set_random_seed(SEED)
         target, local = resolve_model(model)
         try:
             self.model: Any = WhisperModel(

@@ -45,6 +45,9 @@ RISE_DB = 10.0
 KEPT_DB = -10.0
 """Cancellation that leaves at least this much of the microphone's energy left a sound
 the player did not make (the played music loses 20 dB or more)."""
+NO_SIGNAL_DB = -100.0
+"""A frame quieter than this holds no sound at all (digital silence): even a quiet room's
+noise through a microphone stays well above it."""
 FLOOR_WINDOW = 15.0
 """Seconds around a frame over which the residual floor is estimated."""
 TAIL = 0.4
@@ -94,13 +97,28 @@ def hysteresis(values: NDArray[np.floating], start: float, stay: float) -> NDArr
 
 
 def residual_floor(db: NDArray[np.float64], window: float = FLOOR_WINDOW) -> NDArray[np.float64]:
-    """The local floor of the cleaned signal: a low percentile over ``window`` seconds."""
+    """The local floor of the cleaned signal: a low percentile over ``window`` seconds.
+
+    Frames with no signal at all (`NO_SIGNAL_DB`: zeros where the recording was padded
+    before the microphone started, across a gap or after its end) are left out: they
+    are not the room's floor, and counting them put the floor 60 dB under the room's
+    noise near the ends of a recording, so the room's own hiss stood out as a voice (a
+    flagged "Thank you so much for watching" at the start or end of the demo). A frame
+    without signal takes the floor of the nearest frame before it that has one.
+    """
     from scipy.ndimage import percentile_filter
 
     size = max(1, int(window * SAMPLE_RATE / FRAME))
-    if len(db) == 0:
-        return db
-    return np.asarray(percentile_filter(db, 10, size=min(size, len(db)), mode="nearest"))
+    live = np.asarray(db) > NO_SIGNAL_DB
+    if not live.any():
+        return np.asarray(db, np.float64)
+    heard = np.asarray(db, np.float64)[live]
+    # Mirrored at the ends: repeating the first or last frame (one partial frame at the
+    # edge of the padding) made that one frame the floor of half a window.
+    floor = np.asarray(percentile_filter(heard, 10, size=min(size, len(heard)), mode="reflect"))
+    # Each frame maps to the last frame with signal at or before it (the first, before it).
+    nearest = np.clip(np.cumsum(live) - 1, 0, len(heard) - 1)
+    return np.asarray(floor[nearest], np.float64)
 
 
 def energy_activity(

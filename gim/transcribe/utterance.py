@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from gim.core.session import Segment, Source, Speaker, Word
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.filters import flag_reason
+from gim.transcribe.recall import Candidate
 from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
 
 POSSIBLE_SPEECH = "[possible speech, not transcribed]"
@@ -94,6 +95,39 @@ def transcribe_span(
             if not seg.flagged:
                 seg.flagged, seg.flag_reason = True, UNSURE_REASON
     return out
+
+
+def transcribe_candidate(
+    mic: NDArray[np.float32],
+    clean: NDArray[np.float32],
+    candidate: Candidate,
+    engine: Engine,
+    *,
+    cancelled: bool,
+    word_timestamps: bool = True,
+    options: DecodeOptions | None = None,
+    speaker: Speaker = Speaker.CLIENT,
+    source: Source = Source.FINAL,
+    offset: float = 0.0,
+    previous: str = "",
+) -> list[Segment]:
+    """`transcribe_span` over one speech candidate (`gim.transcribe.recall`): its span,
+    whether Silero was sure of it, and the runs heard inside it."""
+    return transcribe_span(
+        mic,
+        clean,
+        candidate.span,
+        engine,
+        cancelled=cancelled,
+        word_timestamps=word_timestamps,
+        options=options,
+        speaker=speaker,
+        source=source,
+        offset=offset,
+        previous=previous,
+        sure=candidate.sure,
+        voiced=candidate.voiced,
+    )
 
 
 def _covered(lines: list[Segment], run: Span, offset: float) -> float:

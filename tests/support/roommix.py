@@ -82,10 +82,13 @@ def strip_tags(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Text for scoring: tags stripped, Whisper's English normaliser, fillers removed."""
+    """Text for scoring: tags stripped, Whisper's English normaliser, fillers and lone
+    punctuation removed."""
     from whisper.normalizers import EnglishTextNormalizer
 
-    return " ".join(EnglishTextNormalizer()(strip_tags(text)).split())
+    # The normaliser leaves an ellipsis as a lone "." ("Now..." -> "now ."): not a word.
+    words = EnglishTextNormalizer()(strip_tags(text)).split()
+    return " ".join(w for w in words if any(c.isalnum() for c in w))
 
 
 def load_audio(path: Path, rate: int = RATE) -> NDArray[np.float32]:

@@ -62,6 +62,22 @@ def test_music_alone_has_no_candidate() -> None:
     assert find_candidates(music, clean, cancelled=True) == []
 
 
+def test_a_recording_padded_with_silence_gives_no_candidate_at_the_music() -> None:
+    # The demo's recording: digital silence before the microphone delivered and after it
+    # ended, the room's hiss, then music from 1 s on, removed down to the hiss. The hiss
+    # must not stand out against the padding (it did: a flagged line at 0:00 and 5:35).
+    rng = np.random.default_rng(7)
+    hiss = (1e-3 * rng.standard_normal(40 * RATE)).astype(np.float32)  # about -60 dBFS
+    music = np.zeros(40 * RATE, np.float32)
+    music[1 * RATE : 36 * RATE] = _music(35.0, seed=5)
+    mic = hiss + music
+    clean = hiss + (0.01 * music).astype(np.float32)
+    for padding in (slice(0, RATE // 2), slice(37 * RATE, 40 * RATE)):
+        mic[padding] = clean[padding] = 0.0
+    assert not energy_activity(mic, clean).any()
+    assert find_candidates(mic, clean, cancelled=True, probs=np.zeros(len(mic) // FRAME)) == []
+
+
 def test_a_whisper_under_music_is_a_candidate(shared_data: Path) -> None:
     data, rate = read_audio(shared_data / "speech/mfa_disfluent/whisper2.flac")
     whisper = resample(data, rate)
