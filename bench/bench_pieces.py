@@ -1,19 +1,35 @@
 """Pieces found from the audio: where `gim transcribe --reference --program` puts each piece.
 
-Builds sessions from the real music in ../shared/data/music: the pieces (excerpts of the
-recordings, each written as its own file) played in program order with realistic gaps
-(none, a breath, several seconds), a varying start, the program's nominal durations a
-few seconds off the recordings, and now and then a piece the guide stopped early. Lines
-every 1.5 s of the session are linked to (piece, offset) and compared with the truth, for
-pieces linked to their files, for unlinked pieces (durations and transitions), and for
-the old placement (silences alone).
+Builds sessions from the real music in ../shared/data/music: five pieces (excerpts of the
+recordings, each written as its own file), in a different program order each session,
+played with realistic transitions: back to back, a breath (0.4 s) or several seconds of
+silence; each at its own level (a quiet opening may follow a loud ending: 0 to -20 dB);
+now and then stopped early, abruptly or with a fade-out; sometimes the session ends before
+the program does; sometimes the reference carries a noise floor (recorded through a
+mixer, not written digitally: 40-60 dB under the music). The program's nominal durations
+are another recording's: ±7% off, rounded to the second. The first piece starts 0-30 s
+in, and no program start is given. Lines every 1.5 s are linked to (piece, offset) and
+compared with the truth.
+
+Truth: for pieces linked to files, the file's own clock. For unlinked pieces the file's
+digital silence at its start or end cannot be told from a gap, so their truth is the
+sounding part of each piece (the Sugar Plum recording opens with 1.1 s of silence).
+
+Rows: linked files; unlinked (now); unlinked as placed before this change (the same
+inputs; loaded from git at `BEFORE`), also given the true start as the old bench did; and
+silences alone (the first placement). Per row: lines on the right piece, offset error of
+those (median, p95, max), the worst session (fewest right, largest error) and seconds of
+placement per session.
 
 Run: ``python -m bench pieces`` (``--quick``: fewer sessions).
 """
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
+import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +38,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 RATE = 16000
+BEFORE = "c482016"
+"""The commit whose gim/audio/placement.py is the "before" row."""
 CUTS = (
     ("music/goldberg_ishizaka_voiceover.ogg", 0.0, 57.0),
     ("music/tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg", 0.0, 62.0),
-    ("music/vivaldi-summer-presto-1.mp3", 0.0, 6.2),
-    ("music/tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg", 62.0, 119.0),
+    ("music/vivaldi-summer-presto-1.mp3", 0.0, 6.3),
+    ("music/tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg", 66.0, 119.9),
     ("music/goldberg_ishizaka_voiceover.ogg", 20.0, 45.0),
 )
-"""The pieces: (file, from, to) seconds; each cut is a recording of its own."""
+"""The pieces: (file, from, to) seconds; each cut is a recording of its own (the fourth
+and fifth start mid-recording: a splice, like a movement played attacca)."""
 
 
 def _pieces(folder: Path) -> list[tuple[Path, np.ndarray]]:
@@ -48,38 +67,64 @@ def _pieces(folder: Path) -> list[tuple[Path, np.ndarray]]:
     return out
 
 
+def _sounding(audio: np.ndarray) -> tuple[float, float]:
+    """Seconds of ``audio``'s first and last sound (10 ms frames over -80 dB)."""
+    hop = RATE // 100
+    n = len(audio) // hop
+    db = 10 * np.log10(np.mean(audio[: n * hop].reshape(n, hop).astype(float) ** 2, 1) + 1e-20)
+    loud = np.flatnonzero(db > -80)
+    return (loud[0] * hop / RATE, (loud[-1] + 1) * hop / RATE) if len(loud) else (0.0, 0.0)
+
+
 def _session(pieces: list[tuple[Path, np.ndarray]], rng: np.random.Generator) -> dict[str, Any]:
-    """One played session: the reference, true starts and lengths, nominal durations."""
+    """One played session: the reference, the program order, true spans, nominal lengths."""
+    order = [int(i) for i in rng.permutation(len(pieces))]
+    played_count = len(order) if rng.random() >= 0.2 else int(rng.integers(2, len(order)))
     lead = float(rng.uniform(0.0, 30.0))
     parts = [np.zeros(int(lead * RATE), np.float32)]
-    starts, lengths, nominal, t = [], [], [], lead
-    for i, (_, audio) in enumerate(pieces):
-        played = audio
-        if rng.random() < 0.2 and len(audio) > 20 * RATE:  # the guide moved on early
-            played = audio[: int(len(audio) * rng.uniform(0.6, 0.9))]
+    t = lead
+    starts, lengths, sound, nominal = [], [], [], []
+    for n, i in enumerate(order):
+        audio = pieces[i][1]
+        nominal.append(float(round(len(audio) / RATE * (1 + rng.uniform(-0.07, 0.07)))))
+        if n >= played_count:
+            continue
+        played = audio.copy()
+        if rng.random() < 0.25 and len(audio) > 20 * RATE:  # the guide moved on early
+            played = played[: int(len(audio) * rng.uniform(0.6, 0.9))]
+            if rng.random() < 0.5:  # with a fade-out (gim's player fades over 2-5 s)
+                fade = int(rng.uniform(2.0, 5.0) * RATE)
+                played[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+        played *= np.float32(10 ** (rng.uniform(-20.0, 0.0) / 20))
+        a, b = _sounding(played)
         starts.append(t)
         lengths.append(len(played) / RATE)
-        nominal.append(round(len(audio) / RATE + float(rng.uniform(-4.0, 4.0)), 1))
-        parts.append(played * float(rng.uniform(0.5, 1.0)))
+        sound.append((t + a, t + b))
+        parts.append(played)
         t += len(played) / RATE
-        if i < len(pieces) - 1:
+        if n < played_count - 1:
             gap = float(rng.choice([0.0, 0.4, rng.uniform(1.0, 8.0)]))
             parts.append(np.zeros(int(gap * RATE), np.float32))
             t += int(gap * RATE) / RATE
     parts.append(np.zeros(5 * RATE, np.float32))
     reference = np.concatenate(parts).astype(np.float32)
+    if rng.random() < 0.3:  # recorded, not written: a noise floor 40-60 dB under the music
+        level = float(np.sqrt(np.mean(reference**2))) * 10 ** (-rng.uniform(40.0, 60.0) / 20)
+        reference += (level * rng.standard_normal(len(reference))).astype(np.float32)
     return {
         "reference": reference,
+        "order": order,
         "starts": starts,
         "lengths": lengths,
+        "sound": sound,
         "nominal": nominal,
         "lead": lead,
     }
 
 
-def _truth(session: dict[str, Any], t: float) -> tuple[int | None, float | None]:
-    for i, (s, n) in enumerate(zip(session["starts"], session["lengths"], strict=True)):
-        if s <= t < s + n:
+def _truth(spans: list[tuple[float, float]], t: float) -> tuple[int | None, float | None]:
+    for i, (s, e) in enumerate(spans):
+        if s <= t < e:
             return i, t - s
     return None, None
 
@@ -91,8 +136,13 @@ def _program(nominal: list[float]) -> Any:
     return Program("bench", "Bench", "bench", Provenance("bench"), pieces)
 
 
-def _score(session: dict[str, Any], starts: list[float], lengths: list[float]) -> dict[str, Any]:
-    """Lines every 1.5 s: share on the right piece, offset errors of those."""
+def _score(
+    session: dict[str, Any],
+    spans: list[tuple[float, float]],
+    starts: list[float],
+    lengths: list[float],
+) -> dict[str, Any]:
+    """Lines every 1.5 s: how many on the right piece, offset errors of those."""
     from gim.core.session import Segment
     from gim.runner.offline import link_playback, placed_clock
 
@@ -101,7 +151,7 @@ def _score(session: dict[str, Any], starts: list[float], lengths: list[float]) -
     link_playback(lines, placed_clock(starts, lengths))
     right, errors = 0, []
     for seg in lines:
-        piece, offset = _truth(session, seg.start)
+        piece, offset = _truth(spans, seg.start)
         if seg.piece == piece:
             right += 1
             if piece is not None and seg.piece_offset is not None and offset is not None:
@@ -109,61 +159,102 @@ def _score(session: dict[str, Any], starts: list[float], lengths: list[float]) -
     return {"lines": len(lines), "right": right, "errors": errors}
 
 
-def run(quick: bool = False) -> list[tuple[str, str]]:
-    """Place the pieces of many sessions three ways; print and return the figures."""
+def _before() -> types.ModuleType | None:
+    """gim/audio/placement.py as it was at `BEFORE` (None without git)."""
+    try:
+        text = subprocess.run(
+            ["git", "show", f"{BEFORE}:gim/audio/placement.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    module = types.ModuleType("placement_before")
+    exec(compile(text, "placement_before.py", "exec"), module.__dict__)
+    return module
+
+
+def _ways(
+    session: dict[str, Any],
+    program: Any,
+    files: list[Path],
+    file_spans: list[tuple[float, float]],
+    old: types.ModuleType | None,
+) -> dict[str, Any]:
+    """Each placement to score: (how to run it, the truth it is scored against)."""
     from gim.runner.offline import piece_starts, place_pieces, silent_gaps
 
+    ref, nominal, sound = session["reference"], session["nominal"], session["sound"]
+    ways: dict[str, Any] = {
+        "linked files": (lambda: place_pieces(ref, program, files), file_spans),
+        "unlinked": (lambda: place_pieces(ref, program, None), sound),
+        "silences": (lambda: (piece_starts(program, 0.0, silent_gaps(ref)), nominal), sound),
+    }
+    if old is not None:
+        blank = [None] * len(nominal)
+        ways["unlinked before"] = (lambda: old.place(ref, RATE, blank, nominal), sound)
+        ways["  given true start"] = (
+            lambda: old.place(ref, RATE, blank, nominal, program_start=session["lead"]),
+            sound,
+        )
+    return ways
+
+
+def run(quick: bool = False) -> list[tuple[str, str]]:
+    """Place the pieces of many sessions several ways; print and return the figures."""
     rng = np.random.default_rng(11)
     folder = Path(tempfile.mkdtemp(prefix="gim-bench-pieces-"))
     pieces = _pieces(folder)
     sessions = [_session(pieces, rng) for _ in range(6 if quick else 24)]
-    totals: dict[str, dict[str, Any]] = {
-        k: {"lines": 0, "right": 0, "errors": [], "worst": 0.0}
-        for k in ("linked files", "unlinked", "silences (before)")
-    }
+    old = _before()
+    keys = ["linked files", "unlinked", "unlinked before", "  given true start", "silences"]
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
     for session in sessions:
-        program = _program(session["nominal"])
-        ref = session["reference"]
-        files: list[Path | None] = [p for p, _ in pieces]
-        linked, lengths = place_pieces(ref, program, files, 0.0)
-        unlinked, nominal = place_pieces(ref, program, None, session["lead"])
-        before = piece_starts(program, session["lead"], silent_gaps(ref))
-        for key, starts, lens in (
-            ("linked files", linked, lengths),
-            ("unlinked", unlinked, nominal),
-            ("silences (before)", before, session["nominal"]),
-        ):
-            s = _score(session, starts, lens)
-            t = totals[key]
-            t["lines"] += s["lines"]
-            t["right"] += s["right"]
-            t["errors"] += s["errors"]
-            t["worst"] = max(
-                t["worst"], *(abs(a - b) for a, b in zip(starts, session["starts"], strict=True))
-            )
+        order, nominal = session["order"], session["nominal"]
+        program = _program(nominal)
+        played = list(zip(session["starts"], session["lengths"], strict=True))
+        file_spans = [(s, s + n) for s, n in played]
+        ways = _ways(session, program, [pieces[i][0] for i in order], file_spans, old)
+        for key, (how, spans) in ways.items():
+            begun = time.perf_counter()
+            starts, lengths = how()
+            took = time.perf_counter() - begun
+            score = _score(session, spans, list(starts), list(lengths))
+            score["seconds"] = took
+            rows[key].append(score)
     print(
-        f"\n== Pieces placed in {len(sessions)} sessions of {len(CUTS)} pieces "
-        "(real music, gaps 0-8 s, start 0-30 s, nominal durations +-4 s, some stopped early) =="
+        f"\n== Pieces placed in {len(sessions)} sessions of {len(CUTS)} pieces (real music, "
+        "order, levels, gaps, early stops, fades, noise and lengths varied) =="
     )
-    print(
-        f"{'placement':18} {'lines':>6} {'right piece':>12} {'offset err median':>18} "
-        f"{'p95':>7} {'max':>7} {'worst start err':>16}"
+    head = (
+        f"{'placement':19} {'lines':>5} {'right':>7} {'offset err median':>17} {'p95':>7} "
+        f"{'max':>7} {'worst session: right':>21} {'err':>7} {'s/session':>9}"
     )
+    print(head)
     figures = []
-    for key, t in totals.items():
-        errs = np.array(t["errors"]) if t["errors"] else np.array([np.nan])
-        share = t["right"] / max(1, t["lines"])
+    for key in keys:
+        if not rows[key]:
+            continue
+        per = rows[key]
+        lines = sum(r["lines"] for r in per)
+        share = sum(r["right"] for r in per) / max(1, lines)
+        errs = np.concatenate([r["errors"] for r in per if r["errors"]] or [[np.nan]])
         med, p95, mx = np.median(errs), np.percentile(errs, 95), np.max(errs)
+        worst_right = min(r["right"] / max(1, r["lines"]) for r in per)
+        worst_err = max(max(r["errors"], default=0.0) for r in per)
+        secs = float(np.mean([r["seconds"] for r in per]))
         print(
-            f"{key:18} {t['lines']:>6} {share:>12.1%} {med:>17.3f}s {p95:>6.3f}s {mx:>6.3f}s "
-            f"{t['worst']:>15.3f}s"
+            f"{key:19} {lines:>5} {share:>7.1%} {med:>16.3f}s {p95:>6.3f}s {mx:>6.3f}s "
+            f"{worst_right:>21.1%} {worst_err:>6.2f}s {secs:>8.2f}s"
         )
         figures.append(
             (
-                f"pieces, {key}",
-                f"{share:.1%} of lines on the right piece, offset "
-                f"error median {med:.3f} s, p95 {p95:.3f} s, max {mx:.3f} s",
+                f"pieces, {key.strip()}",
+                f"{share:.1%} right (worst session {worst_right:.1%}), offset error median "
+                f"{med:.3f} s, p95 {p95:.3f} s, max {mx:.3f} s; {secs:.2f} s per session",
             )
         )
-    print("target (linked files): >= 98% of lines on the right piece, offset error <= 0.2 s")
+    print("target: >= 98% of lines on the right piece, offset error <= 0.2 s")
     return figures

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.headless import null_sink
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SINK = "gim"
@@ -84,8 +86,5 @@ def pulse() -> Iterator[str]:
 @pytest.fixture
 def sink_env(pulse: str) -> Iterator[dict[str, str]]:
     """A null sink of this test alone; the environment that makes it a process's devices."""
-    name = f"gim_test_{os.getpid()}"
-    module = _pactl("load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}")
-    module.check_returncode()
-    yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
-    _pactl("unload-module", module.stdout.strip())
+    with null_sink() as devices:
+        yield devices

@@ -12,6 +12,19 @@ where the session clock has reached, so the microphone track keeps session time 
 stall is a gap of its true length. If the microphone disappears (the stream ends), the
 recorder notes where, keeps trying to reopen it, and on its return continues the same way.
 Either way ``on_gap`` receives the first lost frame and the frame of return.
+
+How long a stall lasted is measured from the microphone's own frames against the
+monotonic clock: a block is handed over only after it was captured, so the frames handed
+over so far minus the rate times the time never exceed a constant (where the count started),
+and come closest to it at the callbacks that were on time. That upper envelope over
+``BASELINE`` seconds before the stall, minus the envelope over ``SETTLE`` seconds after it,
+is the frames the microphone never delivered: late or bursty delivery moves neither. The
+output's count is not used for the length: on a loaded machine its callbacks pause for
+0.1-0.3 s and its count wanders by +-13 ms against real time, and a length measured
+against it (mean or least distance) was off by up to 80 ms where this was within 0.1 ms of
+the audio (nine stalls on a real PulseAudio server; design notes). The session clock still
+tells a stall from a pause of the whole audio server (the music's count stood still too:
+nothing is lost, the two streams paused alike).
 """
 
 from __future__ import annotations
@@ -30,17 +43,55 @@ from gim.audio.levels import Level
 from gim.errors import GimError
 
 _monotonic = time.monotonic
-SETTLE = 24
-"""Callbacks after a stall (about half a second) over which its length is measured."""
+BASELINE = 4.0
+"""Seconds of callbacks before a stall over which the counts' distance is taken."""
+SETTLE = 2.0
+"""Seconds of callbacks after a stall over which its length is measured (the blocks are
+held that long before they are numbered)."""
 MIN_GAP = 0.1
 """Seconds: a measured stall shorter than this lost nothing (the blocks came late, in a
-burst, as on a loaded machine); callback timing is only good to +-50 ms."""
+burst, as on a loaded machine)."""
 
 
 def wall_clock(rate: int) -> Callable[[], int]:
     """A frame clock from the monotonic clock (for gaps when no output clock runs)."""
     begun = _monotonic()
     return lambda: int((_monotonic() - begun) * rate)
+
+
+class _Settling:
+    """The blocks after a stall, held until its length is measured.
+
+    Args:
+        lost: the first session frame the stall lost.
+        rate: frames per second.
+        paused: the music's count stood still through the stall too (the whole audio
+            server paused): nothing is lost.
+    """
+
+    def __init__(self, lost: int, rate: int, paused: bool) -> None:
+        self.lost = lost
+        self.rate = rate
+        self.paused = paused
+        self.blocks: list[np.ndarray] = []
+        self.held = 0
+        """Frames held so far."""
+        self.most: float | None = None
+        """The upper envelope since the stall of frames handed over (counted on from
+        ``lost`` as if nothing were missing) minus the rate times the monotonic time."""
+
+    def add(self, now: float, block: np.ndarray) -> None:
+        """Hold ``block``, handed over at monotonic ``now``."""
+        self.blocks.append(block)
+        self.held += len(block)
+        ahead = self.lost + self.held - self.rate * now
+        self.most = ahead if self.most is None else max(self.most, ahead)
+
+    def gap(self, baseline: float) -> int:
+        """Frames the microphone never delivered, given the envelope before the stall."""
+        if self.paused or self.most is None:
+            return 0
+        return max(0, round(baseline - self.most))
 
 
 class Recorder:
@@ -111,12 +162,15 @@ class Recorder:
         )
         self._last: tuple[float, int, int] | None = None
         """(monotonic time, session clock, wall clock) at the latest callback."""
-        self._lead: float | None = None
-        """Mean session clock minus microphone frames lately: how the two counts stand."""
-        self._recent: collections.deque[int] = collections.deque(maxlen=2 * rate // blocksize)
-        self._settling: tuple[int, list[np.ndarray], list[int]] | None = None
+        self._recent: collections.deque[float] = collections.deque(
+            maxlen=max(1, round(BASELINE * rate / blocksize))
+        )
+        """Frames handed over minus the rate times the monotonic time, at each callback
+        lately (once the session clock runs)."""
+        self._settle_blocks = max(1, round(SETTLE * rate / blocksize))
+        self._settling: _Settling | None = None
+        """After a stall: the blocks held until its length is known."""
         self._announced = False  # the stall being settled was told (on_stall)
-        """After a stall: (first lost frame, blocks held, clock distances measured)."""
 
     def start(self) -> None:
         """Open the input stream and begin recording at frame 0."""
@@ -125,12 +179,23 @@ class Recorder:
         self._stream.start()
         self._stall_watch.start()
 
+    @property
+    def silent_since(self) -> int | None:
+        """The session frame where the microphone stopped sending (stalled or lost), while
+        it sends nothing; None while it records."""
+        return self.frames if self.stalled or self.lost else None
+
+    @property
+    def _baseline(self) -> float | None:
+        """Where the microphone's count stands against the monotonic clock: the upper
+        envelope lately (None until the session clock runs)."""
+        return max(self._recent) if self._recent else None
+
     def now(self) -> int:
         """The session frame the microphone has reached, counting a stall as it lasts."""
-        settling, lead = self._settling, self._lead
-        if settling is not None and lead is not None and settling[2]:
-            lost, blocks, distances = settling
-            return lost + max(0, round(distances[0] - lead)) + sum(len(b) for b in blocks)
+        settling, baseline = self._settling, self._baseline
+        if settling is not None and baseline is not None and settling.blocks:
+            return settling.lost + settling.gap(baseline) + settling.held
         last = self._last
         if not (self.stalled or self.lost) or last is None:
             return self.frames
@@ -156,7 +221,7 @@ class Recorder:
         self.frames += frames
 
     def _check(self, frames: int, block: np.ndarray) -> bool:
-        """Compare the input's count with the session clock; a stall becomes a gap.
+        """Check the input's count against the clocks; a stall becomes a gap.
 
         Returns whether ``block`` is held: the blocks just after a stall are numbered only
         once the stall's length is measured over ``SETTLE`` callbacks.
@@ -168,46 +233,43 @@ class Recorder:
                 self._settle()
             self._announced = self.stalled
             self.stalled = False
-            if self._lead is not None:  # (before the session clock runs, nothing is lost)
-                self._settling = (self.frames, [], [])
+            if self._recent:  # (before the session clock runs, nothing is lost)
+                paused = clock - last[1] < (now - last[0]) * self.rate / 2
+                self._settling = _Settling(self.frames, self.rate, paused)
         settling = self._settling
         if settling is not None:
-            # The frames after a stall are fresh: the stall lasted as long as the session
-            # clock ran on beyond the counts' usual distance. Each callback measures that
-            # distance anew, in steps of whole blocks (PulseAudio: +-50 ms); their mean,
-            # like the mean distance before the stall, is finer than any one.
-            lost, blocks, distances = settling
-            distances.append(clock - lost - sum(len(b) for b in blocks))
-            blocks.append(block)
-            if len(blocks) >= SETTLE:
+            settling.add(now, block)
+            if len(settling.blocks) >= self._settle_blocks:
                 self._settle()
             return True
         if clock > 0:
-            # the last two seconds of distances: their mean is how the counts stand now
-            # (it follows clock drift, not callback jitter)
-            self._recent.append(clock - self.frames)
-            self._lead = sum(self._recent) / len(self._recent)
+            self._recent.append(self.frames + frames - self.rate * now)
         return False
 
     def _settle(self) -> None:
         """Number the blocks held after a stall, after a gap of the measured length."""
         settling, self._settling = self._settling, None
         announced, self._announced = self._announced, False
-        if settling is None or self._lead is None:
+        baseline = self._baseline
+        if settling is None or baseline is None:
             return
-        lost, blocks, distances = settling
-        # When the music's clock stood still too (the whole audio server paused), the
-        # session lost nothing.
-        gap = max(0, round(sum(distances) / len(distances) - self._lead)) if distances else 0
+        lost = settling.lost
+        gap = settling.gap(baseline)
         if gap < MIN_GAP * self.rate:
             gap = 0
         frame = lost + gap
         if gap > 0 or announced:  # (a zero-length gap tells the runner nothing was lost)
             self._queue.put((-1, (lost, frame)))
-        for block in blocks:
+        for block in settling.blocks:
             self._queue.put((frame, block))
             frame += len(block)
         self.frames = frame
+        if settling.most is not None:
+            # the count now stands where the envelope after the stall says, numbered on
+            # from the gap: the next stall is measured from here (not from before a lost
+            # time that was not made a gap, as in a pause of the whole server)
+            self._recent.clear()
+            self._recent.append(settling.most + gap)
 
     def _stall_loop(self) -> None:
         while not self._closing.wait(0.1):
@@ -216,7 +278,7 @@ class Recorder:
                 continue
             if _monotonic() - last[0] <= self.tolerance or self._closing.is_set():
                 continue
-            if self._lead is not None and self._clock() - last[1] < self.tolerance * self.rate / 2:
+            if self._recent and self._clock() - last[1] < self.tolerance * self.rate / 2:
                 continue  # the music's clock stands still too: nothing is being missed
             self.stalled = True
             if self._on_stall is not None:

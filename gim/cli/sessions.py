@@ -77,7 +77,7 @@ def list_command(ctx: Context, as_json: bool) -> None:
 
 def _final_state(ctx: Context, session_id: str) -> str | None:
     """ "not finished" (interrupted), "running" or None (done or never started)."""
-    from gim.runner.recovery import final_pass_state
+    from gim.runner.final_mark import final_pass_state
 
     return final_pass_state(ctx.settings.sessions_dir / session_id)
 

@@ -174,6 +174,8 @@ class SessionRunner:
             started_at=session.started_at,
             consent=str(session.consent),
             program_snapshot=session.program_snapshot,
+            # a final pass is owed at the end: recovery marks it so (gim.runner.final_mark)
+            transcribe=self._transcribe and self.consent is not Consent.NONE,
         )
         recording = self.consent is not Consent.NONE
         self._audio = AudioPath(
@@ -518,4 +520,5 @@ class SessionRunner:
             self._audio.close(fade)
         if self._record is not None:
             events = list(self._audio.player.log) if self._audio else []
-            self._record.save(events, self.delay_points, self._warn)
+            owed = self._transcribe and self.consent is not Consent.NONE
+            self._record.save(events, self.delay_points, self._warn, final_pass=owed)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from gim.core.session import Annotation, AnnotationKind, Phase, Segment
+from gim.core.session import Annotation, AnnotationKind, Consent, Phase, Segment
 
 
 class RunnerEvent:
@@ -87,6 +87,9 @@ class RunnerStatus:
     """Measured microphone lag in seconds (None until measured)."""
     warnings: list[str] = field(default_factory=list)
     """Warnings so far, oldest first."""
+    mic_silent_since: float | None = None
+    """Session seconds where the microphone stopped sending sound, while it sends none
+    (stalled or lost: nothing is being recorded); None while it records."""
 
 
 class Closable(Protocol):
@@ -99,9 +102,18 @@ class Closable(Protocol):
 class LiveRunner(Protocol):
     """A running session as its user drives it: `gim.runner.SessionRunner` satisfies this."""
 
+    consent: Consent
+    """What the client agreed may be recorded."""
+    music_started: bool
+    """Whether the guide has started the music (the induction is over)."""
+
     @property
     def room(self) -> Closable | None:
         """The virtual room, when the session plays into one instead of devices."""
+
+    @property
+    def elapsed(self) -> float:
+        """Session seconds now (the microphone's clock, or the player's)."""
 
     def start(self) -> str:
         """Open the devices and start; the session id."""

@@ -15,8 +15,9 @@ from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import NotFoundError, SessionInUseError
 from gim.runner import rolling
+from gim.runner.final_mark import final_pass_running, let_go, refuse_if_running
 from gim.runner.offline import PassStopped, Progress, link_playback, transcribe_prepared
-from gim.runner.recovery import final_pass_running, is_running
+from gim.runner.recovery import is_running
 from gim.store.db import Store
 from gim.transcribe.engine import DecodeOptions
 
@@ -47,17 +48,24 @@ def final_pass(
 
     folder = settings.sessions_dir / session_id
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
-    if is_running(folder):  # another gim records it: its audio is not joined yet
-        raise SessionInUseError(
-            f"Session {session_id} is being recorded right now: end it first, then transcribe it."
-        )
-    if not mic_path.is_file():
-        raise NotFoundError(
-            f"Session {session_id} has no joined recording ({mic_path}): open it once with "
-            "gim sessions show to recover it."
-        )
-    with final_pass_running(folder):  # a kill leaves "final pass: not finished"
-        return _final_pass(store, session_id, settings, folder, mic_path, ref_path, progress, stop)
+    try:
+        if is_running(folder):  # another gim records it: its audio is not joined yet
+            raise SessionInUseError(
+                f"Session {session_id} is being recorded right now: end it first, then "
+                "transcribe it."
+            )
+        refuse_if_running(folder)
+        if not mic_path.is_file():
+            raise NotFoundError(
+                f"Session {session_id} has no joined recording ({mic_path}): open it once with "
+                "gim sessions show to recover it."
+            )
+        with final_pass_running(folder):  # a kill leaves "final pass: not finished"
+            return _final_pass(
+                store, session_id, settings, folder, mic_path, ref_path, progress, stop
+            )
+    finally:
+        let_go(folder)  # a pass this process meant to run and did not: "not finished"
 
 
 def _final_pass(

@@ -204,6 +204,8 @@ def placed_clock(starts: list[float], lengths: list[float], lag: float = 0.0) ->
 
     events: list[PlaybackEvent] = []
     for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
+        if length <= 0:  # not played
+            continue
         first = round(start * SAMPLE_RATE)
         events.append(PlaybackEvent(first, Action.PLAY, piece=i, offset=0))
         events.append(PlaybackEvent(first + round(length * SAMPLE_RATE), Action.END))
@@ -253,6 +255,8 @@ def transcribe_file(
     if reference_path is not None:
         ref_data, ref_rate = read_audio(reference_path, "reference file")
         reference = resample(ref_data, ref_rate)
+        if program is not None:
+            check_reference(reference, reference_path)
     prepared = prepare(mic, reference)
     loaded = load_engine(engine, model, cache_dir=cache_dir)
     segments = transcribe_prepared(
@@ -271,6 +275,23 @@ def transcribe_file(
         starts = piece_starts(program, program_start)
         link_playback(segments, placed_clock(starts, [p.duration for p in program.pieces]))
     return segments
+
+
+def check_reference(reference: Audio, path: Path) -> None:
+    """Refuse a reference in which no music can be found (before the long transcription).
+
+    Raises:
+        InputError: when the 16 kHz ``reference`` is silent throughout.
+    """
+    from gim.audio.boundaries import level_db, silence_threshold
+    from gim.errors import InputError
+
+    db = level_db(reference, SAMPLE_RATE)
+    if not len(db) or float(db.max()) < silence_threshold(db) or float(db.max()) < -70.0:
+        raise InputError(
+            f"The reference {path} is silent, so the pieces cannot be placed: give the "
+            "recording of what was played into the room, or leave out --program."
+        )
 
 
 def place_pieces(
@@ -301,9 +322,7 @@ def place_pieces(
                 clip = None
         audio.append(clip)
         durations.append(len(clip) / SAMPLE_RATE if clip is not None else piece.duration)
-    return place(
-        reference, SAMPLE_RATE, audio, durations, program_start=program_start, gap=program.gap
-    )
+    return place(reference, SAMPLE_RATE, audio, durations, program_start=program_start)
 
 
 def link_playback(segments: list[Segment], clock: SessionClock) -> None:

@@ -22,6 +22,7 @@ from gim.core.clock import DelayPoints, median_lag
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Annotation, PhaseChange, Segment, Session, Status
 from gim.errors import GimError
+from gim.runner.final_mark import owe_final_pass
 from gim.runner.recovery import LOCK_FILE
 from gim.runner.store_thread import StoreThread
 
@@ -100,9 +101,18 @@ class SessionRecord:
         self.journal.write("playback", **event.to_dict())
 
     def save(
-        self, events: list[PlaybackEvent], points: DelayPoints, warn: Callable[[str], None]
+        self,
+        events: list[PlaybackEvent],
+        points: DelayPoints,
+        warn: Callable[[str], None],
+        *,
+        final_pass: bool = False,
     ) -> None:
-        """Join the audio, store the log and the end, close the store, release the lock."""
+        """Join the audio, store the log and the end, close the store, release the lock.
+
+        With ``final_pass`` the session owes its final pass from here on, and this process
+        holds the mark until it runs the pass (`gim.runner.final_mark`).
+        """
         status = Status.COMPLETE
         self.release_reserve()
         try:
@@ -120,6 +130,8 @@ class SessionRecord:
                 f"The audio is saved in one-second pieces but could not be joined yet "
                 f"({exc.strerror}): the next gim command joins it once there is space."
             )
+        if final_pass:  # before the end is stored: no moment shows an end without it
+            owe_final_pass(self.folder, hold=True)
         fields = {
             "status": status,
             "ended_at": datetime.now().isoformat(timespec="seconds"),

@@ -10,10 +10,7 @@ meets a half-finished session.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
-import os
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +22,7 @@ from gim.core.clock import median_lag
 from gim.core.playback import PlaybackEvent
 from gim.core.session import Annotation, AnnotationKind, Segment, Source, Speaker, Status
 from gim.lockfile import lock_state
+from gim.runner.final_mark import owe_final_pass
 
 if TYPE_CHECKING:
     from gim.store.db import Store
@@ -97,6 +95,8 @@ def recover(store: Store, session_id: str, folder: Path) -> None:
         with contextlib.suppress(OSError):
             (folder / LOCK_FILE).unlink()
         compact(folder)
+        if recorded_here and found.header.get("transcribe"):
+            owe_final_pass(folder, hold=False)  # it has the live lines only
 
 
 def _segment(data: dict[str, object]) -> Segment:
@@ -128,44 +128,3 @@ def _annotation(data: dict[str, object]) -> Annotation:
         tags=[str(t) for t in tags] if isinstance(tags, list) else [],
         author=str(data.get("author", "")),
     )
-
-
-FINAL_MARK = "final-pass.pending"
-"""In a session folder while its final pass runs (or after one that was interrupted)."""
-
-
-@contextlib.contextmanager
-def final_pass_running(folder: Path) -> Iterator[None]:
-    """Mark ``folder``'s final pass as begun until it finishes; a kill leaves the mark.
-
-    The mark is created and fsync'd before any work, held locked while the pass runs
-    (so `final_pass_state` can tell running from interrupted), and removed only when the
-    pass returned normally.
-    """
-    if not folder.is_dir():
-        yield
-        return
-    path = folder / FINAL_MARK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.fsync(fd)
-        _sync_dir(folder)
-        yield
-        path.unlink(missing_ok=True)
-    finally:
-        os.close(fd)
-
-
-def final_pass_state(folder: Path) -> str | None:
-    """ "not finished" after an interrupted final pass, "running" while one runs, else None."""
-    state = lock_state(folder / FINAL_MARK)
-    return None if state is None else "running" if state else "not finished"
-
-
-def _sync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

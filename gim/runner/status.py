@@ -117,6 +117,7 @@ def snapshot(
     )
     points = audio.points if audio is not None else []
     mic = audio.mic if audio is not None else None
+    silent = recorder.silent_since if recorder is not None else None
     try:
         free = shutil.disk_usage(where).free
     except OSError:
@@ -131,7 +132,8 @@ def snapshot(
         program_remaining=max(0.0, total - done),
         playing=bool(player and player.playing),
         paused=bool(player and player.paused),
-        input_level=recorder.level.rms_db if recorder else float("-inf"),
+        # a silent microphone's meter falls, not freezes at its last block
+        input_level=recorder.level.rms_db if recorder and silent is None else float("-inf"),
         input_peak=recorder.level.peak_db if recorder else float("-inf"),
         output_level=player.level.rms_db if player else float("-inf"),
         output_peak=player.level.peak_db if player else float("-inf"),
@@ -139,4 +141,5 @@ def snapshot(
         disk_free=free,
         lag=(points[-1][1] / rate) if points else None,
         warnings=list(warnings),
+        mic_silent_since=None if silent is None else silent / rate,
     )

@@ -7,7 +7,6 @@ reference exactly (after the measured lag) and anything a second process plays.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
@@ -25,6 +24,7 @@ from gim.config import Settings
 from gim.core.program import Piece, Program, Provenance
 from gim.runner import SessionRunner
 from gim.store.db import Store
+from tests.support.headless import null_sink
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 RATE = 48000
@@ -34,18 +34,10 @@ RATE = 48000
 def own_sink(pulse: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A null sink of this test alone (the server is shared with other test runs), made
     this process's default output and its monitor the default input."""
-    name = f"gim_audio_{os.getpid()}"
-    module = subprocess.run(
-        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=10,
-    ).stdout.strip()
-    monkeypatch.setenv("PULSE_SINK", name)
-    monkeypatch.setenv("PULSE_SOURCE", f"{name}.monitor")
-    yield name
-    subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
+    with null_sink("gim_audio") as devices:
+        for key, value in devices.items():
+            monkeypatch.setenv(key, value)
+        yield devices["PULSE_SINK"]
 
 
 def program(pieces: list[tuple[str, float]], gap: float = 1.0) -> Program:

@@ -9,8 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,14 +19,11 @@ import soundfile
 from gim.audio.synth import ensure_demo_audio
 from gim.config import Settings
 from gim.store.db import Store
-
-GIM = [sys.executable, "-m", "gim"]
-RATE = 48000
+from tests.support.headless import first_mic_chunk, gim_env, run_gim, start_session
 
 
 def gim(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([*GIM, *args], capture_output=True, text=True, env=env, timeout=timeout)
+    return run_gim(*args, env=gim_env(home), timeout=timeout)
 
 
 def sentences(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -190,49 +185,12 @@ def test_doctor_leaves_no_probe_file(home: Path) -> None:
 
 @pytest.mark.audio
 @pytest.mark.slow
-def test_a_live_session_refuses_delete_transcribe_and_export_into(home: Path, pulse: str) -> None:
-    name = f"gim_faults_{os.getpid()}"
-    module = subprocess.run(
-        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=10,
-    ).stdout.strip()
-    env = {
-        **os.environ,
-        "GIM_HOME": str(home),
-        "HF_HUB_OFFLINE": "1",
-        "PULSE_SINK": name,
-        "PULSE_SOURCE": f"{name}.monitor",
-    }
-    proc = subprocess.Popen(
-        [
-            *GIM,
-            "session",
-            "run",
-            "--program",
-            "demo",
-            "--client",
-            "live",
-            "--headless",
-            "--duration",
-            "300",
-            "--no-transcribe",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def test_a_live_session_refuses_delete_transcribe_and_export_into(
+    home: Path, sink_env: dict[str, str]
+) -> None:
+    proc = start_session(gim_env(home, sink_env), "live", "--no-transcribe")
     try:
-        deadline = time.monotonic() + 90
-        folders: list[Path] = []
-        while not folders and time.monotonic() < deadline:
-            folders = list(home.glob("sessions/*/journal.jsonl"))
-            time.sleep(0.1)
-        assert folders, "the session did not start"
-        sid = folders[0].parent.name
+        sid = first_mic_chunk(home, proc).name  # the session is recording
         for args, doing in (
             (("sessions", "delete", sid, "--yes"), "delete"),
             (("sessions", "transcribe", sid), "transcribe"),
@@ -244,7 +202,6 @@ def test_a_live_session_refuses_delete_transcribe_and_export_into(home: Path, pu
     finally:
         proc.send_signal(2)
         _out, err = proc.communicate(timeout=120)
-        subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     for line in err.splitlines():  # nothing from ALSA or PortAudio on the terminal

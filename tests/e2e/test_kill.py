@@ -5,34 +5,15 @@ tracker, any other helper)."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import soundfile
 
-GIM = [sys.executable, "-m", "gim"]
+from tests.support.headless import gim_env, kill_9, make_sure_ended, run_gim, start_session
+
 RATE = 48000
-
-
-@pytest.fixture
-def own_sink(pulse: str) -> Iterator[dict[str, str]]:
-    """A null sink of this test alone; the environment that makes it a process's devices."""
-    name = f"gim_kill_{os.getpid()}"
-    module = subprocess.run(
-        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=10,
-    ).stdout.strip()
-    yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
-    subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
 
 
 def children(pid: int) -> dict[int, str]:
@@ -95,27 +76,10 @@ def heard_so_far(journal: Path, seen: dict[int, float], offset: int) -> int:
 @pytest.mark.whisper
 @pytest.mark.parametrize("after", [6.0, 9.37, 12.71])
 def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
-    own_sink: dict[str, str], home: Path, after: float
+    sink_env: dict[str, str], home: Path, after: float
 ) -> None:
-    env = {**os.environ, **own_sink, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [
-            *GIM,
-            "session",
-            "run",
-            "--program",
-            "demo",
-            "--client",
-            "k9",
-            "--headless",
-            "--duration",
-            "300",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = gim_env(home, sink_env)
+    proc = start_session(env, "k9")
     seen: dict[int, float] = {}  # microphone frames safely on disk -> when that was seen
     helpers: dict[int, str] = {}
     try:
@@ -138,12 +102,9 @@ def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
             if any("multiprocessing" in cmd for cmd in helpers.values()):
                 break
             time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        killed = time.monotonic()
-        proc.wait(10)
+        killed = kill_9(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        make_sure_ended(proc)
     assert any("spawn_main" in cmd for cmd in helpers.values()), helpers  # the Whisper child
     assert any("resource_tracker" in cmd for cmd in helpers.values()), helpers
     # no helper outlives the runner (they notice within a second)
@@ -158,9 +119,7 @@ def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
     # says at least its frames had arrived by then; the stream went on in real time
     recent = [(frames, at) for frames, at in seen.items() if killed - at < 5.0]
     heard = max(frames / RATE + (killed - at) for frames, at in recent)
-    listed = subprocess.run(
-        [*GIM, "sessions", "list", "--json"], capture_output=True, text=True, env=env, timeout=120
-    )
+    listed = run_gim("sessions", "list", "--json", env=env)
     assert listed.returncode == 0, listed.stderr
     (session,) = json.loads(listed.stdout)
     assert session["status"] == "recovered"

@@ -6,45 +6,25 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-GIM = [sys.executable, "-m", "gim"]
+from tests.support.headless import gim_env, make_sure_ended, run_gim, start_session
+
 RATE = 48000
 SPEECH = "speech/ljspeech/LJ001-0001.wav"  # "Printing, in the only sense with which we ..."
 MUSIC = "music/tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg"
-
-
-@pytest.fixture
-def own_sink(pulse: str) -> Iterator[dict[str, str]]:
-    """A null sink of this test alone; the environment that makes it a process's devices."""
-    name = f"gim_arc_{os.getpid()}"
-    module = subprocess.run(
-        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=10,
-    ).stdout.strip()
-    yield {"PULSE_SINK": name, "PULSE_SOURCE": f"{name}.monitor"}
-    subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
-
-
-def gim(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GIM, *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
 @pytest.mark.audio
 @pytest.mark.whisper
 @pytest.mark.slow
 def test_music_at_5_for_45_s_keeps_the_return_and_its_speech(
-    own_sink: dict[str, str], home: Path, shared_data: Path, tmp_path: Path
+    sink_env: dict[str, str], home: Path, shared_data: Path, tmp_path: Path
 ) -> None:
-    env = {**os.environ, **own_sink, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    env = gim_env(home, sink_env)
     music = tmp_path / "music"
     music.mkdir()
     piece = music / "sugar_plum.wav"
@@ -59,7 +39,7 @@ def test_music_at_5_for_45_s_keeps_the_return_and_its_speech(
         check=True,
         timeout=60,
     )
-    made = gim("programs", "new", "Arc test", str(piece), "--slug", "arc-test", env=env)
+    made = run_gim("programs", "new", "Arc test", str(piece), "--slug", "arc-test", env=env)
     assert made.returncode == 0, made.stderr
     other = tmp_path / "other.wav"
     subprocess.run(
@@ -67,47 +47,28 @@ def test_music_at_5_for_45_s_keeps_the_return_and_its_speech(
         check=True,
         timeout=30,
     )
-    linked = gim("programs", "link", "arc-test", "--piece", "1", str(piece), env=env)
+    linked = run_gim("programs", "link", "arc-test", "--piece", "1", str(piece), env=env)
     assert linked.returncode == 0 and "now plays" in linked.stdout, linked.stderr
 
-    proc = subprocess.Popen(
-        [
-            *GIM,
-            "session",
-            "run",
-            "--program",
-            "arc-test",
-            "--client",
-            "arc1",
-            "--headless",  # the contract's defaults: recording from 0 (whole-session consent)
-            "--music-at",
-            "5",
-            "--duration",
-            "45",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # the contract's defaults: recording from 0 (whole-session consent)
+    proc = start_session(env, "arc1", "--music-at", "5", program="arc-test", duration=45)
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()  # "gim: session ... started"
         assert "started" in line, line + proc.stderr.read()
         time.sleep(20.0)  # the music played 5-15 s: speak in the return
         subprocess.run(
-            ["paplay", f"--device={own_sink['PULSE_SINK']}", str(speech)],
+            ["paplay", f"--device={sink_env['PULSE_SINK']}", str(speech)],
             check=True,
             timeout=60,
             env=env,
         )
         out, err = proc.communicate(timeout=600)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        make_sure_ended(proc)
     assert proc.returncode == 0, err
     session_id = out.strip().splitlines()[-1]
-    shown = gim("sessions", "show", session_id, "--json", env=env)
+    shown = run_gim("sessions", "show", session_id, "--json", env=env)
     assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)
     assert 44.5 <= data["audio_seconds"] <= 46.5  # the session ran to --duration
@@ -131,12 +92,12 @@ def test_unlinked_pieces_refuse_to_start_in_one_sentence(home: Path, tmp_path: P
         check=True,
         timeout=30,
     )
-    made = gim("programs", "new", "Two", str(piece), str(piece), "--slug", "two", env=env)
+    made = run_gim("programs", "new", "Two", str(piece), str(piece), "--slug", "two", env=env)
     assert made.returncode == 0, made.stderr
     links = home / "links" / "two.toml"
     text = links.read_text()
     links.write_text(text[: text.rindex("[[pieces]]")])  # piece 2 loses its file
-    run = gim(
+    run = run_gim(
         "session",
         "run",
         "--program",
@@ -151,5 +112,5 @@ def test_unlinked_pieces_refuse_to_start_in_one_sentence(home: Path, tmp_path: P
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0 and "Piece(s) 2 of two" in run.stderr
     assert "--skip-missing" in run.stderr
-    in_app = gim("session", "run", "--program", "two", "--client", "c", env=env)
+    in_app = run_gim("session", "run", "--program", "two", "--client", "c", env=env)
     assert in_app.returncode == 2 and "Piece(s) 2 of two" in in_app.stderr  # before the app

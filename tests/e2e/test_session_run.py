@@ -4,10 +4,7 @@ the next command, and the demo works in a fresh data home with no sound card."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,13 +12,16 @@ import pytest
 import soundfile
 
 from gim.store.db import Store
+from tests.support.headless import (
+    first_mic_chunk,
+    gim_env,
+    kill_9,
+    make_sure_ended,
+    run_gim,
+    start_session,
+)
 
-GIM = [sys.executable, "-m", "gim"]
 RATE = 48000
-
-
-def gim(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GIM, *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
 @pytest.mark.audio
@@ -29,45 +29,18 @@ def gim(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Com
 def test_a_killed_session_is_recovered_by_the_next_command(
     sink_env: dict[str, str], home: Path
 ) -> None:
-    env = {**os.environ, **sink_env, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [
-            *GIM,
-            "session",
-            "run",
-            "--program",
-            "demo",
-            "--client",
-            "k1",
-            "--headless",
-            "--duration",
-            "300",
-            "--no-transcribe",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = gim_env(home, sink_env)
+    proc = start_session(env, "k1", "--no-transcribe")
     try:
-        first_chunk = None
-        deadline = time.monotonic() + 90
-        while first_chunk is None and time.monotonic() < deadline:
-            for journal in home.glob("sessions/*/journal.jsonl"):
-                if '"track":"mic"' in journal.read_text():
-                    first_chunk = time.monotonic()  # one second is on disk now
-            time.sleep(0.02)
-        assert first_chunk is not None, proc.stderr.read() if proc.poll() is not None else ""
+        first_mic_chunk(home, proc)
+        first_chunk = time.monotonic()  # one second is on disk now
         time.sleep(7.0)
-        proc.send_signal(signal.SIGKILL)
-        killed = time.monotonic()
-        proc.wait(10)
+        killed = kill_9(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        make_sure_ended(proc)
     recorded = 1.0 + (killed - first_chunk)  # about what the process had heard
 
-    listed = gim("sessions", "list", "--json", env=env)
+    listed = run_gim("sessions", "list", "--json", env=env)
     assert listed.returncode == 0, listed.stderr
     assert "recovered" in listed.stderr  # the guide is told
     (session,) = json.loads(listed.stdout)
@@ -82,7 +55,7 @@ def test_a_killed_session_is_recovered_by_the_next_command(
         log = store.playback_log(session["id"])
     assert log.pieces_played() == [0]
     # a second command finds nothing more to recover
-    again = gim("sessions", "list", "--json", env=env)
+    again = run_gim("sessions", "list", "--json", env=env)
     assert "recovered" not in again.stderr
 
 
@@ -90,19 +63,14 @@ def test_a_killed_session_is_recovered_by_the_next_command(
 @pytest.mark.slow
 def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path) -> None:
     home = tmp_path / "fresh"
-    env = {
-        **os.environ,
-        "GIM_HOME": str(home),
-        "HF_HUB_OFFLINE": "1",
-        "PULSE_SERVER": "unix:/nonexistent",
-    }
-    done = gim("demo", "--headless", env=env, timeout=900)
+    env = {**gim_env(home), "PULSE_SERVER": "unix:/nonexistent"}
+    done = run_gim("demo", "--headless", env=env, timeout=900)
     assert done.returncode == 0, done.stderr
     summary = done.stdout.strip().splitlines()[-1]
     assert summary.startswith("session ") and "pieces played 1, 2, 3 of 3" in summary
     session_id = summary.split()[1].rstrip(":")
 
-    shown = gim("sessions", "show", session_id, "--json", env=env)
+    shown = run_gim("sessions", "show", session_id, "--json", env=env)
     record = json.loads(shown.stdout)
     segments = record["segments"]
     assert len(segments) >= 6
@@ -126,27 +94,9 @@ def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path)
 @pytest.mark.audio
 @pytest.mark.slow
 def test_ctrl_c_ends_a_headless_session_cleanly(sink_env: dict[str, str], home: Path) -> None:
-    env = {**os.environ, **sink_env, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [
-            *GIM,
-            "session",
-            "run",
-            "--program",
-            "demo",
-            "--client",
-            "k2",
-            "--headless",
-            "--no-transcribe",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not list(home.glob("sessions/*/mic/*.flac")) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    env = gim_env(home, sink_env)
+    proc = start_session(env, "k2", "--no-transcribe", duration=None)
+    first_mic_chunk(home, proc, timeout=60)
     time.sleep(3.0)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)

@@ -6,9 +6,7 @@ The screen is read back with ``tmux capture-pane -p``, as a guide would read it.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +15,8 @@ import pytest
 from gim.core.program_parse import program_to_dict
 from gim.store.db import Store
 from tests.support.sample import sample_program, sample_record
+from tests.support.terminal import GIM_BIN, Terminal, require_tmux
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.tui
 
 
@@ -40,50 +38,9 @@ def seed_home(home: Path) -> str:
     return session.id
 
 
-class Terminal:
-    """A detached tmux session running one command at a fixed size."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        self.name = name
-        exports = " ".join(f"{k}={v}" for k, v in env.items())
-        line = f"env {exports} {' '.join(command)}"
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", line],
-            check=True,
-            timeout=10,
-        )
-
-    def screen(self) -> str:
-        result = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        return result.stdout
-
-    def wait_for(self, text: str, seconds: float = 60.0) -> str:
-        """Poll the pane until ``text`` shows (a bound on waiting, not a timing assertion)."""
-        deadline = time.monotonic() + seconds
-        shown = ""
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{shown}")
-
-    def press(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True, timeout=10)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, timeout=10)
-
-
 @pytest.fixture
 def terminal_env(home: Path) -> dict[str, str]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: run scripts/system-deps.sh test")
+    require_tmux()
     return {"GIM_HOME": str(home), "HF_HUB_OFFLINE": "1", "TERM": "xterm-256color"}
 
 
@@ -99,7 +56,7 @@ def test_gim_review_shows_the_transcript_and_flags(
     home: Path, terminal_env: dict[str, str], terminals: list[Terminal]
 ) -> None:
     session_id = seed_home(home)
-    gim = str(ROOT / ".venv" / "bin" / "gim")
+    gim = GIM_BIN
     term = Terminal(f"gim-review-{session_id}", [gim, "review", session_id], terminal_env)
     terminals.append(term)
     # tmux may capture a frame half drawn: wait for each thing rather than one capture
@@ -123,7 +80,7 @@ def test_export_from_review_and_the_clients_series(
     session_id = seed_home(home)
     guide = tmp_path / "guide"
     guide.mkdir()  # the guide's home folder exists; gim makes gim-exports in it
-    gim = str(ROOT / ".venv" / "bin" / "gim")
+    gim = GIM_BIN
     term = Terminal(
         f"gim-export-{session_id}",
         [gim, "review", session_id],
@@ -149,7 +106,7 @@ def test_export_from_review_and_the_clients_series(
 def test_gim_review_unknown_session_is_one_line(home: Path) -> None:
     seed_home(home)
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "gim"), "--home", str(home), "review", "nope"],
+        [GIM_BIN, "--home", str(home), "review", "nope"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -168,7 +125,7 @@ DEMO_WORDS = ("forest", "golden", "shoulders", "stream", "water", "bird", "light
 def test_gim_demo_runs_live_then_shows_the_review(
     home: Path, terminal_env: dict[str, str], terminals: list[Terminal]
 ) -> None:
-    gim = str(ROOT / ".venv" / "bin" / "gim")
+    gim = GIM_BIN
     term = Terminal("gim-demo-e2e", [gim, "demo"], terminal_env)
     terminals.append(term)
     live = term.wait_for("recording", seconds=120)
@@ -193,7 +150,7 @@ def test_gim_demo_runs_live_then_shows_the_review(
 def test_first_start_says_it_is_preparing_and_quitting_says_where_the_data_is(
     home: Path, terminal_env: dict[str, str], terminals: list[Terminal]
 ) -> None:
-    gim = str(ROOT / ".venv" / "bin" / "gim")
+    gim = GIM_BIN
     # The shell stays a moment after gim exits, so the lines it printed can be read.
     term = Terminal("gim-first-start", ["sh", "-c", f"'{gim}; sleep 20'"], terminal_env)
     terminals.append(term)

@@ -7,85 +7,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-GIM = str(ROOT / ".venv" / "bin" / "gim")
+from tests.support.headless import gim_env, run_gim
+from tests.support.terminal import GIM_BIN, Terminal, require_tmux
+
 RATE = 48000
 MUSIC = "music/tchaikovsky_sugar_plum_fairy_kevin_macleod.hq.ogg"
 RETURN_SPEECH = "speech/ljspeech/LJ001-0001.wav"  # "Printing, in the only sense ..."
 POSTLUDE_SPEECH = "speech/ljspeech/LJ001-0003.wav"  # "For although the Chinese took ..."
 pytestmark = [pytest.mark.tui, pytest.mark.audio, pytest.mark.whisper, pytest.mark.slow]
-
-
-class Terminal:
-    """A detached tmux session of 80x24 running one command."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        self.name = name
-        exports = " ".join(f"{k}={v}" for k, v in env.items())
-        subprocess.run(
-            [
-                "tmux",
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "80",
-                "-y",
-                "24",
-                f"env {exports} {' '.join(command)}",
-            ],
-            check=True,
-            timeout=10,
-        )
-
-    def screen(self) -> str:
-        return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout
-
-    def wait_for(self, text: str, seconds: float = 60.0) -> str:
-        """Poll the pane until ``text`` shows (a bound on waiting, not a timing assertion)."""
-        deadline = time.monotonic() + seconds
-        shown = ""
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{shown}")
-
-    def press(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True, timeout=10)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, timeout=10)
-
-
-@pytest.fixture
-def own_sink(pulse: str) -> Iterator[str]:
-    """A null sink of this test alone."""
-    name = f"gim_tuiarc_{os.getpid()}"
-    module = subprocess.run(
-        ["pactl", "load-module", "module-null-sink", f"sink_name={name}", f"rate={RATE}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=10,
-    ).stdout.strip()
-    yield name
-    subprocess.run(["pactl", "unload-module", module], capture_output=True, timeout=10)
 
 
 def wav(source: Path, target: Path, *effects: str) -> Path:
@@ -96,30 +31,18 @@ def wav(source: Path, target: Path, *effects: str) -> Path:
 
 
 def test_a_guide_walks_the_arc_and_the_return_and_postlude_are_kept(
-    own_sink: str, home: Path, shared_data: Path, tmp_path: Path
+    sink_env: dict[str, str], home: Path, shared_data: Path, tmp_path: Path
 ) -> None:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: run scripts/system-deps.sh test")
-    env = {
-        "GIM_HOME": str(home),
-        "HF_HUB_OFFLINE": "1",
-        "TERM": "xterm-256color",
-        "PULSE_SINK": own_sink,
-        "PULSE_SOURCE": f"{own_sink}.monitor",
-    }
+    require_tmux()
+    own_sink = sink_env["PULSE_SINK"]
+    env = {"GIM_HOME": str(home), "HF_HUB_OFFLINE": "1", "TERM": "xterm-256color", **sink_env}
     piece = wav(shared_data / MUSIC, tmp_path / "sugar_plum.wav", "trim", "0", "8")
     speech = [
         wav(shared_data / RETURN_SPEECH, tmp_path / "return.wav"),
         wav(shared_data / POSTLUDE_SPEECH, tmp_path / "postlude.wav"),
     ]
-    run_env = {**os.environ, **env}
-    made = subprocess.run(
-        [GIM, "programs", "new", "Arc", str(piece), "--slug", "arc"],
-        capture_output=True,
-        text=True,
-        env=run_env,
-        timeout=60,
-    )
+    run_env = gim_env(home, sink_env)
+    made = run_gim("programs", "new", "Arc", str(piece), "--slug", "arc", env=run_env, timeout=60)
     assert made.returncode == 0, made.stderr
 
     def say(path: Path) -> None:
@@ -127,8 +50,9 @@ def test_a_guide_walks_the_arc_and_the_return_and_postlude_are_kept(
 
     term = Terminal(
         f"gim-arc-{os.getpid()}",
-        [GIM, "session", "run", "--program", "arc", "--client", "AR3", "--consent", "session"],
+        [GIM_BIN, "session", "run", "--program", "arc", "--client", "AR3", "--consent", "session"],
         env,
+        size=(80, 24),
     )
     try:
         term.wait_for("s start music", 120)  # tmux may capture half a frame: wait for each
@@ -159,14 +83,9 @@ def test_a_guide_walks_the_arc_and_the_return_and_postlude_are_kept(
         term.press("C-q")
     finally:
         term.close()
-    listed = subprocess.run(
-        [GIM, "sessions", "list", "--json"], capture_output=True, text=True, env=run_env, timeout=60
-    )
+    listed = run_gim("sessions", "list", "--json", env=run_env, timeout=60)
     (session,) = json.loads(listed.stdout)
-    show = [GIM, "sessions", "show", session["id"], "--json"]
-    data = json.loads(
-        subprocess.run(show, capture_output=True, text=True, env=run_env, timeout=60).stdout
-    )
+    data = json.loads(run_gim("sessions", "show", session["id"], "--json", env=run_env).stdout)
     starts = {p["phase"]: p["start"] for p in data["phases"]}
     assert list(starts) == ["prelude", "induction", "music", "return", "postlude"]
     assert starts["induction"] >= 1.5 and starts["music"] >= starts["induction"] + 1.0

@@ -12,7 +12,7 @@ import pytest
 from gim.config import Settings
 from gim.core.program import Program
 from gim.core.program_parse import program_to_dict
-from gim.core.session import Phase, Segment
+from gim.core.session import Consent, Phase, Segment
 from gim.runner.events import (
     Finished,
     PhaseChanged,
@@ -65,6 +65,9 @@ class ScriptedRunner:
     """Reports a piece, a line and a warning from a background thread, records calls."""
 
     room = None
+    consent = Consent.SESSION
+    music_started = True
+    elapsed = 0.0  # the piece it reports starts with the session
 
     def __init__(self, on_event: Callable[[RunnerEvent], None], session_id: str) -> None:
         self.on_event = on_event

@@ -12,33 +12,25 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Header, Label, Static
+from textual.widgets import Header, Label
 
-from gim.core.clock import mmss
 from gim.core.layout import (
-    Block,
     ClientLine,
     Intervention,
-    Note,
-    Observation,
     PhaseHeading,
     PieceHeading,
 )
 from gim.core.program import Program
-from gim.core.session import AnnotationKind, Consent, Phase, Segment, Speaker
+from gim.core.session import Consent, Phase, Speaker
 from gim.errors import GimError
 from gim.runner.events import Finished, LiveRunner, RunnerEvent, RunnerFactory
-from gim.ui.base import GimScreen
 from gim.ui.dialogs.confirm import Confirm
-from gim.ui.dialogs.tags import TagDialog
-from gim.ui.dialogs.text_prompt import TextPrompt
 from gim.ui.messages import (
     PhaseEntered,
     PieceStarted,
@@ -49,7 +41,9 @@ from gim.ui.messages import (
     SessionEnded,
     message_for,
 )
+from gim.ui.screens.live_notes import LiveNotes
 from gim.ui.widgets.level_meter import LevelMeter
+from gim.ui.widgets.live_panels import KeyBar, SessionStatus, WarningsPanel, recording_state
 from gim.ui.widgets.now_playing import NowPlaying
 from gim.ui.widgets.phase_bar import PhaseBar
 from gim.ui.widgets.timeline import ProgramTimeline
@@ -61,7 +55,7 @@ POLL_SECONDS = 0.25
 """How often the meters and clocks are refreshed from `status()`."""
 
 
-class LiveScreen(GimScreen[None]):
+class LiveScreen(LiveNotes):
     """One session as it runs.
 
     Args:
@@ -98,8 +92,6 @@ class LiveScreen(GimScreen[None]):
         """The running session, once started."""
         self.session_id: str | None = None
         """The session id, once started."""
-        self.warnings: list[str] = []
-        """Warnings shown, newest last (each once)."""
         self.elapsed = 0.0
         """Session seconds at the last poll."""
         self._ending = False
@@ -114,7 +106,7 @@ class LiveScreen(GimScreen[None]):
             with Vertical(classes="pane", id="live-transcript-pane"):
                 yield Label("Live transcript", classes="pane-title")
                 yield TranscriptView(piece_times=True, id="live-transcript")
-                yield Static("", id="live-warnings")
+                yield WarningsPanel(id="live-warnings")
             with Vertical(id="live-side"):
                 with Vertical(classes="pane", id="now-pane"):
                     yield NowPlaying(self.program, id="now-playing")
@@ -122,8 +114,8 @@ class LiveScreen(GimScreen[None]):
                     yield ProgramTimeline(self.program, id="live-timeline")
                 with Vertical(classes="pane", id="status-pane"):
                     yield LevelMeter("mic", id="mic-level")
-                    yield Static("", id="live-status")
-        yield Static(self._keys(), id="live-keys")
+                    yield SessionStatus("", id="live-status")
+        yield KeyBar(id="live-keys")
 
     def on_mount(self) -> None:
         self.sub_title = f"Session · {self.program.title}"
@@ -195,16 +187,15 @@ class LiveScreen(GimScreen[None]):
         now.program_elapsed = status.program_elapsed
         now.paused = status.paused
         self.query_one(ProgramTimeline).place(now.piece, offset)
-        self.query_one(LevelMeter).level = status.input_level
-        recorded = status.recorded
-        disk_text = f" · {status.disk_free / 1e9:.1f} GB free"
-        xruns = status.xruns
-        dropouts = f"\n{xruns} short audio dropout{'s' if xruns != 1 else ''}" if xruns else ""
-        self.query_one("#live-status", Static).update(
-            f"{self._recording_state(recorded)}\nsession {mmss(self.elapsed)}{disk_text}{dropouts}"
+        mic_silent = status.mic_silent_since
+        self.query_one(LevelMeter).level = status.input_level if mic_silent is None else None
+        in_music = self.query_one(PhaseBar).phase is Phase.MUSIC
+        state = recording_state(
+            bool(self.session_id), self._consent(), in_music, status.recorded, mic_silent
         )
+        self.query_one(SessionStatus).show(state, self.elapsed, status.disk_free, status.xruns)
         self.query_one(NowPlaying).note = self._music_note()
-        self.query_one("#live-keys", Static).update(self._keys())
+        self.query_one(KeyBar).show(self._music_started())
         for text in status.warnings:
             self._note_warning(text)
         if self.session_id and not self._ending and self.runner.done():
@@ -213,47 +204,18 @@ class LiveScreen(GimScreen[None]):
             self.stop_runner()
 
     def _consent(self) -> Consent:
-        value = getattr(self.runner, "consent", None)
-        return Consent(value) if isinstance(value, str) else Consent.SESSION
-
-    def _recording_state(self, recorded: float) -> str:
-        """What is being recorded now, in the guide's words (consent honoured)."""
-        if not self.session_id:
-            return "○ starting"
-        consent = self._consent()
-        if consent is Consent.NONE:
-            return "○ not recording (no consent)"
-        if consent is Consent.MUSIC:
-            if self.query_one(PhaseBar).phase is Phase.MUSIC:
-                return f"● recording {mmss(recorded)} (music only)"
-            return "○ not recording (music only)"
-        return f"● recording {mmss(recorded)}"
+        return self.runner.consent if self.runner is not None else Consent.SESSION
 
     def _music_started(self) -> bool:
-        if self.runner is None:
-            return False
-        value = getattr(self.runner, "music_started", None)
-        return value if isinstance(value, bool) else True
+        return self.runner is not None and self.runner.music_started
 
     def _music_note(self) -> str:
         if not self._music_started():
             return "No music yet · s starts it"
         return "Music stopped · s plays on"
 
-    def _keys(self) -> str:
-        """The key bar: every key the guide needs, two lines that fit 80 columns."""
-        start = "s music" if self._music_started() else "[reverse] s start music [/]"
-        return (
-            f"[b]{start}[/]  [b]␣[/] pause  [b]f[/] fade  [b]n[/]/[b]p[/] piece  "
-            "[b].[/] next phase  [b],[/] back\n"
-            "[b]m[/] mark  [b]g[/] G:  [b]o[/] \\[obs]  [b]t[/] tag line  "
-            "[b]^e[/] end session  [b]^p[/] more"
-        )
-
     def _note_warning(self, text: str) -> None:
-        if text and text not in self.warnings:
-            self.warnings.append(text)
-            self.query_one("#live-warnings", Static).update("\n".join(self.warnings[-3:]))
+        self.query_one(WarningsPanel).note(text)
 
     # -- runner messages, in the UI thread ------------------------------------------------
     @on(SegmentArrived)
@@ -266,19 +228,13 @@ class LiveScreen(GimScreen[None]):
         else:
             self._place(ClientLine(segment.start, segment))
 
-    def _place(self, block: Block) -> None:
-        """Show ``block`` in time order (lines arrive a few seconds after they were said)."""
-        view = self.query_one(TranscriptView)
-        follow = view.highlighted is None or view.highlighted >= len(view.blocks) - 1
-        view.insert_by_time(block, follow=follow)
-
     @on(PieceStarted)
     def _piece(self, message: PieceStarted) -> None:
         index = message.index
         if index is None or index >= len(self.program.pieces):
             return
-        now = getattr(self.runner, "elapsed", None)  # the heading goes where the music began
-        at = float(now) if isinstance(now, (int, float)) else self.elapsed
+        # the heading goes where the music began
+        at = self.runner.elapsed if self.runner is not None else self.elapsed
         self._place(PieceHeading(at, index, self.program.pieces[index]))
 
     @on(PhaseEntered)
@@ -305,14 +261,6 @@ class LiveScreen(GimScreen[None]):
         self.app.switch_screen(EndScreen(session_id, review_after=self.then == "review"))
 
     # -- the guide's keys -------------------------------------------------------------------
-    def _call(self, action: Callable[[LiveRunner], object]) -> None:
-        if self.runner is None:
-            return
-        try:
-            action(self.runner)
-        except GimError as exc:
-            self.notify(exc.message, severity="warning")
-
     def action_start_music(self) -> None:
         """Start the music (the induction is over), or play on after a pause or fade."""
         self._call(lambda runner: runner.start_music())
@@ -348,63 +296,6 @@ class LiveScreen(GimScreen[None]):
             self._call(lambda runner: runner.start_music())
         else:
             self._call(lambda runner: runner.set_phase(phase))
-
-    def action_mark(self) -> None:
-        """Mark this moment (a note can be added in review)."""
-        self._call(lambda runner: runner.mark(AnnotationKind.MARKER, "", ()))
-        self._place(Note(self.elapsed, AnnotationKind.MARKER, ""))
-        self.notify(f"Marked {mmss(self.elapsed)}", timeout=2)
-        timeline = self.query_one(ProgramTimeline)
-        if timeline.position is not None:
-            timeline.markers = (*timeline.markers, timeline.position)
-
-    def action_intervention(self) -> None:
-        """Write down an intervention (``G: …``)."""
-        at = self.elapsed
-
-        def keep(text: str | None) -> None:
-            if text:
-                self._call(lambda runner: runner.mark(AnnotationKind.INTERVENTION, text, ()))
-                self._place(Intervention(at, text))
-
-        self.app.push_screen(
-            TextPrompt("Intervention  G:", placeholder="What do you notice?"), keep
-        )
-
-    def action_observation(self) -> None:
-        """Write down a nonverbal observation (``[sighs]``)."""
-        at = self.elapsed
-
-        def keep(text: str | None) -> None:
-            if text:
-                text = text.strip("[] ")
-                self._call(lambda runner: runner.mark(AnnotationKind.OBSERVATION, text, ()))
-                self._place(Observation(at, text))
-
-        self.app.push_screen(TextPrompt("Observation  [ ]", placeholder="sighs"), keep)
-
-    def tag_target(self) -> Segment | None:
-        """The line a tag goes on: the client line the guide highlighted, else the latest."""
-        view = self.query_one(TranscriptView)
-        current = view.current
-        if isinstance(current, ClientLine):
-            return current.segment
-        lines = [b for b in view.blocks if isinstance(b, ClientLine)]
-        return lines[-1].segment if lines else None
-
-    def action_tag(self) -> None:
-        """Tag the chosen client line (or the latest) with imagery tags."""
-        segment = self.tag_target()
-
-        def keep(tags: list[str] | None) -> None:
-            if not tags:
-                return
-            chosen = tuple(tags)
-            self._call(lambda runner: runner.mark(AnnotationKind.TAG, "", chosen, segment))
-            at = self.elapsed if segment is None else segment.start
-            self._place(Note(at, AnnotationKind.TAG, "", list(tags)))
-
-        self.app.push_screen(TagDialog(self.app.settings.tags), keep)
 
     def action_end(self) -> None:
         """End the session after a confirmation (the recording is kept)."""

@@ -116,7 +116,7 @@ class ReviewScreen(SessionTasks):
 
     def _offer_unfinished_pass(self) -> None:
         """A final pass killed part way: say so, and how to finish it."""
-        from gim.runner.recovery import final_pass_state
+        from gim.runner.final_mark import final_pass_state
 
         folder = self.app.settings.sessions_dir / self.session_id
         if final_pass_state(folder) == "not finished":
