@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -122,7 +123,7 @@ class SeriesScreen(GimScreen[None]):
         # came kept its narrower widths over them on a busy machine.
         table.clear(columns=True)
         for column, (label, key) in enumerate(_COLUMNS):
-            width = max([len(label), *(len(row[column]) for row in rows)])
+            width = max([cell_len(label), *(cell_len(row[column]) for row in rows)])
             table.add_column(label, key=key, width=width)
         for entry, row in zip(series.entries, rows, strict=True):
             table.add_row(*row, key=entry.session_id)
