@@ -83,14 +83,26 @@ def _session(pieces: list[tuple[Path, np.ndarray]], rng: np.random.Generator) ->
     lead = float(rng.uniform(0.0, 30.0))
     parts = [np.zeros(int(lead * RATE), np.float32)]
     t = lead
-    starts, lengths, sound, nominal = [], [], [], []
+    starts, lengths, sound, nominal, kinds = [], [], [], [], []
+    gap, early = 0.0, False
     for n, i in enumerate(order):
         audio = pieces[i][1]
         nominal.append(float(round(len(audio) / RATE * (1 + rng.uniform(-0.07, 0.07)))))
         if n >= played_count:
             continue
+        if n == 0:
+            kinds.append("first piece")
+        elif gap >= 1.0:
+            kinds.append("after a silence (1-8 s)")
+        elif gap > 0:
+            kinds.append("after a breath (0.4 s)")
+        elif CUTS[i][0] == CUTS[order[n - 1]][0]:
+            kinds.append("back to back, same recording")
+        else:
+            kinds.append("back to back" + (", after an early stop" if early else ""))
         played = audio.copy()
-        if rng.random() < 0.25 and len(audio) > 20 * RATE:  # the guide moved on early
+        early = rng.random() < 0.25 and len(audio) > 20 * RATE
+        if early:  # the guide moved on early
             played = played[: int(len(audio) * rng.uniform(0.6, 0.9))]
             if rng.random() < 0.5:  # with a fade-out (gim's player fades over 2-5 s)
                 fade = int(rng.uniform(2.0, 5.0) * RATE)
@@ -117,6 +129,7 @@ def _session(pieces: list[tuple[Path, np.ndarray]], rng: np.random.Generator) ->
         "starts": starts,
         "lengths": lengths,
         "sound": sound,
+        "kinds": kinds,
         "nominal": nominal,
         "lead": lead,
     }
@@ -223,6 +236,10 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             took = time.perf_counter() - begun
             score = _score(session, spans, list(starts), list(lengths))
             score["seconds"] = took
+            score["starts"] = [
+                (kind, abs(float(placed) - a))
+                for kind, placed, (a, _) in zip(session["kinds"], starts, spans, strict=False)
+            ]
             rows[key].append(score)
     print(
         f"\n== Pieces placed in {len(sessions)} sessions of {len(CUTS)} pieces (real music, "
@@ -257,4 +274,14 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             )
         )
     print("target: >= 98% of lines on the right piece, offset error <= 0.2 s")
+    print("\nStarts of played pieces by how they began: share placed within 0.2 s (count)")
+    kinds = sorted({k for r in rows["unlinked"] for k, _ in r["starts"]})
+    shown = [k for k in ("linked files", "unlinked", "unlinked before") if rows[k]]
+    print(f"{'':36}" + "".join(f"{k:>17}" for k in shown))
+    for kind in kinds:
+        cells = []
+        for key in shown:
+            errs = [e for r in rows[key] for k, e in r["starts"] if k == kind]
+            cells.append(f"{np.mean(np.array(errs) <= 0.2):>11.0%} ({len(errs):>3})")
+        print(f"{kind:36}" + "".join(cells))
     return figures

@@ -2,7 +2,7 @@
 
 A simulated 45-minute session: a room mix (tests/support/roommix.py: real speech from
 ../shared/data under real music, through a room) written as the session writes it (chunk
-files and a journal). The rolling pass (`gim.runner.rolling.follow`, one thread, nice 19,
+files and a journal). The rolling pass (`gim.runner.rolling_child.follow`, one thread, nice 19,
 in its own process) works through it window by window; each window's CPU time is
 measured, and the windows are scheduled as they would have run during the session: a
 window starts once its audio has arrived and the previous window is done, and takes its
@@ -108,15 +108,15 @@ def simulate(folder: str, home: str) -> list[tuple[float, float, float]]:
     """The rolling pass over a recorded session (in a worker at nice 19, one thread):
     (start, end, CPU seconds) of each window."""
     from gim.config import Settings
-    from gim.runner import rolling
+    from gim.runner import rolling_child, rolling_file
 
     os.nice(19)
-    config = rolling.Config.of(Settings(home=Path(home)), 1)
+    config = rolling_file.Config.of(Settings(home=Path(home)), 1)
     windows: list[tuple[float, float, float]] = []
-    rolling.follow(
+    rolling_child.follow(
         Path(folder),
         config,
-        lambda: rolling.load_quiet_engine(config),
+        lambda: rolling_child.load_quiet_engine(config),
         caught_up=True,
         on_window=lambda a, b, c: windows.append((a, b, c)),
     )
@@ -194,7 +194,7 @@ def live_runs(count: int, while_running: Any = None) -> tuple[str, str]:
 def run(quick: bool = False) -> list[tuple[str, str]]:
     """Simulate the session, time End→final both ways; the figures."""
     from gim.config import Settings, ensure_private_dir
-    from gim.runner import rolling
+    from gim.runner import rolling, rolling_child, rolling_file
     from gim.store.db import Store
 
     _, passes = _support()
@@ -217,8 +217,8 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         write_chunks(folder, mix)
 
         # the rolling pass during the session; the live pass measured beside it
-        saved = {k: os.environ.get(k) for k in rolling.QUIET_ENV}
-        os.environ.update(rolling.QUIET_ENV)  # the worker starts with one thread per library
+        saved = {k: os.environ.get(k) for k in rolling_child.QUIET_ENV}
+        os.environ.update(rolling_child.QUIET_ENV)  # the worker starts with one thread per library
         pool = mp.get_context("spawn").Pool(1)
         for key, value in saved.items():
             if value is None:
@@ -231,7 +231,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         pool.close()
         pool.join()
         lat_without, runs_without = live_runs(1 if quick else 2)
-        shutil.copy(folder / rolling.FILE, tmp / "rolling.all")
+        shutil.copy(folder / rolling_file.FILE, tmp / "rolling.all")
         from gim.audio.writer import finish_audio
 
         joining = time.monotonic()
@@ -266,8 +266,8 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             k = sum(1 for f in finished if f <= end)
             esid, efolder = new_session(store, settings, mix)
             write_joined(efolder, mix, end)
-            (efolder / rolling.FILE).write_text("\n".join(entries[: 1 + k]) + "\n")
-            state = rolling.load(efolder, rolling.Config.of(settings, 1))
+            (efolder / rolling_file.FILE).write_text("\n".join(entries[: 1 + k]) + "\n")
+            state = rolling_file.load(efolder, rolling_file.Config.of(settings, 1))
             done = min(state.done) if state is not None else 0.0
             wall, cpu, lines = timed_final(store, esid, settings)
             walls.append(wall)

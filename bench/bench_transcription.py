@@ -15,7 +15,9 @@ floors. Then the live pass's latency from the end of an utterance to its line.
 
 Run: ``python -m bench transcription`` (``--quick``: the first 8 voices, gim, gim per stretch,
 Silero-only gim, faster-whisper twice and the floors, no live pass). ``GIM_BENCH_SYSTEMS`` picks
-systems by name, separated by ";" (the room floor always runs).
+systems by name, separated by ";" (the room floor always runs). Whisper's temperature
+fallback samples: every system is seeded (``GIM_BENCH_SEED``, default gim's own seed), so a
+run is repeatable and another seed shows how far sampling alone moves the figures.
 """
 
 from __future__ import annotations
@@ -77,13 +79,6 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
     with open(mixes_path, "rb") as f:
         mixes = pickle.load(f)
     out: dict[str, Any] = {"runs": {}}
-    import ctranslate2
-
-    from gim.transcribe.engine import SEED
-
-    # Whisper's temperature fallback samples: seeded, every system decodes the same way
-    # each run (gim's engine seeds itself; plain faster-whisper here the same).
-    ctranslate2.set_random_seed(SEED)
     floors: dict[int, tuple[list[str], Words]] = {}
     if system == "openai-whisper":
         import whisper
@@ -102,6 +97,11 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
         from gim.transcribe.engine import load_engine
 
         model = load_engine("faster-whisper", "bundled")
+    import ctranslate2
+
+    # Whisper's temperature fallback samples: seeded (after loading, before the first
+    # decode), every system decodes the same way each run; another seed shows the spread.
+    ctranslate2.set_random_seed(seed())
     for smr, mix in mixes.items():
         t0 = time.perf_counter()
         words: Words = []
@@ -157,6 +157,13 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
         }
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
+
+
+def seed() -> int:
+    """The sampling seed: ``GIM_BENCH_SEED``, else the one gim's engine uses."""
+    from gim.transcribe.engine import SEED
+
+    return int(os.environ.get("GIM_BENCH_SEED", SEED))
 
 
 def _silero_only(prepared: Any, engine: Any) -> list[Any]:
@@ -340,7 +347,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     first = next(iter(mixes.values()))
     print(
         f"\n== Transcription under music: {len(utterances)} utterances (hard voices + "
-        f"LJ Speech), {first.duration:.0f} s per mix, tiny.en =="
+        f"LJ Speech), {first.duration:.0f} s per mix, tiny.en, sampling seed {seed()} =="
     )
     tmp = Path(tempfile.mkdtemp(prefix="gim-bench-"))
     path = tmp / "mixes.pkl"

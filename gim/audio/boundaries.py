@@ -186,7 +186,8 @@ def candidates(
     audio: NDArray[np.floating], rate: int, after: float = 0.0
 ) -> tuple[list[Boundary], float, float]:
     """Possible piece starts in ``audio``, and where its sound begins (from ``after``, less
-    half a second) and ends, in seconds.
+    half a second; ``after`` itself when the sound begins within 2 s of it: the file's
+    own lead-in) and ends, in seconds.
 
     Every silence's end is a candidate (stronger the longer the silence, full from 2 s);
     so is every sudden dip of the level (the end of one recording and the lead-in of
@@ -201,10 +202,15 @@ def candidates(
     if not len(sounding):
         return [], 0.0, 0.0
     first, last = _back(db, int(sounding[0])) * FINE, (sounding[-1] + 1) * FINE
-    found = [*_at_silences(db), *_at_dips(db), *_at_changes(audio, rate)]
+    if 0 < after <= first + 0.5 and first < after + 2.0:
+        first = after  # a start given by the guide, where the music begins: theirs
+    quiet = _at_silences(db)
     out: list[Boundary] = []
-    for bound in found:
+    for bound in [*quiet, *_at_dips(db), *_at_changes(audio, rate)]:
         if not first < bound.start < last:
+            continue
+        # A piece starts with sound: a change into a silence is the end of one.
+        if any(a - 0.5 <= bound.start < b for a, b in ((q.end, q.start) for q in quiet)):
             continue
         near = [i for i, b in enumerate(out) if abs(b.start - bound.start) <= 0.5]
         if not near:
@@ -248,8 +254,8 @@ def _at_dips(db: NDArray[np.float64], depth: float = 20.0) -> list[Boundary]:
 
 
 def _at_changes(audio: NDArray[np.floating], rate: int) -> list[Boundary]:
-    """A start at each clear peak of the change-of-sound curve (over twice its median,
-    the highest within 0.5 s), on the strongest short-scale change near it."""
+    """A start at each clear peak of the change-of-sound curve (over four times its
+    median, the highest within 0.5 s), on the strongest short-scale change near it."""
     curve = novelty(features(audio, rate), round(CONTEXT / COARSE))
     flux = onsets(audio, rate)
     reach = round(0.5 / COARSE)
@@ -257,16 +263,17 @@ def _at_changes(audio: NDArray[np.floating], rate: int) -> list[Boundary]:
     peaks = [
         i
         for i in range(1, len(curve) - 1)
-        if curve[i] > 2 * typical and curve[i] >= curve[max(0, i - reach) : i + reach + 1].max()
+        if curve[i] > 4 * typical and curve[i] >= curve[max(0, i - reach) : i + reach + 1].max()
     ]
-    values = np.sort(curve[peaks]) if peaks else np.zeros(0)
     out = []
     for i in peaks:
-        # Evidence grows with how unusual the change is in this recording: its rank
-        # among all the peaks (a recording changes its sound often; a new one, rarely).
-        rank = np.searchsorted(values, curve[i], side="left") / max(1, len(values) - 1)
-        out.append(Boundary(refine(flux, i * COARSE, 0.6), 0.0, float(rank) ** 4))
-    return [Boundary(b.start, b.start, b.strength) for b in out]
+        # Evidence grows with how unusual the change is for this recording: none at 4
+        # times its typical change (music changes its sound all the time), certain
+        # at 20 times (a new recording differs in many ways at once).
+        strength = float(min(1.0, np.log(curve[i] / (4 * typical)) / np.log(5.0)))
+        at = refine(flux, i * COARSE, 0.6)
+        out.append(Boundary(at, at, strength))
+    return out
 
 
 def _back(db: NDArray[np.float64], at: int) -> int:
@@ -306,6 +313,24 @@ def length_cost(
     return np.asarray(np.where(played < nominal, np.minimum(cost, early), cost))
 
 
+def _timed(
+    firm: Sequence[Boundary], durations: Sequence[float], last: float, gap: float
+) -> list[Boundary]:
+    """Where the program's own timing puts the next pieces, counted from each firm start
+    (the opening, a found piece, the end of a clear silence): boundaries of no strength,
+    kept where nothing in the reference marks one near them."""
+    out: list[Boundary] = []
+    for base in [b.start for b in firm if b.strength >= 0.7]:
+        for i in range(len(durations)):
+            t = base
+            for d in durations[i:]:
+                t += d + gap
+                if t >= last:
+                    break
+                out.append(Boundary(t, t - gap, 0.0))
+    return out
+
+
 def choose(
     bounds: Sequence[Boundary],
     durations: Sequence[float],
@@ -313,6 +338,7 @@ def choose(
     last: float,
     anchors: Sequence[float | None] = (),
     known: Sequence[float | None] = (),
+    gap: float = 0.0,
 ) -> list[tuple[float, float] | None]:
     """(start, played length) of each piece, None for pieces not played.
 
@@ -324,6 +350,7 @@ def choose(
         anchors: a known start per piece (found by its file), or None.
         known: how long each anchored piece went on sounding like its file (seconds):
             the next piece starts no earlier than 4 s before that ends.
+        gap: the program's silence between pieces (seconds).
     """
     n = len(durations)
     anchors = list(anchors) + [None] * (n - len(anchors))
@@ -342,6 +369,7 @@ def choose(
     cands = [opening, *[b for b in bounds if first < b.start < last]]
     # A piece found by its file starts exactly there.
     cands += [Boundary(at, at, 1.0) for at in anchors if at is not None]
+    cands += _timed(cands, durations, last, gap)
     cands.sort(key=lambda b: b.start)
     zero = cands.index(opening)
     starts = np.array([b.start for b in cands])

@@ -246,6 +246,7 @@ def place(
     durations: Sequence[float],
     *,
     program_start: float = 0.0,
+    gap: float = 0.0,
 ) -> tuple[list[float], list[float]]:
     """Where each piece starts in ``reference`` and how long it played (seconds).
 
@@ -255,6 +256,7 @@ def place(
         pieces: each piece's audio at ``rate``, or None when it has no linked file.
         durations: each piece's length in seconds (from its file when it has one).
         program_start: the music starts at or after this second.
+        gap: the program's silence between pieces.
 
     Returns:
         Starts and lengths, in program order; a piece found by its file ends where it
@@ -267,7 +269,9 @@ def place(
         if audio is not None and hit is not None:
             heard[i] = min(hit[1], played_length(audio, reference, rate, hit[0]))
     if any(at is None for at in found):
-        starts, lengths = _by_boundaries(reference, rate, found, heard, durations, program_start)
+        starts, lengths = _by_boundaries(
+            reference, rate, found, heard, durations, program_start, gap
+        )
     else:
         starts, lengths = [float(at) for at in found if at is not None], list(durations)
     for i, audio in enumerate(pieces):
@@ -285,6 +289,7 @@ def _by_boundaries(
     heard: Sequence[float | None],
     durations: Sequence[float],
     program_start: float,
+    gap: float,
 ) -> tuple[list[float], list[float]]:
     """Starts and lengths from the reference's boundaries, found pieces fixed (``heard``:
     how long each went on sounding like its file).
@@ -295,7 +300,7 @@ def _by_boundaries(
     from gim.audio.boundaries import candidates, choose
 
     bounds, first, last = candidates(reference, rate, after=program_start)
-    chosen = choose(bounds, durations, first, last, anchors=found, known=heard)
+    chosen = choose(bounds, durations, first, last, anchors=found, known=heard, gap=gap)
     starts, lengths = [], []
     for at in chosen:
         starts.append(at[0] if at else last)

@@ -2,8 +2,10 @@
 
 Used alike by the TUI and by ``gim session run --headless``. The parts:
 
-* `gim.runner.control`: `SessionRunner`, the control surface (start, music controls,
-  phases, marks, waiting, stopping) and the session's persistence;
+* `gim.runner.control`: `SessionRunner` (start, waiting, stopping), built on
+  `gim.runner.keeping` (what the audio path reports is kept and told) and
+  `gim.runner.controls` (music controls, phases, marks); `gim.runner.record` is what the
+  session keeps on disk and in the database;
 * `gim.runner.audio_path`: the recorder, player, writers, delay tracking and the live
   transcriber's feed, with their threads;
 * `gim.runner.store_thread`: the one thread that owns the database connection;

@@ -1,53 +1,35 @@
-"""The session runner's control surface: `SessionRunner`, and what a session keeps.
+"""The session runner: `SessionRunner` starts a session, watches it and ends it.
 
-The audio runs through an `AudioPath` (gim.runner.audio_path); the database is reached only
-through the `StoreThread` (gim.runner.store_thread). Controls may be called from any thread.
+It is built on `SessionKeeping` (gim.runner.keeping: what the audio path reports is kept
+and told) and `GuideControls` (gim.runner.controls: the music, the phase, marks); what a
+session starts with is gim.runner.session_start. The audio runs through an `AudioPath`
+(gim.runner.audio_path); the database is reached only through the `StoreThread`
+(gim.runner.store_thread). Controls may be called from any thread.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from gim.audio.devices import Backend, SoundDevices
-from gim.audio.player import Player
 from gim.audio.room import VirtualRoom
 from gim.config import Settings, ensure_private_dir
-from gim.core.clock import DelayPoints, mmss
-from gim.core.playback import Action, PlaybackEvent
 from gim.core.program import Program
-from gim.core.session import (
-    Annotation,
-    AnnotationKind,
-    Consent,
-    Phase,
-    PhaseChange,
-    Segment,
-    Session,
-    Source,
-)
-from gim.errors import GimError
+from gim.core.session import Consent, Phase, Session
+from gim.runner import session_start
 from gim.runner.audio_path import AudioPath
-from gim.runner.events import (
-    Finished,
-    PhaseChanged,
-    PieceChanged,
-    RunnerEvent,
-    RunnerStatus,
-    SegmentAdded,
-    Warning,
-)
+from gim.runner.events import Finished, RunnerEvent, RunnerStatus
+from gim.runner.keeping import SessionKeeping
 from gim.runner.record import SessionRecord
-from gim.runner.rolling import RollingPass
+from gim.runner.rolling_child import RollingPass
 from gim.runner.source_watch import SourceWatch
 from gim.runner.status import DISK_CHECK_SECONDS, DiskWatch, disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread
 
 
-class SessionRunner:
+class SessionRunner(SessionKeeping):
     """One live session: play the program, record the room, transcribe, store.
 
     Args:
@@ -133,8 +115,10 @@ class SessionRunner:
 
     def start(self) -> str:
         """Create the session, open the devices, start recording and playing; the id."""
-        files = self._files if self._files is not None else self._linked_files()
-        backend: Backend = self.room if self.room is not None else self._devices()
+        files = self._files
+        if files is None:
+            files = session_start.linked_files(self.settings, self.program)
+        backend = session_start.backend(self.settings, self.room)
         from gim.core.program_parse import program_to_dict
         from gim.store.db import Store  # imported here: importing in two threads races
 
@@ -155,28 +139,14 @@ class SessionRunner:
         record = self._record = SessionRecord(store, session, self.settings.sessions_dir)
         record.journal.on_error = self._disk_trouble  # never a traceback in a writing thread
         self.session_id = record.id
-        mic_channels = self._mic_channels(backend)
+        mic_channels = session_start.mic_channels(self.settings, backend)
         seconds = self.duration or (self.program.duration + 120.0)
         warning = disk_warning(record.folder, disk_needed(seconds, self.rate, mic_channels))
         if warning is not None:
             self._warn(warning)
         watch = DiskWatch(record.folder, disk_needed(1.0, self.rate, mic_channels))
-        record.journal.write(
-            "session",
-            id=session.id,
-            rate=self.rate,
-            mic_channels=mic_channels,
-            out_channels=2,
-            pid=os.getpid(),
-            # enough to list the session again should the database be lost (sessions rebuild)
-            client=session.client,
-            program=session.program,
-            started_at=session.started_at,
-            consent=str(session.consent),
-            program_snapshot=session.program_snapshot,
-            # a final pass is owed at the end: recovery marks it so (gim.runner.final_mark)
-            transcribe=self._transcribe and self.consent is not Consent.NONE,
-        )
+        owed = self._transcribe and self.consent is not Consent.NONE
+        record.write_header(self.rate, mic_channels, final_pass=owed)
         recording = self.consent is not Consent.NONE
         self._audio = AudioPath(
             self.settings,
@@ -241,222 +211,6 @@ class SessionRunner:
             if warning is not None:
                 self._warn(warning)
 
-    def _linked_files(self) -> list[Path | None]:
-        try:
-            from gim.library.programs import ProgramLibrary
-        except ImportError:
-            return [None] * len(self.program.pieces)
-        library = ProgramLibrary(self.settings)
-        return list(library.linked_files(self.program))
-
-    def _devices(self) -> SoundDevices:
-        return SoundDevices(
-            self.settings.input_device, self.settings.output_device, self.settings.latency
-        )
-
-    def _mic_channels(self, backend: Backend) -> int:
-        wanted = max(self.settings.client_channel, self.settings.guide_channel or 0) + 1
-        available = getattr(backend, "max_channels", lambda kind: wanted)("input")
-        if wanted > available:
-            raise GimError(
-                f"The microphone has {available} channel(s) but the settings use channel "
-                f"{wanted - 1}: change client_channel/guide_channel in settings.toml."
-            )
-        return wanted
-
-    # -- what the session keeps (called from the audio threads) ------------------------
-
-    def _on_segment(self, segment: Segment) -> None:
-        audio, record = self._audio, self._record
-        if audio is not None and segment.piece is None:
-            linked = audio.music_at(segment.start)
-            if linked is not None:
-                segment.piece, segment.piece_offset = linked
-        segment.source = Source.LIVE
-        if record is not None:
-            try:
-                record.add_segment(segment)  # journal first: a line is kept even if this fails
-            except GimError as exc:  # the database cannot take it (a full disk)
-                if not self.stopped_for_disk:
-                    self._warn(f"A transcript line could not be stored: {exc.message}")
-                return
-        self.segments += 1
-        self._emit(SegmentAdded(segment))
-
-    def _disk_trouble(self, exc: OSError) -> None:
-        """A write failed (the disk is full): stop now, keeping everything written so far."""
-        with self._stop_lock_disk:
-            if self.stopped_for_disk:
-                return
-            self.stopped_for_disk = True
-        if self._audio is not None:
-            self._audio.disk_full = True  # nothing more is written; no fade
-        if self._record is not None:
-            self._record.release_reserve()  # room for the end of the session
-        self._warn(
-            f"The disk cannot take more audio ({exc.strerror}): the session stops now, "
-            "everything recorded so far is saved."
-        )
-        self._stop_wanted.set()
-        threading.Thread(target=self._stop_now, name="runner-stop", daemon=True).start()
-
-    def _stop_now(self) -> None:
-        try:
-            self.stop(fade=0.0)
-        except Exception as exc:  # a thread has nobody to raise to: one sentence instead
-            text = exc.message if isinstance(exc, GimError) else f"{type(exc).__name__}"
-            self._warn(
-                f"The session could not be ended cleanly ({text}): the next gim "
-                "command recovers it from its folder."
-            )
-
-    def _gap(self, lost: int, back: int) -> None:
-        start, end = lost / self.rate, back / self.rate
-        if back <= lost:  # the sound came late, all of it: nothing is missing
-            self._warn("The microphone is sending sound again; nothing was lost.")
-            return
-        if self._record is not None:
-            self._record.add_gap(start, end)
-        self._warn(
-            f"The microphone is back; {end - start:.1f} seconds were not recorded "
-            f"({mmss(start)}–{mmss(end)}), noted as a gap."
-        )
-
-    def _playback_event(self, event: PlaybackEvent) -> None:
-        if self._record is not None:
-            self._record.add_playback(event)
-        piece = self._piece
-        if event.action in (Action.PLAY, Action.SEEK):
-            piece = event.piece
-        elif event.action in (Action.STOP, Action.END):
-            piece = None
-        if piece != self._piece or event.action is Action.PLAY:
-            self._piece = piece
-            if piece is not None or event.action is Action.STOP:
-                self._emit(PieceChanged(piece))
-        over = event.action is Action.STOP or (
-            event.action is Action.END
-            and self._audio is not None
-            and self._audio.player.finished.is_set()
-        )
-        if over and self.phase is Phase.MUSIC and not self._stop_wanted.is_set():
-            self._music_over()
-
-    def _music_over(self) -> None:
-        """The last piece ended or a fade stopped the music: return; the session goes on."""
-        self.set_phase(Phase.RETURN)
-        if self.consent is Consent.MUSIC and self._audio is not None:
-            self._audio.capturing = False  # the client agreed to the music phase only
-
-    def _warn(self, text: str) -> None:
-        self.warnings.append(text)
-        self._emit(Warning(text))
-
-    def _emit(self, event: RunnerEvent) -> None:
-        if self._on_event is not None:
-            self._on_event(event)
-
-    # -- controls (any thread) --------------------------------------------------------
-
-    def start_music(self) -> None:
-        """Start the music (the guide's key when the induction ends): the phase moves to
-        music and, with music-only consent, the recording begins. Once the music has
-        started this continues it: resumes a pause, or plays on from where a fade stopped.
-        """
-        player = self._require_player()
-        if self.phase is not Phase.MUSIC:
-            self.set_phase(Phase.MUSIC)
-        if self._audio is not None and self.consent is not Consent.NONE:
-            self._audio.capturing = True
-        if not self.music_started:
-            self.music_started = True
-            player.play_piece(0)
-        elif player.paused:
-            player.resume()
-        elif not player.playing:
-            where = player.position()
-            if where is None:
-                player.play_piece(0)
-            else:
-                player.play_piece(where.piece, where.offset / self.rate)
-
-    def pause(self) -> None:
-        """Pause the music (the recording goes on)."""
-        self._require_player().pause()
-
-    def resume(self) -> None:
-        """Resume the music."""
-        self._require_player().resume()
-
-    def next_piece(self) -> None:
-        """Skip to the next piece."""
-        self._require_player().next_piece()
-
-    def previous_piece(self) -> None:
-        """Go back to the previous piece."""
-        self._require_player().previous_piece()
-
-    def seek(self, seconds: float) -> None:
-        """Move to ``seconds`` into the current piece."""
-        self._require_player().seek(seconds)
-
-    def set_volume(self, gain: float) -> None:
-        """Set the music volume (0..1)."""
-        self._require_player().set_volume(gain)
-
-    def fade_out(self, seconds: float = 5.0) -> None:
-        """Fade the music out and stop it; the session and the recording go on (the phase
-        moves to return)."""
-        self._require_player().fade_out(seconds)
-
-    def _require_player(self) -> Player:
-        if self._audio is None:
-            raise GimError("The session has not started: start it first.")
-        return self._audio.player
-
-    @property
-    def elapsed(self) -> float:
-        """Session seconds so far (the microphone's clock, or the player's)."""
-        return self._audio.elapsed if self._audio is not None else 0.0
-
-    @property
-    def delay_points(self) -> DelayPoints:
-        """The microphone lag measured so far: (microphone frame, lag in frames)."""
-        return self._audio.points if self._audio is not None else []
-
-    def set_phase(self, phase: Phase) -> None:
-        """Move the session into ``phase`` now (recording follows the consent)."""
-        self.phase = phase
-        if self._audio is not None and self.consent is Consent.MUSIC and self.music_started:
-            self._audio.capturing = phase is Phase.MUSIC
-        change = PhaseChange(self.elapsed, phase)
-        if self._record is not None:
-            self._record.add_phase(change)
-        self._emit(PhaseChanged(phase, change.time))
-
-    def mark(
-        self,
-        kind: AnnotationKind,
-        text: str = "",
-        tags: tuple[str, ...] = (),
-        segment: Segment | None = None,
-    ) -> Annotation:
-        """Add a marker, intervention, observation or tag at the current session time, or
-        on ``segment`` (a transcript line the guide chose) at its start."""
-        at = self.elapsed if segment is None else segment.start
-        note = Annotation(
-            at,
-            kind,
-            text,
-            list(tags),
-            author=self.settings.guide,
-            segment_id=None if segment is None else segment.id,
-        )
-        if self._record is None:
-            raise GimError("The session has not started: start it first.")
-        self._record.add_annotation(note)
-        return note
-
     def status(self) -> RunnerStatus:
         """A snapshot for meters and progress lines."""
         where = self._record.folder if self._record else self.settings.home
@@ -520,5 +274,5 @@ class SessionRunner:
             self._audio.close(fade)
         if self._record is not None:
             events = list(self._audio.player.log) if self._audio else []
-            owed = self._transcribe and self.consent is not Consent.NONE
+            owed = self._transcribe and self.consent is not Consent.NONE  # as in the header
             self._record.save(events, self.delay_points, self._warn, final_pass=owed)

@@ -14,7 +14,7 @@ from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import NotFoundError, SessionInUseError
-from gim.runner import rolling
+from gim.runner import rolling, rolling_file
 from gim.runner.final_mark import final_pass_running, let_go, refuse_if_running
 from gim.runner.offline import PassStopped, Progress, link_playback, transcribe_prepared
 from gim.runner.recovery import is_running
@@ -118,7 +118,7 @@ def _store(
     segments.sort(key=lambda s: s.start)
     link_playback(segments, clock)
     stored = store.replace_transcript(session_id, segments, Source.FINAL)
-    rolling.discard(folder)  # the database holds the lines now: no second copy of the text
+    rolling_file.discard(folder)  # the database holds the lines now: no second copy of the text
     return stored
 
 

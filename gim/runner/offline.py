@@ -322,7 +322,9 @@ def place_pieces(
                 clip = None
         audio.append(clip)
         durations.append(len(clip) / SAMPLE_RATE if clip is not None else piece.duration)
-    return place(reference, SAMPLE_RATE, audio, durations, program_start=program_start)
+    return place(
+        reference, SAMPLE_RATE, audio, durations, program_start=program_start, gap=program.gap
+    )
 
 
 def link_playback(segments: list[Segment], clock: SessionClock) -> None:

@@ -62,6 +62,26 @@ class SessionRecord:
         """Space held back so the session can still be ended cleanly on a full disk."""
         hold_space(self.reserve, RESERVE_BYTES)
 
+    def write_header(self, rate: int, mic_channels: int, *, final_pass: bool) -> None:
+        """Journal what the session is: enough to join its audio after a kill, to list it
+        again should the database be lost (`gim sessions rebuild`), and whether a final
+        pass is owed at its end (recovery marks it so: `gim.runner.final_mark`)."""
+        session = self.session
+        self.journal.write(
+            "session",
+            id=session.id,
+            rate=rate,
+            mic_channels=mic_channels,
+            out_channels=2,
+            pid=os.getpid(),
+            client=session.client,
+            program=session.program,
+            started_at=session.started_at,
+            consent=str(session.consent),
+            program_snapshot=session.program_snapshot,
+            transcribe=final_pass,
+        )
+
     def release_reserve(self) -> None:
         """Give back the held space (the disk is full: the end of the session needs it)."""
         with contextlib.suppress(OSError):

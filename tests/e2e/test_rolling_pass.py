@@ -16,7 +16,7 @@ from gim.audio.writer import ChunkWriter, finish_audio
 from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
-from gim.runner import rolling
+from gim.runner import rolling, rolling_child, rolling_file
 from gim.runner.final_pass import PassStopped, final_pass
 from gim.runner.recovery import recover
 from gim.store.db import Store
@@ -102,23 +102,23 @@ def _show(a: list[Segment], b: list[Segment]) -> str:
 def test_rolling_pass_gives_the_whole_pass_lines(bench: Bench) -> None:
     sid, folder = new_session(bench.store, bench.settings, bench.mix)
     write_chunks(folder, bench.mix)
-    config = rolling.Config.of(bench.settings, 1)
+    config = rolling_file.Config.of(bench.settings, 1)
     windows: list[tuple[float, float]] = []
-    state = rolling.follow(
+    state = rolling_child.follow(
         folder,
         config,
-        lambda: rolling.load_quiet_engine(config),
+        lambda: rolling_child.load_quiet_engine(config),
         caught_up=True,
         on_window=lambda a, b, _cpu: windows.append((a, b)),
     )
     assert len(windows) >= 2 and windows[1][0] < windows[0][1]  # overlapping windows
-    assert state.segments and rolling.load(folder, config) is not None
+    assert state.segments and rolling_file.load(folder, config) is not None
     finish_audio(folder)
 
     lines = final_pass(bench.store, sid, bench.settings)
 
     assert_same_lines(lines, bench.whole, bench.mix)
-    assert not (folder / rolling.FILE).exists()  # the text lives only in the database now
+    assert not (folder / rolling_file.FILE).exists()  # the text lives only in the database now
 
 
 def test_killed_rolling_pass_is_finished_from_its_last_window(
@@ -127,22 +127,22 @@ def test_killed_rolling_pass_is_finished_from_its_last_window(
     sid, folder = new_session(bench.store, bench.settings, bench.mix)
     bench.store.add_segment(sid, Segment(5.0, 6.0, "preview words", source=Source.LIVE))
     write_chunks(folder, bench.mix)
-    child = rolling.RollingPass(bench.settings, folder, 1)
+    child = rolling_child.RollingPass(bench.settings, folder, 1)
     child.start()
     assert child.process is not None
-    config = rolling.Config.of(bench.settings, 1)
+    config = rolling_file.Config.of(bench.settings, 1)
     deadline = time.monotonic() + 600
-    while rolling.load(folder, config) is None and time.monotonic() < deadline:
+    while rolling_file.load(folder, config) is None and time.monotonic() < deadline:
         assert child.process.poll() is None
         time.sleep(0.5)
     child.process.kill()  # kill -9 mid-way: one window finished, the next under way
     child.process.wait()
-    kept = rolling.load(folder, config)
+    kept = rolling_file.load(folder, config)
     assert kept is not None and kept.windows == 1
     recover(bench.store, sid, folder)  # joins the chunks, as the next gim command would
     with pytest.raises(PassStopped):  # the guide cancels the final pass: nothing is lost
         final_pass(bench.store, sid, bench.settings, stop=lambda: True)
-    assert rolling.load(folder, config) is not None
+    assert rolling_file.load(folder, config) is not None
 
     starts: list[float] = []
     real = rolling.transcribe_window

@@ -12,7 +12,7 @@ from gim.audio.room import Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.session import Source
 from gim.library.programs import ProgramLibrary
-from gim.runner import SessionRunner, rolling
+from gim.runner import SessionRunner, rolling_file
 from gim.runner.final_pass import final_pass
 from gim.store.db import Store
 from tests.support import roommix
@@ -37,7 +37,7 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
     )
     sid = runner.start()
     folder = settings.sessions_dir / sid
-    config = rolling.Config.of(settings, 1)
+    config = rolling_file.Config.of(settings, 1)
     child = runner._rolling  # the session's rolling pass
     try:
         assert child is not None and child.process is not None
@@ -46,15 +46,15 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
         while _nice(pid) != 19 and time.monotonic() < deadline:
             time.sleep(0.1)  # the child lowers its own priority as it starts
         assert _nice(pid) == 19
-        while rolling.load(folder, config) is None and not runner.done():
+        while rolling_file.load(folder, config) is None and not runner.done():
             runner.wait_for(0.5)
-        finished = rolling.load(folder, config)
+        finished = rolling_file.load(folder, config)
     finally:
         runner.stop(fade=0.5)
     assert finished is not None and finished.windows >= 1, "no window finished during the session"
     time.sleep(0.2)
     assert not Path(f"/proc/{pid}").exists() or _zombie(pid)  # ended with the session
-    assert (folder / rolling.FILE).is_file()  # kept for the final pass
+    assert (folder / rolling_file.FILE).is_file()  # kept for the final pass
 
     with Store.open(settings.db_path) as store:
         lines = final_pass(store, sid, settings)
@@ -63,7 +63,7 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
     kept = {(round(s.start, 2), s.text) for s in finals}
     assert all((round(s.start, 2), s.text) in kept for s in finished.segments)
     assert any(s.start >= min(finished.done) for s in finals)  # the remainder was done too
-    assert not (folder / rolling.FILE).exists()
+    assert not (folder / rolling_file.FILE).exists()
 
 
 def _nice(pid: int) -> int:
@@ -81,7 +81,7 @@ PARENT = """
 import sys, time
 from pathlib import Path
 from gim.config import Settings
-from gim.runner.rolling import RollingPass
+from gim.runner.rolling_child import RollingPass
 child = RollingPass(Settings(home=Path(sys.argv[1])), Path(sys.argv[2]), 1)
 child.start()
 print(child.process.pid, flush=True)

@@ -10,8 +10,9 @@ from gim.audio.journal import Journal, replay
 from gim.audio.writer import ChunkWriter
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker, Word
-from gim.runner import rolling
-from gim.runner.rolling import Config, State, finalise, load, save_window, window_start
+from gim.runner import rolling, rolling_child, rolling_file
+from gim.runner.rolling import finalise, window_start
+from gim.runner.rolling_file import Config, State, load, save_window
 
 
 def seg(start: float, end: float, text: str = "x") -> Segment:
@@ -80,16 +81,16 @@ def test_finished_windows_survive_a_torn_line_and_other_settings_do_not_count(
     save_window(tmp_path, config(), s1, first, (0.0, 90.0))
     second = [seg(80.0, 82.0, "two")]
     save_window(tmp_path, config(), State([158.0], first + second, 2), second, (77.0, 167.0))
-    with (tmp_path / rolling.FILE).open("ab") as f:
+    with (tmp_path / rolling_file.FILE).open("ab") as f:
         f.write(b'{"kind": "window", "start": 157.0, "se')  # killed while writing
     state = load(tmp_path, config())
     assert state is not None and state.windows == 2 and state.done == [158.0]
     assert [s.text for s in state.segments] == ["one", "two"]
     assert state.segments[0].words == [Word(1.0, 2.0, "one")]
-    assert (tmp_path / rolling.FILE).stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / rolling_file.FILE).stat().st_mode & 0o777 == 0o600
     other = Config("openai-whisper", "bundled", "en", [(0, "client")])
     assert load(tmp_path, other) is None
-    rolling.discard(tmp_path)
+    rolling_file.discard(tmp_path)
     assert load(tmp_path, config()) is None
 
 
@@ -102,7 +103,7 @@ def test_a_span_is_read_from_the_chunk_files_with_silence_in_a_gap(tmp_path: Pat
     writer.flush()
     journal.close()
     chunks = replay(tmp_path).track("mic")
-    out = rolling.read_span(tmp_path, chunks, 100, 1, 250, 450)
+    out = rolling_child.read_span(tmp_path, chunks, 100, 1, 250, 450)
     assert out.shape == (200, 1)
     assert np.allclose(out[:50, 0], ramp[250:300, 0], atol=1e-4)
     assert not out[50:150].any()

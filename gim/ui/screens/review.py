@@ -1,48 +1,35 @@
 """Review: the transcript in the guide's layout beside the program timeline.
 
 Select a line to hear that moment (the voice, the music, or both), edit a line's text
-(kept through any re-transcription), tag it, comment on it, and search.
+(kept through any re-transcription), tag it, comment on it, and search. The player is
+`gim.ui.screens.review_player`, the notes on a line `gim.ui.screens.review_notes`, export
+and "transcribe again" `gim.ui.screens.review_tasks`.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.reactive import reactive
 from textual.widgets import Footer, Header, Label, Static
 
 from gim.core.clock import mmss
-from gim.core.layout import Block, ClientLine, Intervention, Note, PieceHeading, transcript_blocks
+from gim.core.layout import Block, ClientLine, Note, PieceHeading, transcript_blocks
 from gim.core.record import SessionRecord
-from gim.core.session import Annotation, AnnotationKind
+from gim.core.session import AnnotationKind
 from gim.errors import GimError
 from gim.store.search import SearchHit
 from gim.ui.dialogs.search import SearchDialog
-from gim.ui.dialogs.tags import TagDialog
-from gim.ui.dialogs.text_prompt import TextPrompt
-from gim.ui.screens.review_tasks import SessionTasks
+from gim.ui.screens.review_player import ReviewPlayer
 from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
 
-SOURCES = ("voice", "music", "both")
-"""What selecting a line plays."""
 
-HEARD = {"voice": "the voice only", "music": "the music only", "both": "voice and music"}
-"""What each source plays, in the words of the status line."""
-
-
-class PlaybackEnded(Message):
-    """The clip played to its end (not stopped by the guide)."""
-
-
-class ReviewScreen(SessionTasks):
+class ReviewScreen(ReviewPlayer):
     """One session's transcript, its program timeline and the selected moment."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -61,11 +48,6 @@ class ReviewScreen(SessionTasks):
         Binding("x", "export", "Export", id="review.export"),
         Binding("R", "retranscribe", "Transcribe again", id="review.retranscribe", show=False),
     ]
-
-    source: reactive[str] = reactive("both")
-    """What plays when a line is selected: voice, music or both."""
-    playing: reactive[bool] = reactive(False)
-    """Whether a moment is playing now."""
 
     def __init__(
         self, session_id: str, *, segment_id: int | None = None, time: float | None = None
@@ -219,112 +201,6 @@ class ReviewScreen(SessionTasks):
         moment.update("\n".join(lines))
         self._show_player()
 
-    @staticmethod
-    def _segment_id(block: Block | None) -> int | None:
-        if isinstance(block, ClientLine):
-            return block.segment.id
-        if isinstance(block, Intervention) and block.segment is not None:
-            return block.segment.id
-        return None
-
-    def position(self) -> float:
-        """Session seconds the player stands at: moving while it plays."""
-        start = self.play_from or 0.0
-        if self._started is not None:
-            return start + time.monotonic() - self._started
-        return start
-
-    def _show_player(self) -> None:
-        at = mmss(self.position())
-        if self.playing:
-            text = f"▶ Playing {HEARD[self.source]} · {at}\n[dim]space pauses · ←/→ 5 s[/]"
-        else:
-            after = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
-            text = (
-                f"■ Stopped at {at}\n[dim]space plays {HEARD[self.source]} · v: {HEARD[after]}[/]"
-            )
-        self.query_one("#player", Static).update(text)
-
-    def watch_source(self) -> None:
-        if self.is_mounted:
-            self._show_player()
-
-    def watch_playing(self, playing: bool) -> None:
-        if not playing and self._started is not None:
-            # Stopping (or the end of the recording) leaves the player where it got to.
-            self.play_from = self.position()
-            self._started = None
-        if self.is_mounted:
-            if playing:
-                self._ticker.resume()
-            else:
-                self._ticker.pause()
-            self._show_player()
-
-    # -- playback ----------------------------------------------------------------------
-    @on(TranscriptView.LineChosen)
-    def _chosen(self, event: TranscriptView.LineChosen) -> None:
-        self.action_play_line()
-
-    def action_play_line(self) -> None:
-        """Play the moment of the highlighted line."""
-        block = self.query_one(TranscriptView).current
-        if block is not None:
-            self.play_from = block.time
-            self._start_playing()
-
-    def action_toggle_play(self) -> None:
-        """Pause, or play from where the player stands."""
-        if self.playing:
-            self._stop_playing()
-        else:
-            self._start_playing()
-
-    def action_skip(self, seconds: float) -> None:
-        """Move the player ±``seconds``."""
-        self.play_from = max(0.0, self.position() + seconds)
-        self._started = None
-        if self.playing:
-            self._start_playing()
-        else:
-            self._show_player()
-
-    def action_cycle_source(self) -> None:
-        """Voice → music → both."""
-        self.source = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
-
-    def _start_playing(self) -> None:
-        if self.record is None:
-            return
-        self._stop_event.set()
-        self._stop_event = threading.Event()
-        self._started = time.monotonic()
-        self.playing = True
-        self.play_moment(self.record, self.play_from or 0.0, self.source, self._stop_event)
-
-    def _stop_playing(self) -> None:
-        self._stop_event.set()
-        self.playing = False
-
-    @work(thread=True, exit_on_error=False, group="review-player", description="play")
-    def play_moment(
-        self, record: SessionRecord, start: float, source: str, stop: threading.Event
-    ) -> None:
-        """Play from ``start`` in a thread (the stream blocks) until ``stop`` is set."""
-        from gim.audio.clips import play_moment
-
-        try:
-            play_moment(self.app.settings, record, start, source, stop)
-        except GimError as exc:
-            self.notify(exc.message, severity="warning", timeout=8)  # notify is thread-safe
-        finally:
-            if not stop.is_set():
-                self.post_message(PlaybackEnded())
-
-    @on(PlaybackEnded)
-    def _played(self, message: PlaybackEnded) -> None:
-        self.playing = False
-
     def action_back(self) -> None:
         """Stop playing and leave review (to home when review was the first screen)."""
         self._stop_playing()
@@ -332,83 +208,6 @@ class ReviewScreen(SessionTasks):
             self.app.pop_screen()
         else:
             self.app.go_home()
-
-    # -- editing -----------------------------------------------------------------------
-    def action_edit(self) -> None:
-        """Correct the highlighted line's text (kept through re-transcription)."""
-        block = self.query_one(TranscriptView).current
-        segment_id = self._segment_id(block)
-        if segment_id is None or not isinstance(block, ClientLine | Intervention):
-            self.notify("Only transcript lines can be edited.", timeout=4)
-            return
-
-        def keep(text: str | None) -> None:
-            if text is None or text == block.text:
-                return
-            try:
-                self.app.store.edit_segment(segment_id, text)
-            except GimError as exc:
-                self.notify(exc.message, severity="error")
-                return
-            self.reload()
-
-        self.app.push_screen(TextPrompt("Edit line", block.text), keep)
-
-    def _annotate(self, annotation: Annotation) -> None:
-        try:
-            self.app.store.add_annotation(self.session_id, annotation)
-        except GimError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.reload()
-
-    def action_tag(self) -> None:
-        """Tag the highlighted line with imagery tags."""
-        block = self.query_one(TranscriptView).current
-        if block is None or self.record is None:
-            return
-        segment_id = self._segment_id(block)
-        had = [
-            t
-            for a in self.record.annotations
-            if a.kind is AnnotationKind.TAG and segment_id and a.segment_id == segment_id
-            for t in a.tags
-        ]
-
-        def keep(tags: list[str] | None) -> None:
-            new = [t for t in tags or [] if t not in had]
-            if new:
-                self._annotate(
-                    Annotation(
-                        block.time,
-                        AnnotationKind.TAG,
-                        tags=new,
-                        segment_id=segment_id,
-                        author=self.app.settings.guide,
-                    )
-                )
-
-        self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)
-
-    def action_comment(self) -> None:
-        """Add a comment (a supervisor's or the guide's own) to the highlighted line."""
-        block = self.query_one(TranscriptView).current
-        if block is None:
-            return
-
-        def keep(text: str | None) -> None:
-            if text:
-                self._annotate(
-                    Annotation(
-                        block.time,
-                        AnnotationKind.COMMENT,
-                        text,
-                        author=self.app.settings.guide,
-                        segment_id=self._segment_id(block),
-                    )
-                )
-
-        self.app.push_screen(TextPrompt("Comment on this line", placeholder="comment"), keep)
 
     def action_next_flagged(self) -> None:
         """Move to the next line marked for checking."""

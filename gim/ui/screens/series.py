@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,6 +18,14 @@ from gim.errors import GimError
 from gim.export.series import Series
 from gim.ui.base import GimScreen
 from gim.ui.dialogs.export import ExportRequest, SeriesExportDialog, shown_folder
+
+_COLUMNS = (
+    ("#", "number"),
+    ("Date", "date"),
+    ("Program", "program"),
+    ("Focus", "focus"),
+    ("Length", "length"),
+)
 
 
 class SeriesRead(Message):
@@ -76,13 +85,7 @@ class SeriesScreen(GimScreen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Series · {self.client}"
         table = self.query_one("#series-sessions", DataTable)
-        for label, key in (
-            ("#", "number"),
-            ("Date", "date"),
-            ("Program", "program"),
-            ("Focus", "focus"),
-            ("Length", "length"),
-        ):
+        for label, key in _COLUMNS:
             table.add_column(label, key=key)
         table.focus()
         self.read_series()
@@ -106,16 +109,24 @@ class SeriesScreen(GimScreen[None]):
     def _show(self, message: SeriesRead) -> None:
         series = self.series = message.series
         table = self.query_one("#series-sessions", DataTable)
-        table.clear()
-        for entry in series.entries:
-            table.add_row(
+        rows = [
+            (
                 "" if entry.number is None else str(entry.number),
                 entry.date,
                 entry.program,
                 entry.focus,
                 mmss(entry.length),
-                key=entry.session_id,
             )
+            for entry in series.entries
+        ]
+        # Columns as wide as their content from the start: a header drawn before the rows
+        # came kept its narrower widths over them on a busy machine.
+        table.clear(columns=True)
+        for column, (label, key) in enumerate(_COLUMNS):
+            width = max([cell_len(label), *(cell_len(row[column]) for row in rows)])
+            table.add_column(label, key=key, width=width)
+        for entry, row in zip(series.entries, rows, strict=True):
+            table.add_row(*row, key=entry.session_id)
         count = len(series.entries)
         self.query_one("#series-title", Label).update(
             f"Sessions with {self.client} · {count} session{'' if count == 1 else 's'}"

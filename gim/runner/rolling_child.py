@@ -1,0 +1,223 @@
+"""The rolling pass's child process: it follows the session's crash-safe chunk files a
+window behind the recording, at the lowest priority with one thread, and appends each
+finished window to the file (`gim.runner.rolling_file`); the windowing rule is
+`gim.runner.rolling`. It ends when the session ends or its process dies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from gim.audio.journal import Chunk, replay
+from gim.config import Settings
+from gim.core.clock import median_lag
+from gim.runner.rolling import WINDOW, transcribe_window, window_start
+from gim.runner.rolling_file import Config, State, load, save_window
+from gim.transcribe.engine import Engine
+
+POLL = 2.0
+"""Seconds between looks at the journal while waiting for the next window."""
+
+
+def read_span(
+    folder: Path, chunks: list[Chunk], rate: int, channels: int, start: int, stop: int
+) -> np.ndarray:
+    """Frames ``start``..``stop`` of a track from its chunk files (silence where missing)."""
+    import soundfile
+
+    out = np.zeros((stop - start, channels), np.float32)
+    for chunk in chunks:
+        a, b = max(start, chunk.frame), min(stop, chunk.frame + chunk.frames)
+        if a >= b:
+            continue
+        try:
+            data = soundfile.read(
+                str(folder / chunk.file),
+                dtype="float32",
+                always_2d=True,
+                start=a - chunk.frame,
+                stop=b - chunk.frame,
+            )[0]
+        except (OSError, RuntimeError, soundfile.LibsndfileError):
+            continue  # removed (the session ended) or torn: silence, as when joining
+        width = min(channels, data.shape[1])
+        out[a - start : a - start + len(data), :width] = data[:, :width]
+    return out
+
+
+def _recorded(chunks: list[Chunk]) -> int:
+    return max((c.frame + c.frames for c in chunks), default=0)
+
+
+def follow(
+    folder: Path,
+    config: Config,
+    engine: Callable[[], Engine],
+    parent: int | None = None,
+    *,
+    caught_up: bool = False,
+    on_window: Callable[[float, float, float], None] | None = None,
+) -> State:
+    """Transcribe ``folder``'s recording window by window until the session ends.
+
+    Args:
+        folder: the session folder (its journal and chunk files).
+        config: engine, model, language, channels.
+        engine: loads the engine (only once a window is ready: a short session never
+            needs it).
+        parent: the session's process id: return when it is gone.
+        caught_up: return as soon as the next window is not recorded yet (tests, bench).
+        on_window: called with (start, end, CPU seconds) after each finished window.
+
+    Returns:
+        The state when the session ended (its journal says so) or the parent died.
+    """
+    state = load(folder, config) or State([0.0] * len(config.channels))
+    loaded: Engine | None = None
+
+    def orphaned(_fraction: float = 0.0) -> None:
+        if parent is not None and os.getppid() != parent:
+            raise _ParentGone  # the session's process died: stop, even mid-window
+
+    while True:
+        try:
+            orphaned()
+        except _ParentGone:
+            return state
+        found = replay(folder)
+        if found.ended or found.assembled:
+            return state
+        rate = int(found.header.get("rate", 48000))
+        mic, ref = found.track("mic"), found.track("reference")
+        start = window_start(state.done)
+        stop = start + WINDOW
+        if min(_recorded(mic), _recorded(ref)) < stop * rate:
+            if caught_up:
+                return state
+            time.sleep(POLL)
+            continue
+        a, b = round(start * rate), round(stop * rate)
+        loaded = loaded or engine()
+        cpu = time.process_time()
+        mic_audio = read_span(folder, mic, rate, int(found.header.get("mic_channels", 1)), a, b)
+        ref_audio = read_span(folder, ref, rate, int(found.header.get("out_channels", 2)), a, b)
+        lag = median_lag(found.delays) if found.delays else None
+        try:
+            state, new = transcribe_window(
+                mic_audio,
+                ref_audio,
+                rate,
+                a / rate,
+                state,
+                config,
+                loaded,
+                lag_frames=lag,
+                progress=orphaned,
+            )
+        except _ParentGone:
+            return state
+        save_window(folder, config, state, new, (a / rate, b / rate))
+        if on_window is not None:
+            on_window(a / rate, b / rate, time.process_time() - cpu)
+
+
+class _ParentGone(Exception):
+    """The session's process is gone."""
+
+
+def load_quiet_engine(config: Config) -> Engine:
+    """The engine with one thread (the rolling pass must leave the live pass its cores)."""
+    if config.engine == "faster-whisper":
+        from gim.transcribe.faster import FasterWhisperEngine
+
+        return FasterWhisperEngine(config.model, cpu_threads=1)
+    from gim.transcribe.engine import load_engine
+
+    return load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
+
+
+QUIET_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "OMP_WAIT_POLICY": "PASSIVE",
+}
+"""One thread for every numeric library in the child."""
+
+
+class RollingPass:
+    """The rolling final pass as a child process of the session (``python -m
+    gim.runner.rolling_child``), started with the recording and stopped at End.
+
+    Args:
+        settings: engine, model, language, channels.
+        folder: the session folder.
+        mic_channels: channels the microphone records.
+    """
+
+    def __init__(self, settings: Settings, folder: Path, mic_channels: int) -> None:
+        self.folder = folder
+        self.config = Config.of(settings, mic_channels)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the child (nice 19, one thread); it ends soon after this process does."""
+        env = {**os.environ, **QUIET_ENV}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gim.runner.rolling_child",
+                str(self.folder),
+                json.dumps(asdict(self.config)),
+                str(os.getpid()),
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        """End the child now (a window being worked on is left to the final pass)."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(5.0)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main(argv: list[str]) -> int:
+    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID``.
+
+    Lowest priority first. No PR_SET_PDEATHSIG: it fires when the starting *thread* ends
+    (the app starts sessions from a worker thread); the parent is checked instead, between
+    windows and between the stretches of one.
+    """
+    os.nice(19)
+    folder, raw, parent = Path(argv[0]), json.loads(argv[1]), int(argv[2])
+    raw["channels"] = [tuple(c) for c in raw["channels"]]
+    config = Config(**raw)
+    try:
+        follow(folder, config, lambda: load_quiet_engine(config), parent)
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
