@@ -3,6 +3,13 @@
 Runs inside the live pass's child process. Audio accumulates in a buffer at 16 kHz; every
 `LiveConfig.step` seconds VAD looks at the buffer, and each utterance followed by a pause
 of `LiveConfig.min_silence` is transcribed and removed from the buffer.
+
+The live canceller (Speex) takes less music out than the final pass's fit: about 18 dB
+in the demo's room, give or take 3 dB from one second to the next, where
+`gim.transcribe.vad.RESIDUAL_SKIP_DB` expects 20. Silero hears voices in that residual
+music and Whisper wrote "Thank you." on it. So each stream measures what the canceller
+leaves of the music where nobody speaks (`MusicRemoval`) and a candidate must keep
+clearly more of the microphone than that (`MUSIC_MARGIN_DB`) to be transcribed.
 """
 
 from __future__ import annotations
@@ -14,7 +21,13 @@ from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
-from gim.transcribe.recall import FLOOR_WINDOW, NO_SIGNAL_DB, find_candidates, frame_db
+from gim.transcribe.recall import (
+    FLOOR_WINDOW,
+    FRAME,
+    NO_SIGNAL_DB,
+    find_candidates,
+    frame_db,
+)
 from gim.transcribe.utterance import transcribe_span
 from gim.transcribe.vad import Span
 
@@ -25,6 +38,22 @@ KEEP = SAMPLE_RATE
 """Frames of non-speech kept at the buffer's start (VAD needs some lead-in)."""
 MAX_BUFFER = 28 * SAMPLE_RATE
 """An utterance longer than this is cut (Whisper's window is 30 s)."""
+MUSIC_MARGIN_DB = 4.0
+"""A candidate whose frames keep (median) less than this much more of the microphone's
+energy than the music alone does is residual music: not transcribed."""
+DOUBT_MARGIN_DB = 10.0
+"""Below this much more, a candidate may be residual music: only lines Whisper does not
+doubt are kept (no flagged line, no marker). In the demo's recordings residual music
+came out up to 7 dB above the music alone (the canceller removes some passages less
+well than others) and the client's sentences 10 to 12 dB above it; the final pass,
+whose canceller removes far more, still hears anything softer."""
+MEASURED = 2.0
+"""Seconds of music without a candidate needed before the canceller's removal is known;
+until then (the canceller converging) no candidate in the music is transcribed."""
+HISTORY = 30.0
+"""Seconds of music-only frames the removal is measured over."""
+SOUNDING_DB = -60.0
+"""A reference frame louder than this is music the microphone hears."""
 
 
 class UtteranceStream:
@@ -44,6 +73,9 @@ class UtteranceStream:
         self.canceller = config.canceller(SAMPLE_RATE) if config.canceller else None
         self.mic = np.zeros(0, np.float32)
         self.clean = np.zeros(0, np.float32)
+        self.ref = np.zeros(0, np.float32)
+        """The reference at 16 kHz, aligned with ``mic``."""
+        self.removal = MusicRemoval()
         self.base: float | None = None
         """Session seconds of buffer frame 0."""
         self._next_frame: int | None = None
@@ -66,6 +98,9 @@ class UtteranceStream:
         m16 = self._mic_rs.resample_chunk(np.ascontiguousarray(channel, np.float32))
         r16 = self._ref_rs.resample_chunk(np.ascontiguousarray(reference.reshape(-1), np.float32))
         self.mic = np.concatenate([self.mic, m16])
+        self.ref = np.concatenate(
+            [self.ref, r16[: len(m16)], np.zeros(max(0, len(m16) - len(r16)), np.float32)]
+        )
         if self.canceller is not None:
             n = min(len(m16), len(r16))
             self.clean = np.concatenate([self.clean, self.canceller.process(m16[:n], r16[:n])])
@@ -86,6 +121,7 @@ class UtteranceStream:
         out = self._check(final=True)
         self.mic = np.zeros(0, np.float32)
         self.clean = np.zeros(0, np.float32)
+        self.ref = np.zeros(0, np.float32)
         self.base, self._next_frame = None, None
         return out
 
@@ -112,8 +148,14 @@ class UtteranceStream:
         ended = [c for c in found if final or n - (c.span.end - pad) >= pause]
         if not final and n > MAX_BUFFER and spans and len(ended) == len(spans) - 1:
             ended = found  # cut a very long utterance
+        music = self.removal.judge(self.mic[:n], self.clean[:n], self.ref[:n], spans)
+        if cancelled and not final and not music.known and any(music.heard(c.span) for c in ended):
+            ended = []  # the canceller's removal is not known yet: wait for it
         out: list[Segment] = []
         for c in ended:
+            excess = music.excess(c.span) if cancelled else None
+            if excess is not None and excess < MUSIC_MARGIN_DB:
+                continue
             lines = transcribe_span(
                 self.mic[:n],
                 self.clean[:n],
@@ -129,18 +171,102 @@ class UtteranceStream:
                 offset=self.base,
                 previous=self._previous,
             )
+            if excess is not None and excess < DOUBT_MARGIN_DB:
+                lines = [line for line in lines if not line.flagged]
             if lines:
                 self._previous = lines[-1].text
             out += lines
         if ended:
-            self._drop(min(ended[-1].span.end, n))
+            self._drop(min(ended[-1].span.end, n), music)
         elif not spans:
-            self._drop(max(0, n - KEEP))
+            self._drop(max(0, n - KEEP), music)
         return out
 
-    def _drop(self, frames: int) -> None:
+    def _drop(self, frames: int, music: Judgement) -> None:
         if frames <= 0 or self.base is None:
             return
+        self.removal.keep(music, frames)
         self.mic = self.mic[frames:]
+        self.ref = self.ref[frames:]
         self.clean = self.clean[frames:] if self.canceller is not None else self.mic
         self.base += frames / SAMPLE_RATE
+
+
+class Judgement:
+    """One buffer's frames, seen against the music removal measured so far."""
+
+    def __init__(
+        self,
+        residual: NDArray[np.float64],
+        sounding: NDArray[np.bool_],
+        quiet: NDArray[np.bool_],
+        level: float | None,
+    ) -> None:
+        """Per `FRAME`: cleaned minus microphone energy (dB), whether music was playing,
+        whether no candidate covers it; ``level``: the music-only removal (None: unknown)."""
+        self.residual = residual
+        self.sounding = sounding
+        self.quiet = quiet
+        self.level = level
+
+    @property
+    def known(self) -> bool:
+        """Whether the music removal has been measured."""
+        return self.level is not None
+
+    def heard(self, span: Span) -> bool:
+        """Whether music was playing in ``span``."""
+        a, b = span.start // FRAME, -(-span.end // FRAME)
+        return bool(self.sounding[a:b].any())
+
+    def excess(self, span: Span) -> float | None:
+        """How much more of the microphone ``span`` keeps than the music alone does (dB,
+        median over its frames with music); None without music or a measured removal."""
+        a, b = span.start // FRAME, -(-span.end // FRAME)
+        inside = self.residual[a:b][self.sounding[a:b]]
+        if self.level is None or len(inside) == 0:
+            return None
+        return float(np.median(inside)) - self.level
+
+
+class MusicRemoval:
+    """How much of the music the live canceller takes out, measured where nobody speaks.
+
+    The median, per `FRAME`, of the cleaned energy minus the microphone's over the last
+    `HISTORY` seconds of frames in which music played and no candidate was found.
+    """
+
+    def __init__(self) -> None:
+        """Nothing measured yet."""
+        self._history = np.zeros(0, np.float64)
+
+    def judge(
+        self,
+        mic: NDArray[np.float32],
+        clean: NDArray[np.float32],
+        ref: NDArray[np.float32],
+        spans: list[Span],
+    ) -> Judgement:
+        """The buffer's frames against the removal measured so far (and in its own
+        music-only frames)."""
+        mic_db, clean_db, ref_db = frame_db(mic), frame_db(clean), frame_db(ref)
+        n = min(len(mic_db), len(clean_db), len(ref_db))
+        residual = clean_db[:n] - mic_db[:n]
+        sounding = (ref_db[:n] > SOUNDING_DB) & (mic_db[:n] > NO_SIGNAL_DB)
+        quiet = np.ones(n, bool)
+        for span in spans:
+            quiet[span.start // FRAME : -(-span.end // FRAME)] = False
+        measured = np.concatenate([self._history, residual[sounding & quiet]])
+        enough = len(measured) * FRAME >= MEASURED * SAMPLE_RATE
+        level = float(np.median(measured[-self._size :])) if enough else None
+        return Judgement(residual, sounding, quiet, level)
+
+    def keep(self, judgement: Judgement, frames: int) -> None:
+        """Remember the music-only frames among the first ``frames`` (leaving the buffer)."""
+        k = frames // FRAME
+        music = judgement.residual[:k][judgement.sounding[:k] & judgement.quiet[:k]]
+        self._history = np.concatenate([self._history, music])[-self._size :]
+
+    @property
+    def _size(self) -> int:
+        return int(HISTORY * SAMPLE_RATE / FRAME)
