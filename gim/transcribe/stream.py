@@ -39,19 +39,24 @@ KEEP = SAMPLE_RATE
 MAX_BUFFER = 28 * SAMPLE_RATE
 """An utterance longer than this is cut (Whisper's window is 30 s)."""
 MUSIC_MARGIN_DB = 4.0
-"""A candidate whose frames keep (median) less than this much more of the microphone's
-energy than the music alone does is residual music: not transcribed."""
+"""A candidate whose frames keep (`PERCENTILE`) less than this much more of the
+microphone's energy than the music alone does is residual music: not transcribed."""
 DOUBT_MARGIN_DB = 10.0
 """Below this much more, a candidate may be residual music: only lines Whisper does not
 doubt are kept (no flagged line, no marker). In the demo's recordings residual music
-came out up to 7 dB above the music alone (the canceller removes some passages less
-well than others) and the client's sentences 10 to 12 dB above it; the final pass,
-whose canceller removes far more, still hears anything softer."""
+came out up to 6.4 dB above the music alone (the canceller removes some passages less
+well than others; Whisper flagged every line it wrote there) and the client's sentences
+11 to 15 dB above it. The final pass, whose canceller removes far more, still hears
+anything softer."""
 MEASURED = 2.0
 """Seconds of music without a candidate needed before the canceller's removal is known;
 until then (the canceller converging) no candidate in the music is transcribed."""
 HISTORY = 30.0
 """Seconds of music-only frames the removal is measured over."""
+PERCENTILE = 75
+"""Which frames of a candidate are compared: speech stands out in its voiced frames, not
+in the pauses and padding around them (at -10 dB under the music, the median of two
+utterances kept no more than residual music does; their upper quartile did)."""
 SOUNDING_DB = -60.0
 """A reference frame louder than this is music the microphone hears."""
 
@@ -221,18 +226,19 @@ class Judgement:
 
     def excess(self, span: Span) -> float | None:
         """How much more of the microphone ``span`` keeps than the music alone does (dB,
-        median over its frames with music); None without music or a measured removal."""
+        `PERCENTILE` of its frames with music against the same of the music alone); None
+        without music or a measured removal."""
         a, b = span.start // FRAME, -(-span.end // FRAME)
         inside = self.residual[a:b][self.sounding[a:b]]
         if self.level is None or len(inside) == 0:
             return None
-        return float(np.median(inside)) - self.level
+        return float(np.percentile(inside, PERCENTILE)) - self.level
 
 
 class MusicRemoval:
     """How much of the music the live canceller takes out, measured where nobody speaks.
 
-    The median, per `FRAME`, of the cleaned energy minus the microphone's over the last
+    The `PERCENTILE`, per `FRAME`, of the cleaned energy minus the microphone's over the last
     `HISTORY` seconds of frames in which music played and no candidate was found.
     """
 
@@ -258,7 +264,7 @@ class MusicRemoval:
             quiet[span.start // FRAME : -(-span.end // FRAME)] = False
         measured = np.concatenate([self._history, residual[sounding & quiet]])
         enough = len(measured) * FRAME >= MEASURED * SAMPLE_RATE
-        level = float(np.median(measured[-self._size :])) if enough else None
+        level = float(np.percentile(measured[-self._size :], PERCENTILE)) if enough else None
         return Judgement(residual, sounding, quiet, level)
 
     def keep(self, judgement: Judgement, frames: int) -> None:
