@@ -182,8 +182,11 @@ class Aligner:
             new_fit = _match(mic, self.reference.read(round(start - lag), short))
             old_fit = _match(mic, self.reference.read(round(start - old), short))
             if new_fit > STEP_MATCH and new_fit > 2 * old_fit:
-                self._points.append((start - 1, old))
-                self._points.append((start + short // 2, lag))
+                for frame_at, lag_at_frame in ((start - 1, old), (start + short // 2, lag)):
+                    self._points.append((frame_at, lag_at_frame))
+                    if self._on_measure is not None:  # kept (journalled) like the others
+                        placed = DelayEstimate(lag_at_frame, MIN_CONFIDENCE, self.rate)
+                        self._on_measure(frame_at, placed)
                 return
 
     @property

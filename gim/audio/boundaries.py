@@ -2,12 +2,14 @@
 
 Used for pieces without a linked file: only the program's nominal durations and the
 reference say where they are. Candidate boundaries come from the reference itself: the
-end of a silence (pieces played with a gap, or after a fade-out), and a change of sound
-(pieces played back to back: a new recording brings another key, scoring, loudness and
-room). A dynamic programme then chooses one start per played piece, trading each
-boundary's strength against how far the lengths it implies stray from the nominal ones
-(a piece may stop early; longer is rarely right; the last pieces may not be played at
-all). Each chosen start is finally moved to the new piece's first onset at 10 ms.
+end of a silence (pieces played with a gap, or after a fade-out), a sudden dip of the
+level (one recording ending into the next), and a change of sound (`gim.audio.novelty`:
+a new recording brings another key, scoring, loudness and room), each with a strength;
+the program's own timing adds boundaries of no strength. A dynamic programme chooses
+one start per played piece, trading the strengths against how far the lengths they
+imply stray from the nominal ones (a piece may stop early, rarely by much straight into
+the next; longer is rarely right; the session may end before the program). A change
+of sound is placed on the new piece's onset, a silence's end on its first sound.
 """
 
 from __future__ import annotations
@@ -18,10 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-COARSE = 0.1
-"""Seconds per frame of the change-of-sound curve."""
-FINE = 0.01
-"""Seconds per frame of the level and onset curves."""
+from gim.audio.novelty import COARSE, FINE, features, novelty, onsets
+
 CONTEXT = 3.0
 """Seconds of sound compared either side of a possible boundary."""
 REWARD = 6.0
@@ -77,109 +77,6 @@ def silences(
     edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
     runs = edges.reshape(-1, 2)
     return [(a * hop, b * hop) for a, b in runs if (b - a) * hop >= min_gap]
-
-
-def _frames(audio: NDArray[np.floating], rate: int, hop: float, size: int) -> NDArray[np.float64]:
-    """Power spectra of ``size``-sample Hann windows every ``hop`` seconds (in blocks)."""
-    step = max(1, int(hop * rate))
-    n = len(audio) // step
-    padded = np.concatenate([np.asarray(audio, np.float32), np.zeros(size, np.float32)])
-    window = np.hanning(size).astype(np.float32)
-    out = np.empty((n, size // 2 + 1), np.float64)
-    view = np.lib.stride_tricks.sliding_window_view(padded, size)[::step][:n]
-    for a in range(0, n, 4096):
-        out[a : a + 4096] = np.abs(np.fft.rfft(view[a : a + 4096] * window, axis=1)) ** 2
-    return out
-
-
-def _bands(power: NDArray[np.float64], rate: int, count: int) -> NDArray[np.float64]:
-    """Log energies of ``count`` log-spaced bands from 50 Hz to 8 kHz (or Nyquist)."""
-    size = 2 * (power.shape[1] - 1)
-    top = min(8000.0, rate / 2) * size / rate
-    edges = np.unique(np.geomspace(max(1.0, 50.0 * size / rate), top, count + 1).astype(int))
-    cum = np.concatenate([np.zeros((len(power), 1)), np.cumsum(power, axis=1)], axis=1)
-    energy = cum[:, edges[1:]] - cum[:, edges[:-1]]
-    # Floored 80 dB under the loudest band: silence must not dominate the statistics.
-    floor = float(energy.max()) * 1e-8 + 1e-20
-    return np.asarray(np.log10(energy + floor) * 10)
-
-
-def _chroma(power: NDArray[np.float64], rate: int) -> NDArray[np.float64]:
-    """Energy per pitch class (100 Hz to 4 kHz), each frame scaled to unit length."""
-    size = 2 * (power.shape[1] - 1)
-    freqs = np.arange(power.shape[1]) * rate / size
-    use = (freqs >= 100) & (freqs <= 4000)
-    pitch = np.round(12 * np.log2(freqs[use] / 440.0)).astype(int) % 12
-    chroma = np.zeros((len(power), 12))
-    for c in range(12):
-        chroma[:, c] = np.sqrt(power[:, use][:, pitch == c].sum(axis=1))
-    return chroma / (np.linalg.norm(chroma, axis=1, keepdims=True) + 1e-12)
-
-
-def features(audio: NDArray[np.floating], rate: int) -> NDArray[np.float64]:
-    """Per `COARSE` frame: log band energies, loudness and chroma, each dimension scaled
-    to unit variance over the recording (so no one kind of feature dominates)."""
-    size = 1 << int(np.ceil(np.log2(2 * COARSE * rate)))
-    power = _frames(audio, rate, COARSE, size)
-    if not len(power):
-        return np.zeros((0, 1))
-    bands = _bands(power, rate, 24)
-    loud = 10 * np.log10(power.sum(axis=1) + float(power.sum(axis=1).max()) * 1e-8 + 1e-20)
-    feats = np.concatenate([bands, loud[:, None], _chroma(power, rate)], axis=1)
-    return (feats - feats.mean(axis=0)) / (feats.std(axis=0) + 1e-9)
-
-
-def novelty(feats: NDArray[np.float64], width: int) -> NDArray[np.float64]:
-    """How much the sound after each frame differs from the sound before it.
-
-    Foote's checkerboard kernel over an inner-product self-similarity matrix is the
-    squared distance between the kernel-weighted means before and after; here each
-    dimension's difference is also divided by its spread within the two sides (a
-    Welch-like statistic), so a piece that always varies a lot (a loud orchestra
-    against a solo) does not look like a new recording, and a new recording, which
-    differs steadily in many dimensions at once, does. ``width`` frames a side,
-    Gaussian-tapered.
-    """
-    n, dims = feats.shape
-    if n < 2 * width + 1:
-        return np.zeros(n)
-    taper = np.exp(-0.5 * ((np.arange(width) + 0.5) / (width / 2)) ** 2)
-    taper /= taper.sum()
-    out = np.zeros(n)
-    for d in range(dims):
-        f = feats[:, d]
-        # after[i] weighs f[i], f[i+1], ...; before[i] weighs f[i-1], f[i-2], ...
-        m1a = np.convolve(f, taper[::-1], mode="full")[width - 1 : width - 1 + n]
-        m2a = np.convolve(f * f, taper[::-1], mode="full")[width - 1 : width - 1 + n]
-        m1b = np.concatenate([[0.0], np.convolve(f, taper, mode="full")[: n - 1]])
-        m2b = np.concatenate([[0.0], np.convolve(f * f, taper, mode="full")[: n - 1]])
-        var = np.maximum(m2a - m1a**2, 0) + np.maximum(m2b - m1b**2, 0)
-        out += (m1a - m1b) ** 2 / (var + 0.05)
-    out /= dims
-    out[:width] = 0.0
-    out[n - width :] = 0.0
-    return out
-
-
-def onsets(audio: NDArray[np.floating], rate: int, span: float = 0.3) -> NDArray[np.float64]:
-    """Change of sound per `FINE` frame on a short scale: the distance between the mean
-    log band energies (dB) of the ``span`` seconds after and before, plus the rise of the
-    level (a new piece starts with an onset, which also catches a soft, slow attack)."""
-    size = 1 << int(np.ceil(np.log2(2 * FINE * rate)))
-    power = _frames(audio, rate, FINE, size)
-    w = max(1, round(span / FINE))
-    if len(power) < 2 * w + 1:
-        return np.zeros(len(power))
-    bands = _bands(power, rate, 16)
-    cum = np.concatenate([np.zeros((1, bands.shape[1])), np.cumsum(bands, axis=0)])
-    n = len(bands)
-    out = np.zeros(n)
-    i = np.arange(w, n - w + 1)
-    after = (cum[i + w] - cum[i]) / w
-    before = (cum[i] - cum[i - w]) / w
-    rise = np.clip(after - before, 0.0, None).mean(axis=1)
-    out[w : n - w + 1] = np.sqrt(((after - before) ** 2).mean(axis=1)) + rise
-    return out
 
 
 def candidates(
@@ -319,16 +216,15 @@ def _timed(
     """Where the program's own timing puts the next pieces, counted from each firm start
     (the opening, a found piece, the end of a clear silence): boundaries of no strength,
     kept where nothing in the reference marks one near them."""
-    out: list[Boundary] = []
+    out: dict[int, Boundary] = {}
     for base in [b.start for b in firm if b.strength >= 0.7]:
         for i in range(len(durations)):
             t = base
-            for d in durations[i:]:
+            for d in durations[i : i + 2]:  # the next piece or two
                 t += d + gap
-                if t >= last:
-                    break
-                out.append(Boundary(t, t - gap, 0.0))
-    return out
+                if t < last:
+                    out.setdefault(round(t / COARSE), Boundary(t, t - gap, 0.0))
+    return list(out.values())
 
 
 def choose(
@@ -362,8 +258,10 @@ def choose(
         heard = known[i]
         if heard is None:
             return length_cost(played, durations[i], gapless)
-        # Measured, not nominal: little room either way.
-        return np.where(played < heard - 4.0, np.inf, 0.5 * ((played - heard) / 2.0) ** 2)
+        # Measured, not nominal: little room either way (never impossible: a measure
+        # can be off, and one impossible step would leave no placement at all).
+        cost = 0.5 * ((played - heard) / 2.0) ** 2
+        return np.asarray(np.where(played < heard - 4.0, 50.0 + cost, cost))
 
     opening = Boundary(first, first, 1.0)
     cands = [opening, *[b for b in bounds if first < b.start < last]]
@@ -384,9 +282,17 @@ def choose(
     for i, at in enumerate(anchors):
         if at is not None:
             allowed[i] = starts == at
-    # span[j, k]: piece starting at candidate j, next at candidate k (> j).
-    span = ends[None, :] - starts[:, None]
-    passed = inside[None, :m] - inside[1 : m + 1, None]  # silences strictly between j and k
+    # Pairs (j, k): a piece starting at candidate j, the next at candidate k; no piece
+    # plays much longer than the longest nominal one (keeps the work linear in time).
+    longest = max([*durations, *(h for h in known if h is not None)]) * 1.3 + 120.0
+    lo = np.searchsorted(starts, ends - longest)
+    count = np.maximum(np.arange(m) - lo, 0)
+    K = np.repeat(np.arange(m), count)
+    J = np.arange(len(K)) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
+    span = ends[K] - starts[J]
+    keep = span > 0
+    J, K, span = J[keep], K[keep], span[keep]
+    passed = np.maximum(inside[K] - inside[J + 1], 0.0)  # silences strictly between
     cost = np.full((n, m), np.inf)
     back = np.zeros((n, m), int)
     # The first piece starts where the sound does, unless its file placed it.
@@ -394,10 +300,12 @@ def choose(
     if anchors[0] is None:
         cost[0, zero] = 0.0
     for i in range(1, n):
-        step = cost[i - 1][:, None] + fit(i - 1, span, gapless[None, :]) + np.maximum(passed, 0)
-        step = np.where(span > 0, step, np.inf) - gain[None, :]
-        back[i] = np.argmin(step, axis=0)
-        cost[i] = np.where(allowed[i], step[back[i], np.arange(m)], np.inf)
+        step = cost[i - 1][J] + fit(i - 1, span, gapless[K]) + passed - gain[K]
+        # The cheapest way into each k: sort by (k, cost), take each k's first.
+        order = np.lexsort((step, K))
+        firsts = order[np.flatnonzero(np.diff(np.concatenate([[-1], K[order]])))]
+        back[i, K[firsts]] = J[firsts]
+        cost[i, K[firsts]] = np.where(allowed[i, K[firsts]], step[firsts], np.inf)
     must = max([i for i, at in enumerate(anchors) if at is not None], default=0)
     total = np.full((n, m), np.inf)
     for i in range(must, n):

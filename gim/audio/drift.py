@@ -29,7 +29,7 @@ already smears the correlation peak of a window away."""
 
 
 def measure_drift(
-    mic: Audio, reference: Audio, rate: int, max_delay: float = 1.0
+    mic: Audio, reference: Audio, rate: int, max_delay: float = 1.0, min_delay: float = 0.0
 ) -> tuple[float, float] | None:
     """The reference's lag at frame 0 and how much it grows per frame (clock drift).
 
@@ -42,15 +42,16 @@ def measure_drift(
         reference: what was played, on the microphone's nominal frame clock.
         rate: sample rate of both.
         max_delay: largest lag searched, in seconds.
+        min_delay: smallest lag searched (negative: the microphone's count leads).
 
     Returns:
         The lag in frames at frame 0, and the frames it grows per frame.
     """
-    coarse = _lag_line(mic, reference, rate, DRIFT_RATE, DRIFT_WINDOW, max_delay)
+    coarse = _lag_line(mic, reference, rate, DRIFT_RATE, DRIFT_WINDOW, (min_delay, max_delay))
     if coarse is None or abs(coarse[1]) > MAX_DRIFT:
         return None
     following = align_reference(reference, 0.0, len(mic), coarse[1])
-    fine = _lag_line(mic, following, rate, rate, 2 * DRIFT_WINDOW, max_delay)
+    fine = _lag_line(mic, following, rate, rate, 2 * DRIFT_WINDOW, (min_delay, max_delay))
     lag0, slope, error, middle = (
         coarse if fine is None else (fine[0], coarse[1] + fine[1], fine[2], fine[3])
     )
@@ -64,11 +65,16 @@ def measure_drift(
 
 
 def _lag_line(
-    mic: Audio, reference: Audio, full: int, rate: int, window: float, max_delay: float
+    mic: Audio,
+    reference: Audio,
+    full: int,
+    rate: int,
+    window: float,
+    search: tuple[float, float],
 ) -> tuple[float, float, float, float] | None:
-    """A robust line (in frames at ``full``) through lags measured every ``window``
-    seconds on the signals resampled from ``full`` to ``rate``: Theil-Sen, then least
-    squares over the points within 2 frames (at ``rate``) of it.
+    """A robust line (in frames at ``full``) through lags (within ``search``, seconds)
+    measured every ``window`` seconds on the signals resampled from ``full`` to ``rate``:
+    Theil-Sen, then least squares over the points within 2 frames (at ``rate``) of it.
 
     Returns:
         The lag at frame 0, its growth per frame, the slope's standard error (from the
@@ -87,7 +93,7 @@ def _lag_line(
         part = slice(s, s + win)
         if float(np.max(np.abs(low_ref[part]), initial=0.0)) < 1e-4:
             continue
-        est = estimate_delay(low_mic[part], low_ref[part], rate, max_delay)
+        est = estimate_delay(low_mic[part], low_ref[part], rate, search[1], search[0])
         if est.confidence >= 5.0:
             x.append((s + win / 2) * scale)
             y.append(est.frames * scale)

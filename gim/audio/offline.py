@@ -24,6 +24,8 @@ SAMPLE_RATE = 16_000
 """The rate the offline pass works at (Whisper's)."""
 DELAY_WINDOW = 20.0
 """Seconds of audio per delay measurement."""
+LEAD_MARGIN = 0.25
+"""Seconds searched before a session's stored lag when that lag is negative."""
 
 
 @dataclass
@@ -102,11 +104,21 @@ def prepare(
     """Measure the delay and drift and cancel the reference from the 16 kHz ``mic``.
 
     The lag is followed along the recording (`measure_drift`); when that fails, the
-    given ``lag_frames`` (the session's stored delay) or one measured lag is used.
+    given ``lag_frames`` (the session's stored delay) or one measured lag is used. A
+    negative ``lag_frames`` (the microphone's count leads) is searched around too.
     """
     if reference is None:
         return Prepared(mic=mic, clean=mic)
-    drift = measure_drift(mic, reference, SAMPLE_RATE)
+    # The lag is searched from 0 (a microphone hears the music after it is played), but
+    # separate streams start counting at different moments and the microphone's count
+    # can lead: a session on a PulseAudio loopback stored -0.38 s. Searched from 0, an
+    # alias of the repeating music was found instead, nothing was removed, and the recall
+    # detectors heard the music-only session as a voice. A negative stored lag (measured
+    # live over negative lags too) opens the search below it.
+    earliest = 0.0
+    if lag_frames is not None:
+        earliest = min(0.0, lag_frames / SAMPLE_RATE - LEAD_MARGIN)
+    drift = measure_drift(mic, reference, SAMPLE_RATE, min_delay=earliest)
     slope = 0.0
     if drift is not None:
         lag0, slope = drift

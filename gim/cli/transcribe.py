@@ -24,8 +24,12 @@ def load_program(ctx: Context, name: str) -> Program:
     return ProgramLibrary(ctx.settings).get(name)
 
 
-def render(segments: list[Segment], fmt: str) -> str:
-    """The transcript in ``fmt``: json (the contract), txt, srt or vtt."""
+def render(segments: list[Segment], fmt: str, program: Program | None = None) -> str:
+    """The transcript in ``fmt``: json (the contract), txt, srt or vtt.
+
+    With a ``program``, txt has a heading wherever the lines move to another piece:
+    the piece, and where in AUDIO it started.
+    """
     from gim.export.subtitles import timestamp
 
     if fmt == "json":
@@ -41,10 +45,16 @@ def render(segments: list[Segment], fmt: str) -> str:
             rows.append(row)
         return json.dumps({"segments": rows}, indent=2, ensure_ascii=False) + "\n"
     lines: list[str] = ["WEBVTT", ""] if fmt == "vtt" else []
+    piece: int | None = None
     for n, s in enumerate(segments, 1):
         text = ("G: " if s.speaker is Speaker.GUIDE else "") + s.text
         if s.flagged:
             text += " [?]"
+        if fmt == "txt" and program is not None and s.piece is not None and s.piece != piece:
+            piece = s.piece
+            began = timestamp(max(0.0, s.start - (s.piece_offset or 0.0)), ".")[:-4]
+            title = program.pieces[piece].title if piece < len(program.pieces) else "?"
+            lines += ([""] if lines else []) + [f"♪ {piece + 1}. {title} (from {began})"]
         if fmt == "txt":
             lines.append(f"[{timestamp(s.start, '.')[:-4]}] {text}")
         elif fmt == "srt":
@@ -113,7 +123,7 @@ def transcribe(
         cache_dir=settings.cache_dir / "models",
         piece_files=piece_files,
     )
-    text = render(segments, fmt)
+    text = render(segments, fmt, program)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -152,8 +152,8 @@ def _decode(
     looped = False
     audio = clean[region.start : region.end]
     for s in engine.transcribe(audio, word_timestamps=word_timestamps, options=options):
-        if not s.text:
-            continue
+        if not words_of(s.text):
+            continue  # "." or "…" alone: no words, never a line (the candidate goes on alone)
         looped |= s.compression_ratio > HIGH_COMPRESSION or bool(repeated_ngram(words_of(s.text)))
         words = [
             Word(round(base + w.start, 3), round(base + w.end, 3), w.word.strip(), w.probability)

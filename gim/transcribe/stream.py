@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
-from gim.transcribe.recall import FLOOR_WINDOW, find_candidates, frame_db
+from gim.transcribe.recall import FLOOR_WINDOW, NO_SIGNAL_DB, find_candidates, frame_db
 from gim.transcribe.utterance import transcribe_span
 from gim.transcribe.vad import Span
 
@@ -94,7 +94,10 @@ class UtteranceStream:
         if n == 0 or self.base is None:
             return []
         cancelled = self.canceller is not None
-        floor = float(np.percentile(self._levels, 10)) if len(self._levels) else None
+        # Digital silence (before the input delivered, a padded gap) is not the room's
+        # floor: counted, the room's hiss stood out as a voice (`recall.residual_floor`).
+        heard = self._levels[self._levels > NO_SIGNAL_DB]
+        floor = float(np.percentile(heard, 10)) if len(heard) else None
         found = find_candidates(
             self.mic[:n],
             self.clean[:n],

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source, Speaker, Word
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
-from gim.transcribe.filters import flag_reason
+from gim.transcribe.filters import flag_reason, words_of
 from gim.transcribe.recall import Candidate
 from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
 
@@ -180,8 +180,8 @@ class _Decoder:
         for s in self.engine.transcribe(
             audio, word_timestamps=self.word_timestamps, options=options
         ):
-            if not s.text:
-                continue
+            if not words_of(s.text):
+                continue  # "." or "…" alone is no line: the stretch gave nothing
             words = [
                 Word(
                     round(base + w.start, 3), round(base + w.end, 3), w.word.strip(), w.probability

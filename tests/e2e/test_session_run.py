@@ -85,6 +85,13 @@ def test_demo_runs_headless_in_a_fresh_home_without_a_sound_card(tmp_path: Path)
         if abs(u["at"] - seg["start"]) < 3.0
     }  # the live VAD may clip a start
     assert len(heard) >= 6
+    spoken = [(u["at"], u["at"] + u["end"] - u["start"]) for u in index["utterances"]]
+    invented = [  # the music's onset and end, the room's hiss: no line, no marker
+        (seg["start"], seg["text"])
+        for seg in segments
+        if not any(a - 1.0 < seg["end"] and seg["start"] < b + 1.0 for a, b in spoken)
+    ]
+    assert invented == []
     for seg in segments:  # every line is linked to the music that was sounding
         piece = max(i for i, s in enumerate(starts) if s <= seg["start"])
         if min(abs(seg["start"] - s) for s in starts[1:]) < 2.0:

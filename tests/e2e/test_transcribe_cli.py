@@ -125,3 +125,18 @@ def test_corrupt_audio_is_one_line_exit_2(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1 and "cannot be read" in result.stderr
     missing = gim("transcribe", tmp_path / "nothing.wav", home=tmp_path)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_a_silent_reference_is_one_sentence_before_transcribing(tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    mic, silent = tmp_path / "room.wav", tmp_path / "played.wav"
+    sf.write(str(mic), (0.1 * np.sin(np.arange(16000 * 5) / 7)).astype(np.float32), 16000)
+    sf.write(str(silent), np.zeros(16000 * 5, np.float32), 16000)
+    result = gim("transcribe", mic, "--reference", silent, "--program", "demo", home=tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.count("\n") == 1
+        and "is silent, so the pieces cannot be placed" in result.stderr
+    )

@@ -58,9 +58,11 @@ def test_a_steady_lag_is_measured_and_every_block_fed_lined_up() -> None:
 
 def test_a_lag_step_is_followed_and_placed_where_it_happened() -> None:
     step = 20 * RATE  # the output device changed: the sound now arrives 100 ms later
-    aligner = Aligner(RATE)
+    told: list[tuple[int, float]] = []
+    aligner = Aligner(RATE, on_measure=lambda f, e: told.append((f, e.frames)))
     stream(aligner, 45, lambda f: 400 if f < step else 2000)
     points = aligner.points
+    assert sorted(told) == points  # every point is kept (the journal), those placing the step too
     assert abs(lag_at(step - RATE, points) - 400) < 2
     assert abs(lag_at(step + 2 * RATE, points) - 2000) < 2
     # the step is placed where it happened (to half a second), not spread over 5 s

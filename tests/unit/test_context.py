@@ -84,3 +84,18 @@ def test_a_region_whisper_loops_on_is_decoded_stretch_by_stretch() -> None:
     lines = transcribe_in_context(audio, audio, [_c(1, 2), _c(3.5, 4)], engine, cancelled=False)
     assert [s.text.strip() for s in lines] == ["I", "see"]
     assert len(engine.calls) == 3
+
+
+def test_a_dot_alone_is_never_a_line() -> None:
+    # A music-only loopback session got a flagged line "." (no words): Whisper's output
+    # for a recall-only candidate, kept as a line. Without words there is no line: the
+    # candidate is decoded alone and, giving nothing, is the "possible speech" marker.
+    audio = np.zeros(12 * RATE, np.float32)
+
+    def dot() -> list[EngineSegment]:
+        return [EngineSegment(0.0, 1.4, ".", avg_logprob=-4.0, words=[EngineWord(0, 1.4, ".")])]
+
+    engine = FakeEngine([dot(), dot(), dot()])
+    lines = transcribe_in_context(audio, audio, [_c(1, 2.4, sure=False)], engine, cancelled=False)
+    assert [s.text for s in lines if not is_marker(s)] == []
+    assert len(lines) == 1 and lines[0].flagged

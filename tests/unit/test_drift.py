@@ -33,7 +33,9 @@ def _measure(
         followed["slope"] = slope  # the fine pass measures against this resampled line
         return real_align(ref, lag, length, slope)
 
-    def estimate(_mic: np.ndarray, _ref: np.ndarray, rate: int, _max: float) -> DelayEstimate:
+    def estimate(
+        _mic: np.ndarray, _ref: np.ndarray, rate: int, _max: float, _min: float = 0.0
+    ) -> DelayEstimate:
         k = counts[rate] = counts.get(rate, -1) + 1
         window = drift.DRIFT_WINDOW if rate != RATE else 2 * drift.DRIFT_WINDOW
         middle = (k + 0.5) * window * RATE

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gim.audio.placement import locate, place, played_length
+from gim.audio.locate import locate, played_length
+from gim.audio.placement import place
 from tests.support.roommix import load_audio
 
 RATE = 16000
@@ -56,3 +57,22 @@ def test_unlinked_pieces_follow_the_found_ones_and_the_silences(shared_data: Pat
     assert abs(found[2] - 105.0) < 0.1
     alone = place(reference, RATE, [None, None, None], durations, program_start=5.0)[0]
     assert np.allclose(alone, starts, atol=0.1)
+
+
+def test_a_piece_inside_another_is_found_where_it_was_played_itself(shared_data: Path) -> None:
+    goldberg = load_audio(shared_data / "music/goldberg_ishizaka_voiceover.ogg", RATE)
+    whole, middle = goldberg[: 57 * RATE], goldberg[20 * RATE : 45 * RATE]
+    # The middle stretch is played first and stopped after 12 s, then the whole piece.
+    reference = np.zeros(int(100 * RATE), np.float32)
+    reference[3 * RATE : 15 * RATE] = 0.5 * middle[: 12 * RATE]
+    reference[20 * RATE : 77 * RATE] = 0.5 * whole
+    found, lengths = place(reference, RATE, [middle, whole], [25.0, 57.0])
+    assert abs(found[0] - 3.0) < 0.01 and abs(lengths[0] - 12.0) < 0.1
+    assert abs(found[1] - 20.0) < 0.01
+    # The other way round: the whole piece, then its middle stretch on its own.
+    reference = np.zeros(int(100 * RATE), np.float32)
+    reference[2 * RATE : 59 * RATE] = 0.5 * whole
+    reference[61 * RATE : 86 * RATE] = 0.5 * middle
+    found, lengths = place(reference, RATE, [whole, middle], [57.0, 25.0])
+    assert np.allclose(found, [2.0, 61.0], atol=0.01)
+    assert abs(lengths[0] - 57.0) < 0.1
