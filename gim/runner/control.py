@@ -18,9 +18,8 @@ from gim.audio.room import VirtualRoom
 from gim.config import Settings, ensure_private_dir
 from gim.core.program import Program
 from gim.core.session import Consent, Phase, Session
-from gim.runner import session_start
+from gim.runner import ending, session_start
 from gim.runner.audio_path import AudioPath
-from gim.runner.ending import end_at_duration
 from gim.runner.events import Finished, RunnerEvent, RunnerStatus
 from gim.runner.keeping import SessionKeeping
 from gim.runner.record import SessionRecord
@@ -191,21 +190,9 @@ class SessionRunner(SessionKeeping):
             threading.Thread(
                 target=self._music_when_due, name="runner-music-at", daemon=True
             ).start()
-        if self.duration is not None:
-            threading.Thread(
-                target=end_at_duration,
-                args=(
-                    self.duration,
-                    self.end_fade,
-                    self._audio.player,
-                    lambda: self.elapsed,
-                    self._stop_wanted,
-                    self._ending,
-                    self._reached,
-                ),
-                name="runner-end",
-                daemon=True,
-            ).start()
+        if self.duration is not None:  # the music quiet by then, the recording ended then
+            events = (self._stop_wanted, self._ending, self._reached)
+            ending.watch_end(self.duration, self.end_fade, self._audio.player, self._now, *events)
         if recording and self._transcribe:  # the final pass, a window behind (issue 15)
             self._rolling = RollingPass(self.settings, record.folder, mic_channels)
             self._rolling.start()
@@ -221,6 +208,9 @@ class SessionRunner(SessionKeeping):
                 self.start_music()
                 return
             self._stop_wanted.wait(0.005)
+
+    def _now(self) -> float:
+        return self.elapsed
 
     def _watch_source(self) -> None:
         """Report a microphone stream PulseAudio moves (optional: needs pactl)."""

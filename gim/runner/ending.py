@@ -27,6 +27,24 @@ POLL = 0.01
 """Seconds between checks: a fade starts within a block of S - fade."""
 
 
+def watch_end(
+    duration: float,
+    fade: float,
+    player: Player,
+    elapsed: Callable[[], float],
+    stop_wanted: threading.Event,
+    ending: threading.Event,
+    reached: threading.Event,
+) -> None:
+    """Run `end_at_duration` in a daemon thread (arguments as there)."""
+    threading.Thread(
+        target=end_at_duration,
+        args=(duration, fade, player, elapsed, stop_wanted, ending, reached),
+        name="runner-end",
+        daemon=True,
+    ).start()
+
+
 def end_at_duration(
     duration: float,
     fade: float,
@@ -60,7 +78,8 @@ def end_at_duration(
         if not plays_on:
             pending = False
         elif not pending:
-            left = duration - player.horizon / rate
+            # (a block early: the horizon is known within one, and the end is a limit)
+            left = duration - (player.horizon + player.blocksize) / rate
             if left <= fade:  # (the music may start after S - fade: fade what is left)
                 ending.set()
                 player.fade_out(max(0.0, left))  # 0: the producer stops it at once
