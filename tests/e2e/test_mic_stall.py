@@ -457,9 +457,7 @@ def test_the_live_screen_tells_the_guide_while_the_microphone_is_stalled(
         lost = float(back[1])
         assert lost == pytest.approx(resumed - suspended, abs=0.15)
         term.wait_for("● recording")  # the status says it records again
-        term.press("C-e")
-        term.wait_for("End the session now?")
-        term.press("y")
+        term.end_session()
         term.wait_for("Final pass done", 600)
         term.press("C-q")
     finally:

@@ -76,9 +76,7 @@ def test_a_guide_walks_the_arc_and_the_return_and_postlude_are_kept(
         time.sleep(1.5)
         say(speech[1])
         time.sleep(2.0)
-        term.press("C-e")
-        term.wait_for("End the session now?")
-        term.press("y")
+        term.end_session()
         term.wait_for("Final pass done", 600)
         term.press("C-q")
     finally:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_tui_arc import MUSIC, wav
+from tests.e2e.test_tui_arc import MUSIC, POSTLUDE_SPEECH, RETURN_SPEECH, wav
 from tests.support.headless import gim_env, run_gim
 from tests.support.terminal import GIM_BIN, Terminal, require_tmux
 
@@ -37,11 +38,15 @@ def test_quitting_on_the_end_screen_leaves_the_final_pass_for_review(
         term.wait_for("● recording")
         term.press("s")
         term.wait_for("left · playing", 30)
-        time.sleep(20.0)  # a recording long enough that its final pass takes a while
-        term.press("C-e")
-        term.wait_for("End the session now?")
-        term.press("y")
-        term.wait_for("Final transcription pass", 60)
+        # Speech over the music: stretches the final pass must decode one by one, so it is
+        # still at work when the guide leaves (music alone leaves it nothing to do).
+        for speech in (RETURN_SPEECH, POSTLUDE_SPEECH):
+            said = wav(shared_data / speech, tmp_path / Path(speech).name)
+            subprocess.run(
+                ["paplay", f"--device={sink_env['PULSE_SINK']}", str(said)], check=True, timeout=60
+            )
+            time.sleep(1.0)
+        term.end_session()
         term.press("C-q")  # the guide leaves at once, before the final pass is done
         shown = term.wait_for("gim closed.", 60)
         assert "Final pass done" not in shown

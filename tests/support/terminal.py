@@ -67,6 +67,14 @@ class Terminal:
         """Send keys as tmux names them ("C-q", "Enter", "y")."""
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True, timeout=10)
 
+    def end_session(self) -> None:
+        """End the live session as a guide does (ctrl+e, then y to confirm) and wait until
+        the end screen shows the final transcription pass under way."""
+        self.press("C-e")
+        self.wait_for("End the session now?")
+        self.press("y")
+        self.wait_for("Final transcription pass", 60)
+
     def close(self) -> None:
         """End the tmux session (and what runs in it)."""
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, timeout=10)
