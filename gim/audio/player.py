@@ -192,6 +192,21 @@ class Player:
         return self._music_on
 
     @property
+    def plays_on(self) -> bool:
+        """Whether the music goes on by itself (playing or between pieces) and is not
+        fading out: what must be faded for it to be quiet at a set time."""
+        return self._producer.plays_on
+
+    @property
+    def horizon(self) -> int:
+        """About the output frame where a command given now takes effect: the frames handed
+        to the device plus those queued for it (within a block)."""
+        current, queued = self._current, self._blocks.qsize()
+        left = len(current.data) - self._pos if current is not None else 0
+        held = 1 if self._blocks.full() else 0  # the producer waits with one more made
+        return self._out_frame + left + (queued + held) * self.blocksize
+
+    @property
     def paused(self) -> bool:
         """Whether the music is paused (a resume continues it)."""
         return self._producer.state == "paused"

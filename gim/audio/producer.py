@@ -88,6 +88,11 @@ class BlockProducer:
         """Whether the music has stopped or ended (nothing more will play)."""
         return self.state in ("stopped", "ended")
 
+    @property
+    def plays_on(self) -> bool:
+        """Whether the music goes on by itself (playing or between pieces), not fading out."""
+        return self.state in ("playing", "gap") and self._fade_left == 0
+
     def end(self) -> None:
         """Give up playing (a file failed): the program counts as ended."""
         self.state = "ended"

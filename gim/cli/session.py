@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) -> str:
     """Start ``runner``, print a calm progress line to stderr every ``every`` wall seconds,
-    stop cleanly at the end, on Ctrl-C or SIGTERM; the session id."""
+    stop cleanly at the end, on Ctrl-C or SIGTERM; the session id.
+
+    A stop asked for fades the music over ``fade`` seconds after it (the recording goes on
+    meanwhile); at the runner's duration the music was faded before it (its ``end_fade``)
+    and the recording ends there.
+    """
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -224,6 +229,7 @@ def run(
         return
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
+    from gim.runner.ending import FADE
 
     settings = ctx.settings.with_devices(input_device, output_device)
     ctx.open_store().close()  # recover any interrupted session first
@@ -243,8 +249,9 @@ def run(
         transcribe=transcribe,
         music_at=music_at,
         end_with_music=False,
+        end_fade=FADE,
     )
-    session_id = run_headless(runner)
+    session_id = run_headless(runner, fade=FADE)
     if runner.stopped_for_disk:
         click.echo(session_id)
         raise GimError(

@@ -94,6 +94,7 @@ def launch_session(
     from gim.cli.session import playable_program
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
+    from gim.runner.ending import FADE
     from gim.ui.screens.live import LiveScreen
 
     settings = ctx.settings.with_devices(input_device, output_device)
@@ -111,6 +112,7 @@ def launch_session(
             music_at=None,
             files=files,
             end_with_music=False,
+            end_fade=FADE,
         )
 
     _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))

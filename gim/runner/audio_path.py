@@ -87,6 +87,7 @@ class AudioPath:
         self._journal = journal
         self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None]] = queue.SimpleQueue()
         self._analysis: threading.Thread | None = None
+        self._recording_ended = False
         # Short chunks: a killed process loses at most the chunk being filled (plus what
         # the drain queue holds), so the microphone's are a quarter second.
         self.reference = ChunkWriter(folder, "reference", rate, 2, journal, chunk_seconds=0.5)
@@ -173,15 +174,22 @@ class AudioPath:
         """
         return SessionClock(self.player.log_snapshot(), self.points).music_at(seconds, hold=True)
 
+    def end_recording(self) -> None:
+        """Close the microphone now (the session's end is here); the output plays on until
+        `close`. Idempotent."""
+        if self.recorder is not None and not self._recording_ended:
+            self._recording_ended = True
+            self.recorder.close()
+
     def close(self, fade: float) -> None:
         """Fade out if playing, close the devices, save the last chunks, end the threads."""
         player = self.player
         if player.playing and fade > 0 and not player.failed and not self.disk_full:
-            player.fade_out(fade)
+            if player.plays_on:  # (a fade under way ends as it is, not again from full)
+                player.fade_out(fade)
             player.finished.wait(fade + 3.0)
-        player.close()
-        if self.recorder is not None:
-            self.recorder.close()
+        player.close()  # (the queued blocks play out first: the fade's end is recorded)
+        self.end_recording()
         if self.room is not None:
             self.room.close()  # the room lives as long as its session
         for writer in (self.mic, self.reference):

@@ -18,7 +18,7 @@ from gim.audio.room import VirtualRoom
 from gim.config import Settings, ensure_private_dir
 from gim.core.program import Program
 from gim.core.session import Consent, Phase, Session
-from gim.runner import session_start
+from gim.runner import ending, session_start
 from gim.runner.audio_path import AudioPath
 from gim.runner.events import Finished, RunnerEvent, RunnerStatus
 from gim.runner.keeping import SessionKeeping
@@ -39,7 +39,8 @@ class SessionRunner(SessionKeeping):
         focus: the focus the client named in the prelude.
         consent: what may be recorded (NONE: the music plays, nothing is recorded).
         room: the virtual room to use instead of the real devices (only when asked for).
-        duration: stop after this many session seconds (None: see ``end_with_music``).
+        duration: end after this many session seconds, the music quiet by then (None:
+            see ``end_with_music``).
         on_event: receives `RunnerEvent`s from background threads.
         files: the program's audio files, one per piece (default: the library's links).
         transcribe: run the live transcription when it is available.
@@ -50,6 +51,9 @@ class SessionRunner(SessionKeeping):
         end_with_music: with no ``duration``, end two seconds after the music ended (the
             demo, benchmarks); False: a guide's session, which goes on in the return phase
             until the guide ends it.
+        end_fade: with a ``duration``, seconds the music fades over so that it is quiet
+            at the duration (less when less is left; 0: it stops there). The session's
+            end is the duration either way: nothing is faded after it.
 
     The arc: Start opens the microphone and the output (silent) and begins the prelude;
     `start_music` plays the program and moves to the music phase; when the last piece
@@ -73,6 +77,7 @@ class SessionRunner(SessionKeeping):
         phase: Phase | None = None,
         music_at: float | None = 0.0,
         end_with_music: bool = True,
+        end_fade: float = 0.0,
     ) -> None:
         self.settings = settings
         self.program = program
@@ -101,6 +106,9 @@ class SessionRunner(SessionKeeping):
         self._record: SessionRecord | None = None
         self._audio: AudioPath | None = None
         self._stop_wanted = threading.Event()
+        self._reached = threading.Event()  # the duration, not a request, ended it
+        self._ending = threading.Event()  # the music faded for the duration: no return
+        self.end_fade = end_fade
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
         self._piece: int | None = None
@@ -182,6 +190,9 @@ class SessionRunner(SessionKeeping):
             threading.Thread(
                 target=self._music_when_due, name="runner-music-at", daemon=True
             ).start()
+        if self.duration is not None:  # the music quiet by then, the recording ended then
+            events = (self._stop_wanted, self._ending, self._reached)
+            ending.watch_end(self.duration, self.end_fade, self._audio.player, self._now, *events)
         if recording and self._transcribe:  # the final pass, a window behind (issue 15)
             self._rolling = RollingPass(self.settings, record.folder, mic_channels)
             self._rolling.start()
@@ -197,6 +208,9 @@ class SessionRunner(SessionKeeping):
                 self.start_music()
                 return
             self._stop_wanted.wait(0.005)
+
+    def _now(self) -> float:
+        return self.elapsed
 
     def _watch_source(self) -> None:
         """Report a microphone stream PulseAudio moves (optional: needs pactl)."""
@@ -240,7 +254,9 @@ class SessionRunner(SessionKeeping):
             return True
         now = self.elapsed
         if self.duration is not None:
-            return now >= self.duration
+            if now >= self.duration:
+                self._reached.set()  # (as the end thread would: whoever sees it first)
+            return self._reached.is_set()
         if not self.end_with_music:
             return False
         if self._audio is None or not self._audio.player.finished.is_set():
@@ -254,18 +270,23 @@ class SessionRunner(SessionKeeping):
         self._stop_wanted.set()
 
     def stop(self, fade: float = 5.0) -> None:
-        """Fade out if playing, save everything, mark the session complete. Idempotent."""
+        """Fade out if playing, save everything, mark the session complete. Idempotent.
+
+        At the set duration the music was faded before it: nothing is faded after it.
+        """
         with self._stop_lock:
             if self._stopped.is_set() or not self.session_id:
                 return
             self._stop_wanted.set()
             try:
-                self._finish(fade)
+                self._finish(0.0 if self._reached.is_set() else fade)
             finally:
                 self._stopped.set()
         self._emit(Finished(self.session_id))
 
     def _finish(self, fade: float) -> None:
+        if self._reached.is_set() and self._audio is not None:
+            self._audio.end_recording()  # the duration is the recording's end: not later
         if self._source_watch is not None:
             self._source_watch.stop()
         if self._rolling is not None:

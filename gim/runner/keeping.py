@@ -24,6 +24,7 @@ class SessionKeeping(GuideControls):
     stopped_for_disk: bool
     _piece: int | None
     _stop_wanted: threading.Event
+    _ending: threading.Event
     _stop_lock_disk: threading.Lock
 
     def stop(self, fade: float = 5.0) -> None:
@@ -103,7 +104,8 @@ class SessionKeeping(GuideControls):
             and self._audio is not None
             and self._audio.player.finished.is_set()
         )
-        if over and self.phase is Phase.MUSIC and not self._stop_wanted.is_set():
+        end_fade = event.action is Action.STOP and self._ending.is_set()  # the end is near
+        if over and self.phase is Phase.MUSIC and not self._stop_wanted.is_set() and not end_fade:
             self._music_over()
 
     def _music_over(self) -> None:

@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile
 
@@ -22,6 +23,7 @@ from tests.support.headless import (
 )
 
 RATE = 48000
+FADE = 5.0  # the music's fade at the end of a session
 
 
 @pytest.mark.audio
@@ -116,3 +118,41 @@ def test_ctrl_c_ends_a_headless_session_cleanly(sink_env: dict[str, str], home: 
     assert session.status == "complete"
     assert session.audio_seconds > 3.0
     assert log.events[-1].action == "stop"  # the music was stopped, and the log says so
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+@pytest.mark.parametrize("duration", [12.0, 3.0])
+def test_duration_ends_the_recording_there_with_the_music_faded_before_it(
+    sink_env: dict[str, str], home: Path, duration: float
+) -> None:
+    env = gim_env(home, sink_env)
+    proc = start_session(env, "d1", "--no-transcribe", duration=duration)
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        make_sure_ended(proc)
+    assert proc.returncode == 0, err
+    session_id = out.strip().splitlines()[-1]
+    shown = run_gim("sessions", "show", session_id, "--json", env=env)
+    data = json.loads(shown.stdout)
+    assert abs(data["audio_seconds"] - duration) <= 0.5  # the recording ends at --duration
+    # (an underrun on a loaded machine adds a pause and a resume)
+    events = [e for e in data["playback"] if e["action"] not in ("pause", "resume")]
+    frames = {e["action"]: e["frame"] / RATE for e in events}
+    assert list(frames) == ["play", "fade", "stop"]  # the demo's first piece still played
+    # the fade starts at duration - fade (or at once, over what is left: behind the half
+    # second queued for the device) and has ended by then
+    assert frames["fade"] <= max(duration - FADE, frames["play"]) + 0.6
+    assert duration - 0.3 <= frames["stop"] <= duration + 0.03  # (within a block)
+    assert [p["phase"] for p in data["phases"]] == ["music"]  # the end's fade is no return
+    audio, rate = soundfile.read(str(home / "sessions" / session_id / "mic.flac"))
+    assert abs(len(audio) / rate - data["audio_seconds"]) < 0.01
+
+    def loudness(start: float, end: float) -> float:
+        part = audio[int(start * rate) : int(end * rate)]
+        return float(np.sqrt(np.mean(np.square(part))))
+
+    playing = loudness(frames["play"] + 0.3, frames["fade"] + 0.3)
+    assert playing > 0.01  # the music was heard ...
+    assert loudness(duration - 0.2, duration) < playing / 100  # ... and is quiet at the end
