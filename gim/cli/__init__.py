@@ -38,9 +38,19 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from gim.cli import demo, doctor, export, programs, session, sessions, transcribe, tui
+    from gim.cli import (
+        demo,
+        doctor,
+        export,
+        models,
+        programs,
+        session,
+        sessions,
+        transcribe,
+        tui,
+    )
 
-    for module in (demo, doctor, export, programs, session, sessions, transcribe, tui):
+    for module in (demo, doctor, export, models, programs, session, sessions, transcribe, tui):
         for command in module.COMMANDS:
             cli.add_command(command)
 
