@@ -42,6 +42,7 @@ def _register() -> None:
         demo,
         doctor,
         export,
+        imports,
         models,
         programs,
         session,
@@ -50,7 +51,8 @@ def _register() -> None:
         tui,
     )
 
-    for module in (demo, doctor, export, models, programs, session, sessions, transcribe, tui):
+    modules = (demo, doctor, export, imports, models, programs, session, sessions, transcribe, tui)
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
 
