@@ -91,8 +91,6 @@ class Segment:
     """Session seconds where it ends."""
     text: str
     speaker: Speaker = Speaker.CLIENT
-    speaker_confidence: float | None = None
-    """How sure the voice label is, 0.5..1 (None: not labelled by voice, e.g. by channel)."""
     source: Source = Source.LIVE
     confidence: float | None = None
     """Mean word probability or similar, 0..1, when the engine gives one."""
@@ -104,6 +102,8 @@ class Segment:
     piece_offset: float | None = None
     """Seconds into that piece."""
     words: list[Word] = field(default_factory=list)
+    speaker_confidence: float | None = None
+    """How sure the voice label is, 0.5..1 (None: not labelled by voice, e.g. by channel)."""
     id: int | None = None
     session_id: str | None = None
 
