@@ -104,6 +104,7 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
             "status": str(session.status),
             "started_at": session.started_at,
             "audio_seconds": session.audio_seconds,
+            "language": session.language,
             "segments": len(record.segments),
             "gaps": [{"start": start, "end": end} for start, end in session.gaps],
             "final_pass": _final_state(ctx, session.id),
@@ -164,6 +165,9 @@ def _show_header(session: Session, program: Program | None, lines: int) -> None:
         click.echo(f"  focus     {session.focus}")
     if session.guide:
         click.echo(f"  guide     {session.guide}")
+    from gim.core.languages import language_name
+
+    click.echo(f"  language  {language_name(session.language)} ({session.language})")
 
 
 @sessions_group.command("delete")

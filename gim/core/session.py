@@ -174,3 +174,5 @@ class Session:
     """The guide's session note."""
     gaps: list[tuple[float, float]] = field(default_factory=list)
     """Stretches (session seconds) with no microphone audio (device lost)."""
+    language: str = "en"
+    """ISO code of the language the client speaks (Whisper's fixed language)."""

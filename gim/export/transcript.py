@@ -53,6 +53,7 @@ def header_items(head: Header) -> list[tuple[str, str]]:
         ("Program", head.program),
         ("Changes to the program", " / ".join(head.changes)),
         ("Guide", head.guide),
+        ("Language", head.language),
     ]
     return [(k, v) for k, v in items if v]
 

@@ -139,6 +139,7 @@ class SessionRunner(SessionKeeping):
             focus=self.focus,
             consent=self.consent,
             guide=self.settings.guide,
+            language=self.settings.language,
             samplerate=self.rate,
             program_snapshot=program_to_dict(self.program),
         )

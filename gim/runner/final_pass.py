@@ -45,7 +45,10 @@ def final_pass(
         NotFoundError: when the session's audio is missing.
         TranscriptionError: when the model cannot be loaded.
     """
+    from gim.runner.language import with_language
 
+    # The session's own language, whatever the settings' default is now.
+    settings = with_language(settings, store.get_session(session_id).language)
     folder = settings.sessions_dir / session_id
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
     try:

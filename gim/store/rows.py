@@ -41,6 +41,7 @@ SESSION_COLUMNS = (
     "mandala_description",
     "notes",
     "guide",
+    "language",
 )
 """Session fields stored as columns of the same name."""
 
@@ -91,6 +92,7 @@ def session_from_row(row: dict[str, Any]) -> Session:
         mandala_description=row["mandala_description"],
         notes=row["notes"],
         gaps=[(float(a), float(b)) for a, b in json.loads(row["gaps"] or "[]")],
+        language=row.get("language") or "en",
     )
 
 
