@@ -35,9 +35,13 @@ def _piece_name(program: Program | None, piece: int | None) -> str:
 
 
 def _table(rows: list[list[str]], header: list[str]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    from rich.cells import cell_len
+
+    # Widths in terminal cells: a CJK or other wide character takes two.
+    widths = [max(cell_len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        cells = (c + " " * (w - cell_len(c)) for c, w in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
 
 
 @click.group("sessions")

@@ -104,6 +104,8 @@ class Segment:
     words: list[Word] = field(default_factory=list)
     id: int | None = None
     session_id: str | None = None
+    model: str = ""
+    """The Whisper model that made the line ("" when not recorded: older sessions)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""

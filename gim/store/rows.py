@@ -110,6 +110,7 @@ def segment_row(session_id: str, segment: Segment) -> dict[str, Any]:
         "flag_reason": segment.flag_reason,
         "piece": segment.piece,
         "piece_offset": segment.piece_offset,
+        "model": segment.model,
     }
 
 
@@ -129,6 +130,7 @@ def segment_from_row(row: dict[str, Any], words: list[Word]) -> Segment:
         words=words,
         id=row["id"],
         session_id=row["session_id"],
+        model=row.get("model") or "",
     )
 
 
