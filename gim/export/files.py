@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gim.config import DIR_MODE, FILE_MODE
+from gim.core.checking import checked_only, lines_phrase, unchecked
 from gim.core.deidentify import deidentify, neutral_id
 from gim.core.record import SessionRecord
 from gim.errors import GimError, InputError
@@ -71,6 +72,27 @@ class ExportChoice:
     """For a client copy: keep the guide's observations and check flags."""
     paper: str = "a4"
     """Page size of a DOCX: "a4" or "letter"."""
+    unchecked: bool = False
+    """Include lines flagged for checking that the guide has not checked (marked as such)."""
+
+
+def to_check_lane(record: SessionRecord, choice: ExportChoice, warn: Warn | None) -> SessionRecord:
+    """``record`` as the choice shows it: unchecked lines left out unless asked for.
+
+    ``warn`` is told either way, so the guide knows what the export holds.
+    """
+    if choice.unchecked:
+        count = sum(unchecked(s) for s in record.segments)
+        if count and warn is not None:
+            warn(f"{lines_phrase(count)} not yet checked included, marked for checking.")
+        return record
+    shown, count = checked_only(record)
+    if count and warn is not None:
+        warn(
+            f"{lines_phrase(count)} flagged for checking and not yet checked left out: "
+            "check them in review, or add --with-unchecked."
+        )
+    return shown
 
 
 def mic_recording(folder: Path) -> Path | None:
@@ -135,6 +157,7 @@ def format_export(
         else:
             media = os.path.relpath(audio.resolve(), base.resolve())
             media_url = audio.resolve().as_uri()
+    record = to_check_lane(record, choice, warn)
     shown = deidentify(record, choice.names) if choice.deidentified else record
     options = ExportOptions(
         private=choice.private,
@@ -174,9 +197,14 @@ def client_copy_files(
     from gim.export.packet import client_copy
 
     picture = mandala_picture(folder, record, warn) if choice.audio else Picture()
+    record = to_check_lane(record, choice, warn)
     shown = deidentify(record, choice.names) if choice.deidentified else record
     files = client_copy(
-        shown, mandala=picture.data, mandala_type=picture.mime, observations=choice.observations
+        shown,
+        mandala=picture.data,
+        mandala_type=picture.mime,
+        observations=choice.observations,
+        flags=choice.unchecked,
     )
     if picture.data is not None:
         files[picture_name(picture, choice)] = picture.data
@@ -201,7 +229,7 @@ def packet_export(
         )
     picture = mandala_picture(folder, record, warn)
     data = supervision_packet(
-        record,
+        to_check_lane(record, choice, warn),
         deidentified=choice.deidentified,
         names=choice.names,
         audio=audio,

@@ -55,6 +55,8 @@ class SearchHit:
     """bm25 score: lower is a better match."""
     ref: int
     """The id of the segment or annotation."""
+    unchecked: bool = False
+    """A line flagged for checking that the guide has not checked (found only when asked)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -69,6 +71,7 @@ class SearchHit:
             "snippet": self.snippet,
             "rank": self.rank,
             "id": self.ref,
+            "unchecked": self.unchecked,
         }
 
 
@@ -133,6 +136,11 @@ def _conditions(
     return ["search_index MATCH :match"], {"match": match}, "bm25(search_index)", snippet
 
 
+_UNCHECKED = (
+    "(f.rowid % 2 = 0 AND COALESCE(seg.flagged, 0) = 1 AND COALESCE(seg.source, '') != 'edited')"
+)
+"""SQL: the hit is a line flagged for checking that the guide has not checked."""
+
 Locate = Callable[[str, float], tuple[int | None, float | None]]
 """Maps (session id, session seconds) to (piece, seconds into the piece)."""
 
@@ -144,6 +152,8 @@ def run_search(
     client: str | None = None,
     session_id: str | None = None,
     limit: int = 50,
+    *,
+    unchecked: bool = False,
 ) -> list[SearchHit]:
     """The best ``limit`` hits for ``query``, best first (bm25).
 
@@ -154,6 +164,8 @@ def run_search(
         client: Only sessions with this client code.
         session_id: Only this session.
         limit: At most this many hits.
+        unchecked: Also lines flagged for checking that the guide has not checked
+            (neither edited nor confirmed); left out by default.
     """
     terms = substring_terms(query)
     found = _conditions(query, terms)
@@ -167,11 +179,13 @@ def run_search(
     if session_id is not None:
         where.append("f.session_id = :session_id")
         params["session_id"] = session_id
+    if not unchecked:
+        where.append(f"NOT ({_UNCHECKED})")
     sql = f"""
         SELECT f.rowid AS rowid, f.session_id AS session_id, s.client AS client,
                s.started_at AS started_at, {rank} AS rank, {snippet} AS snippet,
                seg.start AS seg_start, seg.piece AS piece, seg.piece_offset AS piece_offset,
-               a.time AS note_time
+               a.time AS note_time, {_UNCHECKED} AS unchecked
         FROM search_index f
         JOIN sessions s ON s.id = f.session_id
         LEFT JOIN segments seg ON f.rowid % 2 = 0 AND seg.id = f.rowid / 2
@@ -180,26 +194,27 @@ def run_search(
         ORDER BY rank, s.started_at DESC, f.rowid
         LIMIT :limit
     """
-    hits = []
-    for row in db.query(sql, params):
-        is_segment = row["rowid"] % 2 == 0
-        if is_segment:
-            time, piece, offset = row["seg_start"], row["piece"], row["piece_offset"]
-        else:
-            time = row["note_time"]
-            piece, offset = locate(row["session_id"], time)
-        hits.append(
-            SearchHit(
-                session_id=row["session_id"],
-                client=row["client"],
-                started_at=row["started_at"],
-                time=float(time),
-                piece=piece,
-                piece_offset=offset,
-                kind="segment" if is_segment else "annotation",
-                snippet=_marked(row["snippet"], terms) if terms else row["snippet"],
-                rank=float(row["rank"]),
-                ref=row["rowid"] // 2,
-            )
-        )
-    return hits
+    return [_hit(row, terms, locate) for row in db.query(sql, params)]
+
+
+def _hit(row: dict[str, Any], terms: list[str] | None, locate: Locate) -> SearchHit:
+    """The hit one result row holds (an annotation placed in the music by ``locate``)."""
+    is_segment = row["rowid"] % 2 == 0
+    if is_segment:
+        time, piece, offset = row["seg_start"], row["piece"], row["piece_offset"]
+    else:
+        time = row["note_time"]
+        piece, offset = locate(row["session_id"], time)
+    return SearchHit(
+        session_id=row["session_id"],
+        client=row["client"],
+        started_at=row["started_at"],
+        time=float(time),
+        piece=piece,
+        piece_offset=offset,
+        kind="segment" if is_segment else "annotation",
+        snippet=_marked(row["snippet"], terms) if terms else row["snippet"],
+        rank=float(row["rank"]),
+        ref=row["rowid"] // 2,
+        unchecked=bool(row["unchecked"]),
+    )

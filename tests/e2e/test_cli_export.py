@@ -81,7 +81,13 @@ def test_every_format_exports_from_the_store(home: Path, stored: str, tmp_path: 
     assert "### 0:10 ♪ Bach, Air on the G String" in md and "G: What do you notice?" in md
     assert "Session:** 1" in md  # numbered by the store
     data = json.loads((tmp_path / "out" / "s.json").read_text())
-    assert data["session"]["id"] == stored and len(data["segments"]) == 5
+    # The line flagged for checking is left out until the guide checks it, and they are told.
+    assert data["session"]["id"] == stored and len(data["segments"]) == 4
+    assert "The sun rises" not in md
+    out = tmp_path / "out" / "all.md"
+    result = gim(home, "export", stored, "-o", str(out), "--with-unchecked")
+    assert "1 line not yet checked included" in result.stderr
+    assert "The sun rises over the sea ⚑" in out.read_text()
 
 
 def test_eaf_links_the_mic_recording_relatively(home: Path, stored: str, tmp_path: Path) -> None:
@@ -223,5 +229,8 @@ def test_series_of_a_client(home: Path, stored: str) -> None:
     result = gim(home, "series", "AB12")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("| Sample Program |") == 2
-    assert "**sea**: 2 sessions" in result.stdout
+    # "sea" was said in the second session and in a line of the first not yet checked.
+    assert "**sea**" not in result.stdout and "1 line flagged for checking" in result.stdout
+    every = gim(home, "series", "AB12", "--with-unchecked")
+    assert "**sea**: 2 sessions" in every.stdout and "Includes 1 line not yet" in every.stdout
     assert gim(home, "series", "NOBODY").returncode == 2

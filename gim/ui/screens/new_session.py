@@ -282,19 +282,10 @@ class NewSessionScreen(GimScreen[None]):
             self.mic.stop()
 
         def make_runner(on_event: Any) -> Any:
-            from gim.runner import SessionRunner
+            from gim.runner import SessionPlan, SessionRunner
 
-            return SessionRunner(
-                settings,
-                program,
-                client,
-                focus,
-                consent,
-                on_event=on_event,
-                files=files,
-                music_at=None,
-                end_with_music=False,
-            )
+            plan = SessionPlan(client, focus, consent, music_start=None, end_with_music=False)
+            return SessionRunner(settings, program, plan, on_event=on_event, files=files)
 
         from gim.ui.screens.live import LiveScreen
 
