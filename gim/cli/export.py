@@ -110,6 +110,12 @@ def _names(text: str) -> tuple[str, ...]:
     type=click.Path(path_type=Path),
     help="File to write ('-' for standard output). Default: ./ID.<suffix>.",
 )
+@click.option(
+    "--with-music",
+    "music",
+    is_flag=True,
+    help="qdpx: also the voice mixed with the music as played (as review plays both).",
+)
 @UNCHECKED
 @FORCE
 @pass_context
@@ -138,6 +144,7 @@ def export_command(
         private=not shown["no_private"],
         paper=ctx.settings.paper_size,
         unchecked=shown["unchecked"],
+        music=shown["music"],
     )
     base = out.parent if out is not None and str(out) != "-" else Path.cwd()
     told = Told()

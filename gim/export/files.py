@@ -74,6 +74,8 @@ class ExportChoice:
     """Page size of a DOCX: "a4" or "letter"."""
     unchecked: bool = False
     """Include lines flagged for checking that the guide has not checked (marked as such)."""
+    music: bool = False
+    """A REFI-QDA project also carries the voice mixed with the music played."""
 
 
 def to_check_lane(record: SessionRecord, choice: ExportChoice, warn: Warn | None) -> SessionRecord:
@@ -166,28 +168,37 @@ def format_export(
         mandala=picture.data,
         mandala_type=picture.mime,
         paper=choice.paper,
-        recordings=_carried(audio, choice, warn) if fmt == "qdpx" else (),
+        recordings=_carried(record, audio, choice, warn) if fmt == "qdpx" else (),
     )
     stem = f"{shown.session.id}-deidentified" if choice.deidentified else record.session.id
     return stem + format_.suffix, format_.render(shown, options)
 
 
-def _carried(audio: Path | None, choice: ExportChoice, warn: Warn | None) -> tuple[Recording, ...]:
-    """The microphone recording for an export that carries its audio (a REFI-QDA project).
+def _carried(
+    record: SessionRecord, audio: Path | None, choice: ExportChoice, warn: Warn | None
+) -> tuple[Recording, ...]:
+    """The recordings an export that carries its audio (a REFI-QDA project) holds, as MP3:
+    the microphone's, and with ``choice.music`` the voice mixed with the music played.
 
     Never when de-identified: a voice cannot be de-identified, so the guide is told.
     """
+    from gim.export.media import mp3_of, voice_and_music
+
     if audio is None:
         return ()
     if choice.deidentified:
         if warn is not None:
             warn("a voice cannot be de-identified: the recording is left out of this export.")
         return ()
-    try:
-        data = audio.read_bytes()
-    except OSError as exc:
-        raise GimError(f"Cannot read the recording {audio} ({exc.strerror}).") from exc
-    return (Recording("Microphone recording", data, audio.suffix.lower()),)
+    found = [Recording("Microphone recording", mp3_of(audio), ".mp3")]
+    reference = audio.parent / "reference.flac"
+    if choice.music and not reference.is_file():
+        if warn is not None:
+            warn("this session has no recording of the music played: the mix is left out.")
+    elif choice.music:
+        mixed = voice_and_music(audio, reference, record)
+        found.append(Recording("Voice and music", mixed, ".mp3"))
+    return tuple(found)
 
 
 def client_copy_files(

@@ -125,10 +125,10 @@ def test_qdpx_carries_the_recording_and_is_private(home: Path, stored: str, tmp_
         os.umask(old)
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    mic = (home / "sessions" / stored / "mic.flac").read_bytes()
     with zipfile.ZipFile(out) as archive:
-        [flac] = [n for n in archive.namelist() if n.endswith(".flac")]
-        assert archive.read(flac) == mic and flac.startswith("sources/")
+        [mp3] = [n for n in archive.namelist() if n.endswith(".mp3")]  # what QDA programs play
+        audio, rate = sf.read(io.BytesIO(archive.read(mp3)))
+        assert mp3.startswith("sources/") and abs(len(audio) / rate - 130.0) < 0.2
         assert "I see a garden" in archive.read("project.qde").decode() + "".join(
             archive.read(n).decode() for n in archive.namelist() if n.endswith(".txt")
         )
@@ -138,7 +138,16 @@ def test_qdpx_carries_the_recording_and_is_private(home: Path, stored: str, tmp_
     assert clean.returncode == 0, clean.stderr
     assert "voice cannot be de-identified" in clean.stderr
     with zipfile.ZipFile(tmp_path / "20260305-1000-client-deidentified.qdpx") as archive:
-        assert not [n for n in archive.namelist() if n.endswith(".flac")]
+        assert not [n for n in archive.namelist() if n.endswith(".mp3")]
+    mixed = gim(home, "export", stored, "-f", "qdpx", "--with-music", "-o", str(out), "--force")
+    assert "no recording of the music played" in mixed.stderr  # this session kept none
+    rate = 48000
+    sf.write(home / "sessions" / stored / "reference.flac", np.zeros(5 * rate), rate)
+    mixed = gim(home, "export", stored, "-f", "qdpx", "--with-music", "-o", str(out), "--force")
+    assert mixed.returncode == 0, mixed.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert len([n for n in archive.namelist() if n.endswith(".mp3")]) == 2
+        assert 'name="Voice and music"' in archive.read("project.qde").decode()
 
 
 def test_exports_are_private_and_never_replace_a_file(

@@ -66,7 +66,7 @@ def test_an_older_database_gets_the_language_columns(tmp_path: Path) -> None:
     with Store.open(path) as store:
         sid = new_session(store)
     db = sqlite3.connect(path)
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_languages_and_models'")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0005_languages_and_models'")
     for table, column in (("clients", "language"), ("sessions", "language"), ("segments", "model")):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.commit()
