@@ -100,7 +100,7 @@ def transcribe(
     output: Path | None,
 ) -> None:
     """Transcribe a recording; with --reference, remove the music that was played first."""
-    from gim.runner.offline import transcribe_file
+    from gim.passes.offline import transcribe_file
 
     if program_start < 0:
         raise InputError("--program-start must be zero or more seconds.")

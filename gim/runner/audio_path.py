@@ -209,14 +209,12 @@ class AudioPath:
 
     def _start_transcriber(self) -> None:
         try:
-            from gim.transcribe.live import LiveTranscriber
+            from gim.passes.live import LiveTranscriber
         except ImportError:
             return  # the live pass is not installed: record and link only
         try:
-            from gim.audio.echo import EchoCanceller
-
             self.transcriber = LiveTranscriber(
-                self.settings, self.rate, self._on_segment, self._warn, canceller=EchoCanceller
+                self.settings, self.rate, self._on_segment, self._warn
             )
             self.transcriber.start()
         except GimError as exc:

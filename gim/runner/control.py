@@ -18,12 +18,12 @@ from gim.audio.room import VirtualRoom
 from gim.config import Settings, ensure_private_dir
 from gim.core.program import Program
 from gim.core.session import Consent, Phase, Session
+from gim.passes.rolling_child import RollingPass
 from gim.runner import ending, session_start
 from gim.runner.audio_path import AudioPath
 from gim.runner.events import Finished, RunnerEvent, RunnerStatus
 from gim.runner.keeping import SessionKeeping
 from gim.runner.record import SessionRecord
-from gim.runner.rolling_child import RollingPass
 from gim.runner.source_watch import SourceWatch
 from gim.runner.status import DISK_CHECK_SECONDS, DiskWatch, disk_needed, disk_warning, snapshot
 from gim.runner.store_thread import StoreThread

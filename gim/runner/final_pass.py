@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
 from gim.config import Settings
-from gim.core.session import Segment, Source, Speaker
+from gim.core.session import Segment, Source
 from gim.errors import NotFoundError, SessionInUseError
-from gim.runner import rolling, rolling_file
+from gim.passes import rolling, rolling_file
+from gim.passes.offline import PassStopped, Progress, transcribe_recording
+from gim.passes.placement import link_playback
 from gim.runner.final_mark import final_pass_running, let_go, refuse_if_running
-from gim.runner.offline import PassStopped, Progress, link_playback, transcribe_prepared
 from gim.runner.recovery import is_running
 from gim.store.db import Store
-from gim.transcribe.engine import DecodeOptions
 
 
 def final_pass(
@@ -47,7 +46,7 @@ def final_pass(
     """
 
     folder = settings.sessions_dir / session_id
-    mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
+    mic_path = folder / "mic.flac"
     try:
         if is_running(folder):  # another gim records it: its audio is not joined yet
             raise SessionInUseError(
@@ -61,9 +60,7 @@ def final_pass(
                 "gim sessions show to recover it."
             )
         with final_pass_running(folder):  # a kill leaves "final pass: not finished"
-            return _final_pass(
-                store, session_id, settings, folder, mic_path, ref_path, progress, stop
-            )
+            return _final_pass(store, session_id, settings, folder, progress, stop)
     finally:
         let_go(folder)  # a pass this process meant to run and did not: "not finished"
 
@@ -73,8 +70,6 @@ def _final_pass(
     session_id: str,
     settings: Settings,
     folder: Path,
-    mic_path: Path,
-    ref_path: Path,
     progress: Progress | None,
     stop: Callable[[], bool] | None,
 ) -> list[Segment]:
@@ -86,24 +81,7 @@ def _final_pass(
     done = rolling.finish(folder, settings, engine, delay, progress, stop)
     if done is not None:
         return _store(store, session_id, folder, done, delay)
-    data, rate = read_audio(mic_path, "session recording")
-    reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
-    lag16 = delay * SAMPLE_RATE / rate
-    channels = [(settings.client_channel, Speaker.CLIENT)]
-    if settings.guide_channel is not None and data.shape[1] > settings.guide_channel:
-        channels.append((settings.guide_channel, Speaker.GUIDE))
-    segments: list[Segment] = []
-    for n, (channel, speaker) in enumerate(channels):
-        mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
-        part = _scaled(progress, n, len(channels))
-        segments += transcribe_prepared(
-            prepare(mic, reference, lag16 if reference is not None else None),
-            engine,
-            options=DecodeOptions(language=settings.language),
-            speaker=speaker,
-            progress=part,
-            stop=stop,
-        )
+    segments = transcribe_recording(folder, settings, engine, delay, progress, stop)
     return _store(store, session_id, folder, segments, delay)
 
 
@@ -123,11 +101,3 @@ def _store(
 
 
 __all__ = ["PassStopped", "final_pass"]
-
-
-def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
-    """Progress of part ``index`` of ``count`` as a fraction of the whole."""
-    if progress is None:
-        return None
-    report = progress
-    return lambda fraction: report((index + fraction) / count)

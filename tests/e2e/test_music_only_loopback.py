@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
+from gim.audio.files import SAMPLE_RATE, read_audio, resample
+from gim.passes.prepare import prepare
 from gim.store.db import Store
 from gim.transcribe.vad import Span, residual_db
 from tests.support.headless import gim_env, run_gim

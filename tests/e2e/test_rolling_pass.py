@@ -16,7 +16,7 @@ from gim.audio.writer import ChunkWriter, finish_audio
 from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
-from gim.runner import rolling, rolling_child, rolling_file
+from gim.passes import rolling, rolling_child, rolling_file
 from gim.runner.final_pass import PassStopped, final_pass
 from gim.runner.recovery import recover
 from gim.store.db import Store

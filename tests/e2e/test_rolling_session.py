@@ -12,7 +12,8 @@ from gim.audio.room import Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.session import Source
 from gim.library.programs import ProgramLibrary
-from gim.runner import SessionRunner, rolling_file
+from gim.passes import rolling_file
+from gim.runner import SessionRunner
 from gim.runner.final_pass import final_pass
 from gim.store.db import Store
 from tests.support import roommix
@@ -81,7 +82,7 @@ PARENT = """
 import sys, time
 from pathlib import Path
 from gim.config import Settings
-from gim.runner.rolling_child import RollingPass
+from gim.passes.rolling_child import RollingPass
 child = RollingPass(Settings(home=Path(sys.argv[1])), Path(sys.argv[2]), 1)
 child.start()
 print(child.process.pid, flush=True)

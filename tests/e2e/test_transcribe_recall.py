@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gim.core.program import Piece, Program, Provenance
-from gim.runner.offline import transcribe_file
+from gim.passes.offline import transcribe_file
 from gim.transcribe.utterance import is_marker
 from gim.transcribe.vad import merge_spans, speech_spans
 from tests.support import roommix
@@ -26,7 +26,7 @@ HARD = ("speech/mfa_disfluent/whisper2.flac", "speech/mfa_disfluent/falsetto2.fl
 def test_hard_voices_give_words_or_a_flagged_line_and_music_gives_none(
     shared_data: Path, tmp_path: Path
 ) -> None:
-    from gim.audio.offline import prepare
+    from gim.passes.prepare import prepare
 
     read = roommix.speech_files(shared_data, 2, seed=3)[:1]
     hard = [

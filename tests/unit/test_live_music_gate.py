@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gim.passes.live_stream import MUSIC_MARGIN_DB, MusicRemoval
 from gim.transcribe.engine import SAMPLE_RATE
-from gim.transcribe.stream import MUSIC_MARGIN_DB, MusicRemoval
 from gim.transcribe.vad import Span
 
 

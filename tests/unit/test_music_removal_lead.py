@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gim.audio.offline import SAMPLE_RATE, prepare, resample
+from gim.audio.files import SAMPLE_RATE, resample
 from gim.audio.synth import RATE, DemoPiece, prelude, render
+from gim.passes.prepare import prepare
 from gim.transcribe.vad import Span, residual_db
 
 LEAD = 18432

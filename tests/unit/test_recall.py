@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from gim.audio.offline import read_audio, resample
+from gim.audio.files import read_audio, resample
 from gim.transcribe.engine import DecodeOptions, EngineSegment, EngineWord
 from gim.transcribe.recall import (
     FRAME,

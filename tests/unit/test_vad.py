@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gim.audio.offline import read_audio, resample
+from gim.audio.files import read_audio, resample
 from gim.transcribe.vad import Span, merge_spans, residual_db, speech_spans
 
 

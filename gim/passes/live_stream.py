@@ -32,7 +32,7 @@ from gim.transcribe.utterance import transcribe_span
 from gim.transcribe.vad import Span
 
 if TYPE_CHECKING:
-    from gim.transcribe.live import LiveConfig
+    from gim.passes.live import Canceller, LiveConfig
 
 KEEP = SAMPLE_RATE
 """Frames of non-speech kept at the buffer's start (VAD needs some lead-in)."""
@@ -64,8 +64,16 @@ SOUNDING_DB = -60.0
 class UtteranceStream:
     """Turns one input channel into transcript lines as the client pauses."""
 
-    def __init__(self, config: LiveConfig, channel: int, speaker: Speaker, engine: Engine) -> None:
-        """Set up resamplers and the echo canceller for ``channel``."""
+    def __init__(
+        self,
+        config: LiveConfig,
+        channel: int,
+        speaker: Speaker,
+        engine: Engine,
+        canceller: Canceller | None = None,
+    ) -> None:
+        """Set up the resamplers for ``channel``; ``canceller`` (16 kHz, this stream's
+        own) removes the music, None: the microphone is transcribed as it is."""
         import soxr
 
         self.config = config
@@ -75,7 +83,7 @@ class UtteranceStream:
         self.options = DecodeOptions(language=config.language, beam_size=1)
         self._mic_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
         self._ref_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
-        self.canceller = config.canceller(SAMPLE_RATE) if config.canceller else None
+        self.canceller = canceller
         self.mic = np.zeros(0, np.float32)
         self.clean = np.zeros(0, np.float32)
         self.ref = np.zeros(0, np.float32)

@@ -1,27 +1,23 @@
-"""The audio side of the offline pass: read, resample, delay, drift, music removal.
+"""The audio side of the offline passes: delay, drift, music removal.
 
-Used by ``gim transcribe`` and by the final pass over a stored session. Resamples to
-16 kHz, measures the delay between the played reference and the microphone, follows the
-clock drift along the recording and cancels the reference (a least-squares fit of the
-room, `gim.audio.echo.cancel_echo`). The raw recording is never modified.
+Used by ``gim transcribe``, the rolling pass and the final pass over a stored session.
+Given the microphone and the reference at 16 kHz (`gim.audio.files`), measures the delay
+between the played reference and the microphone, follows the clock drift along the
+recording and cancels the reference (a least-squares fit of the room,
+`gim.audio.echo.cancel_echo`). The raw recording is never modified.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gim.audio.delay import DelayEstimate, estimate_delay
 from gim.audio.drift import measure_drift
 from gim.audio.echo import LEAD, align_reference, cancel_echo
-from gim.errors import InputError
+from gim.audio.files import SAMPLE_RATE, Audio
 
-Audio = NDArray[np.float32]
-SAMPLE_RATE = 16_000
-"""The rate the offline pass works at (Whisper's)."""
 DELAY_WINDOW = 20.0
 """Seconds of audio per delay measurement."""
 LEAD_MARGIN = 0.25
@@ -40,46 +36,6 @@ class Prepared:
     """Measured delay of the reference in the microphone (16 kHz frames)."""
     reference: Audio | None = None
     """The reference aligned to ``mic`` (16 kHz)."""
-
-
-def read_audio(path: Path, what: str = "audio file") -> tuple[NDArray[np.float32], int]:
-    """Frames×channels float32 and the sample rate of ``path``.
-
-    Raises:
-        InputError: when the file is missing or cannot be decoded.
-    """
-    import soundfile as sf
-
-    from gim.audio.quiet import quiet_stderr
-
-    if not path.exists():
-        raise InputError(f"The {what} {path} does not exist: check the path.")
-    if not path.is_file():  # a folder, /dev/null, a pipe
-        raise InputError(
-            f"The {what} {path} is not an audio file: give a WAV, FLAC, OGG or MP3 file."
-        )
-    try:
-        with quiet_stderr():  # the MP3 decoder prints its complaints to fd 2
-            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:
-        raise InputError(
-            f"The {what} {path} cannot be read as audio: give a WAV, FLAC, OGG or MP3 file."
-        ) from exc
-    if data.shape[0] == 0:
-        raise InputError(f"The {what} {path} holds no audio: give a recording with sound.")
-    return data, int(rate)
-
-
-def resample(audio: NDArray[np.floating], rate: int, target: int = SAMPLE_RATE) -> Audio:
-    """Mono ``audio`` at ``rate`` resampled to ``target``."""
-    import soxr
-
-    mono = np.asarray(audio, np.float32)
-    if mono.ndim == 2:
-        mono = mono.mean(axis=1)
-    if rate != target:
-        mono = soxr.resample(mono, rate, target)
-    return np.ascontiguousarray(mono, dtype=np.float32)
 
 
 def measure_delay(mic: Audio, reference: Audio, max_delay: float = 1.0) -> DelayEstimate | None:

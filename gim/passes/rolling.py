@@ -1,7 +1,7 @@
 """The rolling final pass: the final pass done window by window while the session runs.
 
 A child process at the lowest priority (nice 19, one thread) follows the crash-safe chunk
-files a window behind the recording. Each window is prepared (`gim.audio.offline.prepare`:
+files a window behind the recording. Each window is prepared (`gim.passes.prepare`:
 local drift, room fit, music removal) and transcribed (`transcribe_prepared`) exactly as
 the whole recording would be; only lines that end before the window's safe edge are
 final, and the next window starts (with a short pre-roll) at the earliest speech not
@@ -11,7 +11,7 @@ window being worked on. At End the final pass (`gim.runner.final_pass`) transcri
 the remainder and removes the file once the database holds the transcript.
 
 Here: the windowing rule and one window's transcription, and `finish` (the remainder at
-End). The file is `gim.runner.rolling_file`; the child process `gim.runner.rolling_child`.
+End). The file is `gim.passes.rolling_file`; the child process `gim.passes.rolling_child`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from gim.audio.offline import SAMPLE_RATE, prepare, resample
+from gim.audio.files import SAMPLE_RATE, read_frames, resample, track_info
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker
-from gim.runner.rolling_file import Config, State, load
+from gim.passes.offline import scaled, transcribe_prepared
+from gim.passes.prepare import prepare
+from gim.passes.rolling_file import Config, State, load
 from gim.transcribe.engine import DecodeOptions, Engine
 
 WINDOW = 90.0
@@ -113,7 +115,7 @@ def transcribe_window(
     done, new = list(state.done), []
     for n, (channel, speaker) in enumerate(config.channels):
         mic16 = resample(mic[:, min(channel, mic.shape[1] - 1)], rate)
-        part = _scaled(progress, n, len(config.channels))
+        part = scaled(progress, n, len(config.channels))
         lines = _transcribe(
             mic16, ref16, lag16, engine, config, Speaker(speaker), start, part, stop
         )
@@ -138,8 +140,6 @@ def _transcribe(
     progress: Progress | None,
     stop: Callable[[], bool] | None = None,
 ) -> list[Segment]:
-    from gim.runner.offline import transcribe_prepared  # the runner's; the recall work lands there
-
     if ref16 is not None:
         n = min(len(mic16), len(ref16))
         ref16 = np.concatenate([ref16[:n], np.zeros(len(mic16) - n, np.float32)])
@@ -153,21 +153,6 @@ def _transcribe(
         source=Source.FINAL,
         stop=stop,
     )
-
-
-def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
-    if progress is None:
-        return None
-    report = progress
-    return lambda fraction: report((index + fraction) / count)
-
-
-def read_file_span(path: Path, start: int, stop: int | None = None) -> tuple[np.ndarray, int]:
-    """Frames ``start``..``stop`` of a joined track and its rate."""
-    import soundfile
-
-    data, rate = soundfile.read(str(path), dtype="float32", always_2d=True, start=start, stop=stop)
-    return data, int(rate)
 
 
 def finish(
@@ -184,19 +169,19 @@ def finish(
     Raises:
         PassStopped: when ``stop`` said True (the finished windows stay for next time).
     """
-    import soundfile
-
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
-    info = soundfile.info(str(mic_path))
+    info = track_info(mic_path)
+    if info is None:
+        return None  # the whole pass reads it and says what is wrong
     config = Config.of(settings, info.channels)
     state = load(folder, config)
     if state is None:
         return None
-    rate, total = int(info.samplerate), int(info.frames)
-    start = min(window_start(state.done), max(0.0, total / rate - MIN_AUDIO))
+    rate = info.rate
+    start = min(window_start(state.done), max(0.0, info.seconds - MIN_AUDIO))
     a = round(start * rate)
-    mic, _ = read_file_span(mic_path, a)
-    ref = read_file_span(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
+    mic, _ = read_frames(mic_path, a)
+    ref = read_frames(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
     after, _ = transcribe_window(
         mic,
         ref,

@@ -1,8 +1,9 @@
-"""The transcription side of the offline pass: speech stretches to lines, lines to pieces.
+"""The offline pass: a whole recording to transcript lines, each linked to its piece.
 
-Finds speech with VAD on the cleaned signal (`gim.audio.offline.prepare`), transcribes
-each stretch with word timestamps, flags suspect lines, and links each line to the piece
-sounding when it started. Used by ``gim transcribe`` and the final pass.
+Cancels the music (`gim.passes.prepare`), finds speech on the cleaned signal, transcribes
+each stretch with word timestamps, flags suspect lines, and (``gim transcribe``) links
+each line to the piece sounding when it started (`gim.passes.placement`). Used by
+``gim transcribe``, the rolling pass and the final pass.
 """
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-from gim.audio.offline import SAMPLE_RATE, Audio, Prepared, prepare, read_audio, resample
-from gim.core.clock import SessionClock
+from gim.audio.files import SAMPLE_RATE, read_audio, resample
+from gim.config import Settings
 from gim.core.program import Program
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import GimError
+from gim.passes.placement import (
+    check_reference,
+    link_playback,
+    piece_starts,
+    place_pieces,
+    placed_clock,
+)
+from gim.passes.prepare import Prepared, prepare
 from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.recall import Candidate, find_candidates
@@ -151,68 +158,6 @@ def _in_context(
     return segments
 
 
-def silent_gaps(
-    reference: Audio, min_gap: float = 0.5, level_db: float = -55.0
-) -> list[tuple[float, float]]:
-    """Stretches (seconds) of at least ``min_gap`` where the 16 kHz reference is silent."""
-    hop = SAMPLE_RATE // 20
-    n = len(reference) // hop
-    if n == 0:
-        return []
-    frames = reference[: n * hop].reshape(n, hop).astype(np.float64)
-    quiet = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-20) < level_db
-    gaps, start = [], None
-    for i, q in enumerate([*quiet, False]):
-        if q and start is None:
-            start = i
-        elif not q and start is not None:
-            if (i - start) * hop >= min_gap * SAMPLE_RATE:
-                gaps.append((start * hop / SAMPLE_RATE, i * hop / SAMPLE_RATE))
-            start = None
-    return gaps
-
-
-def piece_starts(
-    program: Program,
-    program_start: float = 0.0,
-    gaps: list[tuple[float, float]] | None = None,
-    tolerance: float = 3.0,
-) -> list[float]:
-    """Where each piece starts (seconds of audio), played through from ``program_start``.
-
-    A silent gap found in the reference near a piece's nominal end moves the next piece
-    to the end of that gap; otherwise the program's own gap is assumed.
-    """
-    starts, t = [], program_start
-    for piece in program.pieces:
-        starts.append(t)
-        end = t + piece.duration
-        near = [g for g in gaps or [] if abs(g[0] - end) <= tolerance and g[1] > end - tolerance]
-        t = near[0][1] if near else end + program.gap
-    return starts
-
-
-def placed_clock(starts: list[float], lengths: list[float], lag: float = 0.0) -> SessionClock:
-    """The session clock of a program played at ``starts`` for ``lengths`` (seconds).
-
-    Args:
-        starts: where each piece started in the reference (what was played).
-        lengths: how long each piece played.
-        lag: seconds by which the microphone hears the reference late.
-    """
-    from gim.core.playback import Action, PlaybackEvent, PlaybackLog
-
-    events: list[PlaybackEvent] = []
-    for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
-        if length <= 0:  # not played
-            continue
-        first = round(start * SAMPLE_RATE)
-        events.append(PlaybackEvent(first, Action.PLAY, piece=i, offset=0))
-        events.append(PlaybackEvent(first + round(length * SAMPLE_RATE), Action.END))
-    events.sort(key=lambda e: (e.frame, e.action is Action.PLAY))
-    return SessionClock(PlaybackLog(SAMPLE_RATE, events), [(0, lag * SAMPLE_RATE)])
-
-
 def transcribe_file(
     audio_path: Path,
     reference_path: Path | None = None,
@@ -277,63 +222,49 @@ def transcribe_file(
     return segments
 
 
-def check_reference(reference: Audio, path: Path) -> None:
-    """Refuse a reference in which no music can be found (before the long transcription).
+def transcribe_recording(
+    folder: Path,
+    settings: Settings,
+    engine: Engine,
+    lag_frames: float,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> list[Segment]:
+    """The whole joined recording of a session folder (``mic.flac``, ``reference.flac``)
+    transcribed, each speaker channel on its own, the music cancelled.
 
-    Raises:
-        InputError: when the 16 kHz ``reference`` is silent throughout.
+    Args:
+        folder: the session folder.
+        settings: language and the speakers' channels.
+        engine: a loaded engine.
+        lag_frames: the session's stored delay (frames at the recording's rate).
+        progress: called with the fraction done.
+        stop: asked between speech stretches (`PassStopped` when it says True).
     """
-    from gim.audio.boundaries import level_db, silence_threshold
-    from gim.errors import InputError
-
-    db = level_db(reference, SAMPLE_RATE)
-    if not len(db) or float(db.max()) < silence_threshold(db) or float(db.max()) < -70.0:
-        raise InputError(
-            f"The reference {path} is silent, so the pieces cannot be placed: give the "
-            "recording of what was played into the room, or leave out --program."
+    mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
+    data, rate = read_audio(mic_path, "session recording")
+    reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
+    lag16 = lag_frames * SAMPLE_RATE / rate
+    channels = [(settings.client_channel, Speaker.CLIENT)]
+    if settings.guide_channel is not None and data.shape[1] > settings.guide_channel:
+        channels.append((settings.guide_channel, Speaker.GUIDE))
+    segments: list[Segment] = []
+    for n, (channel, speaker) in enumerate(channels):
+        mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
+        segments += transcribe_prepared(
+            prepare(mic, reference, lag16 if reference is not None else None),
+            engine,
+            options=DecodeOptions(language=settings.language),
+            speaker=speaker,
+            progress=scaled(progress, n, len(channels)),
+            stop=stop,
         )
+    return segments
 
 
-def place_pieces(
-    reference: Audio,
-    program: Program,
-    piece_files: list[Path | None] | None,
-    program_start: float = 0.0,
-) -> tuple[list[float], list[float]]:
-    """Where each piece starts in the 16 kHz ``reference`` (seconds), and its length.
-
-    Linked pieces are found by their sound (`gim.audio.placement`); the others from
-    durations and the reference's transitions. A file that cannot be read counts as
-    not linked.
-    """
-    from gim.audio.placement import place
-    from gim.errors import InputError
-
-    files = piece_files or [None] * len(program.pieces)
-    audio: list[Audio | None] = []
-    durations: list[float] = []
-    for piece, path in zip(program.pieces, files, strict=True):
-        clip = None
-        if path is not None:
-            try:
-                data, rate = read_audio(path, "piece's audio file")
-                clip = resample(data, rate)
-            except InputError:
-                clip = None
-        audio.append(clip)
-        durations.append(len(clip) / SAMPLE_RATE if clip is not None else piece.duration)
-    return place(
-        reference, SAMPLE_RATE, audio, durations, program_start=program_start, gap=program.gap
-    )
-
-
-def link_playback(segments: list[Segment], clock: SessionClock) -> None:
-    """Set each segment's piece and offset from the session's clock.
-
-    Segment times are microphone time; a line that starts in silence or a pause has no
-    piece.
-    """
-    for seg in segments:
-        found = clock.music_at(seg.start)
-        seg.piece = found[0] if found else None
-        seg.piece_offset = round(found[1], 3) if found else None
+def scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
+    """Progress of part ``index`` of ``count`` as a fraction of the whole."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda fraction: report((index + fraction) / count)
