@@ -14,6 +14,7 @@ clearly more of the microphone than that (`MUSIC_MARGIN_DB`) to be transcribed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
+from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import (
     FLOOR_WINDOW,
     FRAME,
@@ -80,7 +82,12 @@ class UtteranceStream:
         self.channel = channel
         self.speaker = speaker
         self.engine = engine
-        self.options = DecodeOptions(language=config.language, beam_size=1)
+        self.hearing = Hearing(
+            speaker=speaker,
+            source=Source.LIVE,
+            word_timestamps=False,  # a preview: the final pass times the words
+            options=DecodeOptions(language=config.language, beam_size=1),
+        )
         self._mic_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
         self._ref_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
         self.canceller = canceller
@@ -174,15 +181,10 @@ class UtteranceStream:
                 self.clean[:n],
                 Span(c.span.start, min(c.span.end, n)),
                 self.engine,
+                replace(self.hearing, offset=self.base, previous=self._previous),
                 cancelled=cancelled,
                 sure=c.sure,
                 voiced=c.voiced,
-                word_timestamps=False,
-                options=self.options,
-                speaker=self.speaker,
-                source=Source.LIVE,
-                offset=self.base,
-                previous=self._previous,
             )
             if excess is not None and excess < DOUBT_MARGIN_DB:
                 lines = [line for line in lines if not line.flagged]

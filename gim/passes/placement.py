@@ -217,3 +217,31 @@ def link_playback(segments: list[Segment], clock: SessionClock) -> None:
         found = clock.music_at(seg.start)
         seg.piece = found[0] if found else None
         seg.piece_offset = round(found[1], 3) if found else None
+
+
+def link_to_program(
+    segments: list[Segment],
+    program: Program,
+    reference: Audio | None,
+    piece_files: list[Path | None] | None,
+    program_start: float = 0.0,
+    lag: float = 0.0,
+) -> None:
+    """Link each line of a recording made elsewhere to the program's pieces.
+
+    Args:
+        segments: the lines, in seconds of the recording.
+        program: the program played.
+        reference: what was played (16 kHz), or None: the pieces then follow each other
+            from ``program_start`` as the program says.
+        piece_files: each piece's audio file, where linked.
+        program_start: seconds into the recording where the program started.
+        lag: seconds by which the recording hears the reference late.
+    """
+    if reference is None:
+        starts = piece_starts(program, program_start)
+        link_playback(segments, placed_clock(starts, [p.duration for p in program.pieces]))
+        return
+    # Placement works in reference time; the program start is given in the recording's.
+    starts, lengths = place_pieces(reference, program, piece_files, program_start - lag)
+    link_playback(segments, placed_clock(starts, lengths, lag))

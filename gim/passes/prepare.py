@@ -17,6 +17,7 @@ from gim.audio.delay import DelayEstimate, estimate_delay
 from gim.audio.drift import measure_drift
 from gim.audio.echo import LEAD, align_reference, cancel_echo
 from gim.audio.files import SAMPLE_RATE, Audio
+from gim.core.clock import LagSpan
 
 DELAY_WINDOW = 20.0
 """Seconds of audio per delay measurement."""
@@ -54,14 +55,13 @@ def measure_delay(mic: Audio, reference: Audio, max_delay: float = 1.0) -> Delay
     return best if best is not None and best.confidence >= 5.0 else None
 
 
-def prepare(
-    mic: Audio, reference: Audio | None = None, lag_frames: float | None = None
-) -> Prepared:
+def prepare(mic: Audio, reference: Audio | None = None, lag: LagSpan | None = None) -> Prepared:
     """Measure the delay and drift and cancel the reference from the 16 kHz ``mic``.
 
-    The lag is followed along the recording (`measure_drift`); when that fails, the
-    given ``lag_frames`` (the session's stored delay) or one measured lag is used. A
-    negative ``lag_frames`` (the microphone's count leads) is searched around too.
+    The lag is followed along the recording (`measure_drift`), searched from the least
+    lag the session's clock measured over it (``lag``, `SessionClock.lag_span`: a
+    negative lag, the microphone's count leading, is searched around too); when that
+    fails, the clock's lag over the stretch is used, else one lag measured here.
     """
     if reference is None:
         return Prepared(mic=mic, clean=mic)
@@ -72,8 +72,8 @@ def prepare(
     # detectors heard the music-only session as a voice. A negative stored lag (measured
     # live over negative lags too) opens the search below it.
     earliest = 0.0
-    if lag_frames is not None:
-        earliest = min(0.0, lag_frames / SAMPLE_RATE - LEAD_MARGIN)
+    if lag is not None:
+        earliest = min(0.0, lag.least - LEAD_MARGIN)
     drift = measure_drift(mic, reference, SAMPLE_RATE, min_delay=earliest)
     slope = 0.0
     if drift is not None:
@@ -81,8 +81,9 @@ def prepare(
         if abs(slope) * len(mic) < 1.0:  # less than a frame over the recording: none
             slope = 0.0
         delay: DelayEstimate | None = DelayEstimate(lag0 + slope * len(mic) / 2, 100.0, SAMPLE_RATE)
-    elif lag_frames is not None:
-        lag0, delay = lag_frames, DelayEstimate(lag_frames, 100.0, SAMPLE_RATE)
+    elif lag is not None:
+        lag0, slope = lag.start * SAMPLE_RATE, lag.drift
+        delay = DelayEstimate(lag.at(len(mic) / 2 / SAMPLE_RATE) * SAMPLE_RATE, 100.0, SAMPLE_RATE)
     else:
         delay = measure_delay(mic, reference)
         lag0 = delay.frames if delay is not None else 0.0

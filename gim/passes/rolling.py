@@ -16,18 +16,20 @@ End). The file is `gim.passes.rolling_file`; the child process `gim.passes.rolli
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from gim.audio.files import SAMPLE_RATE, read_frames, resample, track_info
+from gim.audio.files import read_frames, resample, track_info
 from gim.config import Settings
-from gim.core.session import Segment, Source, Speaker
-from gim.passes.offline import scaled, transcribe_prepared
+from gim.core.clock import LagSpan, SessionClock
+from gim.core.session import Segment, Speaker
+from gim.passes.offline import Watch, transcribe_prepared
 from gim.passes.prepare import prepare
 from gim.passes.rolling_file import Config, State, load
 from gim.transcribe.engine import DecodeOptions, Engine
+from gim.transcribe.hearing import Hearing
 
 WINDOW = 90.0
 """Seconds of recording per window."""
@@ -40,9 +42,6 @@ MIN_AUDIO = 60.0
 GROUP_GAP = 1.5
 """Lines closer than this are one stretch of speech (offline VAD stretches are padded by
 0.35 s each side and joined across 0.3 s: lines of different stretches lie >= ~1 s apart)."""
-
-Progress = Callable[[float], None]
-
 
 # -- the windowing rule (pure) ---------------------------------------------------------
 
@@ -89,35 +88,54 @@ def window_start(done: list[float]) -> float:
     return max(0.0, min(done) - PREROLL)
 
 
+@dataclass(frozen=True)
+class Window:
+    """A stretch of the recording as read from disk."""
+
+    mic: np.ndarray
+    """The microphone, frames×channels at ``rate``."""
+    reference: np.ndarray | None
+    """What was played, aligned with ``mic`` by frame count (None: nothing kept)."""
+    rate: int
+    start: float
+    """Session seconds of frame 0."""
+    lag: LagSpan | None = None
+    """The session clock's lag over the window (`SessionClock.lag_span`)."""
+
+    @property
+    def end(self) -> float:
+        """Session seconds where the window ends."""
+        return self.start + len(self.mic) / self.rate
+
+
 def transcribe_window(
-    mic: np.ndarray,
-    reference: np.ndarray | None,
-    rate: int,
-    start: float,
+    window: Window,
     state: State,
     config: Config,
     engine: Engine,
     *,
-    lag_frames: float | None = None,
     last: bool = False,
-    progress: Progress | None = None,
-    stop: Callable[[], bool] | None = None,
+    watch: Watch | None = None,
 ) -> tuple[State, list[Segment]]:
-    """Transcribe one window (``mic`` frames×channels from session second ``start``).
+    """Transcribe one window.
 
     Returns the state after it (its final lines added, each channel's final point moved)
     and the lines it made final. ``last``: the remainder at End, every line is final.
-    ``stop`` is asked between speech stretches (`PassStopped` when it says True).
+    The ``watch`` is asked between speech stretches (`PassStopped` when it says stop).
     """
-    end = start + len(mic) / rate
-    ref16 = resample(reference, rate) if reference is not None else None
-    lag16 = lag_frames * SAMPLE_RATE / rate if lag_frames is not None else None
+    watch = watch or Watch()
+    rate, end = window.rate, window.end
+    ref16 = resample(window.reference, rate) if window.reference is not None else None
     done, new = list(state.done), []
     for n, (channel, speaker) in enumerate(config.channels):
-        mic16 = resample(mic[:, min(channel, mic.shape[1] - 1)], rate)
-        part = scaled(progress, n, len(config.channels))
+        mic16 = resample(window.mic[:, min(channel, window.mic.shape[1] - 1)], rate)
+        hearing = Hearing(
+            speaker=Speaker(speaker),
+            offset=window.start,
+            options=DecodeOptions(language=config.language),
+        )
         lines = _transcribe(
-            mic16, ref16, lag16, engine, config, Speaker(speaker), start, part, stop
+            mic16, ref16, window.lag, engine, hearing, watch.part(n, len(config.channels))
         )
         if last:
             final, done[n] = [s for s in lines if (s.start + s.end) / 2 >= done[n]], end
@@ -132,42 +150,37 @@ def transcribe_window(
 def _transcribe(
     mic16: np.ndarray,
     ref16: np.ndarray | None,
-    lag16: float | None,
+    lag: LagSpan | None,
     engine: Engine,
-    config: Config,
-    speaker: Speaker,
-    start: float,
-    progress: Progress | None,
-    stop: Callable[[], bool] | None = None,
+    hearing: Hearing,
+    watch: Watch,
 ) -> list[Segment]:
     if ref16 is not None:
         n = min(len(mic16), len(ref16))
         ref16 = np.concatenate([ref16[:n], np.zeros(len(mic16) - n, np.float32)])
-    return transcribe_prepared(
-        prepare(mic16, ref16, lag16 if ref16 is not None else None),
-        engine,
-        options=DecodeOptions(language=config.language),
-        speaker=speaker,
-        offset=start,
-        progress=progress,
-        source=Source.FINAL,
-        stop=stop,
-    )
+    prepared = prepare(mic16, ref16, lag if ref16 is not None else None)
+    return transcribe_prepared(prepared, engine, hearing, watch)
 
 
 def finish(
     folder: Path,
     settings: Settings,
     engine: Engine,
-    lag_frames: float | None,
-    progress: Progress | None = None,
-    stop: Callable[[], bool] | None = None,
+    clock: SessionClock,
+    watch: Watch | None = None,
 ) -> list[Segment] | None:
     """The final transcript from the finished windows and the remainder of the joined
     recording; None when no window was finished (the whole pass is needed).
 
+    Args:
+        folder: the session folder.
+        settings: engine, model, language, channels (the windows must match them).
+        engine: a loaded engine.
+        clock: the session's clock (its lag over the remainder seeds the music's removal).
+        watch: told the progress, asked between speech stretches whether to stop.
+
     Raises:
-        PassStopped: when ``stop`` said True (the finished windows stay for next time).
+        PassStopped: when the watch said stop (the finished windows stay for next time).
     """
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
     info = track_info(mic_path)
@@ -182,17 +195,6 @@ def finish(
     a = round(start * rate)
     mic, _ = read_frames(mic_path, a)
     ref = read_frames(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
-    after, _ = transcribe_window(
-        mic,
-        ref,
-        rate,
-        a / rate,
-        state,
-        config,
-        engine,
-        lag_frames=lag_frames,
-        last=True,
-        progress=progress,
-        stop=stop,
-    )
+    window = Window(mic, ref, rate, a / rate, clock.lag_span(a / rate, info.seconds))
+    after, _ = transcribe_window(window, state, config, engine, last=True, watch=watch)
     return after.segments

@@ -18,8 +18,9 @@ from pathlib import Path
 from gim.audio.files import read_chunks
 from gim.audio.journal import Chunk, replay
 from gim.config import Settings
-from gim.core.clock import median_lag
-from gim.passes.rolling import WINDOW, transcribe_window, window_start
+from gim.core.clock import lag_span
+from gim.passes.offline import Watch
+from gim.passes.rolling import WINDOW, Window, transcribe_window, window_start
 from gim.passes.rolling_file import Config, State, load, save_window
 from gim.transcribe.engine import Engine
 
@@ -83,19 +84,12 @@ def follow(
         cpu = time.process_time()
         mic_audio = read_chunks(folder, mic, int(found.header.get("mic_channels", 1)), a, b)
         ref_audio = read_chunks(folder, ref, int(found.header.get("out_channels", 2)), a, b)
-        lag = median_lag(found.delays) if found.delays else None
+        # the lag as the session's clock will have it (the journal's points so far)
+        window = Window(
+            mic_audio, ref_audio, rate, a / rate, lag_span(found.delays, rate, a / rate, b / rate)
+        )
         try:
-            state, new = transcribe_window(
-                mic_audio,
-                ref_audio,
-                rate,
-                a / rate,
-                state,
-                config,
-                loaded,
-                lag_frames=lag,
-                progress=orphaned,
-            )
+            state, new = transcribe_window(window, state, config, loaded, watch=Watch(orphaned))
         except _ParentGone:
             return state
         save_window(folder, config, state, new, (a / rate, b / rate))

@@ -14,7 +14,7 @@ from gim.config import Settings
 from gim.core.session import Segment, Source
 from gim.errors import NotFoundError, SessionInUseError
 from gim.passes import rolling, rolling_file
-from gim.passes.offline import PassStopped, Progress, transcribe_recording
+from gim.passes.offline import PassStopped, Progress, Watch, transcribe_recording
 from gim.passes.placement import link_playback
 from gim.runner.final_mark import final_pass_running, let_go, refuse_if_running
 from gim.runner.recovery import is_running
@@ -32,7 +32,7 @@ def final_pass(
     """Transcribe a stored session again, whole, with word timestamps (the final pass).
 
     Reads ``mic.flac`` and ``reference.flac`` from the session folder, cancels the music
-    with the stored delay, transcribes each speaker channel, links lines to the pieces,
+    along the session's clock, transcribes each speaker channel, links lines to the pieces,
     and replaces the preview and earlier final lines in the store, keeping every line the
     guide edited. Returns the transcript as now stored.
 
@@ -60,41 +60,27 @@ def final_pass(
                 "gim sessions show to recover it."
             )
         with final_pass_running(folder):  # a kill leaves "final pass: not finished"
-            return _final_pass(store, session_id, settings, folder, progress, stop)
+            return _final_pass(store, session_id, settings, folder, Watch(progress, stop))
     finally:
         let_go(folder)  # a pass this process meant to run and did not: "not finished"
 
 
 def _final_pass(
-    store: Store,
-    session_id: str,
-    settings: Settings,
-    folder: Path,
-    progress: Progress | None,
-    stop: Callable[[], bool] | None,
+    store: Store, session_id: str, settings: Settings, folder: Path, watch: Watch
 ) -> list[Segment]:
     from gim.transcribe.engine import load_engine
 
-    delay = store.delay_frames(session_id)
+    clock = store.clock(session_id)
     engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
     # What the rolling pass finished during the session is kept: only the rest is done now.
-    done = rolling.finish(folder, settings, engine, delay, progress, stop)
-    if done is not None:
-        return _store(store, session_id, folder, done, delay)
-    segments = transcribe_recording(folder, settings, engine, delay, progress, stop)
-    return _store(store, session_id, folder, segments, delay)
-
-
-def _store(
-    store: Store, session_id: str, folder: Path, segments: list[Segment], delay: float
-) -> list[Segment]:
-    """Link the final lines to the music and put them in place of the preview."""
-    clock = store.clock(session_id)
+    segments = rolling.finish(folder, settings, engine, clock, watch)
+    if segments is None:
+        segments = transcribe_recording(folder, settings, engine, clock, watch)
     # a gap was recorded as silence, and removing the music from silence leaves the music
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]
     segments.sort(key=lambda s: s.start)
-    link_playback(segments, clock)
+    link_playback(segments, clock)  # through the clock whose lag removed the music
     stored = store.replace_transcript(session_id, segments, Source.FINAL)
     rolling_file.discard(folder)  # the database holds the lines now: no second copy of the text
     return stored

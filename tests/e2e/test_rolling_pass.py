@@ -148,7 +148,7 @@ def test_killed_rolling_pass_is_finished_from_its_last_window(
     real = rolling.transcribe_window
 
     def spy(*args: object, **kwargs: object) -> object:
-        starts.append(float(args[3]))  # type: ignore[arg-type]
+        starts.append(args[0].start)  # type: ignore[attr-defined]
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(rolling, "transcribe_window", spy)

@@ -14,6 +14,7 @@ import numpy as np
 
 from gim.audio.files import SAMPLE_RATE, resample
 from gim.audio.synth import RATE, DemoPiece, prelude, render
+from gim.core.clock import lag_span
 from gim.passes.prepare import prepare
 from gim.transcribe.vad import Span, residual_db
 
@@ -36,8 +37,10 @@ def test_music_is_removed_when_the_microphone_leads() -> None:
     played = _session()
     heard = played[LEAD:]  # the microphone's frame 0 is the reference's frame LEAD
     mic, reference = resample(heard, RATE), resample(played, RATE)
-    stored = -LEAD * SAMPLE_RATE / RATE  # the final pass gives the session's stored lag
-    prepared = prepare(mic, reference, stored)
+    stored = -LEAD * SAMPLE_RATE / RATE
+    # the final pass gives the session clock's lag over the recording
+    clock_lag = lag_span([(0, -LEAD)], RATE, 0.0, len(heard) / RATE)
+    prepared = prepare(mic, reference, clock_lag)
     assert prepared.delay is not None
     assert abs(prepared.delay.frames - stored) < 2
     music = Span(SAMPLE_RATE, 12 * SAMPLE_RATE)
