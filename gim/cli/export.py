@@ -75,12 +75,14 @@ def _names(text: str) -> tuple[str, ...]:
     "fmt",
     default="md",
     show_default=True,
-    type=click.Choice(["md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json"]),
+    type=click.Choice(["md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json", "qdpx"]),
     help="What to write.",
 )
 @click.option("--deidentify", is_flag=True, help="Replace the client code and --names.")
 @click.option("--names", default="", help='Names to replace, comma-separated: "Anna,Bob".')
-@click.option("--no-audio", is_flag=True, help="No link to or picture from session files.")
+@click.option(
+    "--no-audio", is_flag=True, help="No link to, recording or picture from session files."
+)
 @click.option("--no-private", is_flag=True, help="Leave out markers, tags and comments.")
 @click.option(
     "-o",
@@ -102,7 +104,8 @@ def export_command(
     out: Path | None,
     force: bool,
 ) -> None:
-    """Export one session: the GIM transcript (md, html, docx), subtitles, ELAN, labels, JSON."""
+    """Export one session: the GIM transcript (md, html, docx), subtitles, ELAN, labels, JSON,
+    or a REFI-QDA project (qdpx) for MAXQDA, ATLAS.ti, NVivo, QDA Miner and QualCoder."""
     from gim.export.files import ExportChoice, format_export
 
     if names and not deidentify:

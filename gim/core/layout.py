@@ -14,7 +14,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from gim.core.clock import mmss
-from gim.core.playback import PlaybackLog
+from gim.core.playback import Action, PlaybackLog
 from gim.core.program import Piece, Program
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind, Phase, Segment, Speaker
@@ -328,9 +328,12 @@ def music_pauses(record: SessionRecord) -> list[MusicPause]:
     log = record.playback
     clock = record.clock
     spans = log.spans()
+    dropouts = {e.frame for e in log if e.action is Action.DROPOUT}  # nobody paused there
     pauses: list[MusicPause] = []
     for before, after in itertools.pairwise(spans):
         if before.end is None or (after.start - before.end) / log.rate < MUSIC_PAUSE_MIN:
+            continue
+        if before.end in dropouts:
             continue
         start = clock.heard_at(before.end)
         end = clock.heard_at(after.start)

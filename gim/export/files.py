@@ -17,6 +17,7 @@ from gim.config import DIR_MODE, FILE_MODE
 from gim.core.deidentify import deidentify, neutral_id
 from gim.core.record import SessionRecord
 from gim.errors import GimError, InputError
+from gim.export import Recording
 
 AUDIO_SUFFIXES = (".flac", ".wav", ".ogg")
 """Suffixes of a session's joined microphone recording."""
@@ -142,9 +143,28 @@ def format_export(
         mandala=picture.data,
         mandala_type=picture.mime,
         paper=choice.paper,
+        recordings=_carried(audio, choice, warn) if fmt == "qdpx" else (),
     )
     stem = f"{shown.session.id}-deidentified" if choice.deidentified else record.session.id
     return stem + format_.suffix, format_.render(shown, options)
+
+
+def _carried(audio: Path | None, choice: ExportChoice, warn: Warn | None) -> tuple[Recording, ...]:
+    """The microphone recording for an export that carries its audio (a REFI-QDA project).
+
+    Never when de-identified: a voice cannot be de-identified, so the guide is told.
+    """
+    if audio is None:
+        return ()
+    if choice.deidentified:
+        if warn is not None:
+            warn("a voice cannot be de-identified: the recording is left out of this export.")
+        return ()
+    try:
+        data = audio.read_bytes()
+    except OSError as exc:
+        raise GimError(f"Cannot read the recording {audio} ({exc.strerror}).") from exc
+    return (Recording("Microphone recording", data, audio.suffix.lower()),)
 
 
 def client_copy_files(

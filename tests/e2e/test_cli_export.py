@@ -72,7 +72,7 @@ def stored(home: Path) -> str:
 
 def test_every_format_exports_from_the_store(home: Path, stored: str, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
-    for fmt in ("md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json"):
+    for fmt in ("md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json", "qdpx"):
         out = tmp_path / "out" / f"s.{fmt}"
         result = gim(home, "export", stored, "--format", fmt, "-o", str(out))
         assert result.returncode == 0, result.stderr
@@ -108,6 +108,31 @@ def test_deidentified_eaf_links_the_recording_by_file_name_only(
     assert out.name == "20260305-1000-client-deidentified.eaf"
     media = Eaf(str(out)).get_linked_files()[0]
     assert media["RELATIVE_MEDIA_URL"] == "./mic.flac" and media["MEDIA_URL"] == "mic.flac"
+
+
+def test_qdpx_carries_the_recording_and_is_private(home: Path, stored: str, tmp_path: Path) -> None:
+    out = tmp_path / "session.qdpx"
+    old = os.umask(0o022)
+    try:
+        result = gim(home, "export", stored, "-f", "qdpx", "-o", str(out))
+    finally:
+        os.umask(old)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    mic = (home / "sessions" / stored / "mic.flac").read_bytes()
+    with zipfile.ZipFile(out) as archive:
+        [flac] = [n for n in archive.namelist() if n.endswith(".flac")]
+        assert archive.read(flac) == mic and flac.startswith("sources/")
+        assert "I see a garden" in archive.read("project.qde").decode() + "".join(
+            archive.read(n).decode() for n in archive.namelist() if n.endswith(".txt")
+        )
+    again = gim(home, "export", stored, "-f", "qdpx", "-o", str(out))
+    assert again.returncode == 2 and "exists already" in again.stderr
+    clean = gim(home, "export", stored, "-f", "qdpx", "--deidentify", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stderr
+    assert "voice cannot be de-identified" in clean.stderr
+    with zipfile.ZipFile(tmp_path / "20260305-1000-client-deidentified.qdpx") as archive:
+        assert not [n for n in archive.namelist() if n.endswith(".flac")]
 
 
 def test_exports_are_private_and_never_replace_a_file(
