@@ -20,7 +20,8 @@ from gim.audio.alignment import Aligner
 from gim.audio.delay import DelayEstimate
 from gim.audio.devices import Backend
 from gim.audio.journal import Journal
-from gim.audio.player import Player
+from gim.audio.player import Player, PlayerEvents
+from gim.audio.producer import Playlist
 from gim.audio.recorder import Recorder
 from gim.audio.room import VirtualRoom
 from gim.audio.writer import ChunkWriter
@@ -112,15 +113,11 @@ class AudioPath:
         speed = room.speed if room is not None else 1.0
         self.player = Player(
             backend,
-            files,
-            [p.duration for p in program.pieces],
+            Playlist(tuple(files), tuple(p.duration for p in program.pieces), program.gap),
             rate,
-            gap=program.gap,
             blocksize=1024,
             ahead=min(4.0, 0.5 * max(1.0, speed / 4)),
-            on_played=self._played,
-            on_event=on_playback,
-            on_failure=warn,
+            events=PlayerEvents(played=self._played, event=on_playback, failure=warn),
         )
         """Plays the program."""
         if mic_channels > 0:

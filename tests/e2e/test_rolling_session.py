@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gim.audio.room import Utterance, VirtualRoom
+from gim.audio.room import Acoustics, Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.session import Source
 from gim.library.programs import ProgramLibrary
@@ -32,7 +32,7 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
         Utterance(10.0 + 12.0 * i, roommix.load_audio(shared_data / u.path, rate) * 0.3)
         for i, u in enumerate(roommix.speech_files(shared_data, 12, seed=3))
     ]
-    room = VirtualRoom(rate, delay=0.05, speed=4.0, voice=voice)
+    room = VirtualRoom(rate, Acoustics(delay=0.05), speed=4.0, voice=voice)
     runner = SessionRunner(
         settings, program, "RL01", room=room, duration=400.0, files=library.linked_files(program)
     )
