@@ -13,6 +13,7 @@ recall stays what it was.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -82,44 +83,47 @@ def transcribe_in_context(
         if before is not None:
             before(region)
         heard = hearing.after(out[-1].text if out else hearing.previous)
-        out += _region(mic, clean, region, group, engine, heard, cancelled)
+        out += _Audio(mic, clean, engine, cancelled).region(region, group, heard)
     return out
 
 
-def _region(
-    mic: NDArray[np.float32],
-    clean: NDArray[np.float32],
-    region: Span,
-    group: list[Candidate],
-    engine: Engine,
-    hearing: Hearing,
-    cancelled: bool,
-) -> list[Segment]:
-    """The lines of one region: decoded whole, then each candidate no kept word falls in
-    on its own (with the retry and the marker)."""
-    lines, looped = _decode(mic, clean, region, group, engine, hearing, cancelled)
-    if looped:
-        # Whisper fell into a repetition loop over the region (a stutter, a cut-off
-        # word said again and again): each stretch alone, as before, loops less.
-        lines = []
-    offset = hearing.offset
-    kept: list[Segment] = []
-    for seg in lines:
-        seg.start, seg.end = round(seg.start + offset, 3), round(seg.end + offset, 3)
-        seg.words = [
-            Word(round(w.start + offset, 3), round(w.end + offset, 3), w.text, w.probability)
-            for w in seg.words
-        ]
-        seg.speaker, seg.source = hearing.speaker, hearing.source
-        kept.append(seg)
-    for c in group:
-        a, b = c.span.start / SAMPLE_RATE + offset, c.span.end / SAMPLE_RATE + offset
-        if any(_inside_line(s, a, b) for s in kept):
-            continue
-        # Nothing heard here in context: on its own, with the retry and the marker.
-        alone = hearing.after(kept[-1].text) if kept else hearing
-        kept += transcribe_candidate(mic, clean, c, engine, alone, cancelled=cancelled)
-    return sorted(kept, key=lambda s: s.start)
+@dataclass(frozen=True)
+class _Audio:
+    """The signal regions are decoded from, and the engine decoding them."""
+
+    mic: NDArray[np.float32]
+    clean: NDArray[np.float32]
+    engine: Engine
+    cancelled: bool
+
+    def region(self, region: Span, group: list[Candidate], hearing: Hearing) -> list[Segment]:
+        """The lines of one region: decoded whole, then each candidate no kept word falls
+        in on its own (with the retry and the marker)."""
+        lines, looped = _decode(self, region, group, hearing)
+        if looped:
+            # Whisper fell into a repetition loop over the region (a stutter, a cut-off
+            # word said again and again): each stretch alone, as before, loops less.
+            lines = []
+        offset = hearing.offset
+        kept: list[Segment] = []
+        for seg in lines:
+            seg.start, seg.end = round(seg.start + offset, 3), round(seg.end + offset, 3)
+            seg.words = [
+                Word(round(w.start + offset, 3), round(w.end + offset, 3), w.text, w.probability)
+                for w in seg.words
+            ]
+            seg.speaker, seg.source = hearing.speaker, hearing.source
+            kept.append(seg)
+        for c in group:
+            a, b = c.span.start / SAMPLE_RATE + offset, c.span.end / SAMPLE_RATE + offset
+            if any(_inside_line(s, a, b) for s in kept):
+                continue
+            # Nothing heard here in context: on its own, with the retry and the marker.
+            alone = hearing.after(kept[-1].text) if kept else hearing
+            kept += transcribe_candidate(
+                self.mic, self.clean, c, self.engine, alone, cancelled=self.cancelled
+            )
+        return sorted(kept, key=lambda s: s.start)
 
 
 def _inside_line(seg: Segment, a: float, b: float) -> bool:
@@ -130,24 +134,20 @@ def _inside_line(seg: Segment, a: float, b: float) -> bool:
 
 
 def _decode(
-    mic: NDArray[np.float32],
-    clean: NDArray[np.float32],
-    region: Span,
-    group: list[Candidate],
-    engine: Engine,
-    hearing: Hearing,
-    cancelled: bool,
+    audio: _Audio, region: Span, group: list[Candidate], hearing: Hearing
 ) -> tuple[list[Segment], bool]:
     """Whisper's lines for ``region``, cut to the words inside the candidates (seconds of
     ``clean``, offset not applied), and whether Whisper looped on a repeated phrase."""
+    mic, clean, engine, cancelled = audio.mic, audio.clean, audio.engine, audio.cancelled
     base = region.start / SAMPLE_RATE
     spans = [(c.span.start / SAMPLE_RATE, c.span.end / SAMPLE_RATE, c.sure) for c in group]
     residual = min(residual_db(mic, clean, c.span) for c in group) if cancelled and group else None
     out: list[Segment] = []
     looped = False
-    audio = clean[region.start : region.end]
     timed, options = hearing.word_timestamps, hearing.options
-    for s in engine.transcribe(audio, word_timestamps=timed, options=options):
+    for s in engine.transcribe(
+        clean[region.start : region.end], word_timestamps=timed, options=options
+    ):
         if not words_of(s.text):
             continue  # "." or "…" alone: no words, never a line (the candidate goes on alone)
         looped |= s.compression_ratio > HIGH_COMPRESSION or bool(repeated_ngram(words_of(s.text)))
