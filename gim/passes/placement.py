@@ -242,6 +242,8 @@ def link_to_program(
         starts = piece_starts(program, program_start)
         link_playback(segments, placed_clock(starts, [p.duration for p in program.pieces]))
         return
-    # Placement works in reference time; the program start is given in the recording's.
-    starts, lengths = place_pieces(reference, program, piece_files, program_start - lag)
+    # Placement works in reference (output) time; the program start is given in the
+    # recording's: the clock of the measured lag converts it, as it links the lines.
+    played_from = placed_clock([], [], lag).output_frame(program_start) / SAMPLE_RATE
+    starts, lengths = place_pieces(reference, program, piece_files, played_from)
     link_playback(segments, placed_clock(starts, lengths, lag))
