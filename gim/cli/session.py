@@ -159,7 +159,7 @@ def session_group() -> None:
 )
 @click.option(
     "--music-at",
-    "music_at",
+    "music_start",
     type=seconds(0),
     default=0.0,
     show_default=True,
@@ -194,7 +194,7 @@ def run(
     focus: str,
     headless: bool,
     duration: float | None,
-    music_at: float,
+    music_start: float,
     skip_missing: bool,
     input_device: str | None,
     output_device: str | None,
@@ -228,7 +228,7 @@ def run(
         )
         return
     from gim.library.programs import ProgramLibrary
-    from gim.runner import SessionRunner
+    from gim.runner import SessionPlan, SessionRunner
     from gim.runner.ending import FADE
 
     settings = ctx.settings.with_devices(input_device, output_device)
@@ -238,19 +238,17 @@ def run(
         click.echo(
             f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.", err=True
         )
-    runner = SessionRunner(
-        settings,
-        chosen,
+    plan = SessionPlan(
         client,
         focus,
         Consent(consent),
         duration=duration,
-        files=files,
         transcribe=transcribe,
-        music_at=music_at,
+        music_start=music_start,
         end_with_music=False,
         end_fade=FADE,
     )
+    runner = SessionRunner(settings, chosen, plan, files=files)
     session_id = run_headless(runner, fade=FADE)
     if runner.stopped_for_disk:
         click.echo(session_id)

@@ -12,11 +12,11 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Select, Static
 
-from gim.audio.check import MicCheck
 from gim.core.clock import mmss
 from gim.core.program import Program
 from gim.core.session import Consent
 from gim.errors import GimError
+from gim.runner import sounds
 from gim.ui.base import GimScreen
 from gim.ui.screens.programs import link_labels
 from gim.ui.widgets.level_meter import LevelMeter
@@ -79,7 +79,7 @@ class NewSessionScreen(GimScreen[None]):
         super().__init__()
         self.programs: list[Program] = []
         """Programs offered."""
-        self.mic: MicCheck | None = None
+        self.mic: sounds.MicCheck | None = None
         """The running microphone check."""
 
     def compose(self) -> ComposeResult:
@@ -185,7 +185,7 @@ class NewSessionScreen(GimScreen[None]):
     @work(thread=True, exit_on_error=False, group="checks", description="microphone")
     def check_microphone(self) -> None:
         """Listen to the microphone until the screen closes."""
-        mic = MicCheck(self.app.settings)
+        mic = sounds.mic_check(self.app.settings)
         self.mic = mic
         try:
             mic.run()
@@ -210,10 +210,8 @@ class NewSessionScreen(GimScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="tone", description="tone")
     def play_tone(self) -> None:
         """Play the tone in a thread."""
-        from gim.audio.check import play_test_tone
-
         try:
-            play_test_tone(self.app.settings)
+            sounds.play_test_tone(self.app.settings)
         except GimError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="warning")
 
@@ -259,19 +257,10 @@ class NewSessionScreen(GimScreen[None]):
             self.mic.stop()
 
         def make_runner(on_event: Any) -> Any:
-            from gim.runner import SessionRunner
+            from gim.runner import SessionPlan, SessionRunner
 
-            return SessionRunner(
-                settings,
-                program,
-                client,
-                focus,
-                consent,
-                on_event=on_event,
-                files=files,
-                music_at=None,
-                end_with_music=False,
-            )
+            plan = SessionPlan(client, focus, consent, music_start=None, end_with_music=False)
+            return SessionRunner(settings, program, plan, on_event=on_event, files=files)
 
         from gim.ui.screens.live import LiveScreen
 
