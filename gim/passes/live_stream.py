@@ -31,7 +31,7 @@ from gim.transcribe.recall import (
     frame_db,
 )
 from gim.transcribe.utterance import transcribe_span
-from gim.transcribe.vad import Span
+from gim.transcribe.vad import Stretch
 
 if TYPE_CHECKING:
     from gim.passes.live import Canceller, LiveConfig
@@ -179,7 +179,7 @@ class UtteranceStream:
             lines = transcribe_span(
                 self.mic[:n],
                 self.clean[:n],
-                Span(c.span.start, min(c.span.end, n)),
+                Stretch(c.span.start, min(c.span.end, n)),
                 self.engine,
                 replace(self.hearing, offset=self.base, previous=self._previous),
                 cancelled=cancelled,
@@ -229,12 +229,12 @@ class Judgement:
         """Whether the music removal has been measured."""
         return self.level is not None
 
-    def heard(self, span: Span) -> bool:
+    def heard(self, span: Stretch) -> bool:
         """Whether music was playing in ``span``."""
         a, b = span.start // FRAME, -(-span.end // FRAME)
         return bool(self.sounding[a:b].any())
 
-    def excess(self, span: Span) -> float | None:
+    def excess(self, span: Stretch) -> float | None:
         """How much more of the microphone ``span`` keeps than the music alone does (dB,
         `PERCENTILE` of its frames with music against the same of the music alone); None
         without music or a measured removal."""
@@ -261,7 +261,7 @@ class MusicRemoval:
         mic: NDArray[np.float32],
         clean: NDArray[np.float32],
         ref: NDArray[np.float32],
-        spans: list[Span],
+        spans: list[Stretch],
     ) -> Judgement:
         """The buffer's frames against the removal measured so far (and in its own
         music-only frames)."""

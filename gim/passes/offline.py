@@ -25,7 +25,7 @@ from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate, find_candidates
 from gim.transcribe.utterance import transcribe_candidate
-from gim.transcribe.vad import Span
+from gim.transcribe.vad import Stretch
 
 Progress = Callable[[float], None]
 """Called with the fraction done, 0..1."""
@@ -98,7 +98,7 @@ def transcribe_prepared(
     if context:
         total = len(prepared.clean) or 1
 
-        def before(region: Span) -> None:
+        def before(region: Stretch) -> None:
             watch.check()
             watch.report(region.start / total)
 

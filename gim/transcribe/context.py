@@ -24,7 +24,7 @@ from gim.transcribe.filters import HIGH_COMPRESSION, flag_reason, repeated_ngram
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
 from gim.transcribe.utterance import UNSURE_REASON, transcribe_candidate
-from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
+from gim.transcribe.vad import RESIDUAL_SKIP_DB, Stretch, residual_db
 
 JOIN = 3.0
 """Seconds: candidates closer than this are decoded together (a pause in a sentence)."""
@@ -34,7 +34,7 @@ MAX_REGION = 28.0
 """Seconds: a region stays inside one Whisper window."""
 
 
-def regions(found: list[Candidate], total: int) -> list[tuple[Span, list[Candidate]]]:
+def regions(found: list[Candidate], total: int) -> list[tuple[Stretch, list[Candidate]]]:
     """Candidates grouped into padded regions of at most `MAX_REGION` seconds."""
     groups: list[list[Candidate]] = []
     for c in found:
@@ -49,7 +49,8 @@ def regions(found: list[Candidate], total: int) -> list[tuple[Span, list[Candida
             groups.append([c])
     pad = int(REGION_PAD * SAMPLE_RATE)
     return [
-        (Span(max(0, g[0].span.start - pad), min(total, g[-1].span.end + pad)), g) for g in groups
+        (Stretch(max(0, g[0].span.start - pad), min(total, g[-1].span.end + pad)), g)
+        for g in groups
     ]
 
 
@@ -61,7 +62,7 @@ def transcribe_in_context(
     hearing: Hearing,
     *,
     cancelled: bool,
-    before: Callable[[Span], None] | None = None,
+    before: Callable[[Stretch], None] | None = None,
 ) -> list[Segment]:
     """The lines spoken in the candidates ``found``, each region decoded in one go.
 
@@ -96,7 +97,7 @@ class _Audio:
     engine: Engine
     cancelled: bool
 
-    def region(self, region: Span, group: list[Candidate], hearing: Hearing) -> list[Segment]:
+    def region(self, region: Stretch, group: list[Candidate], hearing: Hearing) -> list[Segment]:
         """The lines of one region: decoded whole, then each candidate no kept word falls
         in on its own (with the retry and the marker)."""
         lines, looped = _decode(self, region, group, hearing)
@@ -134,7 +135,7 @@ def _inside_line(seg: Segment, a: float, b: float) -> bool:
 
 
 def _decode(
-    audio: _Audio, region: Span, group: list[Candidate], hearing: Hearing
+    audio: _Audio, region: Stretch, group: list[Candidate], hearing: Hearing
 ) -> tuple[list[Segment], bool]:
     """Whisper's lines for ``region``, cut to the words inside the candidates (seconds of
     ``clean``, offset not applied), and whether Whisper looped on a repeated phrase."""

@@ -19,7 +19,7 @@ from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.filters import flag_reason, words_of
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
-from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
+from gim.transcribe.vad import RESIDUAL_SKIP_DB, Stretch, residual_db
 
 POSSIBLE_SPEECH = "[possible speech, not transcribed]"
 """Text of the marker line for a stretch that may be speech but gave no words."""
@@ -37,13 +37,13 @@ def is_marker(segment: Segment) -> bool:
 def transcribe_span(
     mic: NDArray[np.float32],
     clean: NDArray[np.float32],
-    span: Span,
+    span: Stretch,
     engine: Engine,
     hearing: Hearing,
     *,
     cancelled: bool,
     sure: bool = True,
-    voiced: tuple[Span, ...] = (),
+    voiced: tuple[Stretch, ...] = (),
 ) -> list[Segment]:
     """The lines spoken in ``span``; none when it is only residual music.
 
@@ -71,7 +71,7 @@ def transcribe_span(
         if run.end - run.start < UNCOVERED * SAMPLE_RATE or _covered(out, run, offset) > 0.3:
             continue
         pad = int(0.2 * SAMPLE_RATE)
-        part = Span(max(span.start, run.start - pad), min(span.end, run.end + pad))
+        part = Stretch(max(span.start, run.start - pad), min(span.end, run.end + pad))
         extra = decode.lines(part, out[-1].text) or [decode.marker(part)]
         out = sorted([*out, *extra], key=lambda s: s.start)
     if not sure:
@@ -104,7 +104,7 @@ def transcribe_candidate(
     )
 
 
-def _covered(lines: list[Segment], run: Span, offset: float) -> float:
+def _covered(lines: list[Segment], run: Stretch, offset: float) -> float:
     """Fraction of ``run`` inside some line (with 0.2 s of slack each side)."""
     a, b = run.start / SAMPLE_RATE + offset, run.end / SAMPLE_RATE + offset
     inside = sum(max(0.0, min(b, s.end + 0.2) - max(a, s.start - 0.2)) for s in lines)
@@ -118,7 +118,7 @@ class _Decoder:
     hearing: Hearing
     residual: float | None
 
-    def lines(self, span: Span, previous: str) -> list[Segment]:
+    def lines(self, span: Stretch, previous: str) -> list[Segment]:
         """Whisper's lines for ``span``; again without the no-speech skip if none."""
         options = self.hearing.options
         out = self._decode(span, options, previous)
@@ -129,7 +129,7 @@ class _Decoder:
             out = self._decode(span, retry, previous)
         return out
 
-    def marker(self, span: Span) -> Segment:
+    def marker(self, span: Stretch) -> Segment:
         """A flagged line saying speech may be here, with its time span."""
         start, end = span.seconds
         offset = self.hearing.offset
@@ -144,7 +144,7 @@ class _Decoder:
             flag_reason=MARKER_REASON,
         )
 
-    def _decode(self, span: Span, options: DecodeOptions, previous: str) -> list[Segment]:
+    def _decode(self, span: Stretch, options: DecodeOptions, previous: str) -> list[Segment]:
         base = span.start / SAMPLE_RATE + self.hearing.offset
         limit = (span.end - span.start) / SAMPLE_RATE
         out: list[Segment] = []

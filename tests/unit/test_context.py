@@ -9,14 +9,14 @@ from gim.transcribe.engine import EngineSegment, EngineWord
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
 from gim.transcribe.utterance import is_marker
-from gim.transcribe.vad import Span
+from gim.transcribe.vad import Stretch
 from tests.unit.test_recall import FakeEngine, _music
 
 RATE = 16000
 
 
 def _c(a: float, b: float, sure: bool = True) -> Candidate:
-    return Candidate(Span(int(a * RATE), int(b * RATE)), sure)
+    return Candidate(Stretch(int(a * RATE), int(b * RATE)), sure)
 
 
 def test_close_candidates_share_a_region_and_far_ones_do_not() -> None:

@@ -16,7 +16,7 @@ from gim.audio.files import SAMPLE_RATE, resample
 from gim.audio.synth import RATE, DemoPiece, prelude, render
 from gim.core.clock import lag_span
 from gim.passes.prepare import prepare
-from gim.transcribe.vad import Span, residual_db
+from gim.transcribe.vad import Stretch, residual_db
 
 LEAD = 18432
 """Frames at 48 kHz by which the microphone led (the recorded session's stored lag)."""
@@ -43,5 +43,5 @@ def test_music_is_removed_when_the_microphone_leads() -> None:
     prepared = prepare(mic, reference, clock_lag)
     assert prepared.delay is not None
     assert abs(prepared.delay.frames - stored) < 2
-    music = Span(SAMPLE_RATE, 12 * SAMPLE_RATE)
+    music = Stretch(SAMPLE_RATE, 12 * SAMPLE_RATE)
     assert residual_db(prepared.mic, prepared.clean, music) < -30.0

@@ -18,7 +18,7 @@ from gim.transcribe.recall import (
     hysteresis,
 )
 from gim.transcribe.utterance import MARKER_REASON, POSSIBLE_SPEECH, is_marker, transcribe_span
-from gim.transcribe.vad import Span
+from gim.transcribe.vad import Stretch
 
 RATE = 16000
 
@@ -125,7 +125,7 @@ def test_nothing_from_whisper_becomes_a_marker_after_a_retry_without_the_skip() 
     audio = np.zeros(5 * RATE, np.float32)
     engine = FakeEngine([[], []])
     lines = transcribe_span(
-        audio, audio, Span(RATE, 3 * RATE), engine, Hearing(offset=10), cancelled=False
+        audio, audio, Stretch(RATE, 3 * RATE), engine, Hearing(offset=10), cancelled=False
     )
     assert len(engine.calls) == 2
     assert engine.calls[1][1] is not None and engine.calls[1][1].no_speech_threshold is None
@@ -140,7 +140,7 @@ def test_retry_recovers_words_and_an_unsure_stretch_is_flagged() -> None:
     audio = np.zeros(5 * RATE, np.float32)
     engine = FakeEngine([[], [_line(0.1, 0.9, "I see a door")]])
     lines = transcribe_span(
-        audio, audio, Span(0, 2 * RATE), engine, Hearing(), cancelled=False, sure=False
+        audio, audio, Stretch(0, 2 * RATE), engine, Hearing(), cancelled=False, sure=False
     )
     assert [s.text for s in lines] == ["I see a door"]
     assert lines[0].flagged and "unsure" in lines[0].flag_reason
@@ -149,9 +149,9 @@ def test_retry_recovers_words_and_an_unsure_stretch_is_flagged() -> None:
 def test_a_heard_run_no_line_covers_is_decoded_alone() -> None:
     audio = np.zeros(10 * RATE, np.float32)
     engine = FakeEngine([[_line(0.2, 1.5, "the water")], [], []])
-    voiced = (Span(0, int(1.5 * RATE)), Span(5 * RATE, 8 * RATE))
+    voiced = (Stretch(0, int(1.5 * RATE)), Stretch(5 * RATE, 8 * RATE))
     lines = transcribe_span(
-        audio, audio, Span(0, 9 * RATE), engine, Hearing(), cancelled=False, voiced=voiced
+        audio, audio, Stretch(0, 9 * RATE), engine, Hearing(), cancelled=False, voiced=voiced
     )
     assert [s.text for s in lines] == ["the water", POSSIBLE_SPEECH]
     assert 4.7 <= lines[1].start <= 5.0 and 8.0 <= lines[1].end <= 8.3
@@ -162,6 +162,6 @@ def test_music_only_is_still_skipped_before_whisper() -> None:
     music = _music(4.0)
     engine = FakeEngine([[_line(0.0, 1.0, "la la la")]])
     lines = transcribe_span(
-        music, 0.02 * music, Span(0, 3 * RATE), engine, Hearing(), cancelled=True
+        music, 0.02 * music, Stretch(0, 3 * RATE), engine, Hearing(), cancelled=True
     )
     assert lines == [] and engine.calls == []
