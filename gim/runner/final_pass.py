@@ -44,7 +44,10 @@ def final_pass(
         NotFoundError: when the session's audio is missing.
         TranscriptionError: when the model cannot be loaded.
     """
+    from gim.runner.language import with_language
 
+    # The session's own language, whatever the settings' default is now.
+    settings = with_language(settings, store.get_session(session_id).language)
     folder = settings.sessions_dir / session_id
     mic_path = folder / "mic.flac"
     try:
@@ -69,6 +72,7 @@ def _final_pass(
     store: Store, session_id: str, settings: Settings, folder: Path, watch: Watch
 ) -> list[Segment]:
     from gim.transcribe.engine import load_engine
+    from gim.transcribe.models import model_label
 
     clock = store.clock(session_id)
     engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
@@ -81,6 +85,9 @@ def _final_pass(
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]
     segments.sort(key=lambda s: s.start)
     link_playback(segments, clock)  # through the clock whose lag removed the music
+    label = model_label(settings.model)
+    for s in segments:
+        s.model = s.model or label
     stored = store.replace_transcript(session_id, segments, Source.FINAL)
     rolling_file.discard(folder)  # the database holds the lines now: no second copy of the text
     return stored
