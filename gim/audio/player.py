@@ -274,24 +274,38 @@ class Player:
     # -- consumer thread --------------------------------------------------------------
 
     def _consume(self) -> None:
+        dry: list[int] = []  # [first frame, frames] of the output running dry mid-music
         while True:
             frame, block, silent = self._notes.get()
             if frame < 0:
                 break
             if block is None:
-                if self._music_on:  # ran dry mid-music: the log says so exactly
-                    self._log(PlaybackEvent(frame, Action.PAUSE))
-                    self._log(PlaybackEvent(frame + silent, Action.RESUME))
+                if self._music_on:
+                    if dry and dry[0] + dry[1] != frame:
+                        self._log_dropout(dry)
+                    if dry:
+                        dry[1] += silent  # one dropout, however many callbacks it lasts
+                    else:
+                        dry[:] = [frame, silent]
                 data = np.zeros((silent, self.channels), dtype=np.float32)
             else:
+                self._log_dropout(dry)
                 for at, (action, piece, offset, value) in block.notes:
                     self._log(PlaybackEvent(frame + at, action, piece, offset, value))
                 data = block.data
             self.level.update(data)
             if self._on_played is not None:
                 self._on_played(frame, data)
+        self._log_dropout(dry)
         if self._music_on:
             self._log(PlaybackEvent(self._out_frame, Action.STOP))
+
+    def _log_dropout(self, dry: list[int]) -> None:
+        """Log a finished dropout exactly: where the output ran dry and for how long. The
+        guide did not pause, so it is no pause: the music's position holds over it."""
+        if dry:
+            self._log(PlaybackEvent(dry[0], Action.DROPOUT, value=float(dry[1])))
+            dry.clear()
 
     def _log(self, event: PlaybackEvent) -> None:
         if event.action in (Action.PLAY, Action.RESUME):

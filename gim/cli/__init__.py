@@ -38,9 +38,21 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from gim.cli import demo, doctor, export, programs, session, sessions, transcribe, tui
+    from gim.cli import (
+        demo,
+        doctor,
+        export,
+        imports,
+        models,
+        programs,
+        session,
+        sessions,
+        transcribe,
+        tui,
+    )
 
-    for module in (demo, doctor, export, programs, session, sessions, transcribe, tui):
+    modules = (demo, doctor, export, imports, models, programs, session, sessions, transcribe, tui)
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
 

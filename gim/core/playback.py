@@ -33,6 +33,9 @@ class Action(StrEnum):
     """Output gain changed to ``value`` (0..1)."""
     FADE = "fade"
     """A fade-out of ``value`` seconds began."""
+    DROPOUT = "dropout"
+    """The output ran dry for ``value`` frames nobody asked for (a busy machine): silence
+    was played, the music's position held over it and went on after. Never a pause."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class PlaybackEvent:
     offset: int = 0
     """Offset into the piece in frames (PLAY and SEEK)."""
     value: float | None = None
-    """Gain for VOLUME, seconds for FADE."""
+    """Gain for VOLUME, seconds for FADE, frames of silence for DROPOUT."""
 
     def to_dict(self) -> dict[str, object]:
         """A plain dict for storage and JSON."""
@@ -239,5 +242,9 @@ def _build_spans(events: list[PlaybackEvent]) -> Iterator[Span]:
             held = None
         elif ev.action is Action.RESUME and playing is None and held is not None:
             playing = Span(ev.frame, None, held.piece, held.offset)
+        elif ev.action is Action.DROPOUT and playing is not None:
+            yield from close(ev.frame)
+            assert held is not None
+            playing = Span(ev.frame + int(ev.value or 0), None, held.piece, held.offset)
     if playing is not None:
         yield playing

@@ -15,6 +15,18 @@ from gim.errors import InputError
 
 
 @dataclass(frozen=True)
+class Recording:
+    """A recording an export carries inside it (a REFI-QDA project's audio source)."""
+
+    name: str
+    """What the QDA program shows ("Microphone recording")."""
+    data: bytes
+    """The file's bytes."""
+    suffix: str = ".flac"
+    """Its file name suffix, with the dot."""
+
+
+@dataclass(frozen=True)
 class ExportOptions:
     """What an export includes."""
 
@@ -34,6 +46,8 @@ class ExportOptions:
     """Mark the lines the guide should check (left out of a client's copy)."""
     paper: str = "a4"
     """Page size of paged documents (DOCX): "a4" or "letter"."""
+    recordings: tuple[Recording, ...] = ()
+    """Recordings carried inside the export (REFI-QDA); read by the caller."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,7 @@ class Format:
 
 
 def _formats() -> dict[str, Format]:
-    from gim.export import audacity, eaf, record_json, subtitles, transcript, word
+    from gim.export import audacity, eaf, qdpx, record_json, subtitles, transcript, word
 
     items = [
         Format("md", ".md", "GIM transcript as Markdown", transcript.markdown_bytes),
@@ -62,11 +76,12 @@ def _formats() -> dict[str, Format]:
         Format("eaf", ".eaf", "ELAN annotation file linked to the recording", eaf.eaf_bytes),
         Format("audacity", ".txt", "Audacity label track", audacity.labels_bytes),
         Format("json", ".json", "Everything in the session as JSON", record_json.json_bytes),
+        Format("qdpx", ".qdpx", "REFI-QDA project (MAXQDA, ATLAS.ti, NVivo)", qdpx.qdpx_bytes),
     ]
     return {f.name: f for f in items}
 
 
-FORMAT_NAMES = ("md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json")
+FORMAT_NAMES = ("md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json", "qdpx")
 """Every format name, in the order menus show them."""
 
 

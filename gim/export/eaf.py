@@ -8,7 +8,10 @@ beside the transcript when the export sits next to it (or the path is adjusted).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+import zlib
+from collections.abc import Callable
 
+from gim.core.checking import unchecked
 from gim.core.layout import (
     Intervention,
     Note,
@@ -39,7 +42,13 @@ TIERS = (
 POINT_MS = 1000
 """Length given to a moment (an intervention or observation) so ELAN can show it."""
 
-Item = tuple[int, int, str]
+Item = tuple[int, int, str, int | None]
+"""(start ms, end ms, text, the transcript line's id on the speech tiers, else None)."""
+
+SESSION_PROPERTY = "gim:session"
+"""Header property naming the session the file was exported from (`gim import` checks it)."""
+SPEECH_TIERS = ("client speech", "guide speech")
+"""Tiers whose annotations are transcript lines."""
 
 
 PRIVATE_TIERS = ("markers", "tags", "comments")
@@ -54,42 +63,65 @@ def tier_items(record: SessionRecord, private: bool = True) -> dict[str, list[It
         private: Fill the markers, tags and comments tiers.
     """
     tiers: dict[str, list[Item]] = {t: [] for t in TIERS}
+    add = _adder(tiers)
     end_s = max(
         [record.session.audio_seconds, *(s.end for s in record.segments)]
         + [a.time for a in record.annotations]
     )
     for s in record.segments:
         tier = "guide speech" if s.speaker is Speaker.GUIDE else "client speech"
-        tiers[tier].append((_ms(s.start), _ms(s.end), " ".join(s.text.split())))
-        if s.flagged:
-            reason = s.flag_reason or "check this line"
-            tiers["flagged lines"].append((_ms(s.start), _ms(s.end), reason))
+        tiers[tier].append((_ms(s.start), _ms(s.end), " ".join(s.text.split()), s.id))
+        if unchecked(s):
+            add("flagged lines", _ms(s.start), _ms(s.end), s.flag_reason or "check this line")
     blocks = transcript_blocks(record, private=False)
     phases = [b for b in blocks if isinstance(b, PhaseHeading)]
     for i, p in enumerate(phases):
         stop = phases[i + 1].time if i + 1 < len(phases) else end_s
-        tiers["phases"].append((_ms(p.time), _ms(stop), str(p.phase)))
+        add("phases", _ms(p.time), _ms(stop), str(p.phase))
     for b in blocks:
         if isinstance(b, Intervention) and b.segment is None:
-            tiers["interventions"].append((_ms(b.time), _ms(b.time) + POINT_MS, b.text))
+            add("interventions", _ms(b.time), _ms(b.time) + POINT_MS, b.text)
         elif isinstance(b, Observation):
-            tiers["observations"].append((_ms(b.time), _ms(b.time) + POINT_MS, b.text))
+            add("observations", _ms(b.time), _ms(b.time) + POINT_MS, b.text)
     if private:
         for note in transcript_blocks(record, private=True):
             if isinstance(note, Note):
                 tier = _NOTE_TIERS[note.kind]
                 text = _note_value(note)
-                tiers[tier].append((_ms(note.time), _ms(note.time) + POINT_MS, text))
+                add(tier, _ms(note.time), _ms(note.time) + POINT_MS, text)
     titles = {h.index: h.title for h in blocks if isinstance(h, PieceHeading)}
     clock = record.clock
     for span in record.playback.spans():
         start = clock.heard_at(span.start)
         stop = end_s if span.end is None else clock.heard_at(span.end)
         title = titles.get(span.piece, f"Piece {span.piece + 1}")
-        tiers["pieces"].append((_ms(start), _ms(stop), title))
+        add("pieces", _ms(start), _ms(stop), title)
     for pause in music_pauses(record):
-        tiers["pieces"].append((_ms(pause.time), _ms(pause.end), "[music paused]"))
+        add("pieces", _ms(pause.time), _ms(pause.end), "[music paused]")
     return {name: _tidy(items) for name, items in tiers.items()}
+
+
+def _adder(tiers: dict[str, list[Item]]) -> Callable[[str, int, int, str], None]:
+    def add(tier: str, start: int, end: int, text: str) -> None:
+        tiers[tier].append((start, end, text, None))
+
+    return add
+
+
+def line_id(segment_id: int, start: int, end: int, text: str) -> str:
+    """The annotation id of a transcript line: its id, then a check of its text and times.
+
+    ``s12_abcdefghijkl``: line 12, six letters for the text as exported, six for its
+    times. ELAN keeps annotation ids, so `gim import` knows which line an annotation was
+    and whether its text or its boundaries were changed since the export.
+    """
+    return f"s{segment_id}_{fingerprint(text)}{fingerprint(f'{start}-{end}')}"
+
+
+def fingerprint(text: str) -> str:
+    """24 bits of a checksum as six letters (no digits: ELAN numbers new ids from digits)."""
+    value = zlib.crc32(" ".join(text.split()).encode("utf-8")) & 0xFFFFFF
+    return "".join(chr(ord("a") + (value >> shift & 15)) for shift in range(20, -1, -4))
 
 
 _NOTE_TIERS = {
@@ -115,15 +147,15 @@ def _ms(seconds: float) -> int:
 
 def _tidy(items: list[Item]) -> list[Item]:
     """Sort, cut each annotation at the next one's start, drop what becomes empty."""
-    items = sorted(items)
+    items = sorted(items, key=lambda item: item[:3])
     out: list[Item] = []
-    for i, (start, end, text) in enumerate(items):
+    for i, (start, end, text, ref) in enumerate(items):
         if out:
             start = max(start, out[-1][1])
         if i + 1 < len(items):
             end = min(end, max(items[i + 1][0], start + 1))
         if end > start:
-            out.append((start, end, text))
+            out.append((start, end, text, ref))
     return out
 
 
@@ -150,21 +182,24 @@ def eaf(record: SessionRecord, options: ExportOptions) -> str:
     tiers = tier_items(record, private=options.private)
     count = sum(len(v) for v in tiers.values())
     ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(count)
+    ET.SubElement(header, "PROPERTY", {"NAME": SESSION_PROPERTY}).text = record.session.id
     order = ET.SubElement(root, "TIME_ORDER")
-    slots: dict[int, str] = {}
-    for value in sorted({t for items in tiers.values() for s, e, _ in items for t in (s, e)}):
-        slots[value] = f"ts{len(slots) + 1}"
-        ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": slots[value], "TIME_VALUE": str(value)})
+    # Each annotation has time slots of its own, as ELAN writes independent tiers: a
+    # boundary dragged in ELAN moves that annotation only, never another tier's.
+    slots: list[tuple[int, int]] = []
     n = 0
     for name in TIERS:
         tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": "default-lt", "TIER_ID": name})
-        for start, end, text in tiers[name]:
+        for start, end, text, ref in tiers[name]:
             n += 1
             ann = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "ALIGNABLE_ANNOTATION")
-            ann.set("ANNOTATION_ID", f"a{n}")
-            ann.set("TIME_SLOT_REF1", slots[start])
-            ann.set("TIME_SLOT_REF2", slots[end])
+            ann.set("ANNOTATION_ID", f"g{n}" if ref is None else line_id(ref, start, end, text))
+            slots += [(start, len(slots) + 1), (end, len(slots) + 2)]
+            ann.set("TIME_SLOT_REF1", f"ts{slots[-2][1]}")
+            ann.set("TIME_SLOT_REF2", f"ts{slots[-1][1]}")
             ET.SubElement(ann, "ANNOTATION_VALUE").text = text
+    for value, number in sorted(slots):
+        ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": f"ts{number}", "TIME_VALUE": str(value)})
     ET.SubElement(
         root,
         "LINGUISTIC_TYPE",

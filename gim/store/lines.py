@@ -7,6 +7,7 @@ small helpers every table uses.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,45 @@ class TranscriptTables:
             raise NotFoundError(
                 f"No transcript line {segment_id}: a newer pass may have replaced it; reload."
             )
+
+    @guarded
+    def apply_edits(
+        self,
+        session_id: str,
+        revised: Iterable[Segment],
+        added: Iterable[Segment] = (),
+        notes: Iterable[Annotation] = (),
+    ) -> None:
+        """Store a batch of edits made elsewhere (ELAN) at once, or none of them.
+
+        Each revised line keeps its id and words and takes the given text, speaker, times,
+        piece link and flag, marked EDITED so no pass overwrites it; added lines and notes
+        are stored as new.
+        """
+        with self.db.atomic():
+            self._require_session(session_id)
+            for line in revised:
+                values = {
+                    "text": line.text,
+                    "speaker": str(line.speaker),
+                    "start": line.start,
+                    "end": line.end,
+                    "piece": line.piece,
+                    "piece_offset": line.piece_offset,
+                    "flagged": int(line.flagged),
+                    "source": str(Source.EDITED),
+                }
+                assignments = ", ".join(f'"{k}" = :{k}' for k in values)
+                cursor = self.db.execute(
+                    f"UPDATE segments SET {assignments} WHERE id = :_id AND session_id = :_sid",
+                    {**values, "_id": line.id, "_sid": session_id},
+                )
+                if cursor.rowcount == 0:
+                    raise NotFoundError(f"No transcript line {line.id} in session {session_id}.")
+            for line in added:
+                self._insert_segment(session_id, replace(line, source=Source.EDITED, id=None))
+            for note in notes:
+                self._insert("annotations", rows.annotation_row(session_id, note))
 
     @guarded
     def replace_transcript(

@@ -1,8 +1,9 @@
 """The app's one final-pass worker, shared by the end-of-session and review screens.
 
-The pass runs in a thread worker through its own store connection (a database belongs to
-the thread that opened it) and reports with typed messages posted to the screen that
-started it: `FinalPassProgress` (many a second; a newer one replaces one still queued) and
+`FinalPass` is a widget with nothing to show that a screen composes: it runs the pass in a
+thread worker through its own store connection (a database belongs to the thread that
+opened it) and reports with typed messages that bubble up to the screen:
+`FinalPassProgress` (many a second; a newer one replaces one still queued) and
 `FinalPassDone`. It stops between speech stretches when the app quits, leaving the stored
 transcript as it was; leaving the screen lets it finish.
 """
@@ -10,14 +11,20 @@ transcript as it was; leaving the screen lets it finish.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message import Message
+from textual.widget import Widget
 
 from gim.core.session import Segment
 from gim.errors import GimError
-from gim.ui.base import GimScreen
 from gim.ui.messages import Progress
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from gim.ui.app import GimApp
 
 
 class FinalPassProgress(Progress):
@@ -43,11 +50,16 @@ class FinalPassDone(Message):
         """It was asked to stop."""
 
 
-class FinalPassScreen(GimScreen[None]):
-    """A screen that can run the final pass over a session (`run_final_pass`)."""
+class FinalPass(Widget):
+    """The final pass over a session, run on request (`run`); nothing to show."""
+
+    DEFAULT_CSS = "FinalPass { display: none; }"
+
+    if TYPE_CHECKING:
+        app = getters.app(GimApp)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="final", description="final")
-    def run_final_pass(self, session_id: str) -> None:
+    def run(self, session_id: str) -> None:
         """Transcribe the whole recording again (slow: in a thread), posting progress.
 
         Lines the guide edited are kept. The app's quitting stops the pass.

@@ -72,7 +72,7 @@ def stored(home: Path) -> str:
 
 def test_every_format_exports_from_the_store(home: Path, stored: str, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
-    for fmt in ("md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json"):
+    for fmt in ("md", "html", "docx", "srt", "vtt", "eaf", "audacity", "json", "qdpx"):
         out = tmp_path / "out" / f"s.{fmt}"
         result = gim(home, "export", stored, "--format", fmt, "-o", str(out))
         assert result.returncode == 0, result.stderr
@@ -81,7 +81,13 @@ def test_every_format_exports_from_the_store(home: Path, stored: str, tmp_path: 
     assert "### 0:10 ♪ Bach, Air on the G String" in md and "G: What do you notice?" in md
     assert "Session:** 1" in md  # numbered by the store
     data = json.loads((tmp_path / "out" / "s.json").read_text())
-    assert data["session"]["id"] == stored and len(data["segments"]) == 5
+    # The line flagged for checking is left out until the guide checks it, and they are told.
+    assert data["session"]["id"] == stored and len(data["segments"]) == 4
+    assert "The sun rises" not in md
+    out = tmp_path / "out" / "all.md"
+    result = gim(home, "export", stored, "-o", str(out), "--with-unchecked")
+    assert "1 line not yet checked included" in result.stderr
+    assert "The sun rises over the sea ⚑" in out.read_text()
 
 
 def test_eaf_links_the_mic_recording_relatively(home: Path, stored: str, tmp_path: Path) -> None:
@@ -108,6 +114,40 @@ def test_deidentified_eaf_links_the_recording_by_file_name_only(
     assert out.name == "20260305-1000-client-deidentified.eaf"
     media = Eaf(str(out)).get_linked_files()[0]
     assert media["RELATIVE_MEDIA_URL"] == "./mic.flac" and media["MEDIA_URL"] == "mic.flac"
+
+
+def test_qdpx_carries_the_recording_and_is_private(home: Path, stored: str, tmp_path: Path) -> None:
+    out = tmp_path / "session.qdpx"
+    old = os.umask(0o022)
+    try:
+        result = gim(home, "export", stored, "-f", "qdpx", "-o", str(out))
+    finally:
+        os.umask(old)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    with zipfile.ZipFile(out) as archive:
+        [mp3] = [n for n in archive.namelist() if n.endswith(".mp3")]  # what QDA programs play
+        audio, rate = sf.read(io.BytesIO(archive.read(mp3)))
+        assert mp3.startswith("sources/") and abs(len(audio) / rate - 130.0) < 0.2
+        assert "I see a garden" in archive.read("project.qde").decode() + "".join(
+            archive.read(n).decode() for n in archive.namelist() if n.endswith(".txt")
+        )
+    again = gim(home, "export", stored, "-f", "qdpx", "-o", str(out))
+    assert again.returncode == 2 and "exists already" in again.stderr
+    clean = gim(home, "export", stored, "-f", "qdpx", "--deidentify", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stderr
+    assert "voice cannot be de-identified" in clean.stderr
+    with zipfile.ZipFile(tmp_path / "20260305-1000-client-deidentified.qdpx") as archive:
+        assert not [n for n in archive.namelist() if n.endswith(".mp3")]
+    mixed = gim(home, "export", stored, "-f", "qdpx", "--with-music", "-o", str(out), "--force")
+    assert "no recording of the music played" in mixed.stderr  # this session kept none
+    rate = 48000
+    sf.write(home / "sessions" / stored / "reference.flac", np.zeros(5 * rate), rate)
+    mixed = gim(home, "export", stored, "-f", "qdpx", "--with-music", "-o", str(out), "--force")
+    assert mixed.returncode == 0, mixed.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert len([n for n in archive.namelist() if n.endswith(".mp3")]) == 2
+        assert 'name="Voice and music"' in archive.read("project.qde").decode()
 
 
 def test_exports_are_private_and_never_replace_a_file(
@@ -198,5 +238,8 @@ def test_series_of_a_client(home: Path, stored: str) -> None:
     result = gim(home, "series", "AB12")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("| Sample Program |") == 2
-    assert "**sea**: 2 sessions" in result.stdout
+    # "sea" was said in the second session and in a line of the first not yet checked.
+    assert "**sea**" not in result.stdout and "1 line flagged for checking" in result.stdout
+    every = gim(home, "series", "AB12", "--with-unchecked")
+    assert "**sea**: 2 sessions" in every.stdout and "Includes 1 line not yet" in every.stdout
     assert gim(home, "series", "NOBODY").returncode == 2

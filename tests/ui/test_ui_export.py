@@ -11,6 +11,7 @@ from textual.widgets import Select
 
 from gim.ui.dialogs.export import ExportDialog
 from gim.ui.screens.review import ReviewScreen
+from gim.ui.widgets.session_tasks import SessionTasks
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ async def export(app: Any, *keys: str, what: str | None = None) -> list[Path]:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
-        return list(screen.exported)
+        return list(screen.query_one(SessionTasks).exported)
 
 
 async def test_markdown_export_writes_the_transcript_to_the_exports_folder(

@@ -19,12 +19,12 @@ from textual.pilot import Pilot
 from gim.core.session import Consent, Phase, Segment
 from gim.runner.events import (
     Finished,
+    GuideWarning,
     PhaseChanged,
     PieceChanged,
     RunnerEvent,
     RunnerStatus,
     SegmentAdded,
-    Warning,
 )
 from gim.ui.screens.home import HomeScreen
 from gim.ui.screens.live import LiveScreen
@@ -68,7 +68,7 @@ class StreamingRunner:
             if n % 20 == 0:
                 self.on_event(PieceChanged(n // 20 % 3))
             if n % 7 == 0:
-                self.on_event(Warning(f"Notice {n}: the microphone was quiet for a while."))
+                self.on_event(GuideWarning(f"Notice {n}: the microphone was quiet for a while."))
             text = " ".join(words[: 3 + n % 9]) + "."
             segment = Segment(self.elapsed, self.elapsed + 1, text, piece=0, piece_offset=n)
             self.on_event(SegmentAdded(segment))

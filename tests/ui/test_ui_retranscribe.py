@@ -15,6 +15,7 @@ from gim.runner.final_mark import final_pass_state, let_go, owe_final_pass
 from gim.store.db import Store
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.screens.review import ReviewScreen
+from gim.ui.widgets.session_tasks import SessionTasks
 from gim.ui.widgets.transcript import TranscriptView
 
 
@@ -45,7 +46,8 @@ async def test_transcribe_again_replaces_lines_and_keeps_the_guides_edit(
         await app.workers.wait_for_complete()
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, ReviewScreen) and not screen.retranscribing
+        assert isinstance(screen, ReviewScreen)
+        assert not screen.query_one(SessionTasks).retranscribing
         shown = [
             b.text for b in screen.query_one(TranscriptView).blocks if isinstance(b, ClientLine)
         ]

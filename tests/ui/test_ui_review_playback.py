@@ -13,6 +13,7 @@ from gim.config import Settings
 from gim.core.clock import mmss
 from gim.store.db import Store
 from gim.ui.screens.review import ReviewScreen
+from gim.ui.widgets.review_player import ReviewPlayer
 
 RATE = 48000
 
@@ -60,20 +61,19 @@ async def test_enter_plays_and_space_stops(
         await pilot.pause()
         await pilot.press("down", "down", "down", "down", "down", "down", "enter")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen) and screen.playing
-        start = screen.play_from or 0.0
-        assert f"Playing voice and music · {mmss(start)}" in str(
-            screen.query_one("#player").render()
-        )
+        assert isinstance(app.screen, ReviewScreen)
+        player = app.screen.query_one(ReviewPlayer)
+        assert player.playing
+        start = player.play_from or 0.0
+        assert f"Playing voice and music · {mmss(start)}" in str(player.render())
         await pilot.pause(2.2)  # the position shown moves with the sound
-        assert screen.position() >= start + 2
-        shown = str(screen.query_one("#player").render())
+        assert player.position() >= start + 2
+        shown = str(player.render())
         assert mmss(start) not in shown and "space pauses" in shown
         await pilot.press("space")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not screen.playing
-        assert (screen.play_from or 0.0) >= start + 2  # space again goes on from there
-        assert "Stopped at" in str(screen.query_one("#player").render())
+        assert not player.playing
+        assert (player.play_from or 0.0) >= start + 2  # space again goes on from there
+        assert "Stopped at" in str(player.render())
     assert notes == []  # no error from the audio device

@@ -96,3 +96,41 @@ def test_commands_land_in_the_log_where_they_sound(tmp_path: Path) -> None:
     # the music position follows the log: offset at resume equals frames heard before pause
     pos = log.position_at(resume.frame)
     assert pos is not None and pos.offset == pause.frame
+
+
+def test_a_dry_output_is_one_dropout_never_a_pause(tmp_path: Path) -> None:
+    """A producer that falls behind (a busy machine) leaves silence mid-music: the log
+    says dropout, once, with its length; the music's position holds over it; no pause."""
+    player, room, played = collect(tmp_path, ahead=0.05, speed=4)
+    producer = player._producer
+    make_block = producer.make_block
+    stalled = threading.Event()
+
+    def slow_once() -> object:
+        block = make_block()
+        if not stalled.is_set() and room.frame > 0.15 * RATE:
+            stalled.set()
+            time.sleep(0.1)  # 0.4 s of output at speed 4: the queue (0.05 s) runs dry
+        return block
+
+    producer.make_block = slow_once  # type: ignore[method-assign]
+    run(player, room, 3.0)
+    player.close()
+    room.close()
+    log = player.log
+    assert not [e for e in log if e.action in (Action.PAUSE, Action.RESUME)]
+    dropouts = [e for e in log if e.action is Action.DROPOUT]
+    assert len(dropouts) == 1
+    (drop,) = dropouts
+    silent = int(drop.value or 0)
+    assert silent > 0.1 * RATE
+    ref = reference(played)
+    assert np.allclose(ref[drop.frame : drop.frame + silent], 0.0)
+    assert abs(ref[drop.frame - 1] - 0.25) < 1e-4 and abs(ref[drop.frame + silent] - 0.25) < 1e-4
+    # the first piece was heard whole: its position held over the silence
+    before = log.position_at(drop.frame - 1)
+    after = log.position_at(drop.frame + silent)
+    assert before is not None and after is not None
+    assert (after.piece, after.offset) == (0, before.offset + 1)
+    assert log.position_at(drop.frame + silent // 2) is None
+    assert player.log.pieces_played() == [0, 1]

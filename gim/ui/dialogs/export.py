@@ -27,6 +27,7 @@ CHOICES: tuple[tuple[str, str], ...] = (
     ("eaf", "ELAN annotation file"),
     ("audacity", "Audacity label track"),
     ("json", "Everything · JSON"),
+    ("qdpx", "REFI-QDA project · MAXQDA, NVivo…"),
     (CLIENT_COPY, "Client copy (no private notes)"),
     (PACKET, "Supervision packet (zip)"),
 )
@@ -35,6 +36,7 @@ CHOICES: tuple[tuple[str, str], ...] = (
 AUDIO_LABELS = {
     PACKET: "Audio excerpts around marked moments",
     CLIENT_COPY: "Include the mandala picture",
+    "qdpx": "Include the recording (not when de-identified)",
 }
 """Label of the audio box where it means something other than the default."""
 AUDIO_DEFAULT = "Link the recording, include the mandala"

@@ -17,7 +17,8 @@ from gim.config import FILE_MODE, Settings, ensure_private_dir
 from gim.core.clock import mmss
 from gim.core.record import Attachment
 from gim.errors import GimError, InputError
-from gim.ui.final_pass import FinalPassDone, FinalPassProgress, FinalPassScreen
+from gim.ui.base import GimScreen
+from gim.ui.final_pass import FinalPass, FinalPassDone, FinalPassProgress
 
 
 def attach_mandala(settings: Settings, session_id: str, picture: Path) -> str:
@@ -46,7 +47,7 @@ def progress_text(fraction: float, elapsed: float) -> str:
     return text
 
 
-class EndScreen(FinalPassScreen):
+class EndScreen(GimScreen[None]):
     """After the music: run the final pass, write postlude notes, attach the mandala."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -84,6 +85,7 @@ class EndScreen(FinalPassScreen):
             yield Label("Mandala description", classes="field")
             yield Input(placeholder="colours, shapes, what it shows", id="mandala-description")
         yield Footer()
+        yield FinalPass()
 
     def on_mount(self) -> None:
         self.sub_title = f"End of session {self.session_id}"
@@ -93,6 +95,10 @@ class EndScreen(FinalPassScreen):
         self.query_one("#mandala-description", Input).value = session.mandala_description
         self.query_one("#postlude", TextArea).focus()
         self.run_final_pass(self.session_id)
+
+    def run_final_pass(self, session_id: str) -> None:
+        """Transcribe the session's whole recording (in a thread; messages report back)."""
+        self.query_one(FinalPass).run(session_id)
 
     @on(FinalPassProgress)
     def _progress(self, message: FinalPassProgress) -> None:

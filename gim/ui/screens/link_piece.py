@@ -122,7 +122,7 @@ class PickPieceFile(GimModal[Path | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="listen", description="listen")
     def listen(self, path: Path, stop: threading.Event) -> None:
         """Play the excerpt in a thread."""
-        from gim.audio.clips import play_excerpt
+        from gim.runner.sounds import play_excerpt
 
         settings = self.app.settings
         try:

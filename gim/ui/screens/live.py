@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on, work
@@ -21,16 +22,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Label, Static
 
 from gim.core.clock import mmss
-from gim.core.layout import (
-    ClientLine,
-    Intervention,
-    PhaseHeading,
-    PieceHeading,
-)
+from gim.core.layout import Block, ClientLine, Intervention, PhaseHeading, PieceHeading
 from gim.core.program import Program
 from gim.core.session import Consent, Phase, Speaker
 from gim.errors import GimError
 from gim.runner.events import Finished, LiveRunner, RunnerEvent, RunnerFactory
+from gim.ui.base import GimScreen
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.messages import (
     PhaseEntered,
@@ -42,7 +39,7 @@ from gim.ui.messages import (
     SessionEnded,
     message_for,
 )
-from gim.ui.screens.live_notes import LiveNotes
+from gim.ui.widgets.guide_notes import GuideNotes, ask_runner
 from gim.ui.widgets.level_meter import LevelMeter
 from gim.ui.widgets.live_panels import KeyBar, SessionStatus, WarningsPanel, recording_state
 from gim.ui.widgets.now_playing import NowPlaying
@@ -65,7 +62,7 @@ def glance(state: str, now: NowPlaying) -> str:
     return f"{state} · ♪{now.piece + 1} {where}"
 
 
-class LiveScreen(LiveNotes):
+class LiveScreen(GimScreen[None]):
     """One session as it runs.
 
     Args:
@@ -127,10 +124,12 @@ class LiveScreen(LiveNotes):
                     yield LevelMeter("mic", id="mic-level")
                     yield SessionStatus("", id="live-status")
         yield KeyBar(id="live-keys")
+        yield GuideNotes()
 
     def on_mount(self) -> None:
         self.sub_title = f"Session · {self.program.title}"
         self.runner = self.make_runner(self.runner_event)
+        self.query_one(GuideNotes).runner = self.runner
         self.start_runner()
         self.set_interval(POLL_SECONDS, self.poll)
         if threading.current_thread() is threading.main_thread():
@@ -188,6 +187,7 @@ class LiveScreen(LiveNotes):
         except GimError:
             return
         self.elapsed = status.elapsed
+        self.query_one(GuideNotes).elapsed = status.elapsed
         offset = status.piece_offset
         now = self.query_one(NowPlaying)
         now.piece = status.piece
@@ -271,6 +271,37 @@ class LiveScreen(LiveNotes):
 
         # The end screen runs the final pass; for "review" it then opens review by itself.
         self.app.switch_screen(EndScreen(session_id, review_after=self.then == "review"))
+
+    def _call(self, action: Callable[[LiveRunner], object]) -> None:
+        ask_runner(self, self.runner, action)
+
+    def _place(self, block: Block) -> None:
+        self.query_one(TranscriptView).place(block)
+
+    @on(GuideNotes.Noted)
+    def _noted(self, message: GuideNotes.Noted) -> None:
+        self._place(message.block)
+
+    # -- the guide's notes ------------------------------------------------------------------
+    def action_mark(self) -> None:
+        """Mark this moment (a note can be added in review)."""
+        self.query_one(GuideNotes).mark()
+        timeline = self.query_one(ProgramTimeline)
+        if timeline.position is not None:
+            timeline.markers = (*timeline.markers, timeline.position)
+
+    def action_intervention(self) -> None:
+        """Write down an intervention (``G: …``)."""
+        self.query_one(GuideNotes).intervention()
+
+    def action_observation(self) -> None:
+        """Write down a nonverbal observation (``[sighs]``)."""
+        self.query_one(GuideNotes).observation()
+
+    def action_tag(self) -> None:
+        """Tag the chosen client line (or the latest) with imagery tags."""
+        line = self.query_one(TranscriptView).chosen_or_latest()
+        self.query_one(GuideNotes).tag(line.segment if line is not None else None)
 
     # -- the guide's keys -------------------------------------------------------------------
     def action_start_music(self) -> None:

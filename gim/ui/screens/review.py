@@ -1,35 +1,39 @@
 """Review: the transcript in the guide's layout beside the program timeline.
 
 Select a line to hear that moment (the voice, the music, or both), edit a line's text
-(kept through any re-transcription), tag it, comment on it, and search. The player is
-`gim.ui.screens.review_player`, the notes on a line `gim.ui.screens.review_notes`, export
-and "transcribe again" `gim.ui.screens.review_tasks`.
+(kept through any re-transcription), tag it, comment on it, and search. The screen
+composes its parts and hands them what they need ("attributes down"): the player
+(`gim.ui.widgets.review_player`), the selected line with its notes
+(`gim.ui.widgets.line_notes`) and the slow tasks, export and "transcribe again"
+(`gim.ui.widgets.session_tasks`); they answer with messages ("messages up").
 """
 
 from __future__ import annotations
 
-import threading
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Header, Label
 
-from gim.core.clock import mmss
-from gim.core.layout import Block, ClientLine, Note, PieceHeading, transcript_blocks
+from gim.core.layout import Block, Note, transcript_blocks
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind
 from gim.errors import GimError
 from gim.store.search import SearchHit
+from gim.ui.base import GimScreen
 from gim.ui.dialogs.search import SearchDialog
-from gim.ui.screens.review_player import ReviewPlayer
+from gim.ui.final_pass import FinalPassDone
+from gim.ui.widgets.line_notes import LineNotes, place_of
+from gim.ui.widgets.review_player import ReviewPlayer
+from gim.ui.widgets.session_tasks import SessionTasks
 from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
 
 
-class ReviewScreen(ReviewPlayer):
+class ReviewScreen(GimScreen[None]):
     """One session's transcript, its program timeline and the selected moment."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -61,11 +65,6 @@ class ReviewScreen(ReviewPlayer):
         """Moment to highlight first when no line is given."""
         self.record: SessionRecord | None = None
         """The session as loaded from the store."""
-        self._stop_event = threading.Event()
-        self.play_from: float | None = None
-        """Session seconds the player starts from (moves with ±5 s)."""
-        self._started: float | None = None
-        """Monotonic time playing began, so the shown position moves while it plays."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◌")
@@ -79,12 +78,12 @@ class ReviewScreen(ReviewPlayer):
                     yield ProgramTimeline(id="timeline")
                 with Vertical(classes="pane", id="moment-pane"):
                     yield Label("This line", classes="pane-title")
-                    yield Static("", id="moment")
-                    yield Static("", id="player")
+                    yield LineNotes(id="moment")
+                    yield ReviewPlayer(id="player")
         yield Footer(compact=True)
+        yield SessionTasks(self.session_id)
 
     def on_mount(self) -> None:
-        self._ticker = self.set_interval(0.5, self._show_player, pause=True)
         self.reload()
         view = self.query_one(TranscriptView)
         if self.start_segment is not None:
@@ -117,6 +116,9 @@ class ReviewScreen(ReviewPlayer):
             self.notify(exc.message, severity="error", timeout=10)
             return
         record = self.record
+        self.query_one(ReviewPlayer).record = record
+        self.query_one(LineNotes).record = record
+        self.query_one(SessionTasks).record = record
         session = record.session
         self.sub_title = f"Review · {session.client} · {session.started_at[:10]}"
         view = self.query_one(TranscriptView)
@@ -138,22 +140,15 @@ class ReviewScreen(ReviewPlayer):
         self._show_moment(view.current)
 
     # -- the selected moment ---------------------------------------------------------
-    def _place(self, seconds: float) -> tuple[int | None, float | None]:
-        """The piece and offset (seconds) sounding at session ``seconds``, from the log."""
-        record = self.record
-        if record is None:
-            return None, None
-        found = record.clock.music_at(seconds)
-        return (None, None) if found is None else found
-
     def _program_time(self, seconds: float) -> float | None:
         """Nominal program seconds sounding at session ``seconds`` (for the timeline)."""
         record = self.record
-        piece, offset = self._place(seconds)
-        if record is None or record.program is None or piece is None:
+        if record is None or record.program is None:
             return None
-        if piece >= len(record.program.pieces):
+        found = record.clock.music_at(seconds)
+        if found is None or found[0] >= len(record.program.pieces):
             return None
+        piece, offset = found
         return record.program.piece_starts()[piece] + (offset or 0.0)
 
     def select_time(self, seconds: float) -> None:
@@ -170,40 +165,67 @@ class ReviewScreen(ReviewPlayer):
         self._show_moment(self.query_one(TranscriptView).current)
 
     def _show_moment(self, block: Block | None) -> None:
-        moment = self.query_one("#moment", Static)
-        timeline = self.query_one(ProgramTimeline)
+        self.query_one(LineNotes).show(block)
         if block is None or self.record is None:
-            moment.update("")
             return
-        if not self.playing:
-            self.play_from = block.time
-        piece, offset = self._place(block.time)
-        if isinstance(block, ClientLine) and block.segment.piece is not None:
-            piece, offset = block.segment.piece, block.segment.piece_offset
-        elif isinstance(block, PieceHeading):
-            piece, offset = block.index, block.offset
-        timeline.place(piece, offset)
-        lines = [f"At {mmss(block.time)} of the session"]
-        if piece is not None and self.record.program and piece < len(self.record.program.pieces):
-            name = self.record.program.pieces[piece].title
-            lines.append(f"♪ {piece + 1} {name}, {mmss(offset or 0.0)} in")
-        segment_id = self._segment_id(block)
-        if isinstance(block, ClientLine):
-            segment = block.segment
-            if segment.flagged:
-                lines.append(f"[$warning]To check:[/] {segment.flag_reason or 'suspect line'}")
-            if segment.confidence is not None:
-                lines.append(f"[dim]confidence {segment.confidence:.0%} · {segment.source}[/]")
-        notes = [a for a in self.record.annotations if segment_id and a.segment_id == segment_id]
-        for note in notes:
-            tags = " ".join(f"#{t}" for t in note.tags)
-            lines.append(f"[dim]{note.kind.value}:[/] {tags} {note.text}".rstrip())
-        moment.update("\n".join(lines))
-        self._show_player()
+        self.query_one(ProgramTimeline).place(*place_of(self.record, block))
+        self.query_one(ReviewPlayer).cue(block.time)
+
+    @on(LineNotes.Changed)
+    @on(FinalPassDone)
+    def _stored(self) -> None:
+        self.reload()
+
+    @on(SessionTasks.Working)
+    def _task_state(self, message: SessionTasks.Working) -> None:
+        self.query_one("#transcript-title", Label).update(f"Transcript · [dim]{message.text}[/]")
+
+    # -- the keys ----------------------------------------------------------------------
+    @on(TranscriptView.LineChosen)
+    def _chosen(self) -> None:
+        self.action_play_line()
+
+    def action_play_line(self) -> None:
+        """Play the moment of the highlighted line."""
+        block = self.query_one(TranscriptView).current
+        if block is not None:
+            self.query_one(ReviewPlayer).play(block.time)
+
+    def action_toggle_play(self) -> None:
+        """Pause, or play from where the player stands."""
+        self.query_one(ReviewPlayer).toggle()
+
+    def action_skip(self, seconds: float) -> None:
+        """Move the player ±``seconds``."""
+        self.query_one(ReviewPlayer).skip(seconds)
+
+    def action_cycle_source(self) -> None:
+        """Voice → music → both."""
+        self.query_one(ReviewPlayer).cycle_source()
+
+    def action_edit(self) -> None:
+        """Correct the highlighted line's text (kept through re-transcription)."""
+        self.query_one(LineNotes).edit()
+
+    def action_tag(self) -> None:
+        """Tag the highlighted line with imagery tags."""
+        self.query_one(LineNotes).tag()
+
+    def action_comment(self) -> None:
+        """Add a comment (a supervisor's or the guide's own) to the highlighted line."""
+        self.query_one(LineNotes).comment()
+
+    def action_export(self) -> None:
+        """Ask what to export and where, then write it in a thread."""
+        self.query_one(SessionTasks).export()
+
+    def action_retranscribe(self) -> None:
+        """Ask, then transcribe the whole recording again, keeping the guide's edits."""
+        self.query_one(SessionTasks).retranscribe()
 
     def action_back(self) -> None:
         """Stop playing and leave review (to home when review was the first screen)."""
-        self._stop_playing()
+        self.query_one(ReviewPlayer).stop()
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         else:

@@ -146,6 +146,19 @@ class TranscriptView(OptionList):
         elif follow:
             self.highlighted = len(self.blocks) - 1
 
+    def place(self, block: Block) -> None:
+        """Add ``block`` in time order (live lines arrive seconds after they were said),
+        following it only when the guide is at the end already."""
+        follow = self.highlighted is None or self.highlighted >= len(self.blocks) - 1
+        self.insert_by_time(block, follow=follow)
+
+    def chosen_or_latest(self) -> ClientLine | None:
+        """The client line highlighted, else the latest one (what a live tag goes on)."""
+        if isinstance(self.current, ClientLine):
+            return self.current
+        lines = [b for b in self.blocks if isinstance(b, ClientLine)]
+        return lines[-1] if lines else None
+
     def _option(self, index: int, block: Block) -> Option:
         return Option(render_block(block, piece_times=self.piece_times), id=str(index))
 

@@ -1,22 +1,30 @@
-"""The review screen's player: the highlighted moment played in a thread (the voice, the
-music or both), with its position moving on the status line while it plays."""
+"""Review's player: a stored session's moment played in a thread (the voice, the music or
+both), its position moving on the status line while it plays.
+
+The screen hands it the session (`record`) and the keys' wishes (`cue`, `play`, `toggle`,
+`skip`, `cycle_source`, `stop`); the player owns everything about playing and says when a
+clip ended by itself with `ReviewPlayer.Ended`.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.message import Message
 from textual.reactive import reactive
-from textual.timer import Timer
 from textual.widgets import Static
 
 from gim.core.clock import mmss
 from gim.core.record import SessionRecord
 from gim.errors import GimError
-from gim.ui.screens.review_notes import LineNotes
-from gim.ui.widgets.transcript import TranscriptView
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from gim.ui.app import GimApp
 
 SOURCES = ("voice", "music", "both")
 """What selecting a line plays."""
@@ -25,23 +33,32 @@ HEARD = {"voice": "the voice only", "music": "the music only", "both": "voice an
 """What each source plays, in the words of the status line."""
 
 
-class PlaybackEnded(Message):
-    """The clip played to its end (not stopped by the guide)."""
+class ReviewPlayer(Static):
+    """The status line of review's player, and the player behind it."""
 
+    if TYPE_CHECKING:
+        app = getters.app(GimApp)
 
-class ReviewPlayer(LineNotes):
-    """Base of the review screen: Enter plays the line, space pauses or plays on, ←/→ move
-    5 s, ``v`` chooses what plays. The attributes declared here are the screen's own."""
+    class Ended(Message):
+        """The clip played to its end (not stopped by the guide)."""
 
     source: reactive[str] = reactive("both")
-    """What plays when a line is selected: voice, music or both."""
+    """What plays: voice, music or both."""
     playing: reactive[bool] = reactive(False)
     """Whether a moment is playing now."""
 
-    play_from: float | None
-    _started: float | None
-    _stop_event: threading.Event
-    _ticker: Timer
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.record: SessionRecord | None = None
+        """The session played (set by the screen once loaded)."""
+        self.play_from: float | None = None
+        """Session seconds the player starts from (moves with the selection and ±5 s)."""
+        self._started: float | None = None
+        """Monotonic time playing began, so the shown position moves while it plays."""
+        self._stop_event = threading.Event()
+
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(0.5, self.show, pause=True)
 
     def position(self) -> float:
         """Session seconds the player stands at: moving while it plays."""
@@ -50,7 +67,8 @@ class ReviewPlayer(LineNotes):
             return start + time.monotonic() - self._started
         return start
 
-    def _show_player(self) -> None:
+    def show(self) -> None:
+        """Say on the status line where the player stands and what the keys do."""
         at = mmss(self.position())
         if self.playing:
             text = f"▶ Playing {HEARD[self.source]} · {at}\n[dim]space pauses · ←/→ 5 s[/]"
@@ -59,11 +77,11 @@ class ReviewPlayer(LineNotes):
             text = (
                 f"■ Stopped at {at}\n[dim]space plays {HEARD[self.source]} · v: {HEARD[after]}[/]"
             )
-        self.query_one("#player", Static).update(text)
+        self.update(text)
 
     def watch_source(self) -> None:
         if self.is_mounted:
-            self._show_player()
+            self.show()
 
     def watch_playing(self, playing: bool) -> None:
         if not playing and self._started is not None:
@@ -75,41 +93,47 @@ class ReviewPlayer(LineNotes):
                 self._ticker.resume()
             else:
                 self._ticker.pause()
-            self._show_player()
+            self.show()
 
-    # -- playback ----------------------------------------------------------------------
-    @on(TranscriptView.LineChosen)
-    def _chosen(self, event: TranscriptView.LineChosen) -> None:
-        self.action_play_line()
+    # -- what the screen asks ----------------------------------------------------------
+    def cue(self, seconds: float) -> None:
+        """Stand at ``seconds`` (the selected line), unless a moment is playing."""
+        if not self.playing:
+            self.play_from = seconds
+        self.show()
 
-    def action_play_line(self) -> None:
-        """Play the moment of the highlighted line."""
-        block = self.query_one(TranscriptView).current
-        if block is not None:
-            self.play_from = block.time
-            self._start_playing()
+    def play(self, seconds: float) -> None:
+        """Play from ``seconds``."""
+        self.play_from = seconds
+        self._start()
 
-    def action_toggle_play(self) -> None:
+    def toggle(self) -> None:
         """Pause, or play from where the player stands."""
         if self.playing:
-            self._stop_playing()
+            self.stop()
         else:
-            self._start_playing()
+            self._start()
 
-    def action_skip(self, seconds: float) -> None:
+    def skip(self, seconds: float) -> None:
         """Move the player ±``seconds``."""
         self.play_from = max(0.0, self.position() + seconds)
         self._started = None
         if self.playing:
-            self._start_playing()
+            self._start()
         else:
-            self._show_player()
+            self.show()
 
-    def action_cycle_source(self) -> None:
+    def cycle_source(self) -> None:
         """Voice → music → both."""
         self.source = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
 
-    def _start_playing(self) -> None:
+    def stop(self) -> None:
+        """Stop playing (the player stays where it got to)."""
+        self._stop_event.set()
+        self.playing = False
+
+    # -- playing ------------------------------------------------------------------------
+    def _start(self) -> None:
         if self.record is None:
             return
         self._stop_event.set()
@@ -118,16 +142,12 @@ class ReviewPlayer(LineNotes):
         self.playing = True
         self.play_moment(self.record, self.play_from or 0.0, self.source, self._stop_event)
 
-    def _stop_playing(self) -> None:
-        self._stop_event.set()
-        self.playing = False
-
     @work(thread=True, exit_on_error=False, group="review-player", description="play")
     def play_moment(
         self, record: SessionRecord, start: float, source: str, stop: threading.Event
     ) -> None:
         """Play from ``start`` in a thread (the stream blocks) until ``stop`` is set."""
-        from gim.audio.clips import play_moment
+        from gim.runner.sounds import play_moment
 
         try:
             play_moment(self.app.settings, record, start, source, stop)
@@ -135,8 +155,8 @@ class ReviewPlayer(LineNotes):
             self.notify(exc.message, severity="warning", timeout=8)  # notify is thread-safe
         finally:
             if not stop.is_set():
-                self.post_message(PlaybackEnded())
+                self.post_message(self.Ended())
 
-    @on(PlaybackEnded)
-    def _played(self, message: PlaybackEnded) -> None:
+    @on(Ended)
+    def _ended(self, message: Ended) -> None:
         self.playing = False

@@ -1,8 +1,11 @@
-"""The review screen's slow tasks: exporting the session and transcribing it again.
+"""Review's slow tasks: exporting the session and transcribing it again.
 
-Both run in thread workers and report back with typed messages; no widget is touched
-from a thread. The re-transcription is the app's one final-pass worker
-(`gim.ui.final_pass`); lines the guide edited are kept.
+A widget with nothing to show that the review screen composes. Both tasks run in thread
+workers and report back with typed messages; no widget is touched from a thread. The
+re-transcription is the app's one final-pass worker (`gim.ui.final_pass.FinalPass`, a
+child of this one); lines the guide edited are kept. Up to the screen go
+`SessionTasks.Working` (what to say in the transcript's title) and the pass's own
+`FinalPassDone` (the stored transcript changed: read it again).
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
+from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Label
+from textual.widget import Widget
 
+from gim.core.record import SessionRecord
 from gim.core.session import Source
 from gim.errors import GimError
 from gim.ui.dialogs.confirm import Confirm
@@ -25,10 +30,12 @@ from gim.ui.dialogs.export import (
     remember_export,
     shown_folder,
 )
-from gim.ui.final_pass import FinalPassDone, FinalPassProgress, FinalPassScreen
+from gim.ui.final_pass import FinalPass, FinalPassDone, FinalPassProgress
 
 if TYPE_CHECKING:
-    from gim.core.record import SessionRecord
+    from textual import getters
+
+    from gim.ui.app import GimApp
 
 
 class Exported(Message):
@@ -40,31 +47,45 @@ class Exported(Message):
         self.folder = folder
 
 
-class SessionTasks(FinalPassScreen):
-    """Base of the review screen: ``x`` exports, ``R`` transcribes the session again."""
+class SessionTasks(Widget):
+    """``x`` exports the session, ``R`` transcribes it again (the screen's keys ask)."""
 
-    session_id: str
-    record: SessionRecord | None
-    exported: tuple[Path, ...] = ()
-    """Files written by the last export (tests read them)."""
-    retranscribing: bool = False
-    """A re-transcription is running."""
+    DEFAULT_CSS = "SessionTasks { display: none; }"
 
-    def reload(self) -> None:
-        """Read the session from the store and show it again (the screen's own)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        app = getters.app(GimApp)
+
+    class Working(Message):
+        """What a running task wants said in the transcript's title."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+            """For example "re-transcribing 42%"."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        """The session the tasks are for."""
+        self.record: SessionRecord | None = None
+        """The session as loaded (set by the screen): what an export writes."""
+        self.exported: tuple[Path, ...] = ()
+        """Files written by the last export (tests read them)."""
+        self.retranscribing = False
+        """A re-transcription is running."""
+
+    def compose(self) -> ComposeResult:
+        yield FinalPass()
 
     # -- export ------------------------------------------------------------------------
-    def action_export(self) -> None:
+    def export(self) -> None:
         """Ask what to export and where, then write it in a thread."""
-
-        home = self.app.settings.home
 
         def chosen(request: ExportRequest | None) -> None:
             if request is not None and self.record is not None:
                 self.export_files(self.record, request)
 
-        folder, what = last_export(home)
+        folder, what = last_export(self.app.settings.home)
         self.app.push_screen(ExportDialog(folder, what), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
@@ -89,6 +110,7 @@ class SessionTasks(FinalPassScreen):
 
     @on(Exported)
     def _exported(self, message: Exported) -> None:
+        message.stop()
         written, folder = message.written, message.folder
         self.exported = tuple(written)
         names = sorted({p.relative_to(folder).parts[0] for p in written})
@@ -97,7 +119,7 @@ class SessionTasks(FinalPassScreen):
         )
 
     # -- re-transcription ----------------------------------------------------------------
-    def action_retranscribe(self) -> None:
+    def retranscribe(self) -> None:
         """Ask, then transcribe the whole recording again, keeping the guide's edits."""
         if self.retranscribing:
             self.notify("The session is being transcribed already.", timeout=4)
@@ -106,20 +128,21 @@ class SessionTasks(FinalPassScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.retranscribing = True
-                self._title("re-transcribing…")
-                self.run_final_pass(self.session_id)
+                self.post_message(self.Working("re-transcribing…"))
+                self.query_one(FinalPass).run(self.session_id)
 
         question = "Transcribe this session again? Lines you edited are kept."
         self.app.push_screen(Confirm(question), answered)
 
     @on(FinalPassProgress)
     def _retranscribing(self, message: FinalPassProgress) -> None:
-        self._title(f"re-transcribing {message.fraction:.0%}")
+        message.stop()
+        self.post_message(self.Working(f"re-transcribing {message.fraction:.0%}"))
 
     @on(FinalPassDone)
     def _retranscribed(self, message: FinalPassDone) -> None:
+        # not stopped: the screen reads the transcript again
         self.retranscribing = False
-        self.reload()
         if message.lines is None:
             self.notify(message.error, severity="error", timeout=10)
             return
@@ -127,7 +150,3 @@ class SessionTasks(FinalPassScreen):
         kept = sum(1 for s in lines if s.source is Source.EDITED)
         edits = f"; {kept} edited line{'' if kept == 1 else 's'} kept" if kept else ""
         self.notify(f"Transcribed again: {len(lines)} lines{edits}.", timeout=10)
-
-    def _title(self, state: str) -> None:
-        title = self.query_one("#transcript-title", Label)
-        title.update(f"Transcript · [dim]{state}[/]")

@@ -1,0 +1,158 @@
+"""Review's "this line" pane: the selected line's moment and notes, and the guide's notes
+on it: correcting its text (kept through any re-transcription), tags, comments.
+
+The screen hands it the session (`record`) and the selected line (`show`); the widget
+writes what the guide wrote to the store and says so with `LineNotes.Changed`, upon
+which the screen reads the session again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+from textual.widgets import Static
+
+from gim.core.clock import mmss
+from gim.core.layout import Block, ClientLine, Intervention, PieceHeading
+from gim.core.record import SessionRecord
+from gim.core.session import Annotation, AnnotationKind
+from gim.errors import GimError
+from gim.ui.dialogs.tags import TagDialog
+from gim.ui.dialogs.text_prompt import TextPrompt
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from gim.ui.app import GimApp
+
+
+def segment_id_of(block: Block | None) -> int | None:
+    """The stored line behind ``block`` (a client line or a spoken intervention), if any."""
+    if isinstance(block, ClientLine):
+        return block.segment.id
+    if isinstance(block, Intervention) and block.segment is not None:
+        return block.segment.id
+    return None
+
+
+def place_of(record: SessionRecord, block: Block) -> tuple[int | None, float | None]:
+    """The piece and offset of ``block``: its own link, else what sounded at its time."""
+    if isinstance(block, ClientLine) and block.segment.piece is not None:
+        return block.segment.piece, block.segment.piece_offset
+    if isinstance(block, PieceHeading):
+        return block.index, block.offset
+    found = record.clock.music_at(block.time)
+    return (None, None) if found is None else found
+
+
+class LineNotes(Static):
+    """The selected line: when it was said, over which music, and every note on it."""
+
+    if TYPE_CHECKING:
+        app = getters.app(GimApp)
+
+    class Changed(Message):
+        """The guide edited, tagged or commented on a line: the store holds it now."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.record: SessionRecord | None = None
+        """The session shown (set by the screen whenever it loads it)."""
+        self.block: Block | None = None
+        """The line shown and noted on."""
+
+    def show(self, block: Block | None) -> None:
+        """Show ``block``'s moment and notes."""
+        self.block = block
+        record = self.record
+        if block is None or record is None:
+            self.update("")
+            return
+        piece, offset = place_of(record, block)
+        lines = [f"At {mmss(block.time)} of the session"]
+        if piece is not None and record.program and piece < len(record.program.pieces):
+            name = record.program.pieces[piece].title
+            lines.append(f"♪ {piece + 1} {name}, {mmss(offset or 0.0)} in")
+        if isinstance(block, ClientLine):
+            segment = block.segment
+            if segment.flagged:
+                lines.append(f"[$warning]To check:[/] {segment.flag_reason or 'suspect line'}")
+            if segment.confidence is not None:
+                lines.append(f"[dim]confidence {segment.confidence:.0%} · {segment.source}[/]")
+        segment_id = segment_id_of(block)
+        for note in record.annotations:
+            if segment_id and note.segment_id == segment_id:
+                tags = " ".join(f"#{t}" for t in note.tags)
+                lines.append(f"[dim]{note.kind.value}:[/] {tags} {note.text}".rstrip())
+        self.update("\n".join(lines))
+
+    # -- the guide's notes --------------------------------------------------------------
+    def edit(self) -> None:
+        """Correct the line's text (kept through re-transcription)."""
+        block = self.block
+        segment_id = segment_id_of(block)
+        if segment_id is None or not isinstance(block, ClientLine | Intervention):
+            self.notify("Only transcript lines can be edited.", timeout=4)
+            return
+
+        def keep(text: str | None) -> None:
+            if text is None or text == block.text:
+                return
+            try:
+                self.app.store.edit_segment(segment_id, text)
+            except GimError as exc:
+                self.notify(exc.message, severity="error")
+                return
+            self.post_message(self.Changed())
+
+        self.app.push_screen(TextPrompt("Edit line", block.text), keep)
+
+    def tag(self) -> None:
+        """Tag the line with imagery tags."""
+        block, record = self.block, self.record
+        if block is None or record is None:
+            return
+        segment_id = segment_id_of(block)
+        had = [
+            t
+            for a in record.annotations
+            if a.kind is AnnotationKind.TAG and segment_id and a.segment_id == segment_id
+            for t in a.tags
+        ]
+
+        def keep(tags: list[str] | None) -> None:
+            new = [t for t in tags or [] if t not in had]
+            if new:
+                guide = self.app.settings.guide
+                note = Annotation(
+                    block.time, AnnotationKind.TAG, tags=new, segment_id=segment_id, author=guide
+                )
+                self._annotate(record.session.id, note)
+
+        self.app.push_screen(TagDialog(self.app.settings.tags, had), keep)
+
+    def comment(self) -> None:
+        """Add a comment (a supervisor's or the guide's own) to the line."""
+        block, record = self.block, self.record
+        if block is None or record is None:
+            return
+
+        def keep(text: str | None) -> None:
+            if text:
+                guide = self.app.settings.guide
+                segment_id = segment_id_of(block)
+                note = Annotation(
+                    block.time, AnnotationKind.COMMENT, text, author=guide, segment_id=segment_id
+                )
+                self._annotate(record.session.id, note)
+
+        self.app.push_screen(TextPrompt("Comment on this line", placeholder="comment"), keep)
+
+    def _annotate(self, session_id: str, annotation: Annotation) -> None:
+        try:
+            self.app.store.add_annotation(session_id, annotation)
+        except GimError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.post_message(self.Changed())
