@@ -134,6 +134,6 @@ def test_the_live_model_must_know_the_language_too(tmp_path: Path) -> None:
         assert session_language(store, "C1", "fr", both) == "fr"
         assert session_language(store, "C1", None, both) == "fr"  # the client's now
         small_live = Settings(home=tmp_path, model="base", live_model="bundled")
-        with pytest.raises(InputError, match="tiny.en transcribes English only"):
+        with pytest.raises(InputError, match=r"tiny\.en transcribes English only"):
             session_language(store, "C1", None, small_live)
         assert session_language(store, "C2", None, small_live) == "en"
