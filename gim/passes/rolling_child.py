@@ -105,8 +105,10 @@ def load_quiet_engine(config: Config) -> Engine:
     """The engine with one thread (the rolling pass must leave the live pass its cores)."""
     if config.engine == "faster-whisper":
         from gim.transcribe.faster import FasterWhisperEngine
+        from gim.transcribe.models import home_of_cache
 
-        return FasterWhisperEngine(config.model, cpu_threads=1)
+        home = home_of_cache(Path(config.cache_dir))  # the session's names (gim models)
+        return FasterWhisperEngine(config.model, cpu_threads=1, home=home)
     from gim.transcribe.engine import load_engine
 
     return load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
