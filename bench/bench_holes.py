@@ -131,11 +131,11 @@ def holes(u: Any, spans: list[tuple[float, float]], rate: int) -> list[float]:
 
 def transcribe(mix: Any) -> list[Any]:
     """The final pass's lines and markers for ``mix`` (the client, from 0)."""
+    import ctranslate2
+
     from gim.passes.offline import transcribe_prepared
     from gim.passes.prepare import prepare
     from gim.transcribe.engine import load_engine
-
-    import ctranslate2
 
     engine = load_engine("faster-whisper", "bundled")
     ctranslate2.set_random_seed(seed())
@@ -178,8 +178,10 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             big = [x for x in h if x >= HOLE]
             name = Path(u.path).stem + (" (soft)" if u.gain_db else "")
             mark = "!" if big else " "
-            print(f"  {mark} {name[:32]:32} {u.end - u.start:5.1f} s  holes {sum(h):5.2f} s, "
-                  f"longest {max(h, default=0.0):4.2f} s")
+            print(
+                f"  {mark} {name[:32]:32} {u.end - u.start:5.1f} s  holes {sum(h):5.2f} s, "
+                f"longest {max(h, default=0.0):4.2f} s"
+            )
         total = [sum(h) for h in found]
         longest = [max(h, default=0.0) for h in found]
         big = sum(1 for h in found for x in h if x >= HOLE)

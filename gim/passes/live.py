@@ -5,10 +5,12 @@ blocks and the reference aligned to them; `feed` only copies and enqueues. A chi
 process (spawned, so the model never shares the runner's GIL or memory) resamples to
 16 kHz, cancels the reference, finds utterances with VAD, and transcribes each one when
 the client pauses. Lines come back through a reader thread in the runner's process,
-which calls ``on_segment``. A crash of the child is reported through ``on_warning`` and
-never blocks the caller. The music is removed with the streaming echo canceller the
-transcriber is given (`gim.audio.echo.streaming_canceller` unless told otherwise); each
-channel's `gim.passes.live_stream.UtteranceStream` gets its own.
+which calls ``on_segment``. When the child falls behind it skips ahead to the newest
+audio and says so once (`gim.passes.live_backlog`): the final pass has what it skipped.
+A crash of the child is reported through ``on_warning`` and never blocks the
+caller. The music is removed with the streaming echo canceller the transcriber is given
+(`gim.audio.echo.streaming_canceller` unless told otherwise); each channel's
+`gim.passes.live_stream.UtteranceStream` gets its own.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ class LiveTranscriber:
             rate: sample rate of the frames given to `feed`.
             on_segment: called with each preview line (source LIVE), from a background
                 thread of this process.
-            on_warning: called with one sentence when the live pass fails or restarts.
+            on_warning: called with one sentence when the live pass fails or restarts,
+                or skips ahead because it fell behind (`gim.passes.live_backlog`).
             canceller: a picklable factory ``canceller(rate)`` of a streaming echo
                 canceller; None: the microphone is transcribed as it is.
         """
@@ -178,6 +181,8 @@ class LiveTranscriber:
                 self.on_segment(payload)
             elif kind == "error":
                 self._warn(str(payload))
+            elif kind == "notice" and self.on_warning is not None:
+                self.on_warning(str(payload))  # the live pass goes on: not a failure
             elif kind == "done":
                 return
 
@@ -195,6 +200,7 @@ def _child_main(
     try:
         from pathlib import Path
 
+        from gim.passes.live_backlog import follow
         from gim.passes.live_stream import UtteranceStream
         from gim.transcribe.engine import SAMPLE_RATE, load_engine
 
@@ -210,17 +216,7 @@ def _child_main(
             for channel, speaker in config.channels
         ]
         outbox.put(("ready", None))
-        while True:
-            item = inbox.get()
-            if item is None:
-                for stream in streams:
-                    for seg in stream.finish():
-                        outbox.put(("segment", seg))
-                break
-            first, mic, reference = item
-            for stream in streams:
-                for seg in stream.feed(first, mic, reference):
-                    outbox.put(("segment", seg))
+        follow(inbox, streams, outbox, config.rate)
     except Exception as exc:  # reported to the runner; the recording goes on
         outbox.put(
             (

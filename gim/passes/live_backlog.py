@@ -25,8 +25,8 @@ MAX_BEHIND = 12.0
 KEEP_AFTER_SKIP = 2.0
 """Seconds of the newest audio kept when it does."""
 SHED = (
-    "The live transcript is skipping ahead: the machine is too busy to keep up. "
-    "The recording is complete and the final pass will transcribe what was skipped."
+    "The live transcript skipped ahead because the machine is too busy to keep up; "
+    "the final pass will transcribe what it skipped."
 )
 Block = tuple[int, NDArray[np.float32], NDArray[np.float32]]
 """(first frame, microphone frames×channels, reference) as `LiveTranscriber.feed` queues it."""
@@ -78,7 +78,7 @@ class Backlog:
             except queue.Empty:
                 break
         shed = self.frames > self.limit
-        while self.frames > self.keep and len(self.blocks) > 1:
+        while shed and self.frames > self.keep and len(self.blocks) > 1:
             dropped = self.blocks.popleft()
             self.frames -= len(dropped[1])
             self.skipped += len(dropped[1])

@@ -81,8 +81,8 @@ def keep_out_invented(segments: list[Segment]) -> list[Segment]:
     """Where each speaker's last kept line is in ``out`` (a marker joins only a marker)."""
     for seg in sorted(segments, key=lambda s: (s.start, s.end)):
         seg = as_marker(seg) if is_invented(seg) else seg
-        k = last.get(seg.speaker)
-        before = out[k] if k is not None else None
+        k = last.get(seg.speaker, -1)
+        before = out[k] if k >= 0 else None
         if (
             before is not None
             and is_marker(seg)

@@ -264,9 +264,7 @@ def build_room_mix(
         end = min(n, start + len(wet))
         speech[start:end] += wet[: end - start]
         out.append(
-            Utterance(
-                u.path, u.text, start / rate, (start + len(audio)) / rate, audio, u.gain_db
-            )
+            Utterance(u.path, u.text, start / rate, (start + len(audio)) / rate, audio, u.gain_db)
         )
     offset = int(music_offset * rate)
     reference = music_program(shared, offset + n, rate)[offset:]

@@ -57,7 +57,7 @@ def test_a_long_doubtful_line_keeps_its_words_flagged() -> None:
 
 def test_adjacent_markers_collapse_into_one_and_lines_stay_between() -> None:
     music = [
-        line(10.0, 11.0, "Thank you."),
+        line(10.0, 11.0, "Thank you.", avg_logprob=-1.2),
         line(11.5, 12.0, "You", avg_logprob=-1.5),
         line(12.0 + MARKER_JOIN - 0.5, 16.0, "Thank you for watching!"),
     ]

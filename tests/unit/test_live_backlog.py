@@ -88,7 +88,8 @@ def test_a_slow_engine_keeps_the_queue_bounded_and_the_guide_is_told_once() -> N
     lines = [payload for kind, payload in sent if kind == "segment"]
     assert len(lines) == len(stream.fed)
     assert backlog.skipped == 300 * RATE - len(stream.fed) * BLOCK > 0
-    assert all(b - a <= (MAX_BEHIND + KEEP_AFTER_SKIP) * RATE for a, b in zip(stream.fed, stream.fed[1:], strict=False))
+    gaps = [b - a for a, b in zip(stream.fed, stream.fed[1:], strict=False)]
+    assert max(gaps) <= (MAX_BEHIND + KEEP_AFTER_SKIP) * RATE
 
 
 def test_an_engine_that_keeps_up_skips_nothing_and_says_nothing() -> None:
