@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source
-from gim.passes.live_backlog import KEEP_AFTER_SKIP, MAX_BEHIND, SHED, follow
+from gim.passes.live_backlog import KEEP_AFTER_SKIP, MAX_BEHIND, SHED, Backlog, follow
 
 RATE = 16000
 BLOCK = RATE // 2
@@ -16,20 +16,26 @@ BLOCK = RATE // 2
 
 
 class Recording:
-    """The microphone: puts the next blocks of a session of ``seconds`` in the inbox."""
+    """The microphone and the clock: the session's blocks go into the inbox, stamped, as
+    the (simulated) time they are recorded in passes."""
 
     def __init__(self, inbox: queue.Queue[object], seconds: float) -> None:
         self.inbox = inbox
         self.total = int(seconds * RATE)
         self.frame = 0
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
 
     def advance(self, blocks: int) -> None:
-        """``blocks`` more blocks recorded; the end of the session after the last."""
+        """``blocks`` more blocks' time passes, each recorded; the end after the last."""
         for _ in range(blocks):
             if self.frame >= self.total:
                 return
+            self.now += BLOCK / RATE
             mic = np.zeros((BLOCK, 1), np.float32)
-            self.inbox.put((self.frame, mic, np.zeros(BLOCK, np.float32)))
+            self.inbox.put((self.frame, mic, np.zeros(BLOCK, np.float32), self.now))
             self.frame += BLOCK
             if self.frame >= self.total:
                 self.inbox.put(None)
@@ -62,13 +68,15 @@ class SlowEngineStream:
         self.skips += 1
 
 
-def run(seconds: float, slowness: int) -> tuple[object, SlowEngineStream, list[tuple[str, object]]]:
+def run(
+    seconds: float, slowness: int
+) -> tuple[Backlog, SlowEngineStream, list[tuple[str, object]]]:
     inbox: queue.Queue[object] = queue.Queue()
     outbox: queue.Queue[tuple[str, object]] = queue.Queue()
     recording = Recording(inbox, seconds)
     recording.advance(1)
     stream = SlowEngineStream(recording, slowness)
-    backlog = follow(inbox, [stream], outbox, RATE)
+    backlog = follow(inbox, [stream], outbox, Backlog(recording.clock))
     sent = []
     while not outbox.empty():
         sent.append(outbox.get())
@@ -98,3 +106,15 @@ def test_an_engine_that_keeps_up_skips_nothing_and_says_nothing() -> None:
     assert stream.fed == list(range(0, 60 * RATE, BLOCK))
     assert all(kind == "segment" for kind, _ in sent)
     assert stream.finished
+
+
+def test_audio_handed_over_at_once_is_not_skipped_when_asked_not_to() -> None:
+    # A file fed in one go (a test, a benchmark): every block waits, none is skipped.
+    inbox: queue.Queue[object] = queue.Queue()
+    outbox: queue.Queue[tuple[str, object]] = queue.Queue()
+    recording = Recording(inbox, 60.0)
+    recording.advance(10**6)
+    stream = SlowEngineStream(recording, 0)
+    recording.now += 1000.0  # long after they were handed over
+    backlog = follow(inbox, [stream], outbox, Backlog(recording.clock, limit=None))
+    assert backlog.skipped == 0 and len(stream.fed) == 120 and stream.skips == 0
