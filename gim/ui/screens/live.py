@@ -106,6 +106,11 @@ class LiveScreen(GimScreen[None]):
         self.finished = False
         """The session has ended and the screen moved on."""
 
+    @property
+    def recording(self) -> bool:
+        """A session runs on this screen (an error in the app must not end it)."""
+        return bool(self.session_id) and not self.finished
+
     def compose(self) -> ComposeResult:
         yield Header(icon="●")
         yield PhaseBar(id="phase-bar")
