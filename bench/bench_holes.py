@@ -129,17 +129,29 @@ def holes(u: Any, spans: list[tuple[float, float]], rate: int) -> list[float]:
     return out
 
 
-def transcribe(mix: Any) -> list[Any]:
-    """The final pass's lines and markers for ``mix`` (the client, from 0)."""
+def transcribe(mix: Any) -> tuple[list[Any], list[str]]:
+    """The final pass's lines and markers for ``mix`` (the client, from 0), and the text
+    of the lines it turned into markers as invented (`gim.transcribe.invented`)."""
     import ctranslate2
 
-    from gim.passes.offline import transcribe_prepared
+    from gim.passes import offline
     from gim.passes.prepare import prepare
+    from gim.transcribe import invented
     from gim.transcribe.engine import load_engine
 
     engine = load_engine("faster-whisper", "bundled")
     ctranslate2.set_random_seed(seed())
-    return transcribe_prepared(prepare(mix.mic, mix.reference), engine)
+    turned: list[str] = []
+
+    def counted(segments: list[Any]) -> list[Any]:
+        turned.extend(s.text for s in segments if invented.is_invented(s))
+        return invented.keep_out_invented(segments)
+
+    offline.keep_out_invented = counted
+    try:
+        return offline.transcribe_prepared(prepare(mix.mic, mix.reference), engine), turned
+    finally:
+        offline.keep_out_invented = invented.keep_out_invented
 
 
 def run(quick: bool = False) -> list[tuple[str, str]]:
@@ -157,7 +169,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     figures: list[tuple[str, str]] = []
     for smr in smrs:
         mix = roommix.build_room_mix(SHARED, chosen, smr, seed=5)
-        lines = transcribe(mix)
+        lines, turned = transcribe(mix)
         spans = [(s.start, s.end) for s in lines]
         stock = [
             s
@@ -169,7 +181,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         print(
             f"\n-- {smr:+.0f} dB: {len(chosen)} utterances, {mix.duration:.0f} s, "
             f"{len(lines)} lines ({markers} markers, {len(stock)} stock-phrase lines: "
-            f"{[s.text for s in stock]})"
+            f"{[s.text for s in stock]}); {len(turned)} invented lines made markers: {turned}"
         )
         found = []
         for u in mix.utterances:
@@ -192,7 +204,8 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
                 f"{big} holes >= {HOLE:.0f} s; speech in holes per utterance "
                 f"mean {np.mean(total):.2f} s, worst {max(total):.2f} s; longest hole "
                 f"{longest[worst]:.2f} s ({Path(mix.utterances[worst].path).stem}); "
-                f"{len(stock)} stock-phrase lines, {markers} markers",
+                f"{len(stock)} stock-phrase lines ({len(turned)} invented lines made "
+                f"markers), {markers} markers",
             )
         )
     return figures
