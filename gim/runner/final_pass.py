@@ -85,6 +85,8 @@ def _final_pass(
     # What the rolling pass finished during the session is kept: only the rest is done now.
     done = rolling.finish(folder, settings, engine, delay, progress, stop)
     if done is not None:
+        if settings.guide_channel is None:
+            done = _by_voice(store, session_id, settings, mic_path, ref_path, done, delay)
         return _store(store, session_id, folder, done, delay)
     data, rate = read_audio(mic_path, "session recording")
     reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
@@ -104,7 +106,30 @@ def _final_pass(
             progress=part,
             stop=stop,
         )
+    if len(channels) == 1:  # two channels keep their channel labels
+        segments = _by_voice(store, session_id, settings, mic_path, ref_path, segments, delay)
     return _store(store, session_id, folder, segments, delay)
+
+
+def _by_voice(
+    store: Store,
+    session_id: str,
+    settings: Settings,
+    mic_path: Path,
+    ref_path: Path,
+    segments: list[Segment],
+    delay: float,
+) -> list[Segment]:
+    """The lines labelled guide or client by voice, on the recording with the music removed."""
+    from gim.runner.voices import label_lines, voice_source
+
+    data, rate = read_audio(mic_path, "session recording")
+    reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
+    mic = resample(data[:, min(settings.client_channel, data.shape[1] - 1)], rate)
+    lag16 = delay * SAMPLE_RATE / rate if reference is not None else None
+    clean = prepare(mic, reference, lag16).clean
+    source = voice_source(settings.home, store.get_session(session_id), settings.guide)
+    return label_lines(segments, clean, source)
 
 
 def _store(

@@ -17,6 +17,7 @@ from gim.core.clock import SessionClock
 from gim.core.program import Program
 from gim.core.session import Segment, Source, Speaker
 from gim.errors import GimError
+from gim.runner.voices import VoiceSource, label_lines
 from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.recall import Candidate, find_candidates
@@ -226,6 +227,7 @@ def transcribe_file(
     cache_dir: Path | None = None,
     word_timestamps: bool = True,
     progress: Progress | None = None,
+    voices: VoiceSource | None = None,
 ) -> list[Segment]:
     """Transcribe a recording made elsewhere (the ``gim transcribe`` command).
 
@@ -242,6 +244,7 @@ def transcribe_file(
         cache_dir: where converted models are kept.
         word_timestamps: ask for word timing.
         progress: called with the fraction done.
+        voices: label each line guide or client from the voices (split where it changes).
 
     Raises:
         InputError: for a missing or unreadable file.
@@ -266,6 +269,8 @@ def transcribe_file(
         options=DecodeOptions(language=language),
         progress=progress,
     )
+    if voices is not None:
+        segments = label_lines(segments, prepared.clean, voices)
     if program is not None and reference is not None:
         # Placement works in reference time; the program start is given in AUDIO's.
         lag = prepared.delay.seconds if prepared.delay else 0.0
