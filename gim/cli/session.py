@@ -140,6 +140,19 @@ def transcribe_session(ctx: Context, session_id: str) -> int:
     return len(lines)
 
 
+def choose_language(ctx: Context, client: str, asked: str | None) -> None:
+    """Fix the session's language in the command's settings (recovering any interrupted
+    session first, as every command that opens the store does)."""
+    from gim.runner.language import session_language, with_language
+
+    store = ctx.open_store()
+    try:
+        language = session_language(store, client, asked, ctx.settings)
+    finally:
+        store.close()
+    ctx.use_settings(with_language(ctx.settings, language))
+
+
 def progress(runner: SessionRunner) -> str:
     """One line: the piece, where in it, and the session time."""
     status = runner.status()
@@ -185,6 +198,10 @@ def session_group() -> None:
     is_flag=True,
     help="Leave out pieces with no audio file instead of refusing to start.",
 )
+@click.option(
+    "--language",
+    help="ISO code of the language the client speaks (default: the client's last, else settings).",
+)
 @click.option("--input", "input_device", help="Microphone by name or index (see gim devices).")
 @click.option("--output", "output_device", help="Speakers by name or index.")
 @click.option(
@@ -212,6 +229,7 @@ def run(
     duration: float | None,
     music_start: float,
     skip_missing: bool,
+    language: str | None,
     input_device: str | None,
     output_device: str | None,
     consent: str,
@@ -226,6 +244,7 @@ def run(
     """
     if not client.strip():
         raise click.BadParameter("give the client's code", param_hint="--client")
+    choose_language(ctx, client, language)
     if not headless:
         from gim.cli import tui
 
@@ -251,7 +270,6 @@ def run(
     settings = ctx.settings.with_devices(input_device, output_device)
     if guide is not None:
         settings = with_guide(settings, guide)  # kept in the session: the final pass reads it
-    ctx.open_store().close()  # recover any interrupted session first
     chosen, files, missing = playable_program(ProgramLibrary(settings), program, skip_missing)
     if missing:
         click.echo(
