@@ -21,7 +21,7 @@ from gim.config import Settings
 from gim.core.clock import SessionClock, lag_at
 from gim.core.playback import PlaybackLog
 from gim.core.program import Piece, Program, Provenance
-from gim.runner import SessionRunner
+from gim.runner import SessionPlan, SessionRunner
 
 RATE = 48000
 MUSIC = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "music"
@@ -58,11 +58,9 @@ def room_run(minutes: float, drift: float) -> list[tuple[str, str]]:
         runner = SessionRunner(
             Settings(home=Path(tmp)),
             prog,
-            "bench",
+            SessionPlan("bench", duration=minutes * 60, transcribe=False),
             room=room,
-            duration=minutes * 60,
             files=files,
-            transcribe=False,
         )
         begun, c0 = time.monotonic(), cpu()
         runner.start()
@@ -120,7 +118,10 @@ def pulse_run(seconds: float) -> list[tuple[str, str]]:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(home=Path(tmp))
             runner = SessionRunner(
-                settings, prog, "bench", duration=seconds, files=files, transcribe=False
+                settings,
+                prog,
+                SessionPlan("bench", duration=seconds, transcribe=False),
+                files=files,
             )
             c0 = cpu()
             session_id = runner.start()

@@ -43,6 +43,7 @@ def _register() -> None:
         doctor,
         export,
         imports,
+        models,
         programs,
         session,
         sessions,
@@ -50,7 +51,8 @@ def _register() -> None:
         tui,
     )
 
-    for module in (demo, doctor, export, imports, programs, session, sessions, transcribe, tui):
+    modules = (demo, doctor, export, imports, models, programs, session, sessions, transcribe, tui)
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
 

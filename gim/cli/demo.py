@@ -73,7 +73,7 @@ def demo_room(settings: Settings, fast: bool, voice: Path | None = None) -> Virt
 def demo(ctx: Context, headless: bool, fast: bool, no_transcribe: bool) -> None:
     """A whole short session on the demo program in the virtual room (no sound card)."""
     from gim.library.programs import ProgramLibrary
-    from gim.runner import SessionRunner
+    from gim.runner import SessionPlan, SessionRunner
 
     settings = ctx.settings
     ctx.open_store().close()  # the data home exists, interrupted sessions are recovered
@@ -83,16 +83,8 @@ def demo(ctx: Context, headless: bool, fast: bool, no_transcribe: bool) -> None:
 
     def make_runner(on_event: Callable[[Any], None]) -> SessionRunner:
         room = demo_room(settings, fast)
-        return SessionRunner(
-            settings,
-            program,
-            DEMO_CLIENT,
-            "a safe place",
-            room=room,
-            files=files,
-            on_event=on_event,
-            transcribe=not no_transcribe,
-        )
+        plan = SessionPlan(DEMO_CLIENT, "a safe place", transcribe=not no_transcribe)
+        return SessionRunner(settings, program, plan, room=room, files=files, on_event=on_event)
 
     if not headless:
         from gim.cli import tui

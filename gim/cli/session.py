@@ -125,6 +125,19 @@ def transcribe_session(ctx: Context, session_id: str) -> int:
     return len(lines)
 
 
+def choose_language(ctx: Context, client: str, asked: str | None) -> None:
+    """Fix the session's language in the command's settings (recovering any interrupted
+    session first, as every command that opens the store does)."""
+    from gim.runner.language import session_language, with_language
+
+    store = ctx.open_store()
+    try:
+        language = session_language(store, client, asked, ctx.settings)
+    finally:
+        store.close()
+    ctx.use_settings(with_language(ctx.settings, language))
+
+
 def progress(runner: SessionRunner) -> str:
     """One line: the piece, where in it, and the session time."""
     status = runner.status()
@@ -159,7 +172,7 @@ def session_group() -> None:
 )
 @click.option(
     "--music-at",
-    "music_at",
+    "music_start",
     type=seconds(0),
     default=0.0,
     show_default=True,
@@ -169,6 +182,10 @@ def session_group() -> None:
     "--skip-missing",
     is_flag=True,
     help="Leave out pieces with no audio file instead of refusing to start.",
+)
+@click.option(
+    "--language",
+    help="ISO code of the language the client speaks (default: the client's last, else settings).",
 )
 @click.option("--input", "input_device", help="Microphone by name or index (see gim devices).")
 @click.option("--output", "output_device", help="Speakers by name or index.")
@@ -194,8 +211,9 @@ def run(
     focus: str,
     headless: bool,
     duration: float | None,
-    music_at: float,
+    music_start: float,
     skip_missing: bool,
+    language: str | None,
     input_device: str | None,
     output_device: str | None,
     consent: str,
@@ -209,6 +227,7 @@ def run(
     """
     if not client.strip():
         raise click.BadParameter("give the client's code", param_hint="--client")
+    choose_language(ctx, client, language)
     if not headless:
         from gim.cli import tui
 
@@ -228,29 +247,26 @@ def run(
         )
         return
     from gim.library.programs import ProgramLibrary
-    from gim.runner import SessionRunner
+    from gim.runner import SessionPlan, SessionRunner
     from gim.runner.ending import FADE
 
     settings = ctx.settings.with_devices(input_device, output_device)
-    ctx.open_store().close()  # recover any interrupted session first
     chosen, files, missing = playable_program(ProgramLibrary(settings), program, skip_missing)
     if missing:
         click.echo(
             f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.", err=True
         )
-    runner = SessionRunner(
-        settings,
-        chosen,
+    plan = SessionPlan(
         client,
         focus,
         Consent(consent),
         duration=duration,
-        files=files,
         transcribe=transcribe,
-        music_at=music_at,
+        music_start=music_start,
         end_with_music=False,
         end_fade=FADE,
     )
+    runner = SessionRunner(settings, chosen, plan, files=files)
     session_id = run_headless(runner, fade=FADE)
     if runner.stopped_for_disk:
         click.echo(session_id)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
+from gim.core.checking import lines_phrase
 from gim.core.clock import mmss
 
 if TYPE_CHECKING:
@@ -35,9 +36,13 @@ def _piece_name(program: Program | None, piece: int | None) -> str:
 
 
 def _table(rows: list[list[str]], header: list[str]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    from rich.cells import cell_len
+
+    # Widths in terminal cells: a CJK or other wide character takes two.
+    widths = [max(cell_len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        cells = (c + " " * (w - cell_len(c)) for c, w in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
 
 
 @click.group("sessions")
@@ -104,6 +109,7 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
             "status": str(session.status),
             "started_at": session.started_at,
             "audio_seconds": session.audio_seconds,
+            "language": session.language,
             "segments": len(record.segments),
             "gaps": [{"start": start, "end": end} for start, end in session.gaps],
             "final_pass": _final_state(ctx, session.id),
@@ -164,6 +170,9 @@ def _show_header(session: Session, program: Program | None, lines: int) -> None:
         click.echo(f"  focus     {session.focus}")
     if session.guide:
         click.echo(f"  guide     {session.guide}")
+    from gim.core.languages import language_name
+
+    click.echo(f"  language  {language_name(session.language)} ({session.language})")
 
 
 @sessions_group.command("delete")
@@ -258,16 +267,34 @@ def rebuild_command(ctx: Context, transcribe: bool) -> None:
     help="At most this many hits.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--with-unchecked",
+    "unchecked",
+    is_flag=True,
+    help="Also lines flagged for checking that you have not checked (marked).",
+)
 @pass_context
-def search_command(ctx: Context, query: str, client: str | None, limit: int, as_json: bool) -> None:
+def search_command(
+    ctx: Context, query: str, client: str | None, limit: int, as_json: bool, unchecked: bool
+) -> None:
     """Search transcripts and annotations of every session (best matches first).
 
     Every word must appear; "quoted words" must appear together; walk* matches a prefix.
+    Lines flagged for checking that you have not checked are left out unless asked for.
     """
     from gim.store.db import snapshot_program
 
     with ctx.open_store() as store:
-        hits = store.search(query, client=client, limit=limit)
+        hits = store.search(query, client=client, limit=limit, unchecked=unchecked)
+        if not unchecked and not as_json:
+            every = store.search(query, client=client, limit=limit, unchecked=True)
+            left_out = sum(h.unchecked for h in every)
+            if left_out:
+                click.echo(
+                    f"gim: {lines_phrase(left_out)} not yet checked also match, left out "
+                    "(--with-unchecked shows them).",
+                    err=True,
+                )
         programs = {
             sid: snapshot_program(store.get_session(sid)) for sid in {h.session_id for h in hits}
         }
@@ -289,7 +316,7 @@ def search_command(ctx: Context, query: str, client: str | None, limit: int, as_
             _date(h.started_at)[:10],
             mmss(h.time),
             _piece_name(programs[h.session_id], h.piece),
-            " ".join(h.snippet.split()),
+            " ".join(h.snippet.split()) + (" ⚑ (not checked)" if h.unchecked else ""),
         ]
         for h in hits
     ]

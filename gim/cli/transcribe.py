@@ -84,7 +84,8 @@ def render(segments: list[Segment], fmt: str, program: Program | None = None) ->
     type=click.Choice(["faster-whisper", "openai-whisper"]),
     help="Whisper engine (default: from settings).",
 )
-@click.option("--model", help="bundled, a Whisper size name, or a local model path.")
+@click.option("--model", help="A name gim models list shows (bundled, base, ...) or a model path.")
+@click.option("--language", help="ISO code of the language spoken (default: from settings).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here.")
 @click.pass_obj
@@ -96,16 +97,21 @@ def transcribe(
     program_start: float,
     engine: str | None,
     model: str | None,
+    language: str | None,
     fmt: str,
     output: Path | None,
 ) -> None:
     """Transcribe a recording; with --reference, remove the music that was played first."""
+    from gim.core.languages import check_language
     from gim.runner.offline import transcribe_file
+    from gim.transcribe.models import check_model_language
 
     if program_start < 0:
         raise InputError("--program-start must be zero or more seconds.")
     program = load_program(ctx, program_name) if program_name else None
     settings = ctx.settings
+    chosen = check_language(language or settings.language)
+    check_model_language(model or settings.model, chosen, settings.home)
     piece_files = None
     if program is not None and reference is not None:
         from gim.library.programs import ProgramLibrary
@@ -119,7 +125,7 @@ def transcribe(
         program_start,
         engine or settings.engine,
         model or settings.model,
-        language=settings.language,
+        language=chosen,
         cache_dir=settings.cache_dir / "models",
         piece_files=piece_files,
     )

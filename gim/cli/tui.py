@@ -93,7 +93,7 @@ def launch_session(
     """
     from gim.cli.session import playable_program
     from gim.library.programs import ProgramLibrary
-    from gim.runner import SessionRunner
+    from gim.runner import SessionPlan, SessionRunner
     from gim.runner.ending import FADE
     from gim.ui.screens.live import LiveScreen
 
@@ -101,19 +101,16 @@ def launch_session(
     chosen, files, _ = playable_program(ProgramLibrary(settings), program, skip_missing)
 
     def make_runner(on_event: Callable[[RunnerEvent], None]) -> SessionRunner:
-        return SessionRunner(
-            settings,
-            chosen,
+        plan = SessionPlan(
             client,
             focus,
             consent,
             duration=duration,
-            on_event=on_event,
-            music_at=None,
-            files=files,
+            music_start=None,
             end_with_music=False,
             end_fade=FADE,
         )
+        return SessionRunner(settings, chosen, plan, on_event=on_event, files=files)
 
     _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))
 

@@ -3,16 +3,16 @@
 Threads: the audio callbacks (copy only), the recorder's and player's drain threads (write
 chunks and the journal), and an analysis thread (delay tracking, feeding the live
 transcriber). Nothing here touches the database: what the session must keep goes back to
-the runner through callbacks.
+the runner through its `AudioEvents` sink.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -32,45 +32,62 @@ from gim.core.session import Segment
 from gim.errors import GimError
 
 
+class AudioEvents(Protocol):
+    """What an `AudioPath` reports, each from the thread named (the runner keeps them)."""
+
+    def warn(self, text: str) -> None:
+        """A one-sentence warning for the guide (any thread)."""
+
+    def segment(self, segment: Segment) -> None:
+        """A live transcript line (the transcriber's thread)."""
+
+    def playback(self, event: PlaybackEvent) -> None:
+        """What the player did (the player's consumer thread)."""
+
+    def gap(self, lost: int, back: int) -> None:
+        """The microphone came back: frames ``lost`` to ``back`` were not recorded."""
+
+    def disk_full(self, exc: OSError) -> None:
+        """A chunk could not be written (called once)."""
+
+
+@dataclass(frozen=True)
+class AudioSetup:
+    """What an `AudioPath` is built from."""
+
+    settings: Settings
+    """Channels and transcription settings."""
+    program: Program
+    """The program to play."""
+    files: list[Path | None]
+    """One audio file per piece."""
+    backend: Backend
+    """The real devices or the virtual room."""
+    rate: int
+    """The session rate."""
+    folder: Path
+    """The session folder the chunks go to."""
+    journal: Journal
+    """The session's journal."""
+    mic_channels: int = 0
+    """Microphone channels to record (0: record nothing, play only)."""
+    transcribe: bool = False
+    """Run the live transcriber on what is heard."""
+    room: VirtualRoom | None = None
+    """The virtual room, when ``backend`` is one (closed with the session)."""
+
+
 class AudioPath:
     """Everything between the sound card (or the virtual room) and the session folder.
 
     Args:
-        settings: channels and transcription settings.
-        program: the program to play.
-        files: one audio file per piece.
-        backend: the real devices or the virtual room.
-        room: the virtual room, when ``backend`` is one (closed with the session).
-        rate: the session rate.
-        folder: the session folder the chunks go to.
-        journal: the session's journal.
-        mic_channels: microphone channels to record (0: record nothing, play only).
-        transcribe: run the live transcriber on what is heard.
-        warn: receives one-sentence warnings for the guide.
-        on_segment: receives live transcript lines (from the transcriber's thread).
-        on_playback: receives each PlaybackEvent (from the player's consumer thread).
-        on_gap: receives (lost, back) microphone frames when the microphone came back.
-        on_disk_full: called once when a chunk could not be written.
+        setup: the devices, the program, where the audio goes.
+        events: receives what the session must keep or tell.
     """
 
-    def __init__(
-        self,
-        settings: Settings,
-        program: Program,
-        files: list[Path | None],
-        backend: Backend,
-        room: VirtualRoom | None,
-        rate: int,
-        folder: Path,
-        journal: Journal,
-        mic_channels: int,
-        transcribe: bool,
-        warn: Callable[[str], None],
-        on_segment: Callable[[Segment], None],
-        on_playback: Callable[[PlaybackEvent], None],
-        on_gap: Callable[[int, int], None],
-        on_disk_full: Callable[[OSError], None],
-    ) -> None:
+    def __init__(self, setup: AudioSetup, events: AudioEvents) -> None:
+        settings, rate, room, journal = setup.settings, setup.rate, setup.room, setup.journal
+        mic_channels, transcribe, folder = setup.mic_channels, setup.transcribe, setup.folder
         self.settings = settings
         self.rate = rate
         self.room = room
@@ -81,9 +98,7 @@ class AudioPath:
         keeps session time) gets silence and nothing is transcribed."""
         self.transcriber: Any = None
         """The live transcriber, when it runs."""
-        self._warn = warn
-        self._on_segment = on_segment
-        self._on_disk_full = on_disk_full
+        self._events = events
         self._journal = journal
         self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None]] = queue.SimpleQueue()
         self._analysis: threading.Thread | None = None
@@ -109,35 +124,43 @@ class AudioPath:
                 target=self._analysis_loop, name="runner-analysis", daemon=True
             )
             self._analysis.start()
-        speed = room.speed if room is not None else 1.0
-        self.player = Player(
-            backend,
-            files,
-            [p.duration for p in program.pieces],
-            rate,
-            gap=program.gap,
+        self.player = self._player(setup)
+        """Plays the program."""
+        if mic_channels > 0:
+            self.recorder = self._recorder(setup)
+
+    def _player(self, setup: AudioSetup) -> Player:
+        speed = setup.room.speed if setup.room is not None else 1.0
+        return Player(
+            setup.backend,
+            setup.files,
+            [p.duration for p in setup.program.pieces],
+            setup.rate,
+            gap=setup.program.gap,
             blocksize=1024,
             ahead=min(4.0, 0.5 * max(1.0, speed / 4)),
             on_played=self._played,
-            on_event=on_playback,
-            on_failure=warn,
+            on_event=self._events.playback,
+            on_failure=self._events.warn,
         )
-        """Plays the program."""
-        if mic_channels > 0:
-            self.recorder = Recorder(
-                backend,
-                rate,
-                mic_channels,
-                self._heard,
-                on_gap=on_gap,
-                on_lost=lambda: warn(
-                    "The microphone was lost: the music goes on, recording resumes when it is back."
-                ),
-                clock=lambda: self.player.out_frame,
-                retry=1.0 / speed,
-                on_stall=self._stalled,
-                tolerance=max(0.1, 0.5 / speed),
-            )
+
+    def _recorder(self, setup: AudioSetup) -> Recorder:
+        speed = setup.room.speed if setup.room is not None else 1.0
+        events = self._events
+        return Recorder(
+            setup.backend,
+            setup.rate,
+            setup.mic_channels,
+            self._heard,
+            on_gap=events.gap,
+            on_lost=lambda: events.warn(
+                "The microphone was lost: the music goes on, recording resumes when it is back."
+            ),
+            clock=lambda: self.player.out_frame,
+            retry=1.0 / speed,
+            on_stall=self._stalled,
+            tolerance=max(0.1, 0.5 / speed),
+        )
 
     # -- running ----------------------------------------------------------------------
 
@@ -198,7 +221,7 @@ class AudioPath:
                     writer.flush()
                 except OSError as exc:
                     self.disk_full = True
-                    self._warn(f"The last second could not be saved ({exc.strerror}).")
+                    self._events.warn(f"The last second could not be saved ({exc.strerror}).")
         if self._analysis is not None:
             self._queue.put(("mic", 0, None))
             self._analysis.join(30)
@@ -216,12 +239,16 @@ class AudioPath:
             from gim.audio.echo import EchoCanceller
 
             self.transcriber = LiveTranscriber(
-                self.settings, self.rate, self._on_segment, self._warn, canceller=EchoCanceller
+                self.settings,
+                self.rate,
+                self._events.segment,
+                self._events.warn,
+                canceller=EchoCanceller,
             )
             self.transcriber.start()
         except GimError as exc:
             self.transcriber = None
-            self._warn(f"Live transcription is off: {exc.message}")
+            self._events.warn(f"Live transcription is off: {exc.message}")
 
     def _feed(self, mic: np.ndarray, reference: np.ndarray, first_frame: int) -> None:
         if self.transcriber is not None:
@@ -256,7 +283,7 @@ class AudioPath:
 
     def _stalled(self, frame: int) -> None:
         """Recorder watch thread: the microphone stopped delivering (its stream is open)."""
-        self._warn(
+        self._events.warn(
             f"The microphone stopped sending sound at {mmss(frame / self.rate)}: the music "
             "goes on; the gap is noted and recording resumes when it sends again."
         )
@@ -264,7 +291,7 @@ class AudioPath:
     def _disk_trouble(self, exc: OSError) -> None:
         if not self.disk_full:
             self.disk_full = True
-            self._on_disk_full(exc)
+            self._events.disk_full(exc)
 
     def _analysis_loop(self) -> None:
         aligner = self.aligner

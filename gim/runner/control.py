@@ -1,211 +1,251 @@
 """The session runner: `SessionRunner` starts a session, watches it and ends it.
 
-It is built on `SessionKeeping` (gim.runner.keeping: what the audio path reports is kept
-and told) and `GuideControls` (gim.runner.controls: the music, the phase, marks); what a
-session starts with is gim.runner.session_start. The audio runs through an `AudioPath`
-(gim.runner.audio_path); the database is reached only through the `StoreThread`
-(gim.runner.store_thread). Controls may be called from any thread.
+It holds a `GuideControls` (gim.runner.controls: the music, the phase, marks) and, once
+started, a `SessionKeeping` (gim.runner.keeping: what the audio path reports is kept and
+told); how it runs is a `SessionPlan` (gim.runner.session_start). The audio runs through an
+`AudioPath` (gim.runner.audio_path); the database is reached only through the
+`StoreThread` (gim.runner.store_thread). Controls may be called from any thread.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from gim.audio.room import VirtualRoom
-from gim.config import Settings, ensure_private_dir
+from gim.config import Settings
+from gim.core.clock import DelayPoints
 from gim.core.program import Program
-from gim.core.session import Consent, Phase, Session
+from gim.core.session import Annotation, AnnotationKind, Consent, Phase, Segment
 from gim.runner import ending, session_start
-from gim.runner.audio_path import AudioPath
-from gim.runner.events import Finished, RunnerEvent, RunnerStatus
+from gim.runner.audio_path import AudioPath, AudioSetup
+from gim.runner.controls import GuideControls
+from gim.runner.events import Finished, Reporter, RunnerEvent, RunnerStatus
 from gim.runner.keeping import SessionKeeping
-from gim.runner.record import SessionRecord
+from gim.runner.record import LiveRecord
 from gim.runner.rolling_child import RollingPass
+from gim.runner.session_start import SessionPlan
 from gim.runner.source_watch import SourceWatch
 from gim.runner.status import DISK_CHECK_SECONDS, DiskWatch, disk_needed, disk_warning, snapshot
-from gim.runner.store_thread import StoreThread
 
 
-class SessionRunner(SessionKeeping):
+class SessionRunner:
     """One live session: play the program, record the room, transcribe, store.
 
     Args:
         settings: devices, latency, rate, data home.
         program: the program to play.
-        client: the client's code.
-        focus: the focus the client named in the prelude.
-        consent: what may be recorded (NONE: the music plays, nothing is recorded).
+        plan: the client, the consent, when the music starts and the session ends.
         room: the virtual room to use instead of the real devices (only when asked for).
-        duration: end after this many session seconds, the music quiet by then (None:
-            see ``end_with_music``).
         on_event: receives `RunnerEvent`s from background threads.
         files: the program's audio files, one per piece (default: the library's links).
-        transcribe: run the live transcription when it is available.
-        phase: the phase the session starts in (None: music when the music starts at 0,
-            else prelude).
-        music_at: the session second the music starts by itself (None: only when
-            `start_music` is called, the guide's key).
-        end_with_music: with no ``duration``, end two seconds after the music ended (the
-            demo, benchmarks); False: a guide's session, which goes on in the return phase
-            until the guide ends it.
-        end_fade: with a ``duration``, seconds the music fades over so that it is quiet
-            at the duration (less when less is left; 0: it stops there). The session's
-            end is the duration either way: nothing is faded after it.
-
-    The arc: Start opens the microphone and the output (silent) and begins the prelude;
-    `start_music` plays the program and moves to the music phase; when the last piece
-    ends (or a fade stops it) the phase moves to return and the recording goes on.
-    Consent MUSIC records only the music phase (the microphone track keeps session time
-    and holds silence outside it); SESSION records from Start to the end.
     """
 
     def __init__(
         self,
         settings: Settings,
         program: Program,
-        client: str,
-        focus: str = "",
-        consent: Consent = Consent.MUSIC,
+        plan: SessionPlan,
+        *,
         room: VirtualRoom | None = None,
-        duration: float | None = None,
         on_event: Callable[[RunnerEvent], None] | None = None,
         files: list[Path | None] | None = None,
-        transcribe: bool = True,
-        phase: Phase | None = None,
-        music_at: float | None = 0.0,
-        end_with_music: bool = True,
-        end_fade: float = 0.0,
     ) -> None:
         self.settings = settings
         self.program = program
-        self.client = client
-        self.focus = focus
-        self.consent = consent
+        self.plan = plan
         self.room = room
-        self.duration = duration
         self.rate = room.rate if room is not None else settings.samplerate
         self.session_id = ""
         """The session's id once started."""
-        self.warnings: list[str] = []
-        """Every warning so far."""
-        self.segments = 0
-        """Live transcript lines stored so far."""
-        self._on_event = on_event
         self._files = files
-        self._transcribe = transcribe
-        self.music_at = music_at
-        self.end_with_music = end_with_music
-        self._first_phase = phase
-        self.phase: Phase | None = None
-        """The phase the session is in."""
-        self.music_started = False
-        """Whether the guide (or ``music_at``) has started the music."""
-        self._record: SessionRecord | None = None
-        self._audio: AudioPath | None = None
+        self._reporter = Reporter(on_event)
+        self.controls = GuideControls(plan.consent, self.rate, settings.guide, self._reporter)
+        """The music, the phase, marks."""
+        self._keeping: SessionKeeping | None = None
         self._stop_wanted = threading.Event()
         self._reached = threading.Event()  # the duration, not a request, ended it
         self._ending = threading.Event()  # the music faded for the duration: no return
-        self.end_fade = end_fade
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
-        self._piece: int | None = None
         self._ended_at: float | None = None
         self._source_watch: SourceWatch | None = None
         self._rolling: RollingPass | None = None
-        self.stopped_for_disk = False
+
+    # -- what it is, so far -------------------------------------------------------------
+
+    @property
+    def consent(self) -> Consent:
+        """What the client agreed may be recorded."""
+        return self.plan.consent
+
+    @property
+    def duration(self) -> float | None:
+        """The session's set length in seconds (None: see the plan's ``end_with_music``)."""
+        return self.plan.duration
+
+    @property
+    def phase(self) -> Phase | None:
+        """The phase the session is in (None before it started)."""
+        return self.controls.phase
+
+    @property
+    def music_started(self) -> bool:
+        """Whether the guide (or the plan's ``music_start``) has started the music."""
+        return self.controls.music_started
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning so far, oldest first."""
+        return self._reporter.warnings
+
+    @property
+    def segments(self) -> int:
+        """Live transcript lines stored so far."""
+        return self._keeping.segments if self._keeping is not None else 0
+
+    @property
+    def stopped_for_disk(self) -> bool:
         """Whether the session ended because the disk was full (or could not be written)."""
-        self._stop_lock_disk = threading.Lock()
+        return self._keeping is not None and self._keeping.stopped_for_disk
+
+    @property
+    def elapsed(self) -> float:
+        """Session seconds so far (the microphone's clock, or the player's)."""
+        return self.controls.elapsed
+
+    @property
+    def delay_points(self) -> DelayPoints:
+        """The microphone lag measured so far: (microphone frame, lag in frames)."""
+        return self.controls.delay_points
+
+    # -- the guide's controls (any thread): see `GuideControls` -------------------------
+
+    def start_music(self) -> None:
+        """Start the music, or continue it after a pause or a fade."""
+        self.controls.start_music()
+
+    def pause(self) -> None:
+        """Pause the music (the recording goes on)."""
+        self.controls.pause()
+
+    def resume(self) -> None:
+        """Resume the music."""
+        self.controls.resume()
+
+    def next_piece(self) -> None:
+        """Skip to the next piece."""
+        self.controls.next_piece()
+
+    def previous_piece(self) -> None:
+        """Go back to the previous piece."""
+        self.controls.previous_piece()
+
+    def seek(self, seconds: float) -> None:
+        """Move to ``seconds`` into the current piece."""
+        self.controls.seek(seconds)
+
+    def set_volume(self, gain: float) -> None:
+        """Set the music volume (0..1)."""
+        self.controls.set_volume(gain)
+
+    def fade_out(self, seconds: float = 5.0) -> None:
+        """Fade the music out and stop it; the session goes on in the return phase."""
+        self.controls.fade_out(seconds)
+
+    def set_phase(self, phase: Phase) -> None:
+        """Move the session into ``phase`` now (recording follows the consent)."""
+        self.controls.set_phase(phase)
+
+    def mark(
+        self,
+        kind: AnnotationKind,
+        text: str = "",
+        tags: tuple[str, ...] = (),
+        segment: Segment | None = None,
+    ) -> Annotation:
+        """Keep a guide's note now, or on the line ``segment``."""
+        return self.controls.mark(kind, text, tags, segment)
 
     # -- starting ---------------------------------------------------------------------
 
     def start(self) -> str:
         """Create the session, open the devices, start recording and playing; the id."""
+        plan = self.plan
         files = self._files
         if files is None:
             files = session_start.linked_files(self.settings, self.program)
         backend = session_start.backend(self.settings, self.room)
-        from gim.core.program_parse import program_to_dict
-        from gim.store.db import Store  # imported here: importing in two threads races
-
-        ensure_private_dir(self.settings.home)
-        session = Session(
-            id="",
-            client=self.client,
-            program=self.program.slug,
-            started_at=datetime.now().isoformat(timespec="seconds"),
-            focus=self.focus,
-            consent=self.consent,
-            guide=self.settings.guide,
-            samplerate=self.rate,
-            program_snapshot=program_to_dict(self.program),
-        )
-        store = StoreThread(Store, self.settings.db_path)
-        store.start()
-        record = self._record = SessionRecord(store, session, self.settings.sessions_dir)
-        record.journal.on_error = self._disk_trouble  # never a traceback in a writing thread
-        self.session_id = record.id
+        record = self._create_record()
         mic_channels = session_start.mic_channels(self.settings, backend)
-        seconds = self.duration or (self.program.duration + 120.0)
+        seconds = plan.duration or (self.program.duration + 120.0)
         warning = disk_warning(record.folder, disk_needed(seconds, self.rate, mic_channels))
         if warning is not None:
-            self._warn(warning)
+            self._reporter.warn(warning)
         watch = DiskWatch(record.folder, disk_needed(1.0, self.rate, mic_channels))
-        owed = self._transcribe and self.consent is not Consent.NONE
-        record.write_header(self.rate, mic_channels, final_pass=owed)
-        recording = self.consent is not Consent.NONE
-        self._audio = AudioPath(
+        record.write_header(self.rate, mic_channels, final_pass=plan.final_pass_owed)
+        setup = AudioSetup(
             self.settings,
             self.program,
             files,
             backend,
-            self.room,
             self.rate,
             record.folder,
             record.journal,
-            mic_channels if recording else 0,
-            self._transcribe,
-            self._warn,
-            self._on_segment,
-            self._playback_event,
-            self._gap,
-            self._disk_trouble,
+            mic_channels=mic_channels if plan.recording else 0,
+            transcribe=plan.transcribe,
+            room=self.room,
         )
-        self._audio.capturing = self.consent is Consent.SESSION or (
-            self.consent is Consent.MUSIC and self.music_at == 0
-        )
-        self._audio.start_recording()
-        if self.room is None and recording:
-            self._watch_source()
-        first = self._first_phase
-        if first is None:
-            first = Phase.MUSIC if self.music_at == 0 else Phase.PRELUDE
-        self.set_phase(first)
-        self._audio.start_output()
-        if self.music_at == 0:
-            self.start_music()
-        elif self.music_at is not None:
-            threading.Thread(
-                target=self._music_when_due, name="runner-music-at", daemon=True
-            ).start()
-        if self.duration is not None:  # the music quiet by then, the recording ended then
-            events = (self._stop_wanted, self._ending, self._reached)
-            ending.watch_end(self.duration, self.end_fade, self._audio.player, self._now, *events)
-        if recording and self._transcribe:  # the final pass, a window behind (issue 15)
+        assert self._keeping is not None
+        audio = AudioPath(setup, self._keeping)
+        self.controls.attach(audio, record)
+        self._begin(audio)
+        if plan.recording and plan.transcribe:  # the final pass, a window behind (issue 15)
             self._rolling = RollingPass(self.settings, record.folder, mic_channels)
             self._rolling.start()
         threading.Thread(
             target=self._watch_disk, args=(watch,), name="runner-disk-watch", daemon=True
         ).start()
-        return session.id
+        return self.session_id
+
+    def _create_record(self) -> LiveRecord:
+        """The session in the store and its folder, and what keeps what happens to it."""
+        record = LiveRecord.create(self.settings, self.program, self.plan, self.rate)
+        events = (self._stop_wanted, self._ending)
+        keeping = SessionKeeping(self.controls, record, self._reporter, *events, self.stop)
+        record.journal.on_error = keeping.disk_full  # never a traceback in a writing thread
+        self._keeping = keeping
+        self.session_id = record.id
+        return record
+
+    def _begin(self, audio: AudioPath) -> None:
+        """Open the microphone, then the output; the first phase; the music when due."""
+        plan = self.plan
+        audio.capturing = plan.consent is Consent.SESSION or (
+            plan.consent is Consent.MUSIC and plan.music_start == 0
+        )
+        audio.start_recording()
+        if self.room is None and plan.recording:
+            self._watch_source()
+        self.controls.set_phase(plan.first_phase)
+        audio.start_output()
+        if plan.music_start == 0:
+            self.controls.start_music()
+        elif plan.music_start is not None:
+            threading.Thread(
+                target=self._music_when_due, name="runner-music-start", daemon=True
+            ).start()
+        if plan.duration is not None:  # the music quiet by then, the recording ended then
+            events = (self._stop_wanted, self._ending, self._reached)
+            ending.watch_end(plan.duration, plan.end_fade, audio.player, self._now, *events)
 
     def _music_when_due(self) -> None:
-        assert self.music_at is not None
-        while not self._stop_wanted.is_set() and not self.music_started:
-            if self.elapsed >= self.music_at:
-                self.start_music()
+        due = self.plan.music_start
+        assert due is not None
+        while not self._stop_wanted.is_set() and not self.controls.music_started:
+            if self.elapsed >= due:
+                self.controls.start_music()
                 return
             self._stop_wanted.wait(0.005)
 
@@ -215,7 +255,7 @@ class SessionRunner(SessionKeeping):
     def _watch_source(self) -> None:
         """Report a microphone stream PulseAudio moves (optional: needs pactl)."""
         if SourceWatch.available():
-            self._source_watch = SourceWatch(self._warn)
+            self._source_watch = SourceWatch(self._reporter.warn)
             self._source_watch.start()
 
     def _watch_disk(self, watch: DiskWatch) -> None:
@@ -223,12 +263,13 @@ class SessionRunner(SessionKeeping):
         while not self._stop_wanted.wait(DISK_CHECK_SECONDS):
             warning = watch.check(self.elapsed)
             if warning is not None:
-                self._warn(warning)
+                self._reporter.warn(warning)
 
     def status(self) -> RunnerStatus:
         """A snapshot for meters and progress lines."""
-        where = self._record.folder if self._record else self.settings.home
-        return snapshot(self.session_id, self.program, self.rate, self._audio, where, self.warnings)
+        record, audio = self.controls.record, self.controls.audio
+        where = record.folder if record is not None else self.settings.home
+        return snapshot(self.session_id, self.program, self.rate, audio, where, self.warnings)
 
     # -- ending -----------------------------------------------------------------------
 
@@ -239,9 +280,8 @@ class SessionRunner(SessionKeeping):
 
     def pieces_played(self) -> list[int]:
         """Piece indices in the order they were first heard."""
-        if self._audio is None:
-            return []
-        return self._audio.player.log_snapshot().pieces_played()
+        audio = self.controls.audio
+        return [] if audio is None else audio.player.log_snapshot().pieces_played()
 
     def wait_for(self, seconds: float) -> None:
         """Sleep up to ``seconds``, waking early when a stop is asked for."""
@@ -257,9 +297,10 @@ class SessionRunner(SessionKeeping):
             if now >= self.duration:
                 self._reached.set()  # (as the end thread would: whoever sees it first)
             return self._reached.is_set()
-        if not self.end_with_music:
+        if not self.plan.end_with_music:
             return False
-        if self._audio is None or not self._audio.player.finished.is_set():
+        audio = self.controls.audio
+        if audio is None or not audio.player.finished.is_set():
             return False
         if self._ended_at is None:
             self._ended_at = now
@@ -282,18 +323,19 @@ class SessionRunner(SessionKeeping):
                 self._finish(0.0 if self._reached.is_set() else fade)
             finally:
                 self._stopped.set()
-        self._emit(Finished(self.session_id))
+        self._reporter.emit(Finished(self.session_id))
 
     def _finish(self, fade: float) -> None:
-        if self._reached.is_set() and self._audio is not None:
-            self._audio.end_recording()  # the duration is the recording's end: not later
+        audio, record = self.controls.audio, self.controls.record
+        if self._reached.is_set() and audio is not None:
+            audio.end_recording()  # the duration is the recording's end: not later
         if self._source_watch is not None:
             self._source_watch.stop()
         if self._rolling is not None:
             self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
-        if self._audio is not None:
-            self._audio.close(fade)
-        if self._record is not None:
-            events = list(self._audio.player.log) if self._audio else []
-            owed = self._transcribe and self.consent is not Consent.NONE  # as in the header
-            self._record.save(events, self.delay_points, self._warn, final_pass=owed)
+        if audio is not None:
+            audio.close(fade)
+        if record is not None:
+            events = list(audio.player.log) if audio is not None else []
+            owed = self.plan.final_pass_owed  # as in the header
+            record.save(events, self.delay_points, self._reporter.warn, final_pass=owed)

@@ -1,37 +1,50 @@
 """The controls a guide uses during a live session: the music, the phase, marks.
 
-`SessionRunner` (gim.runner.control) is built on `GuideControls`; every control may be
-called from any thread. The attributes declared here are the runner's own.
+`SessionRunner` (gim.runner.control) holds one `GuideControls`; every control may be
+called from any thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from gim.audio.player import Player
-from gim.config import Settings
 from gim.core.clock import DelayPoints
 from gim.core.session import Annotation, AnnotationKind, Consent, Phase, PhaseChange, Segment
 from gim.errors import GimError
 from gim.runner.audio_path import AudioPath
-from gim.runner.events import PhaseChanged, RunnerEvent, Warning
-from gim.runner.record import SessionRecord
+from gim.runner.events import PhaseChanged, Reporter
+from gim.runner.record import LiveRecord
 
 
 class GuideControls:
-    """Music, phase and mark controls over a started session's audio path and record."""
+    """Music, phase and mark controls over a started session's audio path and record.
 
-    settings: Settings
-    consent: Consent
-    rate: int
-    phase: Phase | None
-    music_started: bool
-    warnings: list[str]
-    _audio: AudioPath | None
-    _record: SessionRecord | None
-    _on_event: Callable[[RunnerEvent], None] | None
+    Args:
+        consent: what the client agreed may be recorded.
+        rate: the session rate.
+        guide: the guide's name (the author of marks).
+        reporter: tells the runner's user of each phase change.
+    """
 
-    # -- controls (any thread) --------------------------------------------------------
+    def __init__(self, consent: Consent, rate: int, guide: str, reporter: Reporter) -> None:
+        self.consent = consent
+        self.rate = rate
+        self.guide = guide
+        self.phase: Phase | None = None
+        """The phase the session is in (None before it started)."""
+        self.music_started = False
+        """Whether the guide (or the planned start) has started the music."""
+        self.audio: AudioPath | None = None
+        """The session's audio path, once it started."""
+        self.record: LiveRecord | None = None
+        """The session's record, once it started."""
+        self._reporter = reporter
+
+    def attach(self, audio: AudioPath, record: LiveRecord) -> None:
+        """Control the session now started on ``audio``, kept in ``record``."""
+        self.audio = audio
+        self.record = record
+
+    # -- the music (any thread) ---------------------------------------------------------
 
     def start_music(self) -> None:
         """Start the music (the guide's key when the induction ends): the phase moves to
@@ -41,8 +54,8 @@ class GuideControls:
         player = self._require_player()
         if self.phase is not Phase.MUSIC:
             self.set_phase(Phase.MUSIC)
-        if self._audio is not None and self.consent is not Consent.NONE:
-            self._audio.capturing = True
+        if self.audio is not None and self.consent is not Consent.NONE:
+            self.audio.capturing = True
         if not self.music_started:
             self.music_started = True
             player.play_piece(0)
@@ -84,30 +97,38 @@ class GuideControls:
         moves to return)."""
         self._require_player().fade_out(seconds)
 
+    def music_over(self) -> None:
+        """The last piece ended or a fade stopped the music: return; the session goes on."""
+        self.set_phase(Phase.RETURN)
+        if self.consent is Consent.MUSIC and self.audio is not None:
+            self.audio.capturing = False  # the client agreed to the music phase only
+
     def _require_player(self) -> Player:
-        if self._audio is None:
+        if self.audio is None:
             raise GimError("The session has not started: start it first.")
-        return self._audio.player
+        return self.audio.player
+
+    # -- time, phases, marks ------------------------------------------------------------
 
     @property
     def elapsed(self) -> float:
         """Session seconds so far (the microphone's clock, or the player's)."""
-        return self._audio.elapsed if self._audio is not None else 0.0
+        return self.audio.elapsed if self.audio is not None else 0.0
 
     @property
     def delay_points(self) -> DelayPoints:
         """The microphone lag measured so far: (microphone frame, lag in frames)."""
-        return self._audio.points if self._audio is not None else []
+        return self.audio.points if self.audio is not None else []
 
     def set_phase(self, phase: Phase) -> None:
         """Move the session into ``phase`` now (recording follows the consent)."""
         self.phase = phase
-        if self._audio is not None and self.consent is Consent.MUSIC and self.music_started:
-            self._audio.capturing = phase is Phase.MUSIC
+        if self.audio is not None and self.consent is Consent.MUSIC and self.music_started:
+            self.audio.capturing = phase is Phase.MUSIC
         change = PhaseChange(self.elapsed, phase)
-        if self._record is not None:
-            self._record.add_phase(change)
-        self._emit(PhaseChanged(phase, change.time))
+        if self.record is not None:
+            self.record.add_phase(change)
+        self._reporter.emit(PhaseChanged(phase, change.time))
 
     def mark(
         self,
@@ -124,18 +145,10 @@ class GuideControls:
             kind,
             text,
             list(tags),
-            author=self.settings.guide,
+            author=self.guide,
             segment_id=None if segment is None else segment.id,
         )
-        if self._record is None:
+        if self.record is None:
             raise GimError("The session has not started: start it first.")
-        self._record.add_annotation(note)
+        self.record.add_annotation(note)
         return note
-
-    def _warn(self, text: str) -> None:
-        self.warnings.append(text)
-        self._emit(Warning(text))
-
-    def _emit(self, event: RunnerEvent) -> None:
-        if self._on_event is not None:
-            self._on_event(event)

@@ -41,7 +41,7 @@ class PhaseChanged(RunnerEvent):
 
 
 @dataclass
-class Warning(RunnerEvent):  # the name the UI contract uses (shadows the builtin here)
+class GuideWarning(RunnerEvent):
     """Something the guide should know (a device lost, the disk nearly full)."""
 
     text: str
@@ -92,6 +92,29 @@ class RunnerStatus:
     (stalled or lost: nothing is being recorded); None while it records."""
 
 
+class Reporter:
+    """Tells the runner's user what happens: events, and warnings kept in order.
+
+    Args:
+        on_event: receives each `RunnerEvent` (None: nobody listens).
+    """
+
+    def __init__(self, on_event: Callable[[RunnerEvent], None] | None) -> None:
+        self.warnings: list[str] = []
+        """Every warning so far, oldest first."""
+        self._on_event = on_event
+
+    def emit(self, event: RunnerEvent) -> None:
+        """Hand ``event`` on (from whichever thread it happened in)."""
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def warn(self, text: str) -> None:
+        """Keep ``text`` among the warnings and tell it as a `GuideWarning`."""
+        self.warnings.append(text)
+        self.emit(GuideWarning(text))
+
+
 class Closable(Protocol):
     """Anything with a ``close()`` (the virtual room)."""
 
@@ -102,10 +125,13 @@ class Closable(Protocol):
 class LiveRunner(Protocol):
     """A running session as its user drives it: `gim.runner.SessionRunner` satisfies this."""
 
-    consent: Consent
-    """What the client agreed may be recorded."""
-    music_started: bool
-    """Whether the guide has started the music (the induction is over)."""
+    @property
+    def consent(self) -> Consent:
+        """What the client agreed may be recorded."""
+
+    @property
+    def music_started(self) -> bool:
+        """Whether the guide has started the music (the induction is over)."""
 
     @property
     def room(self) -> Closable | None:

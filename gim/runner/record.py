@@ -17,13 +17,15 @@ from typing import Any
 
 from gim.audio.journal import Journal, compact, replay
 from gim.audio.writer import finish_audio
-from gim.config import ensure_private_dir
+from gim.config import Settings, ensure_private_dir
 from gim.core.clock import DelayPoints, median_lag
 from gim.core.playback import PlaybackEvent
+from gim.core.program import Program
 from gim.core.session import Annotation, PhaseChange, Segment, Session, Status
 from gim.errors import GimError
 from gim.runner.final_mark import owe_final_pass
 from gim.runner.recovery import LOCK_FILE
+from gim.runner.session_start import SessionPlan
 from gim.runner.store_thread import StoreThread
 
 RESERVE_PREFIX = ".reserve-"
@@ -34,7 +36,7 @@ PENDING_FILE = "audio.pending"
 """In a session folder: the chunks are still to be joined (the disk was full)."""
 
 
-class SessionRecord:
+class LiveRecord:
     """A session being recorded: created in the store, its folder locked, its journal open.
 
     Args:
@@ -42,6 +44,38 @@ class SessionRecord:
         session: the session to create (its id is filled in).
         sessions_dir: the folder that holds every session's folder.
     """
+
+    @classmethod
+    def create(
+        cls, settings: Settings, program: Program, plan: SessionPlan, rate: int
+    ) -> LiveRecord:
+        """A new session for ``plan`` on ``program``, stored and with its folder.
+
+        Args:
+            settings: the data home and the guide.
+            program: the program to be played (stored as a snapshot).
+            plan: the client, the focus, the consent.
+            rate: the session rate.
+        """
+        from gim.core.program_parse import program_to_dict
+        from gim.store.db import Store  # imported here: importing in two threads races
+
+        ensure_private_dir(settings.home)
+        session = Session(
+            id="",
+            client=plan.client,
+            program=program.slug,
+            started_at=datetime.now().isoformat(timespec="seconds"),
+            focus=plan.focus,
+            consent=plan.consent,
+            guide=settings.guide,
+            language=settings.language,
+            samplerate=rate,
+            program_snapshot=program_to_dict(program),
+        )
+        store = StoreThread(Store, settings.db_path)
+        store.start()
+        return cls(store, session, settings.sessions_dir)
 
     def __init__(self, store: StoreThread, session: Session, sessions_dir: Path) -> None:
         self.store = store

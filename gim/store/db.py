@@ -135,6 +135,18 @@ class Store(TranscriptTables):
         )
 
     @guarded
+    def client_language(self, code: str) -> str:
+        """The language last chosen for client ``code`` ("" when none was)."""
+        row = next(self.db.query("SELECT language FROM clients WHERE code = ?", [code]), None)
+        return str(row["language"]) if row else ""
+
+    @guarded
+    def set_client_language(self, code: str, language: str) -> None:
+        """Keep ``language`` as client ``code``'s language (their next sessions' default)."""
+        self.ensure_client(code)
+        self.db.execute("UPDATE clients SET language = ? WHERE code = ?", [language, code])
+
+    @guarded
     def clients(self) -> list[ClientSummary]:
         """Every client with their number of sessions and latest session, latest first."""
         sql = """
@@ -336,10 +348,14 @@ class Store(TranscriptTables):
         client: str | None = None,
         session_id: str | None = None,
         limit: int = 50,
+        *,
+        unchecked: bool = False,
     ) -> list[SearchHit]:
         """Transcript lines and annotations matching ``query``, best first (bm25).
 
-        See `gim.store.search` for the query language; no query raises an error.
+        See `gim.store.search` for the query language; no query raises an error. Lines
+        flagged for checking that the guide has not checked are left out unless
+        ``unchecked``.
         """
         clocks: dict[str, SessionClock] = {}
 
@@ -349,7 +365,7 @@ class Store(TranscriptTables):
             found = clocks[sid].music_at(seconds)
             return (None, None) if found is None else found
 
-        return run_search(self.db, query, locate, client, session_id, limit)
+        return run_search(self.db, query, locate, client, session_id, limit, unchecked=unchecked)
 
 
 @contextlib.contextmanager

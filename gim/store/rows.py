@@ -41,6 +41,7 @@ SESSION_COLUMNS = (
     "mandala_description",
     "notes",
     "guide",
+    "language",
 )
 """Session fields stored as columns of the same name."""
 
@@ -91,6 +92,7 @@ def session_from_row(row: dict[str, Any]) -> Session:
         mandala_description=row["mandala_description"],
         notes=row["notes"],
         gaps=[(float(a), float(b)) for a, b in json.loads(row["gaps"] or "[]")],
+        language=row.get("language") or "en",
     )
 
 
@@ -102,12 +104,14 @@ def segment_row(session_id: str, segment: Segment) -> dict[str, Any]:
         "end": segment.end,
         "text": segment.text,
         "speaker": str(segment.speaker),
+        "speaker_confidence": segment.speaker_confidence,
         "source": str(segment.source),
         "confidence": segment.confidence,
         "flagged": int(segment.flagged),
         "flag_reason": segment.flag_reason,
         "piece": segment.piece,
         "piece_offset": segment.piece_offset,
+        "model": segment.model,
     }
 
 
@@ -118,6 +122,7 @@ def segment_from_row(row: dict[str, Any], words: list[Word]) -> Segment:
         end=row["end"],
         text=row["text"],
         speaker=Speaker(row["speaker"]),
+        speaker_confidence=row.get("speaker_confidence"),
         source=Source(row["source"]),
         confidence=row["confidence"],
         flagged=bool(row["flagged"]),
@@ -127,6 +132,7 @@ def segment_from_row(row: dict[str, Any], words: list[Word]) -> Segment:
         words=words,
         id=row["id"],
         session_id=row["session_id"],
+        model=row.get("model") or "",
     )
 
 

@@ -91,8 +91,10 @@ def load_engine(name: str, model: str = "bundled", *, cache_dir: Path | None = N
 
     Args:
         name: ``faster-whisper`` or ``openai-whisper``.
-        model: ``bundled`` (offline tiny.en), a Whisper size name, or a local path.
-        cache_dir: where converted models are kept (``<data home>/cache/models``).
+        model: ``bundled`` (offline tiny.en), a name ``gim models list`` shows, a Whisper
+            size name, or a local path.
+        cache_dir: where converted and assembled models are kept (``<data home>/cache/models``:
+            its data home's registered model names apply).
 
     Raises:
         InputError: for an unknown engine name.
@@ -100,8 +102,9 @@ def load_engine(name: str, model: str = "bundled", *, cache_dir: Path | None = N
     """
     if name == "faster-whisper":
         from gim.transcribe.faster import FasterWhisperEngine
+        from gim.transcribe.models import home_of_cache
 
-        return FasterWhisperEngine(model)
+        return FasterWhisperEngine(model, home=home_of_cache(cache_dir))
     if name == "openai-whisper":
         from gim.transcribe.openai import OpenAIWhisperEngine
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,8 +19,10 @@ class FasterWhisperEngine:
 
     name = "faster-whisper"
 
-    def __init__(self, model: str = "bundled", *, cpu_threads: int = 0) -> None:
-        """Load the model (slow).
+    def __init__(
+        self, model: str = "bundled", *, cpu_threads: int = 0, home: Path | None = None
+    ) -> None:
+        """Load the model (slow); ``home`` is the data home whose model names apply.
 
         Raises:
             TranscriptionError: when the model cannot be found or loaded.
@@ -29,7 +32,7 @@ class FasterWhisperEngine:
 
         # The model's worker thread seeds its sampler from this on first use.
         ctranslate2.set_random_seed(SEED)
-        target, local = resolve_model(model)
+        target, local = resolve_model(model, home)
         try:
             self.model: Any = WhisperModel(
                 target,

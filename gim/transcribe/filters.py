@@ -28,7 +28,96 @@ PHRASES = (
     ".com",
     "♪",
 )
-"""Phrases Whisper is known to produce on music or silence."""
+"""Phrases Whisper is known to produce on music or silence (English, and any language's
+web addresses and music notes)."""
+
+PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
+    "en": PHRASES,
+    "fr": (
+        "sous-titres réalisés par",
+        "sous-titrage st'",
+        "sous-titrage société radio-canada",
+        "sous-titres par",
+        "sous-titré par",
+        "merci d'avoir regardé",
+        "merci de votre attention",
+        "abonnez-vous",
+        "n'oubliez pas de vous abonner",
+        "à la prochaine",
+    ),
+    "da": (
+        "undertekster af",
+        "tekstet af",
+        "danske tekster",
+        "nicolai winther",
+        "tak fordi du så med",
+        "tak for at se med",
+        "abonner på kanalen",
+    ),
+    "de": (
+        "untertitel im auftrag des zdf",
+        "untertitel von",
+        "untertitel der",
+        "untertitelung",
+        "vielen dank fürs zuschauen",
+        "danke fürs zuschauen",
+        "bis zum nächsten mal",
+        "abonniert den kanal",
+    ),
+    "es": (
+        "subtítulos realizados por",
+        "subtítulos por",
+        "subtitulado por",
+        "gracias por ver",
+        "suscríbete",
+        "nos vemos en el próximo",
+    ),
+    "it": (
+        "sottotitoli creati dalla comunità",
+        "sottotitoli a cura di",
+        "sottotitoli di",
+        "grazie per la visione",
+        "grazie per aver guardato",
+        "iscriviti al canale",
+    ),
+    "nl": (
+        "ondertiteling door",
+        "ondertiteld door",
+        "ondertitels ingediend door",
+        "bedankt voor het kijken",
+        "abonneer op",
+    ),
+    "sv": (
+        "undertexter av",
+        "undertexter från",
+        "svensktextning",
+        "tack för att du tittade",
+        "tack för att ni tittade",
+        "prenumerera på",
+    ),
+    "no": (
+        "undertekster av",
+        "tekstet av",
+        "teksting av",
+        "takk for at du så på",
+        "takk for at dere så på",
+        "abonner på kanalen",
+    ),
+    "pt": (
+        "legendas pela comunidade",
+        "legendas por",
+        "obrigado por assistir",
+        "inscreva-se",
+    ),
+    "zh": ("字幕由", "谢谢观看", "感谢观看", "请不吝点赞", "订阅"),
+    "ja": ("ご視聴ありがとうございました", "チャンネル登録"),
+    "ko": ("시청해 주셔서 감사합니다", "구독과 좋아요"),
+}
+"""Each language's stock phrases: subtitle credits and the "thanks for watching" family
+Whisper learnt from subtitled videos and writes on music. Every language's are checked
+whatever the session's language: on music Whisper also writes other languages' credits."""
+
+ALL_PHRASES = tuple(dict.fromkeys(p for ps in PHRASES_BY_LANGUAGE.values() for p in ps))
 
 NO_SPEECH = 0.6
 """Whisper's no-speech probability above which (with a low log-prob) a line is suspect."""
@@ -36,12 +125,13 @@ LOW_LOGPROB = -1.0
 """Mean token log-probability below which a line is a guess."""
 HIGH_COMPRESSION = 2.4
 """gzip compression ratio above which the text is repetitive."""
-_WORD = re.compile(r"[a-z0-9']+")
+_WORD = re.compile(r"[\w']+")
+"""A word in any script (letters with diacritics, Cyrillic, Greek; CJK runs as one)."""
 
 
 def words_of(text: str) -> list[str]:
-    """Lower-case words without punctuation."""
-    return _WORD.findall(text.lower())
+    """Lower-case words without punctuation (the underscore is not a letter)."""
+    return [w for w in _WORD.findall(text.lower().replace("_", " ")) if w.strip("'")]
 
 
 def repeated_ngram(words: list[str], times: int = 3, max_n: int = 6) -> str:
@@ -61,7 +151,7 @@ def repeated_ngram(words: list[str], times: int = 3, max_n: int = 6) -> str:
 def known_phrase(text: str) -> str:
     """The known hallucination phrase ``text`` contains, or ""."""
     low = text.lower()
-    return next((p for p in PHRASES if p in low), "")
+    return next((p for p in ALL_PHRASES if p in low), "")
 
 
 def flag_reason(

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from gim.errors import TranscriptionError
 from gim.transcribe.engine import DecodeOptions, EngineSegment, EngineWord
-from gim.transcribe.models import offline, resolve_model
+from gim.transcribe.models import home_of_cache, offline, resolve_model
 
 
 class OpenAIWhisperEngine:
@@ -36,7 +36,7 @@ class OpenAIWhisperEngine:
                 "The openai-whisper engine is not installed: pip install 'gim[openai-whisper]' "
                 "or use --engine faster-whisper."
             ) from exc
-        target, local = resolve_model(model)
+        target, local = resolve_model(model, home_of_cache(cache_dir))
         path = Path(target)
         if local and path.is_dir():
             from gim.config import Settings

@@ -14,11 +14,11 @@ from textual.message import Message
 from gim.core.session import Phase, Segment
 from gim.runner.events import (
     Finished,
+    GuideWarning,
     PhaseChanged,
     PieceChanged,
     RunnerEvent,
     SegmentAdded,
-    Warning,
 )
 
 
@@ -54,7 +54,7 @@ class PhaseEntered(Message):
 class RunnerWarning(Message):
     """Something the guide should know: microphone lost, clipping, overruns, low disk."""
 
-    def __init__(self, event: Warning) -> None:
+    def __init__(self, event: GuideWarning) -> None:
         super().__init__()
         self.text: str = event.text
         """One sentence for the guide."""
@@ -96,7 +96,7 @@ def message_for(event: RunnerEvent) -> Message | None:
             return PieceStarted(event)
         case PhaseChanged():
             return PhaseEntered(event)
-        case Warning():
+        case GuideWarning():
             return RunnerWarning(event)
         case Finished():
             return SessionEnded(event)

@@ -22,7 +22,7 @@ from gim.audio.delay import estimate_delay
 from gim.audio.journal import replay
 from gim.config import Settings
 from gim.core.program import Piece, Program, Provenance
-from gim.runner import SessionRunner
+from gim.runner import SessionPlan, SessionRunner
 from gim.store.db import Store
 from tests.support.headless import null_sink
 
@@ -67,7 +67,9 @@ def test_recording_matches_playback_and_maps_to_the_music(
     ]
     prog = program([("goldberg", 57.0), ("vivaldi", 6.3), ("sugar plum", 119.9)])
     settings = Settings(home=home)
-    runner = SessionRunner(settings, prog, "e2e", duration=150.0, files=files, transcribe=False)
+    runner = SessionRunner(
+        settings, prog, SessionPlan("e2e", duration=150.0, transcribe=False), files=files
+    )
     session_id = runner.start()
     # the guide pauses a moment in the last piece: the mapping must hold across it
     while runner.elapsed < 80:
@@ -146,10 +148,8 @@ def test_a_second_process_playing_speech_is_in_the_recording(
     runner = SessionRunner(
         settings,
         program([("goldberg", 57.0)]),
-        "e2e",
-        duration=18.0,
+        SessionPlan("e2e", duration=18.0, transcribe=False),
         files=[music],
-        transcribe=False,
     )
     session_id = runner.start()
 

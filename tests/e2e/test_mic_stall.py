@@ -32,8 +32,8 @@ from gim.audio.delay import estimate_delay
 from gim.config import Settings
 from gim.core.clock import SessionClock, mmss
 from gim.core.program import Piece, Program, Provenance
-from gim.runner import SessionRunner
-from gim.runner.events import RunnerEvent, Warning
+from gim.runner import SessionPlan, SessionRunner
+from gim.runner.events import GuideWarning, RunnerEvent
 from gim.store.db import Store
 from tests.support.terminal import GIM_BIN, Terminal, require_tmux
 
@@ -164,10 +164,8 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
     runner = SessionRunner(
         settings,
         prog,
-        "stall",
-        duration=60.0,
+        SessionPlan("stall", duration=60.0, transcribe=False),
         files=[music],
-        transcribe=False,
         on_event=lambda e: events.append((time.monotonic(), e)),
     )
     sink = suspendable_mic.removesuffix("_mic") + "_out"
@@ -185,7 +183,7 @@ def test_a_suspended_microphone_is_a_gap_of_its_length_and_later_moments_map_rig
     seen = np.fromfile(tmp_path / "seen.raw", dtype="<f4")
 
     # the guide was told while it lasted, and again when it came back
-    told = [(t, e.text) for t, e in events if isinstance(e, Warning)]
+    told = [(t, e.text) for t, e in events if isinstance(e, GuideWarning)]
     assert any(suspended < t < resumed and "stopped sending" in text for t, text in told), told
     assert any(t > resumed and "is back" in text for t, text in told), told
 
@@ -283,10 +281,8 @@ def test_a_microphone_stream_moved_to_another_source_is_reported(
     runner = SessionRunner(
         Settings(home=home),
         prog,
-        "moved",
-        duration=30.0,
+        SessionPlan("moved", duration=30.0, transcribe=False),
         files=[None],
-        transcribe=False,
         on_event=events.append,
     )
     runner.start()
@@ -298,7 +294,7 @@ def test_a_microphone_stream_moved_to_another_source_is_reported(
         moved = time.monotonic()
         told: list[str] = []
         while not told and time.monotonic() - moved < 10:
-            told = [e.text for e in events if isinstance(e, Warning) and "moved" in e.text]
+            told = [e.text for e in events if isinstance(e, GuideWarning) and "moved" in e.text]
             time.sleep(0.1)
     finally:
         runner.stop(fade=0.0)
@@ -337,7 +333,7 @@ def test_the_live_and_final_passes_link_an_utterance_after_a_gap_alike(
         "t", "T", "gim tests", Provenance("tests"), (Piece("Tchaikovsky", "Sugar Plum", 119.9),)
     )
     settings = Settings(home=home)
-    runner = SessionRunner(settings, prog, "alike", duration=75.0, files=[music])
+    runner = SessionRunner(settings, prog, SessionPlan("alike", duration=75.0), files=[music])
     session_id = runner.start()
     runner.set_volume(0.3)  # the client speaks over quiet music
     room = suspendable_mic.removesuffix("_mic") + "_out"  # a voice in the room

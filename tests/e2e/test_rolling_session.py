@@ -12,7 +12,7 @@ from gim.audio.room import Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.session import Source
 from gim.library.programs import ProgramLibrary
-from gim.runner import SessionRunner, rolling_file
+from gim.runner import SessionPlan, SessionRunner, rolling_file
 from gim.runner.final_pass import final_pass
 from gim.store.db import Store
 from tests.support import roommix
@@ -33,7 +33,11 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
     ]
     room = VirtualRoom(rate, delay=0.05, speed=4.0, voice=voice)
     runner = SessionRunner(
-        settings, program, "RL01", room=room, duration=400.0, files=library.linked_files(program)
+        settings,
+        program,
+        SessionPlan("RL01", duration=400.0),
+        room=room,
+        files=library.linked_files(program),
     )
     sid = runner.start()
     folder = settings.sessions_dir / sid

@@ -12,7 +12,7 @@ from gim.audio.room import VirtualRoom
 from gim.config import Settings
 from gim.core.session import AnnotationKind, Status
 from gim.library.programs import ProgramLibrary
-from gim.runner import SessionRunner
+from gim.runner import SessionPlan, SessionRunner
 from gim.store.db import Store
 
 
@@ -25,11 +25,9 @@ def test_marks_during_a_session_are_stored_and_the_journal_keeps_no_text(tmp_pat
     runner = SessionRunner(
         settings,
         program,
-        "K9",
+        SessionPlan("K9", duration=20.0, transcribe=False),
         room=room,
-        duration=20.0,
         files=library.linked_files(program),
-        transcribe=False,
     )
     sid = runner.start()
     try:

@@ -91,6 +91,31 @@ def normalise(text: str) -> str:
     return " ".join(w for w in words if any(c.isalnum() for c in w))
 
 
+def normalise_in(text: str, language: str) -> str:
+    """`normalise` for English; for other languages Whisper's basic normaliser (lower case,
+    punctuation and diacritics kept apart from letters, no English spelling rules)."""
+    if language == "en":
+        return normalise(text)
+    from whisper.normalizers import BasicTextNormalizer
+
+    words = BasicTextNormalizer()(strip_tags(text)).split()
+    return " ".join(w for w in words if any(c.isalnum() for c in w))
+
+
+def language_files(shared: Path, language: str, count: int | None = None) -> list[Utterance]:
+    """Real read speech in ``language`` from ``speech/languages/<code>`` (fr: FLEURS,
+    da: NST), each with its transcript, in file order."""
+    folder = shared / "speech" / "languages" / language
+    found = sorted(folder.glob("*.flac"))[:count]
+    return [
+        Utterance(
+            path=str(f.relative_to(shared)),
+            text=strip_tags(f.with_suffix(".txt").read_text(encoding="utf-8")),
+        )
+        for f in found
+    ]
+
+
 def load_audio(path: Path, rate: int = RATE) -> NDArray[np.float32]:
     """A file as mono float32 at ``rate``."""
     import soundfile as sf

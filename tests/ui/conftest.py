@@ -15,12 +15,12 @@ from gim.core.program_parse import program_to_dict
 from gim.core.session import Consent, Phase, Segment
 from gim.runner.events import (
     Finished,
+    GuideWarning,
     PhaseChanged,
     PieceChanged,
     RunnerEvent,
     RunnerStatus,
     SegmentAdded,
-    Warning,
 )
 from gim.store.db import Store
 from gim.ui.app import GimApp, ScreenFactory
@@ -84,7 +84,7 @@ class ScriptedRunner:
                     Segment(3.0, 5.0, "I see a red door", piece=0, piece_offset=3.0, id=99)
                 )
             )
-            self.on_event(Warning("Clipping: turn the microphone down a little."))
+            self.on_event(GuideWarning("Clipping: turn the microphone down a little."))
             self.reported.set()
 
         threading.Thread(target=report, daemon=True).start()

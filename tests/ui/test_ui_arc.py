@@ -17,7 +17,7 @@ from gim.audio.room import Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.program import Piece, Program, Provenance
 from gim.core.session import Consent, Phase
-from gim.runner import SessionRunner
+from gim.runner import SessionPlan, SessionRunner
 from gim.store.db import Store
 from gim.ui.screens.end import EndScreen
 from gim.ui.screens.live import LiveScreen
@@ -66,14 +66,16 @@ async def test_the_guide_walks_the_whole_arc_and_return_and_postlude_are_kept(
             SessionRunner(
                 settings,
                 program,
-                "AR1",
-                consent=Consent.SESSION,
+                SessionPlan(
+                    "AR1",
+                    consent=Consent.SESSION,
+                    transcribe=False,
+                    music_start=None,
+                    end_with_music=False,
+                ),
                 room=room,
                 files=[piece],
                 on_event=on_event,
-                transcribe=False,
-                music_at=None,
-                end_with_music=False,
             )
         )
         return runners[-1]

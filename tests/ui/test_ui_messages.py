@@ -8,11 +8,11 @@ from textual.widgets import Static
 from gim.core.session import Phase, Segment
 from gim.runner.events import (
     Finished,
+    GuideWarning,
     PhaseChanged,
     PieceChanged,
     RunnerEvent,
     SegmentAdded,
-    Warning,
 )
 from gim.ui.final_pass import FinalPassDone, FinalPassProgress
 from gim.ui.messages import (
@@ -33,7 +33,7 @@ def test_each_event_type_has_its_message() -> None:
     assert isinstance(piece, PieceStarted) and piece.index == 2
     phase = message_for(PhaseChanged(Phase.RETURN, 9.0))
     assert isinstance(phase, PhaseEntered) and phase.phase is Phase.RETURN
-    warning = message_for(Warning("The microphone was lost."))
+    warning = message_for(GuideWarning("The microphone was lost."))
     assert isinstance(warning, RunnerWarning) and warning.text == "The microphone was lost."
     ended = message_for(Finished("s1"))
     assert isinstance(ended, SessionEnded) and ended.session_id == "s1"

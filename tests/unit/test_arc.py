@@ -14,7 +14,7 @@ from gim.config import Settings
 from gim.core.playback import Action
 from gim.core.program import Piece, Program, Provenance
 from gim.core.session import AnnotationKind, Consent, Phase, Segment, Speaker
-from gim.runner import SessionRunner
+from gim.runner import SessionPlan, SessionRunner
 from gim.store.db import Store
 
 RATE = 16000
@@ -42,14 +42,16 @@ def run(tmp: Path, consent: Consent) -> tuple[Settings, str, SessionRunner]:
     runner = SessionRunner(
         settings,
         prog,
-        "c",
-        consent=consent,
+        SessionPlan(
+            "c",
+            consent=consent,
+            transcribe=False,
+            duration=14.0,
+            music_start=3.0,
+            end_with_music=False,
+        ),
         room=room,
         files=files,
-        transcribe=False,
-        duration=14.0,
-        music_at=3.0,
-        end_with_music=False,
     )
     session_id = runner.start()
     runner.wait()
@@ -94,13 +96,11 @@ def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
     runner = SessionRunner(
         settings,
         prog,
-        "c",
-        consent=Consent.SESSION,
+        SessionPlan(
+            "c", consent=Consent.SESSION, transcribe=False, music_start=None, end_with_music=False
+        ),
         room=room,
         files=files,
-        transcribe=False,
-        music_at=None,
-        end_with_music=False,
     )
     session_id = runner.start()
     try:
@@ -109,7 +109,7 @@ def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
         runner.start_music()
         runner.wait_for(0.4)
         line = Segment(1.5, 2.5, "a red door", speaker=Speaker.CLIENT)
-        runner._on_segment(line)  # as the live transcriber hands it over
+        runner._keeping.segment(line)  # as the live transcriber hands it over
         runner.mark(AnnotationKind.TAG, "", ("visual",), line)
         runner.fade_out(1.0)
         runner.wait_for(0.6)

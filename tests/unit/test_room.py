@@ -17,8 +17,8 @@ from gim.audio.room import Utterance, VirtualRoom
 from gim.audio.writer import ChunkWriter
 from gim.config import Settings
 from gim.core.program import Piece, Program, Provenance
-from gim.runner import SessionRunner
-from gim.runner.events import Finished, RunnerEvent, Warning
+from gim.runner import SessionPlan, SessionRunner
+from gim.runner.events import Finished, GuideWarning, RunnerEvent
 from gim.store.db import Store
 
 RATE = 16000
@@ -83,10 +83,9 @@ def test_a_lost_microphone_leaves_a_gap_and_recording_resumes(tmp_path: Path) ->
     runner = SessionRunner(
         settings(tmp_path),
         prog,
-        "c",
+        SessionPlan("c", transcribe=False),
         room=room,
         files=files,
-        transcribe=False,
         on_event=events.append,
     )
     session_id = runner.start()
@@ -105,7 +104,7 @@ def test_a_lost_microphone_leaves_a_gap_and_recording_resumes(tmp_path: Path) ->
     assert np.std(mic[int((end + 0.5) * RATE) : int((end + 2) * RATE)]) > 0.01  # back again
     # nothing before the loss was touched (the music reaches the room 2-3 s in at speed 20)
     assert np.std(mic[: int(start * RATE)]) > 0.01
-    assert any(isinstance(e, Warning) and "microphone" in e.text for e in events)
+    assert any(isinstance(e, GuideWarning) and "microphone" in e.text for e in events)
     assert session.status == "complete"
 
 
@@ -126,17 +125,16 @@ def test_a_full_disk_stops_the_session_with_everything_saved(
     runner = SessionRunner(
         settings(tmp_path),
         prog,
-        "c",
+        SessionPlan("c", transcribe=False),
         room=room,
         files=files,
-        transcribe=False,
         on_event=events.append,
     )
     session_id = runner.start()
     runner.wait()
     runner.stop(fade=0.0)
     room.close()
-    warnings = [e.text for e in events if isinstance(e, Warning)]
+    warnings = [e.text for e in events if isinstance(e, GuideWarning)]
     assert any("disk" in w for w in warnings)
     assert isinstance(events[-1], Finished)
     with Store.open(settings(tmp_path).db_path) as store:
