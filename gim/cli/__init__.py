@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> None:
 
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     quiet.VERBOSE = debug  # C libraries' own messages reach the terminal only with --debug
+    if not debug:
+        from gim import faults
+
+        faults.install()  # no thread or C callback prints a traceback at the guide
     with quiet.terminal_app_stderr():
         _main(argv, debug)
 

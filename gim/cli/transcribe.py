@@ -103,7 +103,7 @@ def transcribe(
 ) -> None:
     """Transcribe a recording; with --reference, remove the music that was played first."""
     from gim.core.languages import check_language
-    from gim.runner.offline import transcribe_file
+    from gim.passes.offline import RoomRecording, transcribe_file
     from gim.transcribe.models import check_model_language
 
     if program_start < 0:
@@ -112,22 +112,19 @@ def transcribe(
     settings = ctx.settings
     chosen = check_language(language or settings.language)
     check_model_language(model or settings.model, chosen, settings.home)
-    piece_files = None
+    piece_files: tuple[Path | None, ...] | None = None
     if program is not None and reference is not None:
         from gim.library.programs import ProgramLibrary
 
         # Pieces linked to files are found in the reference by their sound.
-        piece_files = ProgramLibrary(settings).linked_files(program)
+        piece_files = tuple(ProgramLibrary(settings).linked_files(program))
+    recording = RoomRecording(audio, reference, program, program_start, piece_files)
     segments = transcribe_file(
-        audio,
-        reference,
-        program,
-        program_start,
+        recording,
         engine or settings.engine,
         model or settings.model,
         language=chosen,
         cache_dir=settings.cache_dir / "models",
-        piece_files=piece_files,
     )
     text = render(segments, fmt, program)
     if output is None:

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.console import RenderableType
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 
+from gim import faults
 from gim.config import Settings, ensure_private_dir
 from gim.ui.theme import DUSK
 
@@ -23,6 +25,19 @@ if TYPE_CHECKING:
 
 KEYS_FILE = "keys.toml"
 """Optional file in the data home remapping keys: ``binding-id = "key"`` per line."""
+
+KEEP_GOING = 5
+"""Errors in the app a recording survives before gim closes (saving the session)."""
+
+
+class FaultNoticed(Message):
+    """A thread or C callback failed; ``text`` is gim's sentence about it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        """The sentence for the guide."""
+
 
 ScreenFactory = Callable[["GimApp"], Screen[Any]]
 """Builds the first screen once the app is running (it may need the store)."""
@@ -43,6 +58,19 @@ class GimApp(App[None]):
     SUB_TITLE = "Guided Imagery and Music"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    # Size classes on every screen (app.tcss): below 40x12 a screen shows one line asking
+    # for a larger window; between that and 76 columns or 22 rows the live screen keeps
+    # the recording state and the transcript and drops its side panes.
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (Textual declares it without ClassVar)
+        (0, "-w-tiny"),
+        (40, "-w-narrow"),
+        (76, "-w-full"),
+    ]
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-h-tiny"),
+        (12, "-h-short"),
+        (22, "-h-full"),
+    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("f1", "show_keys", "Help", id="app.keys", show=False, priority=True),
@@ -64,6 +92,7 @@ class GimApp(App[None]):
         self._programs = programs
         self.final_passes: set[threading.Event] = set()
         """Stop events of the final passes running now (set when the app quits)."""
+        self._faults_survived = 0
 
     # -- data ------------------------------------------------------------------------
     @property
@@ -87,6 +116,7 @@ class GimApp(App[None]):
 
     # -- life cycle ------------------------------------------------------------------
     def on_mount(self) -> None:
+        faults.listen(lambda text: self.post_message(FaultNoticed(text)))
         self.register_theme(DUSK)
         self.theme = DUSK.name
         self._apply_keymap(self.settings.home / KEYS_FILE)
@@ -115,6 +145,35 @@ class GimApp(App[None]):
         for stop in list(self.final_passes):
             stop.set()
         super().exit(result, return_code, message)
+
+    def on_unmount(self) -> None:
+        faults.listen(None)
+
+    def on_fault_noticed(self, message: FaultNoticed) -> None:
+        """A fault in a thread or C callback, in one sentence (`gim.faults`)."""
+        self.notify(message.text, severity="warning", timeout=15)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error in the app itself: logged privately, never a traceback on the screen.
+
+        During a recording the app goes on (a few times at most): the session is the
+        guide's, and what failed was a piece of the screen. Otherwise gim closes with
+        one sentence. Tests still see the error: Pilot re-raises ``_exception``.
+        """
+        faults.report_privately(error, "the terminal app")
+        if self._exception is None:
+            self._exception = error
+        recording = any(getattr(s, "recording", False) for s in self.screen_stack)
+        if recording and self._faults_survived < KEEP_GOING:
+            self._faults_survived += 1
+            self.notify(
+                f"Part of the screen failed ({type(error).__name__}); the recording goes on.",
+                severity="error",
+                timeout=15,
+            )
+            return
+        self._exception_event.set()
+        self.exit(return_code=1, message=faults.closing_sentence(error))
 
     def bell(self) -> None:
         """Never make a sound: the client is lying down listening to music."""
