@@ -179,7 +179,7 @@ def run_search(
     params["limit"] = limit
     if client is not None:
         where.append("s.client = :client")
-        params["client"] = client
+        params["client"] = client.strip().upper()  # codes are stored in upper case
     if session_id is not None:
         where.append("f.session_id = :session_id")
         params["session_id"] = session_id
