@@ -36,7 +36,7 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
     if isinstance(block, Header):
         # Kept to three lines at most: at 80x24 the transcript itself must fill the pane.
         parts = [block.date, f"session {block.number}" if block.number else "", block.client]
-        lines = [" · ".join(escape(p) for p in [*parts, block.program] if p)]
+        lines = [" · ".join(escape(p) for p in [*parts, block.program, block.language] if p)]
         if block.focus:
             lines.append(f"Focus: {escape(block.focus)}")
         if block.changes:
