@@ -76,4 +76,4 @@ def test_an_older_database_with_two_cases_becomes_one_client() -> None:
         ("T01", 2),
         ("T01", 3),
     ]
-    assert [r["id"] for r in rows][0] == "20261101-1000-t01"  # ids and folders unchanged
+    assert rows[0]["id"] == "20261101-1000-t01"  # ids and folders unchanged
