@@ -112,7 +112,7 @@ def wer_change(before: list, after: list) -> float:
 def run(quick: bool = False) -> list[tuple[str, str]]:
     """Figures per labelling way and SMR: average and worst mix."""
     sys.path.insert(0, str(ROOT))
-    from gim.transcribe.speakers import label_speakers
+    from gim.passes.speakers import label_speakers
     from gim.transcribe.voice import load_encoder
     from tests.support.roommix import load_audio
     from tests.support.voicemix import build_voice_mix

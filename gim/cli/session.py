@@ -92,6 +92,21 @@ def playable_program(
     return chosen, files, missing
 
 
+def with_guide(settings: Any, guide: str) -> Any:
+    """``settings`` for ``guide``'s session; says how the lines will be labelled."""
+    from dataclasses import replace
+
+    from gim.store.voices import VoiceProfiles
+
+    if VoiceProfiles(settings.home).get(guide) is None:
+        click.echo(
+            f"gim: {guide} has no enrolled voice (gim guides enrol): the lines are labelled "
+            "from the induction's voice, or by telling two voices apart.",
+            err=True,
+        )
+    return replace(settings, guide=guide.strip())
+
+
 def transcribe_session(ctx: Context, session_id: str) -> int:
     """The final pass over a stored session, with progress on stderr; the lines stored.
 
@@ -202,6 +217,7 @@ def session_group() -> None:
     help="What the client agreed may be recorded: the whole session (Start to End), "
     "only the music phase, or nothing.",
 )
+@click.option("--guide", default=None, help="The guide's name (an enrolled voice labels lines).")
 @click.option(
     "--transcribe/--no-transcribe",
     default=True,
@@ -223,6 +239,7 @@ def run(
     input_device: str | None,
     output_device: str | None,
     consent: str,
+    guide: str | None,
     transcribe: bool,
 ) -> None:
     """Play PROGRAM for CLIENT on the real devices, record and transcribe the session.
@@ -258,6 +275,8 @@ def run(
     from gim.runner.ending import FADE
 
     settings = ctx.settings.with_devices(input_device, output_device)
+    if guide is not None:
+        settings = with_guide(settings, guide)  # kept in the session: the final pass reads it
     chosen, files, missing = playable_program(ProgramLibrary(settings), program, skip_missing)
     if missing:
         click.echo(

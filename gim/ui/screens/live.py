@@ -176,7 +176,15 @@ class LiveScreen(GimScreen[None]):
     @on(RunnerStarted)
     def _started(self, message: RunnerStarted) -> None:
         self.session_id = message.session_id
-        self.sub_title = f"Session {message.session_id} · {self.program.title}"
+        self.sub_title = f"Session {message.session_id} · {self.program.title}{self._language()}"
+
+    def _language(self) -> str:
+        """ " · French" when the session is transcribed in a language other than English."""
+        from gim.core.languages import ENGLISH, language_name
+
+        settings = getattr(self.runner, "settings", None)
+        language = getattr(settings, "language", ENGLISH)
+        return "" if language == ENGLISH else f" · {language_name(language)}"
 
     @on(RunnerFailed)
     def _failed(self, message: RunnerFailed) -> None:
