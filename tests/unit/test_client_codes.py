@@ -49,7 +49,7 @@ def test_the_store_keeps_t01_and_T01_as_one_client() -> None:
 
 def test_an_older_database_with_two_cases_becomes_one_client() -> None:
     db = Database(memory=True)
-    MIGRATIONS.apply(db, stop_before="0006_client_codes")
+    MIGRATIONS.apply(db, stop_before="0007_client_codes")
     for code, notes in (("t01", "first notes"), ("T01", "second notes"), ("ab12", "")):
         db.execute(
             "INSERT INTO clients (code, created_at, notes) VALUES (?, '2026-01-01', ?)",
