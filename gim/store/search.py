@@ -2,7 +2,8 @@
 
 A guide types words and ``"quoted phrases"``; every word and phrase must appear (in any
 order), a word ending in ``*`` matches as a prefix, and English endings are folded
-(``walking`` finds ``walked``), and so are diacritics (``Gefuhl`` finds ``Gefühl``).
+(``walking`` finds ``walked``), and so are diacritics (``Gefuhl`` finds ``Gefühl``) and
+letters such as ø, æ and ß (``Soren`` finds ``Søren``: the index's folded column).
 Chinese, Japanese, Korean and Thai are written without spaces between words, so the index
 holds a whole clause as one token: a query in those scripts is found as a substring of
 the text instead (every part must occur; the hit has no bm25 rank). Anything else in the
@@ -182,7 +183,7 @@ def run_search(
     params["limit"] = limit
     if client is not None:
         where.append("s.client = :client")
-        params["client"] = client
+        params["client"] = client.strip().upper()  # codes are stored in upper case
     if session_id is not None:
         where.append("f.session_id = :session_id")
         params["session_id"] = session_id
