@@ -230,6 +230,35 @@ def _search_folded(db: Database) -> None:
     db.executescript(_search_folded_script())
 
 
+@MIGRATIONS(name="0007_client_codes")
+def _client_codes(db: Database) -> None:
+    # Client codes are case-insensitive, stored in upper case: t01 and T01 were two
+    # clients; they become one, with every session, and notes kept from both.
+    rows = db.execute("SELECT code, notes FROM clients WHERE code != upper(trim(code))")
+    merged = set()
+    for code, notes in list(rows):
+        canonical = code.strip().upper()
+        db.execute(
+            "INSERT OR IGNORE INTO clients (code, created_at, notes, language) "
+            "SELECT ?, created_at, '', language FROM clients WHERE code = ?",
+            [canonical, code],
+        )
+        if notes:
+            db.execute(
+                "UPDATE clients SET notes = trim(notes || char(10) || ?) WHERE code = ?",
+                [notes, canonical],
+            )
+        db.execute("UPDATE sessions SET client = ? WHERE client = ?", [canonical, code])
+        db.execute("DELETE FROM clients WHERE code = ?", [code])
+        merged.add(canonical)
+    for canonical in merged:  # one series: numbered again in the order they happened
+        ids = db.execute(
+            "SELECT id FROM sessions WHERE client = ? ORDER BY started_at, id", [canonical]
+        )
+        for number, (session_id,) in enumerate(list(ids), 1):
+            db.execute("UPDATE sessions SET number = ? WHERE id = ?", [number, session_id])
+
+
 def migrate(db: Database) -> None:
     """Bring ``db`` to the current schema (a no-op when it is up to date)."""
     MIGRATIONS.apply(db)
