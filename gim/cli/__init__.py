@@ -42,6 +42,7 @@ def _register() -> None:
         demo,
         doctor,
         export,
+        guides,
         imports,
         models,
         programs,
@@ -51,7 +52,19 @@ def _register() -> None:
         tui,
     )
 
-    modules = (demo, doctor, export, imports, models, programs, session, sessions, transcribe, tui)
+    modules = (
+        demo,
+        doctor,
+        export,
+        guides,
+        imports,
+        models,
+        programs,
+        session,
+        sessions,
+        transcribe,
+        tui,
+    )
     for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -20,6 +20,7 @@ from gim.core.session import Segment, Speaker
 from gim.errors import GimError
 from gim.passes.placement import check_reference, link_to_program
 from gim.passes.prepare import Prepared, prepare
+from gim.passes.voices import VoiceSource, label_lines
 from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
@@ -169,6 +170,7 @@ def transcribe_file(
     cache_dir: Path | None = None,
     word_timestamps: bool = True,
     progress: Progress | None = None,
+    voices: VoiceSource | None = None,
 ) -> list[Segment]:
     """Transcribe a recording made elsewhere (the ``gim transcribe`` command).
 
@@ -180,6 +182,7 @@ def transcribe_file(
         cache_dir: where converted models are kept.
         word_timestamps: ask for word timing.
         progress: called with the fraction done.
+        voices: label each line guide or client by voice (split where it changes).
 
     Raises:
         InputError: for a missing or unreadable file.
@@ -198,6 +201,8 @@ def transcribe_file(
     hearing = Hearing(word_timestamps=word_timestamps, options=DecodeOptions(language=language))
     loaded = load_engine(engine, model, cache_dir=cache_dir)
     segments = transcribe_prepared(prepared, loaded, hearing, Watch(progress))
+    if voices is not None:
+        segments = label_lines(segments, prepared.clean, voices)
     if program is not None:
         lag = prepared.delay.seconds if prepared.delay else 0.0
         files = list(recording.piece_files) if recording.piece_files is not None else None
