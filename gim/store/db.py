@@ -356,12 +356,13 @@ class Store(TranscriptTables):
         limit: int = 50,
         *,
         unchecked: bool = False,
+        speaker: str | None = None,
     ) -> list[SearchHit]:
         """Transcript lines and annotations matching ``query``, best first (bm25).
 
         See `gim.store.search` for the query language; no query raises an error. Lines
         flagged for checking that the guide has not checked are left out unless
-        ``unchecked``.
+        ``unchecked``; ``speaker`` (client|guide) keeps that speaker's lines only.
         """
         clocks: dict[str, SessionClock] = {}
 
@@ -371,7 +372,9 @@ class Store(TranscriptTables):
             found = clocks[sid].music_at(seconds)
             return (None, None) if found is None else found
 
-        return run_search(self.db, query, locate, client, session_id, limit, unchecked=unchecked)
+        return run_search(
+            self.db, query, locate, client, session_id, limit, unchecked=unchecked, speaker=speaker
+        )
 
 
 @contextlib.contextmanager

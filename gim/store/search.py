@@ -159,6 +159,7 @@ def run_search(
     limit: int = 50,
     *,
     unchecked: bool = False,
+    speaker: str | None = None,
 ) -> list[SearchHit]:
     """The best ``limit`` hits for ``query``, best first (bm25).
 
@@ -171,6 +172,8 @@ def run_search(
         limit: At most this many hits.
         unchecked: Also lines flagged for checking that the guide has not checked
             (neither edited nor confirmed); left out by default.
+        speaker: Only lines of ``client`` or ``guide`` (the guide's also takes the
+            interventions noted as annotations).
     """
     terms = substring_terms(query)
     found = _conditions(query, terms)
@@ -186,6 +189,10 @@ def run_search(
         params["session_id"] = session_id
     if not unchecked:
         where.append(f"NOT ({_UNCHECKED})")
+    if speaker is not None:
+        notes = " OR (f.rowid % 2 = 1 AND a.kind = 'intervention')" if speaker == "guide" else ""
+        where.append(f"((f.rowid % 2 = 0 AND seg.speaker = :speaker){notes})")
+        params["speaker"] = speaker
     sql = f"""
         SELECT f.rowid AS rowid, f.session_id AS session_id, s.client AS client,
                s.started_at AS started_at, {rank} AS rank, {snippet} AS snippet,
