@@ -178,6 +178,11 @@ def session_group() -> None:
 @session_group.command("run")
 @click.option("--program", "program", required=True, help="Program slug or program file.")
 @click.option("--client", required=True, help="The client's code (not a real name).")
+@click.option(
+    "--allow-name",
+    is_flag=True,
+    help="Accept a --client that looks like a name (a space, two capitalised words).",
+)
 @click.option("--focus", default="", help="The focus or goal named in the prelude.")
 @click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
 @click.option(
@@ -224,6 +229,7 @@ def run(
     ctx: Context,
     program: str,
     client: str,
+    allow_name: bool,
     focus: str,
     headless: bool,
     duration: float | None,
@@ -242,8 +248,9 @@ def run(
     --duration or Ctrl-C; the program ending does not end the session. With
     --consent music only the music phase is recorded.
     """
-    if not client.strip():
-        raise click.BadParameter("give the client's code", param_hint="--client")
+    from gim.core.ids import client_code
+
+    client = client_code(client, allow_name=allow_name)
     choose_language(ctx, client, language)
     if not headless:
         from gim.cli import tui
