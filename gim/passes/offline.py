@@ -24,6 +24,7 @@ from gim.passes.voices import VoiceSource, label_lines
 from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
+from gim.transcribe.invented import keep_out_invented
 from gim.transcribe.recall import Candidate, find_candidates
 from gim.transcribe.utterance import transcribe_candidate
 from gim.transcribe.vad import Stretch
@@ -78,7 +79,8 @@ def transcribe_prepared(
     """Transcribe every stretch of a prepared recording that may be speech.
 
     Stretches only the recall detectors heard give flagged lines; one Whisper gives no
-    words for becomes a flagged "possible speech" marker (`gim.transcribe.recall`).
+    words for becomes a flagged "possible speech" marker (`gim.transcribe.recall`), and
+    so does Whisper's invented text (`gim.transcribe.invented`), adjacent markers joined.
 
     Args:
         prepared: the microphone and its cleaned signal.
@@ -115,7 +117,8 @@ def transcribe_prepared(
     else:
         segments = _alone(prepared, engine, found, hearing, watch)
     watch.report(1.0)
-    return segments
+    # Whisper's stock phrases and guesses are no transcript lines: collapsed markers.
+    return keep_out_invented(segments)
 
 
 def _alone(
