@@ -92,6 +92,21 @@ def playable_program(
     return chosen, files, missing
 
 
+def with_guide(settings: Any, guide: str) -> Any:
+    """``settings`` for ``guide``'s session; says how the lines will be labelled."""
+    from dataclasses import replace
+
+    from gim.store.voices import VoiceProfiles
+
+    if VoiceProfiles(settings.home).get(guide) is None:
+        click.echo(
+            f"gim: {guide} has no enrolled voice (gim guides enrol): the lines are labelled "
+            "from the induction's voice, or by telling two voices apart.",
+            err=True,
+        )
+    return replace(settings, guide=guide.strip())
+
+
 def transcribe_session(ctx: Context, session_id: str) -> int:
     """The final pass over a stored session, with progress on stderr; the lines stored.
 
@@ -163,6 +178,11 @@ def session_group() -> None:
 @session_group.command("run")
 @click.option("--program", "program", required=True, help="Program slug or program file.")
 @click.option("--client", required=True, help="The client's code (not a real name).")
+@click.option(
+    "--allow-name",
+    is_flag=True,
+    help="Accept a --client that looks like a name (a space, two capitalised words).",
+)
 @click.option("--focus", default="", help="The focus or goal named in the prelude.")
 @click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
 @click.option(
@@ -197,6 +217,7 @@ def session_group() -> None:
     help="What the client agreed may be recorded: the whole session (Start to End), "
     "only the music phase, or nothing.",
 )
+@click.option("--guide", default=None, help="The guide's name (an enrolled voice labels lines).")
 @click.option(
     "--transcribe/--no-transcribe",
     default=True,
@@ -208,6 +229,7 @@ def run(
     ctx: Context,
     program: str,
     client: str,
+    allow_name: bool,
     focus: str,
     headless: bool,
     duration: float | None,
@@ -217,6 +239,7 @@ def run(
     input_device: str | None,
     output_device: str | None,
     consent: str,
+    guide: str | None,
     transcribe: bool,
 ) -> None:
     """Play PROGRAM for CLIENT on the real devices, record and transcribe the session.
@@ -225,8 +248,12 @@ def run(
     --duration or Ctrl-C; the program ending does not end the session. With
     --consent music only the music phase is recorded.
     """
-    if not client.strip():
-        raise click.BadParameter("give the client's code", param_hint="--client")
+    from gim.core.ids import client_code
+
+    client = client_code(client, allow_name=allow_name)
+    from gim.lockfile import refuse_second_session
+
+    refuse_second_session(ctx.settings.sessions_dir)
     choose_language(ctx, client, language)
     if not headless:
         from gim.cli import tui
@@ -251,6 +278,8 @@ def run(
     from gim.runner.ending import FADE
 
     settings = ctx.settings.with_devices(input_device, output_device)
+    if guide is not None:
+        settings = with_guide(settings, guide)  # kept in the session: the final pass reads it
     chosen, files, missing = playable_program(ProgramLibrary(settings), program, skip_missing)
     if missing:
         click.echo(

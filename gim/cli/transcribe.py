@@ -33,7 +33,8 @@ def render(segments: list[Segment], fmt: str, program: Program | None = None) ->
     from gim.export.subtitles import timestamp
 
     if fmt == "json":
-        keys = ("start", "end", "text", "speaker", "flagged", "piece", "piece_offset")
+        keys: tuple[str, ...] = ("start", "end", "text", "speaker", "speaker_confidence")
+        keys += ("flagged", "piece", "piece_offset")
         rows: list[dict[str, Any]] = []
         for s in segments:
             row = {k: s.to_dict()[k] for k in keys}
@@ -86,6 +87,13 @@ def render(segments: list[Segment], fmt: str, program: Program | None = None) ->
 )
 @click.option("--model", help="A name gim models list shows (bundled, base, ...) or a model path.")
 @click.option("--language", help="ISO code of the language spoken (default: from settings).")
+@click.option(
+    "--guide-voice",
+    "guide_voice",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A recording of the guide alone (repeat for more): label lines guide or client.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here.")
 @click.pass_obj
@@ -98,6 +106,7 @@ def transcribe(
     engine: str | None,
     model: str | None,
     language: str | None,
+    guide_voice: tuple[Path, ...],
     fmt: str,
     output: Path | None,
 ) -> None:
@@ -125,6 +134,7 @@ def transcribe(
         model or settings.model,
         language=chosen,
         cache_dir=settings.cache_dir / "models",
+        voices=_voices(guide_voice),
     )
     text = render(segments, fmt, program)
     if output is None:
@@ -135,6 +145,18 @@ def transcribe(
         output.chmod(0o600)
     except OSError as exc:
         raise InputError(f"Cannot write {output} ({exc.strerror}): choose another -o.") from exc
+
+
+def _voices(files: tuple[Path, ...]) -> Any:
+    """The guide's profile from ``files`` (None without files: lines stay the client's)."""
+    from gim.passes.voices import VoiceSource, profile_from_files
+
+    if not files:
+        return None
+    for f in files:
+        if not f.is_file():
+            raise InputError(f"--guide-voice {f} is not a file.")
+    return VoiceSource(profile_from_files(list(files))[0], None)
 
 
 COMMANDS: list[click.Command] = [transcribe]

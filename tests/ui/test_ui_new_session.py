@@ -131,3 +131,22 @@ async def test_unlinked_pieces_are_named_and_never_start_silently(
         assert [p.title for p in played.pieces] == ["Corigliano, Voyage"]
         assert files == [piece]
         assert not isinstance(app.screen, LiveScreen)
+
+
+async def test_a_name_as_client_code_asks_before_starting(make_app: Any) -> None:
+    from gim.ui.dialogs.confirm import Confirm
+
+    app = make_app(lambda app: NewSessionScreen(), library=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#client").value = "Anna Smith"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert '"Anna Smith" looks like a name' in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NewSessionScreen)
+        assert app.screen.query_one("#client").has_focus
+        if app.screen.mic is not None:
+            app.screen.mic.stop()

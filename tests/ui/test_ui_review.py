@@ -181,7 +181,8 @@ async def test_f1_shows_this_screens_keys_first_and_fits_80x24(make_app: Any) ->
         dialog = app.screen
         assert isinstance(dialog, HelpDialog)
         keys = str(dialog.query_one("#help-keys", Static).render())
-        assert keys.index("Back") < keys.index("Transcribe again") and "−5 s" in keys
+        assert keys.index("Back") < keys.index("Transcribe again") and "−3 s" in keys
+        assert "Slower" in keys and "Faster" in keys and "Loop line" in keys
         assert "Prelude" in str(dialog.query_one("#help-session", Static).render())
         box = dialog.query_one("#help-dialog").region
         assert box.bottom <= 24 and box.right <= 80

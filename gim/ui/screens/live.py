@@ -10,8 +10,6 @@ arrive from its threads and are posted here as messages; meters come from pollin
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -27,6 +25,7 @@ from gim.core.program import Program
 from gim.core.session import Consent, Phase, Speaker
 from gim.errors import GimError
 from gim.runner.events import Finished, LiveRunner, RunnerEvent, RunnerFactory
+from gim.ui import hangup
 from gim.ui.base import GimScreen
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.messages import (
@@ -106,6 +105,11 @@ class LiveScreen(GimScreen[None]):
         self.finished = False
         """The session has ended and the screen moved on."""
 
+    @property
+    def recording(self) -> bool:
+        """A session runs on this screen (an error in the app must not end it)."""
+        return bool(self.session_id) and not self.finished
+
     def compose(self) -> ComposeResult:
         yield Header(icon="●")
         yield PhaseBar(id="phase-bar")
@@ -132,18 +136,19 @@ class LiveScreen(GimScreen[None]):
         self.query_one(GuideNotes).runner = self.runner
         self.start_runner()
         self.set_interval(POLL_SECONDS, self.poll)
-        if threading.current_thread() is threading.main_thread():
-            # SIGTERM (a shutdown, a kill) ends the session cleanly: quit, which saves
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                signal.signal(sig, lambda signum, frame: self.app.exit())
+        # SIGTERM (a shutdown) and SIGHUP (the terminal closed) end the session cleanly:
+        # quit, which saves as this screen unmounts
+        hangup.install(self.app.exit)
 
     def on_unmount(self) -> None:
-        """Leaving the app mid-session (ctrl+q, SIGTERM) still saves everything."""
-        if self.runner is not None and not self.finished and self.session_id:
-            try:
+        """Leaving the app mid-session (ctrl+q, SIGTERM, SIGHUP) still saves everything."""
+        try:
+            if self.runner is not None and not self.finished and self.session_id:
                 self.runner.stop()
-            except GimError as exc:
-                log.warning("the session could not be saved cleanly: %s", exc.message)
+        except GimError as exc:
+            log.warning("the session could not be saved cleanly: %s", exc.message)
+        finally:
+            hangup.saved.set()
 
     # -- the runner, from its threads -----------------------------------------------------
     def runner_event(self, event: RunnerEvent) -> None:
@@ -171,7 +176,15 @@ class LiveScreen(GimScreen[None]):
     @on(RunnerStarted)
     def _started(self, message: RunnerStarted) -> None:
         self.session_id = message.session_id
-        self.sub_title = f"Session {message.session_id} · {self.program.title}"
+        self.sub_title = f"Session {message.session_id} · {self.program.title}{self._language()}"
+
+    def _language(self) -> str:
+        """ " · French" when the session is transcribed in a language other than English."""
+        from gim.core.languages import ENGLISH, language_name
+
+        settings = getattr(self.runner, "settings", None)
+        language = getattr(settings, "language", ENGLISH)
+        return "" if language == ENGLISH else f" · {language_name(language)}"
 
     @on(RunnerFailed)
     def _failed(self, message: RunnerFailed) -> None:
