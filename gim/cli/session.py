@@ -251,6 +251,9 @@ def run(
     from gim.core.ids import client_code
 
     client = client_code(client, allow_name=allow_name)
+    from gim.lockfile import refuse_second_session
+
+    refuse_second_session(ctx.settings.sessions_dir)
     choose_language(ctx, client, language)
     if not headless:
         from gim.cli import tui

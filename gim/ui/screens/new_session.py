@@ -259,6 +259,13 @@ class NewSessionScreen(GimScreen[None]):
 
     def _start_with(self, client: str) -> None:
         """Start for ``client`` (a canonical code), asking about unlinked pieces first."""
+        from gim.lockfile import refuse_second_session
+
+        try:
+            refuse_second_session(self.app.settings.sessions_dir)
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            return
         program = self.chosen_program()
         if program is None:
             self.notify("Choose a program first.", severity="warning")
