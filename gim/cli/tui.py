@@ -72,7 +72,7 @@ def launch_session(
     client: str,
     *,
     focus: str = "",
-    consent: Consent = Consent.MUSIC,
+    consent: Consent = Consent.SESSION,
     duration: float | None = None,
     input_device: str | None = None,
     output_device: str | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -102,6 +103,7 @@ class LiveScreen(GimScreen[None]):
         """Session seconds at the last poll."""
         self._ending = False
         self._phase_shown: Phase | None = None
+        self._music_over_at: float | None = None
         self.finished = False
         """The session has ended and the screen moved on."""
 
@@ -214,8 +216,10 @@ class LiveScreen(GimScreen[None]):
         mic_silent = status.mic_silent_since
         self.query_one(LevelMeter).level = status.input_level if mic_silent is None else None
         in_music = self.query_one(PhaseBar).phase is Phase.MUSIC
+        # "recording" once the microphone's first frame is stored, not when asked to start
+        stored = status.recorded > 0 or self._consent() is Consent.NONE
         state = recording_state(
-            bool(self.session_id), self._consent(), in_music, status.recorded, mic_silent
+            bool(self.session_id) and stored, self._consent(), in_music, status.recorded, mic_silent
         )
         self.query_one(SessionStatus).show(state, self.elapsed, status.disk_free, status.xruns)
         self.query_one("#live-glance", Static).update(glance(state, now))
@@ -248,6 +252,10 @@ class LiveScreen(GimScreen[None]):
         segment = message.segment
         if segment is None:
             return
+        over = self._music_over_at
+        if over is not None and segment.start >= over and segment.piece is not None:
+            # said after the music ended: no piece to show ("♪4 0:10" would say it played)
+            segment = replace(segment, piece=None, piece_offset=None)
         if segment.speaker is Speaker.GUIDE:
             self._place(Intervention(segment.start, segment.text.strip(), segment))
         else:
@@ -266,6 +274,10 @@ class LiveScreen(GimScreen[None]):
     def _phase(self, message: PhaseEntered) -> None:
         phase = message.phase
         self.query_one(PhaseBar).phase = phase
+        if phase is Phase.MUSIC:
+            self._music_over_at = None
+        elif phase in (Phase.RETURN, Phase.POSTLUDE) and self._music_over_at is None:
+            self._music_over_at = message.time
         if phase is not self._phase_shown:
             self._phase_shown = phase
             self._place(PhaseHeading(message.time, phase))
@@ -329,11 +341,17 @@ class LiveScreen(GimScreen[None]):
         self.query_one(NowPlaying).paused = not paused
 
     def action_next_piece(self) -> None:
-        """Skip to the next piece."""
+        """Skip to the next piece; before the music, start it (the phase moves to music)."""
+        if not self._music_started():
+            self.action_start_music()
+            return
         self._call(lambda runner: runner.next_piece())
 
     def action_previous_piece(self) -> None:
-        """Back to the previous piece."""
+        """Back to the previous piece; before the music, start it."""
+        if not self._music_started():
+            self.action_start_music()
+            return
         self._call(lambda runner: runner.previous_piece())
 
     def action_fade_out(self) -> None:
@@ -350,8 +368,12 @@ class LiveScreen(GimScreen[None]):
             return
         if phase is Phase.MUSIC and not self._music_started():
             self._call(lambda runner: runner.start_music())
-        else:
-            self._call(lambda runner: runner.set_phase(phase))
+            return
+        self._call(lambda runner: runner.set_phase(phase))
+        if before is Phase.MUSIC and step > 0 and self.query_one(NowPlaying).piece is not None:
+            # leaving the music phase with the music sounding: it fades, it never plays on
+            # into the return unasked
+            self.action_fade_out()
 
     def action_end(self) -> None:
         """End the session after a confirmation (the recording is kept)."""
