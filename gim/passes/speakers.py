@@ -149,9 +149,11 @@ def centroids(
     return (one, two, method) if one_is_guide else (two, one, method)
 
 
-def word_margins(words: list[Word], win: Windows, g: np.ndarray, c: np.ndarray) -> np.ndarray:
+def word_margins(
+    words: list[Word], win: Windows, g: np.ndarray, c: np.ndarray, floor: float = 0.0
+) -> np.ndarray:
     """Each word's margin (guide minus client similarity) from the windows around it."""
-    margin = win.emb @ g - win.emb @ c - GUIDE_BIAS
+    margin = win.emb @ g - win.emb @ c - GUIDE_BIAS - floor
     centre = (win.spans[:, 0] + win.spans[:, 1]) / 2
     half = (win.spans[:, 1] - win.spans[:, 0]) / 2
     out = np.zeros(len(words))
@@ -195,12 +197,14 @@ def confidence(margin: float) -> float:
     return float(1.0 / (1.0 + np.exp(-abs(margin) / SCALE)))
 
 
-def label_line(segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray) -> list[Segment]:
+def label_line(
+    segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray, floor: float = 0.0
+) -> list[Segment]:
     """The line with its speaker and confidence, split where the voice changes."""
     words = segment.words
     if not words:
         words = [Word(segment.start, segment.end, segment.text)]
-    margins = word_margins(words, win, g, c)
+    margins = word_margins(words, win, g, c, floor)
     gaps = np.array([b.start - a.end for a, b in itertools.pairwise(words)])
     path = voice_path(margins, gaps)
     runs, begin = [], 0
@@ -222,11 +226,16 @@ def label_line(segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray) -> 
 
 
 def _one_voice(segments: list[Segment], win: Windows, guide: np.ndarray | None) -> list[Segment]:
-    """One voice heard: the guide's when it matches the guide's voice, else the client's."""
+    """One voice cluster (or music left in every window making them alike): each word is the
+    guide's where it matches the guide's voice, else the client's; without a profile, all
+    the client's."""
     if guide is None:
         return [replace(s, speaker=Speaker.CLIENT) for s in segments]
-    margin = float((win.emb @ guide).mean()) - VOICE_MATCH
-    return [_labelled(s, margin > 0, margin) for s in segments]
+    nothing = np.zeros_like(guide)
+    out: list[Segment] = []
+    for s in segments:
+        out.extend(label_line(s, win, guide, nothing, VOICE_MATCH - GUIDE_BIAS))
+    return out
 
 
 def _words_are_text(segment: Segment) -> bool:
