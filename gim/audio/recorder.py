@@ -1,8 +1,8 @@
 """The recorder: the microphone, continuously, for the whole session.
 
-The PortAudio callback only copies the block and enqueues it with its frame number
-(counting overflows from the status flags). A drain thread hands blocks on in order and
-measures the level.
+The PortAudio callback only copies the block and enqueues it, stamped with the monotonic
+time and the session clock of its arrival. A drain thread numbers the blocks (the checks
+below), counts overflows, hands the blocks on in order and measures the level.
 
 The input's frames are checked against the session clock (the player's output frame
 count). A source that stops delivering (PulseAudio suspended it, the driver stalled)
@@ -34,6 +34,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,67 @@ def wall_clock(rate: int) -> Callable[[], int]:
     """A frame clock from the monotonic clock (for gaps when no output clock runs)."""
     begun = _monotonic()
     return lambda: int((_monotonic() - begun) * rate)
+
+
+@dataclass(frozen=True)
+class MicEvents:
+    """What a `Recorder` reports besides its blocks (each optional).
+
+    The blocks and gaps come from the drain thread, a stall from the watch thread, a lost
+    microphone from the drain thread.
+    """
+
+    gap: Callable[[int, int], None] | None = None
+    """The microphone came back: (first lost frame, frame of return)."""
+    lost: Callable[[], None] | None = None
+    """The microphone disappeared (its stream ended)."""
+    stall: Callable[[int], None] | None = None
+    """The microphone stopped delivering while its stream stays open: the session frame
+    where it stopped (while the stall lasts)."""
+
+
+@dataclass(frozen=True)
+class MicTiming:
+    """How a `Recorder` reads and watches the microphone."""
+
+    blocksize: int = 1024
+    """Frames per callback."""
+    retry: float = 1.0
+    """Seconds between attempts to reopen a lost microphone."""
+    tolerance: float = 0.5
+    """Seconds without frames before the microphone counts as stalled."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Heard:
+    """A block as the callback handed it over, stamped with its arrival."""
+
+    at: float
+    """Monotonic seconds."""
+    clock: int
+    """The session clock (session frames)."""
+    block: np.ndarray
+    overflow: bool
+    """PortAudio flagged an input overflow (frames were lost before us)."""
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """The stream ended (the microphone disappeared), at (monotonic, session clock)."""
+
+    at: float
+    clock: int
+
+
+@dataclass(frozen=True)
+class _Back:
+    """A reopened stream's frames are numbered from ``frame`` on."""
+
+    frame: int
+
+
+_Item = _Heard | _Lost | _Back | None
+"""What the drain thread takes from its queue (None: the recorder is closing)."""
 
 
 class _Settling:
@@ -102,16 +164,11 @@ class Recorder:
         rate: device rate (the session rate).
         channels: input channels.
         on_block: called from the drain thread with (session frame, frames×channels block).
-        on_gap: called when the microphone came back, with (first lost frame, frame of return).
-        on_lost: called when the microphone disappears.
+        events: where gaps, a lost microphone and stalls are reported.
         clock: session frames now, to measure a gap (default: the monotonic clock). Until
             it runs (the music has not started) the microphone's own count is the
             session's time, and a stall is no gap.
-        blocksize: frames per callback.
-        retry: seconds between attempts to reopen a lost microphone.
-        on_stall: called (from a watch thread) with the session frame where the
-            microphone stopped delivering, while the stall lasts.
-        tolerance: seconds without frames before the microphone counts as stalled.
+        timing: the block size, the retry period and the stall tolerance.
     """
 
     def __init__(
@@ -120,39 +177,32 @@ class Recorder:
         rate: int,
         channels: int,
         on_block: Callable[[int, np.ndarray], None],
-        on_gap: Callable[[int, int], None] | None = None,
-        on_lost: Callable[[], None] | None = None,
+        events: MicEvents | None = None,
         clock: Callable[[], int] | None = None,
-        blocksize: int = 1024,
-        retry: float = 1.0,
-        on_stall: Callable[[int], None] | None = None,
-        tolerance: float = 0.5,
+        timing: MicTiming | None = None,
     ) -> None:
+        timing = timing or MicTiming()
         self.backend = backend
         self.rate = rate
         self.channels = channels
-        self.blocksize = blocksize
-        self.retry = retry
+        self.blocksize = timing.blocksize
+        self.retry = timing.retry
+        self.tolerance = timing.tolerance
         self.level = Level()
         """Input level of the latest block."""
         self.overruns = 0
         """Callbacks PortAudio flagged as input overflow (frames were lost before us)."""
         self.frames = 0
-        """Session frame of the next recorded frame."""
+        """Session frame of the next recorded frame (as far as the drain has numbered)."""
         self.lost = False
         """Whether the microphone is gone right now."""
         self.stalled = False
         """Whether the microphone stopped delivering while its stream stays open."""
-        self.tolerance = tolerance
         self._on_block = on_block
-        self._on_gap = on_gap
-        self._on_lost = on_lost
-        self._on_stall = on_stall
+        self._events = events or MicEvents()
         self._clock = clock or wall_clock(rate)
-        self._wall = wall_clock(rate)
-        self._queue: queue.SimpleQueue[tuple[int, np.ndarray | tuple[int, int] | None]] = (
-            queue.SimpleQueue()
-        )
+        self._begun = _monotonic()  # the wall clock's zero
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._stream: Stream | None = None
         self._closing = threading.Event()
         self._drain = threading.Thread(target=self._drain_loop, name="recorder-drain", daemon=True)
@@ -160,14 +210,16 @@ class Recorder:
         self._stall_watch = threading.Thread(
             target=self._stall_loop, name="recorder-stall-watch", daemon=True
         )
+        self._arrived: tuple[float, int] | None = None
+        """(monotonic time, session clock) of the latest callback (the stall watch's)."""
         self._last: tuple[float, int, int] | None = None
-        """(monotonic time, session clock, wall clock) at the latest callback."""
+        """(monotonic time, session clock, wall clock) of the latest block numbered."""
         self._recent: collections.deque[float] = collections.deque(
-            maxlen=max(1, round(BASELINE * rate / blocksize))
+            maxlen=max(1, round(BASELINE * rate / self.blocksize))
         )
         """Frames handed over minus the rate times the monotonic time, at each callback
         lately (once the session clock runs)."""
-        self._settle_blocks = max(1, round(SETTLE * rate / blocksize))
+        self._settle_blocks = max(1, round(SETTLE * rate / self.blocksize))
         self._settling: _Settling | None = None
         """After a stall: the blocks held until its length is known."""
         self._announced = False  # the stall being settled was told (on_stall)
@@ -199,35 +251,71 @@ class Recorder:
         last = self._last
         if not (self.stalled or self.lost) or last is None:
             return self.frames
-        return self.frames + max(0, self._advance(last, self._clock(), self._wall()))
+        return self.frames + max(0, self._advance(last, self._clock(), self._wall_at(_monotonic())))
 
     def _advance(self, last: tuple[float, int, int], clock: int, wall: int) -> int:
         """Session frames since ``last``: by the session clock when it moves, else the wall."""
         moved = clock - last[1]
         return moved if moved > 0 else wall - last[2]
 
+    def _wall_at(self, at: float) -> int:
+        """The wall clock's frames at monotonic ``at``."""
+        return int((at - self._begun) * self.rate)
+
     def _open(self) -> Stream:
         return self.backend.input_stream(
             self.rate, self.channels, self.blocksize, self._callback, self._finished
         )
 
-    def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
-        if status and status.input_overflow:
-            self.overruns += 1
-        block = indata.copy()
-        if self._check(frames, block):
-            return  # held until the stall's length is known
-        self._queue.put((self.frames, block))
-        self.frames += frames
+    # -- the audio callbacks: copy, stamp, enqueue ----------------------------------------
 
-    def _check(self, frames: int, block: np.ndarray) -> bool:
+    def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        heard = _Heard(
+            _monotonic(), self._clock(), indata.copy(), bool(status and status.input_overflow)
+        )
+        self._arrived = (heard.at, heard.clock)
+        self._queue.put(heard)
+
+    def _finished(self) -> None:
+        if not self._closing.is_set():
+            self._queue.put(_Lost(_monotonic(), self._clock()))
+
+    # -- the drain thread -------------------------------------------------------------
+
+    def _drain_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                self._settle()  # the blocks held after a stall are handed on too
+                return
+            if isinstance(item, _Heard):
+                self._take(item)
+            elif isinstance(item, _Lost):
+                self._microphone_lost(item)
+            else:  # a reopened stream counts on from where the session clock has reached
+                self.frames = item.frame
+                self._last = None  # the new stream starts its own count
+
+    def _take(self, heard: _Heard) -> None:
+        """Number one block (or hold it after a stall) and hand on what is numbered."""
+        if heard.overflow:
+            self.overruns += 1
+        if not self._check(heard):
+            self._hand_on(self.frames, heard.block)
+            self.frames += len(heard.block)
+
+    def _hand_on(self, frame: int, block: np.ndarray) -> None:
+        self.level.update(block)
+        self._on_block(frame, block)
+
+    def _check(self, heard: _Heard) -> bool:
         """Check the input's count against the clocks; a stall becomes a gap.
 
-        Returns whether ``block`` is held: the blocks just after a stall are numbered only
+        Returns whether the block is held: the blocks just after a stall are numbered only
         once the stall's length is measured over ``SETTLE`` callbacks.
         """
-        now, clock, wall = _monotonic(), self._clock(), self._wall()
-        last, self._last = self._last, (now, clock, wall)
+        now, clock, block = heard.at, heard.clock, heard.block
+        last, self._last = self._last, (now, clock, self._wall_at(now))
         if last is not None and now - last[0] > self.tolerance:
             if self._settling is not None:
                 self._settle()
@@ -243,7 +331,7 @@ class Recorder:
                 self._settle()
             return True
         if clock > 0:
-            self._recent.append(self.frames + frames - self.rate * now)
+            self._recent.append(self.frames + len(block) - self.rate * now)
         return False
 
     def _settle(self) -> None:
@@ -258,12 +346,12 @@ class Recorder:
         if gap < MIN_GAP * self.rate:
             gap = 0
         frame = lost + gap
-        if gap > 0 or announced:  # (a zero-length gap tells the runner nothing was lost)
-            self._queue.put((-1, (lost, frame)))
+        if (gap > 0 or announced) and self._events.gap is not None:
+            self._events.gap(lost, frame)  # (a zero-length gap: nothing was lost after all)
+        self.frames = frame + settling.held
         for block in settling.blocks:
-            self._queue.put((frame, block))
+            self._hand_on(frame, block)
             frame += len(block)
-        self.frames = frame
         if settling.most is not None:
             # the count now stands where the envelope after the stall says, numbered on
             # from the gap: the next stall is measured from here (not from before a lost
@@ -271,67 +359,58 @@ class Recorder:
             self._recent.clear()
             self._recent.append(settling.most + gap)
 
-    def _stall_loop(self) -> None:
-        while not self._closing.wait(0.1):
-            last = self._last
-            if last is None or self.stalled or self.lost:
-                continue
-            if _monotonic() - last[0] <= self.tolerance or self._closing.is_set():
-                continue
-            if self._recent and self._clock() - last[1] < self.tolerance * self.rate / 2:
-                continue  # the music's clock stands still too: nothing is being missed
-            self.stalled = True
-            if self._on_stall is not None:
-                self._on_stall(self.frames)
-
-    def _finished(self) -> None:
+    def _microphone_lost(self, lost: _Lost) -> None:
+        """The stream ended: say so, and keep trying to reopen it."""
         if self._closing.is_set() or self.lost:
             return
         self.lost = True
-        if self._on_lost is not None:
-            self._on_lost()
+        if self._events.lost is not None:
+            self._events.lost()
+        at = (lost.at, lost.clock, self._wall_at(lost.at))
         self._watch = threading.Thread(
-            target=self._reopen_loop, name="recorder-reopen", daemon=True
+            target=self._reopen_loop, args=(self.frames, at), name="recorder-reopen", daemon=True
         )
         self._watch.start()
 
-    def _reopen_loop(self) -> None:
-        lost_at = self.frames
-        at = (_monotonic(), self._clock(), self._wall())
+    # -- the watch threads --------------------------------------------------------------
+
+    def _stall_loop(self) -> None:
+        while not self._closing.wait(0.1):
+            arrived = self._arrived
+            if arrived is None or self.stalled or self.lost:
+                continue
+            if _monotonic() - arrived[0] <= self.tolerance or self._closing.is_set():
+                continue
+            if self._recent and self._clock() - arrived[1] < self.tolerance * self.rate / 2:
+                continue  # the music's clock stands still too: nothing is being missed
+            self.stalled = True
+            if self._events.stall is not None:
+                self._events.stall(self.frames)
+
+    def _reopen_loop(self, lost_at: int, at: tuple[float, int, int]) -> None:
         while not self._closing.wait(self.retry):
             try:
                 stream = self._open()
-                back = lost_at + max(0, self._advance(at, self._clock(), self._wall()))
-                self.frames = back
-                self._last = None  # the new stream starts its own count
+                back = lost_at + max(
+                    0, self._advance(at, self._clock(), self._wall_at(_monotonic()))
+                )
+                self._queue.put(_Back(back))  # before its first block
+                self._arrived = None
                 stream.start()
             except (GimError, OSError, RuntimeError, ValueError):
                 continue
             old, self._stream = self._stream, stream
             self._close_quietly(old)
             self.lost = False
-            if self._on_gap is not None:
-                self._on_gap(lost_at, back)
+            if self._events.gap is not None:
+                self._events.gap(lost_at, back)
             return
-
-    def _drain_loop(self) -> None:
-        while True:
-            frame, block = self._queue.get()
-            if block is None:
-                return
-            if isinstance(block, tuple):  # a stall ended: (first lost frame, frame of return)
-                if self._on_gap is not None:
-                    self._on_gap(*block)
-                continue
-            self.level.update(block)
-            self._on_block(frame, block)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop recording and hand on every block already captured."""
         self._closing.set()
         self._close_quietly(self._stream)
-        self._settle()
-        self._queue.put((-1, None))
+        self._queue.put(None)
         self._drain.join(timeout)
         if self._watch is not None:
             self._watch.join(timeout)
