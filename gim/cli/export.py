@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +16,9 @@ from gim.cli.context import Context
 from gim.cli.params import seconds
 from gim.core.record import SessionRecord
 from gim.errors import GimError, InputError
+
+if TYPE_CHECKING:
+    from gim.export.files import ExportChoice
 
 pass_context = click.make_pass_decorator(Context)
 
@@ -94,25 +98,29 @@ def _names(text: str) -> tuple[str, ...]:
 @FORCE
 @pass_context
 def export_command(
-    ctx: Context,
-    session_id: str,
-    fmt: str,
-    deidentify: bool,
-    names: str,
-    no_audio: bool,
-    no_private: bool,
-    out: Path | None,
-    force: bool,
+    ctx: Context, session_id: str, fmt: str, out: Path | None, force: bool, **choosing: Any
 ) -> None:
     """Export one session: the GIM transcript (md, html, docx), subtitles, ELAN, labels, JSON,
     or a REFI-QDA project (qdpx) for MAXQDA, ATLAS.ti, NVivo, QDA Miner and QualCoder."""
-    from gim.export.files import ExportChoice, format_export
+    from gim.export.files import format_export
+
+    choice = _choice(ctx, fmt, **choosing)
+    refuse_live_target(ctx, out)
+    record = load(ctx, session_id)
+    base = out.parent if out is not None and str(out) != "-" else Path.cwd()
+    name, data = format_export(record, session_folder(ctx, session_id), fmt, choice, base, _warn)
+    write_output(data, out, Path(name), force)
+
+
+def _choice(
+    ctx: Context, fmt: str, *, deidentify: bool, names: str, no_audio: bool, no_private: bool
+) -> ExportChoice:
+    """What goes into the export, from the command's options."""
+    from gim.export.files import ExportChoice
 
     if names and not deidentify:
         raise InputError("--names only works with --deidentify: add --deidentify.")
-    refuse_live_target(ctx, out)
-    record = load(ctx, session_id)
-    choice = ExportChoice(
+    return ExportChoice(
         fmt,
         deidentified=deidentify,
         names=_names(names),
@@ -120,9 +128,6 @@ def export_command(
         private=not no_private,
         paper=ctx.settings.paper_size,
     )
-    base = out.parent if out is not None and str(out) != "-" else Path.cwd()
-    name, data = format_export(record, session_folder(ctx, session_id), fmt, choice, base, _warn)
-    write_output(data, out, Path(name), force)
 
 
 @click.command("client-copy")

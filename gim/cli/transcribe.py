@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,9 @@ from gim.cli.params import seconds
 from gim.core.program import Program
 from gim.core.session import Segment, Speaker
 from gim.errors import InputError
+
+if TYPE_CHECKING:
+    from gim.config import Settings
 
 FORMATS = ("json", "txt", "srt", "vtt")
 
@@ -95,23 +98,18 @@ def transcribe(
     reference: Path | None,
     program_name: str | None,
     program_start: float,
-    engine: str | None,
-    model: str | None,
-    language: str | None,
     fmt: str,
     output: Path | None,
+    **whisper: Any,
 ) -> None:
     """Transcribe a recording; with --reference, remove the music that was played first."""
-    from gim.core.languages import check_language
     from gim.runner.offline import transcribe_file
-    from gim.transcribe.models import check_model_language
 
     if program_start < 0:
         raise InputError("--program-start must be zero or more seconds.")
     program = load_program(ctx, program_name) if program_name else None
     settings = ctx.settings
-    chosen = check_language(language or settings.language)
-    check_model_language(model or settings.model, chosen, settings.home)
+    engine, model, chosen = _whisper(settings, **whisper)
     piece_files = None
     if program is not None and reference is not None:
         from gim.library.programs import ProgramLibrary
@@ -123,8 +121,8 @@ def transcribe(
         reference,
         program,
         program_start,
-        engine or settings.engine,
-        model or settings.model,
+        engine,
+        model,
         language=chosen,
         cache_dir=settings.cache_dir / "models",
         piece_files=piece_files,
@@ -138,6 +136,19 @@ def transcribe(
         output.chmod(0o600)
     except OSError as exc:
         raise InputError(f"Cannot write {output} ({exc.strerror}): choose another -o.") from exc
+
+
+def _whisper(
+    settings: Settings, *, engine: str | None, model: str | None, language: str | None
+) -> tuple[str, str, str]:
+    """The engine, the model and the language to transcribe with (the options, else the
+    settings), checked: the language is one gim knows and the model can hear it."""
+    from gim.core.languages import check_language
+    from gim.transcribe.models import check_model_language
+
+    chosen = check_language(language or settings.language)
+    check_model_language(model or settings.model, chosen, settings.home)
+    return engine or settings.engine, model or settings.model, chosen
 
 
 COMMANDS: list[click.Command] = [transcribe]
