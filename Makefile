@@ -59,11 +59,14 @@ bench: setup-dev
 setup: $(VENV)/.base
 setup-dev: $(VENV)/.dev
 
-$(VENV)/.base: pyproject.toml scripts/system-deps.sh
+$(VENV)/.base: pyproject.toml Makefile scripts/system-deps.sh
 	@scripts/system-deps.sh runtime
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 	$(PIP_GIM) -e .
+	# The speaker model's weights (GE2E, 17 MB) ship in resemblyzer's wheel; gim runs the
+	# network in numpy, so its dependencies (torch, librosa) are left out.
+	$(PIP) --no-deps resemblyzer==0.1.4
 	touch $@
 
 # openai-whisper is a supported engine tested in CI: CPU torch first (the pin takes the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -16,9 +16,6 @@ from gim.cli.context import Context
 from gim.cli.params import seconds
 from gim.core.record import SessionRecord
 from gim.errors import GimError, InputError
-
-if TYPE_CHECKING:
-    from gim.export.files import ExportChoice
 
 pass_context = click.make_pass_decorator(Context)
 
@@ -32,6 +29,18 @@ def _warn(message: str) -> None:
     click.echo(f"gim: {message}", err=True)
 
 
+class Told(list[str]):
+    """What an export tells the guide, said once the file is written.
+
+    A failure (a file that exists, a missing folder) stays one sentence on its own.
+    """
+
+    def say(self) -> None:
+        """Print every message, in order."""
+        for message in self:
+            _warn(message)
+
+
 def load(ctx: Context, session_id: str) -> SessionRecord:
     """The whole record of ``session_id`` from the store."""
     with ctx.open_store() as store:
@@ -39,6 +48,12 @@ def load(ctx: Context, session_id: str) -> SessionRecord:
 
 
 FORCE = click.option("--force", is_flag=True, help="Replace a file that exists already.")
+UNCHECKED = click.option(
+    "--with-unchecked",
+    "unchecked",
+    is_flag=True,
+    help="Include lines flagged for checking that you have not checked (marked as such).",
+)
 
 
 def write_output(data: bytes, out: Path | None, default: Path, force: bool = False) -> None:
@@ -95,39 +110,49 @@ def _names(text: str) -> tuple[str, ...]:
     type=click.Path(path_type=Path),
     help="File to write ('-' for standard output). Default: ./ID.<suffix>.",
 )
+@click.option(
+    "--with-music",
+    "music",
+    is_flag=True,
+    help="qdpx: also the voice mixed with the music as played (as review plays both).",
+)
+@UNCHECKED
 @FORCE
 @pass_context
 def export_command(
-    ctx: Context, session_id: str, fmt: str, out: Path | None, force: bool, **choosing: Any
+    ctx: Context,
+    session_id: str,
+    fmt: str,
+    out: Path | None,
+    force: bool,
+    **shown: Any,
 ) -> None:
     """Export one session: the GIM transcript (md, html, docx), subtitles, ELAN, labels, JSON,
     or a REFI-QDA project (qdpx) for MAXQDA, ATLAS.ti, NVivo, QDA Miner and QualCoder."""
-    from gim.export.files import format_export
+    from gim.export.files import ExportChoice, format_export
 
-    choice = _choice(ctx, fmt, **choosing)
+    names = shown["names"]
+    if names and not shown["deidentify"]:
+        raise InputError("--names only works with --deidentify: add --deidentify.")
     refuse_live_target(ctx, out)
     record = load(ctx, session_id)
-    base = out.parent if out is not None and str(out) != "-" else Path.cwd()
-    name, data = format_export(record, session_folder(ctx, session_id), fmt, choice, base, _warn)
-    write_output(data, out, Path(name), force)
-
-
-def _choice(
-    ctx: Context, fmt: str, *, deidentify: bool, names: str, no_audio: bool, no_private: bool
-) -> ExportChoice:
-    """What goes into the export, from the command's options."""
-    from gim.export.files import ExportChoice
-
-    if names and not deidentify:
-        raise InputError("--names only works with --deidentify: add --deidentify.")
-    return ExportChoice(
+    choice = ExportChoice(
         fmt,
-        deidentified=deidentify,
+        deidentified=shown["deidentify"],
         names=_names(names),
-        audio=not no_audio,
-        private=not no_private,
+        audio=not shown["no_audio"],
+        private=not shown["no_private"],
         paper=ctx.settings.paper_size,
+        unchecked=shown["unchecked"],
+        music=shown["music"],
     )
+    base = out.parent if out is not None and str(out) != "-" else Path.cwd()
+    told = Told()
+    name, data = format_export(
+        record, session_folder(ctx, session_id), fmt, choice, base, told.append
+    )
+    write_output(data, out, Path(name), force)
+    told.say()
 
 
 @click.command("client-copy")
@@ -142,25 +167,33 @@ def _choice(
 @click.option(
     "--with-observations",
     is_flag=True,
-    help="Keep your [observations] and the lines flagged for checking.",
+    help="Keep your [observations] and the marks on lines flagged for checking.",
 )
+@UNCHECKED
 @FORCE
 @pass_context
 def client_copy_command(
-    ctx: Context, session_id: str, out: Path | None, with_observations: bool, force: bool
+    ctx: Context,
+    session_id: str,
+    out: Path | None,
+    with_observations: bool,
+    unchecked: bool,
+    force: bool,
 ) -> None:
     """A client's copy: readable transcript (html + md) with the mandala, no private notes."""
     from gim.export.files import ExportChoice, client_copy_files, make_folder
 
     refuse_live_target(ctx, out)
     record = load(ctx, session_id)
-    choice = ExportChoice("client-copy", observations=with_observations)
-    files = client_copy_files(record, session_folder(ctx, session_id), choice, _warn)
+    choice = ExportChoice("client-copy", observations=with_observations, unchecked=unchecked)
+    told = Told()
+    files = client_copy_files(record, session_folder(ctx, session_id), choice, told.append)
     folder = out or Path(f"{session_id}-client-copy")
     make_folder(folder)
     for file_name, data in files.items():
         target = folder / file_name.split("/", 1)[1]
         write_output(data, target, target, force)
+    told.say()
 
 
 @click.command("packet")
@@ -186,17 +219,15 @@ def client_copy_command(
     type=click.Path(path_type=Path),
     help="Zip file to write. Default: ./ID-supervision.zip.",
 )
+@UNCHECKED
 @FORCE
 @pass_context
 def packet_command(
     ctx: Context,
     session_id: str,
-    identified: bool,
-    names: str,
-    excerpts: bool,
-    around: float,
     out: Path | None,
     force: bool,
+    **shown: Any,
 ) -> None:
     """A supervision packet: transcript with notes, program as played, session note (zip)."""
     from gim.export.files import ExportChoice, mic_recording, packet_export
@@ -204,18 +235,26 @@ def packet_command(
     refuse_live_target(ctx, out)
     record = load(ctx, session_id)
     folder = session_folder(ctx, session_id)
+    excerpts = shown["excerpts"]
     if excerpts and mic_recording(folder) is None:
         raise GimError(f"Session {session_id} has no microphone recording: use --no-audio.")
     choice = ExportChoice(
-        "packet", deidentified=not identified, names=_names(names), audio=excerpts, around=around
+        "packet",
+        deidentified=not shown["identified"],
+        names=_names(shown["names"]),
+        audio=excerpts,
+        around=shown["around"],
+        unchecked=shown["unchecked"],
     )
-    name, data = packet_export(record, folder, choice, _warn)
+    told = Told()
+    name, data = packet_export(record, folder, choice, told.append)
     if excerpts:
         from gim.export.packet import NO_MARKERS, marked_moments
 
         if not marked_moments(record):
-            _warn(NO_MARKERS)
+            told.append(NO_MARKERS)
     write_output(data, out, Path(name), force)
+    told.say()
 
 
 @click.command("series")
@@ -236,9 +275,12 @@ def packet_command(
     type=click.Path(path_type=Path),
     help="File to write. Default: standard output.",
 )
+@UNCHECKED
 @FORCE
 @pass_context
-def series_command(ctx: Context, client: str, fmt: str, out: Path | None, force: bool) -> None:
+def series_command(
+    ctx: Context, client: str, fmt: str, out: Path | None, unchecked: bool, force: bool
+) -> None:
     """A client's series: sessions, programs, focus, length, recurring images, notes."""
     from gim.export.series import client_series, series_html, series_markdown
 
@@ -249,7 +291,7 @@ def series_command(ctx: Context, client: str, fmt: str, out: Path | None, force:
                 f"No sessions for client {client!r}: check the code with gim sessions list."
             )
         records = [store.load_record(s.id) for s in sessions]
-    series = client_series(records)
+    series = client_series(records, unchecked=unchecked)
     text = series_markdown(series) if fmt == "md" else series_html(series)
     write_output(text.encode("utf-8"), out or Path("-"), Path("-"), force)
 

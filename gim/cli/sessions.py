@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gim.cli.context import Context
+from gim.core.checking import lines_phrase
 from gim.core.clock import mmss
 
 if TYPE_CHECKING:
@@ -258,16 +259,34 @@ def rebuild_command(ctx: Context, transcribe: bool) -> None:
     help="At most this many hits.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--with-unchecked",
+    "unchecked",
+    is_flag=True,
+    help="Also lines flagged for checking that you have not checked (marked).",
+)
 @pass_context
-def search_command(ctx: Context, query: str, client: str | None, limit: int, as_json: bool) -> None:
+def search_command(
+    ctx: Context, query: str, client: str | None, limit: int, as_json: bool, unchecked: bool
+) -> None:
     """Search transcripts and annotations of every session (best matches first).
 
     Every word must appear; "quoted words" must appear together; walk* matches a prefix.
+    Lines flagged for checking that you have not checked are left out unless asked for.
     """
     from gim.store.db import snapshot_program
 
     with ctx.open_store() as store:
-        hits = store.search(query, client=client, limit=limit)
+        hits = store.search(query, client=client, limit=limit, unchecked=unchecked)
+        if not unchecked and not as_json:
+            every = store.search(query, client=client, limit=limit, unchecked=True)
+            left_out = sum(h.unchecked for h in every)
+            if left_out:
+                click.echo(
+                    f"gim: {lines_phrase(left_out)} not yet checked also match, left out "
+                    "(--with-unchecked shows them).",
+                    err=True,
+                )
         programs = {
             sid: snapshot_program(store.get_session(sid)) for sid in {h.session_id for h in hits}
         }
@@ -289,7 +308,7 @@ def search_command(ctx: Context, query: str, client: str | None, limit: int, as_
             _date(h.started_at)[:10],
             mmss(h.time),
             _piece_name(programs[h.session_id], h.piece),
-            " ".join(h.snippet.split()),
+            " ".join(h.snippet.split()) + (" ⚑ (not checked)" if h.unchecked else ""),
         ]
         for h in hits
     ]

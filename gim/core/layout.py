@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from gim.core.checking import unchecked
 from gim.core.clock import mmss
 from gim.core.playback import Action, PlaybackLog
 from gim.core.program import Piece, Program
@@ -86,8 +87,8 @@ class ClientLine:
 
     @property
     def flagged(self) -> bool:
-        """Suspect line the guide should review."""
-        return self.segment.flagged
+        """Suspect line the guide should review (not once the guide edited or confirmed it)."""
+        return unchecked(self.segment)
 
 
 @dataclass

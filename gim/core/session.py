@@ -102,6 +102,8 @@ class Segment:
     piece_offset: float | None = None
     """Seconds into that piece."""
     words: list[Word] = field(default_factory=list)
+    speaker_confidence: float | None = None
+    """How sure the voice label is, 0.5..1 (None: not labelled by voice, e.g. by channel)."""
     id: int | None = None
     session_id: str | None = None
 

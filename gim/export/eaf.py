@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable
 
+from gim.core.checking import unchecked
 from gim.core.layout import (
     Intervention,
     Note,
@@ -70,7 +71,7 @@ def tier_items(record: SessionRecord, private: bool = True) -> dict[str, list[It
     for s in record.segments:
         tier = "guide speech" if s.speaker is Speaker.GUIDE else "client speech"
         tiers[tier].append((_ms(s.start), _ms(s.end), " ".join(s.text.split()), s.id))
-        if s.flagged:
+        if unchecked(s):
             add("flagged lines", _ms(s.start), _ms(s.end), s.flag_reason or "check this line")
     blocks = transcript_blocks(record, private=False)
     phases = [b for b in blocks if isinstance(b, PhaseHeading)]

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urlparse
 
+from gim.core.checking import unchecked
 from gim.core.deidentify import neutral_id
 from gim.core.record import SessionRecord
 from gim.core.session import Annotation, AnnotationKind, Segment, Source, Speaker
@@ -216,7 +217,11 @@ def changes(record: SessionRecord, eaf: EafFile) -> Changes:
                 existing.add(_key(note))
                 found.notes.append(note)
     if seen:
-        found.kept = len(set(segments) - seen)
+        # Unchecked lines are left out of an export unless asked for: missing, they were
+        # not taken out in ELAN.
+        to_check = {i for i, s in segments.items() if unchecked(s)}
+        in_file = set(segments) if seen & to_check else set(segments) - to_check
+        found.kept = len(in_file - seen)
     return found
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gim.config import DIR_MODE, FILE_MODE
+from gim.core.checking import checked_only, lines_phrase, unchecked
 from gim.core.deidentify import deidentify, neutral_id
 from gim.core.record import SessionRecord
 from gim.errors import GimError, InputError
@@ -71,6 +72,29 @@ class ExportChoice:
     """For a client copy: keep the guide's observations and check flags."""
     paper: str = "a4"
     """Page size of a DOCX: "a4" or "letter"."""
+    unchecked: bool = False
+    """Include lines flagged for checking that the guide has not checked (marked as such)."""
+    music: bool = False
+    """A REFI-QDA project also carries the voice mixed with the music played."""
+
+
+def to_check_lane(record: SessionRecord, choice: ExportChoice, warn: Warn | None) -> SessionRecord:
+    """``record`` as the choice shows it: unchecked lines left out unless asked for.
+
+    ``warn`` is told either way, so the guide knows what the export holds.
+    """
+    if choice.unchecked:
+        count = sum(unchecked(s) for s in record.segments)
+        if count and warn is not None:
+            warn(f"{lines_phrase(count)} not yet checked included, marked for checking.")
+        return record
+    shown, count = checked_only(record)
+    if count and warn is not None:
+        warn(
+            f"{lines_phrase(count)} flagged for checking and not yet checked left out: "
+            "check them in review, or add --with-unchecked."
+        )
+    return shown
 
 
 def mic_recording(folder: Path) -> Path | None:
@@ -135,6 +159,7 @@ def format_export(
         else:
             media = os.path.relpath(audio.resolve(), base.resolve())
             media_url = audio.resolve().as_uri()
+    record = to_check_lane(record, choice, warn)
     shown = deidentify(record, choice.names) if choice.deidentified else record
     options = ExportOptions(
         private=choice.private,
@@ -143,28 +168,37 @@ def format_export(
         mandala=picture.data,
         mandala_type=picture.mime,
         paper=choice.paper,
-        recordings=_carried(audio, choice, warn) if fmt == "qdpx" else (),
+        recordings=_carried(record, audio, choice, warn) if fmt == "qdpx" else (),
     )
     stem = f"{shown.session.id}-deidentified" if choice.deidentified else record.session.id
     return stem + format_.suffix, format_.render(shown, options)
 
 
-def _carried(audio: Path | None, choice: ExportChoice, warn: Warn | None) -> tuple[Recording, ...]:
-    """The microphone recording for an export that carries its audio (a REFI-QDA project).
+def _carried(
+    record: SessionRecord, audio: Path | None, choice: ExportChoice, warn: Warn | None
+) -> tuple[Recording, ...]:
+    """The recordings an export that carries its audio (a REFI-QDA project) holds, as MP3:
+    the microphone's, and with ``choice.music`` the voice mixed with the music played.
 
     Never when de-identified: a voice cannot be de-identified, so the guide is told.
     """
+    from gim.export.media import mp3_of, voice_and_music
+
     if audio is None:
         return ()
     if choice.deidentified:
         if warn is not None:
             warn("a voice cannot be de-identified: the recording is left out of this export.")
         return ()
-    try:
-        data = audio.read_bytes()
-    except OSError as exc:
-        raise GimError(f"Cannot read the recording {audio} ({exc.strerror}).") from exc
-    return (Recording("Microphone recording", data, audio.suffix.lower()),)
+    found = [Recording("Microphone recording", mp3_of(audio), ".mp3")]
+    reference = audio.parent / "reference.flac"
+    if choice.music and not reference.is_file():
+        if warn is not None:
+            warn("this session has no recording of the music played: the mix is left out.")
+    elif choice.music:
+        mixed = voice_and_music(audio, reference, record)
+        found.append(Recording("Voice and music", mixed, ".mp3"))
+    return tuple(found)
 
 
 def client_copy_files(
@@ -174,9 +208,14 @@ def client_copy_files(
     from gim.export.packet import client_copy
 
     picture = mandala_picture(folder, record, warn) if choice.audio else Picture()
+    record = to_check_lane(record, choice, warn)
     shown = deidentify(record, choice.names) if choice.deidentified else record
     files = client_copy(
-        shown, mandala=picture.data, mandala_type=picture.mime, observations=choice.observations
+        shown,
+        mandala=picture.data,
+        mandala_type=picture.mime,
+        observations=choice.observations,
+        flags=choice.unchecked,
     )
     if picture.data is not None:
         files[picture_name(picture, choice)] = picture.data
@@ -201,7 +240,7 @@ def packet_export(
         )
     picture = mandala_picture(folder, record, warn)
     data = supervision_packet(
-        record,
+        to_check_lane(record, choice, warn),
         deidentified=choice.deidentified,
         names=choice.names,
         audio=audio,

@@ -134,18 +134,20 @@ def client_copy(
     mandala: bytes | None = None,
     mandala_type: str = "image/png",
     observations: bool = False,
+    flags: bool = False,
 ) -> dict[str, bytes]:
     """The client's copy: ``{"transcript.html", "transcript.md"}`` without private notes.
 
     The guide's observations ("[sighs]") and the flags asking the guide to check a line
-    are the guide's working notes: they stay out unless ``observations`` includes them.
+    are the guide's working notes: they stay out unless ``observations`` includes them;
+    ``flags`` marks the unchecked lines the guide chose to include.
     """
     options = ExportOptions(
         private=False,
         mandala=mandala,
         mandala_type=mandala_type,
         title="Your GIM session",
-        flags=observations,
+        flags=observations or flags,
     )
     shared = _SHARED if observations else (AnnotationKind.INTERVENTION,)
     plain = replace(record, annotations=[a for a in record.annotations if a.kind in shared])

@@ -10,8 +10,9 @@ REFI-QDA Project schema) and ``sources/`` (the files the project's sources point
 - the guide's markers, tag notes and (supervisor) comments as memos attached to the line
   they were made on, and the session note as a project memo (all left out without
   private notes);
-- each recording given (the microphone's) as an audio source whose transcript is synced
-  to it: a sync point at the start and end of every line.
+- each recording given (the microphone's as MP3, and on request the voice mixed with the
+  music played: `gim.export.media`) as an audio source whose transcript is synced to it:
+  a sync point at the start and end of every line.
 
 GUIDs are derived from the session id and what they name, so exporting a session again
 gives the same GUIDs (a QDA program can match them); a de-identified record has a

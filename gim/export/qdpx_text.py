@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gim.core.checking import unchecked
 from gim.core.clock import mmss
 from gim.core.layout import (
     ClientLine,
@@ -114,7 +115,7 @@ def document(record: SessionRecord) -> Document:
                     _until(block),
                     line.style,
                     segment.id if segment is not None else None,
-                    segment.flagged if segment is not None else False,
+                    segment is not None and unchecked(segment),
                 )
             )
         parts.append(prefix + text + "\n")

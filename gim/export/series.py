@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from gim.core.checking import checked_only, lines_phrase
 from gim.core.clock import mmss
 from gim.core.layout import program_changes
 from gim.core.record import SessionRecord
@@ -65,6 +66,21 @@ class Series:
     client: str
     entries: list[SeriesEntry] = field(default_factory=list)
     themes: list[Theme] = field(default_factory=list)
+    left_out: int = 0
+    """Lines flagged for checking and not yet checked, left out of the themes."""
+    unchecked: int = 0
+    """Such lines counted in the themes because the guide asked for them."""
+
+    def lane_note(self) -> str:
+        """One sentence on the lines not yet checked ("" when there are none)."""
+        if self.unchecked:
+            return f"Includes {lines_phrase(self.unchecked)} not yet checked."
+        if self.left_out:
+            return (
+                f"{lines_phrase(self.left_out)} flagged for checking and not yet checked "
+                "left out (gim series --with-unchecked counts them)."
+            )
+        return ""
 
 
 def session_note(record: SessionRecord) -> str:
@@ -129,15 +145,25 @@ def shown_theme(key: str, names: set[str]) -> str:
     return " ".join(w[:1].upper() + w[1:] if w in names else w for w in key.split())
 
 
-def client_series(records: list[SessionRecord], limit: int = 20) -> Series:
+def client_series(
+    records: list[SessionRecord], limit: int = 20, *, unchecked: bool = False
+) -> Series:
     """The series of ``records`` (one client's sessions, any order).
 
     Args:
         records: The client's sessions.
         limit: How many recurring themes to keep (most sessions first, then most said).
+        unchecked: Count lines flagged for checking that the guide has not checked
+            (left out by default: an invented phrase must not become a recurring image).
     """
     ordered = sorted(records, key=lambda r: r.session.started_at)
     series = Series(client=ordered[0].session.client if ordered else "")
+    lane = [checked_only(r) for r in ordered]
+    if unchecked:
+        series.unchecked = sum(n for _, n in lane)
+    else:
+        ordered = [r for r, _ in lane]
+        series.left_out = sum(n for _, n in lane)
     where: dict[str, list[str]] = {}
     counts: Counter[str] = Counter()
     names: set[str] = set()
@@ -187,6 +213,8 @@ def series_markdown(series: Series) -> str:
         number = "" if e.number is None else str(e.number)
         out.append(f"| {number} | {e.date} | {e.program} | {e.focus} | {mmss(e.length)} |")
     out += ["", "## Recurring images and themes", ""]
+    if series.lane_note():
+        out += [f"*{series.lane_note()}*", ""]
     if not series.themes:
         out.append("None yet: nothing recurs in two or more sessions.")
     for t in series.themes:
@@ -220,6 +248,8 @@ def series_html(series: Series) -> str:
         "padding:.2em .5em;text-align:left}</style></head><body>"
         f"<h1>Series: {e(series.client)}</h1><table><tr><th>#</th><th>Date</th>"
         f"<th>Program</th><th>Focus</th><th>Length</th></tr>{rows}</table>"
-        f"<h2>Recurring images and themes</h2><ul>{themes or '<li>None yet.</li>'}</ul>"
+        f"<h2>Recurring images and themes</h2>"
+        + (f"<p><em>{e(series.lane_note())}</em></p>" if series.lane_note() else "")
+        + f"<ul>{themes or '<li>None yet.</li>'}</ul>"
         f"<h2>Session notes</h2>{notes}</body></html>"
     )

@@ -336,10 +336,14 @@ class Store(TranscriptTables):
         client: str | None = None,
         session_id: str | None = None,
         limit: int = 50,
+        *,
+        unchecked: bool = False,
     ) -> list[SearchHit]:
         """Transcript lines and annotations matching ``query``, best first (bm25).
 
-        See `gim.store.search` for the query language; no query raises an error.
+        See `gim.store.search` for the query language; no query raises an error. Lines
+        flagged for checking that the guide has not checked are left out unless
+        ``unchecked``.
         """
         clocks: dict[str, SessionClock] = {}
 
@@ -349,7 +353,7 @@ class Store(TranscriptTables):
             found = clocks[sid].music_at(seconds)
             return (None, None) if found is None else found
 
-        return run_search(self.db, query, locate, client, session_id, limit)
+        return run_search(self.db, query, locate, client, session_id, limit, unchecked=unchecked)
 
 
 @contextlib.contextmanager

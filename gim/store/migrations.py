@@ -148,6 +148,12 @@ def _delay_points(db: Database) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN delay_points TEXT NOT NULL DEFAULT '[]'")
 
 
+@MIGRATIONS(name="0004_speaker_confidence")
+def _speaker_confidence(db: Database) -> None:
+    # How sure the voice label of a line is (None for lines labelled by channel or by hand).
+    db.execute("ALTER TABLE segments ADD COLUMN speaker_confidence REAL")
+
+
 def migrate(db: Database) -> None:
     """Bring ``db`` to the current schema (a no-op when it is up to date)."""
     MIGRATIONS.apply(db)

@@ -46,6 +46,8 @@ class SearchHit:
     """bm25 score: lower is a better match."""
     ref: int
     """The id of the segment or annotation."""
+    unchecked: bool = False
+    """A line flagged for checking that the guide has not checked (found only when asked)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -60,6 +62,7 @@ class SearchHit:
             "snippet": self.snippet,
             "rank": self.rank,
             "id": self.ref,
+            "unchecked": self.unchecked,
         }
 
 
@@ -85,6 +88,11 @@ def fts_query(text: str) -> str | None:
     return " ".join(parts) if parts else None
 
 
+_UNCHECKED = (
+    "(f.rowid % 2 = 0 AND COALESCE(seg.flagged, 0) = 1 AND COALESCE(seg.source, '') != 'edited')"
+)
+"""SQL: the hit is a line flagged for checking that the guide has not checked."""
+
 Locate = Callable[[str, float], tuple[int | None, float | None]]
 """Maps (session id, session seconds) to (piece, seconds into the piece)."""
 
@@ -96,6 +104,8 @@ def run_search(
     client: str | None = None,
     session_id: str | None = None,
     limit: int = 50,
+    *,
+    unchecked: bool = False,
 ) -> list[SearchHit]:
     """The best ``limit`` hits for ``query``, best first (bm25).
 
@@ -106,6 +116,8 @@ def run_search(
         client: Only sessions with this client code.
         session_id: Only this session.
         limit: At most this many hits.
+        unchecked: Also lines flagged for checking that the guide has not checked
+            (neither edited nor confirmed); left out by default.
     """
     match = fts_query(query)
     if match is None or limit <= 0:
@@ -118,12 +130,14 @@ def run_search(
     if session_id is not None:
         where.append("f.session_id = :session_id")
         params["session_id"] = session_id
+    if not unchecked:
+        where.append(f"NOT ({_UNCHECKED})")
     sql = f"""
         SELECT f.rowid AS rowid, f.session_id AS session_id, s.client AS client,
                s.started_at AS started_at, bm25(search_index) AS rank,
                snippet(search_index, 0, '{HIT_OPEN}', '{HIT_CLOSE}', '…', 12) AS snippet,
                seg.start AS seg_start, seg.piece AS piece, seg.piece_offset AS piece_offset,
-               a.time AS note_time
+               a.time AS note_time, {_UNCHECKED} AS unchecked
         FROM search_index f
         JOIN sessions s ON s.id = f.session_id
         LEFT JOIN segments seg ON f.rowid % 2 = 0 AND seg.id = f.rowid / 2
@@ -152,6 +166,7 @@ def run_search(
                 snippet=row["snippet"],
                 rank=float(row["rank"]),
                 ref=row["rowid"] // 2,
+                unchecked=bool(row["unchecked"]),
             )
         )
     return hits

@@ -81,7 +81,13 @@ def test_every_format_exports_from_the_store(home: Path, stored: str, tmp_path: 
     assert "### 0:10 ♪ Bach, Air on the G String" in md and "G: What do you notice?" in md
     assert "Session:** 1" in md  # numbered by the store
     data = json.loads((tmp_path / "out" / "s.json").read_text())
-    assert data["session"]["id"] == stored and len(data["segments"]) == 5
+    # The line flagged for checking is left out until the guide checks it, and they are told.
+    assert data["session"]["id"] == stored and len(data["segments"]) == 4
+    assert "The sun rises" not in md
+    out = tmp_path / "out" / "all.md"
+    result = gim(home, "export", stored, "-o", str(out), "--with-unchecked")
+    assert "1 line not yet checked included" in result.stderr
+    assert "The sun rises over the sea ⚑" in out.read_text()
 
 
 def test_eaf_links_the_mic_recording_relatively(home: Path, stored: str, tmp_path: Path) -> None:
@@ -119,10 +125,10 @@ def test_qdpx_carries_the_recording_and_is_private(home: Path, stored: str, tmp_
         os.umask(old)
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    mic = (home / "sessions" / stored / "mic.flac").read_bytes()
     with zipfile.ZipFile(out) as archive:
-        [flac] = [n for n in archive.namelist() if n.endswith(".flac")]
-        assert archive.read(flac) == mic and flac.startswith("sources/")
+        [mp3] = [n for n in archive.namelist() if n.endswith(".mp3")]  # what QDA programs play
+        audio, rate = sf.read(io.BytesIO(archive.read(mp3)))
+        assert mp3.startswith("sources/") and abs(len(audio) / rate - 130.0) < 0.2
         assert "I see a garden" in archive.read("project.qde").decode() + "".join(
             archive.read(n).decode() for n in archive.namelist() if n.endswith(".txt")
         )
@@ -132,7 +138,16 @@ def test_qdpx_carries_the_recording_and_is_private(home: Path, stored: str, tmp_
     assert clean.returncode == 0, clean.stderr
     assert "voice cannot be de-identified" in clean.stderr
     with zipfile.ZipFile(tmp_path / "20260305-1000-client-deidentified.qdpx") as archive:
-        assert not [n for n in archive.namelist() if n.endswith(".flac")]
+        assert not [n for n in archive.namelist() if n.endswith(".mp3")]
+    mixed = gim(home, "export", stored, "-f", "qdpx", "--with-music", "-o", str(out), "--force")
+    assert "no recording of the music played" in mixed.stderr  # this session kept none
+    rate = 48000
+    sf.write(home / "sessions" / stored / "reference.flac", np.zeros(5 * rate), rate)
+    mixed = gim(home, "export", stored, "-f", "qdpx", "--with-music", "-o", str(out), "--force")
+    assert mixed.returncode == 0, mixed.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert len([n for n in archive.namelist() if n.endswith(".mp3")]) == 2
+        assert 'name="Voice and music"' in archive.read("project.qde").decode()
 
 
 def test_exports_are_private_and_never_replace_a_file(
@@ -223,5 +238,8 @@ def test_series_of_a_client(home: Path, stored: str) -> None:
     result = gim(home, "series", "AB12")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("| Sample Program |") == 2
-    assert "**sea**: 2 sessions" in result.stdout
+    # "sea" was said in the second session and in a line of the first not yet checked.
+    assert "**sea**" not in result.stdout and "1 line flagged for checking" in result.stdout
+    every = gim(home, "series", "AB12", "--with-unchecked")
+    assert "**sea**: 2 sessions" in every.stdout and "Includes 1 line not yet" in every.stdout
     assert gim(home, "series", "NOBODY").returncode == 2

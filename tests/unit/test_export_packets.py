@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from gim.core.session import Segment
+from gim.core.session import Segment, Source
 from gim.export.packet import client_copy, program_as_played, supervision_packet
 from gim.export.series import client_series, phrases, series_html, series_markdown
 from tests.support.sample import sample_record
@@ -89,7 +89,7 @@ def test_series_orders_sessions_and_finds_recurring_images() -> None:
         4,
     )
     second.segments = [Segment(5.0, 7.0, "The golden gate again, and the sea is calm", id=9)]
-    series = client_series([second, first])
+    series = client_series([second, first], unchecked=True)
     assert [e.session_id for e in series.entries] == ["s-sample", "s2"]
     themes = {t.text: t for t in series.themes}
     assert "sea" in themes and themes["sea"].sessions == ["s-sample", "s2"]
@@ -98,7 +98,24 @@ def test_series_orders_sessions_and_finds_recurring_images() -> None:
     md = series_markdown(series)
     assert "| 3 | 2026-03-05 | Sample Program |" in md and "**sea**: 2 sessions" in md
     assert "Program: Sample Program (Skipped: Satie" in md
+    assert "*Includes 1 line not yet checked.*" in md
     assert "<h1>Series: C1</h1>" in series_html(series)
+
+
+def test_series_leaves_out_lines_not_yet_checked() -> None:
+    """The first session's "sea" is in a flagged line only: not an image until checked."""
+    first = sample_record("C1")
+    second = sample_record("C1")
+    second.session.id, second.session.started_at = "s2", "2026-03-19T10:00:00"
+    second.segments = [Segment(5.0, 7.0, "The golden gate again, and the sea is calm", id=9)]
+    series = client_series([second, first])
+    assert "sea" not in {t.text for t in series.themes} and series.left_out == 1
+    assert "1 line flagged for checking and not yet checked left out" in series_markdown(series)
+    assert "not yet checked left out" in series_html(series)
+    first.segments[3].source = Source.EDITED  # the guide corrected it: an ordinary line
+    series = client_series([second, first])
+    assert "sea" in {t.text for t in series.themes} and series.left_out == 0
+    assert "not yet checked" not in series_markdown(series)
 
 
 def test_phrases_skip_stopwords() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -134,9 +135,10 @@ class SeriesScreen(GimScreen[None]):
         themes = [
             f"{t.text}  [dim]{len(t.sessions)} sessions, {t.count}×[/]" for t in series.themes
         ]
-        self.query_one("#series-themes", Static).update(
-            "\n".join(themes) or "[dim]None yet: nothing recurs in two sessions.[/]"
-        )
+        shown = "\n".join(themes) or "[dim]None yet: nothing recurs in two sessions.[/]"
+        if series.lane_note():  # lines not yet checked are left out: say so
+            shown += f"\n\n[dim]{escape(series.lane_note())}[/]"
+        self.query_one("#series-themes", Static).update(shown)
         if count:
             table.move_cursor(row=count - 1)  # the latest session
         self._show_note()

@@ -1,0 +1,41 @@
+"""The "to check" lane: lines gim flagged that the guide has not yet checked.
+
+gim flags a line it is unsure of (a phrase Whisper tends to invent, sung text, a
+"possible speech" marker) rather than drop it; the guide checks it in review. Until then
+it is not something the guide can stand behind, so what goes to a client, a series, a
+search or an export leaves it out unless asked. A line the guide edited (or confirmed,
+which clears its flag) is an ordinary line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gim.core.record import SessionRecord
+from gim.core.session import Segment, Source
+
+
+def unchecked(segment: Segment) -> bool:
+    """Whether ``segment`` is flagged and the guide has neither edited nor confirmed it."""
+    return segment.flagged and segment.source is not Source.EDITED
+
+
+def checked_only(record: SessionRecord) -> tuple[SessionRecord, int]:
+    """``record`` without its unchecked lines, and how many were left out.
+
+    Notes made on a line left out keep their moment (they no longer point at the line).
+    """
+    gone = {s.id for s in record.segments if unchecked(s)}
+    if not gone:
+        return record, 0
+    kept = [s for s in record.segments if not unchecked(s)]
+    notes = [
+        replace(a, segment_id=None) if a.segment_id in gone and a.segment_id is not None else a
+        for a in record.annotations
+    ]
+    return replace(record, segments=kept, annotations=notes), len(record.segments) - len(kept)
+
+
+def lines_phrase(count: int) -> str:
+    """``1 line`` / ``3 lines``."""
+    return f"{count} line" + ("" if count == 1 else "s")
