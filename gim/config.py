@@ -40,7 +40,10 @@ class Settings:
     engine: str = "faster-whisper"
     """Whisper engine: faster-whisper or openai-whisper."""
     model: str = "bundled"
-    """Whisper model: "bundled" (offline tiny.en), a size name, or a local path."""
+    """Whisper model of the final pass (and of the live one unless ``live_model`` names
+    another): "bundled" (offline tiny.en), a name gim models list shows, or a path."""
+    live_model: str = ""
+    """Whisper model of the live pass, when it should be smaller (faster) than ``model``."""
     language: str = "en"
     """Fixed transcription language (no auto-detection: it invites hallucination)."""
     guide: str = ""

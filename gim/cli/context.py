@@ -35,6 +35,10 @@ class Context:
             lock_down(self._settings.cache_dir)
         return self._settings
 
+    def use_settings(self, settings: Settings) -> None:
+        """Use ``settings`` for the rest of the command (a session's language applied)."""
+        self._settings = settings
+
     def open_store(self) -> Store:
         """Open (creating if needed) the session database in the data home.
 

@@ -35,6 +35,7 @@ class SessionAsked:
     duration: float | None = None
     music_start: float | None = 0.0
     skip_missing: bool = False
+    language: str | None = None
     input_device: str | None = None
     output_device: str | None = None
     consent: str = Consent.SESSION.value
@@ -158,6 +159,19 @@ def transcribe_session(ctx: Context, session_id: str) -> int:
     return len(lines)
 
 
+def choose_language(ctx: Context, client: str, asked: str | None) -> None:
+    """Fix the session's language in the command's settings (recovering any interrupted
+    session first, as every command that opens the store does)."""
+    from gim.runner.language import session_language, with_language
+
+    store = ctx.open_store()
+    try:
+        language = session_language(store, client, asked, ctx.settings)
+    finally:
+        store.close()
+    ctx.use_settings(with_language(ctx.settings, language))
+
+
 def progress(runner: SessionRunner) -> str:
     """One line: the piece, where in it, and the session time."""
     status = runner.status()
@@ -203,6 +217,10 @@ def session_group() -> None:
     is_flag=True,
     help="Leave out pieces with no audio file instead of refusing to start.",
 )
+@click.option(
+    "--language",
+    help="ISO code of the language the client speaks (default: the client's last, else settings).",
+)
 @click.option("--input", "input_device", help="Microphone by name or index (see gim devices).")
 @click.option("--output", "output_device", help="Speakers by name or index.")
 @click.option(
@@ -230,6 +248,7 @@ def run(ctx: Context, **options: Any) -> None:
     asked = SessionAsked(**options)
     if not asked.client.strip():
         raise click.BadParameter("give the client's code", param_hint="--client")
+    choose_language(ctx, asked.client, asked.language)
     if not asked.headless:
         from gim.cli import tui
 
@@ -252,7 +271,6 @@ def _run_headless(ctx: Context, asked: SessionAsked) -> str:
     from gim.runner.ending import FADE
 
     settings = ctx.settings.with_devices(asked.input_device, asked.output_device)
-    ctx.open_store().close()  # recover any interrupted session first
     library = ProgramLibrary(settings)
     chosen, files, missing = playable_program(library, asked.program, asked.skip_missing)
     if missing:

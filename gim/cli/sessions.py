@@ -36,9 +36,13 @@ def _piece_name(program: Program | None, piece: int | None) -> str:
 
 
 def _table(rows: list[list[str]], header: list[str]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    from rich.cells import cell_len
+
+    # Widths in terminal cells: a CJK or other wide character takes two.
+    widths = [max(cell_len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        cells = (c + " " * (w - cell_len(c)) for c, w in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
 
 
 @click.group("sessions")
@@ -105,6 +109,7 @@ def show_command(ctx: Context, session_id: str, as_json: bool) -> None:
             "status": str(session.status),
             "started_at": session.started_at,
             "audio_seconds": session.audio_seconds,
+            "language": session.language,
             "segments": len(record.segments),
             "gaps": [{"start": start, "end": end} for start, end in session.gaps],
             "final_pass": _final_state(ctx, session.id),
@@ -165,6 +170,9 @@ def _show_header(session: Session, program: Program | None, lines: int) -> None:
         click.echo(f"  focus     {session.focus}")
     if session.guide:
         click.echo(f"  guide     {session.guide}")
+    from gim.core.languages import language_name
+
+    click.echo(f"  language  {language_name(session.language)} ({session.language})")
 
 
 @sessions_group.command("delete")

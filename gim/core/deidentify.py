@@ -1,8 +1,10 @@
 """De-identification: neutral labels for the client code and any names the guide lists.
 
 Replacement is whole-word and case-insensitive, so possessives ("Anna's", "Anna’s") and
-any capitalisation are covered. Every text field of a `SessionRecord` is rewritten; the
-original record is left untouched.
+any capitalisation are covered. It ignores diacritics too: "Søren" is found as "Soren"
+and "José" as "Jose" (Whisper and guides drop accents), whichever of the two the guide
+listed, and in either Unicode form (composed or with combining marks). Every text field
+of a `SessionRecord` is rewritten; the original record is left untouched.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 import string
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
@@ -34,13 +37,13 @@ class Pseudonyms:
     """Other names (family, friends, places) the guide wants replaced."""
 
     def labels(self) -> dict[str, str]:
-        """Each name (lower case) and its neutral label."""
+        """Each name (folded: lower case, no diacritics) and its neutral label."""
         labels: dict[str, str] = {}
         if self.client.strip():
-            labels[self.client.strip().lower()] = CLIENT_LABEL
+            labels[fold(self.client.strip())] = CLIENT_LABEL
         count = 0
         for name in self.names:
-            key = name.strip().lower()
+            key = fold(name.strip())
             if key and key not in labels:
                 labels[key] = f"Person {_letters(count)}"
                 count += 1
@@ -53,8 +56,37 @@ class Pseudonyms:
             return lambda text: text
         alternatives = "|".join(re.escape(n) for n in sorted(labels, key=len, reverse=True))
         # \b fails next to non-word characters at the name's ends; look-arounds do not.
-        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-        return lambda text: pattern.sub(lambda m: labels[m.group(0).lower()], text)
+        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+        def rewrite(text: str) -> str:
+            # The folded text has one character per character of the text (composed
+            # first), so a match in it is the same span of the text.
+            text = unicodedata.normalize("NFC", text)
+            parts, at = [], 0
+            for m in pattern.finditer(fold(text)):
+                parts += [text[at : m.start()], labels[m.group(0)]]
+                at = m.end()
+            return "".join(parts) + text[at:] if parts else text
+
+        return rewrite
+
+
+_LETTERS = {"ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i"}
+"""Letters with a stroke, which Unicode does not decompose into a letter and a mark."""
+
+
+def _fold_char(ch: str) -> str:
+    low = ch.lower()
+    if len(low) != 1:
+        return ch
+    base = unicodedata.normalize("NFD", low)[0]
+    return _LETTERS.get(base, base)
+
+
+def fold(text: str) -> str:
+    """``text`` composed (NFC), lower case, without diacritics, one character for each of
+    its own: "Søren" → "soren", "JOSÉ" → "jose"."""
+    return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFC", text))
 
 
 def neutral_id(session_id: str) -> str:

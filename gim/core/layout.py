@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from gim.core.checking import unchecked
 from gim.core.clock import mmss
+from gim.core.languages import ENGLISH, language_name
 from gim.core.playback import Action, PlaybackLog
 from gim.core.program import Piece, Program
 from gim.core.record import SessionRecord
@@ -41,6 +42,8 @@ class Header:
     """How the music played differs from the plan, one plain sentence each."""
     guide: str
     """The guide's name or initials."""
+    language: str = ""
+    """The language's name when it is not English (English transcripts say nothing)."""
     time: float = 0.0
     """Always 0: the header comes first."""
 
@@ -272,6 +275,7 @@ def header(record: SessionRecord) -> Header:
         program=program.title if program else session.program,
         changes=program_changes(program, record.playback) if program else [],
         guide=session.guide,
+        language="" if session.language == ENGLISH else language_name(session.language),
     )
 
 

@@ -106,6 +106,8 @@ class Segment:
     """How sure the voice label is, 0.5..1 (None: not labelled by voice, e.g. by channel)."""
     id: int | None = None
     session_id: str | None = None
+    model: str = ""
+    """The Whisper model that made the line ("" when not recorded: older sessions)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -176,3 +178,5 @@ class Session:
     """The guide's session note."""
     gaps: list[tuple[float, float]] = field(default_factory=list)
     """Stretches (session seconds) with no microphone audio (device lost)."""
+    language: str = "en"
+    """ISO code of the language the client speaks (Whisper's fixed language)."""

@@ -53,6 +53,7 @@ def header_items(head: Header) -> list[tuple[str, str]]:
         ("Program", head.program),
         ("Changes to the program", " / ".join(head.changes)),
         ("Guide", head.guide),
+        ("Language", head.language),
     ]
     return [(k, v) for k, v in items if v]
 
@@ -199,7 +200,7 @@ def html_document(record: SessionRecord, options: ExportOptions) -> str:
     assert isinstance(head, Header) and isinstance(foot, Footer)
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{e(record.session.language)}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(options.title)} {e(head.date)}</title>",
         f"<style>{CSS}</style></head><body>",

@@ -25,6 +25,34 @@ LABEL_COLUMN_CM = 4.5
 """Width of the labels column of the session details table."""
 
 
+EAST_ASIAN_FONTS = {
+    "zh": "SimSun",
+    "yue": "PMingLiU",
+    "ja": "MS Mincho",
+    "ko": "Malgun Gothic",
+}
+"""A font Word has for each East Asian script (Word's own choice otherwise shows boxes on
+machines set up for Latin text)."""
+
+
+def _language(document: Any, language: str) -> None:
+    """Mark the text as ``language`` (spelling, hyphenation, font fallback) and give East
+    Asian text a font that has its characters."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rpr = document.styles["Normal"].element.get_or_add_rPr()
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), language)
+    lang.set(qn("w:eastAsia"), language)
+    lang.set(qn("w:bidi"), language)
+    rpr.append(lang)
+    font = EAST_ASIAN_FONTS.get(language)
+    if font:
+        fonts = rpr.get_or_add_rFonts()
+        fonts.set(qn("w:eastAsia"), font)
+
+
 def docx_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
     """The transcript as a .docx file: header table, headings per phase and piece, lines."""
     import docx
@@ -36,6 +64,7 @@ def docx_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
     document = docx.Document()
     set_core_properties(document, record, options.title)
     document.styles["Normal"].font.size = Pt(11)
+    _language(document, record.session.language)
     text_width = _page(document, options.paper)
     _running_header(document, head)
     _page_numbers(document)

@@ -45,7 +45,10 @@ def final_pass(
         NotFoundError: when the session's audio is missing.
         TranscriptionError: when the model cannot be loaded.
     """
+    from gim.runner.language import with_language
 
+    # The session's own language, whatever the settings' default is now.
+    settings = with_language(settings, store.get_session(session_id).language)
     folder = settings.sessions_dir / session_id
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
     try:
@@ -85,7 +88,7 @@ def _final_pass(
     # What the rolling pass finished during the session is kept: only the rest is done now.
     done = rolling.finish(folder, settings, engine, delay, progress, stop)
     if done is not None:
-        return _store(store, session_id, folder, done, delay)
+        return _store(store, session_id, folder, done, delay, settings.model)
     data, rate = read_audio(mic_path, "session recording")
     reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
     lag16 = delay * SAMPLE_RATE / rate
@@ -104,19 +107,24 @@ def _final_pass(
             progress=part,
             stop=stop,
         )
-    return _store(store, session_id, folder, segments, delay)
+    return _store(store, session_id, folder, segments, delay, settings.model)
 
 
 def _store(
-    store: Store, session_id: str, folder: Path, segments: list[Segment], delay: float
+    store: Store, session_id: str, folder: Path, segments: list[Segment], delay: float, model: str
 ) -> list[Segment]:
-    """Link the final lines to the music and put them in place of the preview."""
+    """Link the final lines to the music and put them in place of the preview, each
+    saying which ``model`` made it."""
+    from gim.transcribe.models import model_label
+
     clock = store.clock(session_id)
     # a gap was recorded as silence, and removing the music from silence leaves the music
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]
     segments.sort(key=lambda s: s.start)
     link_playback(segments, clock)
+    for s in segments:
+        s.model = s.model or model_label(model)
     stored = store.replace_transcript(session_id, segments, Source.FINAL)
     rolling_file.discard(folder)  # the database holds the lines now: no second copy of the text
     return stored

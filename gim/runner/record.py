@@ -69,6 +69,7 @@ class LiveRecord:
             focus=plan.focus,
             consent=plan.consent,
             guide=settings.guide,
+            language=settings.language,
             samplerate=rate,
             program_snapshot=program_to_dict(program),
         )

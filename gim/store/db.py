@@ -135,6 +135,18 @@ class Store(TranscriptTables):
         )
 
     @guarded
+    def client_language(self, code: str) -> str:
+        """The language last chosen for client ``code`` ("" when none was)."""
+        row = next(self.db.query("SELECT language FROM clients WHERE code = ?", [code]), None)
+        return str(row["language"]) if row else ""
+
+    @guarded
+    def set_client_language(self, code: str, language: str) -> None:
+        """Keep ``language`` as client ``code``'s language (their next sessions' default)."""
+        self.ensure_client(code)
+        self.db.execute("UPDATE clients SET language = ? WHERE code = ?", [language, code])
+
+    @guarded
     def clients(self) -> list[ClientSummary]:
         """Every client with their number of sessions and latest session, latest first."""
         sql = """

@@ -154,6 +154,16 @@ def _speaker_confidence(db: Database) -> None:
     db.execute("ALTER TABLE segments ADD COLUMN speaker_confidence REAL")
 
 
+@MIGRATIONS(name="0005_languages_and_models")
+def _languages_and_models(db: Database) -> None:
+    # A language per client (the default for their next session) and per session (what
+    # Whisper was told); the model that made each line (the live pass may be smaller than
+    # the final one). Sessions recorded before were English, their model unrecorded.
+    db.execute("ALTER TABLE clients ADD COLUMN language TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE sessions ADD COLUMN language TEXT NOT NULL DEFAULT 'en'")
+    db.execute("ALTER TABLE segments ADD COLUMN model TEXT NOT NULL DEFAULT ''")
+
+
 def migrate(db: Database) -> None:
     """Bring ``db`` to the current schema (a no-op when it is up to date)."""
     MIGRATIONS.apply(db)

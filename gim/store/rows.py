@@ -41,6 +41,7 @@ SESSION_COLUMNS = (
     "mandala_description",
     "notes",
     "guide",
+    "language",
 )
 """Session fields stored as columns of the same name."""
 
@@ -91,6 +92,7 @@ def session_from_row(row: dict[str, Any]) -> Session:
         mandala_description=row["mandala_description"],
         notes=row["notes"],
         gaps=[(float(a), float(b)) for a, b in json.loads(row["gaps"] or "[]")],
+        language=row.get("language") or "en",
     )
 
 
@@ -109,6 +111,7 @@ def segment_row(session_id: str, segment: Segment) -> dict[str, Any]:
         "flag_reason": segment.flag_reason,
         "piece": segment.piece,
         "piece_offset": segment.piece_offset,
+        "model": segment.model,
     }
 
 
@@ -129,6 +132,7 @@ def segment_from_row(row: dict[str, Any], words: list[Word]) -> Segment:
         words=words,
         id=row["id"],
         session_id=row["session_id"],
+        model=row.get("model") or "",
     )
 
 

@@ -2,8 +2,12 @@
 
 A guide types words and ``"quoted phrases"``; every word and phrase must appear (in any
 order), a word ending in ``*`` matches as a prefix, and English endings are folded
-(``walking`` finds ``walked``). Anything else in the query (quotes left open, ``AND``,
-``-``, brackets) is taken literally, never as FTS5 syntax, so no query raises an error.
+(``walking`` finds ``walked``), and so are diacritics (``Gefuhl`` finds ``Gefühl``).
+Chinese, Japanese, Korean and Thai are written without spaces between words, so the index
+holds a whole clause as one token: a query in those scripts is found as a substring of
+the text instead (every part must occur; the hit has no bm25 rank). Anything else in the
+query (quotes left open, ``AND``, ``-``, brackets) is taken literally, never as FTS5
+syntax, so no query raises an error.
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ from sqlite_utils import Database
 
 _PART = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w")
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
+"""Scripts written without spaces between words (Thai, Lao, Hangul, kana, Han)."""
 
 HIT_OPEN = "["
 """Marks the start of a matched word in a snippet."""
@@ -88,6 +97,45 @@ def fts_query(text: str) -> str | None:
     return " ".join(parts) if parts else None
 
 
+def substring_terms(text: str) -> list[str] | None:
+    """The parts of a query in a script written without spaces, to find as substrings;
+    None when the query has no such script (FTS5 answers it)."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not _UNSPACED.search(text):
+        return None
+    terms = [(m.group(1) or m.group(2) or "").rstrip("*").strip() for m in _PART.finditer(text)]
+    return [t for t in terms if _WORD.search(t)]
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _marked(text: str, terms: list[str], width: int = 40) -> str:
+    """A snippet around the first term with every term in brackets."""
+    first = min((text.find(t) for t in terms if t in text), default=0)
+    start = max(0, first - width // 2)
+    part = text[start : start + width * 2]
+    for t in terms:
+        part = part.replace(t, f"{HIT_OPEN}{t}{HIT_CLOSE}")
+    return ("…" if start else "") + part + ("…" if start + width * 2 < len(text) else "")
+
+
+def _conditions(
+    query: str, terms: list[str] | None
+) -> tuple[list[str], dict[str, Any], str, str] | None:
+    """WHERE conditions, their parameters, the rank and the snippet for ``query``; None
+    when it has nothing to look for."""
+    match = fts_query(query)
+    if match is None or terms == []:
+        return None
+    if terms:
+        where = [f"f.text LIKE :t{n} ESCAPE '\\'" for n in range(len(terms))]
+        return where, {f"t{n}": _like(t) for n, t in enumerate(terms)}, "0.0", "f.text"
+    snippet = f"snippet(search_index, 0, '{HIT_OPEN}', '{HIT_CLOSE}', '…', 12)"
+    return ["search_index MATCH :match"], {"match": match}, "bm25(search_index)", snippet
+
+
 _UNCHECKED = (
     "(f.rowid % 2 = 0 AND COALESCE(seg.flagged, 0) = 1 AND COALESCE(seg.source, '') != 'edited')"
 )
@@ -119,11 +167,12 @@ def run_search(
         unchecked: Also lines flagged for checking that the guide has not checked
             (neither edited nor confirmed); left out by default.
     """
-    match = fts_query(query)
-    if match is None or limit <= 0:
+    terms = substring_terms(query)
+    found = _conditions(query, terms)
+    if found is None or limit <= 0:
         return []
-    where = ["search_index MATCH :match"]
-    params: dict[str, Any] = {"match": match, "limit": limit}
+    where, params, rank, snippet = found
+    params["limit"] = limit
     if client is not None:
         where.append("s.client = :client")
         params["client"] = client
@@ -134,8 +183,7 @@ def run_search(
         where.append(f"NOT ({_UNCHECKED})")
     sql = f"""
         SELECT f.rowid AS rowid, f.session_id AS session_id, s.client AS client,
-               s.started_at AS started_at, bm25(search_index) AS rank,
-               snippet(search_index, 0, '{HIT_OPEN}', '{HIT_CLOSE}', '…', 12) AS snippet,
+               s.started_at AS started_at, {rank} AS rank, {snippet} AS snippet,
                seg.start AS seg_start, seg.piece AS piece, seg.piece_offset AS piece_offset,
                a.time AS note_time, {_UNCHECKED} AS unchecked
         FROM search_index f
@@ -146,27 +194,27 @@ def run_search(
         ORDER BY rank, s.started_at DESC, f.rowid
         LIMIT :limit
     """
-    hits = []
-    for row in db.query(sql, params):
-        is_segment = row["rowid"] % 2 == 0
-        if is_segment:
-            time, piece, offset = row["seg_start"], row["piece"], row["piece_offset"]
-        else:
-            time = row["note_time"]
-            piece, offset = locate(row["session_id"], time)
-        hits.append(
-            SearchHit(
-                session_id=row["session_id"],
-                client=row["client"],
-                started_at=row["started_at"],
-                time=float(time),
-                piece=piece,
-                piece_offset=offset,
-                kind="segment" if is_segment else "annotation",
-                snippet=row["snippet"],
-                rank=float(row["rank"]),
-                ref=row["rowid"] // 2,
-                unchecked=bool(row["unchecked"]),
-            )
-        )
-    return hits
+    return [_hit(row, terms, locate) for row in db.query(sql, params)]
+
+
+def _hit(row: dict[str, Any], terms: list[str] | None, locate: Locate) -> SearchHit:
+    """The hit one result row holds (an annotation placed in the music by ``locate``)."""
+    is_segment = row["rowid"] % 2 == 0
+    if is_segment:
+        time, piece, offset = row["seg_start"], row["piece"], row["piece_offset"]
+    else:
+        time = row["note_time"]
+        piece, offset = locate(row["session_id"], time)
+    return SearchHit(
+        session_id=row["session_id"],
+        client=row["client"],
+        started_at=row["started_at"],
+        time=float(time),
+        piece=piece,
+        piece_offset=offset,
+        kind="segment" if is_segment else "annotation",
+        snippet=_marked(row["snippet"], terms) if terms else row["snippet"],
+        rank=float(row["rank"]),
+        ref=row["rowid"] // 2,
+        unchecked=bool(row["unchecked"]),
+    )

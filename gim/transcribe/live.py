@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from gim.config import Settings
 from gim.core.session import Segment, Speaker
+from gim.transcribe.models import model_label
 
 
 class Canceller(Protocol):
@@ -95,7 +96,7 @@ class LiveTranscriber:
         self.config = LiveConfig(
             rate=rate,
             engine=settings.engine,
-            model=settings.model,
+            model=settings.live_model or settings.model,  # the live pass may be smaller
             language=settings.language,
             channels=tuple(channels),
             cache_dir=str(settings.cache_dir / "models"),
@@ -171,6 +172,7 @@ class LiveTranscriber:
                     return
                 continue
             if kind == "segment":
+                payload.model = payload.model or model_label(self.config.model)
                 self.on_segment(payload)
             elif kind == "error":
                 self._warn(str(payload))

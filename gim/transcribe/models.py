@@ -55,6 +55,16 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
 
 
+def model_label(model: str) -> str:
+    """How a line names the model that made it: "tiny.en" for the bundled one, a folder's
+    or checkpoint's own name for a path, else the name itself."""
+    if model in ("", BUNDLED):
+        return BUNDLED_NAME
+    if "/" in model or model.startswith("~"):
+        return Path(model).expanduser().name or model
+    return model
+
+
 def models_home(home: Path | None = None) -> Path:
     """The data home whose registrations and model cache resolution uses."""
     if home is not None:

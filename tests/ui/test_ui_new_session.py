@@ -24,10 +24,12 @@ async def test_new_session_form_and_checks(pulse: str, make_app: Any) -> None:
         await pilot.pause()
         pieces = str(screen.query_one("#new-pieces").render())
         assert "Bartók" in pieces and "not linked" in pieces
-        await pilot.press("tab", *"feel safe", "tab", "tab", "down", "space")
+        await pilot.press("tab", *"feel safe", "tab", "tab", "tab", "down", "space")
         await pilot.pause()
+        assert str(screen.query_one("#language-name").render()) == "English"
         assert screen.summary() == {
             "client": "AB12",
+            "language": "en",
             "program": "present-moments",
             "consent": "session",
         }
@@ -55,6 +57,26 @@ async def test_start_needs_a_client_code(make_app: Any) -> None:
         if app.screen.mic is not None:
             app.screen.mic.stop()
     assert notes == ["Type the client's code first."]
+
+
+async def test_a_language_the_model_cannot_do_is_one_sentence_before_starting(
+    make_app: Any,
+) -> None:
+    app = make_app(lambda app: NewSessionScreen(), library=True)
+    notes: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+        await pilot.pause()
+        await pilot.press(*"DK7", "tab", "tab", "backspace", "backspace", *"da")
+        await pilot.pause()
+        assert str(app.screen.query_one("#language-name").render()) == "Danish"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NewSessionScreen)
+        if app.screen.mic is not None:
+            app.screen.mic.stop()
+    assert len(notes) == 1 and "tiny.en transcribes English only" in notes[0]
+    assert "gim models" in notes[0]
 
 
 async def test_unlinked_pieces_are_named_and_never_start_silently(

@@ -74,3 +74,15 @@ def test_structured_fields_are_kept_and_the_program_names_the_new_id() -> None:
 def test_an_id_of_another_shape_becomes_session() -> None:
     assert neutral_id("ab12-by-hand") == "session"
     assert neutral_id("20261124-1530-ab12-2") == "20261124-1530-client"
+
+
+def test_names_with_diacritics_are_replaced_with_or_without_them() -> None:
+    from gim.core.deidentify import Pseudonyms
+
+    sub = Pseudonyms("C07", ("Søren", "José", "Jörg")).replacer()
+    text = "SØREN, Soren og Søren's mor; José, Jose and Jose\u0301; Jorg; Sørensen; C07"
+    assert sub(text) == (
+        "Person A, Person A og Person A's mor; Person B, Person B and Person B; Person C; "
+        "Sørensen; Client"
+    )
+    assert sub("我看见索伦") == "我看见索伦"

@@ -61,7 +61,13 @@ def test_open_creates_a_private_wal_database_and_reopening_migrates_nothing(
         assert [m.name for m in MIGRATIONS.applied(store.db)] == applied
         assert MIGRATIONS.pending(store.db) == []
         assert store.get_session(sid).client == "C07"
-    assert applied == ["0001_tables", "0002_search", "0003_delay_points", "0004_speaker_confidence"]
+    assert applied == [
+        "0001_tables",
+        "0002_search",
+        "0003_delay_points",
+        "0004_speaker_confidence",
+        "0005_languages_and_models",
+    ]
 
 
 def test_session_ids_and_series_numbers(store: Store) -> None:

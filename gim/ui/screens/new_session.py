@@ -93,6 +93,9 @@ class NewSessionScreen(GimScreen[None]):
                 yield Input(
                     placeholder="what the client wants to work on", id="focus", compact=True
                 )
+                yield Label("Language (ISO code)", classes="field")
+                yield Input(placeholder="en, fr, da, de…", id="language", compact=True)
+                yield Static("", id="language-name")
                 yield Label("Program", classes="field")
                 yield Select[str]([], prompt="choose a program", id="program", compact=True)
                 yield Label("Consent to record", classes="field")
@@ -123,6 +126,7 @@ class NewSessionScreen(GimScreen[None]):
         select.set_options((p.title, p.slug) for p in self.programs)
         if self.programs:
             select.value = self.programs[0].slug
+        self.query_one("#language", Input).value = self.app.settings.language
         self.query_one("#client", Input).focus()
         self.check_model()
         self.check_microphone()
@@ -142,8 +146,11 @@ class NewSessionScreen(GimScreen[None]):
             return
         try:
             sessions = self.app.store.list_sessions(code)
+            language = self.app.store.client_language(code)
         except GimError:
-            sessions = []
+            sessions, language = [], ""
+        if language:  # the client's language from their last session
+            self.query_one("#language", Input).value = language
         if not sessions:
             history.update("[dim]A new client.[/]")
             return
@@ -152,6 +159,15 @@ class NewSessionScreen(GimScreen[None]):
             focus = f" — {s.focus}" if s.focus else ""
             lines.append(f"[dim]{s.started_at[:10]} #{s.number or '?'} {s.program}{focus}[/]")
         history.update("\n".join(lines))
+
+    @on(Input.Changed, "#language")
+    def _language_changed(self, event: Input.Changed) -> None:
+        from gim.core.languages import LANGUAGES
+
+        code = event.value.strip().lower()
+        name = LANGUAGES.get(code)
+        shown = f"[dim]{name}[/]" if name else "[$warning]not a language code Whisper knows[/]"
+        self.query_one("#language-name", Static).update(shown if code else "")
 
     @on(Select.Changed, "#program")
     def _program_changed(self, event: Select.Changed) -> None:
@@ -252,7 +268,16 @@ class NewSessionScreen(GimScreen[None]):
         focus = self.query_one("#focus", Input).value.strip()
         whole = self.query_one("#consent-session", RadioButton).value
         consent = Consent.SESSION if whole else Consent.MUSIC
-        settings = self.app.settings
+        from gim.runner.language import session_language, with_language
+
+        asked = self.query_one("#language", Input).value.strip()
+        try:
+            language = session_language(self.app.store, client, asked, self.app.settings)
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            self.query_one("#language", Input).focus()
+            return
+        settings = with_language(self.app.settings, language)
         if self.mic is not None:
             self.mic.stop()
 
@@ -271,6 +296,7 @@ class NewSessionScreen(GimScreen[None]):
         program = self.chosen_program()
         return {
             "client": self.query_one("#client", Input).value.strip(),
+            "language": self.query_one("#language", Input).value.strip(),
             "program": program.slug if program is not None else None,
             "consent": "session"
             if self.query_one("#consent-session", RadioButton).value

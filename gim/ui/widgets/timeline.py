@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -74,11 +75,13 @@ class ProgramTimeline(Widget):
         for i, piece in enumerate(program.pieces):
             sounding = i == self.current
             pointer = "▸ " if sounding else "  "
+            # Widths in terminal cells: a CJK or other wide character takes two.
             name = piece.title
             room = width - len(pointer) - 10
-            if len(name) > room:
-                name = name[: max(1, room - 1)] + "…"
-            line = f"{pointer}{i + 1} {name}".ljust(width - 7) + mmss(piece.duration).rjust(7)
+            if cell_len(name) > room:
+                name = set_cell_size(name, max(1, room - 1)).rstrip() + "…"
+            title = set_cell_size(f"{pointer}{i + 1} {name}", max(0, width - 7))
+            line = title + mmss(piece.duration).rjust(7)
             text.append("\n")
             text.append(line, style="bold #d0bfa8" if sounding else "#9a8f82")
         return text
