@@ -16,7 +16,7 @@ import numpy as np
 import soundfile
 
 from gim.audio.delay import estimate_delay
-from gim.audio.room import VirtualRoom
+from gim.audio.room import Acoustics, VirtualRoom
 from gim.config import Settings
 from gim.core.clock import SessionClock, lag_at
 from gim.core.playback import PlaybackLog
@@ -54,7 +54,9 @@ def room_run(minutes: float, drift: float) -> list[tuple[str, str]]:
     """A long session in the virtual room; the mapping against the room's true delay."""
     prog, files = program(minutes)
     with tempfile.TemporaryDirectory() as tmp:
-        room = VirtualRoom(RATE, delay=0.08, level=0.4, reverb=0.3, speed=8.0, drift=drift)
+        room = VirtualRoom(
+            RATE, Acoustics(delay=0.08, level=0.4, reverb=0.3, drift=drift), speed=8.0
+        )
         runner = SessionRunner(
             Settings(home=Path(tmp)),
             prog,

@@ -34,26 +34,19 @@ SMR = 0.0
 ENGLISH_WORDS = frozenset({"the", "and", "is", "of", "to", "it", "was", "that"})
 
 
-def _passes() -> Any:
-    try:  # the transcription passes are moving from gim.runner to gim.passes
-        from gim.passes import offline
-    except ImportError:
-        from gim.runner import offline
-    return offline
-
-
 def transcribe(
     engine: Any, audio: np.ndarray, reference: np.ndarray | None, language: str
 ) -> tuple[list[Any], float]:
     """gim's pipeline over 16 kHz audio; the lines and the seconds it took."""
-    from gim.audio.offline import prepare
+    from gim.passes.offline import transcribe_prepared
+    from gim.passes.prepare import prepare
     from gim.transcribe.engine import DecodeOptions
+    from gim.transcribe.hearing import Hearing
 
     began = time.perf_counter()
     prepared = prepare(audio, reference)
-    lines = _passes().transcribe_prepared(
-        prepared, engine, word_timestamps=True, options=DecodeOptions(language=language)
-    )
+    hearing = Hearing(options=DecodeOptions(language=language))
+    lines = transcribe_prepared(prepared, engine, hearing)
     return lines, time.perf_counter() - began
 
 

@@ -157,7 +157,7 @@ def _score(
 ) -> dict[str, Any]:
     """Lines every 1.5 s: how many on the right piece, offset errors of those."""
     from gim.core.session import Segment
-    from gim.runner.offline import link_playback, placed_clock
+    from gim.passes.placement import link_playback, placed_clock
 
     end = len(session["reference"]) / RATE
     lines = [Segment(t, t + 1.0, "x") for t in np.arange(0.5, end, 1.5)]
@@ -197,7 +197,7 @@ def _ways(
     old: types.ModuleType | None,
 ) -> dict[str, Any]:
     """Each placement to score: (how to run it, the truth it is scored against)."""
-    from gim.runner.offline import piece_starts, place_pieces, silent_gaps
+    from gim.passes.placement import piece_starts, place_pieces, silent_gaps
 
     ref, nominal, sound = session["reference"], session["nominal"], session["sound"]
     ways: dict[str, Any] = {

@@ -2,7 +2,7 @@
 
 A simulated 45-minute session: a room mix (tests/support/roommix.py: real speech from
 ../shared/data under real music, through a room) written as the session writes it (chunk
-files and a journal). The rolling pass (`gim.runner.rolling_child.follow`, one thread, nice 19,
+files and a journal). The rolling pass (`gim.passes.rolling_child.follow`, one thread, nice 19,
 in its own process) works through it window by window; each window's CPU time is
 measured, and the windows are scheduled as they would have run during the session: a
 window starts once its audio has arrived and the previous window is done, and takes its
@@ -108,7 +108,7 @@ def simulate(folder: str, home: str) -> list[tuple[float, float, float]]:
     """The rolling pass over a recorded session (in a worker at nice 19, one thread):
     (start, end, CPU seconds) of each window."""
     from gim.config import Settings
-    from gim.runner import rolling_child, rolling_file
+    from gim.passes import rolling_child, rolling_file
 
     os.nice(19)
     config = rolling_file.Config.of(Settings(home=Path(home)), 1)
@@ -194,7 +194,7 @@ def live_runs(count: int, while_running: Any = None) -> tuple[str, str]:
 def run(quick: bool = False) -> list[tuple[str, str]]:
     """Simulate the session, time End→final both ways; the figures."""
     from gim.config import Settings, ensure_private_dir
-    from gim.runner import rolling, rolling_child, rolling_file
+    from gim.passes import rolling, rolling_child, rolling_file
     from gim.store.db import Store
 
     _, passes = _support()

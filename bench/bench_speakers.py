@@ -52,9 +52,10 @@ def pairs(quick: bool) -> list[tuple[str, list[Path], list[Path]]]:
 
 def transcribed(name: str, mix: Any) -> tuple[list, np.ndarray, float]:
     """The offline pass's lines, the cleaned audio and the pass's seconds (cached)."""
-    from gim.audio.offline import prepare
-    from gim.runner.offline import transcribe_prepared
+    from gim.passes.offline import transcribe_prepared
+    from gim.passes.prepare import prepare
     from gim.transcribe.engine import DecodeOptions, load_engine
+    from gim.transcribe.hearing import Hearing
 
     key = hashlib.sha1(mix.mic.tobytes()).hexdigest()[:16]
     path = CACHE / f"{key}.pickle"
@@ -63,9 +64,7 @@ def transcribed(name: str, mix: Any) -> tuple[list, np.ndarray, float]:
     begun = time.perf_counter()
     prepared = prepare(mix.mic, mix.reference)
     engine = load_engine("faster-whisper", "bundled")
-    segments = transcribe_prepared(
-        prepared, engine, word_timestamps=True, options=DecodeOptions(language="en")
-    )
+    segments = transcribe_prepared(prepared, engine, Hearing(options=DecodeOptions(language="en")))
     result = (segments, prepared.clean, time.perf_counter() - begun)
     CACHE.mkdir(exist_ok=True)
     path.write_bytes(pickle.dumps(result))

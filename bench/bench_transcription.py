@@ -112,7 +112,7 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
                 texts.append(s.text)
                 words += [(w.start, w.end, w.text) for w in s.words]
         elif system.startswith("gim"):
-            from gim.runner.offline import transcribe_prepared
+            from gim.passes.offline import transcribe_prepared
             from gim.transcribe.utterance import is_marker
 
             context = system != "gim, per stretch"
@@ -187,7 +187,7 @@ def _silero_only(prepared: Any, engine: Any) -> list[Any]:
 def _prepared(system: str, mix: Any) -> Any:
     """The mix prepared by gim's pipeline, or with Speex in place of the room fit."""
     from gim.audio.echo import LEAD, align_reference, cancel_echo_adaptive
-    from gim.audio.offline import Prepared, measure_delay, prepare
+    from gim.passes.prepare import Prepared, measure_delay, prepare
     from gim.transcribe.engine import SAMPLE_RATE
 
     if system in ("gim", "gim, per stretch"):
@@ -262,7 +262,7 @@ def live_latency(mix: Any, rate: int) -> tuple[list[float], int, int]:
     """Feed ``mix`` in real time to the live pass; latencies (s) from utterance end to line."""
     from gim.audio.echo import LEAD, align_reference, streaming_canceller
     from gim.config import Settings
-    from gim.transcribe.live import LiveTranscriber
+    from gim.passes.live import LiveTranscriber
 
     arrivals: list[tuple[float, Any]] = []
     live = LiveTranscriber(

@@ -251,48 +251,88 @@ def choose(
     n = len(durations)
     anchors = list(anchors) + [None] * (n - len(anchors))
     known = list(known) + [None] * (n - len(known))
-
-    def fit(
-        i: int, played: NDArray[np.float64], gapless: NDArray[np.bool_] | bool
-    ) -> NDArray[np.float64]:
-        heard = known[i]
-        if heard is None:
-            return length_cost(played, durations[i], gapless)
-        # Measured, not nominal: little room either way (never impossible: a measure
-        # can be off, and one impossible step would leave no placement at all).
-        cost = 0.5 * ((played - heard) / 2.0) ** 2
-        return np.asarray(np.where(played < heard - 4.0, 50.0 + cost, cost))
-
+    fit = _Fit(durations, known)
     opening = Boundary(first, first, 1.0)
     cands = [opening, *[b for b in bounds if first < b.start < last]]
     # A piece found by its file starts exactly there.
     cands += [Boundary(at, at, 1.0) for at in anchors if at is not None]
     cands += _timed(cands, durations, last, gap)
     cands.sort(key=lambda b: b.start)
-    zero = cands.index(opening)
-    starts = np.array([b.start for b in cands])
-    ends = np.array([b.end for b in cands])
-    gain = REWARD * np.array([b.strength for b in cands])
-    # A silence inside a piece is unusual: passing over one costs half its reward.
-    silent = np.array([b.end < b.start for b in cands], float) * gain / 2
-    inside = np.concatenate([[0.0], np.cumsum(silent)])
-    gapless = ends >= starts
-    m = len(cands)
+    # No piece plays much longer than the longest nominal one (keeps the work linear).
+    longest = max([*durations, *(h for h in known if h is not None)]) * 1.3 + 120.0
+    grid = _Grid.of(cands, longest)
+    cost, back = _forward(grid, fit, anchors, cands.index(opening))
+    return _best(grid, fit, cost, back, anchors, last)
+
+
+@dataclass
+class _Fit:
+    """What a piece's played length costs: nominal, or measured from its file."""
+
+    durations: Sequence[float]
+    known: Sequence[float | None]
+
+    def __call__(
+        self, i: int, played: NDArray[np.float64], gapless: NDArray[np.bool_] | bool
+    ) -> NDArray[np.float64]:
+        heard = self.known[i]
+        if heard is None:
+            return length_cost(played, self.durations[i], gapless)
+        # Measured, not nominal: little room either way (never impossible: a measure
+        # can be off, and one impossible step would leave no placement at all).
+        cost = 0.5 * ((played - heard) / 2.0) ** 2
+        return np.asarray(np.where(played < heard - 4.0, 50.0 + cost, cost))
+
+
+@dataclass
+class _Grid:
+    """The candidates as arrays, and the pairs (j, k) of a piece starting at candidate
+    j with the next at candidate k."""
+
+    starts: NDArray[np.float64]
+    ends: NDArray[np.float64]
+    gain: NDArray[np.float64]
+    inside: NDArray[np.float64]
+    """Cumulated cost of the silences passed over, per candidate."""
+    gapless: NDArray[np.bool_]
+    J: NDArray[np.int_]
+    K: NDArray[np.int_]
+    span: NDArray[np.float64]
+    passed: NDArray[np.float64]
+    """Cost of the silences strictly between each pair."""
+
+    @classmethod
+    def of(cls, cands: Sequence[Boundary], longest: float) -> _Grid:
+        """The grid of ``cands``; no pair longer than ``longest`` seconds."""
+        starts = np.array([b.start for b in cands])
+        ends = np.array([b.end for b in cands])
+        gain = REWARD * np.array([b.strength for b in cands])
+        # A silence inside a piece is unusual: passing over one costs half its reward.
+        silent = np.array([b.end < b.start for b in cands], float) * gain / 2
+        inside = np.concatenate([[0.0], np.cumsum(silent)])
+        m = len(cands)
+        lo = np.searchsorted(starts, ends - longest)
+        count = np.maximum(np.arange(m) - lo, 0)
+        K = np.repeat(np.arange(m), count)
+        J = np.arange(len(K)) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
+        span = ends[K] - starts[J]
+        keep = span > 0
+        J, K, span = J[keep], K[keep], span[keep]
+        passed = np.maximum(inside[K] - inside[J + 1], 0.0)
+        return cls(starts, ends, gain, inside, ends >= starts, J, K, span, passed)
+
+
+def _forward(
+    grid: _Grid, fit: _Fit, anchors: Sequence[float | None], zero: int
+) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
+    """The cheapest cost of piece i starting at each candidate, and where piece i-1
+    started on that way (``zero``: the opening candidate)."""
+    n, m = len(anchors), len(grid.starts)
+    J, K = grid.J, grid.K
     allowed = np.ones((n, m), bool)
     for i, at in enumerate(anchors):
         if at is not None:
-            allowed[i] = starts == at
-    # Pairs (j, k): a piece starting at candidate j, the next at candidate k; no piece
-    # plays much longer than the longest nominal one (keeps the work linear in time).
-    longest = max([*durations, *(h for h in known if h is not None)]) * 1.3 + 120.0
-    lo = np.searchsorted(starts, ends - longest)
-    count = np.maximum(np.arange(m) - lo, 0)
-    K = np.repeat(np.arange(m), count)
-    J = np.arange(len(K)) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
-    span = ends[K] - starts[J]
-    keep = span > 0
-    J, K, span = J[keep], K[keep], span[keep]
-    passed = np.maximum(inside[K] - inside[J + 1], 0.0)  # silences strictly between
+            allowed[i] = grid.starts == at
     cost = np.full((n, m), np.inf)
     back = np.zeros((n, m), int)
     # The first piece starts where the sound does, unless its file placed it.
@@ -300,12 +340,28 @@ def choose(
     if anchors[0] is None:
         cost[0, zero] = 0.0
     for i in range(1, n):
-        step = cost[i - 1][J] + fit(i - 1, span, gapless[K]) + passed - gain[K]
+        step = cost[i - 1][J] + fit(i - 1, grid.span, grid.gapless[K]) + grid.passed
+        step = step - grid.gain[K]
         # The cheapest way into each k: sort by (k, cost), take each k's first.
         order = np.lexsort((step, K))
         firsts = order[np.flatnonzero(np.diff(np.concatenate([[-1], K[order]])))]
         back[i, K[firsts]] = J[firsts]
         cost[i, K[firsts]] = np.where(allowed[i, K[firsts]], step[firsts], np.inf)
+    return cost, back
+
+
+def _best(
+    grid: _Grid,
+    fit: _Fit,
+    cost: NDArray[np.float64],
+    back: NDArray[np.int_],
+    anchors: Sequence[float | None],
+    last: float,
+) -> list[tuple[float, float] | None]:
+    """The cheapest placement ending anywhere from the last anchored piece on, followed
+    back (None for pieces not played)."""
+    n, m = cost.shape
+    starts, ends, inside = grid.starts, grid.ends, grid.inside
     must = max([i for i, at in enumerate(anchors) if at is not None], default=0)
     total = np.full((n, m), np.inf)
     for i in range(must, n):

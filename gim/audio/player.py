@@ -8,7 +8,7 @@ Three parts, so the PortAudio callback never waits and never decodes:
 * the output callback copies queued blocks to the device and notes, by counting frames,
   the output frame at which each block started (silence if the queue ran dry);
 * a consumer thread turns those notes into PlaybackLog events at their exact output frames,
-  hands the played blocks (the reference, after volume) to ``on_played`` and measures the
+  hands the played blocks (the reference, after volume) to `PlayerEvents.played` and measures the
   output level.
 """
 
@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from gim.audio.devices import Backend, Stream
 from gim.audio.levels import Level
-from gim.audio.producer import Block, BlockProducer, Command
+from gim.audio.producer import Block, BlockProducer, Command, Playlist
 from gim.audio.source import piece_length
 from gim.core.playback import Action, PlaybackEvent, PlaybackLog, Position
 
@@ -32,44 +32,49 @@ IDLE_BLOCKS = 4
 """Blocks of silence queued while no music has started (the start key waits behind them)."""
 
 
+@dataclass(frozen=True)
+class PlayerEvents:
+    """Who hears from the player, each called from its consumer thread."""
+
+    played: Callable[[int, np.ndarray], None] | None = None
+    """Called with (output frame, block) for every block that went to the device,
+    silence included."""
+    event: Callable[[PlaybackEvent], None] | None = None
+    """Called with each PlaybackEvent."""
+    failure: Callable[[str], None] | None = None
+    """Called once with a sentence if the output device fails."""
+
+
 class Player:
     """Plays pieces from files through a backend's output stream (see module docstring).
 
     Args:
         backend: where the output stream comes from.
-        files: one file per piece (None: the piece plays as silence of ``durations[i]``).
-        durations: nominal piece lengths in seconds (used when a file is missing).
+        playlist: the pieces (a piece without a file plays as silence of its duration)
+            and the silence between them.
         rate: device rate (the session rate).
         channels: output channels.
-        gap: seconds of silence between pieces.
         blocksize: frames per block.
         ahead: seconds of audio queued ahead of the device.
-        on_played: called from the consumer thread with (output frame, block) for every
-            block that went to the device, silence included.
-        on_event: called from the consumer thread with each PlaybackEvent.
-        on_failure: called once if the output device fails.
+        events: who hears of played blocks, playback events and a failure.
     """
 
     def __init__(
         self,
         backend: Backend,
-        files: Sequence[Path | None],
-        durations: Sequence[float],
+        playlist: Playlist,
         rate: int,
         channels: int = 2,
-        gap: float = 0.0,
         blocksize: int = 1024,
         ahead: float = 0.5,
-        on_played: Callable[[int, np.ndarray], None] | None = None,
-        on_event: Callable[[PlaybackEvent], None] | None = None,
-        on_failure: Callable[[str], None] | None = None,
+        events: PlayerEvents | None = None,
     ) -> None:
         self.backend = backend
-        self.files = list(files)
-        self.durations = list(durations)
+        self.files = list(playlist.files)
+        self.durations = list(playlist.durations)
         self.rate = rate
         self.channels = channels
-        self.gap_frames = int(gap * rate)
+        self.gap_frames = int(playlist.gap * rate)
         self.blocksize = blocksize
         self.lengths = [
             piece_length(f, rate, d) for f, d in zip(self.files, self.durations, strict=True)
@@ -85,9 +90,10 @@ class Player:
         """Whether the output device failed."""
         self.finished = threading.Event()
         """Set when the program has played to its end (or was stopped)."""
-        self._on_played = on_played
-        self._on_event = on_event
-        self._on_failure = on_failure
+        events = events or PlayerEvents()
+        self._on_played = events.played
+        self._on_event = events.event
+        self._on_failure = events.failure
         self._blocks: queue.Queue[Block] = queue.Queue(
             maxsize=max(2, int(ahead * rate / blocksize))
         )
@@ -102,12 +108,10 @@ class Player:
         self._music_on = False
         self._lock = threading.Lock()
         self._producer = BlockProducer(
-            self.files,
-            self.durations,
+            playlist,
             self.lengths,
             rate,
             channels,
-            self.gap_frames,
             blocksize,
             self._commands,
             self.finished,

@@ -26,6 +26,18 @@ Command = tuple[str, Any]
 """A control asked for by the player's user: (name, argument)."""
 
 
+@dataclass(frozen=True)
+class Playlist:
+    """What the player plays: the program's pieces, in order."""
+
+    files: tuple[Path | None, ...]
+    """One file per piece (None: silence of the nominal duration)."""
+    durations: tuple[float, ...]
+    """Nominal piece lengths in seconds (used when a file is missing)."""
+    gap: float = 0.0
+    """Seconds of silence between pieces."""
+
+
 @dataclass
 class Block:
     """Frames for the device and the actions that take effect inside them."""
@@ -40,12 +52,10 @@ class BlockProducer:
     """Turns the program's pieces and the queued commands into blocks.
 
     Args:
-        files: one file per piece (None: silence of the nominal duration).
-        durations: nominal piece lengths in seconds.
+        playlist: the pieces and the silence between them.
         lengths: piece lengths in frames at ``rate``.
         rate: device rate.
         channels: output channels.
-        gap_frames: silence between pieces.
         blocksize: frames per block.
         commands: where the player's controls arrive.
         finished: set when the program has played to its end or was stopped.
@@ -53,22 +63,20 @@ class BlockProducer:
 
     def __init__(
         self,
-        files: Sequence[Path | None],
-        durations: Sequence[float],
+        playlist: Playlist,
         lengths: Sequence[int],
         rate: int,
         channels: int,
-        gap_frames: int,
         blocksize: int,
         commands: queue.SimpleQueue[Command],
         finished: threading.Event,
     ) -> None:
-        self.files = list(files)
-        self.durations = list(durations)
+        self.files = list(playlist.files)
+        self.durations = list(playlist.durations)
         self.lengths = list(lengths)
         self.rate = rate
         self.channels = channels
-        self.gap_frames = gap_frames
+        self.gap_frames = int(playlist.gap * rate)
         self.blocksize = blocksize
         self.state = "idle"
         """One of idle, playing, paused, gap, stopped, ended."""

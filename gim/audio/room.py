@@ -80,20 +80,34 @@ class RoomStream:
         self.stop()
 
 
+@dataclass(frozen=True)
+class Acoustics:
+    """How the virtual room sounds between its speakers and its microphone."""
+
+    delay: float = 0.12
+    """Seconds from the player to the microphone (speaker + air + converters)."""
+    level: float = 0.5
+    """Gain of the music at the microphone."""
+    reverb: float = 0.25
+    """Seconds of reverberation tail (0 for none)."""
+    noise: float = 0.002
+    """Level of the background noise (RMS)."""
+    drift: float = 0.0
+    """Seconds the delay grows per second (clock drift between two sound cards, e.g.
+    1e-4 for 100 ppm)."""
+
+
 class VirtualRoom:
     """Sound devices simulated in software (see the module docstring).
 
     Args:
         rate: the room's sample rate.
-        delay: seconds from the player to the microphone (speaker + air + converters).
-        level: gain of the music at the microphone.
-        reverb: seconds of reverberation tail (0 for none).
-        noise: level of the background noise (RMS).
+        acoustics: delay, level, reverberation, noise and drift (`Acoustics`).
         speed: how many times faster than real time the clock runs (1 = real time).
         blocksize: frames per callback.
         voice: utterances to mix into the microphone.
-        drift: seconds the delay grows per second (clock drift between two sound cards,
-            e.g. 1e-4 for 100 ppm).
+        input_channels: channels the microphone records.
+        seed: of the noise and the reverberation.
     """
 
     name = "virtual room"
@@ -101,17 +115,16 @@ class VirtualRoom:
     def __init__(
         self,
         rate: int = 48000,
-        delay: float = 0.12,
-        level: float = 0.5,
-        reverb: float = 0.25,
-        noise: float = 0.002,
+        acoustics: Acoustics | None = None,
         speed: float = 1.0,
         blocksize: int = 1024,
         voice: Sequence[Utterance] = (),
         input_channels: int = 1,
         seed: int = 0,
-        drift: float = 0.0,
     ) -> None:
+        acoustics = acoustics or Acoustics()
+        delay, level, reverb = acoustics.delay, acoustics.level, acoustics.reverb
+        noise, drift = acoustics.noise, acoustics.drift
         self.rate = rate
         self.delay = delay
         self.level = level

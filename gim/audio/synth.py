@@ -64,7 +64,7 @@ BASS = Voice((1, 0.6, 0.3, 0.15, 0.07), 0.25, 0.8, 0, 0.0015, 4.0)
 
 
 @dataclass(frozen=True)
-class ScoreNote:
+class Tone:
     """One note of a score: times in seconds, pitch as a MIDI number."""
 
     start: float
@@ -98,21 +98,19 @@ def _line(
     level: float,
     pan: float = 0.0,
     transpose: int = 0,
-) -> list[ScoreNote]:
+) -> list[Tone]:
     """Notes of equal length one after another; "-" is a rest, "~" holds the last note on."""
-    notes: list[ScoreNote] = []
+    notes: list[Tone] = []
     for i, name in enumerate(names.split()):
         if name == "~" and notes:
             last = notes[-1]
-            notes[-1] = ScoreNote(last.start, last.length + step, last.pitch, voice, level, pan)
+            notes[-1] = Tone(last.start, last.length + step, last.pitch, voice, level, pan)
         elif name not in ("-", "~"):
-            notes.append(
-                ScoreNote(start + i * step, step, pitch(name) + transpose, voice, level, pan)
-            )
+            notes.append(Tone(start + i * step, step, pitch(name) + transpose, voice, level, pan))
     return notes
 
 
-def canon() -> list[ScoreNote]:
+def canon() -> list[Tone]:
     """Pachelbel, Canon in D: the ground bass, a string pad, three voices in canon."""
     beat = 1.0
     ground = ["D3", "A2", "B2", "F#2", "G2", "D2", "G2", "A2"]
@@ -125,23 +123,23 @@ def canon() -> list[ScoreNote]:
     ]
     cycles = 9
     cycle = 16 * beat
-    notes: list[ScoreNote] = []
+    notes: list[Tone] = []
     for c in range(cycles):
         t0 = c * cycle
         for i, (bass, chord) in enumerate(zip(ground, chords, strict=True)):
             at = t0 + 2 * i * beat
-            notes.append(ScoreNote(at, 2 * beat, pitch(bass), BASS, 0.55))
+            notes.append(Tone(at, 2 * beat, pitch(bass), BASS, 0.55))
             for name in chord.split():
-                notes.append(ScoreNote(at, 2 * beat, pitch(name), PAD, 0.16))
+                notes.append(Tone(at, 2 * beat, pitch(name), PAD, 0.16))
     for voice_no, (pan, octave) in enumerate(((-0.5, 0), (0.5, 0), (0.0, -12))):
         first = 1 + voice_no  # each voice enters one cycle later and leaves one later
         for c in range(first, first + 6):
             names, step = lines[(c - first) % len(lines)]
             notes += _line(names, c * cycle, step * beat, STRINGS, 0.3, pan, octave)
     end = cycles * cycle
-    notes.append(ScoreNote(end, 5.0, pitch("D2"), BASS, 0.55))
+    notes.append(Tone(end, 5.0, pitch("D2"), BASS, 0.55))
     for name in ["D3", "A3", "F#4", "A4", "D5"]:
-        notes.append(ScoreNote(end, 5.0, pitch(name), STRINGS, 0.22, 0.0))
+        notes.append(Tone(end, 5.0, pitch(name), STRINGS, 0.22, 0.0))
     return notes
 
 
@@ -154,10 +152,10 @@ F2 F3 A3 C4 E4 | G2 D3 G3 B3 F4 | C3 E3 G3 C4 E4
 """
 
 
-def prelude() -> list[ScoreNote]:
+def prelude() -> list[Tone]:
     """Bach, Prelude in C major BWV 846: each bar's chord broken in sixteenths, on a harp."""
     step = 0.27
-    notes: list[ScoreNote] = []
+    notes: list[Tone] = []
     bars = [bar.split() for bar in PRELUDE_BARS.replace("\n", " ").split("|")]
     for b, bar in enumerate(bars):
         for half in range(2):
@@ -166,17 +164,15 @@ def prelude() -> list[ScoreNote]:
             for i, k in enumerate(order):
                 held = (8 - i) * step  # each note rings to the end of the half bar
                 pan = -0.4 + 0.2 * k
-                notes.append(ScoreNote(t0 + i * step, held, pitch(bar[k]), HARP, 0.42, pan))
+                notes.append(Tone(t0 + i * step, held, pitch(bar[k]), HARP, 0.42, pan))
     end = len(bars) * 16 * step
     for i, name in enumerate(["C2", "C3", "E4", "G4", "C5"]):
-        notes.append(
-            ScoreNote(end + i * step, 6.0 - i * step, pitch(name), HARP, 0.4, -0.4 + 0.2 * i)
-        )
-    notes.append(ScoreNote(end, 6.0, pitch("C3"), PAD, 0.12))
+        notes.append(Tone(end + i * step, 6.0 - i * step, pitch(name), HARP, 0.4, -0.4 + 0.2 * i))
+    notes.append(Tone(end, 6.0, pitch("C3"), PAD, 0.12))
     return notes
 
 
-def gymnopedie() -> list[ScoreNote]:
+def gymnopedie() -> list[Tone]:
     """Satie, Gymnopédie No. 1: bass and chord alternating G and D, a slow melody above."""
     beat = 60 / 66
     bar = 3 * beat
@@ -189,13 +185,13 @@ def gymnopedie() -> list[ScoreNote]:
     for b in range(total):
         t0 = b * bar
         bass, chord = ("G2", "B3 D4 F#4") if b % 2 == 0 else ("D2", "A3 C#4 F#4")
-        notes.append(ScoreNote(t0, bar, pitch(bass), HARP, 0.45, -0.15))
+        notes.append(Tone(t0, bar, pitch(bass), HARP, 0.45, -0.15))
         for name in chord.split():
-            notes.append(ScoreNote(t0 + beat, 2 * beat, pitch(name), HARP, 0.2, 0.15))
+            notes.append(Tone(t0 + beat, 2 * beat, pitch(name), HARP, 0.2, 0.15))
     end = total * bar
     for name in ["D2", "A3", "D4", "F#4", "A4"]:
-        notes.append(ScoreNote(end, 5.0, pitch(name), HARP, 0.3))
-    notes.append(ScoreNote(end, 5.0, pitch("D3"), PAD, 0.15))
+        notes.append(Tone(end, 5.0, pitch(name), HARP, 0.3))
+    notes.append(Tone(end, 5.0, pitch("D3"), PAD, 0.15))
     return notes
 
 
@@ -204,7 +200,7 @@ class DemoPiece:
     """One demo piece: its cache file name and the score that makes it."""
 
     name: str
-    score: Callable[[], list[ScoreNote]]
+    score: Callable[[], list[Tone]]
 
     def seconds(self) -> int:
         """Whole seconds of audio: the score plus its reverb tail (demo.toml says the same)."""
@@ -229,7 +225,7 @@ def _table(harmonics: tuple[float, ...]) -> NDArray[np.float32]:
 
 
 def _render_note(
-    note: ScoreNote, cents: float, tables: dict[Voice, tuple[NDArray[np.float32], ...]]
+    note: Tone, cents: float, tables: dict[Voice, tuple[NDArray[np.float32], ...]]
 ) -> NDArray[np.float32]:
     voice = note.voice
     n = int((note.length + voice.release) * RATE)

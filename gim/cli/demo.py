@@ -50,12 +50,14 @@ def demo_voice(rate: int, voice: Path | None = None) -> list[Utterance]:
 
 def demo_room(settings: Settings, fast: bool, voice: Path | None = None) -> VirtualRoom:
     """The virtual room of the demo: the music at the microphone with the client's voice."""
-    from gim.audio.room import VirtualRoom
+    from gim.audio.room import Acoustics, VirtualRoom
 
     rate = settings.samplerate
     speed = FAST_SPEED if fast else 1.0
     voices = demo_voice(rate, voice)
-    return VirtualRoom(rate, delay=0.12, level=0.3, reverb=0.25, speed=speed, voice=voices)
+    return VirtualRoom(
+        rate, Acoustics(delay=0.12, level=0.3, reverb=0.25), speed=speed, voice=voices
+    )
 
 
 @click.command("demo")

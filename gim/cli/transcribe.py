@@ -103,29 +103,26 @@ def transcribe(
     **whisper: Any,
 ) -> None:
     """Transcribe a recording; with --reference, remove the music that was played first."""
-    from gim.runner.offline import transcribe_file
+    from gim.passes.offline import RoomRecording, transcribe_file
 
     if program_start < 0:
         raise InputError("--program-start must be zero or more seconds.")
     program = load_program(ctx, program_name) if program_name else None
     settings = ctx.settings
     engine, model, chosen = _whisper(settings, **whisper)
-    piece_files = None
+    piece_files: tuple[Path | None, ...] | None = None
     if program is not None and reference is not None:
         from gim.library.programs import ProgramLibrary
 
         # Pieces linked to files are found in the reference by their sound.
-        piece_files = ProgramLibrary(settings).linked_files(program)
+        piece_files = tuple(ProgramLibrary(settings).linked_files(program))
+    recording = RoomRecording(audio, reference, program, program_start, piece_files)
     segments = transcribe_file(
-        audio,
-        reference,
-        program,
-        program_start,
+        recording,
         engine,
         model,
         language=chosen,
         cache_dir=settings.cache_dir / "models",
-        piece_files=piece_files,
     )
     text = render(segments, fmt, program)
     if output is None:

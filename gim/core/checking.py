@@ -14,10 +14,20 @@ from dataclasses import replace
 from gim.core.record import SessionRecord
 from gim.core.session import Segment, Source
 
+SPEAKER_ONLY = "speaker unsure"
+"""A flag reason about who spoke, not about the words: such a line stays in the reading."""
+
 
 def unchecked(segment: Segment) -> bool:
-    """Whether ``segment`` is flagged and the guide has neither edited nor confirmed it."""
-    return segment.flagged and segment.source is not Source.EDITED
+    """Whether ``segment`` is flagged and the guide has neither edited nor confirmed it.
+
+    A line flagged only because the speaker labels are unsure (`SPEAKER_ONLY`) holds
+    words that were said: it is not in the lane (review still shows its flag).
+    """
+    if not segment.flagged or segment.source is Source.EDITED:
+        return False
+    reasons = {r.strip() for r in segment.flag_reason.split(";")} - {""}
+    return reasons != {SPEAKER_ONLY}
 
 
 def checked_only(record: SessionRecord) -> tuple[SessionRecord, int]:

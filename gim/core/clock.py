@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from gim.core.playback import PlaybackLog, Position
 
@@ -38,7 +39,8 @@ def mmss(seconds: float) -> str:
 
 
 def median_lag(points: DelayPoints) -> float:
-    """The median measured lag in frames (0 with no measurement): what echo cancellation uses."""
+    """The median measured lag in frames (0 with no measurement): the one lag a session
+    stores beside its points (sessions from before the points keep only it)."""
     return float(statistics.median(p[1] for p in points)) if points else 0.0
 
 
@@ -79,6 +81,43 @@ def lag_at(frame: float, points: DelayPoints) -> float:
         return float(y0 + (y1 - y0) * (frame - x0) / (x1 - x0))
     slope, intercept = _line(_steady(points, at_end=frame >= last[0]))
     return slope * frame + intercept
+
+
+@dataclass(frozen=True)
+class LagSpan:
+    """The microphone's lag behind the player over one stretch of the recording, as the
+    clock's points give it: what a pass aligns the reference with to remove the music."""
+
+    start: float
+    """The lag (seconds) at the stretch's first moment."""
+    drift: float
+    """How much the lag grows per second of the stretch (the two clocks' rate difference)."""
+    least: float
+    """The least lag (seconds) anywhere in the stretch: where a search for it must start."""
+
+    def at(self, seconds: float) -> float:
+        """The lag (seconds) ``seconds`` into the stretch."""
+        return self.start + self.drift * seconds
+
+
+def lag_span(points: DelayPoints, rate: int, start: float, end: float) -> LagSpan | None:
+    """The lag over session seconds ``start``..``end`` from the measured ``points`` (frames
+    at ``rate``); None with no measurement.
+
+    The lag is the straight line between its values at the two ends (`lag_at`). A line
+    steeper than `DRIFT` holds a step (the output slipped): one lag, the middle's, is
+    then used, as a room fit over the stretch cannot follow a step either.
+    """
+    if not points:
+        return None
+    a, b = start * rate, end * rate
+    first, last = lag_at(a, points), lag_at(b, points)
+    inside = [lag for frame, lag in points if a <= frame <= b]
+    least = min(first, last, *inside) / rate
+    drift = (last - first) / (b - a) if b > a else 0.0
+    if abs(drift) > DRIFT:
+        return LagSpan(lag_at((a + b) / 2, points) / rate, 0.0, least)
+    return LagSpan(first / rate, drift, least)
 
 
 def _steady(points: DelayPoints, at_end: bool) -> DelayPoints:
@@ -132,6 +171,10 @@ class SessionClock:
     def lag(self, seconds: float) -> float:
         """The microphone's lag behind the player at session ``seconds``, in frames."""
         return lag_at(seconds * self.rate, self.points)
+
+    def lag_span(self, start: float, end: float) -> LagSpan | None:
+        """The lag over session seconds ``start``..``end`` (`lag_span`)."""
+        return lag_span(self.points, self.rate, start, end)
 
     def output_frame(self, seconds: float) -> float:
         """The output frame whose sound the microphone captured at session ``seconds``."""

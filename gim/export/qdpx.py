@@ -10,6 +10,7 @@ REFI-QDA Project schema) and ``sources/`` (the files the project's sources point
 - the guide's markers, tag notes and (supervisor) comments as memos attached to the line
   they were made on, and the session note as a project memo (all left out without
   private notes);
+- the mandala picture as a picture source;
 - each recording given (the microphone's as MP3, and on request the voice mixed with the
   music played: `gim.export.media`) as an audio source whose transcript is synced to it:
   a sync point at the start and end of every line.
@@ -88,6 +89,8 @@ def qdpx_bytes(record: SessionRecord, options: ExportOptions) -> bytes:
     _text_source(sources, project)
     for n, recording in enumerate(options.recordings):
         files.update(_audio_source(sources, project, recording, n))
+    if options.mandala is not None:
+        files.update(_picture_source(sources, project, options))
     if len(notes):
         root.append(notes)
     ET.SubElement(root, _q("Description")).text = _description(record)
@@ -276,6 +279,28 @@ def _audio_source(
         f"{guid}{recording.suffix}": recording.data,
         f"{tguid}.txt": project.doc.text.encode("utf-8"),
     }
+
+
+_PICTURE_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif"}
+
+
+def _picture_source(
+    sources: ET.Element, project: _Project, options: ExportOptions
+) -> dict[str, bytes]:
+    """The mandala as a picture source (its title and description as its description)."""
+    assert options.mandala is not None
+    suffix = _PICTURE_SUFFIX.get(options.mandala_type, ".png")
+    guid = project.guid("mandala")
+    session = project.record.session
+    title = session.mandala_title or "Mandala"
+    picture = ET.SubElement(
+        sources,
+        _q("PictureSource"),
+        {"guid": guid, "name": f"Mandala: {title}", "path": f"internal://{guid}{suffix}"},
+    )
+    if session.mandala_description:
+        ET.SubElement(picture, _q("Description")).text = session.mandala_description
+    return {f"{guid}{suffix}": options.mandala}
 
 
 def _ms(seconds: float) -> int:

@@ -20,7 +20,8 @@ from gim.audio.alignment import Aligner
 from gim.audio.delay import DelayEstimate
 from gim.audio.devices import Backend
 from gim.audio.journal import Journal
-from gim.audio.player import Player
+from gim.audio.player import Player, PlayerEvents
+from gim.audio.producer import Playlist
 from gim.audio.recorder import MicEvents, MicTiming, Recorder
 from gim.audio.room import VirtualRoom
 from gim.audio.writer import ChunkWriter
@@ -131,17 +132,16 @@ class AudioPath:
 
     def _player(self, setup: AudioSetup) -> Player:
         speed = setup.room.speed if setup.room is not None else 1.0
+        pieces = setup.program.pieces
         return Player(
             setup.backend,
-            setup.files,
-            [p.duration for p in setup.program.pieces],
+            Playlist(tuple(setup.files), tuple(p.duration for p in pieces), setup.program.gap),
             setup.rate,
-            gap=setup.program.gap,
             blocksize=1024,
             ahead=min(4.0, 0.5 * max(1.0, speed / 4)),
-            on_played=self._played,
-            on_event=self._events.playback,
-            on_failure=self._events.warn,
+            events=PlayerEvents(
+                played=self._played, event=self._events.playback, failure=self._events.warn
+            ),
         )
 
     def _recorder(self, setup: AudioSetup) -> Recorder:
@@ -233,18 +233,12 @@ class AudioPath:
 
     def _start_transcriber(self) -> None:
         try:
-            from gim.transcribe.live import LiveTranscriber
+            from gim.passes.live import LiveTranscriber
         except ImportError:
             return  # the live pass is not installed: record and link only
         try:
-            from gim.audio.echo import EchoCanceller
-
             self.transcriber = LiveTranscriber(
-                self.settings,
-                self.rate,
-                self._events.segment,
-                self._events.warn,
-                canceller=EchoCanceller,
+                self.settings, self.rate, self._events.segment, self._events.warn
             )
             self.transcriber.start()
         except GimError as exc:

@@ -18,13 +18,13 @@ from gim.config import Settings
 from gim.core.clock import DelayPoints
 from gim.core.program import Program
 from gim.core.session import Annotation, AnnotationKind, Consent, Phase, Segment
+from gim.passes.rolling_child import RollingPass
 from gim.runner import ending, session_start
 from gim.runner.audio_path import AudioPath, AudioSetup
 from gim.runner.controls import GuideControls
 from gim.runner.events import Finished, Reporter, RunnerEvent, RunnerStatus
 from gim.runner.keeping import SessionKeeping
 from gim.runner.record import LiveRecord
-from gim.runner.rolling_child import RollingPass
 from gim.runner.session_start import SessionPlan
 from gim.runner.source_watch import SourceWatch
 from gim.runner.status import DiskWatch, disk_needed, disk_warning, snapshot

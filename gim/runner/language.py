@@ -25,7 +25,8 @@ def session_language(store: Store, client: str, asked: str | None, settings: Set
         chosen = check_language(asked)
     else:
         chosen = check_language(store.client_language(client) or settings.language)
-    check_model_language(settings.model, chosen, settings.home)
+    for model in dict.fromkeys((settings.model, settings.live_model or settings.model)):
+        check_model_language(model, chosen, settings.home)
     if asked:
         store.set_client_language(client, chosen)
     return chosen

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from gim.audio.files import track_info
 from gim.audio.journal import JOURNAL, compact, replay
 from gim.audio.writer import finish_audio
 from gim.config import Settings
@@ -220,10 +221,5 @@ def _consent(value: object) -> Consent:
 
 
 def _seconds(path: Path) -> float:
-    import soundfile
-
-    try:
-        info = soundfile.info(str(path))
-    except (OSError, RuntimeError):
-        return 0.0
-    return float(info.frames) / float(info.samplerate or 1)
+    info = track_info(path)
+    return info.seconds if info is not None else 0.0

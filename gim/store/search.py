@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from gim.core.checking import SPEAKER_ONLY
+
 _PART = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w")
 _UNSPACED = re.compile(
@@ -137,9 +139,11 @@ def _conditions(
 
 
 _UNCHECKED = (
-    "(f.rowid % 2 = 0 AND COALESCE(seg.flagged, 0) = 1 AND COALESCE(seg.source, '') != 'edited')"
+    "(f.rowid % 2 = 0 AND COALESCE(seg.flagged, 0) = 1 AND COALESCE(seg.source, '') != 'edited'"
+    f" AND TRIM(COALESCE(seg.flag_reason, '')) != '{SPEAKER_ONLY}')"
 )
-"""SQL: the hit is a line flagged for checking that the guide has not checked."""
+"""SQL: the hit is a line flagged for checking that the guide has not checked
+(`gim.core.checking.unchecked`: a flag about the speaker alone does not count)."""
 
 Locate = Callable[[str, float], tuple[int | None, float | None]]
 """Maps (session id, session seconds) to (piece, seconds into the piece)."""

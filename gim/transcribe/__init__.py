@@ -1,4 +1,4 @@
-"""Transcription: Whisper engines, model resolution, VAD, hallucination filters, live pass.
+"""Transcription: Whisper engines, model resolution, VAD, recall, hallucination filters.
 
-Nothing here imports gim.audio; the runner connects the two.
+Nothing here imports gim.audio; the passes (`gim.passes`) connect the two.
 """

@@ -13,16 +13,18 @@ recall stays what it was.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gim.core.session import Segment, Source, Speaker, Word
-from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
+from gim.core.session import Segment, Word
+from gim.transcribe.engine import SAMPLE_RATE, Engine
 from gim.transcribe.filters import HIGH_COMPRESSION, flag_reason, repeated_ngram, words_of
+from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
 from gim.transcribe.utterance import UNSURE_REASON, transcribe_candidate
-from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
+from gim.transcribe.vad import RESIDUAL_SKIP_DB, Stretch, residual_db
 
 JOIN = 3.0
 """Seconds: candidates closer than this are decoded together (a pause in a sentence)."""
@@ -32,7 +34,7 @@ MAX_REGION = 28.0
 """Seconds: a region stays inside one Whisper window."""
 
 
-def regions(found: list[Candidate], total: int) -> list[tuple[Span, list[Candidate]]]:
+def regions(found: list[Candidate], total: int) -> list[tuple[Stretch, list[Candidate]]]:
     """Candidates grouped into padded regions of at most `MAX_REGION` seconds."""
     groups: list[list[Candidate]] = []
     for c in found:
@@ -47,7 +49,8 @@ def regions(found: list[Candidate], total: int) -> list[tuple[Span, list[Candida
             groups.append([c])
     pad = int(REGION_PAD * SAMPLE_RATE)
     return [
-        (Span(max(0, g[0].span.start - pad), min(total, g[-1].span.end + pad)), g) for g in groups
+        (Stretch(max(0, g[0].span.start - pad), min(total, g[-1].span.end + pad)), g)
+        for g in groups
     ]
 
 
@@ -56,14 +59,10 @@ def transcribe_in_context(
     clean: NDArray[np.float32],
     found: list[Candidate],
     engine: Engine,
+    hearing: Hearing,
     *,
     cancelled: bool,
-    word_timestamps: bool = True,
-    options: DecodeOptions | None = None,
-    speaker: Speaker = Speaker.CLIENT,
-    source: Source = Source.FINAL,
-    offset: float = 0.0,
-    before: Callable[[Span], None] | None = None,
+    before: Callable[[Stretch], None] | None = None,
 ) -> list[Segment]:
     """The lines spoken in the candidates ``found``, each region decoded in one go.
 
@@ -72,15 +71,11 @@ def transcribe_in_context(
         clean: the same after echo cancellation (``mic`` when nothing was played).
         found: the speech candidates (`gim.transcribe.recall.find_candidates`).
         engine: a loaded engine.
+        hearing: who speaks, which pass, where ``mic`` starts in the session, how to
+            decode (with word timing, lines are cut to the candidates by it).
         cancelled: whether the music was removed (enables the music gate).
-        word_timestamps: ask for word timing (lines are cut to the candidates by it).
-        options: decoding options.
-        speaker: who the lines are attributed to.
-        source: LIVE or FINAL.
-        offset: session seconds of frame 0 of ``mic``.
         before: called with each region before it is decoded (progress, stop).
     """
-    options = options or DecodeOptions()
     if cancelled:
         # The music gate: a stretch whose cleaned energy lost 20 dB is the music.
         found = [c for c in found if residual_db(mic, clean, c.span) >= RESIDUAL_SKIP_DB]
@@ -88,13 +83,29 @@ def transcribe_in_context(
     for region, group in regions(found, len(clean)):
         if before is not None:
             before(region)
-        lines, looped = _decode(
-            mic, clean, region, group, engine, word_timestamps, options, cancelled
-        )
+        heard = hearing.after(out[-1].text if out else hearing.previous)
+        out += _Audio(mic, clean, engine, cancelled).region(region, group, heard)
+    return out
+
+
+@dataclass(frozen=True)
+class _Audio:
+    """The signal regions are decoded from, and the engine decoding them."""
+
+    mic: NDArray[np.float32]
+    clean: NDArray[np.float32]
+    engine: Engine
+    cancelled: bool
+
+    def region(self, region: Stretch, group: list[Candidate], hearing: Hearing) -> list[Segment]:
+        """The lines of one region: decoded whole, then each candidate no kept word falls
+        in on its own (with the retry and the marker)."""
+        lines, looped = _decode(self, region, group, hearing)
         if looped:
             # Whisper fell into a repetition loop over the region (a stutter, a cut-off
             # word said again and again): each stretch alone, as before, loops less.
             lines = []
+        offset = hearing.offset
         kept: list[Segment] = []
         for seg in lines:
             seg.start, seg.end = round(seg.start + offset, 3), round(seg.end + offset, 3)
@@ -102,28 +113,18 @@ def transcribe_in_context(
                 Word(round(w.start + offset, 3), round(w.end + offset, 3), w.text, w.probability)
                 for w in seg.words
             ]
-            seg.speaker, seg.source = speaker, source
+            seg.speaker, seg.source = hearing.speaker, hearing.source
             kept.append(seg)
         for c in group:
             a, b = c.span.start / SAMPLE_RATE + offset, c.span.end / SAMPLE_RATE + offset
             if any(_inside_line(s, a, b) for s in kept):
                 continue
             # Nothing heard here in context: on its own, with the retry and the marker.
+            alone = hearing.after(kept[-1].text) if kept else hearing
             kept += transcribe_candidate(
-                mic,
-                clean,
-                c,
-                engine,
-                cancelled=cancelled,
-                word_timestamps=word_timestamps,
-                options=options,
-                speaker=speaker,
-                source=source,
-                offset=offset,
-                previous=kept[-1].text if kept else (out[-1].text if out else ""),
+                self.mic, self.clean, c, self.engine, alone, cancelled=self.cancelled
             )
-        out += sorted(kept, key=lambda s: s.start)
-    return out
+        return sorted(kept, key=lambda s: s.start)
 
 
 def _inside_line(seg: Segment, a: float, b: float) -> bool:
@@ -134,24 +135,20 @@ def _inside_line(seg: Segment, a: float, b: float) -> bool:
 
 
 def _decode(
-    mic: NDArray[np.float32],
-    clean: NDArray[np.float32],
-    region: Span,
-    group: list[Candidate],
-    engine: Engine,
-    word_timestamps: bool,
-    options: DecodeOptions,
-    cancelled: bool,
+    audio: _Audio, region: Stretch, group: list[Candidate], hearing: Hearing
 ) -> tuple[list[Segment], bool]:
     """Whisper's lines for ``region``, cut to the words inside the candidates (seconds of
     ``clean``, offset not applied), and whether Whisper looped on a repeated phrase."""
+    mic, clean, engine, cancelled = audio.mic, audio.clean, audio.engine, audio.cancelled
     base = region.start / SAMPLE_RATE
     spans = [(c.span.start / SAMPLE_RATE, c.span.end / SAMPLE_RATE, c.sure) for c in group]
     residual = min(residual_db(mic, clean, c.span) for c in group) if cancelled and group else None
     out: list[Segment] = []
     looped = False
-    audio = clean[region.start : region.end]
-    for s in engine.transcribe(audio, word_timestamps=word_timestamps, options=options):
+    timed, options = hearing.word_timestamps, hearing.options
+    for s in engine.transcribe(
+        clean[region.start : region.end], word_timestamps=timed, options=options
+    ):
         if not words_of(s.text):
             continue  # "." or "…" alone: no words, never a line (the candidate goes on alone)
         looped |= s.compression_ratio > HIGH_COMPRESSION or bool(repeated_ngram(words_of(s.text)))

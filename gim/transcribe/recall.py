@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gim.transcribe.engine import SAMPLE_RATE
-from gim.transcribe.vad import Span
+from gim.transcribe.vad import Stretch
 
 FRAME = 512
 """Frames (32 ms at 16 kHz) per detector step: Silero's window."""
@@ -62,10 +62,10 @@ MIN_RUN = 0.2
 class Candidate:
     """A stretch that may be speech, in 16 kHz frames."""
 
-    span: Span
+    span: Stretch
     sure: bool
     """Silero at its usual threshold heard speech in it (else only the recall detectors)."""
-    voiced: tuple[Span, ...] = ()
+    voiced: tuple[Stretch, ...] = ()
     """The detected runs inside ``span`` (before padding and joining)."""
 
 
@@ -199,10 +199,12 @@ def find_candidates(
         if (b - a) * FRAME < MIN_RUN * SAMPLE_RATE:
             continue
         for c, d in _split(a, b, db, max(limit, 1)):
-            voiced = tuple(Span(x * FRAME, min(total, y * FRAME)) for x, y in _runs(maybe[c:d], c))
+            voiced = tuple(
+                Stretch(x * FRAME, min(total, y * FRAME)) for x, y in _runs(maybe[c:d], c)
+            )
             start = max(0, c * FRAME - int(pad * SAMPLE_RATE))
             end = min(total, d * FRAME + int(pad * SAMPLE_RATE))
-            out.append(Candidate(Span(start, end), bool(sure[c:d].any()), voiced))
+            out.append(Candidate(Stretch(start, end), bool(sure[c:d].any()), voiced))
     return _merge(out, int(MERGE_GAP * SAMPLE_RATE), int(max_span * SAMPLE_RATE))
 
 
@@ -216,7 +218,7 @@ def _merge(found: list[Candidate], gap: int, longest: int) -> list[Candidate]:
         last = out[-1] if out else None
         if last and c.span.start - last.span.end < gap and c.span.end - last.span.start <= longest:
             out[-1] = Candidate(
-                Span(last.span.start, c.span.end), last.sure or c.sure, last.voiced + c.voiced
+                Stretch(last.span.start, c.span.end), last.sure or c.sure, last.voiced + c.voiced
             )
         else:
             out.append(c)

@@ -14,11 +14,12 @@ import dataclasses
 import numpy as np
 from numpy.typing import NDArray
 
-from gim.core.session import Segment, Source, Speaker, Word
+from gim.core.session import Segment, Word
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.filters import flag_reason, words_of
+from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
-from gim.transcribe.vad import RESIDUAL_SKIP_DB, Span, residual_db
+from gim.transcribe.vad import RESIDUAL_SKIP_DB, Stretch, residual_db
 
 POSSIBLE_SPEECH = "[possible speech, not transcribed]"
 """Text of the marker line for a stretch that may be speech but gave no words."""
@@ -36,18 +37,13 @@ def is_marker(segment: Segment) -> bool:
 def transcribe_span(
     mic: NDArray[np.float32],
     clean: NDArray[np.float32],
-    span: Span,
+    span: Stretch,
     engine: Engine,
+    hearing: Hearing,
     *,
     cancelled: bool,
-    word_timestamps: bool = True,
-    options: DecodeOptions | None = None,
-    speaker: Speaker = Speaker.CLIENT,
-    source: Source = Source.FINAL,
-    offset: float = 0.0,
-    previous: str = "",
     sure: bool = True,
-    voiced: tuple[Span, ...] = (),
+    voiced: tuple[Stretch, ...] = (),
 ) -> list[Segment]:
     """The lines spoken in ``span``; none when it is only residual music.
 
@@ -56,13 +52,9 @@ def transcribe_span(
         clean: the same after echo cancellation (``mic`` itself when nothing was played).
         span: the stretch the detectors found, in frames of ``mic``.
         engine: a loaded engine.
+        hearing: who speaks, which pass, where ``mic`` starts in the session, the line
+            before, how to decode.
         cancelled: whether ``clean`` had the reference removed (enables the music check).
-        word_timestamps: ask for word timing.
-        options: decoding options.
-        speaker: who the lines are attributed to.
-        source: LIVE or FINAL.
-        offset: session seconds of frame 0 of ``mic``.
-        previous: the line before (for the repetition check).
         sure: Silero at its usual threshold heard speech here; otherwise every line is
             flagged for the guide to check.
         voiced: the runs the detectors heard inside ``span`` (for parts left uncovered).
@@ -70,24 +62,16 @@ def transcribe_span(
     residual = residual_db(mic, clean, span) if cancelled else None
     if residual is not None and residual < RESIDUAL_SKIP_DB:
         return []
-    decode = _Decoder(
-        clean,
-        engine,
-        word_timestamps,
-        options or DecodeOptions(),
-        speaker,
-        source,
-        offset,
-        residual,
-    )
-    out = decode.lines(span, previous)
+    decode = _Decoder(clean, engine, hearing, residual)
+    out = decode.lines(span, hearing.previous)
     if not out:
         return [decode.marker(span)]
+    offset = hearing.offset
     for run in voiced:
         if run.end - run.start < UNCOVERED * SAMPLE_RATE or _covered(out, run, offset) > 0.3:
             continue
         pad = int(0.2 * SAMPLE_RATE)
-        part = Span(max(span.start, run.start - pad), min(span.end, run.end + pad))
+        part = Stretch(max(span.start, run.start - pad), min(span.end, run.end + pad))
         extra = decode.lines(part, out[-1].text) or [decode.marker(part)]
         out = sorted([*out, *extra], key=lambda s: s.start)
     if not sure:
@@ -102,14 +86,9 @@ def transcribe_candidate(
     clean: NDArray[np.float32],
     candidate: Candidate,
     engine: Engine,
+    hearing: Hearing,
     *,
     cancelled: bool,
-    word_timestamps: bool = True,
-    options: DecodeOptions | None = None,
-    speaker: Speaker = Speaker.CLIENT,
-    source: Source = Source.FINAL,
-    offset: float = 0.0,
-    previous: str = "",
 ) -> list[Segment]:
     """`transcribe_span` over one speech candidate (`gim.transcribe.recall`): its span,
     whether Silero was sure of it, and the runs heard inside it."""
@@ -118,19 +97,14 @@ def transcribe_candidate(
         clean,
         candidate.span,
         engine,
+        hearing,
         cancelled=cancelled,
-        word_timestamps=word_timestamps,
-        options=options,
-        speaker=speaker,
-        source=source,
-        offset=offset,
-        previous=previous,
         sure=candidate.sure,
         voiced=candidate.voiced,
     )
 
 
-def _covered(lines: list[Segment], run: Span, offset: float) -> float:
+def _covered(lines: list[Segment], run: Stretch, offset: float) -> float:
     """Fraction of ``run`` inside some line (with 0.2 s of slack each side)."""
     a, b = run.start / SAMPLE_RATE + offset, run.end / SAMPLE_RATE + offset
     inside = sum(max(0.0, min(b, s.end + 0.2) - max(a, s.start - 0.2)) for s in lines)
@@ -141,45 +115,42 @@ def _covered(lines: list[Segment], run: Span, offset: float) -> float:
 class _Decoder:
     clean: NDArray[np.float32]
     engine: Engine
-    word_timestamps: bool
-    options: DecodeOptions
-    speaker: Speaker
-    source: Source
-    offset: float
+    hearing: Hearing
     residual: float | None
 
-    def lines(self, span: Span, previous: str) -> list[Segment]:
+    def lines(self, span: Stretch, previous: str) -> list[Segment]:
         """Whisper's lines for ``span``; again without the no-speech skip if none."""
-        out = self._decode(span, self.options, previous)
-        if not out and self.options.no_speech_threshold is not None:
+        options = self.hearing.options
+        out = self._decode(span, options, previous)
+        if not out and options.no_speech_threshold is not None:
             # Whisper skips a window it judges "no speech": on a hoarse or whispered
             # voice that is a lost sentence. Decode again; flag_reason flags the guess.
-            retry = dataclasses.replace(self.options, no_speech_threshold=None)
+            retry = dataclasses.replace(options, no_speech_threshold=None)
             out = self._decode(span, retry, previous)
         return out
 
-    def marker(self, span: Span) -> Segment:
+    def marker(self, span: Stretch) -> Segment:
         """A flagged line saying speech may be here, with its time span."""
         start, end = span.seconds
+        offset = self.hearing.offset
         return Segment(
-            start=round(start + self.offset, 3),
-            end=round(end + self.offset, 3),
+            start=round(start + offset, 3),
+            end=round(end + offset, 3),
             text=POSSIBLE_SPEECH,
-            speaker=self.speaker,
-            source=self.source,
+            speaker=self.hearing.speaker,
+            source=self.hearing.source,
             confidence=0.0,
             flagged=True,
             flag_reason=MARKER_REASON,
         )
 
-    def _decode(self, span: Span, options: DecodeOptions, previous: str) -> list[Segment]:
-        base = span.start / SAMPLE_RATE + self.offset
+    def _decode(self, span: Stretch, options: DecodeOptions, previous: str) -> list[Segment]:
+        base = span.start / SAMPLE_RATE + self.hearing.offset
         limit = (span.end - span.start) / SAMPLE_RATE
         out: list[Segment] = []
         audio = self.clean[span.start : span.end]
-        for s in self.engine.transcribe(
-            audio, word_timestamps=self.word_timestamps, options=options
-        ):
+        timed = self.hearing.word_timestamps
+        for s in self.engine.transcribe(audio, word_timestamps=timed, options=options):
             if not words_of(s.text):
                 continue  # "." or "…" alone is no line: the stretch gave nothing
             words = [
@@ -202,8 +173,8 @@ class _Decoder:
                     start=round(base + s.start, 3),
                     end=round(base + min(s.end, limit), 3),
                     text=s.text,
-                    speaker=self.speaker,
-                    source=self.source,
+                    speaker=self.hearing.speaker,
+                    source=self.hearing.source,
                     confidence=float(np.mean(probs)) if probs else float(np.exp(s.avg_logprob)),
                     flagged=bool(reason),
                     flag_reason=reason,

@@ -22,7 +22,7 @@ RESIDUAL_FLAG_DB = -13.0
 
 
 @dataclass(frozen=True)
-class Span:
+class Stretch:
     """A stretch of audio, in frames at 16 kHz."""
 
     start: int
@@ -41,7 +41,7 @@ def speech_spans(
     min_silence: float = 0.5,
     pad: float = 0.2,
     max_span: float = 25.0,
-) -> list[Span]:
+) -> list[Stretch]:
     """Speech stretches in float32 mono 16 kHz ``audio`` (Silero VAD).
 
     Args:
@@ -61,10 +61,10 @@ def speech_spans(
         max_speech_duration_s=max_span,
     )
     stamps = get_speech_timestamps(np.ascontiguousarray(audio, np.float32), options)
-    return [Span(int(s["start"]), int(s["end"])) for s in stamps]
+    return [Stretch(int(s["start"]), int(s["end"])) for s in stamps]
 
 
-def residual_db(mic: NDArray[np.floating], clean: NDArray[np.floating], span: Span) -> float:
+def residual_db(mic: NDArray[np.floating], clean: NDArray[np.floating], span: Stretch) -> float:
     """Energy of ``clean`` relative to ``mic`` over ``span`` in dB (0: nothing removed)."""
     a = np.asarray(mic[span.start : span.end], np.float64)
     b = np.asarray(clean[span.start : span.end], np.float64)
@@ -73,16 +73,16 @@ def residual_db(mic: NDArray[np.floating], clean: NDArray[np.floating], span: Sp
     return float(10 * np.log10((np.mean(b * b) + 1e-12) / (np.mean(a * a) + 1e-12)))
 
 
-def merge_spans(spans: list[Span], gap: float = 0.3, max_span: float = 25.0) -> list[Span]:
+def merge_spans(spans: list[Stretch], gap: float = 0.3, max_span: float = 25.0) -> list[Stretch]:
     """Join stretches separated by less than ``gap`` seconds, up to ``max_span`` long."""
-    out: list[Span] = []
+    out: list[Stretch] = []
     for s in spans:
         if (
             out
             and (s.start - out[-1].end) < gap * SAMPLE_RATE
             and (s.end - out[-1].start) <= max_span * SAMPLE_RATE
         ):
-            out[-1] = Span(out[-1].start, s.end)
+            out[-1] = Stretch(out[-1].start, s.end)
         else:
             out.append(s)
     return out

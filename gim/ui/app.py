@@ -43,6 +43,19 @@ class GimApp(App[None]):
     SUB_TITLE = "Guided Imagery and Music"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    # Size classes on every screen (app.tcss): below 40x12 a screen shows one line asking
+    # for a larger window; between that and 76 columns or 22 rows the live screen keeps
+    # the recording state and the transcript and drops its side panes.
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (Textual declares it without ClassVar)
+        (0, "-w-tiny"),
+        (40, "-w-narrow"),
+        (76, "-w-full"),
+    ]
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-h-tiny"),
+        (12, "-h-short"),
+        (22, "-h-full"),
+    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("f1", "show_keys", "Help", id="app.keys", show=False, priority=True),

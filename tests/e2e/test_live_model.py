@@ -10,7 +10,7 @@ import pytest
 from gim.audio.echo import LEAD, align_reference, streaming_canceller
 from gim.config import Settings
 from gim.core.session import Segment
-from gim.transcribe.live import LiveTranscriber
+from gim.passes.live import LiveTranscriber
 from tests.support import roommix
 
 RATE = 48000

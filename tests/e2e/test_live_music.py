@@ -18,9 +18,9 @@ from gim.audio.echo import EchoCanceller
 from gim.config import Settings
 from gim.core.clock import lag_at
 from gim.core.session import Segment, Speaker
-from gim.transcribe.engine import load_engine
-from gim.transcribe.live import LiveConfig
-from gim.transcribe.stream import UtteranceStream
+from gim.passes.live import LiveConfig
+from gim.passes.live_stream import UtteranceStream
+from gim.transcribe.engine import SAMPLE_RATE, load_engine
 from tests.support.headless import gim_env, run_gim
 
 
@@ -38,10 +38,9 @@ def _live_lines(folder: Path, settings: Settings) -> list[Segment]:
         language=settings.language,
         channels=((0, str(Speaker.CLIENT)),),
         cache_dir=str(settings.cache_dir / "models"),
-        canceller=EchoCanceller,
     )
     engine = load_engine(config.engine, config.model, cache_dir=settings.cache_dir / "models")
-    stream = UtteranceStream(config, 0, Speaker.CLIENT, engine)
+    stream = UtteranceStream(config, 0, Speaker.CLIENT, engine, EchoCanceller(SAMPLE_RATE))
     lines: list[Segment] = []
     block = rate // 10
     for first in range(0, len(mic), block):

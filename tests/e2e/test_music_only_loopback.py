@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from gim.audio.offline import SAMPLE_RATE, prepare, read_audio, resample
+from gim.audio.files import SAMPLE_RATE, read_audio, resample
+from gim.passes.prepare import prepare
 from gim.store.db import Store
-from gim.transcribe.vad import Span, residual_db
+from gim.transcribe.vad import Stretch, residual_db
 from tests.support.headless import gim_env, run_gim
 
 RATE = 48000
@@ -37,11 +38,11 @@ def test_a_music_only_loopback_session_has_no_lines(sink_env: dict[str, str], ho
 
     # The music was removed, whatever lag the streams' counts had (printed on failure).
     folder = home / "sessions" / session
-    with Store.open(home / "gim.db") as store:
-        lag = store.delay_frames(session) * SAMPLE_RATE / RATE
     mic = resample(*read_audio(folder / "mic.flac"))
     reference = resample(*read_audio(folder / "reference.flac"))
+    with Store.open(home / "gim.db") as store:  # the lag as the final pass takes it
+        lag = store.clock(session).lag_span(0.0, len(mic) / SAMPLE_RATE)
     prepared = prepare(mic, reference, lag)
     assert prepared.delay is not None
-    music = Span(SAMPLE_RATE, 12 * SAMPLE_RATE)
+    music = Stretch(SAMPLE_RATE, 12 * SAMPLE_RATE)
     assert residual_db(prepared.mic, prepared.clean, music) < -30.0, (lag, prepared.delay)

@@ -16,7 +16,7 @@ from gim.audio.writer import ChunkWriter, finish_audio
 from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
-from gim.runner import rolling, rolling_child, rolling_file
+from gim.passes import rolling, rolling_child, rolling_file
 from gim.runner.final_pass import PassStopped, final_pass
 from gim.runner.recovery import recover
 from gim.store.db import Store
@@ -148,7 +148,7 @@ def test_killed_rolling_pass_is_finished_from_its_last_window(
     real = rolling.transcribe_window
 
     def spy(*args: object, **kwargs: object) -> object:
-        starts.append(float(args[3]))  # type: ignore[arg-type]
+        starts.append(args[0].start)  # type: ignore[attr-defined]
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(rolling, "transcribe_window", spy)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from gim.audio.room import Utterance, VirtualRoom
+from gim.audio.room import Acoustics, Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.session import Source
 from gim.library.programs import ProgramLibrary
-from gim.runner import SessionPlan, SessionRunner, rolling_file
+from gim.passes import rolling_file
+from gim.runner import SessionPlan, SessionRunner
 from gim.runner.final_pass import final_pass
 from gim.store.db import Store
 from tests.support import roommix
@@ -31,7 +32,7 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
         Utterance(10.0 + 12.0 * i, roommix.load_audio(shared_data / u.path, rate) * 0.3)
         for i, u in enumerate(roommix.speech_files(shared_data, 12, seed=3))
     ]
-    room = VirtualRoom(rate, delay=0.05, speed=4.0, voice=voice)
+    room = VirtualRoom(rate, Acoustics(delay=0.05), speed=4.0, voice=voice)
     runner = SessionRunner(
         settings,
         program,
@@ -85,7 +86,7 @@ PARENT = """
 import sys, time
 from pathlib import Path
 from gim.config import Settings
-from gim.runner.rolling_child import RollingPass
+from gim.passes.rolling_child import RollingPass
 child = RollingPass(Settings(home=Path(sys.argv[1])), Path(sys.argv[2]), 1)
 child.start()
 print(child.process.pid, flush=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gim.audio.journal import JOURNAL
-from gim.audio.room import VirtualRoom
+from gim.audio.room import Acoustics, VirtualRoom
 from gim.config import Settings
 from gim.core.session import AnnotationKind, Status
 from gim.library.programs import ProgramLibrary
@@ -21,7 +21,7 @@ def test_marks_during_a_session_are_stored_and_the_journal_keeps_no_text(tmp_pat
     settings = Settings(home=tmp_path / "home")
     library = ProgramLibrary(settings)
     program = library.get("demo")
-    room = VirtualRoom(settings.samplerate, delay=0.05, speed=8.0)
+    room = VirtualRoom(settings.samplerate, Acoustics(delay=0.05), speed=8.0)
     runner = SessionRunner(
         settings,
         program,

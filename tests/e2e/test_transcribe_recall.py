@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gim.core.program import Piece, Program, Provenance
-from gim.runner.offline import transcribe_file
+from gim.passes.offline import RoomRecording, transcribe_file
 from gim.transcribe.utterance import is_marker
 from gim.transcribe.vad import merge_spans, speech_spans
 from tests.support import roommix
@@ -26,7 +26,7 @@ HARD = ("speech/mfa_disfluent/whisper2.flac", "speech/mfa_disfluent/falsetto2.fl
 def test_hard_voices_give_words_or_a_flagged_line_and_music_gives_none(
     shared_data: Path, tmp_path: Path
 ) -> None:
-    from gim.audio.offline import prepare
+    from gim.passes.prepare import prepare
 
     read = roommix.speech_files(shared_data, 2, seed=3)[:1]
     hard = [
@@ -57,7 +57,7 @@ def test_hard_voices_give_words_or_a_flagged_line_and_music_gives_none(
         (Piece("A", "One", duration=20.0), Piece("B", "Two", duration=600.0)),
     )
 
-    lines = transcribe_file(mic, played, program, piece_files=[*files])
+    lines = transcribe_file(RoomRecording(mic, played, program, piece_files=tuple(files)))
 
     for u in room.utterances:
         near = [s for s in lines if s.start < u.end + 0.3 and s.end > u.start - 0.3]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gim.audio.offline import read_audio, resample
+from gim.audio.files import read_audio, resample
 from gim.transcribe.engine import DecodeOptions
 from gim.transcribe.faster import FasterWhisperEngine
 

@@ -155,3 +155,11 @@ async def test_checkboxes_show_their_state_without_colour(make_app: Any, exports
         await pilot.press("tab", "space")
         await pilot.pause()
         assert box.value and "✓" in str(box.render())  # type: ignore[attr-defined]
+
+
+async def test_a_refi_qda_project_from_the_dialog(make_app: Any, exports: Path) -> None:
+    written = await export(make_app(lambda app: ReviewScreen("s-sample")), what="qdpx")
+    assert written == [exports / "s-sample.qdpx"]
+    with zipfile.ZipFile(written[0]) as archive:
+        assert "project.qde" in archive.namelist()
+        assert any(n.startswith("sources/") and n.endswith(".txt") for n in archive.namelist())

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from gim.audio.room import Utterance, VirtualRoom
+from gim.audio.room import Acoustics, Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.playback import Action
 from gim.core.program import Piece, Program, Provenance
@@ -33,9 +33,9 @@ def run(tmp: Path, consent: Consent) -> tuple[Settings, str, SessionRunner]:
     voice = np.full(RATE, 0.3, np.float32)  # a second of "speech" in the prelude and return
     room = VirtualRoom(
         RATE,
+        Acoustics(noise=0.0),
         speed=10,
         blocksize=256,
-        noise=0.0,
         voice=[Utterance(1.0, voice), Utterance(10.0, voice)],
     )
     settings = Settings(home=tmp / "home", samplerate=RATE)

@@ -196,3 +196,30 @@ def test_beyond_the_points_the_lag_follows_the_points_since_the_last_step() -> N
     assert abs(lag_at(58_000, step) - (-71.0 + 1e-5 * 58_000)) < 1e-6
     assert abs(lag_at(70_000, step) - (-71.0 + 1e-5 * 70_000)) < 1e-6
     assert lag_at(1_000, step) == -384.0  # before the first point: the first stretch's lag
+
+
+@given(measured(jitter=0.0), st.floats(0, 1500), st.floats(1, 500))
+def test_the_lag_over_a_stretch_is_the_clock_s_lag_at_every_moment(
+    points: list[tuple[int, float]], start: float, length: float
+) -> None:
+    """The music removal of a stretch and the links of its lines use one lag: at every
+    moment of the stretch the span's lag is the clock's (a drift line, no step)."""
+    assume(points)
+    clock = SessionClock(one_piece(), points)
+    span = clock.lag_span(start, start + length)
+    assert span is not None
+    for x in (0.0, length / 3, length / 2, length):
+        assert abs(span.at(x) * RATE - clock.lag(start + x)) < 1e-6 * RATE + 1e-3
+    assert span.least * RATE <= min(clock.lag(start), clock.lag(start + length)) + 1e-6
+
+
+def test_a_step_inside_a_stretch_gives_one_lag_and_the_least() -> None:
+    points = [(0, 100.0), (10_000, 100.0), (11_000, 400.0), (20_000, 400.0)]
+    span = SessionClock(one_piece(), points).lag_span(0.0, 20.0)
+    assert span is not None and span.drift == 0.0
+    assert span.start == lag_at(10_000, points) / RATE
+    assert span.least == 0.1
+
+
+def test_no_measurement_gives_no_lag_span() -> None:
+    assert SessionClock(one_piece()).lag_span(0.0, 10.0) is None

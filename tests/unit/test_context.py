@@ -6,16 +6,17 @@ import numpy as np
 
 from gim.transcribe.context import regions, transcribe_in_context
 from gim.transcribe.engine import EngineSegment, EngineWord
+from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
 from gim.transcribe.utterance import is_marker
-from gim.transcribe.vad import Span
+from gim.transcribe.vad import Stretch
 from tests.unit.test_recall import FakeEngine, _music
 
 RATE = 16000
 
 
 def _c(a: float, b: float, sure: bool = True) -> Candidate:
-    return Candidate(Span(int(a * RATE), int(b * RATE)), sure)
+    return Candidate(Stretch(int(a * RATE), int(b * RATE)), sure)
 
 
 def test_close_candidates_share_a_region_and_far_ones_do_not() -> None:
@@ -36,7 +37,9 @@ def test_words_outside_the_candidates_are_dropped_and_times_are_session_time() -
     seg = EngineSegment(0.4, 3.2, " I see la water", avg_logprob=-0.2, words=words)
     engine = FakeEngine([[seg]])
     found = [_c(1, 2), _c(3.5, 4)]
-    lines = transcribe_in_context(audio, audio, found, engine, cancelled=False, offset=100.0)
+    lines = transcribe_in_context(
+        audio, audio, found, engine, Hearing(offset=100.0), cancelled=False
+    )
     assert len(engine.calls) == 1  # one region, one decode
     assert [s.text for s in lines] == ["I see water"]
     base = 1 - 0.3  # the region's padding
@@ -52,7 +55,7 @@ def test_a_candidate_no_word_falls_in_is_decoded_alone_and_becomes_a_marker() ->
     )
     engine = FakeEngine([[seg], [], []])
     lines = transcribe_in_context(
-        audio, audio, [_c(1, 2), _c(3.5, 4, sure=False)], engine, cancelled=False
+        audio, audio, [_c(1, 2), _c(3.5, 4, sure=False)], engine, Hearing(), cancelled=False
     )
     assert [s.text for s in lines if not is_marker(s)] == ["hello"]
     assert len(lines) == 2 and is_marker(lines[1]) and lines[1].flagged
@@ -62,7 +65,9 @@ def test_a_candidate_no_word_falls_in_is_decoded_alone_and_becomes_a_marker() ->
 def test_music_only_candidates_never_reach_whisper() -> None:
     music = _music(6.0)
     engine = FakeEngine([[EngineSegment(0.0, 1.0, "la la", words=[EngineWord(0.5, 1, "la")])]])
-    lines = transcribe_in_context(music, 0.02 * music, [_c(1, 3)], engine, cancelled=True)
+    lines = transcribe_in_context(
+        music, 0.02 * music, [_c(1, 3)], engine, Hearing(), cancelled=True
+    )
     assert lines == [] and engine.calls == []
 
 
@@ -81,7 +86,9 @@ def test_a_region_whisper_loops_on_is_decoded_stretch_by_stretch() -> None:
             ],
         ]
     )
-    lines = transcribe_in_context(audio, audio, [_c(1, 2), _c(3.5, 4)], engine, cancelled=False)
+    lines = transcribe_in_context(
+        audio, audio, [_c(1, 2), _c(3.5, 4)], engine, Hearing(), cancelled=False
+    )
     assert [s.text.strip() for s in lines] == ["I", "see"]
     assert len(engine.calls) == 3
 
@@ -96,6 +103,8 @@ def test_a_dot_alone_is_never_a_line() -> None:
         return [EngineSegment(0.0, 1.4, ".", avg_logprob=-4.0, words=[EngineWord(0, 1.4, ".")])]
 
     engine = FakeEngine([dot(), dot(), dot()])
-    lines = transcribe_in_context(audio, audio, [_c(1, 2.4, sure=False)], engine, cancelled=False)
+    lines = transcribe_in_context(
+        audio, audio, [_c(1, 2.4, sure=False)], engine, Hearing(), cancelled=False
+    )
     assert [s.text for s in lines if not is_marker(s)] == []
     assert len(lines) == 1 and lines[0].flagged

@@ -13,7 +13,7 @@ import pytest
 from scipy.signal import stft
 
 from gim.audio.echo import EchoCanceller, align_reference, cancel_echo, cancel_echo_adaptive
-from gim.audio.offline import read_audio, resample
+from gim.audio.files import read_audio, resample
 
 RATE = 16000
 
@@ -124,7 +124,7 @@ def test_offline_follows_clock_drift(shared_data: Path) -> None:
     import soxr
 
     from gim.audio.drift import measure_drift
-    from gim.audio.offline import prepare
+    from gim.passes.prepare import prepare
 
     music = resample(*read_audio(shared_data / "music/goldberg_ishizaka_voiceover.ogg"))
     reference = music[RATE * 5 : RATE * 65]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gim.audio.offline import read_audio, resample
+from gim.audio.files import read_audio, resample
 from gim.transcribe.convert import openai_checkpoint, read_ctranslate2, state_dict
 from gim.transcribe.engine import DecodeOptions, load_engine
 from gim.transcribe.models import bundled_model_path, resolve_model

@@ -132,3 +132,16 @@ def test_phrases_stop_at_punctuation_and_names_keep_their_capital() -> None:
     themes = {t.text for t in client_series([first, second]).themes}
     assert "Bob" in themes and "bob" not in themes and "water" in themes
     assert "sea birds" not in themes
+
+
+def test_a_line_flagged_only_for_its_speaker_is_not_in_the_lane() -> None:
+    from gim.core.checking import checked_only, unchecked
+
+    words = Segment(1.0, 2.0, "I see a door", flagged=True, flag_reason="speaker unsure")
+    both = Segment(3.0, 4.0, "Thank you.", flagged=True, flag_reason="stock phrase; speaker unsure")
+    bare = Segment(5.0, 6.0, "Hm", flagged=True)
+    assert [unchecked(s) for s in (words, both, bare)] == [False, True, True]
+    record = sample_record("C1")
+    record.segments = [words, both, bare]
+    shown, left_out = checked_only(record)
+    assert [s.text for s in shown.segments] == ["I see a door"] and left_out == 2

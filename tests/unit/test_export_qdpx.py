@@ -19,7 +19,8 @@ from tests.support.sample import sample_record
 
 XSD = Path(__file__).resolve().parent.parent / "data" / "refi-qda-project.xsd"
 NS = {"q": "urn:QDA-XML:project:1.0"}
-AUDIO = Recording("Microphone recording", b"fLaC and the rest of a recording", ".flac")
+AUDIO = Recording("Microphone recording", b"ID3 and the rest of a recording", ".mp3")
+PNG = b"\x89PNG\r\n\x1a\n and a picture"
 
 
 def qdpx(record: SessionRecord, **options: object) -> zipfile.ZipFile:
@@ -35,8 +36,8 @@ def validate(archive: zipfile.ZipFile) -> list[str]:
 
 @pytest.mark.parametrize(
     "options",
-    [{"recordings": (AUDIO,)}, {}, {"private": False}],
-    ids=["with-audio", "text-only", "no-private"],
+    [{"recordings": (AUDIO,), "mandala": PNG}, {}, {"private": False}],
+    ids=["with-audio-and-mandala", "text-only", "no-private"],
 )
 def test_project_validates_against_the_refi_qda_schema(options: dict[str, object]) -> None:
     assert validate(qdpx(sample_record(), **options)) == []
@@ -107,7 +108,7 @@ def test_the_audio_transcript_is_synced_to_every_line() -> None:
     [audio] = root.findall("q:Sources/q:AudioSource", NS)
     assert audio.get("name") == "Microphone recording"
     member = "sources/" + audio.get("path", "").removeprefix("internal://")
-    assert member.endswith(".flac") and archive.read(member) == AUDIO.data
+    assert member.endswith(".mp3") and archive.read(member) == AUDIO.data
     transcript = audio.find("q:Transcript", NS)
     assert transcript is not None
     text = archive.read(
@@ -145,3 +146,12 @@ def test_deidentified_project_names_nobody() -> None:
     for secret in ("AB12", "ab12", "Anna", "Bob", "s-sample"):
         assert secret not in every
     assert "Person A's gate is open, Person B is there" in every
+
+
+def test_the_mandala_is_a_picture_source() -> None:
+    archive = qdpx(sample_record(), mandala=PNG)
+    root = ET.fromstring(archive.read("project.qde"))
+    [picture] = root.findall("q:Sources/q:PictureSource", NS)
+    assert picture.get("name") == "Mandala: The open gate"
+    assert picture.findtext("q:Description", "", NS) == "A blue circle with a golden gate"
+    assert archive.read("sources/" + picture.get("path", "").removeprefix("internal://")) == PNG

@@ -122,3 +122,18 @@ def test_words_in_any_script_are_words() -> None:
     assert words_of("Jeg føler mig tung, Søren.") == ["jeg", "føler", "mig", "tung", "søren"]
     assert flag_reason("Je vois une lumière dans la forêt.") == ""
     assert flag_reason("我看见一片森林") == ""
+
+
+def test_the_live_model_must_know_the_language_too(tmp_path: Path) -> None:
+    from gim.config import Settings
+    from gim.runner.language import session_language
+    from gim.store.db import Store
+
+    with Store.memory() as store:
+        both = Settings(home=tmp_path, model="base")
+        assert session_language(store, "C1", "fr", both) == "fr"
+        assert session_language(store, "C1", None, both) == "fr"  # the client's now
+        small_live = Settings(home=tmp_path, model="base", live_model="bundled")
+        with pytest.raises(InputError, match=r"tiny\.en transcribes English only"):
+            session_language(store, "C1", None, small_live)
+        assert session_language(store, "C2", None, small_live) == "en"

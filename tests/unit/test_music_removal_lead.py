@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from gim.audio.offline import SAMPLE_RATE, prepare, resample
+from gim.audio.files import SAMPLE_RATE, resample
 from gim.audio.synth import RATE, DemoPiece, prelude, render
-from gim.transcribe.vad import Span, residual_db
+from gim.core.clock import lag_span
+from gim.passes.prepare import prepare
+from gim.transcribe.vad import Stretch, residual_db
 
 LEAD = 18432
 """Frames at 48 kHz by which the microphone led (the recorded session's stored lag)."""
@@ -35,9 +37,11 @@ def test_music_is_removed_when_the_microphone_leads() -> None:
     played = _session()
     heard = played[LEAD:]  # the microphone's frame 0 is the reference's frame LEAD
     mic, reference = resample(heard, RATE), resample(played, RATE)
-    stored = -LEAD * SAMPLE_RATE / RATE  # the final pass gives the session's stored lag
-    prepared = prepare(mic, reference, stored)
+    stored = -LEAD * SAMPLE_RATE / RATE
+    # the final pass gives the session clock's lag over the recording
+    clock_lag = lag_span([(0, -LEAD)], RATE, 0.0, len(heard) / RATE)
+    prepared = prepare(mic, reference, clock_lag)
     assert prepared.delay is not None
     assert abs(prepared.delay.frames - stored) < 2
-    music = Span(SAMPLE_RATE, 12 * SAMPLE_RATE)
+    music = Stretch(SAMPLE_RATE, 12 * SAMPLE_RATE)
     assert residual_db(prepared.mic, prepared.clean, music) < -30.0

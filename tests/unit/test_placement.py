@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from gim.audio.locate import locate, played_length
-from gim.audio.placement import place
+from gim.passes.placement import place
 from tests.support.roommix import load_audio
 
 RATE = 16000

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from gim.audio.player import Player
+from gim.audio.player import Player, PlayerEvents
+from gim.audio.producer import Playlist
 from gim.audio.room import VirtualRoom
 from gim.core.playback import Action
 
@@ -40,7 +41,8 @@ def collect(
         with lock:
             played[frame] = block.copy()
 
-    player = Player(room, files, [0.5, 0.3], RATE, gap=gap, ahead=ahead, on_played=on_played)
+    playlist = Playlist((files[0], files[1]), (0.5, 0.3), gap)
+    player = Player(room, playlist, RATE, ahead=ahead, events=PlayerEvents(played=on_played))
     return player, room, played
 
 

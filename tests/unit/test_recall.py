@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from gim.audio.offline import read_audio, resample
+from gim.audio.files import read_audio, resample
 from gim.transcribe.engine import DecodeOptions, EngineSegment, EngineWord
+from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import (
     FRAME,
     energy_activity,
@@ -17,7 +18,7 @@ from gim.transcribe.recall import (
     hysteresis,
 )
 from gim.transcribe.utterance import MARKER_REASON, POSSIBLE_SPEECH, is_marker, transcribe_span
-from gim.transcribe.vad import Span
+from gim.transcribe.vad import Stretch
 
 RATE = 16000
 
@@ -123,7 +124,9 @@ def _line(start: float, end: float, text: str) -> EngineSegment:
 def test_nothing_from_whisper_becomes_a_marker_after_a_retry_without_the_skip() -> None:
     audio = np.zeros(5 * RATE, np.float32)
     engine = FakeEngine([[], []])
-    lines = transcribe_span(audio, audio, Span(RATE, 3 * RATE), engine, cancelled=False, offset=10)
+    lines = transcribe_span(
+        audio, audio, Stretch(RATE, 3 * RATE), engine, Hearing(offset=10), cancelled=False
+    )
     assert len(engine.calls) == 2
     assert engine.calls[1][1] is not None and engine.calls[1][1].no_speech_threshold is None
     assert len(lines) == 1 and is_marker(lines[0])
@@ -136,7 +139,9 @@ def test_nothing_from_whisper_becomes_a_marker_after_a_retry_without_the_skip() 
 def test_retry_recovers_words_and_an_unsure_stretch_is_flagged() -> None:
     audio = np.zeros(5 * RATE, np.float32)
     engine = FakeEngine([[], [_line(0.1, 0.9, "I see a door")]])
-    lines = transcribe_span(audio, audio, Span(0, 2 * RATE), engine, cancelled=False, sure=False)
+    lines = transcribe_span(
+        audio, audio, Stretch(0, 2 * RATE), engine, Hearing(), cancelled=False, sure=False
+    )
     assert [s.text for s in lines] == ["I see a door"]
     assert lines[0].flagged and "unsure" in lines[0].flag_reason
 
@@ -144,8 +149,10 @@ def test_retry_recovers_words_and_an_unsure_stretch_is_flagged() -> None:
 def test_a_heard_run_no_line_covers_is_decoded_alone() -> None:
     audio = np.zeros(10 * RATE, np.float32)
     engine = FakeEngine([[_line(0.2, 1.5, "the water")], [], []])
-    voiced = (Span(0, int(1.5 * RATE)), Span(5 * RATE, 8 * RATE))
-    lines = transcribe_span(audio, audio, Span(0, 9 * RATE), engine, cancelled=False, voiced=voiced)
+    voiced = (Stretch(0, int(1.5 * RATE)), Stretch(5 * RATE, 8 * RATE))
+    lines = transcribe_span(
+        audio, audio, Stretch(0, 9 * RATE), engine, Hearing(), cancelled=False, voiced=voiced
+    )
     assert [s.text for s in lines] == ["the water", POSSIBLE_SPEECH]
     assert 4.7 <= lines[1].start <= 5.0 and 8.0 <= lines[1].end <= 8.3
     assert len(engine.calls) == 3  # the whole stretch, then the run alone twice
@@ -154,5 +161,7 @@ def test_a_heard_run_no_line_covers_is_decoded_alone() -> None:
 def test_music_only_is_still_skipped_before_whisper() -> None:
     music = _music(4.0)
     engine = FakeEngine([[_line(0.0, 1.0, "la la la")]])
-    lines = transcribe_span(music, 0.02 * music, Span(0, 3 * RATE), engine, cancelled=True)
+    lines = transcribe_span(
+        music, 0.02 * music, Stretch(0, 3 * RATE), engine, Hearing(), cancelled=True
+    )
     assert lines == [] and engine.calls == []

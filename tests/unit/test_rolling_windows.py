@@ -6,13 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
+from gim.audio.files import read_chunks
 from gim.audio.journal import Journal, replay
 from gim.audio.writer import ChunkWriter
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker, Word
-from gim.runner import rolling, rolling_child, rolling_file
-from gim.runner.rolling import finalise, window_start
-from gim.runner.rolling_file import Config, State, load, save_window
+from gim.passes import rolling, rolling_file
+from gim.passes.rolling import finalise, window_start
+from gim.passes.rolling_file import Config, State, load, save_window
 
 
 def seg(start: float, end: float, text: str = "x") -> Segment:
@@ -103,7 +104,7 @@ def test_a_span_is_read_from_the_chunk_files_with_silence_in_a_gap(tmp_path: Pat
     writer.flush()
     journal.close()
     chunks = replay(tmp_path).track("mic")
-    out = rolling_child.read_span(tmp_path, chunks, 100, 1, 250, 450)
+    out = read_chunks(tmp_path, chunks, 1, 250, 450)
     assert out.shape == (200, 1)
     assert np.allclose(out[:50, 0], ramp[250:300, 0], atol=1e-4)
     assert not out[50:150].any()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from gim.audio.room import Utterance, VirtualRoom
+from gim.audio.room import Acoustics, Utterance, VirtualRoom
 from gim.audio.writer import ChunkWriter
 from gim.config import Settings
 from gim.core.program import Piece, Program, Provenance
@@ -28,10 +28,7 @@ def test_the_microphone_hears_the_speaker_late_and_the_voice_on_time() -> None:
     voice = np.full(100, 0.3, np.float32)
     room = VirtualRoom(
         RATE,
-        delay=0.05,
-        level=0.5,
-        reverb=0.0,
-        noise=0.0,
+        Acoustics(delay=0.05, level=0.5, reverb=0.0, noise=0.0),
         speed=50,
         blocksize=256,
         voice=[Utterance(1.0, voice)],

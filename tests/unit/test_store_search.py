@@ -143,3 +143,19 @@ def test_hits_carry_time_and_piece(store: Store) -> None:
     note = hits["annotation"]
     assert (note.time, note.piece, note.piece_offset) == (30.5, 0, 30.0)
     assert note.to_dict()["kind"] == "annotation"
+
+
+def test_lines_not_yet_checked_are_found_only_when_asked(store: Store) -> None:
+    sid = session(store, "C07", "2026-11-24T15:30:00")
+    store.add_segment(sid, Segment(1, 2, "a river of light", flagged=True, flag_reason="stock"))
+    store.add_segment(
+        sid, Segment(3, 4, "the river bends", flagged=True, flag_reason="speaker unsure")
+    )
+    edited = store.add_segment(sid, Segment(5, 6, "river stones", flagged=True))
+    store.edit_segment(edited, "river stones, smooth")
+    assert sorted(h.snippet for h in store.search("river")) == [
+        "[river] stones, smooth",
+        "the [river] bends",
+    ]
+    every = store.search("river", unchecked=True)
+    assert [h.snippet for h in every if h.unchecked] == ["a [river] of light"] and len(every) == 3

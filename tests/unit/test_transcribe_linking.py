@@ -6,7 +6,7 @@ import numpy as np
 
 from gim.core.program import Piece, Program, Provenance
 from gim.core.session import Segment
-from gim.runner.offline import link_playback, piece_starts, placed_clock, silent_gaps
+from gim.passes.placement import link_playback, piece_starts, placed_clock, silent_gaps
 
 PROGRAM = Program(
     slug="p",

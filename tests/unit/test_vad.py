@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gim.audio.offline import read_audio, resample
-from gim.transcribe.vad import Span, merge_spans, residual_db, speech_spans
+from gim.audio.files import read_audio, resample
+from gim.transcribe.vad import Stretch, merge_spans, residual_db, speech_spans
 
 
 def test_finds_speech_and_not_silence(shared_data: Path) -> None:
@@ -28,6 +28,6 @@ def test_silence_has_no_speech() -> None:
 
 def test_residual_db_and_merge() -> None:
     mic = np.ones(1600, np.float32)
-    assert abs(residual_db(mic, mic * 0.1, Span(0, 1600)) + 20.0) < 0.01
-    merged = merge_spans([Span(0, 1000), Span(3000, 5000), Span(20000, 21000)], gap=0.3)
-    assert merged == [Span(0, 5000), Span(20000, 21000)]
+    assert abs(residual_db(mic, mic * 0.1, Stretch(0, 1600)) + 20.0) < 0.01
+    merged = merge_spans([Stretch(0, 1000), Stretch(3000, 5000), Stretch(20000, 21000)], gap=0.3)
+    assert merged == [Stretch(0, 5000), Stretch(20000, 21000)]

@@ -36,7 +36,7 @@ CHOICES: tuple[tuple[str, str], ...] = (
 AUDIO_LABELS = {
     PACKET: "Audio excerpts around marked moments",
     CLIENT_COPY: "Include the mandala picture",
-    "qdpx": "Include the recording (not when de-identified)",
+    "qdpx": "Include the mandala and the recording (not if de-identified)",
 }
 """Label of the audio box where it means something other than the default."""
 AUDIO_DEFAULT = "Link the recording, include the mandala"

@@ -19,8 +19,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Header, Label
+from textual.widgets import Header, Label, Static
 
+from gim.core.clock import mmss
 from gim.core.layout import Block, ClientLine, Intervention, PhaseHeading, PieceHeading
 from gim.core.program import Program
 from gim.core.session import Consent, Phase, Speaker
@@ -50,6 +51,15 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.25
 """How often the meters and clocks are refreshed from `status()`."""
+
+
+def glance(state: str, now: NowPlaying) -> str:
+    """The one line a narrow or short window keeps of the side panes: what is being
+    recorded first (it must never be out of sight), then the piece and where in it."""
+    if now.piece is None:
+        return state
+    where = "paused" if now.paused else mmss(now.piece_offset)
+    return f"{state} · ♪{now.piece + 1} {where}"
 
 
 class LiveScreen(GimScreen[None]):
@@ -99,6 +109,7 @@ class LiveScreen(GimScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="●")
         yield PhaseBar(id="phase-bar")
+        yield Static("○ starting", id="live-glance")
         with Horizontal(id="live-body"):
             with Vertical(classes="pane", id="live-transcript-pane"):
                 yield Label("Live transcript", classes="pane-title")
@@ -194,6 +205,7 @@ class LiveScreen(GimScreen[None]):
             bool(self.session_id), self._consent(), in_music, status.recorded, mic_silent
         )
         self.query_one(SessionStatus).show(state, self.elapsed, status.disk_free, status.xruns)
+        self.query_one("#live-glance", Static).update(glance(state, now))
         self.query_one(NowPlaying).note = self._music_note()
         self.query_one(KeyBar).show(self._music_started())
         for text in status.warnings:

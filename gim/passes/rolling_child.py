@@ -1,7 +1,7 @@
 """The rolling pass's child process: it follows the session's crash-safe chunk files a
 window behind the recording, at the lowest priority with one thread, and appends each
-finished window to the file (`gim.runner.rolling_file`); the windowing rule is
-`gim.runner.rolling`. It ends when the session ends or its process dies.
+finished window to the file (`gim.passes.rolling_file`); the windowing rule is
+`gim.passes.rolling`. It ends when the session ends or its process dies.
 """
 
 from __future__ import annotations
@@ -15,43 +15,17 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
+from gim.audio.files import read_chunks
 from gim.audio.journal import Chunk, replay
 from gim.config import Settings
-from gim.core.clock import median_lag
-from gim.runner.rolling import WINDOW, transcribe_window, window_start
-from gim.runner.rolling_file import Config, State, load, save_window
+from gim.core.clock import lag_span
+from gim.passes.offline import Watch
+from gim.passes.rolling import WINDOW, Window, transcribe_window, window_start
+from gim.passes.rolling_file import Config, State, load, save_window
 from gim.transcribe.engine import Engine
 
 POLL = 2.0
 """Seconds between looks at the journal while waiting for the next window."""
-
-
-def read_span(
-    folder: Path, chunks: list[Chunk], rate: int, channels: int, start: int, stop: int
-) -> np.ndarray:
-    """Frames ``start``..``stop`` of a track from its chunk files (silence where missing)."""
-    import soundfile
-
-    out = np.zeros((stop - start, channels), np.float32)
-    for chunk in chunks:
-        a, b = max(start, chunk.frame), min(stop, chunk.frame + chunk.frames)
-        if a >= b:
-            continue
-        try:
-            data = soundfile.read(
-                str(folder / chunk.file),
-                dtype="float32",
-                always_2d=True,
-                start=a - chunk.frame,
-                stop=b - chunk.frame,
-            )[0]
-        except (OSError, RuntimeError, soundfile.LibsndfileError):
-            continue  # removed (the session ended) or torn: silence, as when joining
-        width = min(channels, data.shape[1])
-        out[a - start : a - start + len(data), :width] = data[:, :width]
-    return out
 
 
 def _recorded(chunks: list[Chunk]) -> int:
@@ -108,21 +82,14 @@ def follow(
         a, b = round(start * rate), round(stop * rate)
         loaded = loaded or engine()
         cpu = time.process_time()
-        mic_audio = read_span(folder, mic, rate, int(found.header.get("mic_channels", 1)), a, b)
-        ref_audio = read_span(folder, ref, rate, int(found.header.get("out_channels", 2)), a, b)
-        lag = median_lag(found.delays) if found.delays else None
+        mic_audio = read_chunks(folder, mic, int(found.header.get("mic_channels", 1)), a, b)
+        ref_audio = read_chunks(folder, ref, int(found.header.get("out_channels", 2)), a, b)
+        # the lag as the session's clock will have it (the journal's points so far)
+        window = Window(
+            mic_audio, ref_audio, rate, a / rate, lag_span(found.delays, rate, a / rate, b / rate)
+        )
         try:
-            state, new = transcribe_window(
-                mic_audio,
-                ref_audio,
-                rate,
-                a / rate,
-                state,
-                config,
-                loaded,
-                lag_frames=lag,
-                progress=orphaned,
-            )
+            state, new = transcribe_window(window, state, config, loaded, watch=Watch(orphaned))
         except _ParentGone:
             return state
         save_window(folder, config, state, new, (a / rate, b / rate))
@@ -138,8 +105,10 @@ def load_quiet_engine(config: Config) -> Engine:
     """The engine with one thread (the rolling pass must leave the live pass its cores)."""
     if config.engine == "faster-whisper":
         from gim.transcribe.faster import FasterWhisperEngine
+        from gim.transcribe.models import home_of_cache
 
-        return FasterWhisperEngine(config.model, cpu_threads=1)
+        home = home_of_cache(Path(config.cache_dir))  # the session's names (gim models)
+        return FasterWhisperEngine(config.model, cpu_threads=1, home=home)
     from gim.transcribe.engine import load_engine
 
     return load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
@@ -157,7 +126,7 @@ QUIET_ENV = {
 
 class RollingPass:
     """The rolling final pass as a child process of the session (``python -m
-    gim.runner.rolling_child``), started with the recording and stopped at End.
+    gim.passes.rolling_child``), started with the recording and stopped at End.
 
     Args:
         settings: engine, model, language, channels.
@@ -177,7 +146,7 @@ class RollingPass:
             [
                 sys.executable,
                 "-m",
-                "gim.runner.rolling_child",
+                "gim.passes.rolling_child",
                 str(self.folder),
                 json.dumps(asdict(self.config)),
                 str(os.getpid()),

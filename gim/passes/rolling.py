@@ -1,7 +1,7 @@
 """The rolling final pass: the final pass done window by window while the session runs.
 
 A child process at the lowest priority (nice 19, one thread) follows the crash-safe chunk
-files a window behind the recording. Each window is prepared (`gim.audio.offline.prepare`:
+files a window behind the recording. Each window is prepared (`gim.passes.prepare`:
 local drift, room fit, music removal) and transcribed (`transcribe_prepared`) exactly as
 the whole recording would be; only lines that end before the window's safe edge are
 final, and the next window starts (with a short pre-roll) at the earliest speech not
@@ -11,21 +11,25 @@ window being worked on. At End the final pass (`gim.runner.final_pass`) transcri
 the remainder and removes the file once the database holds the transcript.
 
 Here: the windowing rule and one window's transcription, and `finish` (the remainder at
-End). The file is `gim.runner.rolling_file`; the child process `gim.runner.rolling_child`.
+End). The file is `gim.passes.rolling_file`; the child process `gim.passes.rolling_child`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from gim.audio.offline import SAMPLE_RATE, prepare, resample
+from gim.audio.files import read_frames, resample, track_info
 from gim.config import Settings
-from gim.core.session import Segment, Source, Speaker
-from gim.runner.rolling_file import Config, State, load
+from gim.core.clock import LagSpan, SessionClock
+from gim.core.session import Segment, Speaker
+from gim.passes.offline import Watch, transcribe_prepared
+from gim.passes.prepare import prepare
+from gim.passes.rolling_file import Config, State, load
 from gim.transcribe.engine import DecodeOptions, Engine
+from gim.transcribe.hearing import Hearing
 
 WINDOW = 90.0
 """Seconds of recording per window."""
@@ -38,9 +42,6 @@ MIN_AUDIO = 60.0
 GROUP_GAP = 1.5
 """Lines closer than this are one stretch of speech (offline VAD stretches are padded by
 0.35 s each side and joined across 0.3 s: lines of different stretches lie >= ~1 s apart)."""
-
-Progress = Callable[[float], None]
-
 
 # -- the windowing rule (pure) ---------------------------------------------------------
 
@@ -87,35 +88,54 @@ def window_start(done: list[float]) -> float:
     return max(0.0, min(done) - PREROLL)
 
 
+@dataclass(frozen=True)
+class Window:
+    """A stretch of the recording as read from disk."""
+
+    mic: np.ndarray
+    """The microphone, frames×channels at ``rate``."""
+    reference: np.ndarray | None
+    """What was played, aligned with ``mic`` by frame count (None: nothing kept)."""
+    rate: int
+    start: float
+    """Session seconds of frame 0."""
+    lag: LagSpan | None = None
+    """The session clock's lag over the window (`SessionClock.lag_span`)."""
+
+    @property
+    def end(self) -> float:
+        """Session seconds where the window ends."""
+        return self.start + len(self.mic) / self.rate
+
+
 def transcribe_window(
-    mic: np.ndarray,
-    reference: np.ndarray | None,
-    rate: int,
-    start: float,
+    window: Window,
     state: State,
     config: Config,
     engine: Engine,
     *,
-    lag_frames: float | None = None,
     last: bool = False,
-    progress: Progress | None = None,
-    stop: Callable[[], bool] | None = None,
+    watch: Watch | None = None,
 ) -> tuple[State, list[Segment]]:
-    """Transcribe one window (``mic`` frames×channels from session second ``start``).
+    """Transcribe one window.
 
     Returns the state after it (its final lines added, each channel's final point moved)
     and the lines it made final. ``last``: the remainder at End, every line is final.
-    ``stop`` is asked between speech stretches (`PassStopped` when it says True).
+    The ``watch`` is asked between speech stretches (`PassStopped` when it says stop).
     """
-    end = start + len(mic) / rate
-    ref16 = resample(reference, rate) if reference is not None else None
-    lag16 = lag_frames * SAMPLE_RATE / rate if lag_frames is not None else None
+    watch = watch or Watch()
+    rate, end = window.rate, window.end
+    ref16 = resample(window.reference, rate) if window.reference is not None else None
     done, new = list(state.done), []
     for n, (channel, speaker) in enumerate(config.channels):
-        mic16 = resample(mic[:, min(channel, mic.shape[1] - 1)], rate)
-        part = _scaled(progress, n, len(config.channels))
+        mic16 = resample(window.mic[:, min(channel, window.mic.shape[1] - 1)], rate)
+        hearing = Hearing(
+            speaker=Speaker(speaker),
+            offset=window.start,
+            options=DecodeOptions(language=config.language),
+        )
         lines = _transcribe(
-            mic16, ref16, lag16, engine, config, Speaker(speaker), start, part, stop
+            mic16, ref16, window.lag, engine, hearing, watch.part(n, len(config.channels))
         )
         if last:
             final, done[n] = [s for s in lines if (s.start + s.end) / 2 >= done[n]], end
@@ -130,84 +150,51 @@ def transcribe_window(
 def _transcribe(
     mic16: np.ndarray,
     ref16: np.ndarray | None,
-    lag16: float | None,
+    lag: LagSpan | None,
     engine: Engine,
-    config: Config,
-    speaker: Speaker,
-    start: float,
-    progress: Progress | None,
-    stop: Callable[[], bool] | None = None,
+    hearing: Hearing,
+    watch: Watch,
 ) -> list[Segment]:
-    from gim.runner.offline import transcribe_prepared  # the runner's; the recall work lands there
-
     if ref16 is not None:
         n = min(len(mic16), len(ref16))
         ref16 = np.concatenate([ref16[:n], np.zeros(len(mic16) - n, np.float32)])
-    return transcribe_prepared(
-        prepare(mic16, ref16, lag16 if ref16 is not None else None),
-        engine,
-        options=DecodeOptions(language=config.language),
-        speaker=speaker,
-        offset=start,
-        progress=progress,
-        source=Source.FINAL,
-        stop=stop,
-    )
-
-
-def _scaled(progress: Progress | None, index: int, count: int) -> Progress | None:
-    if progress is None:
-        return None
-    report = progress
-    return lambda fraction: report((index + fraction) / count)
-
-
-def read_file_span(path: Path, start: int, stop: int | None = None) -> tuple[np.ndarray, int]:
-    """Frames ``start``..``stop`` of a joined track and its rate."""
-    import soundfile
-
-    data, rate = soundfile.read(str(path), dtype="float32", always_2d=True, start=start, stop=stop)
-    return data, int(rate)
+    prepared = prepare(mic16, ref16, lag if ref16 is not None else None)
+    return transcribe_prepared(prepared, engine, hearing, watch)
 
 
 def finish(
     folder: Path,
     settings: Settings,
     engine: Engine,
-    lag_frames: float | None,
-    progress: Progress | None = None,
-    stop: Callable[[], bool] | None = None,
+    clock: SessionClock,
+    watch: Watch | None = None,
 ) -> list[Segment] | None:
     """The final transcript from the finished windows and the remainder of the joined
     recording; None when no window was finished (the whole pass is needed).
 
-    Raises:
-        PassStopped: when ``stop`` said True (the finished windows stay for next time).
-    """
-    import soundfile
+    Args:
+        folder: the session folder.
+        settings: engine, model, language, channels (the windows must match them).
+        engine: a loaded engine.
+        clock: the session's clock (its lag over the remainder seeds the music's removal).
+        watch: told the progress, asked between speech stretches whether to stop.
 
+    Raises:
+        PassStopped: when the watch said stop (the finished windows stay for next time).
+    """
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
-    info = soundfile.info(str(mic_path))
+    info = track_info(mic_path)
+    if info is None:
+        return None  # the whole pass reads it and says what is wrong
     config = Config.of(settings, info.channels)
     state = load(folder, config)
     if state is None:
         return None
-    rate, total = int(info.samplerate), int(info.frames)
-    start = min(window_start(state.done), max(0.0, total / rate - MIN_AUDIO))
+    rate = info.rate
+    start = min(window_start(state.done), max(0.0, info.seconds - MIN_AUDIO))
     a = round(start * rate)
-    mic, _ = read_file_span(mic_path, a)
-    ref = read_file_span(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
-    after, _ = transcribe_window(
-        mic,
-        ref,
-        rate,
-        a / rate,
-        state,
-        config,
-        engine,
-        lag_frames=lag_frames,
-        last=True,
-        progress=progress,
-        stop=stop,
-    )
+    mic, _ = read_frames(mic_path, a)
+    ref = read_frames(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
+    window = Window(mic, ref, rate, a / rate, clock.lag_span(a / rate, info.seconds))
+    after, _ = transcribe_window(window, state, config, engine, last=True, watch=watch)
     return after.segments

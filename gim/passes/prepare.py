@@ -1,27 +1,24 @@
-"""The audio side of the offline pass: read, resample, delay, drift, music removal.
+"""The audio side of the offline passes: delay, drift, music removal.
 
-Used by ``gim transcribe`` and by the final pass over a stored session. Resamples to
-16 kHz, measures the delay between the played reference and the microphone, follows the
-clock drift along the recording and cancels the reference (a least-squares fit of the
-room, `gim.audio.echo.cancel_echo`). The raw recording is never modified.
+Used by ``gim transcribe``, the rolling pass and the final pass over a stored session.
+Given the microphone and the reference at 16 kHz (`gim.audio.files`), measures the delay
+between the played reference and the microphone, follows the clock drift along the
+recording and cancels the reference (a least-squares fit of the room,
+`gim.audio.echo.cancel_echo`). The raw recording is never modified.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gim.audio.delay import DelayEstimate, estimate_delay
 from gim.audio.drift import measure_drift
 from gim.audio.echo import LEAD, align_reference, cancel_echo
-from gim.errors import InputError
+from gim.audio.files import SAMPLE_RATE, Audio
+from gim.core.clock import LagSpan
 
-Audio = NDArray[np.float32]
-SAMPLE_RATE = 16_000
-"""The rate the offline pass works at (Whisper's)."""
 DELAY_WINDOW = 20.0
 """Seconds of audio per delay measurement."""
 LEAD_MARGIN = 0.25
@@ -42,46 +39,6 @@ class Prepared:
     """The reference aligned to ``mic`` (16 kHz)."""
 
 
-def read_audio(path: Path, what: str = "audio file") -> tuple[NDArray[np.float32], int]:
-    """Frames×channels float32 and the sample rate of ``path``.
-
-    Raises:
-        InputError: when the file is missing or cannot be decoded.
-    """
-    import soundfile as sf
-
-    from gim.audio.quiet import quiet_stderr
-
-    if not path.exists():
-        raise InputError(f"The {what} {path} does not exist: check the path.")
-    if not path.is_file():  # a folder, /dev/null, a pipe
-        raise InputError(
-            f"The {what} {path} is not an audio file: give a WAV, FLAC, OGG or MP3 file."
-        )
-    try:
-        with quiet_stderr():  # the MP3 decoder prints its complaints to fd 2
-            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:
-        raise InputError(
-            f"The {what} {path} cannot be read as audio: give a WAV, FLAC, OGG or MP3 file."
-        ) from exc
-    if data.shape[0] == 0:
-        raise InputError(f"The {what} {path} holds no audio: give a recording with sound.")
-    return data, int(rate)
-
-
-def resample(audio: NDArray[np.floating], rate: int, target: int = SAMPLE_RATE) -> Audio:
-    """Mono ``audio`` at ``rate`` resampled to ``target``."""
-    import soxr
-
-    mono = np.asarray(audio, np.float32)
-    if mono.ndim == 2:
-        mono = mono.mean(axis=1)
-    if rate != target:
-        mono = soxr.resample(mono, rate, target)
-    return np.ascontiguousarray(mono, dtype=np.float32)
-
-
 def measure_delay(mic: Audio, reference: Audio, max_delay: float = 1.0) -> DelayEstimate | None:
     """The reference's lag in the microphone, from the most confident of several windows."""
     n = min(len(mic), len(reference))
@@ -98,14 +55,13 @@ def measure_delay(mic: Audio, reference: Audio, max_delay: float = 1.0) -> Delay
     return best if best is not None and best.confidence >= 5.0 else None
 
 
-def prepare(
-    mic: Audio, reference: Audio | None = None, lag_frames: float | None = None
-) -> Prepared:
+def prepare(mic: Audio, reference: Audio | None = None, lag: LagSpan | None = None) -> Prepared:
     """Measure the delay and drift and cancel the reference from the 16 kHz ``mic``.
 
-    The lag is followed along the recording (`measure_drift`); when that fails, the
-    given ``lag_frames`` (the session's stored delay) or one measured lag is used. A
-    negative ``lag_frames`` (the microphone's count leads) is searched around too.
+    The lag is followed along the recording (`measure_drift`), searched from the least
+    lag the session's clock measured over it (``lag``, `SessionClock.lag_span`: a
+    negative lag, the microphone's count leading, is searched around too); when that
+    fails, the clock's lag over the stretch is used, else one lag measured here.
     """
     if reference is None:
         return Prepared(mic=mic, clean=mic)
@@ -116,8 +72,8 @@ def prepare(
     # detectors heard the music-only session as a voice. A negative stored lag (measured
     # live over negative lags too) opens the search below it.
     earliest = 0.0
-    if lag_frames is not None:
-        earliest = min(0.0, lag_frames / SAMPLE_RATE - LEAD_MARGIN)
+    if lag is not None:
+        earliest = min(0.0, lag.least - LEAD_MARGIN)
     drift = measure_drift(mic, reference, SAMPLE_RATE, min_delay=earliest)
     slope = 0.0
     if drift is not None:
@@ -125,8 +81,9 @@ def prepare(
         if abs(slope) * len(mic) < 1.0:  # less than a frame over the recording: none
             slope = 0.0
         delay: DelayEstimate | None = DelayEstimate(lag0 + slope * len(mic) / 2, 100.0, SAMPLE_RATE)
-    elif lag_frames is not None:
-        lag0, delay = lag_frames, DelayEstimate(lag_frames, 100.0, SAMPLE_RATE)
+    elif lag is not None:
+        lag0, slope = lag.start * SAMPLE_RATE, lag.drift
+        delay = DelayEstimate(lag.at(len(mic) / 2 / SAMPLE_RATE) * SAMPLE_RATE, 100.0, SAMPLE_RATE)
     else:
         delay = measure_delay(mic, reference)
         lag0 = delay.frames if delay is not None else 0.0

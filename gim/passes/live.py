@@ -6,7 +6,9 @@ process (spawned, so the model never shares the runner's GIL or memory) resample
 16 kHz, cancels the reference, finds utterances with VAD, and transcribes each one when
 the client pauses. Lines come back through a reader thread in the runner's process,
 which calls ``on_segment``. A crash of the child is reported through ``on_warning`` and
-never blocks the caller.
+never blocks the caller. The music is removed with the streaming echo canceller the
+transcriber is given (`gim.audio.echo.streaming_canceller` unless told otherwise); each
+channel's `gim.passes.live_stream.UtteranceStream` gets its own.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from gim.audio.echo import streaming_canceller
 from gim.config import Settings
 from gim.core.session import Segment, Speaker
 from gim.transcribe.models import model_label
@@ -40,6 +43,8 @@ class Canceller(Protocol):
         ...
 
 
+CancellerFactory = Callable[[int], Canceller]
+"""Makes a streaming echo canceller for a sample rate; picklable (the child calls it)."""
 STOPPED = (
     "The live transcription stopped unexpectedly; the recording continues and the "
     "final pass will transcribe it."
@@ -59,9 +64,6 @@ class LiveConfig:
     channels: tuple[tuple[int, str], ...]
     """(input channel, speaker) pairs to transcribe."""
     cache_dir: str
-    canceller: Callable[[int], Canceller] | None = None
-    """Makes an echo canceller for a sample rate (e.g. gim.audio.echo.EchoCanceller via
-    the runner; transcription never imports gim.audio); None: no cancellation."""
     min_silence: float = 0.4
     """Seconds of pause that end an utterance."""
     step: float = 0.25
@@ -77,7 +79,7 @@ class LiveTranscriber:
         rate: int,
         on_segment: SegmentCallback,
         on_warning: WarningCallback | None = None,
-        canceller: Callable[[int], Canceller] | None = None,
+        canceller: CancellerFactory | None = streaming_canceller,
     ) -> None:
         """Prepare (nothing starts until `start`).
 
@@ -88,7 +90,7 @@ class LiveTranscriber:
                 thread of this process.
             on_warning: called with one sentence when the live pass fails or restarts.
             canceller: a picklable factory ``canceller(rate)`` of a streaming echo
-                canceller (the runner passes ``gim.audio.echo.EchoCanceller``).
+                canceller; None: the microphone is transcribed as it is.
         """
         channels = [(settings.client_channel, str(Speaker.CLIENT))]
         if settings.guide_channel is not None:
@@ -100,8 +102,8 @@ class LiveTranscriber:
             language=settings.language,
             channels=tuple(channels),
             cache_dir=str(settings.cache_dir / "models"),
-            canceller=canceller,
         )
+        self.canceller = canceller
         self.on_segment = on_segment
         self.on_warning = on_warning
         self.failed = False
@@ -119,7 +121,7 @@ class LiveTranscriber:
         self._outbox = self._ctx.Queue()
         self._process = self._ctx.Process(
             target=_child_main,
-            args=(self.config, self._inbox, self._outbox, os.getpid()),
+            args=(self.config, self.canceller, self._inbox, self._outbox, os.getpid()),
             daemon=True,
         )
         self._process.start()
@@ -180,19 +182,31 @@ class LiveTranscriber:
                 return
 
 
-def _child_main(config: LiveConfig, inbox: Any, outbox: Any, parent: int = 0) -> None:
+def _child_main(
+    config: LiveConfig,
+    canceller: CancellerFactory | None,
+    inbox: Any,
+    outbox: Any,
+    parent: int = 0,
+) -> None:
     """The child process: load the engine, then follow the microphone until the sentinel."""
     if parent:
         _follow_parent(parent)
     try:
         from pathlib import Path
 
-        from gim.transcribe.engine import load_engine
-        from gim.transcribe.stream import UtteranceStream
+        from gim.passes.live_stream import UtteranceStream
+        from gim.transcribe.engine import SAMPLE_RATE, load_engine
 
         engine = load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
         streams = [
-            UtteranceStream(config, channel, Speaker(speaker), engine)
+            UtteranceStream(
+                config,
+                channel,
+                Speaker(speaker),
+                engine,
+                canceller(SAMPLE_RATE) if canceller is not None else None,
+            )
             for channel, speaker in config.channels
         ]
         outbox.put(("ready", None))

@@ -14,6 +14,7 @@ clearly more of the microphone than that (`MUSIC_MARGIN_DB`) to be transcribed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
+from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import (
     FLOOR_WINDOW,
     FRAME,
@@ -29,10 +31,10 @@ from gim.transcribe.recall import (
     frame_db,
 )
 from gim.transcribe.utterance import transcribe_span
-from gim.transcribe.vad import Span
+from gim.transcribe.vad import Stretch
 
 if TYPE_CHECKING:
-    from gim.transcribe.live import LiveConfig
+    from gim.passes.live import Canceller, LiveConfig
 
 KEEP = SAMPLE_RATE
 """Frames of non-speech kept at the buffer's start (VAD needs some lead-in)."""
@@ -64,18 +66,31 @@ SOUNDING_DB = -60.0
 class UtteranceStream:
     """Turns one input channel into transcript lines as the client pauses."""
 
-    def __init__(self, config: LiveConfig, channel: int, speaker: Speaker, engine: Engine) -> None:
-        """Set up resamplers and the echo canceller for ``channel``."""
+    def __init__(
+        self,
+        config: LiveConfig,
+        channel: int,
+        speaker: Speaker,
+        engine: Engine,
+        canceller: Canceller | None = None,
+    ) -> None:
+        """Set up the resamplers for ``channel``; ``canceller`` (16 kHz, this stream's
+        own) removes the music, None: the microphone is transcribed as it is."""
         import soxr
 
         self.config = config
         self.channel = channel
         self.speaker = speaker
         self.engine = engine
-        self.options = DecodeOptions(language=config.language, beam_size=1)
+        self.hearing = Hearing(
+            speaker=speaker,
+            source=Source.LIVE,
+            word_timestamps=False,  # a preview: the final pass times the words
+            options=DecodeOptions(language=config.language, beam_size=1),
+        )
         self._mic_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
         self._ref_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
-        self.canceller = config.canceller(SAMPLE_RATE) if config.canceller else None
+        self.canceller = canceller
         self.mic = np.zeros(0, np.float32)
         self.clean = np.zeros(0, np.float32)
         self.ref = np.zeros(0, np.float32)
@@ -164,17 +179,12 @@ class UtteranceStream:
             lines = transcribe_span(
                 self.mic[:n],
                 self.clean[:n],
-                Span(c.span.start, min(c.span.end, n)),
+                Stretch(c.span.start, min(c.span.end, n)),
                 self.engine,
+                replace(self.hearing, offset=self.base, previous=self._previous),
                 cancelled=cancelled,
                 sure=c.sure,
                 voiced=c.voiced,
-                word_timestamps=False,
-                options=self.options,
-                speaker=self.speaker,
-                source=Source.LIVE,
-                offset=self.base,
-                previous=self._previous,
             )
             if excess is not None and excess < DOUBT_MARGIN_DB:
                 lines = [line for line in lines if not line.flagged]
@@ -219,12 +229,12 @@ class Judgement:
         """Whether the music removal has been measured."""
         return self.level is not None
 
-    def heard(self, span: Span) -> bool:
+    def heard(self, span: Stretch) -> bool:
         """Whether music was playing in ``span``."""
         a, b = span.start // FRAME, -(-span.end // FRAME)
         return bool(self.sounding[a:b].any())
 
-    def excess(self, span: Span) -> float | None:
+    def excess(self, span: Stretch) -> float | None:
         """How much more of the microphone ``span`` keeps than the music alone does (dB,
         `PERCENTILE` of its frames with music against the same of the music alone); None
         without music or a measured removal."""
@@ -251,7 +261,7 @@ class MusicRemoval:
         mic: NDArray[np.float32],
         clean: NDArray[np.float32],
         ref: NDArray[np.float32],
-        spans: list[Span],
+        spans: list[Stretch],
     ) -> Judgement:
         """The buffer's frames against the removal measured so far (and in its own
         music-only frames)."""
