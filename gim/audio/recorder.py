@@ -7,11 +7,12 @@ below), counts overflows, hands the blocks on in order and measures the level.
 The input's frames are checked against the session clock (the player's output frame
 count). A source that stops delivering (PulseAudio suspended it, the driver stalled)
 while its stream stays open is a *stall*: when no callback has come for ``tolerance``
-seconds the recorder says so (``on_stall``), and when frames flow again it numbers them
+seconds the recorder says so (``stall``), and when frames flow again it numbers them
 where the session clock has reached, so the microphone track keeps session time and the
 stall is a gap of its true length. If the microphone disappears (the stream ends), the
-recorder notes where, keeps trying to reopen it, and on its return continues the same way.
-Either way ``on_gap`` receives the first lost frame and the frame of return.
+recorder notes where (PortAudio's finished callback starts a reopening thread; the drain
+numbers the loss and the return in order with the blocks) and on its return continues the
+same way. Either way ``gap`` receives the first lost frame and the frame of return.
 
 How long a stall lasted is measured by `gim.audio.stall` (`Settling`).
 """
@@ -46,8 +47,9 @@ def wall_clock(rate: int) -> Callable[[], int]:
 class MicEvents:
     """What a `Recorder` reports besides its blocks (each optional).
 
-    The blocks and gaps come from the drain thread, a stall from the watch thread, a lost
-    microphone from the drain thread.
+    A gap after a stall comes from the drain thread, after a lost microphone from the
+    reopening thread; a stall from the watch thread; a loss from PortAudio's finished
+    callback.
     """
 
     gap: Callable[[int, int], None] | None = None
@@ -86,17 +88,16 @@ class _Heard:
 
 @dataclass(frozen=True)
 class _Lost:
-    """The stream ended (the microphone disappeared), at (monotonic, session clock)."""
-
-    at: float
-    clock: int
+    """The stream ended: the loss is at the frame the next block would have had."""
 
 
 @dataclass(frozen=True)
 class _Back:
-    """A reopened stream's frames are numbered from ``frame`` on."""
+    """A reopened stream's frames are numbered from the loss plus ``advance`` on; the
+    drain answers with (first lost frame, frame of return)."""
 
-    frame: int
+    advance: int
+    reply: queue.SimpleQueue[tuple[int, int]]
 
 
 _Item = _Heard | _Lost | _Back | None
@@ -169,7 +170,8 @@ class Recorder:
         self._settle_blocks = max(1, round(SETTLE * rate / self.blocksize))
         self._settling: Settling | None = None
         """After a stall: the blocks held until its length is known."""
-        self._announced = False  # the stall being settled was told (on_stall)
+        self._announced = False  # the stall being settled was told (its stall event)
+        self._lost_at = 0  # (the drain's) where the microphone was lost last
 
     def start(self) -> None:
         """Open the input stream and begin recording at frame 0."""
@@ -224,8 +226,22 @@ class Recorder:
         self._queue.put(heard)
 
     def _finished(self) -> None:
-        if not self._closing.is_set():
-            self._queue.put(_Lost(_monotonic(), self._clock()))
+        """The stream ended (the microphone disappeared): say so, keep trying to reopen it.
+
+        Not the block callback: PortAudio calls this once, when the stream is over.
+        """
+        if self._closing.is_set() or self.lost:
+            return
+        self.lost = True
+        at = _monotonic()
+        since = (at, self._clock(), self._wall_at(at))
+        self._queue.put(_Lost())  # after the stream's last block
+        if self._events.lost is not None:
+            self._events.lost()
+        self._watch = threading.Thread(
+            target=self._reopen_loop, args=(since,), name="recorder-reopen", daemon=True
+        )
+        self._watch.start()
 
     # -- the drain thread -------------------------------------------------------------
 
@@ -238,10 +254,11 @@ class Recorder:
             if isinstance(item, _Heard):
                 self._take(item)
             elif isinstance(item, _Lost):
-                self._microphone_lost(item)
+                self._lost_at = self.frames  # every block before the loss is numbered
             else:  # a reopened stream counts on from where the session clock has reached
-                self.frames = item.frame
+                self.frames = self._lost_at + item.advance
                 self._last = None  # the new stream starts its own count
+                item.reply.put((self._lost_at, self.frames))
 
     def _take(self, heard: _Heard) -> None:
         """Number one block (or hold it after a stall) and hand on what is numbered."""
@@ -306,19 +323,6 @@ class Recorder:
             self._recent.clear()
             self._recent.append(settling.most + gap)
 
-    def _microphone_lost(self, lost: _Lost) -> None:
-        """The stream ended: say so, and keep trying to reopen it."""
-        if self._closing.is_set() or self.lost:
-            return
-        self.lost = True
-        if self._events.lost is not None:
-            self._events.lost()
-        at = (lost.at, lost.clock, self._wall_at(lost.at))
-        self._watch = threading.Thread(
-            target=self._reopen_loop, args=(self.frames, at), name="recorder-reopen", daemon=True
-        )
-        self._watch.start()
-
     # -- the watch threads --------------------------------------------------------------
 
     def _stall_loop(self) -> None:
@@ -334,14 +338,13 @@ class Recorder:
             if self._events.stall is not None:
                 self._events.stall(self.frames)
 
-    def _reopen_loop(self, lost_at: int, at: tuple[float, int, int]) -> None:
+    def _reopen_loop(self, at: tuple[float, int, int]) -> None:
         while not self._closing.wait(self.retry):
+            numbered: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
             try:
                 stream = self._open()
-                back = lost_at + max(
-                    0, self._advance(at, self._clock(), self._wall_at(_monotonic()))
-                )
-                self._queue.put(_Back(back))  # before its first block
+                advance = max(0, self._advance(at, self._clock(), self._wall_at(_monotonic())))
+                self._queue.put(_Back(advance, numbered))  # before its first block
                 self._arrived = None
                 stream.start()
             except (GimError, OSError, RuntimeError, ValueError):
@@ -349,6 +352,10 @@ class Recorder:
             old, self._stream = self._stream, stream
             self._close_quietly(old)
             self.lost = False
+            try:
+                lost_at, back = numbered.get(timeout=10.0)  # (the drain reaches it first)
+            except queue.Empty:
+                return  # the drain has stopped: nothing is recorded to place a gap in
             if self._events.gap is not None:
                 self._events.gap(lost_at, back)
             return
