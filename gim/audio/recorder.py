@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -73,9 +73,9 @@ class MicTiming:
     """Seconds without frames before the microphone counts as stalled."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Heard:
-    """A block as the callback handed it over, stamped with its arrival."""
+class _Heard(NamedTuple):
+    """A block as the callback handed it over, stamped with its arrival (a tuple: the
+    callback makes one per block)."""
 
     at: float
     """Monotonic seconds."""
@@ -172,6 +172,11 @@ class Recorder:
         """After a stall: the blocks held until its length is known."""
         self._announced = False  # the stall being settled was told (its stall event)
         self._lost_at = 0  # (the drain's) where the microphone was lost last
+        self._delivered = 0
+        """Frames the callback has handed over (its one count: `now` adds those the drain
+        has not numbered yet, so the session's time runs with the callbacks)."""
+        self._taken = 0
+        """Frames the drain has taken from its queue."""
 
     def start(self) -> None:
         """Open the input stream and begin recording at frame 0."""
@@ -194,13 +199,18 @@ class Recorder:
 
     def now(self) -> int:
         """The session frame the microphone has reached, counting a stall as it lasts."""
+        waiting = max(0, self._delivered - self._taken)  # handed over, not yet numbered
         settling, baseline = self._settling, self._baseline
         if settling is not None and baseline is not None and settling.blocks:
-            return settling.lost + settling.gap(baseline) + settling.held
+            return settling.lost + settling.gap(baseline) + settling.held + waiting
         last = self._last
         if not (self.stalled or self.lost) or last is None:
-            return self.frames
-        return self.frames + max(0, self._advance(last, self._clock(), self._wall_at(_monotonic())))
+            return self.frames + waiting
+        return (
+            self.frames
+            + waiting
+            + max(0, self._advance(last, self._clock(), self._wall_at(_monotonic())))
+        )
 
     def _advance(self, last: tuple[float, int, int], clock: int, wall: int) -> int:
         """Session frames since ``last``: by the session clock when it moves, else the wall."""
@@ -219,11 +229,10 @@ class Recorder:
     # -- the audio callbacks: copy, stamp, enqueue ----------------------------------------
 
     def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
-        heard = _Heard(
-            _monotonic(), self._clock(), indata.copy(), bool(status and status.input_overflow)
-        )
-        self._arrived = (heard.at, heard.clock)
-        self._queue.put(heard)
+        at, clock = _monotonic(), self._clock()
+        self._queue.put(_Heard(at, clock, indata.copy(), bool(status and status.input_overflow)))
+        self._arrived = (at, clock)
+        self._delivered += frames
 
     def _finished(self) -> None:
         """The stream ended (the microphone disappeared): say so, keep trying to reopen it.
@@ -262,6 +271,7 @@ class Recorder:
 
     def _take(self, heard: _Heard) -> None:
         """Number one block (or hold it after a stall) and hand on what is numbered."""
+        self._taken += len(heard.block)
         if heard.overflow:
             self.overruns += 1
         if not self._check(heard):
