@@ -42,6 +42,7 @@ def _register() -> None:
         demo,
         doctor,
         export,
+        guides,
         imports,
         models,
         programs,
@@ -51,7 +52,19 @@ def _register() -> None:
         tui,
     )
 
-    modules = (demo, doctor, export, imports, models, programs, session, sessions, transcribe, tui)
+    modules = (
+        demo,
+        doctor,
+        export,
+        guides,
+        imports,
+        models,
+        programs,
+        session,
+        sessions,
+        transcribe,
+        tui,
+    )
     for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
@@ -84,6 +97,10 @@ def main(argv: list[str] | None = None) -> None:
 
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     quiet.VERBOSE = debug  # C libraries' own messages reach the terminal only with --debug
+    if not debug:
+        from gim import faults
+
+        faults.install()  # no thread or C callback prints a traceback at the guide
     with quiet.terminal_app_stderr():
         _main(argv, debug)
 

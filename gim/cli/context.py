@@ -33,6 +33,9 @@ class Context:
             self._settings = load_settings(self.home)
             # Library caches follow --home (set before any library loads; children inherit).
             lock_down(self._settings.cache_dir)
+            from gim import faults
+
+            faults.log_into(self._settings.home)
         return self._settings
 
     def use_settings(self, settings: Settings) -> None:

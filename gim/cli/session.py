@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -30,6 +30,7 @@ class SessionAsked:
 
     program: str
     client: str
+    allow_name: bool = False
     focus: str = ""
     headless: bool = False
     duration: float | None = None
@@ -39,6 +40,7 @@ class SessionAsked:
     input_device: str | None = None
     output_device: str | None = None
     consent: str = Consent.SESSION.value
+    guide: str | None = None
     transcribe: bool = True
 
     def plan(self, end_fade: float) -> SessionPlan:
@@ -126,6 +128,21 @@ def playable_program(
     return chosen, files, missing
 
 
+def with_guide(settings: Any, guide: str) -> Any:
+    """``settings`` for ``guide``'s session; says how the lines will be labelled."""
+    from dataclasses import replace
+
+    from gim.store.voices import VoiceProfiles
+
+    if VoiceProfiles(settings.home).get(guide) is None:
+        click.echo(
+            f"gim: {guide} has no enrolled voice (gim guides enrol): the lines are labelled "
+            "from the induction's voice, or by telling two voices apart.",
+            err=True,
+        )
+    return replace(settings, guide=guide.strip())
+
+
 def transcribe_session(ctx: Context, session_id: str) -> int:
     """The final pass over a stored session, with progress on stderr; the lines stored.
 
@@ -197,6 +214,11 @@ def session_group() -> None:
 @session_group.command("run")
 @click.option("--program", "program", required=True, help="Program slug or program file.")
 @click.option("--client", required=True, help="The client's code (not a real name).")
+@click.option(
+    "--allow-name",
+    is_flag=True,
+    help="Accept a --client that looks like a name (a space, two capitalised words).",
+)
 @click.option("--focus", default="", help="The focus or goal named in the prelude.")
 @click.option("--headless", is_flag=True, help="No terminal app: progress lines on stderr.")
 @click.option(
@@ -231,6 +253,7 @@ def session_group() -> None:
     help="What the client agreed may be recorded: the whole session (Start to End), "
     "only the music phase, or nothing.",
 )
+@click.option("--guide", default=None, help="The guide's name (an enrolled voice labels lines).")
 @click.option(
     "--transcribe/--no-transcribe",
     default=True,
@@ -245,9 +268,12 @@ def run(ctx: Context, **options: Any) -> None:
     --duration or Ctrl-C; the program ending does not end the session. With
     --consent music only the music phase is recorded.
     """
+    from gim.core.ids import client_code
+    from gim.lockfile import refuse_second_session
+
     asked = SessionAsked(**options)
-    if not asked.client.strip():
-        raise click.BadParameter("give the client's code", param_hint="--client")
+    asked = replace(asked, client=client_code(asked.client, allow_name=asked.allow_name))
+    refuse_second_session(ctx.settings.sessions_dir)
     choose_language(ctx, asked.client, asked.language)
     if not asked.headless:
         from gim.cli import tui
@@ -271,6 +297,8 @@ def _run_headless(ctx: Context, asked: SessionAsked) -> str:
     from gim.runner.ending import FADE
 
     settings = ctx.settings.with_devices(asked.input_device, asked.output_device)
+    if asked.guide is not None:  # kept in the session: the final pass reads it
+        settings = with_guide(settings, asked.guide)
     library = ProgramLibrary(settings)
     chosen, files, missing = playable_program(library, asked.program, asked.skip_missing)
     if missing:

@@ -273,9 +273,20 @@ def rebuild_command(ctx: Context, transcribe: bool) -> None:
     is_flag=True,
     help="Also lines flagged for checking that you have not checked (marked).",
 )
+@click.option(
+    "--speaker",
+    type=click.Choice(["client", "guide"]),
+    help="Only the client's lines, or only the guide's (with the interventions noted).",
+)
 @pass_context
 def search_command(
-    ctx: Context, query: str, client: str | None, limit: int, as_json: bool, unchecked: bool
+    ctx: Context,
+    query: str,
+    client: str | None,
+    limit: int,
+    as_json: bool,
+    unchecked: bool,
+    speaker: str | None,
 ) -> None:
     """Search transcripts and annotations of every session (best matches first).
 
@@ -285,9 +296,9 @@ def search_command(
     from gim.store.db import snapshot_program
 
     with ctx.open_store() as store:
-        hits = store.search(query, client=client, limit=limit, unchecked=unchecked)
+        hits = store.search(query, client=client, limit=limit, unchecked=unchecked, speaker=speaker)
         if not unchecked and not as_json:
-            every = store.search(query, client=client, limit=limit, unchecked=True)
+            every = store.search(query, client=client, limit=limit, unchecked=True, speaker=speaker)
             left_out = sum(h.unchecked for h in every)
             if left_out:
                 click.echo(

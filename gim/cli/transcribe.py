@@ -36,7 +36,8 @@ def render(segments: list[Segment], fmt: str, program: Program | None = None) ->
     from gim.export.subtitles import timestamp
 
     if fmt == "json":
-        keys = ("start", "end", "text", "speaker", "flagged", "piece", "piece_offset")
+        keys: tuple[str, ...] = ("start", "end", "text", "speaker", "speaker_confidence")
+        keys += ("flagged", "piece", "piece_offset")
         rows: list[dict[str, Any]] = []
         for s in segments:
             row = {k: s.to_dict()[k] for k in keys}
@@ -89,6 +90,13 @@ def render(segments: list[Segment], fmt: str, program: Program | None = None) ->
 )
 @click.option("--model", help="A name gim models list shows (bundled, base, ...) or a model path.")
 @click.option("--language", help="ISO code of the language spoken (default: from settings).")
+@click.option(
+    "--guide-voice",
+    "guide_voice",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A recording of the guide alone (repeat for more): label lines guide or client.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here.")
 @click.pass_obj
@@ -100,7 +108,7 @@ def transcribe(
     program_start: float,
     fmt: str,
     output: Path | None,
-    **whisper: Any,
+    **how: Any,
 ) -> None:
     """Transcribe a recording; with --reference, remove the music that was played first."""
     from gim.passes.offline import RoomRecording, transcribe_file
@@ -109,7 +117,7 @@ def transcribe(
         raise InputError("--program-start must be zero or more seconds.")
     program = load_program(ctx, program_name) if program_name else None
     settings = ctx.settings
-    engine, model, chosen = _whisper(settings, **whisper)
+    engine, model, chosen, voices = _how(settings, **how)
     piece_files: tuple[Path | None, ...] | None = None
     if program is not None and reference is not None:
         from gim.library.programs import ProgramLibrary
@@ -123,6 +131,7 @@ def transcribe(
         model,
         language=chosen,
         cache_dir=settings.cache_dir / "models",
+        voices=voices,
     )
     text = render(segments, fmt, program)
     if output is None:
@@ -135,17 +144,35 @@ def transcribe(
         raise InputError(f"Cannot write {output} ({exc.strerror}): choose another -o.") from exc
 
 
-def _whisper(
-    settings: Settings, *, engine: str | None, model: str | None, language: str | None
-) -> tuple[str, str, str]:
+def _how(
+    settings: Settings,
+    *,
+    engine: str | None,
+    model: str | None,
+    language: str | None,
+    guide_voice: tuple[Path, ...],
+) -> tuple[str, str, str, Any]:
     """The engine, the model and the language to transcribe with (the options, else the
-    settings), checked: the language is one gim knows and the model can hear it."""
+    settings), checked: the language is one gim knows and the model can hear it; and the
+    guide's voice profile (None without ``guide_voice`` files)."""
     from gim.core.languages import check_language
     from gim.transcribe.models import check_model_language
 
     chosen = check_language(language or settings.language)
     check_model_language(model or settings.model, chosen, settings.home)
-    return engine or settings.engine, model or settings.model, chosen
+    return engine or settings.engine, model or settings.model, chosen, _voices(guide_voice)
+
+
+def _voices(files: tuple[Path, ...]) -> Any:
+    """The guide's profile from ``files`` (None without files: lines stay the client's)."""
+    from gim.passes.voices import VoiceSource, profile_from_files
+
+    if not files:
+        return None
+    for f in files:
+        if not f.is_file():
+            raise InputError(f"--guide-voice {f} is not a file.")
+    return VoiceSource(profile_from_files(list(files))[0], None)
 
 
 COMMANDS: list[click.Command] = [transcribe]

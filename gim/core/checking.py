@@ -9,6 +9,7 @@ which clears its flag) is an ordinary line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from gim.core.record import SessionRecord
@@ -49,3 +50,24 @@ def checked_only(record: SessionRecord) -> tuple[SessionRecord, int]:
 def lines_phrase(count: int) -> str:
     """``1 line`` / ``3 lines``."""
     return f"{count} line" + ("" if count == 1 else "s")
+
+
+def to_check_lane(
+    record: SessionRecord, include: bool, warn: Callable[[str], None] | None = None
+) -> SessionRecord:
+    """``record`` as an export shows it: unchecked lines left out unless ``include``.
+
+    ``warn`` is told either way, so the guide knows what the export holds.
+    """
+    if include:
+        count = sum(unchecked(s) for s in record.segments)
+        if count and warn is not None:
+            warn(f"{lines_phrase(count)} not yet checked included, marked for checking.")
+        return record
+    shown, count = checked_only(record)
+    if count and warn is not None:
+        warn(
+            f"{lines_phrase(count)} flagged for checking and not yet checked left out: "
+            "check them in review, or add --with-unchecked."
+        )
+    return shown

@@ -115,7 +115,7 @@ def lag_span(points: DelayPoints, rate: int, start: float, end: float) -> LagSpa
     inside = [lag for frame, lag in points if a <= frame <= b]
     least = min(first, last, *inside) / rate
     drift = (last - first) / (b - a) if b > a else 0.0
-    if abs(drift) > DRIFT:
+    if abs(last - first) > DRIFT * (b - a) + JITTER:  # a step, by `_steady`'s own rule
         return LagSpan(lag_at((a + b) / 2, points) / rate, 0.0, least)
     return LagSpan(first / rate, drift, least)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gim.config import DIR_MODE, FILE_MODE
-from gim.core.checking import checked_only, lines_phrase, unchecked
+from gim.core.checking import to_check_lane
 from gim.core.deidentify import deidentify, neutral_id
 from gim.core.record import SessionRecord
 from gim.errors import GimError, InputError
@@ -76,25 +76,6 @@ class ExportChoice:
     """Include lines flagged for checking that the guide has not checked (marked as such)."""
     music: bool = False
     """A REFI-QDA project also carries the voice mixed with the music played."""
-
-
-def to_check_lane(record: SessionRecord, choice: ExportChoice, warn: Warn | None) -> SessionRecord:
-    """``record`` as the choice shows it: unchecked lines left out unless asked for.
-
-    ``warn`` is told either way, so the guide knows what the export holds.
-    """
-    if choice.unchecked:
-        count = sum(unchecked(s) for s in record.segments)
-        if count and warn is not None:
-            warn(f"{lines_phrase(count)} not yet checked included, marked for checking.")
-        return record
-    shown, count = checked_only(record)
-    if count and warn is not None:
-        warn(
-            f"{lines_phrase(count)} flagged for checking and not yet checked left out: "
-            "check them in review, or add --with-unchecked."
-        )
-    return shown
 
 
 def mic_recording(folder: Path) -> Path | None:
@@ -159,7 +140,7 @@ def format_export(
         else:
             media = os.path.relpath(audio.resolve(), base.resolve())
             media_url = audio.resolve().as_uri()
-    record = to_check_lane(record, choice, warn)
+    record = to_check_lane(record, choice.unchecked, warn)
     shown = deidentify(record, choice.names) if choice.deidentified else record
     options = ExportOptions(
         private=choice.private,
@@ -168,37 +149,18 @@ def format_export(
         mandala=picture.data,
         mandala_type=picture.mime,
         paper=choice.paper,
-        recordings=_carried(record, audio, choice, warn) if fmt == "qdpx" else (),
+        recordings=_recordings(record, audio, choice, warn) if fmt == "qdpx" else (),
     )
     stem = f"{shown.session.id}-deidentified" if choice.deidentified else record.session.id
     return stem + format_.suffix, format_.render(shown, options)
 
 
-def _carried(
+def _recordings(
     record: SessionRecord, audio: Path | None, choice: ExportChoice, warn: Warn | None
 ) -> tuple[Recording, ...]:
-    """The recordings an export that carries its audio (a REFI-QDA project) holds, as MP3:
-    the microphone's, and with ``choice.music`` the voice mixed with the music played.
+    from gim.export.media import carried
 
-    Never when de-identified: a voice cannot be de-identified, so the guide is told.
-    """
-    from gim.export.media import mp3_of, voice_and_music
-
-    if audio is None:
-        return ()
-    if choice.deidentified:
-        if warn is not None:
-            warn("a voice cannot be de-identified: the recording is left out of this export.")
-        return ()
-    found = [Recording("Microphone recording", mp3_of(audio), ".mp3")]
-    reference = audio.parent / "reference.flac"
-    if choice.music and not reference.is_file():
-        if warn is not None:
-            warn("this session has no recording of the music played: the mix is left out.")
-    elif choice.music:
-        mixed = voice_and_music(audio, reference, record)
-        found.append(Recording("Voice and music", mixed, ".mp3"))
-    return tuple(found)
+    return carried(record, audio, deidentified=choice.deidentified, music=choice.music, warn=warn)
 
 
 def client_copy_files(
@@ -208,7 +170,7 @@ def client_copy_files(
     from gim.export.packet import client_copy
 
     picture = mandala_picture(folder, record, warn) if choice.audio else Picture()
-    record = to_check_lane(record, choice, warn)
+    record = to_check_lane(record, choice.unchecked, warn)
     shown = deidentify(record, choice.names) if choice.deidentified else record
     files = client_copy(
         shown,
@@ -240,7 +202,7 @@ def packet_export(
         )
     picture = mandala_picture(folder, record, warn)
     data = supervision_packet(
-        to_check_lane(record, choice, warn),
+        to_check_lane(record, choice.unchecked, warn),
         deidentified=choice.deidentified,
         names=choice.names,
         audio=audio,

@@ -10,11 +10,13 @@ a long session never sits in memory whole.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gim.core.record import SessionRecord
 from gim.errors import GimError
+from gim.export import Recording
 
 BLOCK_SECONDS = 30.0
 """Seconds read, mixed and encoded at a time."""
@@ -97,3 +99,35 @@ def _music(music: Any, record: SessionRecord, seconds: float, frames: int, rate:
     out = np.zeros(frames, dtype=np.float32)
     out[: min(frames, len(block))] = block[:frames]
     return out
+
+
+def carried(
+    record: SessionRecord,
+    audio: Path | None,
+    *,
+    deidentified: bool,
+    music: bool,
+    warn: Callable[[str], None] | None = None,
+) -> tuple[Recording, ...]:
+    """The recordings an export that carries its audio (a REFI-QDA project) holds, as MP3:
+    the microphone's ``audio``, and with ``music`` the voice mixed with the music played
+    (``reference.flac`` beside it).
+
+    Never when ``deidentified``: a voice cannot be de-identified, so ``warn`` is told.
+    """
+    if audio is None:
+        return ()
+    if deidentified:
+        if warn is not None:
+            warn("a voice cannot be de-identified: the recording is left out of this export.")
+        return ()
+    found = [Recording("Microphone recording", mp3_of(audio), ".mp3")]
+    reference = audio.parent / "reference.flac"
+    if music and not reference.is_file():
+        if warn is not None:
+            warn("this session has no recording of the music played: the mix is left out.")
+    elif music:
+        found.append(
+            Recording("Voice and music", voice_and_music(audio, reference, record), ".mp3")
+        )
+    return tuple(found)

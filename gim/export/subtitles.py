@@ -45,11 +45,21 @@ def vtt(record: SessionRecord) -> str:
     """The spoken lines as WebVTT."""
     parts = ["WEBVTT\n"]
     for start, end, text in cues(record):
+        # WebVTT names a cue's speaker with a voice tag (players show it; SRT has none)
+        if text.startswith("G: "):
+            text = "<v Guide>" + _escaped(text[3:])
+        elif not text.startswith("[music paused]"):
+            text = _escaped(text)
         # "-->" inside a cue would end it early.
         parts.append(
             f"{timestamp(start, '.')} --> {timestamp(end, '.')}\n{text.replace('-->', '->')}\n"
         )
     return "\n".join(parts)
+
+
+def _escaped(text: str) -> str:
+    """Text safe inside a WebVTT cue (``<`` would open a tag, ``&`` an entity)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def srt_bytes(record: SessionRecord, options: ExportOptions) -> bytes:

@@ -5,10 +5,12 @@ blocks and the reference aligned to them; `feed` only copies and enqueues. A chi
 process (spawned, so the model never shares the runner's GIL or memory) resamples to
 16 kHz, cancels the reference, finds utterances with VAD, and transcribes each one when
 the client pauses. Lines come back through a reader thread in the runner's process,
-which calls ``on_segment``. A crash of the child is reported through ``on_warning`` and
-never blocks the caller. The music is removed with the streaming echo canceller the
-transcriber is given (`gim.audio.echo.streaming_canceller` unless told otherwise); each
-channel's `gim.passes.live_stream.UtteranceStream` gets its own.
+which calls ``on_segment``. When the child falls behind it skips ahead to the newest
+audio and says so once (`gim.passes.live_backlog`): the final pass has what it skipped.
+A crash of the child is reported through ``on_warning`` and never blocks the
+caller. The music is removed with the streaming echo canceller the transcriber is given
+(`gim.audio.echo.streaming_canceller` unless told otherwise); each channel's
+`gim.passes.live_stream.UtteranceStream` gets its own.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from numpy.typing import NDArray
 from gim.audio.echo import streaming_canceller
 from gim.config import Settings
 from gim.core.session import Segment, Speaker
+from gim.passes.live_backlog import MAX_BEHIND
 from gim.transcribe.models import model_label
 
 
@@ -68,6 +71,8 @@ class LiveConfig:
     """Seconds of pause that end an utterance."""
     step: float = 0.25
     """Seconds of new audio between VAD checks."""
+    max_behind: float | None = MAX_BEHIND
+    """Seconds a block may wait before the live pass skips ahead (None: never)."""
 
 
 class LiveTranscriber:
@@ -80,6 +85,7 @@ class LiveTranscriber:
         on_segment: SegmentCallback,
         on_warning: WarningCallback | None = None,
         canceller: CancellerFactory | None = streaming_canceller,
+        max_behind: float | None = MAX_BEHIND,
     ) -> None:
         """Prepare (nothing starts until `start`).
 
@@ -88,9 +94,13 @@ class LiveTranscriber:
             rate: sample rate of the frames given to `feed`.
             on_segment: called with each preview line (source LIVE), from a background
                 thread of this process.
-            on_warning: called with one sentence when the live pass fails or restarts.
+            on_warning: called with one sentence when the live pass fails or restarts,
+                or skips ahead because it fell behind (`gim.passes.live_backlog`).
             canceller: a picklable factory ``canceller(rate)`` of a streaming echo
                 canceller; None: the microphone is transcribed as it is.
+            max_behind: seconds a block may wait before the live pass skips ahead to the
+                newest audio (`gim.passes.live_backlog`); None: it never does (audio
+                handed over faster than it is recorded, all to be transcribed).
         """
         channels = [(settings.client_channel, str(Speaker.CLIENT))]
         if settings.guide_channel is not None:
@@ -102,6 +112,7 @@ class LiveTranscriber:
             language=settings.language,
             channels=tuple(channels),
             cache_dir=str(settings.cache_dir / "models"),
+            max_behind=max_behind,
         )
         self.canceller = canceller
         self.on_segment = on_segment
@@ -134,12 +145,18 @@ class LiveTranscriber:
         """Hand over microphone frames (frames×channels) and the aligned reference.
 
         Non-blocking: the arrays are copied and queued (a feeder thread pickles them).
-        Nothing is dropped; after a failure, blocks are ignored.
+        Nothing is dropped here (the child skips ahead when it falls behind); after a
+        failure, blocks are ignored.
         """
         if self._inbox is None or self.failed:
             return
         self._inbox.put(
-            (int(first_frame), np.array(mic, np.float32), np.array(reference, np.float32))
+            (
+                int(first_frame),
+                np.array(mic, np.float32),
+                np.array(reference, np.float32),
+                time.monotonic(),  # how long it waited decides whether the child skips it
+            )
         )
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -178,6 +195,8 @@ class LiveTranscriber:
                 self.on_segment(payload)
             elif kind == "error":
                 self._warn(str(payload))
+            elif kind == "notice" and self.on_warning is not None:
+                self.on_warning(str(payload))  # the live pass goes on: not a failure
             elif kind == "done":
                 return
 
@@ -195,6 +214,7 @@ def _child_main(
     try:
         from pathlib import Path
 
+        from gim.passes.live_backlog import Backlog, follow
         from gim.passes.live_stream import UtteranceStream
         from gim.transcribe.engine import SAMPLE_RATE, load_engine
 
@@ -210,17 +230,7 @@ def _child_main(
             for channel, speaker in config.channels
         ]
         outbox.put(("ready", None))
-        while True:
-            item = inbox.get()
-            if item is None:
-                for stream in streams:
-                    for seg in stream.finish():
-                        outbox.put(("segment", seg))
-                break
-            first, mic, reference = item
-            for stream in streams:
-                for seg in stream.feed(first, mic, reference):
-                    outbox.put(("segment", seg))
+        follow(inbox, streams, outbox, Backlog(limit=config.max_behind))
     except Exception as exc:  # reported to the runner; the recording goes on
         outbox.put(
             (

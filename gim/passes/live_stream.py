@@ -15,14 +15,16 @@ clearly more of the microphone than that (`MUSIC_MARGIN_DB`) to be transcribed.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gim.audio.files import Resampler
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
+from gim.transcribe.invented import keep_out_invented
 from gim.transcribe.recall import (
     FLOOR_WINDOW,
     FRAME,
@@ -76,8 +78,6 @@ class UtteranceStream:
     ) -> None:
         """Set up the resamplers for ``channel``; ``canceller`` (16 kHz, this stream's
         own) removes the music, None: the microphone is transcribed as it is."""
-        import soxr
-
         self.config = config
         self.channel = channel
         self.speaker = speaker
@@ -88,8 +88,8 @@ class UtteranceStream:
             word_timestamps=False,  # a preview: the final pass times the words
             options=DecodeOptions(language=config.language, beam_size=1),
         )
-        self._mic_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
-        self._ref_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
+        self._mic_rs = Resampler(config.rate)
+        self._ref_rs = Resampler(config.rate)
         self.canceller = canceller
         self.mic = np.zeros(0, np.float32)
         self.clean = np.zeros(0, np.float32)
@@ -139,11 +139,19 @@ class UtteranceStream:
         if self.canceller is not None:
             self.clean = np.concatenate([self.clean, self.canceller.flush()])
         out = self._check(final=True)
+        self.skip()
+        return out
+
+    def skip(self) -> None:
+        """Forget the buffered audio without transcribing it (the live pass fell behind:
+        the recording keeps it for the final pass); the next block starts afresh."""
+        if self.canceller is not None:
+            self.canceller.flush()  # its buffered frames belong to the skipped audio
         self.mic = np.zeros(0, np.float32)
         self.clean = np.zeros(0, np.float32)
         self.ref = np.zeros(0, np.float32)
         self.base, self._next_frame = None, None
-        return out
+        self._since_check = 0
 
     def _check(self, final: bool) -> list[Segment]:
         n = min(len(self.mic), len(self.clean))
@@ -195,7 +203,7 @@ class UtteranceStream:
             self._drop(min(ended[-1].span.end, n), music)
         elif not spans:
             self._drop(max(0, n - KEEP), music)
-        return out
+        return keep_out_invented(out)  # stock phrases and guesses: one marker, no words
 
     def _drop(self, frames: int, music: Judgement) -> None:
         if frames <= 0 or self.base is None:

@@ -20,9 +20,11 @@ from gim.core.session import Segment, Speaker
 from gim.errors import GimError
 from gim.passes.placement import check_reference, link_to_program
 from gim.passes.prepare import Prepared, prepare
+from gim.passes.voices import VoiceSource, label_lines
 from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
+from gim.transcribe.invented import keep_out_invented
 from gim.transcribe.recall import Candidate, find_candidates
 from gim.transcribe.utterance import transcribe_candidate
 from gim.transcribe.vad import Stretch
@@ -77,7 +79,8 @@ def transcribe_prepared(
     """Transcribe every stretch of a prepared recording that may be speech.
 
     Stretches only the recall detectors heard give flagged lines; one Whisper gives no
-    words for becomes a flagged "possible speech" marker (`gim.transcribe.recall`).
+    words for becomes a flagged "possible speech" marker (`gim.transcribe.recall`), and
+    so does Whisper's invented text (`gim.transcribe.invented`), adjacent markers joined.
 
     Args:
         prepared: the microphone and its cleaned signal.
@@ -114,7 +117,8 @@ def transcribe_prepared(
     else:
         segments = _alone(prepared, engine, found, hearing, watch)
     watch.report(1.0)
-    return segments
+    # Whisper's stock phrases and guesses are no transcript lines: collapsed markers.
+    return keep_out_invented(segments)
 
 
 def _alone(
@@ -166,6 +170,7 @@ def transcribe_file(
     cache_dir: Path | None = None,
     word_timestamps: bool = True,
     progress: Progress | None = None,
+    voices: VoiceSource | None = None,
 ) -> list[Segment]:
     """Transcribe a recording made elsewhere (the ``gim transcribe`` command).
 
@@ -177,6 +182,7 @@ def transcribe_file(
         cache_dir: where converted models are kept.
         word_timestamps: ask for word timing.
         progress: called with the fraction done.
+        voices: label each line guide or client by voice (split where it changes).
 
     Raises:
         InputError: for a missing or unreadable file.
@@ -195,6 +201,8 @@ def transcribe_file(
     hearing = Hearing(word_timestamps=word_timestamps, options=DecodeOptions(language=language))
     loaded = load_engine(engine, model, cache_dir=cache_dir)
     segments = transcribe_prepared(prepared, loaded, hearing, Watch(progress))
+    if voices is not None:
+        segments = label_lines(segments, prepared.clean, voices)
     if program is not None:
         lag = prepared.delay.seconds if prepared.delay else 0.0
         files = list(recording.piece_files) if recording.piece_files is not None else None

@@ -164,9 +164,11 @@ class SessionRunner:
         text: str = "",
         tags: tuple[str, ...] = (),
         segment: Segment | None = None,
+        *,
+        at: float | None = None,
     ) -> Annotation:
-        """Keep a guide's note now, or on the line ``segment``."""
-        return self.controls.mark(kind, text, tags, segment)
+        """Keep a guide's note now, on the line ``segment``, or ``at`` (session seconds)."""
+        return self.controls.mark(kind, text, tags, segment, at=at)
 
     # -- starting ---------------------------------------------------------------------
 

@@ -151,10 +151,14 @@ class GuideControls:
         text: str = "",
         tags: tuple[str, ...] = (),
         segment: Segment | None = None,
+        *,
+        at: float | None = None,
     ) -> Annotation:
         """Add a marker, intervention, observation or tag at the current session time, or
-        on ``segment`` (a transcript line the guide chose) at its start."""
-        at = self.elapsed if segment is None else segment.start
+        on ``segment`` (a transcript line the guide chose) at its start, or ``at`` (the
+        moment the guide pressed the key, for a note typed afterwards)."""
+        if at is None:
+            at = self.elapsed if segment is None else segment.start
         note = Annotation(
             at,
             kind,

@@ -18,6 +18,7 @@ from gim.passes.offline import PassStopped, Progress, Watch, transcribe_recordin
 from gim.passes.placement import link_playback
 from gim.runner.final_mark import final_pass_running, let_go, refuse_if_running
 from gim.runner.recovery import is_running
+from gim.runner.voices import by_voice
 from gim.store.db import Store
 
 
@@ -80,6 +81,7 @@ def _final_pass(
     segments = rolling.finish(folder, settings, engine, clock, watch)
     if segments is None:
         segments = transcribe_recording(folder, settings, engine, clock, watch)
+    segments = by_voice(store.get_session(session_id), settings, folder, clock, segments)
     # a gap was recorded as silence, and removing the music from silence leaves the music
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]

@@ -157,6 +157,7 @@ def import_folder(store: Store, folder: Path) -> Imported:
         program_snapshot=snapshot if isinstance(snapshot, dict) else {},
         phases=phases,
         gaps=list(found.gaps),
+        language=str(header.get("language") or "en"),  # journals before issue 23: English
     )
     store.create_session(session)
     if found.playback:

@@ -112,6 +112,7 @@ class LiveRecord:
             program=session.program,
             started_at=session.started_at,
             consent=str(session.consent),
+            language=session.language,
             program_snapshot=session.program_snapshot,
             transcribe=final_pass,
         )

@@ -116,6 +116,7 @@ def _segment(data: dict[str, object]) -> Segment:
         flag_reason=str(data.get("flag_reason", "")),
         piece=None if piece is None else int(piece),  # type: ignore[call-overload]
         piece_offset=num("piece_offset"),
+        model=str(data.get("model") or ""),
     )
 
 

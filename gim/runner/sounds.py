@@ -1,9 +1,9 @@
-"""What the screens play and hear outside a session: a moment of a stored session, a few
-seconds of a file before linking it, the microphone check and the test tone.
+"""What the screens play and hear outside a session: a stored session listened through, a
+few seconds of a file before linking it, the microphone check and the test tone.
 
 The app never touches audio itself (an import-linter contract forbids `gim.ui` to import
-`gim.audio`): it asks here, from its thread workers. Every call blocks until done or
-stopped, and every failure is a `GimError` with a sentence for the guide.
+`gim.audio`): it asks here, from its thread workers. Every call blocks until done, stopped
+or (`listen`) playing, and every failure is a `GimError` with a sentence for the guide.
 """
 
 from __future__ import annotations
@@ -12,21 +12,39 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gim.errors import GimError
+
 if TYPE_CHECKING:
     from gim.audio.check import MicCheck
+    from gim.audio.listen import Listener
     from gim.core.record import SessionRecord
 
 
-def play_moment(
-    settings: Any, record: SessionRecord, start: float, source: str, stop: threading.Event
-) -> None:
-    """Play a stored session from ``start``: "voice", "music" (aligned) or "both".
+def listen(
+    settings: Any, record: SessionRecord, start: float, source: str, speed: float
+) -> Listener:
+    """Start playing a stored session from ``start`` and return the `Listener` playing it.
 
-    Blocks until the clip ends or ``stop`` is set.
+    Args:
+        settings: The speakers and their latency.
+        record: The session.
+        start: Session second to start from.
+        source: "voice", "music" (aligned with the voice) or "both".
+        speed: 0.5-1.5, the pitch kept.
     """
-    from gim.audio.clips import play_moment as play
+    from gim.audio.devices import parse_device
+    from gim.audio.listen import Listener, SessionSound
 
-    play(settings, record, start, source, stop)
+    sound = SessionSound(Path(settings.sessions_dir) / record.session.id, record)
+    if not sound.has(source):
+        sound.close()
+        wanted = "voice or music" if source == "both" else source
+        raise GimError(
+            f"This session has no {wanted} recording to play: press v to choose another source."
+        )
+    listener = Listener(sound, start, source, speed)
+    listener.open(parse_device(settings.output_device), settings.latency)
+    return listener
 
 
 def play_excerpt(settings: Any, path: Path, stop: threading.Event) -> None:

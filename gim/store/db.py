@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from gim.config import FILE_MODE
 from gim.core.clock import SessionClock
-from gim.core.ids import new_session_id
+from gim.core.ids import canonical_client, new_session_id
 from gim.core.playback import PlaybackEvent, PlaybackLog
 from gim.core.program import Program
 from gim.core.record import SessionRecord
@@ -131,18 +131,20 @@ class Store(TranscriptTables):
         """Add the client ``code`` unless it exists."""
         self.db.execute(
             "INSERT OR IGNORE INTO clients (code, created_at, notes) VALUES (?, ?, '')",
-            [code, _now()],
+            [canonical_client(code), _now()],
         )
 
     @guarded
     def client_language(self, code: str) -> str:
         """The language last chosen for client ``code`` ("" when none was)."""
+        code = canonical_client(code)
         row = next(self.db.query("SELECT language FROM clients WHERE code = ?", [code]), None)
         return str(row["language"]) if row else ""
 
     @guarded
     def set_client_language(self, code: str, language: str) -> None:
         """Keep ``language`` as client ``code``'s language (their next sessions' default)."""
+        code = canonical_client(code)
         self.ensure_client(code)
         self.db.execute("UPDATE clients SET language = ? WHERE code = ?", [language, code])
 
@@ -166,6 +168,7 @@ class Store(TranscriptTables):
         Returns the same object, with ``id`` and ``number`` filled in.
         """
         with self.db.atomic():
+            session.client = canonical_client(session.client)
             self.ensure_client(session.client)
             if not session.id:
                 when = _parse_time(session.started_at)
@@ -202,6 +205,7 @@ class Store(TranscriptTables):
         assignments = ", ".join(f'"{k}" = :{k}' for k in values)
         with self.db.atomic():
             if "client" in values:
+                values["client"] = canonical_client(values["client"])
                 self.ensure_client(values["client"])
             cursor = self.db.execute(
                 f"UPDATE sessions SET {assignments} WHERE id = :_id",
@@ -221,7 +225,9 @@ class Store(TranscriptTables):
     @guarded
     def list_sessions(self, client: str | None = None) -> list[Session]:
         """Every session (or ``client``'s), newest first."""
-        where, params = ("WHERE client = ?", [client]) if client is not None else ("", [])
+        where, params = ("", [])
+        if client is not None:
+            where, params = "WHERE client = ?", [canonical_client(client)]
         sql = f"SELECT * FROM sessions {where} ORDER BY started_at DESC, id DESC"
         return [rows.session_from_row(r) for r in self.db.query(sql, params)]
 
@@ -350,12 +356,13 @@ class Store(TranscriptTables):
         limit: int = 50,
         *,
         unchecked: bool = False,
+        speaker: str | None = None,
     ) -> list[SearchHit]:
         """Transcript lines and annotations matching ``query``, best first (bm25).
 
         See `gim.store.search` for the query language; no query raises an error. Lines
         flagged for checking that the guide has not checked are left out unless
-        ``unchecked``.
+        ``unchecked``; ``speaker`` (client|guide) keeps that speaker's lines only.
         """
         clocks: dict[str, SessionClock] = {}
 
@@ -365,7 +372,9 @@ class Store(TranscriptTables):
             found = clocks[sid].music_at(seconds)
             return (None, None) if found is None else found
 
-        return run_search(self.db, query, locate, client, session_id, limit, unchecked=unchecked)
+        return run_search(
+            self.db, query, locate, client, session_id, limit, unchecked=unchecked, speaker=speaker
+        )
 
 
 @contextlib.contextmanager

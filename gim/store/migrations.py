@@ -164,6 +164,101 @@ def _languages_and_models(db: Database) -> None:
     db.execute("ALTER TABLE segments ADD COLUMN model TEXT NOT NULL DEFAULT ''")
 
 
+_FOLDS = (
+    ("ø", "o"), ("Ø", "O"), ("æ", "ae"), ("Æ", "AE"), ("œ", "oe"), ("Œ", "OE"),
+    ("ß", "ss"), ("ł", "l"), ("Ł", "L"), ("đ", "d"), ("Đ", "D"), ("ħ", "h"), ("Ħ", "H"),
+)  # fmt: skip
+"""Letters FTS5's remove_diacritics leaves alone (Unicode gives them no base letter), as a
+guide without them on the keyboard types them."""
+
+
+def folded(column: str) -> str:
+    """SQL for ``column`` with the `_FOLDS` letters replaced (built-in functions only: the
+    triggers must work in any SQLite, not just in a connection gim set up)."""
+    expr = column
+    for letter, plain in _FOLDS:
+        expr = f"replace({expr}, '{letter}', '{plain}')"
+    return expr
+
+
+def _search_folded_script() -> str:
+    seg = note = folded("new.text")
+    return f"""
+DROP TRIGGER IF EXISTS segments_ai; DROP TRIGGER IF EXISTS segments_au;
+DROP TRIGGER IF EXISTS segments_ad; DROP TRIGGER IF EXISTS annotations_ai;
+DROP TRIGGER IF EXISTS annotations_au; DROP TRIGGER IF EXISTS annotations_ad;
+DROP TABLE IF EXISTS search_index;
+CREATE VIRTUAL TABLE search_index USING fts5(
+    text, folded, session_id UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER segments_ai AFTER INSERT ON segments BEGIN
+    INSERT INTO search_index(rowid, text, folded, session_id)
+        VALUES (2 * new.id, new.text, {seg}, new.session_id);
+END;
+CREATE TRIGGER segments_au AFTER UPDATE OF text ON segments BEGIN
+    DELETE FROM search_index WHERE rowid = 2 * old.id;
+    INSERT INTO search_index(rowid, text, folded, session_id)
+        VALUES (2 * new.id, new.text, {seg}, new.session_id);
+END;
+CREATE TRIGGER segments_ad AFTER DELETE ON segments BEGIN
+    DELETE FROM search_index WHERE rowid = 2 * old.id;
+END;
+CREATE TRIGGER annotations_ai AFTER INSERT ON annotations BEGIN
+    INSERT INTO search_index(rowid, text, folded, session_id)
+        VALUES (2 * new.id + 1, new.text, {note}, new.session_id);
+END;
+CREATE TRIGGER annotations_au AFTER UPDATE OF text ON annotations BEGIN
+    DELETE FROM search_index WHERE rowid = 2 * old.id + 1;
+    INSERT INTO search_index(rowid, text, folded, session_id)
+        VALUES (2 * new.id + 1, new.text, {note}, new.session_id);
+END;
+CREATE TRIGGER annotations_ad AFTER DELETE ON annotations BEGIN
+    DELETE FROM search_index WHERE rowid = 2 * old.id + 1;
+END;
+INSERT INTO search_index(rowid, text, folded, session_id)
+    SELECT 2 * id, text, {folded("text")}, session_id FROM segments;
+INSERT INTO search_index(rowid, text, folded, session_id)
+    SELECT 2 * id + 1, text, {folded("text")}, session_id FROM annotations;
+"""
+
+
+@MIGRATIONS(name="0006_search_folded")
+def _search_folded(db: Database) -> None:
+    # The index again, with a second column holding the text with ø, æ, ß, ł... written
+    # as a keyboard without them would ("Soren" finds "Søren"); rebuilt from the rows, so
+    # existing databases find their old lines the same way.
+    db.executescript(_search_folded_script())
+
+
+@MIGRATIONS(name="0007_client_codes")
+def _client_codes(db: Database) -> None:
+    # Client codes are case-insensitive, stored in upper case: t01 and T01 were two
+    # clients; they become one, with every session, and notes kept from both.
+    rows = db.execute("SELECT code, notes FROM clients WHERE code != upper(trim(code))")
+    merged = set()
+    for code, notes in list(rows):
+        canonical = code.strip().upper()
+        db.execute(
+            "INSERT OR IGNORE INTO clients (code, created_at, notes, language) "
+            "SELECT ?, created_at, '', language FROM clients WHERE code = ?",
+            [canonical, code],
+        )
+        if notes:
+            db.execute(
+                "UPDATE clients SET notes = trim(notes || char(10) || ?) WHERE code = ?",
+                [notes, canonical],
+            )
+        db.execute("UPDATE sessions SET client = ? WHERE client = ?", [canonical, code])
+        db.execute("DELETE FROM clients WHERE code = ?", [code])
+        merged.add(canonical)
+    for canonical in merged:  # one series: numbered again in the order they happened
+        ids = db.execute(
+            "SELECT id FROM sessions WHERE client = ? ORDER BY started_at, id", [canonical]
+        )
+        for number, (session_id,) in enumerate(list(ids), 1):
+            db.execute("UPDATE sessions SET number = ? WHERE id = ?", [number, session_id])
+
+
 def migrate(db: Database) -> None:
     """Bring ``db`` to the current schema (a no-op when it is up to date)."""
     MIGRATIONS.apply(db)

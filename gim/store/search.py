@@ -2,7 +2,8 @@
 
 A guide types words and ``"quoted phrases"``; every word and phrase must appear (in any
 order), a word ending in ``*`` matches as a prefix, and English endings are folded
-(``walking`` finds ``walked``), and so are diacritics (``Gefuhl`` finds ``Gefühl``).
+(``walking`` finds ``walked``), and so are diacritics (``Gefuhl`` finds ``Gefühl``) and
+letters such as ø, æ and ß (``Soren`` finds ``Søren``: the index's folded column).
 Chinese, Japanese, Korean and Thai are written without spaces between words, so the index
 holds a whole clause as one token: a query in those scripts is found as a substring of
 the text instead (every part must occur; the hit has no bm25 rank). Anything else in the
@@ -158,6 +159,7 @@ def run_search(
     limit: int = 50,
     *,
     unchecked: bool = False,
+    speaker: str | None = None,
 ) -> list[SearchHit]:
     """The best ``limit`` hits for ``query``, best first (bm25).
 
@@ -170,6 +172,8 @@ def run_search(
         limit: At most this many hits.
         unchecked: Also lines flagged for checking that the guide has not checked
             (neither edited nor confirmed); left out by default.
+        speaker: Only lines of ``client`` or ``guide`` (the guide's also takes the
+            interventions noted as annotations).
     """
     terms = substring_terms(query)
     found = _conditions(query, terms)
@@ -179,12 +183,16 @@ def run_search(
     params["limit"] = limit
     if client is not None:
         where.append("s.client = :client")
-        params["client"] = client
+        params["client"] = client.strip().upper()  # codes are stored in upper case
     if session_id is not None:
         where.append("f.session_id = :session_id")
         params["session_id"] = session_id
     if not unchecked:
         where.append(f"NOT ({_UNCHECKED})")
+    if speaker is not None:
+        notes = " OR (f.rowid % 2 = 1 AND a.kind = 'intervention')" if speaker == "guide" else ""
+        where.append(f"((f.rowid % 2 = 0 AND seg.speaker = :speaker){notes})")
+        params["speaker"] = speaker
     sql = f"""
         SELECT f.rowid AS rowid, f.session_id AS session_id, s.client AS client,
                s.started_at AS started_at, {rank} AS rank, {snippet} AS snippet,

@@ -23,7 +23,14 @@ from gim.transcribe.engine import SAMPLE_RATE, Engine
 from gim.transcribe.filters import HIGH_COMPRESSION, flag_reason, repeated_ngram, words_of
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
-from gim.transcribe.utterance import UNSURE_REASON, transcribe_candidate
+from gim.transcribe.utterance import (
+    HOLE,
+    UNSURE_REASON,
+    possible_speech,
+    transcribe_candidate,
+    transcribe_span,
+    uncovered,
+)
 from gim.transcribe.vad import RESIDUAL_SKIP_DB, Stretch, residual_db
 
 JOIN = 3.0
@@ -124,7 +131,37 @@ class _Audio:
             kept += transcribe_candidate(
                 self.mic, self.clean, c, self.engine, alone, cancelled=self.cancelled
             )
-        return sorted(kept, key=lambda s: s.start)
+        return self.fill_holes(sorted(kept, key=lambda s: s.start), group, hearing)
+
+    def fill_holes(
+        self, kept: list[Segment], group: list[Candidate], hearing: Hearing
+    ) -> list[Segment]:
+        """``kept`` with every heard run's stretch of `HOLE` seconds or more that no line
+        covers decoded on its own (lines, or a marker): in context Whisper may write one
+        line for a candidate and skip whole sentences of a hard voice in its middle."""
+        pad = int(0.2 * SAMPLE_RATE)
+        for c in group:
+            for run in c.voiced or (c.span,):
+                for hole in uncovered(kept, run, hearing.offset, HOLE):
+                    part = Stretch(
+                        max(c.span.start, hole.start - pad), min(c.span.end, hole.end + pad)
+                    )
+                    alone = hearing.after(kept[-1].text) if kept else hearing
+                    extra = transcribe_span(
+                        self.mic,
+                        self.clean,
+                        part,
+                        self.engine,
+                        alone,
+                        cancelled=self.cancelled,
+                        sure=c.sure,
+                    )
+                    if extra:  # none: the music gate heard only the music there
+                        # What the lines decoded alone still leave out is marked.
+                        left = uncovered(extra, hole, hearing.offset, HOLE)
+                        extra += [possible_speech(x, hearing) for x in left]
+                    kept = sorted([*kept, *extra], key=lambda s: s.start)
+        return kept
 
 
 def _inside_line(seg: Segment, a: float, b: float) -> bool:

@@ -44,6 +44,10 @@ PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "abonnez-vous",
         "n'oubliez pas de vous abonner",
         "à la prochaine",
+        "fin de cette vidéo",
+        "fin de votre vidéo",
+        "dans cette vidéo",
+        "prochaine vidéo",
     ),
     "da": (
         "undertekster af",

@@ -27,6 +27,12 @@ MARKER_REASON = "possible speech Whisper could not transcribe: play it"
 UNSURE_REASON = "the voice detector was unsure here: check the words"
 UNCOVERED = 0.6
 """Seconds of a heard run no line covers before it is decoded on its own."""
+HOLE = 1.0
+"""Seconds of a heard run no line covers, even where lines cover the rest of the run,
+that are decoded again on their own, or marked: the client's words are never dropped
+without a trace (a hoarse voice's two sentences once fell between two lines)."""
+SLACK = 0.2
+"""Seconds around a line still counted as covered by it."""
 
 
 def is_marker(segment: Segment) -> bool:
@@ -67,13 +73,13 @@ def transcribe_span(
     if not out:
         return [decode.marker(span)]
     offset = hearing.offset
+    pad = int(0.2 * SAMPLE_RATE)
     for run in voiced:
-        if run.end - run.start < UNCOVERED * SAMPLE_RATE or _covered(out, run, offset) > 0.3:
-            continue
-        pad = int(0.2 * SAMPLE_RATE)
-        part = Stretch(max(span.start, run.start - pad), min(span.end, run.end + pad))
-        extra = decode.lines(part, out[-1].text) or [decode.marker(part)]
-        out = sorted([*out, *extra], key=lambda s: s.start)
+        whole = run.end - run.start >= UNCOVERED * SAMPLE_RATE and _covered(out, run, offset) <= 0.3
+        for hole in [run] if whole else uncovered(out, run, offset, HOLE):
+            part = Stretch(max(span.start, hole.start - pad), min(span.end, hole.end + pad))
+            extra = decode.lines(part, out[-1].text) or [decode.marker(part)]
+            out = sorted([*out, *extra], key=lambda s: s.start)
     if not sure:
         for seg in out:
             if not seg.flagged:
@@ -104,6 +110,39 @@ def transcribe_candidate(
     )
 
 
+def uncovered(lines: list[Segment], run: Stretch, offset: float, least: float) -> list[Stretch]:
+    """The parts of ``run`` (frames; ``offset``: session seconds of frame 0) at least
+    ``least`` seconds long that no line covers (with `SLACK` each side of a line)."""
+    step = SAMPLE_RATE // 100
+    n = max(0, (run.end - run.start) // step)
+    at = offset + (run.start + (np.arange(n) + 0.5) * step) / SAMPLE_RATE
+    free = np.ones(n, np.int8)
+    for s in lines:
+        free[(at >= s.start - SLACK) & (at <= s.end + SLACK)] = 0
+    edges = np.diff(np.concatenate([[0], free, [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [
+        Stretch(run.start + int(a) * step, min(run.end, run.start + int(b) * step))
+        for a, b in zip(starts, ends, strict=True)
+        if (b - a) * step >= least * SAMPLE_RATE
+    ]
+
+
+def possible_speech(span: Stretch, hearing: Hearing) -> Segment:
+    """A "possible speech" marker over ``span`` (frames from ``hearing.offset``)."""
+    start, end = span.seconds
+    return Segment(
+        start=round(start + hearing.offset, 3),
+        end=round(end + hearing.offset, 3),
+        text=POSSIBLE_SPEECH,
+        speaker=hearing.speaker,
+        source=hearing.source,
+        confidence=0.0,
+        flagged=True,
+        flag_reason=MARKER_REASON,
+    )
+
+
 def _covered(lines: list[Segment], run: Stretch, offset: float) -> float:
     """Fraction of ``run`` inside some line (with 0.2 s of slack each side)."""
     a, b = run.start / SAMPLE_RATE + offset, run.end / SAMPLE_RATE + offset
@@ -131,18 +170,7 @@ class _Decoder:
 
     def marker(self, span: Stretch) -> Segment:
         """A flagged line saying speech may be here, with its time span."""
-        start, end = span.seconds
-        offset = self.hearing.offset
-        return Segment(
-            start=round(start + offset, 3),
-            end=round(end + offset, 3),
-            text=POSSIBLE_SPEECH,
-            speaker=self.hearing.speaker,
-            source=self.hearing.source,
-            confidence=0.0,
-            flagged=True,
-            flag_reason=MARKER_REASON,
-        )
+        return possible_speech(span, self.hearing)
 
     def _decode(self, span: Stretch, options: DecodeOptions, previous: str) -> list[Segment]:
         base = span.start / SAMPLE_RATE + self.hearing.offset

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.console import RenderableType
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 
+from gim import faults
 from gim.config import Settings, ensure_private_dir
 from gim.ui.theme import DUSK
 
@@ -23,6 +25,22 @@ if TYPE_CHECKING:
 
 KEYS_FILE = "keys.toml"
 """Optional file in the data home remapping keys: ``binding-id = "key"`` per line."""
+
+KEEP_GOING = 5
+"""Errors in the app a recording survives before gim closes (saving the session)."""
+
+
+class FaultNoticed(Message):
+    """A thread or C callback failed; ``text`` is gim's sentence about it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        """The sentence for the guide."""
+
+
+QUIT_QUESTION = "End the session and quit gim? The recording stops and is kept."
+"""Asked once when ctrl+q or ctrl+c is pressed during a recording."""
 
 ScreenFactory = Callable[["GimApp"], Screen[Any]]
 """Builds the first screen once the app is running (it may need the store)."""
@@ -77,6 +95,7 @@ class GimApp(App[None]):
         self._programs = programs
         self.final_passes: set[threading.Event] = set()
         """Stop events of the final passes running now (set when the app quits)."""
+        self._faults_survived = 0
 
     # -- data ------------------------------------------------------------------------
     @property
@@ -100,6 +119,7 @@ class GimApp(App[None]):
 
     # -- life cycle ------------------------------------------------------------------
     def on_mount(self) -> None:
+        faults.listen(lambda text: self.post_message(FaultNoticed(text)))
         self.register_theme(DUSK)
         self.theme = DUSK.name
         self._apply_keymap(self.settings.home / KEYS_FILE)
@@ -128,6 +148,61 @@ class GimApp(App[None]):
         for stop in list(self.final_passes):
             stop.set()
         super().exit(result, return_code, message)
+
+    def on_unmount(self) -> None:
+        faults.listen(None)
+
+    def on_fault_noticed(self, message: FaultNoticed) -> None:
+        """A fault in a thread or C callback, in one sentence (`gim.faults`)."""
+        self.notify(message.text, severity="warning", timeout=15)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error in the app itself: logged privately, never a traceback on the screen.
+
+        During a recording the app goes on (a few times at most): the session is the
+        guide's, and what failed was a piece of the screen. Otherwise gim closes with
+        one sentence. Tests still see the error: Pilot re-raises ``_exception``.
+        """
+        faults.report_privately(error, "the terminal app")
+        if self._exception is None:
+            self._exception = error
+        if self.recording() and self._faults_survived < KEEP_GOING:
+            self._faults_survived += 1
+            self.notify(
+                f"Part of the screen failed ({type(error).__name__}); the recording goes on.",
+                severity="error",
+                timeout=15,
+            )
+            return
+        self._exception_event.set()
+        self.exit(return_code=1, message=faults.closing_sentence(error))
+
+    def recording(self) -> bool:
+        """Whether a session records on a screen of this app now."""
+        return any(getattr(s, "recording", False) for s in self.screen_stack)
+
+    async def action_quit(self) -> None:
+        """Quit; during a recording ask once first (quitting saves and ends the session)."""
+        if not self.recording():
+            self.exit()
+            return
+        from gim.ui.dialogs.confirm import Confirm
+
+        if isinstance(self.screen, Confirm) and self.screen.question == QUIT_QUESTION:
+            return  # asked already: the answer is y or n, not another ctrl+q
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(Confirm(QUIT_QUESTION), answer)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: during a recording the same question as ctrl+q, else Textual's hint."""
+        if self.recording():
+            self.call_later(self.action_quit)
+            return
+        super().action_help_quit()
 
     def bell(self) -> None:
         """Never make a sound: the client is lying down listening to music."""

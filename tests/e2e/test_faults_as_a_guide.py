@@ -137,6 +137,40 @@ def test_disk_full_mid_session_stops_cleanly_and_keeps_every_second(small_disk: 
     assert not list(home.glob("sessions/.reserve-*"))
 
 
+@pytest.mark.audio
+@pytest.mark.slow
+def test_a_30mb_disk_filling_during_a_session_says_one_sentence(
+    tmp_path: Path, demo_cache: Path, sink_env: dict[str, str]
+) -> None:
+    """Issue 22: a session on the real devices fills a 30 MB disk. stderr is gim's lines
+    only (no "Exception ignored", no traceback), the full disk is said once, and every
+    second recorded before it is in the joined file."""
+    with tmpfs(tmp_path / "disk", "30m") as mount:
+        home = mount / "home"
+        home.mkdir(mode=0o700)
+        shutil.copytree(demo_cache, home / "cache")  # the program's audio: ~18 MB of 30
+        result = run_gim(
+            *("session", "run", "--program", "demo", "--client", "c", "--headless"),
+            *("--duration", "300"),
+            env=gim_env(home, sink_env),
+            timeout=400,
+        )
+        assert result.returncode == 1, result.stderr
+        assert "Exception ignored" not in result.stderr
+        lines = sentences(result)
+        full = [line for line in lines if "cannot take more audio" in line]
+        assert len(full) == 1, lines
+        assert "ended early because the disk is full" in lines[-1]
+        [session] = listed(home)
+        seconds = float(session["audio_seconds"])  # type: ignore[arg-type]
+        assert seconds > 10
+        folder = home / "sessions" / str(session["id"])
+        shutil.rmtree(home / "cache")  # space comes back: the next command joins the audio
+        sentences(gim(home, "sessions", "list"))
+        info = soundfile.info(str(folder / "mic.flac"))
+        assert abs(info.frames / info.samplerate - seconds) < 1.0
+
+
 @pytest.mark.slow
 def test_disk_nearly_full_at_start_ends_complete(small_disk: Path) -> None:
     home = small_disk

@@ -25,7 +25,9 @@ def test_the_live_pass_runs_the_live_model_and_names_it(shared_data: Path, tmp_p
     reference = align_reference(room.reference, (room.delay - LEAD) * RATE, len(room.mic))
     lines: list[Segment] = []
     settings = Settings(home=tmp_path, model="base", live_model="bundled")
-    live = LiveTranscriber(settings, RATE, lines.append, canceller=streaming_canceller)
+    live = LiveTranscriber(  # the mix is handed over at once: nothing skipped
+        settings, RATE, lines.append, canceller=streaming_canceller, max_behind=None
+    )
     assert live.config.model == "bundled"
     live.start()
     block = RATE // 10

@@ -49,3 +49,12 @@ def test_the_language_is_the_sessions_and_then_the_clients(
         assert shown["language"] == "da"
     text = run_gim("sessions", "show", listed[0]["id"], env=env).stdout
     assert "language  Danish (da)" in text
+    # The journal keeps the language: a rebuilt database knows it too.
+    (home / "gim.db").write_bytes(b"")
+    for side in home.glob("gim.db-*"):
+        side.unlink()
+    rebuilt = run_gim("sessions", "rebuild", "--no-transcribe", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    for session in json.loads(run_gim("sessions", "list", "--json", env=env).stdout):
+        shown = json.loads(run_gim("sessions", "show", session["id"], "--json", env=env).stdout)
+        assert shown["language"] == "da"

@@ -40,6 +40,9 @@ class Utterance:
     """Seconds into the mix where it ends."""
     audio: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     """The dry utterance at ``RATE`` (for the no-music floor)."""
+    gain_db: float = 0.0
+    """Level against the other utterances (-10: spoken softly), applied after they are
+    all brought to one level."""
 
 
 @dataclass
@@ -250,7 +253,7 @@ def build_room_mix(
     placed, t = [], lead
     for u in utterances:
         audio = load_audio(shared / u.path, rate)
-        audio = audio / (np.sqrt(np.mean(audio**2)) + 1e-9) * 0.1
+        audio = audio / (np.sqrt(np.mean(audio**2)) + 1e-9) * 0.1 * 10 ** (u.gain_db / 20)
         placed.append((int(t * rate), audio, u))
         t += len(audio) / rate + rng.uniform(*gaps)
     n = int((t + 1.0) * rate)
@@ -261,7 +264,7 @@ def build_room_mix(
         end = min(n, start + len(wet))
         speech[start:end] += wet[: end - start]
         out.append(
-            Utterance(u.path, u.text, start / rate, (start + len(audio)) / rate, audio=audio)
+            Utterance(u.path, u.text, start / rate, (start + len(audio)) / rate, audio, u.gain_db)
         )
     offset = int(music_offset * rate)
     reference = music_program(shared, offset + n, rate)[offset:]

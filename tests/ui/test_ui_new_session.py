@@ -24,7 +24,7 @@ async def test_new_session_form_and_checks(pulse: str, make_app: Any) -> None:
         await pilot.pause()
         pieces = str(screen.query_one("#new-pieces").render())
         assert "Bartók" in pieces and "not linked" in pieces
-        await pilot.press("tab", *"feel safe", "tab", "tab", "tab", "down", "space")
+        await pilot.press("tab", *"feel safe", "tab", "tab", "tab")  # whole session: the default
         await pilot.pause()
         assert str(screen.query_one("#language-name").render()) == "English"
         assert screen.summary() == {
@@ -131,3 +131,37 @@ async def test_unlinked_pieces_are_named_and_never_start_silently(
         assert [p.title for p in played.pieces] == ["Corigliano, Voyage"]
         assert files == [piece]
         assert not isinstance(app.screen, LiveScreen)
+
+
+async def test_a_name_as_client_code_asks_before_starting(make_app: Any) -> None:
+    from gim.ui.dialogs.confirm import Confirm
+
+    app = make_app(lambda app: NewSessionScreen(), library=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#client").value = "Anna Smith"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert '"Anna Smith" looks like a name' in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NewSessionScreen)
+        assert app.screen.query_one("#client").has_focus
+        if app.screen.mic is not None:
+            app.screen.mic.stop()
+
+
+async def test_only_the_chosen_consent_carries_a_mark(make_app: Any) -> None:
+    app = make_app(lambda app: NewSessionScreen(), library=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        music, whole = screen.query_one("#consent-music"), screen.query_one("#consent-session")
+        assert (music.BUTTON_INNER, whole.BUTTON_INNER) == (" ", "●")  # the CLI's default too
+        music.value = True
+        await pilot.pause()
+        assert (music.BUTTON_INNER, whole.BUTTON_INNER) == ("●", " ")
+        assert screen.summary()["consent"] == "music"
+        if screen.mic is not None:
+            screen.mic.stop()

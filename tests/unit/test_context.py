@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
+import pytest
 
 from gim.transcribe.context import regions, transcribe_in_context
 from gim.transcribe.engine import EngineSegment, EngineWord
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
-from gim.transcribe.utterance import is_marker
+from gim.transcribe.utterance import HOLE, is_marker
 from gim.transcribe.vad import Stretch
 from tests.unit.test_recall import FakeEngine, _music
 
@@ -108,3 +111,37 @@ def test_a_dot_alone_is_never_a_line() -> None:
     )
     assert [s.text for s in lines if not is_marker(s)] == []
     assert len(lines) == 1 and lines[0].flagged
+
+
+def _said(start: float, end: float, text: str) -> EngineSegment:
+    words = [EngineWord(start, end, f" {w}") for w in text.split()]
+    return EngineSegment(start, end, f" {text}", avg_logprob=-0.2, words=words)
+
+
+def test_sentences_skipped_in_the_middle_of_a_candidate_are_decoded_alone_or_marked() -> None:
+    # One 12 s candidate (a hoarse voice, heard throughout): in context Whisper writes
+    # its first words and skips the rest, a 10 s stretch with no line.
+    audio = np.zeros(16 * RATE, np.float32)
+    found = [Candidate(Stretch(1 * RATE, 13 * RATE), True, (Stretch(1 * RATE, 13 * RATE),))]
+    region = _said(0.4, 1.6, "I see")  # 1.1 to 2.3 s in the session
+    alone = _said(0.5, 3.0, "a river")  # the hole decoded alone: words near its start
+    engine = FakeEngine([[region], [alone]])
+    lines = transcribe_in_context(audio, audio, found, engine, Hearing(), cancelled=False)
+    assert len(engine.calls) == 2
+    hole_start = 2.3 + 0.2 - 0.2  # after the line and its slack, padded back
+    assert engine.calls[1][0] == pytest.approx((13 - hole_start) * RATE, abs=0.02 * RATE)
+    texts = [s.text.strip() for s in lines]
+    assert texts[:2] == ["I see", "a river"]
+    # What even the lone decode left out (5.5 s to 13 s) is a marker, not a hole.
+    assert len(lines) == 3 and is_marker(lines[2]) and lines[2].flagged
+    assert lines[2].end == pytest.approx(13.0, abs=0.02)
+    covered = sorted((s.start - 0.2, s.end + 0.2) for s in lines)
+    assert all(c - b < HOLE for (_, b), (c, _) in pairwise(covered))  # no hole left
+
+
+def test_a_candidate_the_lines_cover_is_not_decoded_again() -> None:
+    audio = np.zeros(8 * RATE, np.float32)
+    found = [Candidate(Stretch(1 * RATE, 4 * RATE), True, (Stretch(1 * RATE, 4 * RATE),))]
+    engine = FakeEngine([[_said(0.3, 3.2, "the sun is warm on my face")]])
+    lines = transcribe_in_context(audio, audio, found, engine, Hearing(), cancelled=False)
+    assert len(engine.calls) == 1 and [s.text for s in lines] == ["the sun is warm on my face"]

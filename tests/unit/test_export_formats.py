@@ -124,6 +124,8 @@ def test_srt_and_vtt() -> None:
     assert srt.count(" --> ") == 6  # five lines and the music pause
     vtt = render(sample_record(), "vtt").decode()
     assert vtt.startswith("WEBVTT\n\n00:00:14.000 --> 00:00:16.000\nI see a garden\n")
+    assert "00:00:20.000 --> 00:00:22.000\n<v Guide>What do you notice?\n" in vtt
+    assert "G: " not in vtt
 
 
 def test_audacity_labels() -> None:

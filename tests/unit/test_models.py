@@ -102,6 +102,7 @@ def test_languages_are_iso_codes_whisper_knows() -> None:
     [
         "Sous-titres réalisés par la communauté d'Amara.org",
         "Merci d'avoir regardé cette vidéo !",
+        "Je vous invite vous à la fin de votre vidéo.",
         "Undertekster af Nicolai Winther",
         "Tak fordi du så med.",
         "Untertitel im Auftrag des ZDF, 2021",

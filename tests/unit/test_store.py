@@ -67,6 +67,8 @@ def test_open_creates_a_private_wal_database_and_reopening_migrates_nothing(
         "0003_delay_points",
         "0004_speaker_confidence",
         "0005_languages_and_models",
+        "0006_search_folded",
+        "0007_client_codes",
     ]
 
 

@@ -31,7 +31,9 @@ def test_diacritics_are_folded_both_ways(store: Store) -> None:
     other = store.add_segment(sid, Segment(3, 5, "Søren står ved søen, José también"))
     assert [h.ref for h in store.search("Gefuhl")] == [seg]
     assert [h.ref for h in store.search("gefühl")] == [seg]
-    assert [h.ref for h in store.search("søren")] == [other]  # ø is a letter of its own
+    assert [h.ref for h in store.search("søren")] == [other]
+    assert [h.ref for h in store.search("Soren")] == [other]  # as typed without an ø key
+    assert "[Søren]" in store.search("søren")[0].snippet
     assert [h.ref for h in store.search("jose tambien")] == [other]
     assert "[Gefühl]" in store.search("Gefuhl")[0].snippet
 
@@ -74,3 +76,29 @@ def test_an_older_database_gets_the_language_columns(tmp_path: Path) -> None:
     with Store.open(path) as store:
         assert store.get_session(sid).language == "en"
         assert store.client_language("C07") == ""
+
+
+def test_the_folded_index_is_rebuilt_for_an_existing_database(tmp_path: Path) -> None:
+    from gim.store.migrations import _SEARCH
+
+    path = tmp_path / "gim.db"
+    with Store.open(path) as store:
+        sid = new_session(store, "da")
+        seg = store.add_segment(sid, Segment(0, 2, "Søren og Æsa går ved søen"))
+    db = sqlite3.connect(path)  # the index as it was before 0006
+    triggers = [f"{t}_{w}" for t in ("segments", "annotations") for w in ("ai", "au", "ad")]
+    db.executescript("".join(f"DROP TRIGGER {t};" for t in triggers))
+    db.executescript("DROP TABLE search_index;" + _SEARCH)
+    db.execute(
+        "INSERT INTO search_index(rowid, text, session_id) SELECT 2 * id, text, session_id "
+        "FROM segments"
+    )
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0006_search_folded'")
+    db.commit()
+    db.close()
+    with Store.open(path) as store:
+        assert [h.ref for h in store.search("soren")] == [seg]
+        assert [h.ref for h in store.search("aesa")] == [seg]
+        assert [h.ref for h in store.search("Søren")] == [seg]
+        store.edit_segment(seg, "Kirsten og Søren")
+        assert [h.ref for h in store.search("soren kirsten")] == [seg]

@@ -159,3 +159,18 @@ def test_lines_not_yet_checked_are_found_only_when_asked(store: Store) -> None:
     ]
     every = store.search("river", unchecked=True)
     assert [h.snippet for h in every if h.unchecked] == ["a [river] of light"] and len(every) == 3
+
+
+def test_search_by_speaker(store: Store) -> None:
+    from gim.core.session import Speaker
+
+    sid = session(store, "C07", "2026-11-24T15:30:00")
+    client = store.add_segment(sid, Segment(1, 2, "the river is wide"))
+    guide = store.add_segment(sid, Segment(3, 4, "stay with the river", speaker=Speaker.GUIDE))
+    store.add_annotation(sid, Annotation(5, AnnotationKind.INTERVENTION, "where does the river go"))
+    store.add_annotation(sid, Annotation(6, AnnotationKind.OBSERVATION, "river gesture"))
+    assert [h.ref for h in store.search("river", speaker="client")] == [client]
+    found = store.search("river", speaker="guide")
+    assert {(h.kind, h.ref) for h in found if h.kind == "segment"} == {("segment", guide)}
+    assert [h.snippet for h in found if h.kind == "annotation"] == ["where does the [river] go"]
+    assert len(store.search("river")) == 4

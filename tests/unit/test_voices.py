@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gim.core.session import Segment, Speaker, Word
-from gim.transcribe.speakers import LabelMethod, _labelled, label_speakers, voice_path
+from gim.passes.speakers import LabelMethod, _labelled, label_speakers, voice_path
 from gim.transcribe.voice import RATE, load_encoder, mel_frames
 from gim.transcribe.voice_weights import load_state, weights_path
 from tests.support.roommix import load_audio

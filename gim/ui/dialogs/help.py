@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -128,4 +127,10 @@ class HelpDialog(ModalScreen[None]):
 def _table(rows: list[tuple[str, str]]) -> str:
     """Keys in a column, descriptions beside them."""
     width = min(12, max((len(k) for k, _ in rows), default=0))
-    return "\n".join(f"[b]{escape(k.ljust(width))}[/]  {escape(d)}" for k, d in rows)
+    return "\n".join(f"[b]{_plain(k.ljust(width))}[/]  {_plain(d)}" for k, d in rows)
+
+
+def _plain(text: str) -> str:
+    """``text`` shown as it is: every ``[`` escaped (markup's `escape` leaves a lone one,
+    as in the key ``[``, which then swallows what follows)."""
+    return text.replace("[", r"\[")

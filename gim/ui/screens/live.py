@@ -10,9 +10,8 @@ arrive from its threads and are posted here as messages; meters come from pollin
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -27,6 +26,7 @@ from gim.core.program import Program
 from gim.core.session import Consent, Phase, Speaker
 from gim.errors import GimError
 from gim.runner.events import Finished, LiveRunner, RunnerEvent, RunnerFactory
+from gim.ui import hangup
 from gim.ui.base import GimScreen
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.messages import (
@@ -103,8 +103,14 @@ class LiveScreen(GimScreen[None]):
         """Session seconds at the last poll."""
         self._ending = False
         self._phase_shown: Phase | None = None
+        self._music_over_at: float | None = None
         self.finished = False
         """The session has ended and the screen moved on."""
+
+    @property
+    def recording(self) -> bool:
+        """A session runs on this screen (an error in the app must not end it)."""
+        return bool(self.session_id) and not self.finished
 
     def compose(self) -> ComposeResult:
         yield Header(icon="●")
@@ -132,18 +138,19 @@ class LiveScreen(GimScreen[None]):
         self.query_one(GuideNotes).runner = self.runner
         self.start_runner()
         self.set_interval(POLL_SECONDS, self.poll)
-        if threading.current_thread() is threading.main_thread():
-            # SIGTERM (a shutdown, a kill) ends the session cleanly: quit, which saves
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                signal.signal(sig, lambda signum, frame: self.app.exit())
+        # SIGTERM (a shutdown) and SIGHUP (the terminal closed) end the session cleanly:
+        # quit, which saves as this screen unmounts
+        hangup.install(self.app.exit)
 
     def on_unmount(self) -> None:
-        """Leaving the app mid-session (ctrl+q, SIGTERM) still saves everything."""
-        if self.runner is not None and not self.finished and self.session_id:
-            try:
+        """Leaving the app mid-session (ctrl+q, SIGTERM, SIGHUP) still saves everything."""
+        try:
+            if self.runner is not None and not self.finished and self.session_id:
                 self.runner.stop()
-            except GimError as exc:
-                log.warning("the session could not be saved cleanly: %s", exc.message)
+        except GimError as exc:
+            log.warning("the session could not be saved cleanly: %s", exc.message)
+        finally:
+            hangup.saved.set()
 
     # -- the runner, from its threads -----------------------------------------------------
     def runner_event(self, event: RunnerEvent) -> None:
@@ -171,7 +178,15 @@ class LiveScreen(GimScreen[None]):
     @on(RunnerStarted)
     def _started(self, message: RunnerStarted) -> None:
         self.session_id = message.session_id
-        self.sub_title = f"Session {message.session_id} · {self.program.title}"
+        self.sub_title = f"Session {message.session_id} · {self.program.title}{self._language()}"
+
+    def _language(self) -> str:
+        """ " · French" when the session is transcribed in a language other than English."""
+        from gim.core.languages import ENGLISH, language_name
+
+        settings = getattr(self.runner, "settings", None)
+        language = getattr(settings, "language", ENGLISH)
+        return "" if language == ENGLISH else f" · {language_name(language)}"
 
     @on(RunnerFailed)
     def _failed(self, message: RunnerFailed) -> None:
@@ -235,6 +250,10 @@ class LiveScreen(GimScreen[None]):
         segment = message.segment
         if segment is None:
             return
+        over = self._music_over_at
+        if over is not None and segment.start >= over and segment.piece is not None:
+            # said after the music ended: no piece to show ("♪4 0:10" would say it played)
+            segment = replace(segment, piece=None, piece_offset=None)
         if segment.speaker is Speaker.GUIDE:
             self._place(Intervention(segment.start, segment.text.strip(), segment))
         else:
@@ -253,6 +272,10 @@ class LiveScreen(GimScreen[None]):
     def _phase(self, message: PhaseEntered) -> None:
         phase = message.phase
         self.query_one(PhaseBar).phase = phase
+        if phase is Phase.MUSIC:
+            self._music_over_at = None
+        elif phase in (Phase.RETURN, Phase.POSTLUDE) and self._music_over_at is None:
+            self._music_over_at = message.time
         if phase is not self._phase_shown:
             self._phase_shown = phase
             self._place(PhaseHeading(message.time, phase))
@@ -316,11 +339,17 @@ class LiveScreen(GimScreen[None]):
         self.query_one(NowPlaying).paused = not paused
 
     def action_next_piece(self) -> None:
-        """Skip to the next piece."""
+        """Skip to the next piece; before the music, start it (the phase moves to music)."""
+        if not self._music_started():
+            self.action_start_music()
+            return
         self._call(lambda runner: runner.next_piece())
 
     def action_previous_piece(self) -> None:
-        """Back to the previous piece."""
+        """Back to the previous piece; before the music, start it."""
+        if not self._music_started():
+            self.action_start_music()
+            return
         self._call(lambda runner: runner.previous_piece())
 
     def action_fade_out(self) -> None:
@@ -337,8 +366,12 @@ class LiveScreen(GimScreen[None]):
             return
         if phase is Phase.MUSIC and not self._music_started():
             self._call(lambda runner: runner.start_music())
-        else:
-            self._call(lambda runner: runner.set_phase(phase))
+            return
+        self._call(lambda runner: runner.set_phase(phase))
+        if before is Phase.MUSIC and step > 0 and self.query_one(NowPlaying).piece is not None:
+            # leaving the music phase with the music sounding: it fades, it never plays on
+            # into the return unasked
+            self.action_fade_out()
 
     def action_end(self) -> None:
         """End the session after a confirmation (the recording is kept)."""

@@ -13,12 +13,15 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Select, Static
 
 from gim.core.clock import mmss
+from gim.core.ids import canonical_client, client_code
 from gim.core.program import Program
 from gim.core.session import Consent
-from gim.errors import GimError
+from gim.errors import GimError, InputError
 from gim.runner import sounds
 from gim.ui.base import GimScreen
+from gim.ui.dialogs.confirm import Confirm
 from gim.ui.screens.programs import link_labels
+from gim.ui.widgets.choice import ChoiceButton
 from gim.ui.widgets.level_meter import LevelMeter
 
 
@@ -100,8 +103,9 @@ class NewSessionScreen(GimScreen[None]):
                 yield Select[str]([], prompt="choose a program", id="program", compact=True)
                 yield Label("Consent to record", classes="field")
                 with RadioSet(id="consent"):
-                    yield RadioButton("the music phase only", value=True, id="consent-music")
-                    yield RadioButton("the whole session", id="consent-session")
+                    # the whole session by default, as `gim session run --consent` has it
+                    yield ChoiceButton("the music phase only", id="consent-music")
+                    yield ChoiceButton("the whole session", value=True, id="consent-session")
             with Vertical(id="new-side"):
                 with Vertical(classes="pane", id="new-program-pane"):
                     yield Label("Pieces", classes="pane-title")
@@ -233,13 +237,38 @@ class NewSessionScreen(GimScreen[None]):
 
     # -- start ---------------------------------------------------------------------------
     def action_start(self) -> None:
-        """Check the form and start the session on the live screen."""
-        client = self.query_one("#client", Input).value.strip()
-        program = self.chosen_program()
-        if not client:
+        """Check the client's code (a name asks first) and start the session."""
+        typed = self.query_one("#client", Input).value.strip()
+        if not typed:
             self.notify("Type the client's code first.", severity="warning")
             self.query_one("#client", Input).focus()
             return
+        try:
+            self._start_with(client_code(typed))
+        except InputError:
+            question = (
+                f'"{typed}" looks like a name. A client code goes into session ids, folders '
+                "and exports, where a name must never be: use it as the code anyway?"
+            )
+
+            def insist(yes: bool | None) -> None:
+                if yes:
+                    self._start_with(canonical_client(typed))
+                else:
+                    self.query_one("#client", Input).focus()
+
+            self.app.push_screen(Confirm(question), insist)
+
+    def _start_with(self, client: str) -> None:
+        """Start for ``client`` (a canonical code), asking about unlinked pieces first."""
+        from gim.lockfile import refuse_second_session
+
+        try:
+            refuse_second_session(self.app.settings.sessions_dir)
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            return
+        program = self.chosen_program()
         if program is None:
             self.notify("Choose a program first.", severity="warning")
             return

@@ -10,6 +10,7 @@ composes its parts and hands them what they need ("attributes down"): the player
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import ClassVar
 
 from textual import on
@@ -26,7 +27,7 @@ from gim.store.search import SearchHit
 from gim.ui.base import GimScreen
 from gim.ui.dialogs.search import SearchDialog
 from gim.ui.final_pass import FinalPassDone
-from gim.ui.widgets.line_notes import LineNotes, place_of
+from gim.ui.widgets.line_notes import LineNotes, place_of, segment_id_of
 from gim.ui.widgets.review_player import ReviewPlayer
 from gim.ui.widgets.session_tasks import SessionTasks
 from gim.ui.widgets.timeline import ProgramTimeline
@@ -40,10 +41,14 @@ class ReviewScreen(GimScreen[None]):
         Binding("escape", "back", "Back", id="review.back"),
         Binding("enter", "play_line", "Play", id="review.play_line", show=False),
         Binding("space", "toggle_play", "Play", id="review.toggle"),
-        Binding("left", "skip(-5)", "−5 s", id="review.back5"),
-        Binding("right", "skip(5)", "+5 s", id="review.fwd5"),
+        Binding("left", "skip(-3)", "−3 s", id="review.back3"),
+        Binding("right", "skip(3)", "+3 s", id="review.fwd3"),
+        Binding("left_square_bracket", "speed(-1)", "Slower", id="review.slower", show=False),
+        Binding("right_square_bracket", "speed(1)", "Faster", id="review.faster", show=False),
+        Binding("l", "loop", "Loop line", id="review.loop", show=False),
         Binding("v", "cycle_source", "Source", id="review.source", show=False),
         Binding("e", "edit", "Edit", id="review.edit"),
+        Binding("s", "flip_speaker", "Guide/client", id="review.speaker", show=False),
         Binding("t", "tag", "Tag", id="review.tag"),
         Binding("c", "comment", "Comment", id="review.comment"),
         Binding("f", "next_flagged", "Flagged", id="review.flagged"),
@@ -65,6 +70,8 @@ class ReviewScreen(GimScreen[None]):
         """Moment to highlight first when no line is given."""
         self.record: SessionRecord | None = None
         """The session as loaded from the store."""
+        self._spoken: list[tuple[float, int]] = []  # (start, block index) of spoken lines
+        self._followed: int | None = None  # the line the selection last followed to
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◌")
@@ -123,6 +130,12 @@ class ReviewScreen(GimScreen[None]):
         self.sub_title = f"Review · {session.client} · {session.started_at[:10]}"
         view = self.query_one(TranscriptView)
         view.set_blocks(transcript_blocks(record))
+        self._spoken = [
+            (b.time, i) for i, b in enumerate(view.blocks) if segment_id_of(b) is not None
+        ]
+        self._followed = None
+        words = [w.start for s in record.segments for w in s.words]
+        self.query_one(ReviewPlayer).marks = sorted({t for t, _ in self._spoken} | set(words))
         flagged = sum(1 for s in record.segments if s.flagged)
         self.query_one("#transcript-title", Label).update(
             f"Transcript · {len(record.segments)} lines"
@@ -168,8 +181,25 @@ class ReviewScreen(GimScreen[None]):
         self.query_one(LineNotes).show(block)
         if block is None or self.record is None:
             return
-        self.query_one(ProgramTimeline).place(*place_of(self.record, block))
-        self.query_one(ReviewPlayer).cue(block.time)
+        player = self.query_one(ReviewPlayer)
+        if not player.playing:  # while playing the playhead follows the sound
+            self.query_one(ProgramTimeline).place(*place_of(self.record, block))
+        player.cue(block.time)
+
+    @on(ReviewPlayer.Moved)
+    def _follow(self, message: ReviewPlayer.Moved) -> None:
+        """The selection follows the sound line by line, the word sounding picked out."""
+        seconds = message.seconds
+        view = self.query_one(TranscriptView)
+        at = bisect_right(self._spoken, (seconds, len(view.blocks))) - 1
+        line = self._spoken[at][1] if at >= 0 else None
+        if line is not None and line != self._followed:
+            self._followed = line  # moved only when the sound reaches another line
+            view.highlighted = line
+        view.mark_word(line, seconds)
+        if self.record is not None:
+            found = self.record.clock.music_at(seconds)
+            self.query_one(ProgramTimeline).follow(*(found or (None, None)))
 
     @on(LineNotes.Changed)
     @on(FinalPassDone)
@@ -203,9 +233,27 @@ class ReviewScreen(GimScreen[None]):
         """Voice → music → both."""
         self.query_one(ReviewPlayer).cycle_source()
 
+    def action_speed(self, step: int) -> None:
+        """Slower or faster (0.5-1.5x, the pitch kept)."""
+        self.query_one(ReviewPlayer).change_speed(step)
+
+    def action_loop(self) -> None:
+        """Play the highlighted line over and over (again: stop looping)."""
+        block = self.query_one(TranscriptView).current
+        player = self.query_one(ReviewPlayer)
+        segment = getattr(block, "segment", None)
+        if player.loop is None and (segment is None or segment_id_of(block) is None):
+            self.notify("Only a spoken line can be looped.", timeout=3)
+            return
+        player.toggle_loop(None if segment is None else (segment.start, segment.end))
+
     def action_edit(self) -> None:
         """Correct the highlighted line's text (kept through re-transcription)."""
         self.query_one(LineNotes).edit()
+
+    def action_flip_speaker(self) -> None:
+        """The highlighted line was the other voice's: guide <-> client (an edit)."""
+        self.query_one(LineNotes).flip_speaker()
 
     def action_tag(self) -> None:
         """Tag the highlighted line with imagery tags."""

@@ -1,20 +1,30 @@
-"""Review's player: a stored session's moment played in a thread (the voice, the music or
-both), its position moving on the status line while it plays.
+"""Review's player: listening through the session (the voice, the music or both) from
+any line, slower or faster with the pitch kept, looping a line, with where it stands in
+the session on a bar.
 
 The screen hands it the session (`record`) and the keys' wishes (`cue`, `play`, `toggle`,
-`skip`, `cycle_source`, `stop`); the player owns everything about playing and says when a
-clip ended by itself with `ReviewPlayer.Ended`.
+`skip`, `cycle_source`, `change_speed`, `toggle_loop`, `stop`); the player owns everything
+about playing. The sound itself is the runner's (`gim.runner.sounds.listen`): a listener
+opened in a thread worker, then steered from here. The screen also hands it the moments
+worth following (`marks`: where lines and words begin); while it plays, the player sleeps
+until the next one is heard (or the shown second turns) and then says which moment is
+heard with `ReviewPlayer.Moved`, so the selection follows the sound within milliseconds
+without reading the position many times a second. `ReviewPlayer.Ended` says when the
+recording ran out.
 """
 
 from __future__ import annotations
 
+import math
 import threading
-import time
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from textual import on, work
+from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Static
 
 from gim.core.clock import mmss
@@ -24,88 +34,96 @@ from gim.errors import GimError
 if TYPE_CHECKING:
     from textual import getters
 
+    from gim.runner.sounds import Listener
     from gim.ui.app import GimApp
 
 SOURCES = ("voice", "music", "both")
 """What selecting a line plays."""
-
 HEARD = {"voice": "the voice only", "music": "the music only", "both": "voice and music"}
 """What each source plays, in the words of the status line."""
+SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5)
+"""Speeds offered by slower/faster."""
+LATE_SECONDS = 0.005
+"""How long after a line's or a word's start the player wakes to say it is heard."""
+IDLE_SECONDS = 1.0
+"""Longest sleep while playing (the end of the recording is seen within it)."""
+
+
+def position_bar(at: float, length: float, width: int) -> str:
+    """``at`` seconds of ``length`` as a bar ``width`` characters wide: ━━━●────."""
+    if width < 3 or length <= 0:
+        return ""
+    head = min(width - 1, max(0, int(at / length * width)))
+    return "━" * head + "●" + "─" * (width - head - 1)
 
 
 class ReviewPlayer(Static):
-    """The status line of review's player, and the player behind it."""
+    """The status of review's player, and the player behind it."""
 
     if TYPE_CHECKING:
         app = getters.app(GimApp)
 
+    class Moved(Message):
+        """The moment heard moved on (while playing)."""
+
+        def __init__(self, seconds: float) -> None:
+            super().__init__()
+            self.seconds = seconds
+            """Session seconds heard now."""
+
+        def can_replace(self, message: Message) -> bool:
+            """Only the newest moment matters."""
+            return isinstance(message, ReviewPlayer.Moved)
+
     class Ended(Message):
-        """The clip played to its end (not stopped by the guide)."""
+        """The recording ran out (not stopped by the guide)."""
 
     source: reactive[str] = reactive("both")
     """What plays: voice, music or both."""
     playing: reactive[bool] = reactive(False)
-    """Whether a moment is playing now."""
+    """Whether the session is playing now."""
+    speed: reactive[float] = reactive(1.0)
+    """How fast it plays (the pitch is kept)."""
+    loop: reactive[tuple[float, float] | None] = reactive(None)
+    """The line (session seconds) played over and over, if asked."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.record: SessionRecord | None = None
         """The session played (set by the screen once loaded)."""
         self.play_from: float | None = None
-        """Session seconds the player starts from (moves with the selection and ±5 s)."""
-        self._started: float | None = None
-        """Monotonic time playing began, so the shown position moves while it plays."""
-        self._stop_event = threading.Event()
+        """Session seconds the player starts from (the selected line, or where it stopped)."""
+        self.marks: list[float] = []
+        """Session seconds worth following, sorted (set by the screen: lines, words)."""
+        self._listener: Listener | None = None
+        self._stop = threading.Event()
+        self._shown = ""
+        self._wake: Timer | None = None
 
-    def on_mount(self) -> None:
-        self._ticker = self.set_interval(0.5, self.show, pause=True)
+    def on_unmount(self) -> None:
+        self._stop.set()  # the worker lets go of the speakers
 
     def position(self) -> float:
-        """Session seconds the player stands at: moving while it plays."""
-        start = self.play_from or 0.0
-        if self._started is not None:
-            return start + time.monotonic() - self._started
-        return start
-
-    def show(self) -> None:
-        """Say on the status line where the player stands and what the keys do."""
-        at = mmss(self.position())
-        if self.playing:
-            text = f"▶ Playing {HEARD[self.source]} · {at}\n[dim]space pauses · ←/→ 5 s[/]"
-        else:
-            after = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
-            text = (
-                f"■ Stopped at {at}\n[dim]space plays {HEARD[self.source]} · v: {HEARD[after]}[/]"
-            )
-        self.update(text)
-
-    def watch_source(self) -> None:
-        if self.is_mounted:
-            self.show()
-
-    def watch_playing(self, playing: bool) -> None:
-        if not playing and self._started is not None:
-            # Stopping (or the end of the recording) leaves the player where it got to.
-            self.play_from = self.position()
-            self._started = None
-        if self.is_mounted:
-            if playing:
-                self._ticker.resume()
-            else:
-                self._ticker.pause()
-            self.show()
+        """Session seconds the player stands at: the moment heard while it plays."""
+        if self._listener is not None and self.playing:
+            return self._listener.position()
+        return self.play_from or 0.0
 
     # -- what the screen asks ----------------------------------------------------------
     def cue(self, seconds: float) -> None:
-        """Stand at ``seconds`` (the selected line), unless a moment is playing."""
+        """Stand at ``seconds`` (the selected line), unless playing."""
         if not self.playing:
             self.play_from = seconds
         self.show()
 
     def play(self, seconds: float) -> None:
-        """Play from ``seconds``."""
+        """Play from ``seconds`` (jump there when playing already)."""
         self.play_from = seconds
-        self._start()
+        if self._listener is not None and self.playing:
+            self._listener.seek(seconds)
+            self._sleep(0.05)
+        else:
+            self._start()
 
     def toggle(self) -> None:
         """Pause, or play from where the player stands."""
@@ -116,47 +134,147 @@ class ReviewPlayer(Static):
 
     def skip(self, seconds: float) -> None:
         """Move the player ±``seconds``."""
-        self.play_from = max(0.0, self.position() + seconds)
-        self._started = None
-        if self.playing:
-            self._start()
-        else:
-            self.show()
+        target = max(0.0, self.position() + seconds)
+        self.play_from = target
+        if self._listener is not None and self.playing:
+            self._listener.seek(target)
+            self._sleep(0.05)
+        self.show()
 
     def cycle_source(self) -> None:
         """Voice → music → both."""
         self.source = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
+        if self._listener is not None and self.playing:
+            self._listener.set_source(self.source)
+            self._sleep(0.05)
+
+    def change_speed(self, step: int) -> None:
+        """One step slower (-1) or faster (+1), between 0.5x and 1.5x."""
+        at = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, at + step))]
+        if self._listener is not None and self.playing:
+            self._listener.set_speed(self.speed)
+            self._sleep(0.05)
+
+    def toggle_loop(self, span: tuple[float, float] | None) -> None:
+        """Loop ``span`` (session seconds), or stop looping when one is looped already."""
+        self.loop = None if self.loop is not None else span
+        if self._listener is not None:
+            self._listener.loop = self.loop
+            if self.loop is not None and not self.loop[0] <= self.position() < self.loop[1]:
+                self._listener.seek(self.loop[0])
+                self._sleep(0.05)
+        elif self.loop is not None:
+            self.play_from = self.loop[0]
 
     def stop(self) -> None:
         """Stop playing (the player stays where it got to)."""
-        self._stop_event.set()
+        if self.playing:
+            self.play_from = self.position()
+        self._stop.set()
+        self._listener = None
         self.playing = False
+
+    # -- the status ------------------------------------------------------------------------
+    def show(self) -> None:
+        """Say where the player stands and what the keys do (only when it changed)."""
+        at = self.position()
+        length = self.record.session.audio_seconds if self.record is not None else 0.0
+        speed = f" · {self.speed:g}×" if self.speed != 1.0 else ""
+        loop = " · ⟲ line" if self.loop is not None else ""
+        if self.playing:
+            head = f"▶ Playing {HEARD[self.source]} · {mmss(at)}{speed}{loop}"
+            keys = escape("space pauses · ←/→ 3 s · [/] speed · l loop")
+        else:
+            after = SOURCES[(SOURCES.index(self.source) + 1) % len(SOURCES)]
+            head = f"■ Stopped at {mmss(at)}{speed}{loop}"
+            keys = f"space plays {HEARD[self.source]} · v: {HEARD[after]}"
+        width = max(0, self.content_region.width - 6)
+        bar = position_bar(at, length, width)
+        lines = [head, f"{bar} {mmss(length)}" if bar else "", f"[dim]{keys}[/]"]
+        text = "\n".join(line for line in lines if line)
+        if text != self._shown:
+            # the screen is laid out again only when the lines' lengths (so their
+            # wrapping) change, not for every second or step of the bar
+            lengths = [len(line) for line in text.split("\n")]
+            layout = lengths != [len(line) for line in self._shown.split("\n")]
+            self._shown = text
+            self.update(text, layout=layout)
+
+    def watch_source(self) -> None:
+        if self.is_mounted:
+            self.show()
+
+    def watch_speed(self) -> None:
+        if self.is_mounted:
+            self.show()
+
+    def watch_loop(self) -> None:
+        if self.is_mounted:
+            self.show()
+
+    def watch_playing(self, playing: bool) -> None:
+        if self.is_mounted:
+            self._sleep(0.05 if playing else None)
+            self.show()
+
+    def on_resize(self) -> None:
+        self.show()
+
+    def _sleep(self, seconds: float | None) -> None:
+        """Wake in ``seconds`` (None: not at all)."""
+        if self._wake is not None:
+            self._wake.stop()
+        self._wake = None if seconds is None else self.set_timer(seconds, self._tick)
+
+    def _tick(self) -> None:
+        listener = self._listener
+        if listener is None:
+            self._sleep(0.05)  # the speakers are being opened
+            return
+        if listener.ended.is_set():
+            self.post_message(self.Ended())
+            return
+        at = listener.position()
+        self.post_message(self.Moved(at))
+        self.show()
+        following = bisect_right(self.marks, at)
+        ahead = [math.floor(at) + 1.0 - at]  # the second shown turns
+        if following < len(self.marks):
+            ahead.append(self.marks[following] - at)
+        self._sleep(min(IDLE_SECONDS, min(ahead) / listener.speed + LATE_SECONDS))
 
     # -- playing ------------------------------------------------------------------------
     def _start(self) -> None:
         if self.record is None:
             return
-        self._stop_event.set()
-        self._stop_event = threading.Event()
-        self._started = time.monotonic()
+        self._stop.set()
+        self._stop = threading.Event()
         self.playing = True
-        self.play_moment(self.record, self.play_from or 0.0, self.source, self._stop_event)
+        self.listen(self.record, self.play_from or 0.0, self._stop)
 
-    @work(thread=True, exit_on_error=False, group="review-player", description="play")
-    def play_moment(
-        self, record: SessionRecord, start: float, source: str, stop: threading.Event
-    ) -> None:
-        """Play from ``start`` in a thread (the stream blocks) until ``stop`` is set."""
-        from gim.runner.sounds import play_moment
+    @work(thread=True, exit_on_error=False, group="review-player", description="listen")
+    def listen(self, record: SessionRecord, start: float, stop: threading.Event) -> None:
+        """Open the speakers on the session (blocks briefly) and hold them until ``stop``."""
+        from gim.runner.sounds import listen
 
         try:
-            play_moment(self.app.settings, record, start, source, stop)
+            listener = listen(self.app.settings, record, start, self.source, self.speed)
         except GimError as exc:
             self.notify(exc.message, severity="warning", timeout=8)  # notify is thread-safe
-        finally:
             if not stop.is_set():
                 self.post_message(self.Ended())
+            return
+        listener.loop = self.loop
+        self.app.call_from_thread(self._opened, listener, stop)
+        stop.wait()
+        listener.close()
+
+    def _opened(self, listener: Listener, stop: threading.Event) -> None:
+        if stop is self._stop and not stop.is_set():
+            self._listener = listener
 
     @on(Ended)
     def _ended(self, message: Ended) -> None:
-        self.playing = False
+        if self.playing:
+            self.stop()

@@ -49,6 +49,18 @@ class ProgramTimeline(Widget):
         self.current = piece
         self.position = self.program.piece_starts()[piece] + max(0.0, offset or 0.0)
 
+    def follow(self, piece: int | None, offset: float | None) -> None:
+        """`place`, but only when the drawn playhead or piece changes: while the sound plays
+        the head moves a cell every few seconds, and is not drawn again in between."""
+        program, before = self.program, self.position
+        same = piece is not None and piece == self.current and before is not None
+        if program is not None and piece is not None and same and piece < len(program.pieces):
+            scale = max(10, self.size.width - 2) / max(program.duration, 1e-9)
+            new = program.piece_starts()[piece] + max(0.0, offset or 0.0)
+            if int(new * scale) == int((before or 0.0) * scale):
+                return
+        self.place(piece, offset)
+
     def render(self) -> Text:
         program = self.program
         if program is None or not program.pieces or program.duration <= 0:

@@ -25,18 +25,38 @@ from gim.core.layout import (
 )
 
 
-def render_block(block: Block, *, piece_times: bool = False) -> str:
+def word_at(block: Block, seconds: float) -> int | None:
+    """Which of a client line's timed words sounds at ``seconds`` (None: no word times, or
+    words that no longer spell the line, as after an edit)."""
+    if not isinstance(block, ClientLine) or not block.segment.words:
+        return None
+    words = block.segment.words
+    if " ".join(w.text.strip() for w in words) != " ".join(block.text.split()):
+        return None
+    said = [i for i, w in enumerate(words) if w.start <= seconds]
+    return said[-1] if said and seconds < words[-1].end + 0.5 else None
+
+
+def marked_text(block: ClientLine, word: int) -> str:
+    """The line's text as markup with word ``word`` picked out (reverse video)."""
+    words = [escape(w.text.strip()) for w in block.segment.words]
+    words[word] = f"[reverse]{words[word]}[/]"
+    return " ".join(words)
+
+
+def render_block(block: Block, *, piece_times: bool = False, word: int | None = None) -> str:
     """One block as Textual markup, as a guide reads it on screen.
 
     Args:
         block: The layout block.
         piece_times: Also show the piece and offset of each client line (live view).
+        word: A client line's word sounding now, picked out (review while playing).
     """
     when = f"[dim]{mmss(block.time):<7}[/] "
     if isinstance(block, Header):
         # Kept to three lines at most: at 80x24 the transcript itself must fill the pane.
         parts = [block.date, f"session {block.number}" if block.number else "", block.client]
-        lines = [" · ".join(escape(p) for p in [*parts, block.program] if p)]
+        lines = [" · ".join(escape(p) for p in [*parts, block.program, block.language] if p)]
         if block.focus:
             lines.append(f"Focus: {escape(block.focus)}")
         if block.changes:
@@ -59,6 +79,8 @@ def render_block(block: Block, *, piece_times: bool = False) -> str:
             offset = mmss(segment.piece_offset or 0.0)
             place = f"[dim]♪{segment.piece + 1} {offset}[/]  "
         text = escape(block.text) or "[dim]…[/]"
+        if word is not None:
+            text = marked_text(block, word)
         if block.flagged:
             reason = escape(segment.flag_reason or "check this line")
             return f"{when}{place}[$warning]▍[/]{text}  [dim i]· {reason}[/]"
@@ -112,11 +134,13 @@ class TranscriptView(OptionList):
         """Show piece and offset on client lines."""
         self.blocks: list[Block] = []
         """The blocks shown, in order."""
+        self._marked: tuple[int, int] | None = None  # (line, word) picked out
 
     def set_blocks(self, blocks: Iterable[Block]) -> None:
         """Replace the transcript, keeping the highlighted line where it can."""
         keep = self.highlighted
         self.blocks = list(blocks)
+        self._marked = None
         self.clear_options()
         self.add_options(self._option(i, b) for i, b in enumerate(self.blocks))
         if self.blocks:
@@ -159,8 +183,48 @@ class TranscriptView(OptionList):
         lines = [b for b in self.blocks if isinstance(b, ClientLine)]
         return lines[-1] if lines else None
 
+    def mark_word(self, index: int | None, seconds: float) -> None:
+        """Pick out the word of line ``index`` sounding at ``seconds`` (None: no line);
+        the word picked out before goes back to plain."""
+        marked: tuple[int, int] | None = None
+        if index is not None:
+            word = word_at(self.blocks[index], seconds)
+            marked = None if word is None else (index, word)
+        if marked == self._marked:
+            return
+        if self._marked is not None and self._marked[0] < len(self.blocks):
+            before = self._marked[0]
+            self._restyle(before, self._prompt(self.blocks[before]))
+        if marked is not None:
+            line, picked = marked
+            block = self.blocks[line]
+            self._restyle(line, render_block(block, piece_times=self.piece_times, word=picked))
+        self._marked = marked
+
+    def _restyle(self, index: int, prompt: str) -> None:
+        """Show line ``index`` as ``prompt``, the same text differently styled.
+
+        OptionList's own `replace_option_prompt_at_index` measures every line again (it
+        clears all its caches): a word a second over a long session's hundreds of lines
+        would cost more than playing the sound. The text and so the height stay the same,
+        so only that line's rendering is dropped, a private cache of OptionList (Textual
+        is pinned below 9; the public way is the fallback).
+        """
+        option = self.get_option_at_index(index)
+        cache = getattr(self, "_option_render_cache", None)
+        if cache is None or not hasattr(option, "_set_prompt"):
+            self.replace_option_prompt_at_index(index, prompt)
+            return
+        option._set_prompt(prompt)
+        for key in [k for k in cache.keys() if k[0] is option]:  # noqa: SIM118 (no iter)
+            cache.discard(key)
+        self.refresh()
+
+    def _prompt(self, block: Block) -> str:
+        return render_block(block, piece_times=self.piece_times)
+
     def _option(self, index: int, block: Block) -> Option:
-        return Option(render_block(block, piece_times=self.piece_times), id=str(index))
+        return Option(self._prompt(block), id=str(index))
 
     @property
     def current(self) -> Block | None:

@@ -1,0 +1,142 @@
+"""The live pass sheds load: it follows the newest audio, never minutes behind.
+
+On a busy machine (or with a model too slow for it) Whisper decodes slower than the
+client speaks, and the blocks waiting for the live pass pile up: its lines came minutes
+late and the end of the session waited for them. A preview that late helps nobody. So
+when the oldest block waiting has waited more than `MAX_BEHIND` seconds (in a real
+session: that much audio waits), the live pass skips ahead to the blocks of the last
+`KEEP_AFTER_SKIP` seconds, leaves the skipped stretch untranscribed (the recording
+keeps it and the final pass transcribes it) and tells the guide so, once. Waiting is
+measured by the clock, not in frames: a demo's virtual room records faster than real time,
+and audio handed over all at once (a test, a benchmark) is not a recording left behind.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gim.core.session import Segment
+
+MAX_BEHIND = 12.0
+"""Seconds the oldest waiting block may have waited before the live pass skips ahead
+(blocks arrive as they are recorded: in a real session, the seconds of audio waiting)."""
+KEEP_AFTER_SKIP = 2.0
+"""Seconds of the newest blocks kept when it does (by when they arrived)."""
+SHED = (
+    "The live transcript skipped ahead because the machine is too busy to keep up; "
+    "the final pass will transcribe what it skipped."
+)
+Block = tuple[int, NDArray[np.float32], NDArray[np.float32], float]
+"""(first frame, microphone frames×channels, reference, monotonic seconds when it was
+handed over) as `LiveTranscriber.feed` queues it."""
+
+
+class Follower(Protocol):
+    """One channel followed live (`gim.passes.live_stream.UtteranceStream`)."""
+
+    def feed(
+        self, first_frame: int, mic: NDArray[np.float32], reference: NDArray[np.float32]
+    ) -> list[Segment]:
+        """Add a block; the lines of utterances that ended."""
+        ...
+
+    def finish(self) -> list[Segment]:
+        """The lines of whatever speech is pending."""
+        ...
+
+    def skip(self) -> None:
+        """Forget the buffered audio without transcribing it."""
+        ...
+
+
+class Backlog:
+    """The blocks waiting for the live pass, trimmed to the newest when the oldest has
+    waited too long."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        limit: float | None = MAX_BEHIND,
+        keep: float = KEEP_AFTER_SKIP,
+    ) -> None:
+        """``clock``: the monotonic clock blocks are stamped with; ``limit`` (None: never
+        skip) and ``keep`` in seconds."""
+        self.clock = clock
+        self.limit = limit
+        self.keep = keep
+        self.blocks: deque[Block] = deque()
+        self.ended = False
+        """The end of the session was queued (after the blocks waiting)."""
+        self.skipped = 0
+        """Frames skipped so far."""
+        self.most = 0
+        """The most frames that ever waited (after trimming)."""
+
+    @property
+    def frames(self) -> int:
+        """Frames waiting."""
+        return sum(len(b[1]) for b in self.blocks)
+
+    def take(self, inbox: Any) -> bool:
+        """Move what ``inbox`` holds into the backlog (waiting for one item when it is
+        empty); True when blocks had to be skipped."""
+        if not self.blocks and not self.ended:
+            self._add(inbox.get())
+        while not self.ended:
+            try:
+                self._add(inbox.get_nowait())
+            except queue.Empty:
+                break
+        now = self.clock()
+        shed = self.limit is not None and bool(self.blocks) and now - self.blocks[0][3] > self.limit
+        while shed and len(self.blocks) > 1 and now - self.blocks[0][3] > self.keep:
+            self.skipped += len(self.blocks.popleft()[1])
+        self.most = max(self.most, self.frames)
+        return shed
+
+    def pop(self) -> Block | None:
+        """The oldest block waiting, or None."""
+        return self.blocks.popleft() if self.blocks else None
+
+    def _add(self, item: Block | None) -> None:
+        if item is None:
+            self.ended = True
+        else:
+            self.blocks.append(item)
+
+
+def follow(
+    inbox: Any, streams: Iterable[Follower], outbox: Any, backlog: Backlog | None = None
+) -> Backlog:
+    """Feed the queued blocks to ``streams`` until the end is queued, shedding load.
+
+    Lines go to ``outbox`` as ("segment", line); the first skip sends ("notice", `SHED`).
+    Returns the backlog (how much was skipped, the most that waited).
+    """
+    streams = list(streams)
+    backlog = backlog or Backlog()
+    told = False
+    while True:
+        if backlog.take(inbox):
+            for stream in streams:
+                stream.skip()  # the skipped audio stays in the recording for the final pass
+            if not told:
+                outbox.put(("notice", SHED))
+                told = True
+        block = backlog.pop()
+        if block is None and backlog.ended:
+            for stream in streams:
+                for seg in stream.finish():
+                    outbox.put(("segment", seg))
+            return backlog
+        if block is not None:
+            for stream in streams:
+                for seg in stream.feed(*block[:3]):
+                    outbox.put(("segment", seg))

@@ -1,0 +1,89 @@
+"""The guide's voice in a pass: a profile from recordings, and lines labelled by voice.
+
+The labelling itself is `gim.passes.speakers`; the model `gim.transcribe.voice`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gim.audio.files import read_audio, resample
+from gim.core.clock import SessionClock
+from gim.core.session import Segment
+from gim.errors import InputError
+from gim.passes.prepare import prepare
+
+MIN_SECONDS = 10.0
+"""Least speech a profile takes (30-60 s gives a steadier one)."""
+
+
+@dataclass(frozen=True)
+class VoiceSource:
+    """What a recording's labels start from: the guide's profile, the induction, or both."""
+
+    profile: np.ndarray | None
+    """The guide's enrolled voice (a unit embedding)."""
+    induction: tuple[float, float] | None
+    """The induction's span in the recording's seconds: only the guide speaks there."""
+
+
+def speech_only(audio: np.ndarray, rate: int = 16000) -> np.ndarray:
+    """``audio`` without its pauses (30 ms frames well below the loud ones)."""
+    size = int(0.03 * rate)
+    frames = audio[: len(audio) // size * size].reshape(-1, size)
+    level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+    if not len(level):
+        return audio[:0]
+    keep = level > max(-50.0, float(np.percentile(level, 95)) - 30.0)
+    return frames[keep].reshape(-1)
+
+
+def profile_from_files(files: list[Path]) -> tuple[np.ndarray, float]:
+    """A voice profile (unit embedding) from recordings of one voice, and its seconds of speech.
+
+    Raises:
+        InputError: for an unreadable file or too little speech.
+        TranscriptionError: when the speaker model is missing.
+    """
+    from gim.transcribe.voice import load_encoder
+
+    speech = []
+    for f in files:
+        data, rate = read_audio(f)
+        speech.append(speech_only(resample(data.mean(axis=1), rate)))
+    joined = np.concatenate(speech) if speech else np.zeros(0, np.float32)
+    seconds = len(joined) / 16000
+    if seconds < MIN_SECONDS:
+        raise InputError(
+            f"{seconds:.0f} s of speech in those files: a profile needs {MIN_SECONDS:.0f} s at "
+            "least (30-60 s of the guide alone is best)."
+        )
+    return load_encoder().embed(joined), seconds
+
+
+def label_lines(segments: list[Segment], clean: np.ndarray, source: VoiceSource) -> list[Segment]:
+    """The lines labelled guide/client by voice (split where it changes); times in ``clean``'s
+    seconds (16 kHz, the music removed). Without a profile or an induction nothing says which
+    voice is the guide's: the lines stay as they are."""
+    from gim.passes.speakers import label_speakers
+    from gim.transcribe.voice import load_encoder
+
+    if source.profile is None and source.induction is None:
+        return segments
+    labelled, _ = label_speakers(
+        segments, clean, load_encoder(), profile=source.profile, induction=source.induction
+    )
+    return labelled
+
+
+def cleaned_recording(folder: Path, channel: int, clock: SessionClock) -> np.ndarray:
+    """A session folder's microphone channel at 16 kHz with the music removed."""
+    data, rate = read_audio(folder / "mic.flac", "session recording")
+    ref_path = folder / "reference.flac"
+    reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
+    lag = clock.lag_span(0.0, len(data) / rate) if reference is not None else None
+    mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
+    return prepare(mic, reference, lag).clean

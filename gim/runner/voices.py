@@ -1,0 +1,54 @@
+"""Guides' voices in the data home: enrolment, and a session's lines labelled by voice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gim.config import Settings
+from gim.core.clock import SessionClock
+from gim.core.session import Consent, Phase, Segment, Session
+from gim.passes.voices import VoiceSource, cleaned_recording, label_lines, profile_from_files
+from gim.store.voices import VoiceProfile, VoiceProfiles, now
+
+
+def enrol(home: Path, name: str, files: list[Path]) -> VoiceProfile:
+    """Make and keep ``name``'s voice profile from recordings of the guide alone.
+
+    Raises:
+        InputError: for a bad name, an unreadable file or too little speech.
+        TranscriptionError: when the speaker model is missing.
+    """
+    VoiceProfiles(home).path(name)  # a bad name fails before any work
+    embedding, seconds = profile_from_files(files)
+    profile = VoiceProfile(name.strip(), embedding, seconds, len(files), now())
+    VoiceProfiles(home).save(profile)
+    return profile
+
+
+def voice_source(home: Path, session: Session, guide: str = "") -> VoiceSource:
+    """The guide's enrolled profile if there is one; the induction's span (recorded only with
+    whole-session consent) to learn the voice from or to tell which cluster is the guide.
+
+    ``session.guide`` names the guide; ``guide`` (the settings' default) when it is empty."""
+    name = session.guide or guide
+    found = VoiceProfiles(home).get(name) if name.strip() else None
+    induction = None
+    if session.consent is Consent.SESSION:
+        starts = {p.phase: p.time for p in session.phases}
+        if Phase.INDUCTION in starts:
+            after = [t for p, t in starts.items() if t > starts[Phase.INDUCTION]]
+            induction = (starts[Phase.INDUCTION], min(after, default=float("inf")))
+    return VoiceSource(found.embedding if found else None, induction)
+
+
+def by_voice(
+    session: Session, settings: Settings, folder: Path, clock: SessionClock, lines: list[Segment]
+) -> list[Segment]:
+    """A session's final lines labelled guide or client by voice, when something says which
+    voice is the guide's (an enrolled profile, the induction); two channels keep theirs."""
+    if settings.guide_channel is not None:
+        return lines
+    source = voice_source(settings.home, session, settings.guide)
+    if source.profile is None and source.induction is None:
+        return lines
+    return label_lines(lines, cleaned_recording(folder, settings.client_channel, clock), source)

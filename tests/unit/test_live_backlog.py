@@ -1,0 +1,120 @@
+"""The live pass skips ahead when it falls behind, and says so once."""
+
+from __future__ import annotations
+
+import queue
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gim.core.session import Segment, Source
+from gim.passes.live_backlog import KEEP_AFTER_SKIP, MAX_BEHIND, SHED, Backlog, follow
+
+RATE = 16000
+BLOCK = RATE // 2
+"""Half a second of audio per block, as the capture path hands them over."""
+
+
+class Recording:
+    """The microphone and the clock: the session's blocks go into the inbox, stamped, as
+    the (simulated) time they are recorded in passes."""
+
+    def __init__(self, inbox: queue.Queue[object], seconds: float) -> None:
+        self.inbox = inbox
+        self.total = int(seconds * RATE)
+        self.frame = 0
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def advance(self, blocks: int) -> None:
+        """``blocks`` more blocks' time passes, each recorded; the end after the last."""
+        for _ in range(blocks):
+            if self.frame >= self.total:
+                return
+            self.now += BLOCK / RATE
+            mic = np.zeros((BLOCK, 1), np.float32)
+            self.inbox.put((self.frame, mic, np.zeros(BLOCK, np.float32), self.now))
+            self.frame += BLOCK
+            if self.frame >= self.total:
+                self.inbox.put(None)
+
+
+class SlowEngineStream:
+    """A channel whose engine takes ``slowness`` times real time: while it decodes a
+    block, the recording goes on by that many blocks. Each block gives one line."""
+
+    def __init__(self, recording: Recording, slowness: int) -> None:
+        self.recording = recording
+        self.slowness = slowness
+        self.fed: list[int] = []
+        self.skips = 0
+        self.finished = False
+
+    def feed(
+        self, first_frame: int, mic: NDArray[np.float32], reference: NDArray[np.float32]
+    ) -> list[Segment]:
+        self.fed.append(first_frame)
+        self.recording.advance(self.slowness)  # the time decoding took
+        t = first_frame / RATE
+        return [Segment(t, t + len(mic) / RATE, "words", source=Source.LIVE)]
+
+    def finish(self) -> list[Segment]:
+        self.finished = True
+        return []
+
+    def skip(self) -> None:
+        self.skips += 1
+
+
+def run(
+    seconds: float, slowness: int
+) -> tuple[Backlog, SlowEngineStream, list[tuple[str, object]]]:
+    inbox: queue.Queue[object] = queue.Queue()
+    outbox: queue.Queue[tuple[str, object]] = queue.Queue()
+    recording = Recording(inbox, seconds)
+    recording.advance(1)
+    stream = SlowEngineStream(recording, slowness)
+    backlog = follow(inbox, [stream], outbox, Backlog(recording.clock))
+    sent = []
+    while not outbox.empty():
+        sent.append(outbox.get())
+    return backlog, stream, sent
+
+
+def test_a_slow_engine_keeps_the_queue_bounded_and_the_guide_is_told_once() -> None:
+    backlog, stream, sent = run(seconds=300.0, slowness=3)
+    # Without shedding 2 of every 3 blocks would pile up: 200 s waiting by the end.
+    assert backlog.most <= MAX_BEHIND * RATE + BLOCK
+    notices = [payload for kind, payload in sent if kind == "notice"]
+    assert notices == [SHED]
+    assert stream.skips >= 2 and stream.finished
+    # It followed the newest audio: the last block fed is the session's last one ...
+    assert stream.fed[-1] == 300 * RATE - BLOCK
+    # ... and what it skipped (left to the final pass) has no line.
+    lines = [payload for kind, payload in sent if kind == "segment"]
+    assert len(lines) == len(stream.fed)
+    assert backlog.skipped == 300 * RATE - len(stream.fed) * BLOCK > 0
+    gaps = [b - a for a, b in zip(stream.fed, stream.fed[1:], strict=False)]
+    assert max(gaps) <= (MAX_BEHIND + KEEP_AFTER_SKIP) * RATE
+
+
+def test_an_engine_that_keeps_up_skips_nothing_and_says_nothing() -> None:
+    backlog, stream, sent = run(seconds=60.0, slowness=1)
+    assert backlog.skipped == 0 and stream.skips == 0
+    assert stream.fed == list(range(0, 60 * RATE, BLOCK))
+    assert all(kind == "segment" for kind, _ in sent)
+    assert stream.finished
+
+
+def test_audio_handed_over_at_once_is_not_skipped_when_asked_not_to() -> None:
+    # A file fed in one go (a test, a benchmark): every block waits, none is skipped.
+    inbox: queue.Queue[object] = queue.Queue()
+    outbox: queue.Queue[tuple[str, object]] = queue.Queue()
+    recording = Recording(inbox, 60.0)
+    recording.advance(10**6)
+    stream = SlowEngineStream(recording, 0)
+    recording.now += 1000.0  # long after they were handed over
+    backlog = follow(inbox, [stream], outbox, Backlog(recording.clock, limit=None))
+    assert backlog.skipped == 0 and len(stream.fed) == 120 and stream.skips == 0
