@@ -77,6 +77,7 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
     told = 0
     try:
         session_id = runner.start()
+        first_frame_stored(runner)
         click.echo(f"gim: session {session_id} started; Ctrl-C ends it.", err=True)
         last = time.monotonic()
         while True:
@@ -94,6 +95,21 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
             signal.signal(sig, handler)
     _tell(runner.warnings, told)
     return session_id
+
+
+FIRST_FRAME_WAIT = 10.0
+"""Longest wait for the microphone's first stored frame before saying "started" anyway
+(a silent microphone has its own warning; consent "none" stores nothing)."""
+
+
+def first_frame_stored(runner: SessionRunner) -> None:
+    """Wait until the microphone's first frame is on disk: "started" is then true, and a
+    crash right after it loses nothing the guide was told was recorded (issue 22)."""
+    deadline = time.monotonic() + FIRST_FRAME_WAIT
+    while time.monotonic() < deadline and not runner.done():
+        if runner.status().recorded > 0:
+            return
+        runner.wait_for(0.02)
 
 
 def _tell(warnings: list[str], told: int) -> int:

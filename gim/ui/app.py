@@ -215,9 +215,9 @@ class GimApp(App[None]):
         yield SystemCommand(
             "Search all sessions", "Find words across every transcript", self.action_search
         )
-        from gim.ui.screens.review_tasks import SessionTasks
+        from gim.ui.screens.review import ReviewScreen
 
-        if isinstance(screen, SessionTasks):
+        if isinstance(screen, ReviewScreen):
             yield SystemCommand(
                 "Export this session",
                 "A transcript, subtitles, ELAN, a client copy or a supervision packet",

@@ -191,6 +191,14 @@ async def test_f1_shows_this_screens_keys_first_and_fits_80x24(make_app: Any) ->
         assert isinstance(app.screen, ReviewScreen)
 
 
+async def test_the_palette_offers_export_and_transcribe_again_in_review(make_app: Any) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Export this session" in titles and "Transcribe again" in titles
+
+
 async def test_s_flips_a_lines_speaker_as_an_edit(make_app: Any, store: Store) -> None:
     from gim.core.layout import Intervention
     from gim.core.session import Speaker

@@ -216,8 +216,10 @@ class LiveScreen(GimScreen[None]):
         mic_silent = status.mic_silent_since
         self.query_one(LevelMeter).level = status.input_level if mic_silent is None else None
         in_music = self.query_one(PhaseBar).phase is Phase.MUSIC
+        # "recording" once the microphone's first frame is stored, not when asked to start
+        stored = status.recorded > 0 or self._consent() is Consent.NONE
         state = recording_state(
-            bool(self.session_id), self._consent(), in_music, status.recorded, mic_silent
+            bool(self.session_id) and stored, self._consent(), in_music, status.recorded, mic_silent
         )
         self.query_one(SessionStatus).show(state, self.elapsed, status.disk_free, status.xruns)
         self.query_one("#live-glance", Static).update(glance(state, now))
