@@ -34,6 +34,10 @@ SCALE = 0.06
 """Margin at which the confidence reaches about 73% (logistic scale)."""
 UNSURE = 0.7
 """Below this confidence a line is flagged 'speaker unsure'."""
+VOICE_MATCH = 0.55
+"""Mean similarity to the guide's profile above which a one-voice recording is the guide's
+(1 s windows in a room against a profile enrolled dry: the guide 0.53-0.64, another voice
+0.43-0.53)."""
 SAME_VOICE = 0.74
 """Two cluster centroids closer than this are one voice: everything is the client's.
 Measured on 1 s windows: one voice 0.76-0.96 (the disfluent set's whispered, creaky and
@@ -127,13 +131,16 @@ def centroids(
         # a light anchor: the room and distance move the guide's voice away from a profile
         # enrolled elsewhere (at 0.5 the client's centroid took the guide's far windows)
         g, c = refine(emb, profile, _unit(far.mean(0)), anchor=0.2)
+        if float(g @ c) > SAME_VOICE:  # one voice: the profile says whose
+            return profile, profile, LabelMethod.ONE_VOICE
         return g, c, method
     # two clusters from the pair of windows farthest apart (through the farthest from the mean)
     a = emb[int(np.argmin(emb @ _unit(emb.mean(0))))]
     b = emb[int(np.argmin(emb @ a))]
     one, two = refine(emb, a, b, anchor=0.0)
-    if float(one @ two) > SAME_VOICE:
-        return two, one, LabelMethod.ONE_VOICE
+    if float(one @ two) > SAME_VOICE:  # one voice and nothing says whose: the client's
+        nothing = np.zeros_like(one)
+        return nothing, nothing, LabelMethod.ONE_VOICE
     is_one = emb @ one > emb @ two
     if in_induction.any():
         one_is_guide = is_one[in_induction].mean() >= 0.5
@@ -201,12 +208,30 @@ def label_line(segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray) -> 
         if k == len(words) or path[k] != path[begin]:
             runs.append((begin, k))
             begin = k
+    if len(runs) > 1 and not _words_are_text(segment):
+        # the words do not give back the line's text: one label for the whole line, the
+        # line's text kept (splitting would lose the words that have no timing)
+        margin = float(margins.mean())
+        return [_labelled(segment, margin > 0, margin)]
     out: list[Segment] = []
     for a, b in runs:
         is_guide = bool(path[a])
         part = segment if len(runs) == 1 else _part(segment, segment.words[a:b], len(out))
         out.append(_labelled(part, is_guide, float(margins[a:b].mean())))
     return out
+
+
+def _one_voice(segments: list[Segment], win: Windows, guide: np.ndarray | None) -> list[Segment]:
+    """One voice heard: the guide's when it matches the guide's voice, else the client's."""
+    if guide is None:
+        return [replace(s, speaker=Speaker.CLIENT) for s in segments]
+    margin = float((win.emb @ guide).mean()) - VOICE_MATCH
+    return [_labelled(s, margin > 0, margin) for s in segments]
+
+
+def _words_are_text(segment: Segment) -> bool:
+    joined = "".join(w.text for w in segment.words)
+    return joined.split() == segment.text.split()
 
 
 def _part(segment: Segment, words: list[Word], n: int) -> Segment:
@@ -261,7 +286,7 @@ def label_speakers(
         return segments, LabelMethod.ONE_VOICE
     g, c, method = centroids(win, profile, induction, clusters_only)
     if method is LabelMethod.ONE_VOICE:
-        return [replace(s, speaker=Speaker.CLIENT) for s in segments], method
+        return _one_voice(segments, win, g if np.any(g) else None), method
     out: list[Segment] = []
     for s in segments:
         out.extend(label_line(s, win, g, c))
