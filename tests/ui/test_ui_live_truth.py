@@ -96,3 +96,26 @@ async def test_a_typed_note_keeps_the_moment_its_key_was_pressed(make_app: Any) 
         await pilot.pause()
         assert ("mark", AnnotationKind.INTERVENTION, "warmth", ()) in runners[0].calls
         assert ("mark", {"at": 6.0}) in runners[0].keywords
+
+
+async def test_reading_further_up_says_how_to_follow_again(make_app: Any) -> None:
+    runners: list[Any] = []
+    app = live_app(make_app, Clocked, runners)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        runners[0].reported.wait(5)
+        await pilot.pause(0.4)
+        title = app.screen.query_one("#live-title")
+        assert "back to the newest" not in str(title.render())
+        app.screen.query_one(TranscriptView).focus()
+        await pilot.press("home")
+        await pilot.pause(0.4)
+        assert "end back to the newest line" in str(title.render())
+        runners[0].on_event(SegmentAdded(Segment(9.0, 10.0, "a new line", piece=0, id=8)))
+        await pilot.pause(0.4)
+        view = app.screen.query_one(TranscriptView)
+        assert view.highlighted == 0  # the guide's place is kept
+        await pilot.press("end")
+        await pilot.pause(0.4)
+        assert view.highlighted == len(view.blocks) - 1
+        assert "back to the newest" not in str(title.render())

@@ -49,6 +49,10 @@ from gim.ui.widgets.transcript import TranscriptView
 
 log = logging.getLogger(__name__)
 
+TITLE_FOLLOWING = "Live transcript"
+TITLE_SCROLLED = "Live transcript · [b]end[/b] back to the newest line"
+"""The title while the guide reads further up (new lines then do not move the view)."""
+
 POLL_SECONDS = 0.25
 """How often the meters and clocks are refreshed from `status()`."""
 
@@ -118,7 +122,7 @@ class LiveScreen(GimScreen[None]):
         yield Static("○ starting", id="live-glance")
         with Horizontal(id="live-body"):
             with Vertical(classes="pane", id="live-transcript-pane"):
-                yield Label("Live transcript", classes="pane-title")
+                yield Label(TITLE_FOLLOWING, classes="pane-title", id="live-title")
                 yield TranscriptView(piece_times=True, id="live-transcript")
                 yield WarningsPanel(id="live-warnings")
             with Vertical(id="live-side"):
@@ -223,6 +227,7 @@ class LiveScreen(GimScreen[None]):
         )
         self.query_one(SessionStatus).show(state, self.elapsed, status.disk_free, status.xruns)
         self.query_one("#live-glance", Static).update(glance(state, now))
+        self.query_one("#live-title", Label).update(self._transcript_title())
         self.query_one(NowPlaying).note = self._music_note()
         self.query_one(KeyBar).show(self._music_started())
         for text in status.warnings:
@@ -231,6 +236,12 @@ class LiveScreen(GimScreen[None]):
             self._ending = True  # the set duration passed
             self._note_warning("The session's set time is over: saving the recording…")
             self.stop_runner()
+
+    def _transcript_title(self) -> str:
+        """The pane's title; when the guide moved up, it says how to follow again."""
+        view = self.query_one(TranscriptView)
+        following = view.highlighted is None or view.highlighted >= len(view.blocks) - 1
+        return TITLE_FOLLOWING if following else TITLE_SCROLLED
 
     def _consent(self) -> Consent:
         return self.runner.consent if self.runner is not None else Consent.SESSION
