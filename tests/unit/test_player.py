@@ -72,6 +72,7 @@ def test_pieces_play_in_order_with_the_gap(tmp_path: Path) -> None:
 
 def test_commands_land_in_the_log_where_they_sound(tmp_path: Path) -> None:
     player, room, played = collect(tmp_path, ahead=0.05, speed=4)
+    room.waits_for_output = False  # as a sound card (a dry queue is silence, not a wait)
     player.start()
     while room.frame < 0.1 * RATE:
         time.sleep(0.002)
@@ -110,6 +111,7 @@ def test_a_dry_output_is_one_dropout_never_a_pause(tmp_path: Path) -> None:
     over it; no pause. (A loaded test machine may add short dropouts of its own: each is
     checked the same way.)"""
     player, room, played = collect(tmp_path, ahead=0.25, speed=4, first=4.0)
+    room.waits_for_output = False  # as a sound card: its clock runs on without the player
     producer = player._producer
     make_block = producer.make_block
     stalled = threading.Event()
@@ -141,3 +143,30 @@ def test_a_dry_output_is_one_dropout_never_a_pause(tmp_path: Path) -> None:
         assert (resumed.piece, resumed.offset) == (0, before.offset + 1)  # it held
         assert log.position_at(drop.frame + silent // 2) is None
     assert player.log.pieces_played() == [0, 1]
+
+
+def test_the_virtual_room_waits_for_a_late_producer_instead_of_a_dropout(
+    tmp_path: Path,
+) -> None:
+    """The virtual room's clock is gim's own: a producer that falls behind (a busy
+    machine, a fast room) slows the room down; no dropout, no silence in the music."""
+    player, room, played = collect(tmp_path, ahead=0.05, speed=40, first=2.0)
+    producer = player._producer
+    make_block = producer.make_block
+    calls = itertools.count()
+
+    def slow() -> object:
+        block = make_block()
+        if next(calls) % 10 == 5:
+            time.sleep(0.05)  # 2 s of output at speed 40, against a 0.05 s queue
+        return block
+
+    producer.make_block = slow  # type: ignore[method-assign]
+    run(player, room, 4.0)
+    player.close()
+    room.close()
+    assert player.underruns == 0
+    assert not [e for e in player.log if e.action is Action.DROPOUT]
+    ref = reference(played)
+    start = next(e.frame for e in player.log if e.action is Action.PLAY)
+    assert np.allclose(ref[start : start + 2 * RATE], 0.25, atol=1e-4)  # the piece, whole
