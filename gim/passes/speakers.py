@@ -14,6 +14,7 @@ A client's words in the guide's column are the worse error, so the guide needs a
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -238,13 +239,19 @@ def _one_voice(segments: list[Segment], win: Windows, guide: np.ndarray | None) 
     return out
 
 
+def _joined(words: list[Word]) -> str:
+    # engines differ: faster-whisper's words carry their leading space, others not
+    return " ".join(w.text.strip() for w in words if w.text.strip())
+
+
 def _words_are_text(segment: Segment) -> bool:
-    joined = "".join(w.text for w in segment.words)
-    return joined.split() == segment.text.split()
+    """Whether the words give back the line's text (letters and digits; punctuation aside)."""
+    tokens = [re.findall(r"\w+", t.lower()) for t in (_joined(segment.words), segment.text)]
+    return tokens[0] == tokens[1]
 
 
 def _part(segment: Segment, words: list[Word], n: int) -> Segment:
-    text = "".join(w.text for w in words).strip()
+    text = _joined(words)
     return replace(
         segment,
         start=words[0].start,
