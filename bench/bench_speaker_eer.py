@@ -138,7 +138,7 @@ def logmel_stats(audio: list[np.ndarray]) -> np.ndarray:
 
 
 _COST = """
-import resource, sys, time
+import sys, time
 t = time.perf_counter()
 if sys.argv[1] == "numpy":
     from gim.transcribe.voice import load_encoder
@@ -147,7 +147,9 @@ else:
     import torch
     from gim.transcribe.voice_weights import weights_path
     torch.load(weights_path(), map_location="cpu", weights_only=False)
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across exec
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(time.perf_counter() - t, int(hwm) / 1024)
 """
 
 

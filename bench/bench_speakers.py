@@ -45,8 +45,8 @@ def pairs(quick: bool) -> list[tuple[str, list[Path], list[Path]]]:
     for g, c in (("1688", "2414"), ("3005", "533")):
         if g in speakers and c in speakers:
             out.append((f"libri {g} guide / libri {c} client", speakers[g], speakers[c]))
-    if "3080" in speakers:
-        out.append(("libri 3080 guide / lj client", speakers["3080"], lj[40:52]))
+    if "3080" in speakers and "1998" in speakers:
+        out.append(("libri 3080 guide / libri 1998 client", speakers["3080"], speakers["1998"]))
     return out
 
 

@@ -26,3 +26,31 @@ def lock_state(path: Path) -> bool | None:
     finally:
         os.close(fd)  # releases the lock if it was taken here
     return False
+
+
+SESSION_LOCK = "session.lock"
+"""The lock file a recording process holds in its session folder."""
+
+
+def live_sessions(sessions_dir: Path) -> list[str]:
+    """Ids of the sessions under ``sessions_dir`` a live process records right now."""
+    if not sessions_dir.is_dir():
+        return []
+    locks = sessions_dir.glob(f"*/{SESSION_LOCK}")
+    return sorted(lock.parent.name for lock in locks if lock_state(lock) is True)
+
+
+def refuse_second_session(sessions_dir: Path) -> None:
+    """Refuse (one sentence) to start a session while another one records.
+
+    Raises:
+        SessionInUseError: a live gim records a session in this data home.
+    """
+    from gim.errors import SessionInUseError
+
+    running = live_sessions(sessions_dir)
+    if running:
+        raise SessionInUseError(
+            f"Session {running[0]} is recording right now in another gim: end it first "
+            "(two sessions would record the same room twice)."
+        )

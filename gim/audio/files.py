@@ -61,6 +61,20 @@ def resample(audio: NDArray[np.floating], rate: int, target: int = SAMPLE_RATE) 
     return np.ascontiguousarray(mono, dtype=np.float32)
 
 
+class Resampler:
+    """Mono blocks at ``rate`` resampled to ``target`` as they come (a live stream: the
+    filter's state carries over from one block to the next)."""
+
+    def __init__(self, rate: int, target: int = SAMPLE_RATE) -> None:
+        import soxr
+
+        self._stream = soxr.ResampleStream(rate, target, 1, dtype="float32")
+
+    def resample_chunk(self, block: NDArray[np.float32]) -> Audio:
+        """The resampled frames of ``block`` that are ready."""
+        return np.asarray(self._stream.resample_chunk(block), np.float32)
+
+
 @dataclass(frozen=True)
 class TrackInfo:
     """What a joined track holds."""

@@ -32,6 +32,8 @@ QUEUED_BLOCKS = 4
 change of speed or source is heard at once."""
 SOURCES = ("voice", "music", "both")
 """What can be heard."""
+MARKS = 64
+"""Moments noted as they go to the speakers: more than the device's buffer holds."""
 
 
 class SessionSound:
@@ -137,9 +139,11 @@ class Listener:
         self._stop = threading.Event()
         self._playing: tuple[int, float, float, np.ndarray | None] | None = None
         self._at = 0  # frames of the playing block already given to the speakers
-        self._heard = (start, -1.0, speed)  # (moment, stream time it is heard, speed)
-        self._first = -1.0  # stream time the first sound of the last wish is heard
-        self._before = self._heard  # the callback's before: still sounding until heard_at
+        # what went to the speakers when: (turn, moment, stream time it is heard, speed,
+        # seconds of sound from it), the last MARKS of them (the device's buffer holds
+        # several callbacks' worth)
+        self._marks: list[tuple[int, float, float, float, float] | None] = [None] * MARKS
+        self._mark = 0
         self.played = 0
         """Frames of sound given to the speakers so far."""
         self._stream: Any = None
@@ -180,15 +184,17 @@ class Listener:
 
     def position(self) -> float:
         """The session moment heard now (the speakers' latency allowed for)."""
-        moment, heard_at, speed = self._heard
-        if heard_at < 0 or self._stream is None:
-            return moment
+        wish = self._wish
+        if self._stream is None:
+            return wish.start
         now = self._stream.time
-        if now < self._first:  # what sounds is still from before the guide's last wish
-            return self._wish.start
-        if now < heard_at and self._before[1] >= 0:  # the last callback's sound is not out yet
-            moment, heard_at, speed = self._before
-        return max(0.0, moment + (now - heard_at) * speed)
+        heard = [m for m in list(self._marks) if m and m[0] == wish.turn and m[2] <= now]
+        sounding = max(heard, key=lambda m: m[2], default=None)  # the latest one heard
+        if sounding is None:  # what sounds is still from before the guide's last wish
+            return wish.start
+        _, moment, heard_at, speed, span = sounding
+        # never past the sound noted: a late device holds the moment rather than jump back
+        return max(0.0, moment + min(now - heard_at, span) * speed)
 
     def seek(self, seconds: float) -> None:
         """Play from session second ``seconds``."""
@@ -217,8 +223,6 @@ class Listener:
 
     def _ask(self, **changes: Any) -> None:
         wish = self._wish._replace(turn=self._wish.turn + 1, **changes)
-        self._heard = (wish.start, -1.0, wish.speed)  # until the speakers have it
-        self._first = -1.0
         self._wish = wish
 
     # -- the callback (PortAudio thread: copy only) ---------------------------------------
@@ -236,20 +240,18 @@ class Listener:
                 if block[0] != turn:
                     continue  # asked for before the guide's last wish: never heard
                 self._playing, self._at = block, 0
-                if self._first < 0:
-                    self._first = time.outputBufferDacTime
             data = block[3]
             if data is None:
                 self.ended.set()
                 self._playing = None
                 break
-            if filled == 0:
-                moment = block[1] + self._at * block[2] / self.sound.rate
-                self._before, self._heard = (
-                    self._heard,
-                    (moment, time.outputBufferDacTime, block[2]),
-                )
             n = min(frames - filled, len(data) - self._at)
+            if filled == 0 or self._at == 0:  # a callback or a block begins: note when
+                rate = self.sound.rate
+                moment = block[1] + self._at * block[2] / rate
+                heard_at = time.outputBufferDacTime + filled / rate
+                self._marks[self._mark % MARKS] = (turn, moment, heard_at, block[2], n / rate)
+                self._mark += 1
             out[filled : filled + n] = data[self._at : self._at + n]
             filled += n
             self._at += n

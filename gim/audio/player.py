@@ -30,6 +30,8 @@ from gim.core.playback import Action, PlaybackEvent, PlaybackLog, Position
 
 IDLE_BLOCKS = 4
 """Blocks of silence queued while no music has started (the start key waits behind them)."""
+OUTPUT_WAIT = 1.0
+"""Seconds a simulated device waits for the producer's next block before it plays silence."""
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,7 @@ class Player:
             block = self._current
             if block is None:
                 try:
-                    block = self._blocks.get_nowait()
+                    block = self._next_block()
                 except queue.Empty:
                     outdata[filled:] = 0
                     if not self._closing.is_set() and self._music_on:
@@ -268,6 +270,16 @@ class Player:
             if self._pos >= len(block.data):
                 self._current = None
         self._out_frame += frames
+
+    def _next_block(self) -> Block:
+        """The next queued block. A simulated device (`waits_for_output`) keeps its own
+        clock, so there it waits for the producer instead of playing silence it would then
+        count as a dropout the room never had; a real device's callback never waits."""
+        if not getattr(self.backend, "waits_for_output", False):
+            return self._blocks.get_nowait()
+        if self._closing.is_set():
+            return self._blocks.get_nowait()
+        return self._blocks.get(timeout=OUTPUT_WAIT)
 
     def _stream_finished(self) -> None:
         if not self._closing.is_set() and not self.failed:

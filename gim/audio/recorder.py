@@ -1,8 +1,9 @@
 """The recorder: the microphone, continuously, for the whole session.
 
-The PortAudio callback only copies the block and enqueues it with its frame number
-(counting overflows from the status flags). A drain thread hands blocks on in order and
-measures the level.
+The PortAudio callback copies the block, checks its count against the clocks (below) and
+enqueues it with its frame number (counting overflows from the status flags); after a
+stall it holds the blocks until the stall's length is known. A drain thread hands blocks
+on in order and measures the level.
 
 The input's frames are checked against the session clock (the player's output frame
 count). A source that stops delivering (PulseAudio suspended it, the driver stalled)
@@ -13,18 +14,7 @@ stall is a gap of its true length. If the microphone disappears (the stream ends
 recorder notes where, keeps trying to reopen it, and on its return continues the same way.
 Either way ``on_gap`` receives the first lost frame and the frame of return.
 
-How long a stall lasted is measured from the microphone's own frames against the
-monotonic clock: a block is handed over only after it was captured, so the frames handed
-over so far minus the rate times the time never exceed a constant (where the count started),
-and come closest to it at the callbacks that were on time. That upper envelope over
-``BASELINE`` seconds before the stall, minus the envelope over ``SETTLE`` seconds after it,
-is the frames the microphone never delivered: late or bursty delivery moves neither. The
-output's count is not used for the length: on a loaded machine its callbacks pause for
-0.1-0.3 s and its count wanders by +-13 ms against real time, and a length measured
-against it (mean or least distance) was off by up to 80 ms where this was within 0.1 ms of
-the audio (nine stalls on a real PulseAudio server; design notes). The session clock still
-tells a stall from a pause of the whole audio server (the music's count stood still too:
-nothing is lost, the two streams paused alike).
+How long a stall lasted is measured by `gim.audio.stall` (`Settling`).
 """
 
 from __future__ import annotations
@@ -34,23 +24,17 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from gim.audio.devices import Backend, Stream
 from gim.audio.levels import Level
+from gim.audio.stall import BASELINE, MIN_GAP, SETTLE, Settling
 from gim.errors import GimError
 
 _monotonic = time.monotonic
-BASELINE = 4.0
-"""Seconds of callbacks before a stall over which the counts' distance is taken."""
-SETTLE = 2.0
-"""Seconds of callbacks after a stall over which its length is measured (the blocks are
-held that long before they are numbered)."""
-MIN_GAP = 0.1
-"""Seconds: a measured stall shorter than this lost nothing (the blocks came late, in a
-burst, as on a loaded machine)."""
 
 
 def wall_clock(rate: int) -> Callable[[], int]:
@@ -59,39 +43,29 @@ def wall_clock(rate: int) -> Callable[[], int]:
     return lambda: int((_monotonic() - begun) * rate)
 
 
-class _Settling:
-    """The blocks after a stall, held until its length is measured.
+@dataclass(frozen=True)
+class MicEvents:
+    """What a `Recorder` reports besides its blocks (each optional)."""
 
-    Args:
-        lost: the first session frame the stall lost.
-        rate: frames per second.
-        paused: the music's count stood still through the stall too (the whole audio
-            server paused): nothing is lost.
-    """
+    gap: Callable[[int, int], None] | None = None
+    """The microphone came back: (first lost frame, frame of return)."""
+    lost: Callable[[], None] | None = None
+    """The microphone disappeared (its stream ended)."""
+    stall: Callable[[int], None] | None = None
+    """The microphone stopped delivering while its stream stays open: the session frame
+    where it stopped (from a watch thread, while the stall lasts)."""
 
-    def __init__(self, lost: int, rate: int, paused: bool) -> None:
-        self.lost = lost
-        self.rate = rate
-        self.paused = paused
-        self.blocks: list[np.ndarray] = []
-        self.held = 0
-        """Frames held so far."""
-        self.most: float | None = None
-        """The upper envelope since the stall of frames handed over (counted on from
-        ``lost`` as if nothing were missing) minus the rate times the monotonic time."""
 
-    def add(self, now: float, block: np.ndarray) -> None:
-        """Hold ``block``, handed over at monotonic ``now``."""
-        self.blocks.append(block)
-        self.held += len(block)
-        ahead = self.lost + self.held - self.rate * now
-        self.most = ahead if self.most is None else max(self.most, ahead)
+@dataclass(frozen=True)
+class MicTiming:
+    """How a `Recorder` reads and watches the microphone."""
 
-    def gap(self, baseline: float) -> int:
-        """Frames the microphone never delivered, given the envelope before the stall."""
-        if self.paused or self.most is None:
-            return 0
-        return max(0, round(baseline - self.most))
+    blocksize: int = 1024
+    """Frames per callback."""
+    retry: float = 1.0
+    """Seconds between attempts to reopen a lost microphone."""
+    tolerance: float = 0.5
+    """Seconds without frames before the microphone counts as stalled."""
 
 
 class Recorder:
@@ -102,16 +76,11 @@ class Recorder:
         rate: device rate (the session rate).
         channels: input channels.
         on_block: called from the drain thread with (session frame, frames×channels block).
-        on_gap: called when the microphone came back, with (first lost frame, frame of return).
-        on_lost: called when the microphone disappears.
+        events: where gaps, a lost microphone and stalls are reported.
         clock: session frames now, to measure a gap (default: the monotonic clock). Until
             it runs (the music has not started) the microphone's own count is the
             session's time, and a stall is no gap.
-        blocksize: frames per callback.
-        retry: seconds between attempts to reopen a lost microphone.
-        on_stall: called (from a watch thread) with the session frame where the
-            microphone stopped delivering, while the stall lasts.
-        tolerance: seconds without frames before the microphone counts as stalled.
+        timing: the block size, the retry period and the stall tolerance.
     """
 
     def __init__(
@@ -120,19 +89,17 @@ class Recorder:
         rate: int,
         channels: int,
         on_block: Callable[[int, np.ndarray], None],
-        on_gap: Callable[[int, int], None] | None = None,
-        on_lost: Callable[[], None] | None = None,
+        events: MicEvents | None = None,
         clock: Callable[[], int] | None = None,
-        blocksize: int = 1024,
-        retry: float = 1.0,
-        on_stall: Callable[[int], None] | None = None,
-        tolerance: float = 0.5,
+        timing: MicTiming | None = None,
     ) -> None:
+        timing = timing or MicTiming()
+        events = events or MicEvents()
         self.backend = backend
         self.rate = rate
         self.channels = channels
-        self.blocksize = blocksize
-        self.retry = retry
+        self.blocksize = timing.blocksize
+        self.retry = timing.retry
         self.level = Level()
         """Input level of the latest block."""
         self.overruns = 0
@@ -143,11 +110,11 @@ class Recorder:
         """Whether the microphone is gone right now."""
         self.stalled = False
         """Whether the microphone stopped delivering while its stream stays open."""
-        self.tolerance = tolerance
+        self.tolerance = timing.tolerance
         self._on_block = on_block
-        self._on_gap = on_gap
-        self._on_lost = on_lost
-        self._on_stall = on_stall
+        self._on_gap = events.gap
+        self._on_lost = events.lost
+        self._on_stall = events.stall
         self._clock = clock or wall_clock(rate)
         self._wall = wall_clock(rate)
         self._queue: queue.SimpleQueue[tuple[int, np.ndarray | tuple[int, int] | None]] = (
@@ -163,12 +130,12 @@ class Recorder:
         self._last: tuple[float, int, int] | None = None
         """(monotonic time, session clock, wall clock) at the latest callback."""
         self._recent: collections.deque[float] = collections.deque(
-            maxlen=max(1, round(BASELINE * rate / blocksize))
+            maxlen=max(1, round(BASELINE * rate / self.blocksize))
         )
         """Frames handed over minus the rate times the monotonic time, at each callback
         lately (once the session clock runs)."""
-        self._settle_blocks = max(1, round(SETTLE * rate / blocksize))
-        self._settling: _Settling | None = None
+        self._settle_blocks = max(1, round(SETTLE * rate / self.blocksize))
+        self._settling: Settling | None = None
         """After a stall: the blocks held until its length is known."""
         self._announced = False  # the stall being settled was told (on_stall)
 
@@ -235,7 +202,7 @@ class Recorder:
             self.stalled = False
             if self._recent:  # (before the session clock runs, nothing is lost)
                 paused = clock - last[1] < (now - last[0]) * self.rate / 2
-                self._settling = _Settling(self.frames, self.rate, paused)
+                self._settling = Settling(self.frames, self.rate, paused)
         settling = self._settling
         if settling is not None:
             settling.add(now, block)

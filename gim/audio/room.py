@@ -111,6 +111,9 @@ class VirtualRoom:
     """
 
     name = "virtual room"
+    waits_for_output = True
+    """The room's clock is gim's own: a player waits for its next block instead of running
+    dry, so a busy machine slows the room down and never makes dropouts it did not have."""
 
     def __init__(
         self,

@@ -38,6 +38,11 @@ class Context:
             faults.log_into(self._settings.home)
         return self._settings
 
+    def use_home(self, home: Path) -> None:
+        """Work in the data home ``home`` for the rest of the command (the demo's own)."""
+        self.home = home
+        self._settings = None
+
     def use_settings(self, settings: Settings) -> None:
         """Use ``settings`` for the rest of the command (a session's language applied)."""
         self._settings = settings

@@ -60,6 +60,10 @@ def demo_room(settings: Settings, fast: bool, voice: Path | None = None) -> Virt
     )
 
 
+DEMO_HOME = "demo"
+"""The demo's own data home, inside the default one, when no home is asked for."""
+
+
 @click.command("demo")
 @click.option(
     "--headless", is_flag=True, help="No terminal app: print the transcript and a summary."
@@ -77,6 +81,12 @@ def demo(ctx: Context, headless: bool, fast: bool, no_transcribe: bool) -> None:
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionPlan, SessionRunner
 
+    if ctx.home is None:
+        # Unless a data home is asked for (--home, GIM_HOME), the demo keeps its session
+        # in a home of its own: it never appears among the guide's sessions, clients and
+        # search results.
+        ctx.use_home(ctx.settings.home / DEMO_HOME)
+        click.echo(f"gim: the demo keeps its session apart from yours, in {ctx.home}.", err=True)
     settings = ctx.settings
     ctx.open_store().close()  # the data home exists, interrupted sessions are recovered
     library = ProgramLibrary(settings)

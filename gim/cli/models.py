@@ -150,7 +150,7 @@ def get(ctx: Context, name: str, as_name: str | None) -> None:
         f"into {folder}.",
         err=True,
     )
-    progress = Progress(wanted.size)
+    progress = DownloadProgress(wanted.size)
     fetch(wanted, folder, progress.update)
     progress.done()
     info = inspect_model(folder)
@@ -160,7 +160,7 @@ def get(ctx: Context, name: str, as_name: str | None) -> None:
     )
 
 
-class Progress:
+class DownloadProgress:
     """A progress line on stderr: redrawn in place on a terminal, every 10% otherwise."""
 
     def __init__(self, total: int) -> None:

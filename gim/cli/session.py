@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -20,7 +21,42 @@ if TYPE_CHECKING:
 
     from gim.core.program import Program
     from gim.library.programs import ProgramLibrary
-    from gim.runner import SessionRunner
+    from gim.runner import SessionPlan, SessionRunner
+
+
+@dataclass(frozen=True)
+class SessionAsked:
+    """What `gim session run` was asked for (its options, by name)."""
+
+    program: str
+    client: str
+    allow_name: bool = False
+    focus: str = ""
+    headless: bool = False
+    duration: float | None = None
+    music_start: float | None = 0.0
+    skip_missing: bool = False
+    language: str | None = None
+    input_device: str | None = None
+    output_device: str | None = None
+    consent: str = Consent.SESSION.value
+    guide: str | None = None
+    transcribe: bool = True
+
+    def plan(self, end_fade: float) -> SessionPlan:
+        """The runner's plan: a guide's session, which the guide ends (or the duration)."""
+        from gim.runner import SessionPlan
+
+        return SessionPlan(
+            self.client,
+            self.focus,
+            Consent(self.consent),
+            duration=self.duration,
+            transcribe=self.transcribe,
+            music_start=self.music_start,
+            end_with_music=False,
+            end_fade=end_fade,
+        )
 
 
 def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) -> str:
@@ -41,6 +77,7 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
     told = 0
     try:
         session_id = runner.start()
+        first_frame_stored(runner)
         click.echo(f"gim: session {session_id} started; Ctrl-C ends it.", err=True)
         last = time.monotonic()
         while True:
@@ -58,6 +95,21 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
             signal.signal(sig, handler)
     _tell(runner.warnings, told)
     return session_id
+
+
+FIRST_FRAME_WAIT = 10.0
+"""Longest wait for the microphone's first stored frame before saying "started" anyway
+(a silent microphone has its own warning; consent "none" stores nothing)."""
+
+
+def first_frame_stored(runner: SessionRunner) -> None:
+    """Wait until the microphone's first frame is on disk: "started" is then true, and a
+    crash right after it loses nothing the guide was told was recorded (issue 22)."""
+    deadline = time.monotonic() + FIRST_FRAME_WAIT
+    while time.monotonic() < deadline and not runner.done():
+        if runner.status().recorded > 0:
+            return
+        runner.wait_for(0.02)
 
 
 def _tell(warnings: list[str], told: int) -> int:
@@ -225,23 +277,7 @@ def session_group() -> None:
     help="Transcribe live during the session and in full after it.",
 )
 @click.pass_obj
-def run(
-    ctx: Context,
-    program: str,
-    client: str,
-    allow_name: bool,
-    focus: str,
-    headless: bool,
-    duration: float | None,
-    music_start: float,
-    skip_missing: bool,
-    language: str | None,
-    input_device: str | None,
-    output_device: str | None,
-    consent: str,
-    guide: str | None,
-    transcribe: bool,
-) -> None:
+def run(ctx: Context, **options: Any) -> None:
     """Play PROGRAM for CLIENT on the real devices, record and transcribe the session.
 
     Headless, the session runs prelude, music (from --music-at), then return until
@@ -249,50 +285,43 @@ def run(
     --consent music only the music phase is recorded.
     """
     from gim.core.ids import client_code
+    from gim.lockfile import refuse_second_session
 
-    client = client_code(client, allow_name=allow_name)
-    choose_language(ctx, client, language)
-    if not headless:
+    asked = SessionAsked(**options)
+    asked = replace(asked, client=client_code(asked.client, allow_name=asked.allow_name))
+    refuse_second_session(ctx.settings.sessions_dir)
+    choose_language(ctx, asked.client, asked.language)
+    if not asked.headless:
         from gim.cli import tui
 
         launch = getattr(tui, "launch_session", None)
         if launch is None:
             raise click.ClickException("The terminal app is not available: add --headless.")
-        launch(
-            ctx,
-            program,
-            client,
-            focus=focus,
-            consent=Consent(consent),
-            duration=duration,
-            input_device=input_device,
-            output_device=output_device,
-            skip_missing=skip_missing,
-        )
+        launch(ctx, asked)
         return
+    session_id = _run_headless(ctx, asked)
+    if asked.transcribe:
+        transcribe_session(ctx, session_id)
+    click.echo(session_id)
+    sys.stdout.flush()
+
+
+def _run_headless(ctx: Context, asked: SessionAsked) -> str:
+    """Run the session ``asked`` for without the app; its id."""
     from gim.library.programs import ProgramLibrary
-    from gim.runner import SessionPlan, SessionRunner
+    from gim.runner import SessionRunner
     from gim.runner.ending import FADE
 
-    settings = ctx.settings.with_devices(input_device, output_device)
-    if guide is not None:
-        settings = with_guide(settings, guide)  # kept in the session: the final pass reads it
-    chosen, files, missing = playable_program(ProgramLibrary(settings), program, skip_missing)
+    settings = ctx.settings.with_devices(asked.input_device, asked.output_device)
+    if asked.guide is not None:  # kept in the session: the final pass reads it
+        settings = with_guide(settings, asked.guide)
+    library = ProgramLibrary(settings)
+    chosen, files, missing = playable_program(library, asked.program, asked.skip_missing)
     if missing:
         click.echo(
             f"gim: leaving out piece(s) {', '.join(map(str, missing))}: no audio file.", err=True
         )
-    plan = SessionPlan(
-        client,
-        focus,
-        Consent(consent),
-        duration=duration,
-        transcribe=transcribe,
-        music_start=music_start,
-        end_with_music=False,
-        end_fade=FADE,
-    )
-    runner = SessionRunner(settings, chosen, plan, files=files)
+    runner = SessionRunner(settings, chosen, asked.plan(FADE), files=files)
     session_id = run_headless(runner, fade=FADE)
     if runner.stopped_for_disk:
         click.echo(session_id)
@@ -300,10 +329,7 @@ def run(
             f"The session ended early because the disk is full: free some space, then run "
             f"`gim sessions transcribe {session_id}` for its transcript."
         )
-    if transcribe:
-        transcribe_session(ctx, session_id)
-    click.echo(session_id)
-    sys.stdout.flush()
+    return session_id
 
 
 COMMANDS: list[click.Command] = [session_group]

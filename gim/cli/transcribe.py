@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,9 @@ from gim.cli.params import seconds
 from gim.core.program import Program
 from gim.core.session import Segment, Speaker
 from gim.errors import InputError
+
+if TYPE_CHECKING:
+    from gim.config import Settings
 
 FORMATS = ("json", "txt", "srt", "vtt")
 
@@ -103,24 +106,18 @@ def transcribe(
     reference: Path | None,
     program_name: str | None,
     program_start: float,
-    engine: str | None,
-    model: str | None,
-    language: str | None,
-    guide_voice: tuple[Path, ...],
     fmt: str,
     output: Path | None,
+    **how: Any,
 ) -> None:
     """Transcribe a recording; with --reference, remove the music that was played first."""
-    from gim.core.languages import check_language
     from gim.passes.offline import RoomRecording, transcribe_file
-    from gim.transcribe.models import check_model_language
 
     if program_start < 0:
         raise InputError("--program-start must be zero or more seconds.")
     program = load_program(ctx, program_name) if program_name else None
     settings = ctx.settings
-    chosen = check_language(language or settings.language)
-    check_model_language(model or settings.model, chosen, settings.home)
+    engine, model, chosen, voices = _how(settings, **how)
     piece_files: tuple[Path | None, ...] | None = None
     if program is not None and reference is not None:
         from gim.library.programs import ProgramLibrary
@@ -130,11 +127,11 @@ def transcribe(
     recording = RoomRecording(audio, reference, program, program_start, piece_files)
     segments = transcribe_file(
         recording,
-        engine or settings.engine,
-        model or settings.model,
+        engine,
+        model,
         language=chosen,
         cache_dir=settings.cache_dir / "models",
-        voices=_voices(guide_voice),
+        voices=voices,
     )
     text = render(segments, fmt, program)
     if output is None:
@@ -145,6 +142,25 @@ def transcribe(
         output.chmod(0o600)
     except OSError as exc:
         raise InputError(f"Cannot write {output} ({exc.strerror}): choose another -o.") from exc
+
+
+def _how(
+    settings: Settings,
+    *,
+    engine: str | None,
+    model: str | None,
+    language: str | None,
+    guide_voice: tuple[Path, ...],
+) -> tuple[str, str, str, Any]:
+    """The engine, the model and the language to transcribe with (the options, else the
+    settings), checked: the language is one gim knows and the model can hear it; and the
+    guide's voice profile (None without ``guide_voice`` files)."""
+    from gim.core.languages import check_language
+    from gim.transcribe.models import check_model_language
+
+    chosen = check_language(language or settings.language)
+    check_model_language(model or settings.model, chosen, settings.home)
+    return engine or settings.engine, model or settings.model, chosen, _voices(guide_voice)
 
 
 def _voices(files: tuple[Path, ...]) -> Any:

@@ -9,14 +9,15 @@ reported as one line like every other command.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
 
 from gim.cli.context import Context
-from gim.core.session import Consent
 
 if TYPE_CHECKING:
+    from gim.cli.session import SessionAsked
     from gim.core.program import Program
     from gim.runner.events import RunnerEvent, RunnerFactory
     from gim.ui.app import ScreenFactory
@@ -66,50 +67,26 @@ def launch_review(ctx: Context, session_id: str) -> None:
     _run(ctx, lambda app: ReviewScreen(session_id))
 
 
-def launch_session(
-    ctx: Context,
-    program: str,
-    client: str,
-    *,
-    focus: str = "",
-    consent: Consent = Consent.MUSIC,
-    duration: float | None = None,
-    input_device: str | None = None,
-    output_device: str | None = None,
-    skip_missing: bool = False,
-) -> None:
+def launch_session(ctx: Context, asked: SessionAsked) -> None:
     """Run a live session in the terminal app, then the end-of-session screen.
 
     Args:
         ctx: The command's context (data home, settings).
-        program: Program slug or path to a program file.
-        client: The client's code.
-        focus: The focus or goal named in the prelude.
-        consent: What may be recorded.
-        duration: End after this many seconds (None: when the guide ends it).
-        input_device: Microphone instead of the configured one.
-        output_device: Speakers instead of the configured one.
-        skip_missing: Leave out pieces with no audio file instead of refusing to start.
+        asked: What `gim session run` was asked for (the app starts the music at the
+            guide's key, not at ``--music-at``).
     """
     from gim.cli.session import playable_program
     from gim.library.programs import ProgramLibrary
-    from gim.runner import SessionPlan, SessionRunner
+    from gim.runner import SessionRunner
     from gim.runner.ending import FADE
     from gim.ui.screens.live import LiveScreen
 
-    settings = ctx.settings.with_devices(input_device, output_device)
-    chosen, files, _ = playable_program(ProgramLibrary(settings), program, skip_missing)
+    settings = ctx.settings.with_devices(asked.input_device, asked.output_device)
+    library = ProgramLibrary(settings)
+    chosen, files, _ = playable_program(library, asked.program, asked.skip_missing)
+    plan = replace(asked.plan(FADE), music_start=None, transcribe=True)
 
     def make_runner(on_event: Callable[[RunnerEvent], None]) -> SessionRunner:
-        plan = SessionPlan(
-            client,
-            focus,
-            consent,
-            duration=duration,
-            music_start=None,
-            end_with_music=False,
-            end_fade=FADE,
-        )
         return SessionRunner(settings, chosen, plan, on_event=on_event, files=files)
 
     _run(ctx, lambda app: LiveScreen(make_runner, chosen, then="end"))

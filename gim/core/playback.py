@@ -78,7 +78,7 @@ class PlaybackEvent:
 
 
 @dataclass(frozen=True)
-class Span:
+class PieceSpan:
     """A stretch of session frames during which one piece played continuously."""
 
     start: int
@@ -119,7 +119,7 @@ class PlaybackLog:
         self.rate = rate
         """Frames per second of the session."""
         self._events: list[PlaybackEvent] = []
-        self._spans: list[Span] | None = None
+        self._spans: list[PieceSpan] | None = None
         for event in events:
             self.append(event)
 
@@ -146,7 +146,7 @@ class PlaybackLog:
         self._events.append(event)
         self._spans = None
 
-    def spans(self) -> list[Span]:
+    def spans(self) -> list[PieceSpan]:
         """The stretches of continuous playing, in session order."""
         if self._spans is None:
             self._spans = list(_build_spans(self._events))
@@ -210,16 +210,16 @@ class PlaybackLog:
         return round(seconds * self.rate)
 
 
-def _build_spans(events: list[PlaybackEvent]) -> Iterator[Span]:
+def _build_spans(events: list[PlaybackEvent]) -> Iterator[PieceSpan]:
     """Walk the actions as a small state machine and yield the playing stretches."""
-    playing: Span | None = None
+    playing: PieceSpan | None = None
     held: Position | None = None  # where a pause, stop or paused seek left the music
 
-    def close(at: int) -> Iterator[Span]:
+    def close(at: int) -> Iterator[PieceSpan]:
         nonlocal playing, held
         if playing is not None:
             if at > playing.start:
-                yield Span(playing.start, at, playing.piece, playing.offset)
+                yield PieceSpan(playing.start, at, playing.piece, playing.offset)
             held = Position(playing.piece, playing.offset + at - playing.start)
             playing = None
 
@@ -227,12 +227,12 @@ def _build_spans(events: list[PlaybackEvent]) -> Iterator[Span]:
         if ev.action is Action.PLAY:
             yield from close(ev.frame)
             assert ev.piece is not None
-            playing = Span(ev.frame, None, ev.piece, ev.offset)
+            playing = PieceSpan(ev.frame, None, ev.piece, ev.offset)
         elif ev.action is Action.SEEK:
             assert ev.piece is not None
             if playing is not None:
                 yield from close(ev.frame)
-                playing = Span(ev.frame, None, ev.piece, ev.offset)
+                playing = PieceSpan(ev.frame, None, ev.piece, ev.offset)
             else:
                 held = Position(ev.piece, ev.offset)
         elif ev.action in (Action.PAUSE, Action.STOP):
@@ -241,10 +241,10 @@ def _build_spans(events: list[PlaybackEvent]) -> Iterator[Span]:
             yield from close(ev.frame)
             held = None
         elif ev.action is Action.RESUME and playing is None and held is not None:
-            playing = Span(ev.frame, None, held.piece, held.offset)
+            playing = PieceSpan(ev.frame, None, held.piece, held.offset)
         elif ev.action is Action.DROPOUT and playing is not None:
             yield from close(ev.frame)
             assert held is not None
-            playing = Span(ev.frame + int(ev.value or 0), None, held.piece, held.offset)
+            playing = PieceSpan(ev.frame + int(ev.value or 0), None, held.piece, held.offset)
     if playing is not None:
         yield playing

@@ -15,11 +15,12 @@ clearly more of the microphone than that (`MUSIC_MARGIN_DB`) to be transcribed.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gim.audio.files import Resampler
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
@@ -77,8 +78,6 @@ class UtteranceStream:
     ) -> None:
         """Set up the resamplers for ``channel``; ``canceller`` (16 kHz, this stream's
         own) removes the music, None: the microphone is transcribed as it is."""
-        import soxr
-
         self.config = config
         self.channel = channel
         self.speaker = speaker
@@ -89,8 +88,8 @@ class UtteranceStream:
             word_timestamps=False,  # a preview: the final pass times the words
             options=DecodeOptions(language=config.language, beam_size=1),
         )
-        self._mic_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
-        self._ref_rs: Any = soxr.ResampleStream(config.rate, SAMPLE_RATE, 1, dtype="float32")
+        self._mic_rs = Resampler(config.rate)
+        self._ref_rs = Resampler(config.rate)
         self.canceller = canceller
         self.mic = np.zeros(0, np.float32)
         self.clean = np.zeros(0, np.float32)

@@ -86,7 +86,11 @@ def follow(
         ref_audio = read_chunks(folder, ref, int(found.header.get("out_channels", 2)), a, b)
         # the lag as the session's clock will have it (the journal's points so far)
         window = Window(
-            mic_audio, ref_audio, rate, a / rate, lag_span(found.delays, rate, a / rate, b / rate)
+            mic_audio,
+            ref_audio,
+            rate,
+            a / rate,
+            lag_span(sorted(found.delays), rate, a / rate, b / rate),
         )
         try:
             state, new = transcribe_window(window, state, config, loaded, watch=Watch(orphaned))

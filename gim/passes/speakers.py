@@ -14,6 +14,7 @@ A client's words in the guide's column are the worse error, so the guide needs a
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -34,6 +35,10 @@ SCALE = 0.06
 """Margin at which the confidence reaches about 73% (logistic scale)."""
 UNSURE = 0.7
 """Below this confidence a line is flagged 'speaker unsure'."""
+VOICE_MATCH = 0.55
+"""Mean similarity to the guide's profile above which a one-voice recording is the guide's
+(1 s windows in a room against a profile enrolled dry: the guide 0.53-0.64, another voice
+0.43-0.53)."""
 SAME_VOICE = 0.74
 """Two cluster centroids closer than this are one voice: everything is the client's.
 Measured on 1 s windows: one voice 0.76-0.96 (the disfluent set's whispered, creaky and
@@ -127,13 +132,16 @@ def centroids(
         # a light anchor: the room and distance move the guide's voice away from a profile
         # enrolled elsewhere (at 0.5 the client's centroid took the guide's far windows)
         g, c = refine(emb, profile, _unit(far.mean(0)), anchor=0.2)
+        if float(g @ c) > SAME_VOICE:  # one voice: the profile says whose
+            return profile, profile, LabelMethod.ONE_VOICE
         return g, c, method
     # two clusters from the pair of windows farthest apart (through the farthest from the mean)
     a = emb[int(np.argmin(emb @ _unit(emb.mean(0))))]
     b = emb[int(np.argmin(emb @ a))]
     one, two = refine(emb, a, b, anchor=0.0)
-    if float(one @ two) > SAME_VOICE:
-        return two, one, LabelMethod.ONE_VOICE
+    if float(one @ two) > SAME_VOICE:  # one voice and nothing says whose: the client's
+        nothing = np.zeros_like(one)
+        return nothing, nothing, LabelMethod.ONE_VOICE
     is_one = emb @ one > emb @ two
     if in_induction.any():
         one_is_guide = is_one[in_induction].mean() >= 0.5
@@ -142,9 +150,11 @@ def centroids(
     return (one, two, method) if one_is_guide else (two, one, method)
 
 
-def word_margins(words: list[Word], win: Windows, g: np.ndarray, c: np.ndarray) -> np.ndarray:
+def word_margins(
+    words: list[Word], win: Windows, g: np.ndarray, c: np.ndarray, floor: float = 0.0
+) -> np.ndarray:
     """Each word's margin (guide minus client similarity) from the windows around it."""
-    margin = win.emb @ g - win.emb @ c - GUIDE_BIAS
+    margin = win.emb @ g - win.emb @ c - GUIDE_BIAS - floor
     centre = (win.spans[:, 0] + win.spans[:, 1]) / 2
     half = (win.spans[:, 1] - win.spans[:, 0]) / 2
     out = np.zeros(len(words))
@@ -188,12 +198,14 @@ def confidence(margin: float) -> float:
     return float(1.0 / (1.0 + np.exp(-abs(margin) / SCALE)))
 
 
-def label_line(segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray) -> list[Segment]:
+def label_line(
+    segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray, floor: float = 0.0
+) -> list[Segment]:
     """The line with its speaker and confidence, split where the voice changes."""
     words = segment.words
     if not words:
         words = [Word(segment.start, segment.end, segment.text)]
-    margins = word_margins(words, win, g, c)
+    margins = word_margins(words, win, g, c, floor)
     gaps = np.array([b.start - a.end for a, b in itertools.pairwise(words)])
     path = voice_path(margins, gaps)
     runs, begin = [], 0
@@ -201,6 +213,11 @@ def label_line(segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray) -> 
         if k == len(words) or path[k] != path[begin]:
             runs.append((begin, k))
             begin = k
+    if len(runs) > 1 and not _words_are_text(segment):
+        # the words do not give back the line's text: one label for the whole line, the
+        # line's text kept (splitting would lose the words that have no timing)
+        margin = float(margins.mean())
+        return [_labelled(segment, margin > 0, margin)]
     out: list[Segment] = []
     for a, b in runs:
         is_guide = bool(path[a])
@@ -209,8 +226,32 @@ def label_line(segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray) -> 
     return out
 
 
+def _one_voice(segments: list[Segment], win: Windows, guide: np.ndarray | None) -> list[Segment]:
+    """One voice cluster (or music left in every window making them alike): each word is the
+    guide's where it matches the guide's voice, else the client's; without a profile, all
+    the client's."""
+    if guide is None:
+        return [replace(s, speaker=Speaker.CLIENT) for s in segments]
+    nothing = np.zeros_like(guide)
+    out: list[Segment] = []
+    for s in segments:
+        out.extend(label_line(s, win, guide, nothing, VOICE_MATCH - GUIDE_BIAS))
+    return out
+
+
+def _joined(words: list[Word]) -> str:
+    # engines differ: faster-whisper's words carry their leading space, others not
+    return " ".join(w.text.strip() for w in words if w.text.strip())
+
+
+def _words_are_text(segment: Segment) -> bool:
+    """Whether the words give back the line's text (letters and digits; punctuation aside)."""
+    tokens = [re.findall(r"\w+", t.lower()) for t in (_joined(segment.words), segment.text)]
+    return tokens[0] == tokens[1]
+
+
 def _part(segment: Segment, words: list[Word], n: int) -> Segment:
-    text = "".join(w.text for w in words).strip()
+    text = _joined(words)
     return replace(
         segment,
         start=words[0].start,
@@ -261,7 +302,7 @@ def label_speakers(
         return segments, LabelMethod.ONE_VOICE
     g, c, method = centroids(win, profile, induction, clusters_only)
     if method is LabelMethod.ONE_VOICE:
-        return [replace(s, speaker=Speaker.CLIENT) for s in segments], method
+        return _one_voice(segments, win, g if np.any(g) else None), method
     out: list[Segment] = []
     for s in segments:
         out.extend(label_line(s, win, g, c))

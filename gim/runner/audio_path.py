@@ -22,7 +22,7 @@ from gim.audio.devices import Backend
 from gim.audio.journal import Journal
 from gim.audio.player import Player, PlayerEvents
 from gim.audio.producer import Playlist
-from gim.audio.recorder import Recorder
+from gim.audio.recorder import MicEvents, MicTiming, Recorder
 from gim.audio.room import VirtualRoom
 from gim.audio.writer import ChunkWriter
 from gim.config import Settings
@@ -146,21 +146,22 @@ class AudioPath:
 
     def _recorder(self, setup: AudioSetup) -> Recorder:
         speed = setup.room.speed if setup.room is not None else 1.0
-        events = self._events
-        return Recorder(
-            setup.backend,
-            setup.rate,
-            setup.mic_channels,
-            self._heard,
-            on_gap=events.gap,
-            on_lost=lambda: events.warn(
+        warn = self._events.warn
+        events = MicEvents(
+            gap=self._events.gap,
+            lost=lambda: warn(
                 "The microphone was lost: the music goes on, recording resumes when it is back."
             ),
-            clock=lambda: self.player.out_frame,
-            retry=1.0 / speed,
-            on_stall=self._stalled,
-            tolerance=max(0.1, 0.5 / speed),
+            stall=self._stalled,
         )
+        timing = MicTiming(retry=1.0 / speed, tolerance=max(0.1, 0.5 / speed))
+        return Recorder(
+            setup.backend, setup.rate, setup.mic_channels, self._heard, events, self._out, timing
+        )
+
+    def _out(self) -> int:
+        """The session clock: the output's frame count."""
+        return self.player.out_frame
 
     # -- running ----------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from gim.runner.keeping import SessionKeeping
 from gim.runner.record import LiveRecord
 from gim.runner.session_start import SessionPlan
 from gim.runner.source_watch import SourceWatch
-from gim.runner.status import DISK_CHECK_SECONDS, DiskWatch, disk_needed, disk_warning, snapshot
+from gim.runner.status import DiskWatch, disk_needed, disk_warning, snapshot
 
 
 class SessionRunner:
@@ -164,9 +164,11 @@ class SessionRunner:
         text: str = "",
         tags: tuple[str, ...] = (),
         segment: Segment | None = None,
+        *,
+        at: float | None = None,
     ) -> Annotation:
-        """Keep a guide's note now, or on the line ``segment``."""
-        return self.controls.mark(kind, text, tags, segment)
+        """Keep a guide's note now, on the line ``segment``, or ``at`` (session seconds)."""
+        return self.controls.mark(kind, text, tags, segment, at=at)
 
     # -- starting ---------------------------------------------------------------------
 
@@ -204,9 +206,7 @@ class SessionRunner:
         if plan.recording and plan.transcribe:  # the final pass, a window behind (issue 15)
             self._rolling = RollingPass(self.settings, record.folder, mic_channels)
             self._rolling.start()
-        threading.Thread(
-            target=self._watch_disk, args=(watch,), name="runner-disk-watch", daemon=True
-        ).start()
+        watch.start(self._now, self._stop_wanted, self._reporter.warn)
         return self.session_id
 
     def _create_record(self) -> LiveRecord:
@@ -233,21 +233,10 @@ class SessionRunner:
         if plan.music_start == 0:
             self.controls.start_music()
         elif plan.music_start is not None:
-            threading.Thread(
-                target=self._music_when_due, name="runner-music-start", daemon=True
-            ).start()
+            self.controls.start_music_at(plan.music_start, self._stop_wanted)
         if plan.duration is not None:  # the music quiet by then, the recording ended then
             events = (self._stop_wanted, self._ending, self._reached)
             ending.watch_end(plan.duration, plan.end_fade, audio.player, self._now, *events)
-
-    def _music_when_due(self) -> None:
-        due = self.plan.music_start
-        assert due is not None
-        while not self._stop_wanted.is_set() and not self.controls.music_started:
-            if self.elapsed >= due:
-                self.controls.start_music()
-                return
-            self._stop_wanted.wait(0.005)
 
     def _now(self) -> float:
         return self.elapsed
@@ -257,13 +246,6 @@ class SessionRunner:
         if SourceWatch.available():
             self._source_watch = SourceWatch(self._reporter.warn)
             self._source_watch.start()
-
-    def _watch_disk(self, watch: DiskWatch) -> None:
-        """Warn the guide while there is still time to free space (minutes of recording)."""
-        while not self._stop_wanted.wait(DISK_CHECK_SECONDS):
-            warning = watch.check(self.elapsed)
-            if warning is not None:
-                self._reporter.warn(warning)
 
     def status(self) -> RunnerStatus:
         """A snapshot for meters and progress lines."""

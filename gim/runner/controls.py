@@ -6,6 +6,8 @@ called from any thread.
 
 from __future__ import annotations
 
+import threading
+
 from gim.audio.player import Player
 from gim.core.clock import DelayPoints
 from gim.core.session import Annotation, AnnotationKind, Consent, Phase, PhaseChange, Segment
@@ -67,6 +69,19 @@ class GuideControls:
                 player.play_piece(0)
             else:
                 player.play_piece(where.piece, where.offset / self.rate)
+
+    def start_music_at(self, due: float, stop: threading.Event) -> None:
+        """Start the music at session second ``due`` unless the guide started it first or
+        ``stop`` is set (a thread watches the clock)."""
+
+        def when_due() -> None:
+            while not stop.is_set() and not self.music_started:
+                if self.elapsed >= due:
+                    self.start_music()
+                    return
+                stop.wait(0.005)
+
+        threading.Thread(target=when_due, name="runner-music-start", daemon=True).start()
 
     def pause(self) -> None:
         """Pause the music (the recording goes on)."""
@@ -136,10 +151,14 @@ class GuideControls:
         text: str = "",
         tags: tuple[str, ...] = (),
         segment: Segment | None = None,
+        *,
+        at: float | None = None,
     ) -> Annotation:
         """Add a marker, intervention, observation or tag at the current session time, or
-        on ``segment`` (a transcript line the guide chose) at its start."""
-        at = self.elapsed if segment is None else segment.start
+        on ``segment`` (a transcript line the guide chose) at its start, or ``at`` (the
+        moment the guide pressed the key, for a note typed afterwards)."""
+        if at is None:
+            at = self.elapsed if segment is None else segment.start
         note = Annotation(
             at,
             kind,

@@ -180,6 +180,8 @@ class LiveRunner(Protocol):
         text: str = ...,
         tags: tuple[str, ...] = ...,
         segment: Segment | None = ...,
+        *,
+        at: float | None = ...,
     ) -> Annotation:
         """Keep a guide's note at this moment, or on the line ``segment``."""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from gim.core.program import Program
@@ -68,6 +70,19 @@ class DiskWatch:
             self.measured = True
             self.bytes_per_second = max(1, int((free_then - free) / (elapsed - start)))
         return free / self.bytes_per_second / 60.0
+
+    def start(
+        self, elapsed: Callable[[], float], stop: threading.Event, warn: Callable[[str], None]
+    ) -> None:
+        """Warn through ``warn`` while there is still time to free space, until ``stop``."""
+
+        def loop() -> None:
+            while not stop.wait(DISK_CHECK_SECONDS):
+                warning = self.check(elapsed())
+                if warning is not None:
+                    warn(warning)
+
+        threading.Thread(target=loop, name="runner-disk-watch", daemon=True).start()
 
     def check(self, elapsed: float) -> str | None:
         """A warning when a threshold has just been passed, else None."""

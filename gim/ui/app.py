@@ -39,6 +39,9 @@ class FaultNoticed(Message):
         """The sentence for the guide."""
 
 
+QUIT_QUESTION = "End the session and quit gim? The recording stops and is kept."
+"""Asked once when ctrl+q or ctrl+c is pressed during a recording."""
+
 ScreenFactory = Callable[["GimApp"], Screen[Any]]
 """Builds the first screen once the app is running (it may need the store)."""
 
@@ -163,8 +166,7 @@ class GimApp(App[None]):
         faults.report_privately(error, "the terminal app")
         if self._exception is None:
             self._exception = error
-        recording = any(getattr(s, "recording", False) for s in self.screen_stack)
-        if recording and self._faults_survived < KEEP_GOING:
+        if self.recording() and self._faults_survived < KEEP_GOING:
             self._faults_survived += 1
             self.notify(
                 f"Part of the screen failed ({type(error).__name__}); the recording goes on.",
@@ -174,6 +176,33 @@ class GimApp(App[None]):
             return
         self._exception_event.set()
         self.exit(return_code=1, message=faults.closing_sentence(error))
+
+    def recording(self) -> bool:
+        """Whether a session records on a screen of this app now."""
+        return any(getattr(s, "recording", False) for s in self.screen_stack)
+
+    async def action_quit(self) -> None:
+        """Quit; during a recording ask once first (quitting saves and ends the session)."""
+        if not self.recording():
+            self.exit()
+            return
+        from gim.ui.dialogs.confirm import Confirm
+
+        if isinstance(self.screen, Confirm) and self.screen.question == QUIT_QUESTION:
+            return  # asked already: the answer is y or n, not another ctrl+q
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(Confirm(QUIT_QUESTION), answer)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: during a recording the same question as ctrl+q, else Textual's hint."""
+        if self.recording():
+            self.call_later(self.action_quit)
+            return
+        super().action_help_quit()
 
     def bell(self) -> None:
         """Never make a sound: the client is lying down listening to music."""
@@ -186,9 +215,9 @@ class GimApp(App[None]):
         yield SystemCommand(
             "Search all sessions", "Find words across every transcript", self.action_search
         )
-        from gim.ui.screens.review_tasks import SessionTasks
+        from gim.ui.screens.review import ReviewScreen
 
-        if isinstance(screen, SessionTasks):
+        if isinstance(screen, ReviewScreen):
             yield SystemCommand(
                 "Export this session",
                 "A transcript, subtitles, ELAN, a client copy or a supervision packet",

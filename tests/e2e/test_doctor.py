@@ -29,6 +29,8 @@ def test_doctor_passes_here(pulse: str, home: Path) -> None:
         "PulseAudio",
         "Whisper model (offline)",
         "faster-whisper",
+        "Multilingual model (optional)",
+        "Language",
         "Data home",
         "Disk space",
     ):

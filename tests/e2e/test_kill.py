@@ -5,6 +5,8 @@ tracker, any other helper)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -71,6 +73,34 @@ def heard_so_far(journal: Path, seen: dict[int, float], offset: int) -> int:
     return offset + len(complete)
 
 
+class Told:
+    """When the session's stderr said "started" (read by a thread as lines come)."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self.said = threading.Event()
+
+    def wait(self) -> float:
+        assert self.said.wait(120), "gim never said started"
+        assert self.at is not None
+        return self.at
+
+
+def said_started(proc: subprocess.Popen[str]) -> Told:
+    """Watch ``proc``'s stderr for its "started" line (the rest is kept for failures)."""
+    told = Told()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if " started; " in line and told.at is None:
+                told.at = time.monotonic()
+                told.said.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return told
+
+
 @pytest.mark.audio
 @pytest.mark.slow
 @pytest.mark.whisper
@@ -80,6 +110,7 @@ def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
 ) -> None:
     env = gim_env(home, sink_env)
     proc = start_session(env, "k9")
+    told = said_started(proc)  # when gim said "started": the guide's moment
     seen: dict[int, float] = {}  # microphone frames safely on disk -> when that was seen
     helpers: dict[int, str] = {}
     try:
@@ -93,10 +124,10 @@ def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
                 offset = heard_so_far(journal, seen, offset)
             if seen and first is None:
                 first = time.monotonic()
-            if first is not None and time.monotonic() - first >= after:
+            if first is not None and time.monotonic() - told.wait() >= after:
                 break
             time.sleep(0.01)
-        assert first is not None, proc.stderr.read() if proc.stderr else ""
+        assert first is not None, "no microphone chunk reached the journal"
         for _ in range(300):  # the Whisper child is up (the session started a while ago)
             helpers = children(proc.pid)
             if any("multiprocessing" in cmd for cmd in helpers.values()):
@@ -127,8 +158,12 @@ def test_kill_9_loses_at_most_a_second_and_leaves_no_process(
     lost = heard - session["audio_seconds"]
     reference = soundfile.info(str(home / "sessions" / session["id"] / "reference.flac"))
     print(
-        f"killed {after} s after the first chunk: heard >= {heard:.3f} s, recovered "
+        f"killed {after} s after 'started': heard >= {heard:.3f} s, recovered "
         f"{session['audio_seconds']:.3f} s (reference {reference.duration:.3f} s), "
         f"lost {lost:.3f} s"
     )
     assert lost <= 1.0
+    # everything since gim said "started" is there (within a chunk the writer still held)
+    since_told = killed - told.wait()
+    print(f"killed {since_told:.3f} s after 'started': {session['audio_seconds']:.3f} s kept")
+    assert session["audio_seconds"] >= since_told - 1.0

@@ -73,6 +73,7 @@ class ScriptedRunner:
         self.on_event = on_event
         self.session_id = session_id
         self.calls: list[tuple[Any, ...]] = []
+        self.keywords: list[tuple[str, dict[str, Any]]] = []
         self.reported = threading.Event()
 
     def start(self) -> str:
@@ -111,8 +112,10 @@ class ScriptedRunner:
         )
 
     def __getattr__(self, name: str) -> Callable[..., None]:
-        def call(*args: Any) -> None:
+        def call(*args: Any, **kwargs: Any) -> None:
             self.calls.append((name, *args))
+            if kwargs:
+                self.keywords.append((name, kwargs))
             if name == "stop":
                 self.on_event(Finished(self.session_id))
 

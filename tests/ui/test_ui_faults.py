@@ -54,3 +54,35 @@ async def test_an_error_elsewhere_closes_gim_with_one_sentence(
     said = " ".join(capsys.readouterr().err.split())
     assert "gim: the app closed after an unexpected error (ZeroDivisionError)" in said
     assert "transcript" not in said and "Traceback" not in said
+
+
+async def test_quitting_during_a_recording_asks_once(make_app: Any) -> None:
+    from gim.ui.app import QUIT_QUESTION
+    from gim.ui.dialogs.confirm import Confirm
+
+    runners: list[StreamingRunner] = []
+
+    def make_runner(on_event: Any) -> StreamingRunner:
+        runners.append(StreamingRunner(on_event))
+        return runners[-1]
+
+    app = make_app(lambda app: LiveScreen(make_runner, sample_program()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        depth = len(app.screen_stack)
+        for key in ("ctrl+q", "ctrl+c"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, Confirm) and app.screen.question == QUIT_QUESTION
+            await pilot.press("ctrl+q", "ctrl+c")  # asked already: asked once, not again
+            await pilot.pause()
+            assert len(app.screen_stack) == depth + 1
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, LiveScreen) and "stop" not in runners[0].calls
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause(0.5)
+    assert runners[0].calls.count("stop") == 1  # saved once, as the screen closed

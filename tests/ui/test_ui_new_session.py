@@ -24,7 +24,7 @@ async def test_new_session_form_and_checks(pulse: str, make_app: Any) -> None:
         await pilot.pause()
         pieces = str(screen.query_one("#new-pieces").render())
         assert "Bartók" in pieces and "not linked" in pieces
-        await pilot.press("tab", *"feel safe", "tab", "tab", "tab", "down", "space")
+        await pilot.press("tab", *"feel safe", "tab", "tab", "tab")  # whole session: the default
         await pilot.pause()
         assert str(screen.query_one("#language-name").render()) == "English"
         assert screen.summary() == {
@@ -150,3 +150,18 @@ async def test_a_name_as_client_code_asks_before_starting(make_app: Any) -> None
         assert app.screen.query_one("#client").has_focus
         if app.screen.mic is not None:
             app.screen.mic.stop()
+
+
+async def test_only_the_chosen_consent_carries_a_mark(make_app: Any) -> None:
+    app = make_app(lambda app: NewSessionScreen(), library=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        music, whole = screen.query_one("#consent-music"), screen.query_one("#consent-session")
+        assert (music.BUTTON_INNER, whole.BUTTON_INNER) == (" ", "●")  # the CLI's default too
+        music.value = True
+        await pilot.pause()
+        assert (music.BUTTON_INNER, whole.BUTTON_INNER) == ("●", " ")
+        assert screen.summary()["consent"] == "music"
+        if screen.mic is not None:
+            screen.mic.stop()

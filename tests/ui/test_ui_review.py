@@ -189,3 +189,37 @@ async def test_f1_shows_this_screens_keys_first_and_fits_80x24(make_app: Any) ->
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_the_palette_offers_export_and_transcribe_again_in_review(make_app: Any) -> None:
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Export this session" in titles and "Transcribe again" in titles
+
+
+async def test_s_flips_a_lines_speaker_as_an_edit(make_app: Any, store: Store) -> None:
+    from gim.core.layout import Intervention
+    from gim.core.session import Speaker
+
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")  # the suspect line, a client line
+        flipped_text = app.screen.query_one(TranscriptView).current.text
+        await pilot.press("s")
+        await pilot.pause()
+        line = next(s for s in store.segments("s-sample") if s.text == flipped_text)
+        assert line.speaker is Speaker.GUIDE and line.source is Source.EDITED
+        blocks = app.screen.query_one(TranscriptView).blocks
+        shown = [b for b in blocks if str(getattr(b, "text", "")).endswith(flipped_text)]
+        assert shown and isinstance(shown[0], Intervention)
+        app.screen.query_one(TranscriptView).highlighted = app.screen.query_one(
+            TranscriptView
+        ).blocks.index(shown[0])
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        line = next(s for s in store.segments("s-sample") if s.text == flipped_text)
+        assert line.speaker is Speaker.CLIENT

@@ -162,3 +162,33 @@ async def test_editing_while_playing_plays_on_and_enter_jumps(
         await pilot.press("left")  # back 3 s
         await until(pilot, lambda: player.position() < 23.0, 5.0)
         await pilot.press("escape")
+
+
+@pytest.mark.audio
+async def test_l_loops_the_line_and_a_click_jumps_to_another(
+    pulse: str, make_app: Any, settings: Settings
+) -> None:
+    write_tracks(settings, "s-sample")
+    app = make_app(lambda app: ReviewScreen("s-sample"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        player = app.screen.query_one(ReviewPlayer)
+        view.highlighted = line_index(view, "I see a garden")  # 14-16 s
+        await pilot.press("l", "space")
+        assert player.loop == (14.0, 16.0)
+        heard: list[float] = []
+
+        def round_again() -> bool:
+            heard.append(player.position())
+            return len(heard) > 2 and heard[-1] < heard[-2] - 1.0
+
+        await until(pilot, round_again)  # back to the line's start after its end
+        assert min(heard[2:]) >= 13.9 and max(heard) <= 16.3
+        await pilot.press("l")  # loop no more
+        target = line_index(view, "Anna's gate")
+        row = view._index_to_line[target] - round(view.scroll_offset.y)
+        await pilot.click(TranscriptView, offset=(12, row))
+        await until(pilot, lambda: player.position() >= 24.0, 5.0)
+        assert player.playing and player.loop is None
+        await pilot.press("space")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gim.audio import recorder as recorder_module
-from gim.audio.recorder import Recorder
+from gim.audio.recorder import MicEvents, MicTiming, Recorder
 
 RATE = 48000
 BLOCK = 1024
@@ -81,13 +81,23 @@ def recorder(
         RATE,
         1,
         lambda frame, block: seen["blocks"].append(frame),
-        on_gap=lambda lost, back: seen["gaps"].append((lost, back)),
-        on_stall=seen["stalls"].append,
+        MicEvents(
+            gap=lambda lost, back: seen["gaps"].append((lost, back)), stall=seen["stalls"].append
+        ),
         clock=clock,
-        tolerance=tolerance,
+        timing=MicTiming(tolerance=tolerance),
     )
     rec.start()
     return rec, device, seen
+
+
+def drained(rec: Recorder) -> Recorder:
+    """``rec`` once its drain thread has numbered every block handed over so far."""
+    deadline = time.monotonic() + 5.0
+    while not rec._queue.empty() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(0.02)  # (the last block taken from the queue is numbered by now)
+    return rec
 
 
 def test_a_stalled_source_is_told_and_leaves_a_gap_of_its_length(fake_time: FakeTime) -> None:
@@ -97,7 +107,7 @@ def test_a_stalled_source_is_told_and_leaves_a_gap_of_its_length(fake_time: Fake
         out[0] += BLOCK
         device.deliver(1)
     assert not rec.stalled
-    stalled_at = rec.frames
+    stalled_at = drained(rec).frames
     out[0] += 10 * RATE  # ten seconds of music play while nothing arrives...
     fake_time.now += 10.0
     time.sleep(0.5)  # ...and the watch notices while it lasts
@@ -160,7 +170,7 @@ def test_the_length_of_a_stall_is_exact_when_blocks_come_late_in_bursts(
     rec, device, seen = recorder(lambda: out[0], fake_time, tolerance=0.5)
     source = LateDelivery(device, out, seed, fake_time)
     source.run(300, prompt=0.6, late_output=True)
-    stalled_at = rec.frames
+    stalled_at = drained(rec).frames
     source.stall(469)  # ten seconds
     time.sleep(0.4)
     source.run(60, prompt=0.2)  # bursts after the resume (more than a second)...
@@ -177,7 +187,7 @@ def test_without_a_player_the_wall_clock_measures_a_stall() -> None:
     for _ in range(20):
         device.deliver(1)
         time.sleep(BLOCK / RATE)
-    lost = rec.frames
+    lost = drained(rec).frames
     time.sleep(0.6)
     for _ in range(30):
         device.deliver(1)

@@ -142,3 +142,29 @@ def test_voice_path_switches_on_strong_evidence_and_keeps_runs() -> None:
     margins = np.array([-0.2, -0.2, 0.01, -0.2, 0.3, 0.3, 0.3])
     gaps = np.zeros(6)
     assert voice_path(margins, gaps).tolist() == [False] * 4 + [True] * 3
+
+
+@pytest.mark.slow
+def test_the_guide_alone_with_a_profile_is_all_guide(shared_data: Path) -> None:
+    guide = _voice(shared_data, "ljspeech", "LJ001-001*.wav", 4)
+    audio, segments, t = [], [], 0.0
+    for a in guide:
+        audio.append(a)
+        segments.append(Segment(t, t + len(a) / RATE, "x"))
+        t += len(a) / RATE
+    encoder = load_encoder()
+    profile = encoder.embed(np.concatenate(_voice(shared_data, "ljspeech", "LJ002*.wav", 3)))
+    labelled, method = label_speakers(segments, np.concatenate(audio), encoder, profile=profile)
+    assert method is LabelMethod.ONE_VOICE
+    assert all(s.speaker is Speaker.GUIDE for s in labelled)
+
+
+def test_a_line_whose_words_do_not_give_its_text_is_never_split() -> None:
+    from gim.passes.speakers import Windows, label_line
+
+    words = [Word(0.0, 0.4, " stay"), Word(0.5, 0.9, " with"), Word(1.0, 1.4, " it")]
+    line = Segment(0.0, 1.4, "Stay with it, mm-hm", words=words)
+    win = Windows(np.array([[0.0, 0.5], [0.4, 0.95], [0.9, 1.4]]), np.eye(3, 256, dtype=np.float32))
+    g, c = np.eye(1, 256, 0, dtype=np.float32)[0], np.eye(1, 256, 2, dtype=np.float32)[0]
+    out = label_line(line, win, g, c)
+    assert len(out) == 1 and out[0].text == "Stay with it, mm-hm"

@@ -10,9 +10,8 @@ arrive from its threads and are posted here as messages; meters come from pollin
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -27,6 +26,7 @@ from gim.core.program import Program
 from gim.core.session import Consent, Phase, Speaker
 from gim.errors import GimError
 from gim.runner.events import Finished, LiveRunner, RunnerEvent, RunnerFactory
+from gim.ui import hangup
 from gim.ui.base import GimScreen
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.messages import (
@@ -48,6 +48,10 @@ from gim.ui.widgets.timeline import ProgramTimeline
 from gim.ui.widgets.transcript import TranscriptView
 
 log = logging.getLogger(__name__)
+
+TITLE_FOLLOWING = "Live transcript"
+TITLE_SCROLLED = "Live transcript · [b]end[/b] back to the newest line"
+"""The title while the guide reads further up (new lines then do not move the view)."""
 
 POLL_SECONDS = 0.25
 """How often the meters and clocks are refreshed from `status()`."""
@@ -103,6 +107,7 @@ class LiveScreen(GimScreen[None]):
         """Session seconds at the last poll."""
         self._ending = False
         self._phase_shown: Phase | None = None
+        self._music_over_at: float | None = None
         self.finished = False
         """The session has ended and the screen moved on."""
 
@@ -117,7 +122,7 @@ class LiveScreen(GimScreen[None]):
         yield Static("○ starting", id="live-glance")
         with Horizontal(id="live-body"):
             with Vertical(classes="pane", id="live-transcript-pane"):
-                yield Label("Live transcript", classes="pane-title")
+                yield Label(TITLE_FOLLOWING, classes="pane-title", id="live-title")
                 yield TranscriptView(piece_times=True, id="live-transcript")
                 yield WarningsPanel(id="live-warnings")
             with Vertical(id="live-side"):
@@ -137,18 +142,19 @@ class LiveScreen(GimScreen[None]):
         self.query_one(GuideNotes).runner = self.runner
         self.start_runner()
         self.set_interval(POLL_SECONDS, self.poll)
-        if threading.current_thread() is threading.main_thread():
-            # SIGTERM (a shutdown, a kill) ends the session cleanly: quit, which saves
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                signal.signal(sig, lambda signum, frame: self.app.exit())
+        # SIGTERM (a shutdown) and SIGHUP (the terminal closed) end the session cleanly:
+        # quit, which saves as this screen unmounts
+        hangup.install(self.app.exit)
 
     def on_unmount(self) -> None:
-        """Leaving the app mid-session (ctrl+q, SIGTERM) still saves everything."""
-        if self.runner is not None and not self.finished and self.session_id:
-            try:
+        """Leaving the app mid-session (ctrl+q, SIGTERM, SIGHUP) still saves everything."""
+        try:
+            if self.runner is not None and not self.finished and self.session_id:
                 self.runner.stop()
-            except GimError as exc:
-                log.warning("the session could not be saved cleanly: %s", exc.message)
+        except GimError as exc:
+            log.warning("the session could not be saved cleanly: %s", exc.message)
+        finally:
+            hangup.saved.set()
 
     # -- the runner, from its threads -----------------------------------------------------
     def runner_event(self, event: RunnerEvent) -> None:
@@ -214,11 +220,14 @@ class LiveScreen(GimScreen[None]):
         mic_silent = status.mic_silent_since
         self.query_one(LevelMeter).level = status.input_level if mic_silent is None else None
         in_music = self.query_one(PhaseBar).phase is Phase.MUSIC
+        # "recording" once the microphone's first frame is stored, not when asked to start
+        stored = status.recorded > 0 or self._consent() is Consent.NONE
         state = recording_state(
-            bool(self.session_id), self._consent(), in_music, status.recorded, mic_silent
+            bool(self.session_id) and stored, self._consent(), in_music, status.recorded, mic_silent
         )
         self.query_one(SessionStatus).show(state, self.elapsed, status.disk_free, status.xruns)
         self.query_one("#live-glance", Static).update(glance(state, now))
+        self.query_one("#live-title", Label).update(self._transcript_title())
         self.query_one(NowPlaying).note = self._music_note()
         self.query_one(KeyBar).show(self._music_started())
         for text in status.warnings:
@@ -227,6 +236,12 @@ class LiveScreen(GimScreen[None]):
             self._ending = True  # the set duration passed
             self._note_warning("The session's set time is over: saving the recording…")
             self.stop_runner()
+
+    def _transcript_title(self) -> str:
+        """The pane's title; when the guide moved up, it says how to follow again."""
+        view = self.query_one(TranscriptView)
+        following = view.highlighted is None or view.highlighted >= len(view.blocks) - 1
+        return TITLE_FOLLOWING if following else TITLE_SCROLLED
 
     def _consent(self) -> Consent:
         return self.runner.consent if self.runner is not None else Consent.SESSION
@@ -248,6 +263,10 @@ class LiveScreen(GimScreen[None]):
         segment = message.segment
         if segment is None:
             return
+        over = self._music_over_at
+        if over is not None and segment.start >= over and segment.piece is not None:
+            # said after the music ended: no piece to show ("♪4 0:10" would say it played)
+            segment = replace(segment, piece=None, piece_offset=None)
         if segment.speaker is Speaker.GUIDE:
             self._place(Intervention(segment.start, segment.text.strip(), segment))
         else:
@@ -266,6 +285,10 @@ class LiveScreen(GimScreen[None]):
     def _phase(self, message: PhaseEntered) -> None:
         phase = message.phase
         self.query_one(PhaseBar).phase = phase
+        if phase is Phase.MUSIC:
+            self._music_over_at = None
+        elif phase in (Phase.RETURN, Phase.POSTLUDE) and self._music_over_at is None:
+            self._music_over_at = message.time
         if phase is not self._phase_shown:
             self._phase_shown = phase
             self._place(PhaseHeading(message.time, phase))
@@ -329,11 +352,17 @@ class LiveScreen(GimScreen[None]):
         self.query_one(NowPlaying).paused = not paused
 
     def action_next_piece(self) -> None:
-        """Skip to the next piece."""
+        """Skip to the next piece; before the music, start it (the phase moves to music)."""
+        if not self._music_started():
+            self.action_start_music()
+            return
         self._call(lambda runner: runner.next_piece())
 
     def action_previous_piece(self) -> None:
-        """Back to the previous piece."""
+        """Back to the previous piece; before the music, start it."""
+        if not self._music_started():
+            self.action_start_music()
+            return
         self._call(lambda runner: runner.previous_piece())
 
     def action_fade_out(self) -> None:
@@ -350,8 +379,12 @@ class LiveScreen(GimScreen[None]):
             return
         if phase is Phase.MUSIC and not self._music_started():
             self._call(lambda runner: runner.start_music())
-        else:
-            self._call(lambda runner: runner.set_phase(phase))
+            return
+        self._call(lambda runner: runner.set_phase(phase))
+        if before is Phase.MUSIC and step > 0 and self.query_one(NowPlaying).piece is not None:
+            # leaving the music phase with the music sounding: it fades, it never plays on
+            # into the return unasked
+            self.action_fade_out()
 
     def action_end(self) -> None:
         """End the session after a confirmation (the recording is kept)."""

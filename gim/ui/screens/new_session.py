@@ -21,6 +21,7 @@ from gim.runner import sounds
 from gim.ui.base import GimScreen
 from gim.ui.dialogs.confirm import Confirm
 from gim.ui.screens.programs import link_labels
+from gim.ui.widgets.choice import ChoiceButton
 from gim.ui.widgets.level_meter import LevelMeter
 
 
@@ -102,8 +103,9 @@ class NewSessionScreen(GimScreen[None]):
                 yield Select[str]([], prompt="choose a program", id="program", compact=True)
                 yield Label("Consent to record", classes="field")
                 with RadioSet(id="consent"):
-                    yield RadioButton("the music phase only", value=True, id="consent-music")
-                    yield RadioButton("the whole session", id="consent-session")
+                    # the whole session by default, as `gim session run --consent` has it
+                    yield ChoiceButton("the music phase only", id="consent-music")
+                    yield ChoiceButton("the whole session", value=True, id="consent-session")
             with Vertical(id="new-side"):
                 with Vertical(classes="pane", id="new-program-pane"):
                     yield Label("Pieces", classes="pane-title")
@@ -259,6 +261,13 @@ class NewSessionScreen(GimScreen[None]):
 
     def _start_with(self, client: str) -> None:
         """Start for ``client`` (a canonical code), asking about unlinked pieces first."""
+        from gim.lockfile import refuse_second_session
+
+        try:
+            refuse_second_session(self.app.settings.sessions_dir)
+        except GimError as exc:
+            self.notify(exc.message, severity="error", timeout=10)
+            return
         program = self.chosen_program()
         if program is None:
             self.notify("Choose a program first.", severity="warning")

@@ -48,6 +48,7 @@ class ReviewScreen(GimScreen[None]):
         Binding("l", "loop", "Loop line", id="review.loop", show=False),
         Binding("v", "cycle_source", "Source", id="review.source", show=False),
         Binding("e", "edit", "Edit", id="review.edit"),
+        Binding("s", "flip_speaker", "Guide/client", id="review.speaker", show=False),
         Binding("t", "tag", "Tag", id="review.tag"),
         Binding("c", "comment", "Comment", id="review.comment"),
         Binding("f", "next_flagged", "Flagged", id="review.flagged"),
@@ -249,6 +250,10 @@ class ReviewScreen(GimScreen[None]):
     def action_edit(self) -> None:
         """Correct the highlighted line's text (kept through re-transcription)."""
         self.query_one(LineNotes).edit()
+
+    def action_flip_speaker(self) -> None:
+        """The highlighted line was the other voice's: guide <-> client (an edit)."""
+        self.query_one(LineNotes).flip_speaker()
 
     def action_tag(self) -> None:
         """Tag the highlighted line with imagery tags."""

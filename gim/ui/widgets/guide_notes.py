@@ -64,8 +64,8 @@ class GuideNotes(Widget):
         self.elapsed = 0.0
         """Session seconds now (set by the screen at each poll)."""
 
-    def _note(self, kind: AnnotationKind, text: str, block: Block) -> None:
-        ask_runner(self, self.runner, lambda runner: runner.mark(kind, text, ()))
+    def _note(self, kind: AnnotationKind, text: str, block: Block, at: float | None = None) -> None:
+        ask_runner(self, self.runner, lambda runner: runner.mark(kind, text, (), at=at))
         self.post_message(self.Noted(block))
 
     def mark(self) -> None:
@@ -79,7 +79,8 @@ class GuideNotes(Widget):
 
         def keep(text: str | None) -> None:
             if text:
-                self._note(AnnotationKind.INTERVENTION, text, Intervention(at, text))
+                # at the moment g was pressed, not when Enter was (issue 22)
+                self._note(AnnotationKind.INTERVENTION, text, Intervention(at, text), at)
 
         self.app.push_screen(
             TextPrompt("Intervention  G:", placeholder="What do you notice?"), keep
@@ -92,7 +93,7 @@ class GuideNotes(Widget):
         def keep(text: str | None) -> None:
             if text:
                 text = text.strip("[] ")
-                self._note(AnnotationKind.OBSERVATION, text, Observation(at, text))
+                self._note(AnnotationKind.OBSERVATION, text, Observation(at, text), at)
 
         self.app.push_screen(TextPrompt("Observation  [ ]", placeholder="sighs"), keep)
 

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from gim.core.clock import mmss
 from gim.core.layout import Block, ClientLine, Intervention, PieceHeading
 from gim.core.record import SessionRecord
-from gim.core.session import Annotation, AnnotationKind
+from gim.core.session import Annotation, AnnotationKind, Speaker
 from gim.errors import GimError
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
@@ -80,6 +80,10 @@ class LineNotes(Static):
                 lines.append(f"[$warning]To check:[/] {segment.flag_reason or 'suspect line'}")
             if segment.confidence is not None:
                 lines.append(f"[dim]confidence {segment.confidence:.0%} · {segment.source}[/]")
+        voiced = getattr(block, "segment", None)
+        if voiced is not None and voiced.speaker_confidence is not None:
+            who = "the guide" if voiced.speaker is Speaker.GUIDE else "the client"
+            lines.append(f"[dim]voice: {who}, {voiced.speaker_confidence:.0%} sure (s flips)[/]")
         segment_id = segment_id_of(block)
         for note in record.annotations:
             if segment_id and note.segment_id == segment_id:
@@ -107,6 +111,25 @@ class LineNotes(Static):
             self.post_message(self.Changed())
 
         self.app.push_screen(TextPrompt("Edit line", block.text), keep)
+
+    def flip_speaker(self) -> None:
+        """The line was the other voice's: guide <-> client (an edit, kept by later passes)."""
+        block = self.block
+        segment_id = segment_id_of(block)
+        segment = getattr(block, "segment", None)
+        if segment_id is None or segment is None:
+            self.notify("Only transcript lines have a speaker.", timeout=4)
+            return
+        other = Speaker.CLIENT if segment.speaker is Speaker.GUIDE else Speaker.GUIDE
+        # the guide decided whose words they are: a flag about the speaker alone is settled
+        settled = False if segment.flag_reason.strip() == "speaker unsure" else None
+        try:
+            self.app.store.edit_segment(segment_id, segment.text, speaker=other, flagged=settled)
+        except GimError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.notify(f"Now the {other.value}'s line.", timeout=3)
+        self.post_message(self.Changed())
 
     def tag(self) -> None:
         """Tag the line with imagery tags."""

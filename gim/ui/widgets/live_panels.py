@@ -54,7 +54,7 @@ class WarningsPanel(Static):
     """The session's warnings, each once, newest first."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__("", id=id, classes="-empty")
         self.warnings: list[str] = []
         """Warnings shown, oldest first."""
 
@@ -63,6 +63,7 @@ class WarningsPanel(Static):
         if not text or text in self.warnings:
             return
         self.warnings.append(text)
+        self.remove_class("-empty")
         # newest first: the panel shows three lines, and a long older warning must not
         # hide the newest (the microphone being back below its stall)
         shown = reversed(self.warnings[-SHOWN_WARNINGS:])
