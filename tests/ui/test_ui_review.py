@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.geometry import Region
+
 from gim.core.layout import ClientLine, PieceHeading
 from gim.core.session import AnnotationKind, Source
 from gim.store.db import Store
@@ -223,3 +225,29 @@ async def test_s_flips_a_lines_speaker_as_an_edit(make_app: Any, store: Store) -
         await pilot.pause()
         line = next(s for s in store.segments("s-sample") if s.text == flipped_text)
         assert line.speaker is Speaker.CLIENT
+
+
+async def test_the_word_heard_redraws_its_line_alone_and_shows(make_app: Any) -> None:
+    """While listening, picking out the word heard draws that line's rows again (not the
+    whole list, which cost more CPU than the sound), and the screen shows the word."""
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        blocks = view.blocks
+        line = next(i for i, b in enumerate(blocks) if getattr(b, "text", "") == "I see a garden")
+        view.highlighted = line
+        await pilot.pause()
+        drawn: list[tuple[Region, ...]] = []
+        real = view.refresh
+        view.refresh = lambda *regions, **kw: drawn.append(regions) or real(*regions, **kw)  # type: ignore[method-assign]
+        words = blocks[line].segment.words  # type: ignore[attr-defined]
+        view.mark_word(line, words[1].start + 0.01)
+        await pilot.pause()
+        view.refresh = real  # type: ignore[method-assign]
+        assert len(drawn) == 1 and len(drawn[0]) == 1  # one region: the line's rows
+        row, height = view._index_to_line[line] - view.scroll_offset.y, view._heights[line]
+        assert drawn[0][0] == Region(0, row, view.scrollable_content_region.width, height)
+        strips = view.render_lines(Region(0, row, view.size.width, height))
+        picked = "".join(s.text for strip in strips for s in strip if s.style and s.style.reverse)
+        assert picked.strip() == "see"

@@ -18,9 +18,12 @@ from __future__ import annotations
 import math
 import threading
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.geometry import Region
 from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
@@ -47,6 +50,8 @@ LATE_SECONDS = 0.005
 """How long after a line's or a word's start the player wakes to say it is heard."""
 IDLE_SECONDS = 1.0
 """Longest sleep while playing (the end of the recording is seen within it)."""
+CLOCK_LATE = 0.25
+"""How long the shown second may wait for a word beginning soon after it turns."""
 
 
 def position_bar(at: float, length: float, width: int) -> str:
@@ -97,7 +102,9 @@ class ReviewPlayer(Static):
         """Session seconds worth following, sorted (set by the screen: lines, words)."""
         self._listener: Listener | None = None
         self._stop = threading.Event()
-        self._shown = ""
+        self._shown: list[str] = []
+        self._heights: list[int] = []
+        self._content = Content("")
         self._wake: Timer | None = None
 
     def on_unmount(self) -> None:
@@ -192,14 +199,35 @@ class ReviewPlayer(Static):
         width = max(0, self.content_region.width - 6)
         bar = position_bar(at, length, width)
         lines = [head, f"{bar} {mmss(length)}" if bar else "", f"[dim]{keys}[/]"]
-        text = "\n".join(line for line in lines if line)
-        if text != self._shown:
-            # the screen is laid out again only when the lines' lengths (so their
-            # wrapping) change, not for every second or step of the bar
-            lengths = [len(line) for line in text.split("\n")]
-            layout = lengths != [len(line) for line in self._shown.split("\n")]
-            self._shown = text
-            self.update(text, layout=layout)
+        self._draw([line for line in lines if line])
+
+    def render(self) -> Content:
+        """The status as shown (`show` draws only the lines that changed)."""
+        return self._content
+
+    def _draw(self, lines: list[str]) -> None:
+        """Show ``lines``, drawing again only the rows of those that changed: while
+        playing that is the second (once a second) and the bar (once a cell), not the
+        whole status; the screen is laid out again only when a line's height changes
+        (the player is narrow beside the transcript, so lines wrap)."""
+        if lines == self._shown:
+            return
+        width = self.content_region.width
+        parts = [Content.from_markup(line) for line in lines]
+        heights = (
+            [part.get_height(cast(RulesMap, self.styles), width) for part in parts] if width else []
+        )
+        self._content = Content("\n").join(parts)
+        shown, self._shown = self._shown, lines
+        drawn, self._heights = self._heights, heights
+        if not heights or heights != drawn:
+            self.refresh(layout=True)
+            return
+        rows = [0]
+        for height in heights:
+            rows.append(rows[-1] + height)
+        changed = [i for i, (new, old) in enumerate(zip(lines, shown, strict=True)) if new != old]
+        self.refresh(*(Region(0, rows[i], width, heights[i]) for i in changed))
 
     def watch_source(self) -> None:
         if self.is_mounted:
@@ -239,10 +267,12 @@ class ReviewPlayer(Static):
         self.post_message(self.Moved(at))
         self.show()
         following = bisect_right(self.marks, at)
-        ahead = [math.floor(at) + 1.0 - at]  # the second shown turns
-        if following < len(self.marks):
-            ahead.append(self.marks[following] - at)
-        self._sleep(min(IDLE_SECONDS, min(ahead) / listener.speed + LATE_SECONDS))
+        turn = math.floor(at) + 1.0 - at  # the second shown turns
+        mark = self.marks[following] - at if following < len(self.marks) else math.inf
+        # a second turning just before a word begins is drawn with that word, in one
+        # frame instead of two (the clock is then at most CLOCK_LATE behind)
+        ahead = mark if mark <= turn + CLOCK_LATE else turn
+        self._sleep(min(IDLE_SECONDS, ahead / listener.speed + LATE_SECONDS))
 
     # -- playing ------------------------------------------------------------------------
     def _start(self) -> None:

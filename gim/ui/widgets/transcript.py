@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual.geometry import Region
 from textual.markup import escape
 from textual.message import Message
 from textual.widgets import OptionList
@@ -208,7 +209,7 @@ class TranscriptView(OptionList):
         clears all its caches): a word a second over a long session's hundreds of lines
         would cost more than playing the sound. The text and so the height stay the same,
         so only that line's rendering is dropped, a private cache of OptionList (Textual
-        is pinned below 9; the public way is the fallback).
+        is pinned below 9; the public way is the fallback), and only its rows are drawn.
         """
         option = self.get_option_at_index(index)
         cache = getattr(self, "_option_render_cache", None)
@@ -218,7 +219,14 @@ class TranscriptView(OptionList):
         option._set_prompt(prompt)
         for key in [k for k in cache.keys() if k[0] is option]:  # noqa: SIM118 (no iter)
             cache.discard(key)
-        self.refresh()
+        # only the rows of that line are drawn again, not the whole visible list
+        row = self._index_to_line.get(index)
+        if row is None:  # not laid out yet
+            self.refresh()
+        else:
+            # the text's width, not the scrollbar's column (which would be drawn again too)
+            width = self.scrollable_content_region.width
+            self.refresh(Region(0, row - self.scroll_offset.y, width, self._heights[index]))
 
     def _prompt(self, block: Block) -> str:
         return render_block(block, piece_times=self.piece_times)
