@@ -69,6 +69,9 @@ class Backlog:
         """``clock``: the monotonic clock blocks are stamped with; ``limit`` (None: never
         skip) and ``keep`` in seconds."""
         self.clock = clock
+        self.since = clock()
+        """When the live pass became ready: blocks queued while its model loaded count
+        as waiting from here (a slow start is not a machine too busy to keep up)."""
         self.limit = limit
         self.keep = keep
         self.blocks: deque[Block] = deque()
@@ -95,11 +98,15 @@ class Backlog:
             except queue.Empty:
                 break
         now = self.clock()
-        shed = self.limit is not None and bool(self.blocks) and now - self.blocks[0][3] > self.limit
+        shed = self.limit is not None and bool(self.blocks) and self._waited(now) > self.limit
         while shed and len(self.blocks) > 1 and now - self.blocks[0][3] > self.keep:
             self.skipped += len(self.blocks.popleft()[1])
         self.most = max(self.most, self.frames)
         return shed
+
+    def _waited(self, now: float) -> float:
+        """Seconds the oldest block has waited since the live pass was ready."""
+        return now - max(self.blocks[0][3], self.since)
 
     def pop(self) -> Block | None:
         """The oldest block waiting, or None."""

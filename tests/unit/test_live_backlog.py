@@ -118,3 +118,46 @@ def test_audio_handed_over_at_once_is_not_skipped_when_asked_not_to() -> None:
     recording.now += 1000.0  # long after they were handed over
     backlog = follow(inbox, [stream], outbox, Backlog(recording.clock, limit=None))
     assert backlog.skipped == 0 and len(stream.fed) == 120 and stream.skips == 0
+
+
+def test_blocks_queued_while_the_model_loaded_get_their_time() -> None:
+    # 20 s were recorded before the live pass was ready; it then decodes twice as fast
+    # as real time and catches up within 12 s: nothing skipped, nothing said.
+    inbox = Waiting()
+    outbox: queue.Queue[tuple[str, object]] = queue.Queue()
+    recording = inbox.recording = Recording(inbox, 60.0)
+    recording.advance(40)
+    stream = TwiceAsFast(recording)
+    backlog = follow(inbox, [stream], outbox, Backlog(recording.clock))
+    assert backlog.skipped == 0 and len(stream.fed) == 120
+    assert all(kind == "segment" for kind, _ in list(outbox.queue))
+
+
+class TwiceAsFast(SlowEngineStream):
+    """Decodes a block in half its length: the recording goes on a block every two."""
+
+    def __init__(self, recording: Recording) -> None:
+        super().__init__(recording, 0)
+
+    def feed(
+        self, first_frame: int, mic: NDArray[np.float32], reference: NDArray[np.float32]
+    ) -> list[Segment]:
+        lines = super().feed(first_frame, mic, reference)
+        half = BLOCK / RATE / 2
+        if len(self.fed) % 2:
+            self.recording.now += half  # half a block's time passed
+        else:
+            self.recording.now -= half  # the same, and the block recorded meanwhile
+            self.recording.advance(1)
+        return lines
+
+
+class Waiting(queue.Queue[object]):
+    """An inbox where waiting for the next block takes the time it takes to record it."""
+
+    recording: Recording
+
+    def get(self, block: bool = True, timeout: float | None = None) -> object:
+        if block and self.empty():
+            self.recording.advance(1)
+        return super().get(block, timeout)
