@@ -43,7 +43,8 @@ class FasterWhisperEngine:
             )
         except Exception as exc:
             hint = (
-                "this machine is offline: use --model bundled or a local model folder"
+                f"it is not on this machine: 'gim models get {model}' fetches it (the one "
+                "command that uses the network), or use --model bundled or a model folder"
                 if not local
                 else "check the model folder or use --model bundled"
             )
