@@ -41,10 +41,12 @@ if TYPE_CHECKING:
 class Exported(Message):
     """An export finished: ``written`` files under ``folder``."""
 
-    def __init__(self, written: list[Path], folder: Path) -> None:
+    def __init__(self, written: list[Path], folder: Path, notes: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.written = written
         self.folder = folder
+        self.notes = notes
+        """What the export said on the way (a folder made, lines left out), shown with it."""
 
 
 class SessionTasks(Widget):
@@ -97,16 +99,15 @@ class SessionTasks(Widget):
         folder = settings.sessions_dir / record.session.id
         request = replace(request, choice=replace(request.choice, paper=settings.paper_size))
 
-        def warn(message: str) -> None:
-            self.notify(message.capitalize(), severity="warning")  # notify is thread-safe
+        notes: list[str] = []  # said with the result, in one notice: calm, nothing covered
 
         try:
-            written = export_session(record, folder, request.choice, request.folder, warn)
+            written = export_session(record, folder, request.choice, request.folder, notes.append)
         except GimError as exc:
             self.notify(exc.message, severity="error", timeout=10)
             return
         remember_export(settings.home, request.folder, request.choice.what)
-        self.post_message(Exported(written, request.folder))
+        self.post_message(Exported(written, request.folder, tuple(notes)))
 
     @on(Exported)
     def _exported(self, message: Exported) -> None:
@@ -114,8 +115,11 @@ class SessionTasks(Widget):
         written, folder = message.written, message.folder
         self.exported = tuple(written)
         names = sorted({p.relative_to(folder).parts[0] for p in written})
+        said = "".join(f"\n{note[:1].upper()}{note[1:]}" for note in message.notes)
         self.notify(
-            f"Written to {shown_folder(folder)}: {', '.join(names)}", title="Exported", timeout=10
+            f"Written to {shown_folder(folder)}: {', '.join(names)}{said}",
+            title="Exported",
+            timeout=10 + 4 * len(message.notes),
         )
 
     # -- re-transcription ----------------------------------------------------------------
