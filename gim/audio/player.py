@@ -108,6 +108,8 @@ class Player:
         self._closing = threading.Event()
         self._threads: list[threading.Thread] = []
         self._music_on = False
+        self._waits = False
+        """Whether the device waits for the next block (`waits_for_output`), read at start."""
         self._lock = threading.Lock()
         self._producer = BlockProducer(
             playlist,
@@ -126,6 +128,7 @@ class Player:
         (``music`` False: silence until `play_piece`)."""
         if music:
             self._commands.put(("play", (piece, int(offset * self.rate))))
+        self._waits = bool(getattr(self.backend, "waits_for_output", False))
         for target, name in (
             (self._produce, "player-producer"),
             (self._consume, "player-consumer"),
@@ -275,7 +278,7 @@ class Player:
         """The next queued block. A simulated device (`waits_for_output`) keeps its own
         clock, so there it waits for the producer instead of playing silence it would then
         count as a dropout the room never had; a real device's callback never waits."""
-        if not getattr(self.backend, "waits_for_output", False):
+        if not self._waits:
             return self._blocks.get_nowait()
         if self._closing.is_set():
             return self._blocks.get_nowait()
