@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from gim.config import Settings
 from gim.core.clock import SessionClock
 from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, labels_made
+from gim.errors import GimError
 from gim.passes.voices import VoiceSource, cleaned_recording, label_lines, profile_from_files
 from gim.store.voices import VoiceProfile, VoiceProfiles, now
 
@@ -55,3 +58,14 @@ def by_voice(
     clean = cleaned_recording(folder, settings.client_channel, clock)
     labelled, how = label_lines(lines, clean, source)
     return labelled, labels_made(how, session.guide or settings.guide)
+
+
+def live_guide_voice(settings: Settings) -> np.ndarray | None:
+    """The session's guide's enrolled voice profile, if the guide is enrolled."""
+    if not settings.guide.strip():
+        return None
+    try:
+        found = VoiceProfiles(settings.home).get(settings.guide)
+    except GimError:  # a name with no letter, an unreadable profile: lines are not labelled
+        return None
+    return found.embedding if found is not None else None

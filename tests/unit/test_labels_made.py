@@ -26,3 +26,27 @@ def test_two_channels_and_nothing_to_go_by_say_so_without_touching_the_lines(
     assert by_voice(session, two, tmp_path, clock, lines) == (lines, "two channels")
     none = Settings(home=tmp_path, guide="Ann")  # Ann is not enrolled, no induction recorded
     assert by_voice(session, none, tmp_path, clock, lines) == (lines, "not labelled")
+
+
+def test_every_transcript_header_says_how_the_speakers_were_told_apart() -> None:
+    import io
+    import zipfile
+
+    from gim.core.layout import header
+    from gim.export import render
+    from gim.export.packet import client_copy
+    from gim.ui.widgets.transcript import render_block
+    from tests.support.sample import sample_record
+
+    record = sample_record()
+    assert "Speaker labels" not in render(record, "md").decode()  # an older session
+    record.session.speaker_labels = labels_made(LabelsMade.ENROLLED, "Ann")
+    said = "Speaker labels"
+    assert f"**{said}:** the enrolled voice of Ann" in render(record, "md").decode()
+    assert "the enrolled voice of Ann" in render(record, "html").decode()
+    with zipfile.ZipFile(io.BytesIO(render(record, "docx"))) as archive:
+        assert "the enrolled voice of Ann" in archive.read("word/document.xml").decode()
+    for data in client_copy(record).values():
+        assert "the enrolled voice of Ann" in data.decode()
+    shown = render_block(header(record))
+    assert f"{said}: the enrolled voice of Ann" in shown and shown.count("\n") <= 2
