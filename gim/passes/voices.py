@@ -12,7 +12,7 @@ import numpy as np
 
 from gim.audio.files import read_audio, resample
 from gim.core.clock import SessionClock
-from gim.core.session import Segment
+from gim.core.session import LabelsMade, Segment
 from gim.errors import InputError
 from gim.passes.prepare import prepare_along
 
@@ -64,19 +64,26 @@ def profile_from_files(files: list[Path]) -> tuple[np.ndarray, float]:
     return load_encoder().embed(joined), seconds
 
 
-def label_lines(segments: list[Segment], clean: np.ndarray, source: VoiceSource) -> list[Segment]:
-    """The lines labelled guide/client by voice (split where it changes); times in ``clean``'s
-    seconds (16 kHz, the music removed). Without a profile or an induction nothing says which
-    voice is the guide's: the lines stay as they are."""
-    from gim.passes.speakers import label_speakers
+def label_lines(
+    segments: list[Segment], clean: np.ndarray, source: VoiceSource
+) -> tuple[list[Segment], LabelsMade]:
+    """The lines labelled guide/client by voice (split where it changes), and how the labels
+    were made; times in ``clean``'s seconds (16 kHz, the music removed). Without a profile or
+    an induction nothing says which voice is the guide's: the lines stay as they are."""
+    from gim.passes.speakers import LabelMethod, label_speakers
     from gim.transcribe.voice import load_encoder
 
     if source.profile is None and source.induction is None:
-        return segments
-    labelled, _ = label_speakers(
+        return segments, LabelsMade.NONE
+    labelled, method = label_speakers(
         segments, clean, load_encoder(), profile=source.profile, induction=source.induction
     )
-    return labelled
+    how = {
+        LabelMethod.ENROLLED: LabelsMade.ENROLLED,
+        LabelMethod.INDUCTION: LabelsMade.INDUCTION,
+        LabelMethod.CLUSTERS: LabelsMade.CLUSTERS,
+    }.get(method, LabelsMade.ONE_VOICE)
+    return labelled, how
 
 
 def cleaned_recording(folder: Path, channel: int, clock: SessionClock) -> np.ndarray:

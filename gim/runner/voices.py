@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from gim.config import Settings
 from gim.core.clock import SessionClock
-from gim.core.session import Consent, Phase, Segment, Session
+from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, labels_made
+from gim.errors import GimError
 from gim.passes.voices import VoiceSource, cleaned_recording, label_lines, profile_from_files
 from gim.store.voices import VoiceProfile, VoiceProfiles, now
 
@@ -43,12 +46,26 @@ def voice_source(home: Path, session: Session, guide: str = "") -> VoiceSource:
 
 def by_voice(
     session: Session, settings: Settings, folder: Path, clock: SessionClock, lines: list[Segment]
-) -> list[Segment]:
+) -> tuple[list[Segment], str]:
     """A session's final lines labelled guide or client by voice, when something says which
-    voice is the guide's (an enrolled profile, the induction); two channels keep theirs."""
+    voice is the guide's (an enrolled profile, the induction); two channels keep theirs.
+    Also how the labels were made (`gim.core.session.labels_made`), for the session."""
     if settings.guide_channel is not None:
-        return lines
+        return lines, labels_made(LabelsMade.CHANNELS)
     source = voice_source(settings.home, session, settings.guide)
     if source.profile is None and source.induction is None:
-        return lines
-    return label_lines(lines, cleaned_recording(folder, settings.client_channel, clock), source)
+        return lines, labels_made(LabelsMade.NONE)
+    clean = cleaned_recording(folder, settings.client_channel, clock)
+    labelled, how = label_lines(lines, clean, source)
+    return labelled, labels_made(how, session.guide or settings.guide)
+
+
+def live_guide_voice(settings: Settings) -> np.ndarray | None:
+    """The session's guide's enrolled voice profile, if the guide is enrolled."""
+    if not settings.guide.strip():
+        return None
+    try:
+        found = VoiceProfiles(settings.home).get(settings.guide)
+    except GimError:  # a name with no letter, an unreadable profile: lines are not labelled
+        return None
+    return found.embedding if found is not None else None

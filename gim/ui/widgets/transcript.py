@@ -60,8 +60,11 @@ def render_block(block: Block, *, piece_times: bool = False, word: int | None = 
         lines = [" · ".join(escape(p) for p in [*parts, block.program, block.language] if p)]
         if block.focus:
             lines.append(f"Focus: {escape(block.focus)}")
-        if block.changes:
-            lines.append(f"[dim]{escape(' · '.join(block.changes))}[/]")
+        dim = [*block.changes]
+        if block.speaker_labels:  # how G: lines were told apart from the client's
+            dim.append(f"Speaker labels: {block.speaker_labels}")
+        if dim:
+            lines.append(f"[dim]{escape(' · '.join(dim))}[/]")
         return "\n".join(lines)
     if isinstance(block, MusicPause):
         return f"[dim]{mmss(block.time):<7}    ‖ {escape(block.text)}[/]"
