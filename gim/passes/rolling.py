@@ -1,6 +1,6 @@
 """The rolling final pass: the final pass done window by window while the session runs.
 
-A child process at the lowest priority (nice 19, one thread) follows the crash-safe chunk
+A child process at a low priority (`rolling_child.NICE`, one thread) follows the crash-safe chunk
 files a window behind the recording. Each window is prepared (`gim.passes.prepare`:
 local drift, room fit, music removal) and transcribed (`transcribe_prepared`) exactly as
 the whole recording would be; only lines that end before the window's safe edge are
