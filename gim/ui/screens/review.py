@@ -26,6 +26,7 @@ from gim.core.session import AnnotationKind
 from gim.errors import GimError
 from gim.store.search import SearchHit
 from gim.ui.base import GimScreen
+from gim.ui.compositor import TightCompositor
 from gim.ui.dialogs.search import SearchDialog
 from gim.ui.final_pass import FinalPassDone
 from gim.ui.widgets.line_notes import LineNotes, place_of, segment_id_of
@@ -67,6 +68,9 @@ class ReviewScreen(GimScreen[None]):
         self, session_id: str, *, segment_id: int | None = None, time: float | None = None
     ) -> None:
         super().__init__()
+        # a word picked out while listening draws that row, not the header, footer and
+        # panes beside it (gim.ui.compositor)
+        self._compositor = TightCompositor()
         self.session_id = session_id
         """The session reviewed."""
         self.start_segment = segment_id
