@@ -69,9 +69,8 @@ class LiveConfig:
     cache_dir: str
     min_silence: float = 0.4
     """Seconds of pause that end an utterance."""
-    step: float = 0.5
-    """Seconds of new audio between VAD checks (each looks at the whole buffer: at 0.25 s
-    they took a third of the live pass's CPU between utterances)."""
+    step: float = 0.25
+    """Seconds of new audio between VAD checks."""
     max_behind: float | None = MAX_BEHIND
     """Seconds a block may wait before the live pass skips ahead (None: never)."""
     guide_voice: tuple[float, ...] | None = None
@@ -223,10 +222,6 @@ def _child_main(
     """The child process: load the engine, then follow the microphone until the sentinel."""
     if parent:
         _follow_parent(parent)
-    # Whisper's idle threads sleep instead of spinning (OpenMP's default spins 200 ms
-    # after each decode): on a busy machine spinning took CPU from the player and the
-    # recorder. Set before the engine's library loads.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         from pathlib import Path
 

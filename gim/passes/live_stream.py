@@ -87,10 +87,7 @@ class UtteranceStream:
             speaker=speaker,
             source=Source.LIVE,
             word_timestamps=False,  # a preview: the final pass times the words
-            # A preview: greedy, one temperature. Whisper's fallback decodes a doubtful
-            # stretch up to six times (a hoarse voice took 8 s on a busy machine, and the
-            # live lines came 20 s late); the final pass decodes it in full.
-            options=DecodeOptions(language=config.language, beam_size=1, temperature=(0.0,)),
+            options=DecodeOptions(language=config.language, beam_size=1),
         )
         self._mic_rs = Resampler(config.rate)
         self._ref_rs = Resampler(config.rate)
