@@ -81,7 +81,7 @@ def _final_pass(
     segments = rolling.finish(folder, settings, engine, clock, watch)
     if segments is None:
         segments = transcribe_recording(folder, settings, engine, clock, watch)
-    segments = by_voice(store.get_session(session_id), settings, folder, clock, segments)
+    segments, _method = by_voice(store.get_session(session_id), settings, folder, clock, segments)
     # a gap was recorded as silence, and removing the music from silence leaves the music
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]
