@@ -20,7 +20,8 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -73,6 +74,9 @@ class LiveConfig:
     """Seconds of new audio between VAD checks."""
     max_behind: float | None = MAX_BEHIND
     """Seconds a block may wait before the live pass skips ahead (None: never)."""
+    guide_voice: tuple[float, ...] | None = None
+    """The guide's enrolled voice profile: one microphone's lines are labelled by voice
+    (`gim.passes.live_voices`)."""
 
 
 class LiveTranscriber:
@@ -86,6 +90,7 @@ class LiveTranscriber:
         on_warning: WarningCallback | None = None,
         canceller: CancellerFactory | None = streaming_canceller,
         max_behind: float | None = MAX_BEHIND,
+        guide_voice: NDArray[np.float32] | None = None,
     ) -> None:
         """Prepare (nothing starts until `start`).
 
@@ -101,6 +106,8 @@ class LiveTranscriber:
             max_behind: seconds a block may wait before the live pass skips ahead to the
                 newest audio (`gim.passes.live_backlog`); None: it never does (audio
                 handed over faster than it is recorded, all to be transcribed).
+            guide_voice: the guide's enrolled voice profile (a unit embedding): with one
+                microphone, each line is labelled guide or client as it is written.
         """
         channels = [(settings.client_channel, str(Speaker.CLIENT))]
         if settings.guide_channel is not None:
@@ -113,6 +120,11 @@ class LiveTranscriber:
             channels=tuple(channels),
             cache_dir=str(settings.cache_dir / "models"),
             max_behind=max_behind,
+            guide_voice=(
+                tuple(float(v) for v in guide_voice)
+                if guide_voice is not None and settings.guide_channel is None
+                else None
+            ),
         )
         self.canceller = canceller
         self.on_segment = on_segment
@@ -135,7 +147,8 @@ class LiveTranscriber:
             args=(self.config, self.canceller, self._inbox, self._outbox, os.getpid()),
             daemon=True,
         )
-        self._process.start()
+        with _one_blas_thread():
+            self._process.start()
         self._reader = threading.Thread(target=self._read, name="gim-live-reader", daemon=True)
         self._reader.start()
 
@@ -229,6 +242,11 @@ def _child_main(
             )
             for channel, speaker in config.channels
         ]
+        if config.guide_voice is not None:
+            from gim.passes.live_voices import LiveVoices
+            from gim.transcribe.voice import load_encoder
+
+            streams[0].voices = LiveVoices(np.array(config.guide_voice), load_encoder())
         outbox.put(("ready", None))
         follow(inbox, streams, outbox, Backlog(limit=config.max_behind))
     except Exception as exc:  # reported to the runner; the recording goes on
@@ -241,6 +259,23 @@ def _child_main(
         )
     finally:
         outbox.put(("done", None))
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """A child spawned here does its matrix products on one thread: the voice encoder's
+    small products took 15 times the CPU on OpenBLAS's threads, which fight Whisper's (and
+    other programs') for two cores. Read by OpenBLAS when the child loads numpy; Whisper
+    (CTranslate2) has its own threads."""
+    before = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["OPENBLAS_NUM_THREADS"]
+        else:
+            os.environ["OPENBLAS_NUM_THREADS"] = before
 
 
 def _follow_parent(parent: int, every: float = 0.25) -> None:

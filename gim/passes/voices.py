@@ -12,10 +12,9 @@ import numpy as np
 
 from gim.audio.files import read_audio, resample
 from gim.core.clock import SessionClock
-from gim.core.session import Segment
+from gim.core.session import LabelsMade, Segment
 from gim.errors import InputError
 from gim.passes.prepare import prepare
-from gim.passes.speakers import LabelMethod
 
 MIN_SECONDS = 10.0
 """Least speech a profile takes (30-60 s gives a steadier one)."""
@@ -82,17 +81,23 @@ def profile_from_audio(recordings: list[np.ndarray], where: str) -> tuple[np.nda
 
 def label_lines(
     segments: list[Segment], clean: np.ndarray, source: VoiceSource
-) -> tuple[list[Segment], LabelMethod]:
+) -> tuple[list[Segment], LabelsMade]:
     """The lines labelled guide/client by voice (split where it changes), and how the labels
     were made; times in ``clean``'s seconds (16 kHz, the music removed). Without a profile or
     an induction two voices are told apart and the one that speaks less is the guide's; one
-    voice heard stays the client's."""
-    from gim.passes.speakers import label_speakers
+    voice heard stays the client's (no guide is invented)."""
+    from gim.passes.speakers import LabelMethod, label_speakers
     from gim.transcribe.voice import load_encoder
 
-    return label_speakers(
+    labelled, method = label_speakers(
         segments, clean, load_encoder(), profile=source.profile, induction=source.induction
     )
+    how = {
+        LabelMethod.ENROLLED: LabelsMade.ENROLLED,
+        LabelMethod.INDUCTION: LabelsMade.INDUCTION,
+        LabelMethod.CLUSTERS: LabelsMade.CLUSTERS,
+    }.get(method, LabelsMade.ONE_VOICE)
+    return labelled, how
 
 
 def cleaned_recording(folder: Path, channel: int, clock: SessionClock) -> np.ndarray:

@@ -8,8 +8,8 @@ import numpy as np
 
 from gim.config import Settings
 from gim.core.clock import SessionClock
-from gim.core.session import Consent, Phase, Segment, Session
-from gim.passes.speakers import LabelMethod
+from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, labels_made
+from gim.errors import GimError
 from gim.passes.voices import (
     VoiceSource,
     cleaned_recording,
@@ -71,15 +71,29 @@ def voice_source(home: Path, session: Session, guide: str = "") -> VoiceSource:
 
 def by_voice(
     session: Session, settings: Settings, folder: Path, clock: SessionClock, lines: list[Segment]
-) -> tuple[list[Segment], LabelMethod | None]:
+) -> tuple[list[Segment], str]:
     """A session's final lines labelled guide or client by voice, and how the labels were
-    made (None: two channels keep theirs).
+    made (`gim.core.session.labels_made`), for the session; two channels keep theirs.
 
     The guide's enrolled profile first; else the induction's voice (whole-session consent);
     else two voices told apart, the one that speaks less being the guide's; one voice heard
     stays the client's (no guide is invented)."""
-    if settings.guide_channel is not None or not lines:
-        return lines, None
+    if settings.guide_channel is not None:
+        return lines, labels_made(LabelsMade.CHANNELS)
+    if not lines:
+        return lines, labels_made(LabelsMade.NONE)
     source = voice_source(settings.home, session, settings.guide)
     clean = cleaned_recording(folder, settings.client_channel, clock)
-    return label_lines(lines, clean, source)
+    labelled, how = label_lines(lines, clean, source)
+    return labelled, labels_made(how, session.guide or settings.guide)
+
+
+def live_guide_voice(settings: Settings) -> np.ndarray | None:
+    """The session's guide's enrolled voice profile, if the guide is enrolled."""
+    if not settings.guide.strip():
+        return None
+    try:
+        found = VoiceProfiles(settings.home).get(settings.guide)
+    except GimError:  # a name with no letter, an unreadable profile: lines are not labelled
+        return None
+    return found.embedding if found is not None else None

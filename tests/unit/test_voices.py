@@ -174,6 +174,7 @@ def test_a_line_whose_words_do_not_give_its_text_is_never_split() -> None:
 def test_without_a_profile_or_induction_the_voice_that_speaks_less_is_the_guide(
     shared_data: Path,
 ) -> None:
+    from gim.core.session import LabelsMade
     from gim.passes.voices import VoiceSource, label_lines
 
     guide = _voice(shared_data, "ljspeech", "*.wav", 2)
@@ -186,7 +187,7 @@ def test_without_a_profile_or_induction_the_voice_that_speaks_less_is_the_guide(
         segments.append(Segment(t, t + len(a) / RATE, "x"))
         t += len(a) / RATE + 0.5
     labelled, method = label_lines(segments, np.concatenate(audio), VoiceSource(None, None))
-    assert method is LabelMethod.CLUSTERS
+    assert method is LabelsMade.CLUSTERS
     assert [str(s.speaker) for s in labelled] == [
         "client",
         "guide",
