@@ -96,12 +96,29 @@ def plain(settings: Settings, store: Store, session_id: str, seconds: float) -> 
     return cpu() - begun
 
 
+def count_frames(screen: Any, frames: list[int]) -> None:
+    """Count the frames ``screen`` draws in ``frames[0]`` (Textual's compositor refresh)."""
+    draw = screen._compositor_refresh
+
+    def counted() -> None:
+        frames[0] += 1
+        draw()
+
+    screen._compositor_refresh = counted
+
+
 async def listening(
-    settings: Settings, store: Store, session_id: str, seconds: float, mode: str, steps: int = 0
+    settings: Settings,
+    store: Store,
+    session_id: str,
+    seconds: float,
+    mode: str,
+    steps: int = 0,
+    frames: list[int] | None = None,
 ) -> tuple[float, list[float]]:
     """CPU seconds of the review screen over ``seconds``: "idle" (open, silent), "play"
     (a listening pass ``steps`` faster or slower) or "watch" (the same, with the lag of
-    each line followed, watched every 10 ms)."""
+    each line followed, watched every 10 ms). ``frames[0]`` counts the frames drawn."""
     from gim.ui.app import GimApp
     from gim.ui.screens.review import ReviewScreen
     from gim.ui.widgets.review_player import ReviewPlayer
@@ -116,6 +133,8 @@ async def listening(
         view.highlighted = 0
         keys = ["right_square_bracket" if steps > 0 else "left_square_bracket"] * abs(steps)
         await pilot.press(*keys, *(["space"] if mode != "idle" else []))
+        if frames is not None:
+            count_frames(app.screen, frames)
         begun = cpu()
         if mode == "watch":
             lags = await watch(view.blocks, view, player, seconds)
@@ -149,11 +168,15 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         session_id = make_session(settings, store, seconds + 2)
         alone = plain(settings, store, session_id, seconds)
         idle, _ = asyncio.run(listening(settings, store, session_id, seconds, "idle"))
-        following, _ = asyncio.run(listening(settings, store, session_id, seconds, "play"))
+        frames = [0]
+        following, _ = asyncio.run(
+            listening(settings, store, session_id, seconds, "play", frames=frames)
+        )
         _, lags = asyncio.run(listening(settings, store, session_id, seconds, "watch"))
         _, fast = asyncio.run(listening(settings, store, session_id, seconds / 1.5, "watch", 2))
         store.close()
     every = lags + fast
+    drawing = max(0.0, following - alone - idle)  # what the review adds to the sound
     return [
         ("played (s)", f"{seconds:.0f}"),
         ("CPU, audio service alone (s)", f"{alone:.2f}"),
@@ -161,6 +184,8 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         ("CPU, listening pass in review (s)", f"{following:.2f}"),
         ("ratio listening / (alone + silent review)", f"{following / (alone + idle):.2f}"),
         ("ratio listening / alone", f"{following / alone:.2f}" if alone else "n/a"),
+        ("frames drawn while listening (per s)", f"{frames[0]} ({frames[0] / seconds:.1f})"),
+        ("review's CPU per frame (ms)", f"{drawing * 1000 / max(1, frames[0]):.2f}"),
         ("lines followed (1x, 1.5x)", f"{len(lags)}, {len(fast)}"),
         ("lag worst (s)", f"{max(every):.3f}" if every else "n/a"),
         ("lag mean (s)", f"{sum(every) / len(every):.3f}" if every else "n/a"),

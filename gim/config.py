@@ -47,7 +47,8 @@ class Settings:
     language: str = "en"
     """Fixed transcription language (no auto-detection: it invites hallucination)."""
     guide: str = ""
-    """The guide's name or initials for transcript headers."""
+    """The guide's name or initials for transcript headers, and a new session's guide by
+    default: where the guide has enrolled their voice (gim guides enrol), it labels the lines."""
     client_channel: int = 0
     """Input channel carrying the client's microphone."""
     guide_channel: int | None = None

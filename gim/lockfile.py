@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from pathlib import Path
 
 
@@ -19,8 +20,8 @@ def lock_state(path: Path) -> bool | None:
         fd = os.open(path, os.O_RDWR)
     except OSError:
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:  # shared: two processes asking at once do not see each other as its holder
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
         return True
     finally:
@@ -38,6 +39,38 @@ def live_sessions(sessions_dir: Path) -> list[str]:
         return []
     locks = sessions_dir.glob(f"*/{SESSION_LOCK}")
     return sorted(lock.parent.name for lock in locks if lock_state(lock) is True)
+
+
+RECORDING_LOCK = "recording.lock"
+"""The lock file in ``sessions/`` a recording process holds: one recording per data home."""
+NAMING_WAIT = 10.0
+"""Longest wait for the session that holds the recording lock to show its folder."""
+
+
+def claim_recording(sessions_dir: Path) -> int:
+    """Take the data home's recording lock (an existing ``sessions_dir``): the one atomic
+    step two sessions started at the same instant cannot both pass. Its descriptor: hold
+    it while recording and close it after (the kernel releases it if the process dies).
+
+    Raises:
+        SessionInUseError: another live gim holds it (the sentence names its session).
+    """
+    fd = os.open(sessions_dir / RECORDING_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        deadline = time.monotonic() + NAMING_WAIT
+        while not live_sessions(sessions_dir) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the other one is creating its session right now
+        refuse_second_session(sessions_dir)
+        from gim.errors import SessionInUseError
+
+        raise SessionInUseError(
+            "Another gim is starting a session in this data home right now: end it first "
+            "(two sessions would record the same room twice)."
+        ) from None
+    return fd
 
 
 def refuse_second_session(sessions_dir: Path) -> None:

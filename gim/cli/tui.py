@@ -75,13 +75,15 @@ def launch_session(ctx: Context, asked: SessionAsked) -> None:
         asked: What `gim session run` was asked for (the app starts the music at the
             guide's key, not at ``--music-at``).
     """
-    from gim.cli.session import playable_program
+    from gim.cli.session import playable_program, with_guide
     from gim.library.programs import ProgramLibrary
     from gim.runner import SessionRunner
     from gim.runner.ending import FADE
     from gim.ui.screens.live import LiveScreen
 
     settings = ctx.settings.with_devices(asked.input_device, asked.output_device)
+    if asked.guide is not None:  # kept in the session: the live and final passes label by it
+        settings = with_guide(settings, asked.guide)
     library = ProgramLibrary(settings)
     chosen, files, _ = playable_program(library, asked.program, asked.skip_missing)
     plan = replace(asked.plan(FADE), music_start=None, transcribe=True)

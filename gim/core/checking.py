@@ -15,8 +15,15 @@ from dataclasses import replace
 from gim.core.record import SessionRecord
 from gim.core.session import Segment, Source
 
+POSSIBLE_SPEECH = "[possible speech, not transcribed]"
+"""Text of the marker line for a stretch that may be speech but gave no words."""
 SPEAKER_ONLY = "speaker unsure"
 """A flag reason about who spoke, not about the words: such a line stays in the reading."""
+
+
+def is_marker(segment: Segment) -> bool:
+    """Whether ``segment`` is a "possible speech, not transcribed" marker (no words)."""
+    return segment.text == POSSIBLE_SPEECH
 
 
 def unchecked(segment: Segment) -> bool:

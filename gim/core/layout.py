@@ -44,6 +44,8 @@ class Header:
     """The guide's name or initials."""
     language: str = ""
     """The language's name when it is not English (English transcripts say nothing)."""
+    speaker_labels: str = ""
+    """How the lines' speakers were told apart (`gim.core.session.labels_made`)."""
     time: float = 0.0
     """Always 0: the header comes first."""
 
@@ -276,6 +278,7 @@ def header(record: SessionRecord) -> Header:
         changes=program_changes(program, record.playback) if program else [],
         guide=session.guide,
         language="" if session.language == ENGLISH else language_name(session.language),
+        speaker_labels=session.speaker_labels,
     )
 
 

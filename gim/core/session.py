@@ -45,6 +45,23 @@ class Speaker(StrEnum):
     GUIDE = "guide"
 
 
+class LabelsMade(StrEnum):
+    """How a session's speaker labels were made (said in the transcript's header); ``{guide}``
+    is the guide's name (`labels_made`)."""
+
+    ENROLLED = "the enrolled voice of {guide}"
+    INDUCTION = "the induction's voice"
+    CLUSTERS = "two voices told apart, no profile"
+    ONE_VOICE = "one voice heard"
+    CHANNELS = "two channels"
+    NONE = "not labelled"
+
+
+def labels_made(how: LabelsMade, guide: str = "") -> str:
+    """The sentence a session keeps in `Session.speaker_labels` for ``how``."""
+    return str(how).format(guide=guide.strip() or "the guide")
+
+
 class Source(StrEnum):
     """Where a segment's text comes from; an edited line is never overwritten."""
 
@@ -180,3 +197,5 @@ class Session:
     """Stretches (session seconds) with no microphone audio (device lost)."""
     language: str = "en"
     """ISO code of the language the client speaks (Whisper's fixed language)."""
+    speaker_labels: str = ""
+    """How the lines' speakers were told apart (`labels_made`); empty: not said."""

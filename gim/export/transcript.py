@@ -54,6 +54,7 @@ def header_items(head: Header) -> list[tuple[str, str]]:
         ("Changes to the program", " / ".join(head.changes)),
         ("Guide", head.guide),
         ("Language", head.language),
+        ("Speaker labels", head.speaker_labels),
     ]
     return [(k, v) for k, v in items if v]
 

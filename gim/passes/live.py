@@ -73,6 +73,9 @@ class LiveConfig:
     """Seconds of new audio between VAD checks."""
     max_behind: float | None = MAX_BEHIND
     """Seconds a block may wait before the live pass skips ahead (None: never)."""
+    guide_voice: tuple[float, ...] | None = None
+    """The guide's enrolled voice profile: one microphone's lines are labelled by voice
+    (`gim.passes.live_voices`)."""
 
 
 class LiveTranscriber:
@@ -86,6 +89,7 @@ class LiveTranscriber:
         on_warning: WarningCallback | None = None,
         canceller: CancellerFactory | None = streaming_canceller,
         max_behind: float | None = MAX_BEHIND,
+        guide_voice: NDArray[np.float32] | None = None,
     ) -> None:
         """Prepare (nothing starts until `start`).
 
@@ -101,6 +105,8 @@ class LiveTranscriber:
             max_behind: seconds a block may wait before the live pass skips ahead to the
                 newest audio (`gim.passes.live_backlog`); None: it never does (audio
                 handed over faster than it is recorded, all to be transcribed).
+            guide_voice: the guide's enrolled voice profile (a unit embedding): with one
+                microphone, each line is labelled guide or client as it is written.
         """
         channels = [(settings.client_channel, str(Speaker.CLIENT))]
         if settings.guide_channel is not None:
@@ -113,6 +119,11 @@ class LiveTranscriber:
             channels=tuple(channels),
             cache_dir=str(settings.cache_dir / "models"),
             max_behind=max_behind,
+            guide_voice=(
+                tuple(float(v) for v in guide_voice)
+                if guide_voice is not None and settings.guide_channel is None
+                else None
+            ),
         )
         self.canceller = canceller
         self.on_segment = on_segment
@@ -229,6 +240,11 @@ def _child_main(
             )
             for channel, speaker in config.channels
         ]
+        if config.guide_voice is not None:
+            from gim.passes.live_voices import LiveVoices
+            from gim.transcribe.voice import load_encoder
+
+            streams[0].voices = LiveVoices(np.array(config.guide_voice), load_encoder())
         outbox.put(("ready", None))
         follow(inbox, streams, outbox, Backlog(limit=config.max_behind))
     except Exception as exc:  # reported to the runner; the recording goes on

@@ -37,6 +37,7 @@ from gim.transcribe.vad import Stretch
 
 if TYPE_CHECKING:
     from gim.passes.live import Canceller, LiveConfig
+    from gim.passes.live_voices import LiveVoices
 
 KEEP = SAMPLE_RATE
 """Frames of non-speech kept at the buffer's start (VAD needs some lead-in)."""
@@ -91,6 +92,8 @@ class UtteranceStream:
         self._mic_rs = Resampler(config.rate)
         self._ref_rs = Resampler(config.rate)
         self.canceller = canceller
+        self.voices: LiveVoices | None = None
+        """Labels the lines guide or client by voice (one microphone, a guide enrolled)."""
         self.mic = np.zeros(0, np.float32)
         self.clean = np.zeros(0, np.float32)
         self.ref = np.zeros(0, np.float32)
@@ -196,6 +199,8 @@ class UtteranceStream:
             )
             if excess is not None and excess < DOUBT_MARGIN_DB:
                 lines = [line for line in lines if not line.flagged]
+            if self.voices is not None:
+                lines = self.voices.label(lines, self.clean[:n], self.base)
             if lines:
                 self._previous = lines[-1].text
             out += lines

@@ -202,7 +202,7 @@ def transcribe_file(
     loaded = load_engine(engine, model, cache_dir=cache_dir)
     segments = transcribe_prepared(prepared, loaded, hearing, Watch(progress))
     if voices is not None:
-        segments = label_lines(segments, prepared.clean, voices)
+        segments, _ = label_lines(segments, prepared.clean, voices)
     if program is not None:
         lag = prepared.delay.seconds if prepared.delay else 0.0
         files = list(recording.piece_files) if recording.piece_files is not None else None

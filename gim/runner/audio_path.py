@@ -240,11 +240,16 @@ class AudioPath:
     def _start_transcriber(self) -> None:
         try:
             from gim.passes.live import LiveTranscriber
+            from gim.runner.voices import live_guide_voice
         except ImportError:
             return  # the live pass is not installed: record and link only
         try:
             self.transcriber = LiveTranscriber(
-                self.settings, self.rate, self._events.segment, self._events.warn
+                self.settings,
+                self.rate,
+                self._events.segment,
+                self._events.warn,
+                guide_voice=live_guide_voice(self.settings),
             )
             self.transcriber.start()
         except GimError as exc:

@@ -81,7 +81,7 @@ def _final_pass(
     segments = rolling.finish(folder, settings, engine, clock, watch)
     if segments is None:
         segments = transcribe_recording(folder, settings, engine, clock, watch)
-    segments = by_voice(store.get_session(session_id), settings, folder, clock, segments)
+    segments, how = by_voice(store.get_session(session_id), settings, folder, clock, segments)
     # a gap was recorded as silence, and removing the music from silence leaves the music
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]
@@ -91,6 +91,7 @@ def _final_pass(
     for s in segments:
         s.model = s.model or label
     stored = store.replace_transcript(session_id, segments, Source.FINAL)
+    store.set_speaker_labels(session_id, how)
     rolling_file.discard(folder)  # the database holds the lines now: no second copy of the text
     return stored
 

@@ -56,11 +56,27 @@ class LiveRecord:
             program: the program to be played (stored as a snapshot).
             plan: the client, the focus, the consent.
             rate: the session rate.
+
+        Raises:
+            SessionInUseError: another gim records in this data home (one at a time).
         """
+        from gim.lockfile import claim_recording
+
+        ensure_private_dir(settings.home)
+        claim = claim_recording(ensure_private_dir(settings.sessions_dir))
+        try:
+            return cls._create(settings, program, plan, rate, claim)
+        except BaseException:
+            os.close(claim)
+            raise
+
+    @classmethod
+    def _create(
+        cls, settings: Settings, program: Program, plan: SessionPlan, rate: int, claim: int
+    ) -> LiveRecord:
         from gim.core.program_parse import program_to_dict
         from gim.store.db import Store  # imported here: importing in two threads races
 
-        ensure_private_dir(settings.home)
         session = Session(
             id="",
             client=plan.client,
@@ -75,9 +91,13 @@ class LiveRecord:
         )
         store = StoreThread(Store, settings.db_path)
         store.start()
-        return cls(store, session, settings.sessions_dir)
+        return cls(store, session, settings.sessions_dir, claim=claim)
 
-    def __init__(self, store: StoreThread, session: Session, sessions_dir: Path) -> None:
+    def __init__(
+        self, store: StoreThread, session: Session, sessions_dir: Path, *, claim: int = -1
+    ) -> None:
+        self._claim = claim
+        """The data home's recording lock (gim.lockfile.claim_recording), -1 if none."""
         self.store = store
         self.session: Session = store.run(lambda s: s.create_session(session))
         """The session as stored."""
@@ -86,7 +106,8 @@ class LiveRecord:
         self.folder = ensure_private_dir(sessions_dir / session.id)
         """Where the session's audio and journal go."""
         fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: recovery leaves it alone
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held: recovery leaves it alone (its folder is new:
+        # only another process asking whether it is held may hold it, for a moment)
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd
@@ -214,9 +235,10 @@ class LiveRecord:
         if self.store.close(30) and status is Status.COMPLETE:
             with contextlib.suppress(OSError):
                 compact(self.folder)  # the database has every line now
-        if self._lock_fd >= 0:
-            os.close(self._lock_fd)
-            self._lock_fd = -1
+        for fd in (self._lock_fd, self._claim):
+            if fd >= 0:
+                os.close(fd)
+        self._lock_fd = self._claim = -1
 
 
 def hold_space(path: Path, size: int) -> None:

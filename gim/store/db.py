@@ -214,6 +214,11 @@ class Store(TranscriptTables):
             if cursor.rowcount == 0:
                 raise no_session(session_id)
 
+    def set_speaker_labels(self, session_id: str, how: str) -> None:
+        """Say how ``session_id``'s speaker labels were made (`gim.core.session.labels_made`);
+        the pass that labels the lines sets it, the transcript's header shows it."""
+        self.update_session(session_id, speaker_labels=how)
+
     @guarded
     def get_session(self, session_id: str) -> Session:
         """The session ``session_id`` (NotFoundError if there is none)."""

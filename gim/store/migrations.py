@@ -259,6 +259,13 @@ def _client_codes(db: Database) -> None:
             db.execute("UPDATE sessions SET number = ? WHERE id = ?", [number, session_id])
 
 
+@MIGRATIONS(name="0008_speaker_labels")
+def _speaker_labels(db: Database) -> None:
+    # How a session's speaker labels were made (an enrolled voice, the induction, two
+    # clusters, two channels), said in its transcript's header; unknown for older sessions.
+    db.execute("ALTER TABLE sessions ADD COLUMN speaker_labels TEXT NOT NULL DEFAULT ''")
+
+
 def migrate(db: Database) -> None:
     """Bring ``db`` to the current schema (a no-op when it is up to date)."""
     MIGRATIONS.apply(db)

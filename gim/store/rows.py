@@ -42,6 +42,7 @@ SESSION_COLUMNS = (
     "notes",
     "guide",
     "language",
+    "speaker_labels",
 )
 """Session fields stored as columns of the same name."""
 
@@ -93,6 +94,7 @@ def session_from_row(row: dict[str, Any]) -> Session:
         notes=row["notes"],
         gaps=[(float(a), float(b)) for a, b in json.loads(row["gaps"] or "[]")],
         language=row.get("language") or "en",
+        speaker_labels=row.get("speaker_labels") or "",
     )
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from gim.core.checking import POSSIBLE_SPEECH, is_marker
 from gim.core.session import Segment
 from gim.transcribe.filters import known_phrase, words_of
-from gim.transcribe.utterance import MARKER_REASON, POSSIBLE_SPEECH, is_marker
+from gim.transcribe.utterance import MARKER_REASON
 
 STOCK_LINES = frozenset(
     {

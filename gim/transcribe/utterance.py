@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 from numpy.typing import NDArray
 
+from gim.core.checking import POSSIBLE_SPEECH
 from gim.core.session import Segment, Word
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.filters import flag_reason, words_of
@@ -21,8 +22,6 @@ from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
 from gim.transcribe.vad import RESIDUAL_SKIP_DB, Stretch, residual_db
 
-POSSIBLE_SPEECH = "[possible speech, not transcribed]"
-"""Text of the marker line for a stretch that may be speech but gave no words."""
 MARKER_REASON = "possible speech Whisper could not transcribe: play it"
 UNSURE_REASON = "the voice detector was unsure here: check the words"
 UNCOVERED = 0.6
@@ -33,11 +32,6 @@ that are decoded again on their own, or marked: the client's words are never dro
 without a trace (a hoarse voice's two sentences once fell between two lines)."""
 SLACK = 0.2
 """Seconds around a line still counted as covered by it."""
-
-
-def is_marker(segment: Segment) -> bool:
-    """Whether ``segment`` is a "possible speech, not transcribed" marker (no words)."""
-    return segment.text == POSSIBLE_SPEECH
 
 
 def transcribe_span(

@@ -71,6 +71,14 @@ def test_gim_review_shows_the_transcript_and_flags(
     term.press("f")
     shown = term.wait_for("To check:")
     assert "Grieg, Peer Gynt" in shown  # the flagged line's piece, beside the transcript
+    term.wait_for("a Confirm")  # the footer offers it on a line to check
+    term.press("a")  # the guide heard it: the words are right
+    term.wait_for("Checked: now an ordinary line")
+    shown = term.wait_gone("to check")
+    assert "Transcript · 5 lines" in shown and "To check:" not in shown, shown
+    with Store.open(home / "gim.db") as store:
+        sun = next(s for s in store.segments(session_id) if s.text.startswith("The sun"))
+    assert not sun.flagged and sun.source.value == "edited"
     term.press("C-q")
 
 

@@ -63,6 +63,16 @@ class Terminal:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{shown}")
 
+    def wait_gone(self, text: str, seconds: float = 30.0) -> str:
+        """Poll the pane until ``text`` no longer shows; the screen then."""
+        deadline = time.monotonic() + seconds
+        shown = self.screen()
+        while text in shown and time.monotonic() < deadline:
+            time.sleep(0.2)
+            shown = self.screen()
+        assert text not in shown, f"{text!r} never went; the screen was:\n{shown}"
+        return shown
+
     def press(self, *keys: str) -> None:
         """Send keys as tmux names them ("C-q", "Enter", "y")."""
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True, timeout=10)

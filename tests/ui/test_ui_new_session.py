@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from textual.widgets import Select
 
@@ -31,6 +32,7 @@ async def test_new_session_form_and_checks(pulse: str, make_app: Any) -> None:
             "client": "AB12",
             "language": "en",
             "program": "present-moments",
+            "guide": "GD",  # the settings' guide, not enrolled
             "consent": "session",
         }
         for _ in range(50):  # the null sink's monitor delivers blocks; wait for one
@@ -43,6 +45,30 @@ async def test_new_session_form_and_checks(pulse: str, make_app: Any) -> None:
         model = str(screen.query_one("#model-state").render())
         assert "ready" in model
         screen.mic.stop()
+
+
+async def test_the_guide_is_chosen_among_the_enrolled_the_settings_one_first(
+    make_app: Any, settings: Any
+) -> None:
+    from dataclasses import replace
+
+    from gim.store.voices import VoiceProfile, VoiceProfiles
+
+    for name in ("Ann", "Bo"):
+        VoiceProfiles(settings.home).save(VoiceProfile(name, np.ones(256), 40.0, 3, "today"))
+    app = make_app(lambda app: NewSessionScreen(), library=True)
+    app.settings = replace(settings, guide="bo")  # the default in settings, any case
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        guide = screen.query_one("#guide", Select)
+        assert screen.chosen_guide() == "Bo"
+        assert [str(o[0]) for o in guide._options[1:]] == ["Ann", "Bo"]
+        guide.clear()  # none: the lines are not labelled by voice
+        await pilot.pause()
+        assert screen.summary()["guide"] == ""
+        if screen.mic is not None:
+            screen.mic.stop()
 
 
 async def test_start_needs_a_client_code(make_app: Any) -> None:

@@ -227,9 +227,10 @@ async def test_s_flips_a_lines_speaker_as_an_edit(make_app: Any, store: Store) -
         assert line.speaker is Speaker.CLIENT
 
 
-async def test_the_word_heard_redraws_its_line_alone_and_shows(make_app: Any) -> None:
-    """While listening, picking out the word heard draws that line's rows again (not the
-    whole list, which cost more CPU than the sound), and the screen shows the word."""
+async def test_the_word_heard_redraws_its_row_alone_and_shows(make_app: Any) -> None:
+    """While listening, picking out the word heard draws that word's row again (not the
+    whole line's text, nor the list, which cost more CPU than the sound), and the screen
+    shows the word reversed; the next word draws its row, the word before goes plain."""
     app = make_app(review)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -242,12 +243,41 @@ async def test_the_word_heard_redraws_its_line_alone_and_shows(make_app: Any) ->
         real = view.refresh
         view.refresh = lambda *regions, **kw: drawn.append(regions) or real(*regions, **kw)  # type: ignore[method-assign]
         words = blocks[line].segment.words  # type: ignore[attr-defined]
+        row = view._index_to_line[line] - view.scroll_offset.y
+        width = view.scrollable_content_region.width
+
+        def picked() -> str:
+            strips = view.render_lines(Region(0, row, view.size.width, 1))
+            return "".join(s.text for strip in strips for s in strip if s.style and s.style.reverse)
+
         view.mark_word(line, words[1].start + 0.01)
         await pilot.pause()
+        assert drawn == [(Region(0, row, width, 1),)]  # one row: the word's
+        assert picked().strip() == "see"
+        drawn.clear()
+        view.mark_word(line, words[2].start + 0.01)  # "a garden", one timed word
+        await pilot.pause()
         view.refresh = real  # type: ignore[method-assign]
-        assert len(drawn) == 1 and len(drawn[0]) == 1  # one region: the line's rows
-        row, height = view._index_to_line[line] - view.scroll_offset.y, view._heights[line]
-        assert drawn[0][0] == Region(0, row, view.scrollable_content_region.width, height)
-        strips = view.render_lines(Region(0, row, view.size.width, height))
-        picked = "".join(s.text for strip in strips for s in strip if s.style and s.style.reverse)
-        assert picked.strip() == "see"
+        assert drawn == [(Region(0, row, width, 1),)]
+        assert picked().strip() == "a garden"
+
+
+async def test_the_selection_moving_redraws_the_two_lines_alone(make_app: Any) -> None:
+    """The selection following the sound draws again the rows of the line it left and of
+    the line it reached, not the whole list."""
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        lines = [i for i, b in enumerate(view.blocks) if isinstance(b, ClientLine)]
+        view.highlighted = lines[0]
+        await pilot.pause()
+        drawn: list[tuple[Region, ...]] = []
+        real = view.refresh
+        view.refresh = lambda *regions, **kw: drawn.append(regions) or real(*regions, **kw)  # type: ignore[method-assign]
+        view.highlighted = lines[1]
+        await pilot.pause()
+        view.refresh = real  # type: ignore[method-assign]
+        top, width = view.scroll_offset.y, view.scrollable_content_region.width
+        rows = [Region(0, view._index_to_line[i] - top, width, view._heights[i]) for i in lines[:2]]
+        assert drawn == [tuple(rows)]

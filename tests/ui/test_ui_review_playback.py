@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile
+from textual.geometry import Region
 
 from gim.audio.listen import SessionSound
 from gim.config import Settings
@@ -117,8 +118,12 @@ async def test_the_selection_follows_the_sound_line_by_line(
             text = getattr(current, "text", "")
             if not followed or followed[-1] != text:
                 followed.append(text)
-            prompt = str(view.get_option_at_index(view.highlighted or 0).prompt)
-            marked.update(w for w in ("I", "see", "a garden") if f"[reverse]{w}[/]" in prompt)
+            # the word picked out on screen: the cells drawn in reverse video
+            strips = view.render_lines(Region(0, 0, view.size.width, view.size.height))
+            shown = "".join(
+                s.text for strip in strips for s in strip if s.style and s.style.reverse
+            )
+            marked.update(w for w in ("I", "see", "a garden") if shown.strip() == w)
             return player.position() >= 25.0
 
         await until(pilot, note)

@@ -7,11 +7,12 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
+from gim.core.checking import is_marker
 from gim.transcribe.context import regions, transcribe_in_context
 from gim.transcribe.engine import EngineSegment, EngineWord
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import Candidate
-from gim.transcribe.utterance import HOLE, is_marker
+from gim.transcribe.utterance import HOLE
 from gim.transcribe.vad import Stretch
 from tests.unit.test_recall import FakeEngine, _music
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from gim.core.checking import POSSIBLE_SPEECH, is_marker
 from gim.core.session import Segment, Speaker, Word
 from gim.transcribe.filters import flag_reason
 from gim.transcribe.invented import MARKER_JOIN, is_invented, keep_out_invented
-from gim.transcribe.utterance import MARKER_REASON, POSSIBLE_SPEECH, is_marker
+from gim.transcribe.utterance import MARKER_REASON
 
 
 def line(start: float, end: float, text: str, **scores: float) -> Segment:

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gim.audio.files import read_audio, resample
+from gim.core.checking import POSSIBLE_SPEECH, is_marker
 from gim.transcribe.engine import DecodeOptions, EngineSegment, EngineWord
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.recall import (
@@ -17,7 +18,7 @@ from gim.transcribe.recall import (
     find_candidates,
     hysteresis,
 )
-from gim.transcribe.utterance import MARKER_REASON, POSSIBLE_SPEECH, is_marker, transcribe_span
+from gim.transcribe.utterance import MARKER_REASON, transcribe_span
 from gim.transcribe.vad import Stretch
 
 RATE = 16000

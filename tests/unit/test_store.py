@@ -17,6 +17,7 @@ from gim.core.session import (
     Annotation,
     AnnotationKind,
     Consent,
+    LabelsMade,
     Phase,
     PhaseChange,
     Segment,
@@ -25,6 +26,7 @@ from gim.core.session import (
     Speaker,
     Status,
     Word,
+    labels_made,
 )
 from gim.errors import NotFoundError, StoreError
 from gim.store.db import Store
@@ -69,6 +71,7 @@ def test_open_creates_a_private_wal_database_and_reopening_migrates_nothing(
         "0005_languages_and_models",
         "0006_search_folded",
         "0007_client_codes",
+        "0008_speaker_labels",
     ]
 
 
@@ -115,6 +118,7 @@ def test_every_session_field_round_trips(store: Store) -> None:
         mandala_description="blue and gold",
         notes="calm",
         gaps=[(100.0, 102.5)],
+        speaker_labels="two channels",
     )
     store.create_session(session)
     assert store.get_session("s1") == session
@@ -135,6 +139,17 @@ def test_update_session(store: Store) -> None:
         store.update_session(sid, colour="red")
     with pytest.raises(NotFoundError, match="No session nope: see gim sessions list"):
         store.update_session("nope", notes="x")
+
+
+def test_how_the_speaker_labels_were_made_is_kept(store: Store) -> None:
+    sid = new_session(store)
+    assert store.get_session(sid).speaker_labels == ""  # older sessions: not said
+    store.set_speaker_labels(sid, labels_made(LabelsMade.ENROLLED, "Ann Bonny"))
+    assert store.get_session(sid).speaker_labels == "the enrolled voice of Ann Bonny"
+    store.set_speaker_labels(sid, labels_made(LabelsMade.CLUSTERS))
+    assert store.load_record(sid).session.speaker_labels == "two voices told apart, no profile"
+    with pytest.raises(NotFoundError):
+        store.set_speaker_labels("nope", "two channels")
 
 
 def test_delay_points_are_kept_and_drive_the_clock(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -99,6 +100,8 @@ class NewSessionScreen(GimScreen[None]):
                 yield Label("Language (ISO code)", classes="field")
                 yield Input(placeholder="en, fr, da, de…", id="language", compact=True)
                 yield Static("", id="language-name")
+                yield Label("Guide (an enrolled voice labels the lines)", classes="field")
+                yield Select[str]([], prompt="none", id="guide", compact=True)
                 yield Label("Program", classes="field")
                 yield Select[str]([], prompt="choose a program", id="program", compact=True)
                 yield Label("Consent to record", classes="field")
@@ -131,6 +134,7 @@ class NewSessionScreen(GimScreen[None]):
         if self.programs:
             select.value = self.programs[0].slug
         self.query_one("#language", Input).value = self.app.settings.language
+        self._offer_guides()
         self.query_one("#client", Input).focus()
         self.check_model()
         self.check_microphone()
@@ -163,6 +167,30 @@ class NewSessionScreen(GimScreen[None]):
             focus = f" — {s.focus}" if s.focus else ""
             lines.append(f"[dim]{s.started_at[:10]} #{s.number or '?'} {s.program}{focus}[/]")
         history.update("\n".join(lines))
+
+    def _offer_guides(self) -> None:
+        """The enrolled guides, and the settings' guide (chosen) even when not enrolled."""
+        from gim.store.voices import VoiceProfiles
+
+        try:
+            enrolled = [p.name for p in VoiceProfiles(self.app.settings.home).all()]
+        except GimError as exc:
+            self.notify(exc.message, severity="warning", timeout=10)
+            enrolled = []
+        default = self.app.settings.guide.strip()
+        names = {n.casefold(): n for n in enrolled}
+        options = [(n, n) for n in enrolled]
+        if default and default.casefold() not in names:
+            options.insert(0, (f"{default} (no voice enrolled)", default))
+        select = self.query_one("#guide", Select)
+        select.set_options(options)
+        if default:
+            select.value = names.get(default.casefold(), default)
+
+    def chosen_guide(self) -> str:
+        """The guide chosen ("" for none)."""
+        value = self.query_one("#guide", Select).value
+        return value if isinstance(value, str) else ""
 
     @on(Input.Changed, "#language")
     def _language_changed(self, event: Input.Changed) -> None:
@@ -306,7 +334,7 @@ class NewSessionScreen(GimScreen[None]):
             self.notify(exc.message, severity="error", timeout=10)
             self.query_one("#language", Input).focus()
             return
-        settings = with_language(self.app.settings, language)
+        settings = replace(with_language(self.app.settings, language), guide=self.chosen_guide())
         if self.mic is not None:
             self.mic.stop()
 
@@ -327,6 +355,7 @@ class NewSessionScreen(GimScreen[None]):
             "client": self.query_one("#client", Input).value.strip(),
             "language": self.query_one("#language", Input).value.strip(),
             "program": program.slug if program is not None else None,
+            "guide": self.chosen_guide(),
             "consent": "session"
             if self.query_one("#consent-session", RadioButton).value
             else "music",

@@ -19,12 +19,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Label
 
-from gim.core.layout import Block, Note, transcript_blocks
+from gim.core.checking import unchecked
+from gim.core.layout import Block, ClientLine, Note, transcript_blocks
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind
 from gim.errors import GimError
 from gim.store.search import SearchHit
 from gim.ui.base import GimScreen
+from gim.ui.compositor import TightCompositor
 from gim.ui.dialogs.search import SearchDialog
 from gim.ui.final_pass import FinalPassDone
 from gim.ui.widgets.line_notes import LineNotes, place_of, segment_id_of
@@ -52,6 +54,10 @@ class ReviewScreen(GimScreen[None]):
         Binding("t", "tag", "Tag", id="review.tag"),
         Binding("c", "comment", "Comment", id="review.comment"),
         Binding("f", "next_flagged", "Flagged", id="review.flagged"),
+        # on a line to check the footer offers "a Confirm" in the place of "f Flagged"
+        # (80 columns hold no more); f still moves on
+        Binding("f", "next_to_check", id="review.flagged_hidden", show=False),
+        Binding("a", "confirm", "Confirm", id="review.confirm"),
         Binding("slash", "search", "Find", id="review.search"),
         Binding("ctrl+f", "search_all", "Find in all", id="review.search_all", show=False),
         Binding("x", "export", "Export", id="review.export"),
@@ -62,6 +68,9 @@ class ReviewScreen(GimScreen[None]):
         self, session_id: str, *, segment_id: int | None = None, time: float | None = None
     ) -> None:
         super().__init__()
+        # a word picked out while listening draws that row, not the header, footer and
+        # panes beside it (gim.ui.compositor)
+        self._compositor = TightCompositor()
         self.session_id = session_id
         """The session reviewed."""
         self.start_segment = segment_id
@@ -72,6 +81,7 @@ class ReviewScreen(GimScreen[None]):
         """The session as loaded from the store."""
         self._spoken: list[tuple[float, int]] = []  # (start, block index) of spoken lines
         self._followed: int | None = None  # the line the selection last followed to
+        self._to_check = False  # whether the highlighted line is one to check (a confirms)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◌")
@@ -136,10 +146,10 @@ class ReviewScreen(GimScreen[None]):
         self._followed = None
         words = [w.start for s in record.segments for w in s.words]
         self.query_one(ReviewPlayer).marks = sorted({t for t, _ in self._spoken} | set(words))
-        flagged = sum(1 for s in record.segments if s.flagged)
+        to_check = sum(unchecked(s) for s in record.segments)
         self.query_one("#transcript-title", Label).update(
             f"Transcript · {len(record.segments)} lines"
-            + (f" · [$warning]{flagged} to check[/]" if flagged else "")
+            + (f" · [$warning]{to_check} to check[/]" if to_check else "")
         )
         timeline = self.query_one(ProgramTimeline)
         timeline.set_program(record.program)
@@ -179,6 +189,10 @@ class ReviewScreen(GimScreen[None]):
 
     def _show_moment(self, block: Block | None) -> None:
         self.query_one(LineNotes).show(block)
+        to_check = isinstance(block, ClientLine) and block.flagged
+        if to_check != self._to_check:  # the footer offers "Confirm" on a line to check
+            self._to_check = to_check
+            self.refresh_bindings()
         if block is None or self.record is None:
             return
         player = self.query_one(ReviewPlayer)
@@ -255,6 +269,20 @@ class ReviewScreen(GimScreen[None]):
         """The highlighted line was the other voice's: guide <-> client (an edit)."""
         self.query_one(LineNotes).flip_speaker()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Confirm is offered only on a line to check, in the place of Flagged."""
+        if action not in ("confirm", "next_flagged"):
+            return True
+        views = self.query(TranscriptView)
+        block = views.first().current if views else None
+        to_check = isinstance(block, ClientLine) and block.flagged
+        return to_check if action == "confirm" else not to_check
+
+    def action_confirm(self) -> None:
+        """The highlighted line marked for checking is right: an ordinary line now."""
+        # the highlighted line now, even when the notes pane has not caught up (f a typed fast)
+        self.query_one(LineNotes).confirm(self.query_one(TranscriptView).current)
+
     def action_tag(self) -> None:
         """Tag the highlighted line with imagery tags."""
         self.query_one(LineNotes).tag()
@@ -278,6 +306,10 @@ class ReviewScreen(GimScreen[None]):
             self.app.pop_screen()
         else:
             self.app.go_home()
+
+    def action_next_to_check(self) -> None:
+        """`action_next_flagged`, from a line to check."""
+        self.action_next_flagged()
 
     def action_next_flagged(self) -> None:
         """Move to the next line marked for checking."""

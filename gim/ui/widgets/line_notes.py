@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 from textual.widgets import Static
 
+from gim.core.checking import is_marker, unchecked
 from gim.core.clock import mmss
 from gim.core.layout import Block, ClientLine, Intervention, PieceHeading
 from gim.core.record import SessionRecord
@@ -76,8 +77,9 @@ class LineNotes(Static):
             lines.append(f"♪ {piece + 1} {name}, {mmss(offset or 0.0)} in")
         if isinstance(block, ClientLine):
             segment = block.segment
-            if segment.flagged:
-                lines.append(f"[$warning]To check:[/] {segment.flag_reason or 'suspect line'}")
+            if unchecked(segment):
+                reason = segment.flag_reason or "suspect line"
+                lines.append(f"[$warning]To check:[/] {reason} (a confirms)")
             if segment.confidence is not None:
                 lines.append(f"[dim]confidence {segment.confidence:.0%} · {segment.source}[/]")
         voiced = getattr(block, "segment", None)
@@ -92,8 +94,9 @@ class LineNotes(Static):
         self.update("\n".join(lines))
 
     # -- the guide's notes --------------------------------------------------------------
-    def edit(self) -> None:
-        """Correct the line's text (kept through re-transcription)."""
+    def edit(self, title: str = "Edit line", start: str | None = None) -> None:
+        """Correct the line's text (kept through re-transcription); a line marked for
+        checking is then the guide's, an ordinary line."""
         block = self.block
         segment_id = segment_id_of(block)
         if segment_id is None or not isinstance(block, ClientLine | Intervention):
@@ -101,16 +104,20 @@ class LineNotes(Static):
             return
 
         def keep(text: str | None) -> None:
-            if text is None or text == block.text:
+            if not text or text == block.text:
                 return
             try:
-                self.app.store.edit_segment(segment_id, text)
+                self.app.store.edit_segment(segment_id, text, flagged=settled)
             except GimError as exc:
                 self.notify(exc.message, severity="error")
                 return
             self.post_message(self.Changed())
 
-        self.app.push_screen(TextPrompt("Edit line", block.text), keep)
+        # the guide's words: a flag about them is settled (one about the speaker stays)
+        segment = block.segment
+        settled = False if segment is not None and unchecked(segment) else None
+        shown = block.text if start is None else start
+        self.app.push_screen(TextPrompt(title, shown), keep)
 
     def flip_speaker(self) -> None:
         """The line was the other voice's: guide <-> client (an edit, kept by later passes)."""
@@ -129,6 +136,27 @@ class LineNotes(Static):
             self.notify(exc.message, severity="error")
             return
         self.notify(f"Now the {other.value}'s line.", timeout=3)
+        self.post_message(self.Changed())
+
+    def confirm(self, block: Block | None) -> None:
+        """``block``, a line flagged for checking, is right: it becomes an ordinary line
+        (an edit, kept by later passes). A "possible speech" marker holds no words: the
+        guide types what was said."""
+        self.show(block)
+        segment_id = segment_id_of(block)
+        segment = getattr(block, "segment", None)
+        if segment_id is None or segment is None or not segment.flagged:
+            self.notify("This line is not marked for checking.", timeout=3)
+            return
+        if is_marker(segment):
+            self.edit(title="What was said here?", start="")
+            return
+        try:
+            self.app.store.edit_segment(segment_id, segment.text, flagged=False)
+        except GimError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.notify("Checked: now an ordinary line.", timeout=3)
         self.post_message(self.Changed())
 
     def tag(self) -> None:

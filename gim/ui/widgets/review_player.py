@@ -18,16 +18,17 @@ from __future__ import annotations
 import math
 import threading
 from bisect import bisect_right
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.content import Content
-from textual.css.styles import RulesMap
 from textual.geometry import Region
 from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.timer import Timer
+from textual.visual import Visual
 from textual.widgets import Static
 
 from gim.core.clock import mmss
@@ -104,6 +105,8 @@ class ReviewPlayer(Static):
         self._stop = threading.Event()
         self._shown: list[str] = []
         self._heights: list[int] = []
+        self._rows: dict[str, list[Strip]] = {}  # each line shown, rendered at _rows_width
+        self._rows_width = 0
         self._content = Content("")
         self._wake: Timer | None = None
 
@@ -206,28 +209,46 @@ class ReviewPlayer(Static):
         return self._content
 
     def _draw(self, lines: list[str]) -> None:
-        """Show ``lines``, drawing again only the rows of those that changed: while
-        playing that is the second (once a second) and the bar (once a cell), not the
-        whole status; the screen is laid out again only when a line's height changes
-        (the player is narrow beside the transcript, so lines wrap)."""
+        """Show ``lines``, rendering and drawing again only the rows of those that
+        changed: while playing that is the second (once a second) and the bar (once a
+        cell), not the whole status (Textual would render all of it, wrapped, for a
+        row); the screen is laid out again only when a line's height changes (the player
+        is narrow beside the transcript, so lines wrap)."""
         if lines == self._shown:
             return
-        width = self.content_region.width
+        width = self.size.width
         parts = [Content.from_markup(line) for line in lines]
-        heights = (
-            [part.get_height(cast(RulesMap, self.styles), width) for part in parts] if width else []
-        )
         self._content = Content("\n").join(parts)
         shown, self._shown = self._shown, lines
-        drawn, self._heights = self._heights, heights
-        if not heights or heights != drawn:
+        drawn = self._rows
+        if width != self._rows_width:
+            drawn, self._rows_width = {}, width
+        style = self.visual_style
+        self._rows = {
+            line: drawn[line] if line in drawn else Visual.to_strips(self, part, width, None, style)
+            for line, part in zip(lines, parts, strict=True)
+        }
+        heights = [len(self._rows[line]) for line in lines]
+        before, self._heights = self._heights, heights
+        if not width or heights != before:
             self.refresh(layout=True)
             return
-        rows = [0]
-        for height in heights:
-            rows.append(rows[-1] + height)
-        changed = [i for i, (new, old) in enumerate(zip(lines, shown, strict=True)) if new != old]
-        self.refresh(*(Region(0, rows[i], width, heights[i]) for i in changed))
+        top = 0
+        regions = []
+        for i, (line, height) in enumerate(zip(lines, heights, strict=True)):
+            if i >= len(shown) or line != shown[i]:
+                regions.append(Region(0, top, width, height))
+            top += height
+        self.refresh(*regions)
+
+    def render_line(self, y: int) -> Strip:
+        """Row ``y`` of the status, from the rows rendered for its lines."""
+        for line in self._shown:
+            rows = self._rows.get(line, [])
+            if y < len(rows):
+                return rows[y]
+            y -= len(rows)
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
 
     def watch_source(self) -> None:
         if self.is_mounted:
@@ -247,6 +268,7 @@ class ReviewPlayer(Static):
             self.show()
 
     def on_resize(self) -> None:
+        self._shown = []  # every row rendered again at the new width
         self.show()
 
     def _sleep(self, seconds: float | None) -> None:

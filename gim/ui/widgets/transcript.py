@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual.geometry import Region
 from textual.markup import escape
 from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -25,6 +30,9 @@ from gim.core.layout import (
     PieceHeading,
 )
 
+REVERSE = Style(reverse=True)
+"""How the word heard is picked out."""
+
 
 def word_at(block: Block, seconds: float) -> int | None:
     """Which of a client line's timed words sounds at ``seconds`` (None: no word times, or
@@ -38,20 +46,12 @@ def word_at(block: Block, seconds: float) -> int | None:
     return said[-1] if said and seconds < words[-1].end + 0.5 else None
 
 
-def marked_text(block: ClientLine, word: int) -> str:
-    """The line's text as markup with word ``word`` picked out (reverse video)."""
-    words = [escape(w.text.strip()) for w in block.segment.words]
-    words[word] = f"[reverse]{words[word]}[/]"
-    return " ".join(words)
-
-
-def render_block(block: Block, *, piece_times: bool = False, word: int | None = None) -> str:
+def render_block(block: Block, *, piece_times: bool = False) -> str:
     """One block as Textual markup, as a guide reads it on screen.
 
     Args:
         block: The layout block.
         piece_times: Also show the piece and offset of each client line (live view).
-        word: A client line's word sounding now, picked out (review while playing).
     """
     when = f"[dim]{mmss(block.time):<7}[/] "
     if isinstance(block, Header):
@@ -60,8 +60,11 @@ def render_block(block: Block, *, piece_times: bool = False, word: int | None = 
         lines = [" · ".join(escape(p) for p in [*parts, block.program, block.language] if p)]
         if block.focus:
             lines.append(f"Focus: {escape(block.focus)}")
-        if block.changes:
-            lines.append(f"[dim]{escape(' · '.join(block.changes))}[/]")
+        dim = [*block.changes]
+        if block.speaker_labels:  # how G: lines were told apart from the client's
+            dim.append(f"Speaker labels: {block.speaker_labels}")
+        if dim:
+            lines.append(f"[dim]{escape(' · '.join(dim))}[/]")
         return "\n".join(lines)
     if isinstance(block, MusicPause):
         return f"[dim]{mmss(block.time):<7}    ‖ {escape(block.text)}[/]"
@@ -80,8 +83,6 @@ def render_block(block: Block, *, piece_times: bool = False, word: int | None = 
             offset = mmss(segment.piece_offset or 0.0)
             place = f"[dim]♪{segment.piece + 1} {offset}[/]  "
         text = escape(block.text) or "[dim]…[/]"
-        if word is not None:
-            text = marked_text(block, word)
         if block.flagged:
             reason = escape(segment.flag_reason or "check this line")
             return f"{when}{place}[$warning]▍[/]{text}  [dim i]· {reason}[/]"
@@ -129,19 +130,25 @@ class TranscriptView(OptionList):
             self.block = block
             """The chosen block."""
 
+    highlighted: reactive[int | None] = reactive(None, repaint=False)
+    """The highlighted line (OptionList's, drawn again only where it changed)."""
+
     def __init__(self, *, piece_times: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.piece_times = piece_times
         """Show piece and offset on client lines."""
         self.blocks: list[Block] = []
         """The blocks shown, in order."""
-        self._marked: tuple[int, int] | None = None  # (line, word) picked out
+        self._marked_cells: tuple[int, int, int] | None = None  # the word heard: row, cells
+        self._cells: dict[tuple[int, int], list[tuple[int, int, int]] | None] = {}
+        self._drawn_highlight: int | None = None  # the line drawn as highlighted
 
     def set_blocks(self, blocks: Iterable[Block]) -> None:
         """Replace the transcript, keeping the highlighted line where it can."""
         keep = self.highlighted
         self.blocks = list(blocks)
-        self._marked = None
+        self._marked_cells = None
+        self._cells.clear()
         self.clear_options()
         self.add_options(self._option(i, b) for i, b in enumerate(self.blocks))
         if self.blocks:
@@ -186,47 +193,86 @@ class TranscriptView(OptionList):
 
     def mark_word(self, index: int | None, seconds: float) -> None:
         """Pick out the word of line ``index`` sounding at ``seconds`` (None: no line);
-        the word picked out before goes back to plain."""
-        marked: tuple[int, int] | None = None
+        the word picked out before goes back to plain.
+
+        The line's text is not rendered again: `render_line` reverses the word's cells
+        on the row it was wrapped to, and only that row (and the row of the word before)
+        is drawn again. A word a second or more would otherwise parse, wrap and style the
+        line's text each time, the dearest part of a listening pass's frames.
+        """
+        cells: tuple[int, int, int] | None = None
         if index is not None:
             word = word_at(self.blocks[index], seconds)
-            marked = None if word is None else (index, word)
-        if marked == self._marked:
+            cells = None if word is None else self._word_cells(index, word)
+        if cells == self._marked_cells:
             return
-        if self._marked is not None and self._marked[0] < len(self.blocks):
-            before = self._marked[0]
-            self._restyle(before, self._prompt(self.blocks[before]))
-        if marked is not None:
-            line, picked = marked
-            block = self.blocks[line]
-            self._restyle(line, render_block(block, piece_times=self.piece_times, word=picked))
-        self._marked = marked
+        before, self._marked_cells = self._marked_cells, cells
+        width = self.scrollable_content_region.width
+        top = self.scroll_offset.y
+        rows = {c[0] for c in (before, cells) if c is not None}
+        self.refresh(*(Region(0, row - top, width, 1) for row in sorted(rows)))
 
-    def _restyle(self, index: int, prompt: str) -> None:
-        """Show line ``index`` as ``prompt``, the same text differently styled.
-
-        OptionList's own `replace_option_prompt_at_index` measures every line again (it
-        clears all its caches): a word a second over a long session's hundreds of lines
-        would cost more than playing the sound. The text and so the height stay the same,
-        so only that line's rendering is dropped, a private cache of OptionList (Textual
-        is pinned below 9; the public way is the fallback), and only its rows are drawn.
-        """
-        option = self.get_option_at_index(index)
-        cache = getattr(self, "_option_render_cache", None)
-        if cache is None or not hasattr(option, "_set_prompt"):
-            self.replace_option_prompt_at_index(index, prompt)
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        """Scroll to the line and say so (OptionList's), then draw again only the rows of
+        the line left and the line reached: the selection following the sound moves
+        every few seconds, and the whole list need not be drawn for it (a scroll draws
+        it anyway)."""
+        super().watch_highlighted(highlighted)
+        before, self._drawn_highlight = self._drawn_highlight, highlighted
+        if not self.is_mounted:
             return
-        option._set_prompt(prompt)
-        for key in [k for k in cache.keys() if k[0] is option]:  # noqa: SIM118 (no iter)
-            cache.discard(key)
-        # only the rows of that line are drawn again, not the whole visible list
-        row = self._index_to_line.get(index)
-        if row is None:  # not laid out yet
-            self.refresh()
+        top, width = self.scroll_offset.y, self.scrollable_content_region.width
+        rows = self._index_to_line
+        changed = [i for i in (before, highlighted) if i is not None and i in rows]
+        if changed:
+            heights = self._heights
+            self.refresh(*(Region(0, rows[i] - top, width, heights[i]) for i in changed))
         else:
-            # the text's width, not the scrollbar's column (which would be drawn again too)
-            width = self.scrollable_content_region.width
-            self.refresh(Region(0, row - self.scroll_offset.y, width, self._heights[index]))
+            self.refresh()
+
+    def _word_cells(self, index: int, word: int) -> tuple[int, int, int] | None:
+        """(virtual row, first cell, end cell) of word ``word`` of line ``index`` as wrapped
+        on screen, None when it cannot be told (not laid out yet, a word split by the wrap)."""
+        key = (index, self.scrollable_content_region.width)
+        if key not in self._cells:
+            self._cells[key] = self._place_words(index)
+        placed = self._cells[key]
+        return placed[word] if placed is not None and word < len(placed) else None
+
+    def _place_words(self, index: int) -> list[tuple[int, int, int]] | None:
+        """Where each timed word of line ``index`` sits in its wrapped rows, found in order
+        in the rows' text (after the time column)."""
+        block = self.blocks[index]
+        row = self._index_to_line.get(index)
+        if row is None or not isinstance(block, ClientLine):
+            return None
+        style = self.get_visual_style("option-list--option")
+        texts = [strip.text for strip in self._get_option_render(self.options[index], style)]
+        line, column, placed = 0, len(mmss(block.time)) + 1, []
+        for timed in block.segment.words:
+            text = timed.text.strip()
+            found = texts[line].find(text, column) if line < len(texts) else -1
+            while found < 0 and line + 1 < len(texts):
+                line, column = line + 1, 0
+                found = texts[line].find(text, column)
+            if found < 0:
+                return None
+            column = found + len(text)
+            placed.append(
+                (row + line, cell_len(texts[line][:found]), cell_len(texts[line][:column]))
+            )
+        return placed
+
+    def render_line(self, y: int) -> Strip:
+        """A row of the list, with the word heard picked out (reverse video) on its row."""
+        strip = super().render_line(y)
+        marked = self._marked_cells
+        if marked is None or marked[0] != self.scroll_offset.y + y:
+            return strip
+        _, first, end = marked
+        left, word, right = strip.divide([first, end, strip.cell_length])
+        picked = Strip(Segment.apply_style(list(word), post_style=REVERSE), word.cell_length)
+        return Strip.join([left, picked, right])
 
     def _prompt(self, block: Block) -> str:
         return render_block(block, piece_times=self.piece_times)

@@ -1,0 +1,152 @@
+"""Whose words, live: the live pass's lines labelled guide/client as they are written.
+
+The sessions of bench_speakers (real voices, each through its own room, real music at 0
+and -5 dB; the guide enrolled from recordings not used in the session) go through the live
+pass's own path: `UtteranceStream` with the streaming echo canceller and Whisper tiny.en,
+blocks of 64 ms handed over as they would be recorded (all at once: no skipping ahead),
+each line labelled by `gim.passes.live_voices.LiveVoices` as it is written.
+
+Reported, worst mix beside the average: seconds of speech in lines labelled right (a live
+line has no word timings: the whole line counts for its speaker), client seconds labelled
+guide, interjection lines (< 1.5 s) right, lines flagged 'speaker unsure'; and the cost of
+labelling a line (milliseconds, mean and worst) beside Whisper's for the same line: the
+label is sent with the line, so this is all it adds to the line's delay.
+
+Run: ``python -m bench live_voices`` (``--quick``: the LJ/disfluent pair only).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def live_lines(mix: Any, profile: np.ndarray) -> tuple[list, list[float], list[float]]:
+    """The live pass's labelled lines of ``mix``, the labelling's seconds and Whisper's per
+    check that wrote lines."""
+    from gim.audio.echo import streaming_canceller
+    from gim.core.session import Speaker
+    from gim.passes.live import LiveConfig
+    from gim.passes.live_stream import UtteranceStream
+    from gim.passes.live_voices import LiveVoices
+    from gim.transcribe.engine import load_engine
+    from gim.transcribe.voice import load_encoder
+
+    config = LiveConfig(16000, "faster-whisper", "bundled", "en", ((0, "client"),), "")
+    engine = load_engine("faster-whisper", "bundled")
+    stream = UtteranceStream(config, 0, Speaker.CLIENT, engine, streaming_canceller(16000))
+    voices = LiveVoices(profile, load_encoder())
+    label_secs: list[float] = []
+
+    def timed(lines: list, clean: np.ndarray, base: float) -> list:
+        begun = time.perf_counter()
+        out = LiveVoices.label(voices, lines, clean, base)
+        if lines:
+            label_secs.append((time.perf_counter() - begun) / len(lines))
+        return out
+
+    voices.label = timed  # type: ignore[method-assign]
+    stream.voices = voices
+    lines, check_secs, block = [], [], 1024
+    for first in range(0, len(mix.mic), block):
+        begun = time.perf_counter()
+        got = stream.feed(
+            first, mix.mic[first : first + block, None], mix.reference[first : first + block]
+        )
+        if got:
+            check_secs.append((time.perf_counter() - begun) / len(got))
+        lines += got
+    lines += stream.finish()
+    return lines, label_secs, check_secs
+
+
+def truth(line: Any, mix: Any) -> str | None:
+    """Whose speech most of ``line`` is (None: nobody's)."""
+    said = {"guide": 0.0, "client": 0.0}
+    for a, b, who in mix.spans:
+        said[who] += max(0.0, min(b, line.end + 0.2) - max(a, line.start - 0.2))
+    best = max(said, key=lambda k: said[k])
+    return best if said[best] > 0 else None
+
+
+def score(lines: list, mix: Any) -> dict[str, float]:
+    """Seconds right, client seconds as guide, interjection lines right, unsure lines."""
+    right = total = client = client_as_guide = inter = inter_right = 0.0
+    for s in lines:
+        who, secs = truth(s, mix), s.end - s.start
+        if who is None:
+            continue
+        said = str(s.speaker)
+        total += secs
+        right += secs * (said == who)
+        if who == "client":
+            client += secs
+            client_as_guide += secs * (said == "guide")
+        if any(abs((a + b) / 2 - (s.start + s.end) / 2) < 1.0 for a, b in mix.interjections):
+            inter += 1
+            inter_right += said == who
+    return {
+        "right": right / max(1e-9, total),
+        "client as guide": client_as_guide / max(1e-9, client),
+        "interjections": inter_right / max(1.0, inter),
+        "unsure lines": sum("speaker unsure" in s.flag_reason for s in lines) / max(1, len(lines)),
+        "lines": len(lines),
+    }
+
+
+def run(quick: bool = False) -> list[tuple[str, str]]:
+    """Figures per SMR, average and worst mix; the labelling's cost per line."""
+    sys.path.insert(0, str(ROOT))
+    from bench.bench_speakers import SHARED, pairs
+    from gim.transcribe.voice import load_encoder
+    from tests.support.roommix import load_audio
+    from tests.support.voicemix import build_voice_mix
+
+    encoder = load_encoder()
+    results: dict[float, list[dict[str, float]]] = {}
+    out: list[tuple[str, str]] = []
+    label_ms: list[float] = []
+    whisper_ms: list[float] = []
+    for n, (name, guide_files, client_files) in enumerate(pairs(quick)):
+        profile = encoder.embed(np.concatenate([load_audio(f) for f in guide_files[:3]]))
+        for smr in (0.0, -5.0):
+            mix = build_voice_mix(guide_files[3:], client_files, SHARED, smr, seed=n)
+            lines, labels, checks = live_lines(mix, profile)
+            label_ms += [1000 * s for s in labels]
+            whisper_ms += [1000 * s for s in checks]
+            figures = score(lines, mix)
+            results.setdefault(smr, []).append(figures)
+            out.append((f"{name}, {smr:+.0f} dB", _line(figures)))
+    summary = []
+    for smr, runs in results.items():
+        for key, worst in (("right", min), ("client as guide", max), ("interjections", min)):
+            values = [r[key] for r in runs]
+            summary.append(
+                (
+                    f"live, {smr:+.0f} dB, {key}",
+                    f"mean {100 * np.mean(values):.1f}%, worst {100 * worst(values):.1f}%",
+                )
+            )
+    summary.append(
+        (
+            "labelling a line (ms)",
+            f"mean {np.mean(label_ms):.0f}, worst {np.max(label_ms):.0f}; the check that "
+            f"wrote it (Whisper and all) mean {np.mean(whisper_ms):.0f}, "
+            f"worst {np.max(whisper_ms):.0f}",
+        )
+    )
+    return summary + out
+
+
+def _line(f: dict[str, float]) -> str:
+    return (
+        f"right {100 * f['right']:.1f}%, client as guide {100 * f['client as guide']:.1f}%, "
+        f"interjections {100 * f['interjections']:.0f}%, unsure {100 * f['unsure lines']:.0f}%, "
+        f"{f['lines']:.0f} lines"
+    )

@@ -1,0 +1,98 @@
+"""Whose words, live: each live line labelled guide or client as it is written.
+
+Runs in the live pass's child process, on the cleaned audio of the utterance the line came
+from (`gim.passes.live_stream.UtteranceStream`). The guide's enrolled profile says at first
+which voice is the guide's: a line is the guide's where its windows match the profile by
+`gim.passes.speakers.VOICE_MATCH`. As the session goes on, the lines labelled surely
+teach the two voices as this room and microphone give them (the final pass does the same
+on the whole recording): once both are heard, a line is the guide's where it is nearer
+the guide's voice than the client's (by the guide's margin, the client being the default).
+A line is judged on at most `MOST_WINDOWS` windows of 1 s (20-30 ms of CPU each, next
+to Whisper's hundreds for the line: bench/bench_live_voices.py); the final pass labels
+every line again, word by word.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gim.core.session import Segment
+from gim.passes.speakers import (
+    GUIDE_BIAS,
+    VOICE_MATCH,
+    WINDOW,
+    Windows,
+    label_line,
+)
+from gim.transcribe.voice import RATE, VoiceEncoder
+
+LEARNED = 4
+"""Windows of surely labelled lines each voice needs before the two are compared (until
+then, the enrolled profile alone: a voice learned in the room against a profile enrolled
+elsewhere favours the learned one)."""
+MOST_WINDOWS = 4
+"""Windows of a line embedded at most (1 s each, spread over the line): a line has one
+label live, and four seconds of a voice say whose it is; a long line costs no more."""
+LEARN_FROM = 0.6
+"""Confidence of a line's label from which its windows teach that voice."""
+ANCHOR = 0.2
+"""Weight of the enrolled profile in the guide's voice once the room's is learned."""
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-9)
+
+
+class LiveVoices:
+    """Labels live lines against the guide's profile, learning both voices on the way."""
+
+    def __init__(self, profile: np.ndarray, encoder: VoiceEncoder) -> None:
+        """``profile``: the guide's enrolled voice (a unit embedding)."""
+        self.profile = _unit(np.asarray(profile, np.float32))
+        self.encoder = encoder
+        self.sums = {True: np.zeros(256, np.float64), False: np.zeros(256, np.float64)}
+        """Sum of the window embeddings of surely labelled lines, guide (True) and client."""
+        self.counts = {True: 0, False: 0}
+
+    def voices(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """The guide's and the client's voice, and the floor the margin is taken against."""
+        if min(self.counts.values()) < LEARNED:  # a voice not heard yet: the profile alone
+            return self.profile, np.zeros_like(self.profile), VOICE_MATCH - GUIDE_BIAS
+        guide = _unit(ANCHOR * self.profile + (1 - ANCHOR) * _unit(self.sums[True]))
+        return guide.astype(np.float32), _unit(self.sums[False]).astype(np.float32), 0.0
+
+    def label(self, lines: list[Segment], clean: np.ndarray, base: float) -> list[Segment]:
+        """``lines`` (session seconds) labelled from ``clean`` (16 kHz, its frame 0 at session
+        second ``base``); a line too short to embed keeps its label."""
+        out: list[Segment] = []
+        for line in lines:
+            win = self._windows(line, clean, base)
+            if not len(win.emb):
+                out.append(line)
+                continue
+            guide, client, floor = self.voices()
+            labelled = label_line(line, win, guide, client, floor)
+            if len(labelled) == 1:
+                self._learn(win, labelled[0])
+            out.extend(labelled)
+        return out
+
+    def _windows(self, line: Segment, clean: np.ndarray, base: float) -> Windows:
+        """At most `MOST_WINDOWS` of the line's windows, spread evenly, in session seconds."""
+        start, end = max(0.0, line.start - base), min(len(clean) / RATE, line.end - base)
+        if end - start < 0.3:
+            return Windows(np.zeros((0, 2)), np.zeros((0, 256), np.float32))
+        if end - start <= WINDOW:
+            spans = [(start, start + max(0.3, np.floor((end - start) * 10) / 10))]
+        else:
+            n = min(MOST_WINDOWS, int(np.ceil(end - start - WINDOW)) + 1)
+            spans = [(a, a + WINDOW) for a in np.linspace(start, end - WINDOW, n)]
+        stretches = [clean[int(a * RATE) : int(a * RATE) + round((b - a) * RATE)] for a, b in spans]
+        return Windows(np.array(spans) + base, self.encoder.embed_stretches(stretches))
+
+    def _learn(self, win: Windows, line: Segment) -> None:
+        if line.speaker_confidence is None or line.speaker_confidence < LEARN_FROM:
+            return
+        is_guide = line.speaker.value == "guide"
+        self.sums[is_guide] += win.emb.sum(axis=0)
+        self.counts[is_guide] += len(win.emb)

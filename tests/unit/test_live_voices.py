@@ -1,0 +1,48 @@
+"""Live lines labelled guide or client by voice as they are written (`LiveVoices`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from gim.core.session import Segment, Speaker
+from gim.passes.live_voices import LiveVoices
+from gim.transcribe.voice import RATE, load_encoder
+from tests.support.roommix import load_audio, room_response
+
+
+def test_live_lines_of_an_enrolled_guide_are_the_guides_and_the_clients_stay_the_clients(
+    shared_data: Path,
+) -> None:
+    from scipy.signal import fftconvolve
+
+    lj = sorted((shared_data / "speech/ljspeech").glob("*.wav"))
+    mfa = sorted((shared_data / "speech/mfa_disfluent").glob("mfa_*.flac"))
+    encoder = load_encoder()
+    voices = LiveVoices(encoder.embed(np.concatenate([load_audio(f) for f in lj[:3]])), encoder)
+    rooms = {"guide": room_response(RATE, 0.5, 11), "client": room_response(RATE, 0.25, 12)}
+    guide = [("guide", f) for f in lj[10:16]]
+    client = [("client", f) for f in mfa[:6]]
+    turns = (0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0)  # turns, and runs of one voice
+    said = [(guide if t == 0 else client).pop(0) for t in turns]
+    wrong = []
+    for n, (who, f) in enumerate(said):
+        audio = fftconvolve(load_audio(f), rooms[who])[: len(load_audio(f))]
+        # as the live stream holds it: a second of lead-in, then the utterance
+        buffer = np.concatenate([np.zeros(RATE), audio]).astype(np.float32) * 0.1
+        base = 60.0 * n
+        line = Segment(base + 1.0, base + 1.0 + len(audio) / RATE, "words")
+        (labelled,) = voices.label([line], buffer, base)
+        assert labelled.speaker_confidence is not None and labelled.speaker_confidence >= 0.5
+        if str(labelled.speaker) != who:
+            wrong.append((n, who))
+    assert len(wrong) <= 1, wrong
+    assert not [w for w in wrong if w[1] == "client"]  # never a client's line as the guide's
+    assert voices.counts[True] > 0 and voices.counts[False] > 0  # both voices learned
+
+
+def test_a_line_too_short_to_embed_keeps_its_label() -> None:
+    voices = LiveVoices(np.ones(256, np.float32), load_encoder())
+    line = Segment(10.0, 10.2, "Mm", speaker=Speaker.CLIENT)
+    assert voices.label([line], np.zeros(RATE, np.float32), 9.5) == [line]
