@@ -120,6 +120,42 @@ def lag_span(points: DelayPoints, rate: int, start: float, end: float) -> LagSpa
     return LagSpan(first / rate, drift, least)
 
 
+Lags = Sequence[tuple[float, float, "LagSpan | None"]]
+"""Stretches of a recording, ``(start, end, lag)`` in session seconds, with one steady lag
+each (`lag_stretches`)."""
+MIN_STRETCH = 3.0
+"""Seconds a stretch between two lag steps must last to be a stretch of its own."""
+
+
+def lag_stretches(points: DelayPoints, rate: int, start: float, end: float) -> Lags:
+    """Session seconds ``start``..``end`` cut where the lag stepped, each stretch with its
+    own lag (`lag_span` between the steps).
+
+    A step lies between the two measured points that place it (the aligner puts them
+    where the microphone starts to match the new lag): the stretch after it starts at the
+    first, its lag is taken from the second on. Stretches shorter than `MIN_STRETCH` are
+    not cut off. One lag over a step fits neither side: after the output slipped (a loaded
+    machine) the music after the step was not removed, and was heard as a voice.
+    """
+    cuts: list[tuple[float, float]] = []  # (where the stretch after starts, its lag from)
+    last = start
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        before, after = x0 / rate, x1 / rate
+        if abs(y1 - y0) <= DRIFT * abs(x1 - x0) + JITTER:
+            continue
+        if last + MIN_STRETCH <= before and after + MIN_STRETCH <= end:
+            cuts.append((before, after))
+            last = after
+    edges = [start, *(c for c, _ in cuts), end]
+    measured = [start, *(m for _, m in cuts)]
+    return [
+        (a, b, lag_span(points, rate, m, nxt))
+        for (a, b), m, nxt in zip(
+            itertools.pairwise(edges), measured, [*(c for c, _ in cuts), end], strict=True
+        )
+    ]
+
+
 def _steady(points: DelayPoints, at_end: bool) -> DelayPoints:
     """The points at one end (``at_end``: the last ones) back to the nearest step."""
     ordered = list(reversed(points)) if at_end else list(points)
@@ -175,6 +211,10 @@ class SessionClock:
     def lag_span(self, start: float, end: float) -> LagSpan | None:
         """The lag over session seconds ``start``..``end`` (`lag_span`)."""
         return lag_span(self.points, self.rate, start, end)
+
+    def lag_stretches(self, start: float, end: float) -> Lags:
+        """Seconds ``start``..``end`` cut where the lag stepped (`lag_stretches`)."""
+        return lag_stretches(self.points, self.rate, start, end)
 
     def output_frame(self, seconds: float) -> float:
         """The output frame whose sound the microphone captured at session ``seconds``."""

@@ -14,7 +14,7 @@ from gim.audio.files import read_audio, resample
 from gim.core.clock import SessionClock
 from gim.core.session import LabelsMade, Segment
 from gim.errors import InputError
-from gim.passes.prepare import prepare
+from gim.passes.prepare import prepare_along
 
 MIN_SECONDS = 10.0
 """Least speech a profile takes (30-60 s gives a steadier one)."""
@@ -105,6 +105,6 @@ def cleaned_recording(folder: Path, channel: int, clock: SessionClock) -> np.nda
     data, rate = read_audio(folder / "mic.flac", "session recording")
     ref_path = folder / "reference.flac"
     reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
-    lag = clock.lag_span(0.0, len(data) / rate) if reference is not None else None
+    lags = clock.lag_stretches(0.0, len(data) / rate) if reference is not None else []
     mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
-    return prepare(mic, reference, lag).clean
+    return prepare_along(mic, reference, lags).clean
