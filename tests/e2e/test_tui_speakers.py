@@ -92,7 +92,10 @@ def test_the_enrolled_guides_lines_are_g_live_in_review_and_in_every_export(
             say(path)
         time.sleep(5.0)
         live = keep(term, "live")
-        term.end_session()
+        term.press("C-e")  # as Terminal.end_session, with room for a loaded machine
+        term.wait_for("End the session now?")
+        term.press("y")
+        term.wait_for("Final transcription pass", 300)
         term.wait_for("Final pass done", 600)
         keep(term, "end")
         term.press("C-r")
