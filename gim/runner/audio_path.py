@@ -166,7 +166,13 @@ class AudioPath:
     # -- running ----------------------------------------------------------------------
 
     def start_recording(self) -> None:
-        """Open the microphone (before the music, so its first frame is heard)."""
+        """Open the microphone (before the music, so its first frame is heard).
+
+        The output's first blocks are queued before (`Player.prepare`): the session's time
+        is the microphone's count and the playback log the output's, so the output must
+        open right after the microphone (`start_output`), not after the producer's wait.
+        """
+        self.player.prepare()
         if self.recorder is not None:
             self.recorder.start()
 

@@ -44,7 +44,7 @@ class GuidesScreen(GimScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "record", "Record / stop", id="guides.record", priority=True),
-        Binding("ctrl+d", "forget", "Forget voice", id="guides.forget"),
+        Binding("ctrl+d", "forget", "Forget voice", id="guides.forget", priority=True),
         Binding("escape", "back", "Back", id="guides.back"),
     ]
 
