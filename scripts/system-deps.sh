@@ -4,7 +4,7 @@
 set -euo pipefail
 runtime=(libportaudio2 libsndfile1)
 test_extra=(pulseaudio pulseaudio-utils libasound2-plugins tmux espeak-ng sox strace
-            libreoffice-writer-nogui poppler-utils)
+            libreoffice-writer-nogui poppler-utils stress-ng)
 want=("${runtime[@]}")
 [ "${1:-runtime}" = test ] && want+=("${test_extra[@]}")
 

@@ -19,9 +19,13 @@ TONE_LEVEL = 0.1
 
 
 class MicCheck:
-    """Listen to the microphone until stopped, keeping its latest peak level in dBFS."""
+    """Listen to the microphone until stopped, keeping its latest peak level in dBFS.
 
-    def __init__(self, settings: Any) -> None:
+    With ``keep`` the blocks heard while `keeping` is set are kept too (a guide reading a
+    passage to enrol their voice): none is dropped then, the queue holds a few seconds.
+    """
+
+    def __init__(self, settings: Any, keep: bool = False) -> None:
         from gim.audio.levels import Level
 
         self.settings = settings
@@ -32,12 +36,30 @@ class MicCheck:
         """Set to end the check."""
         self.heard = False
         """At least one block arrived from the microphone."""
+        self.keep = keep
+        """Whether blocks can be kept (a recording): the queue then drops none."""
+        self.keeping = threading.Event()
+        """Set while the blocks heard are kept."""
+        self.kept: list[Any] = []
+        """The blocks kept (mono float32 at the settings' rate)."""
+
+    @property
+    def kept_seconds(self) -> float:
+        """Seconds of audio kept so far."""
+        return sum(len(b) for b in self.kept) / self.settings.samplerate
+
+    def take(self) -> Any:
+        """The audio kept (mono float32 at the settings' rate), and forget it."""
+        import numpy as np
+
+        kept, self.kept = self.kept, []
+        return np.concatenate(kept) if kept else np.zeros(0, np.float32)
 
     def run(self) -> None:
         """Open the microphone and measure until `stopped` is set (blocks)."""
         from gim.audio.devices import SoundDevices
 
-        blocks: queue.Queue[Any] = queue.Queue(maxsize=1)
+        blocks: queue.Queue[Any] = queue.Queue(maxsize=256 if self.keep else 1)
 
         def callback(indata: Any, frames: int, time: Any, status: Any) -> None:
             # plain try: no context manager object built in the audio callback
@@ -59,6 +81,8 @@ class MicCheck:
                     continue
                 self.heard = True
                 self.level.update(block)
+                if self.keeping.is_set():
+                    self.kept.append(block[:, 0].astype("float32"))
         finally:
             stream.stop()
             stream.close()

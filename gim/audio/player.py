@@ -128,6 +128,18 @@ class Player:
         (``music`` False: silence until `play_piece`)."""
         if music:
             self._commands.put(("play", (piece, int(offset * self.rate))))
+        self.prepare(music)
+        self._stream = self.backend.output_stream(
+            self.rate, self.channels, self.blocksize, self._callback, self._stream_finished
+        )
+        self._stream.start()
+
+    def prepare(self, music: bool = False) -> None:
+        """Start the producer and consumer and queue the first blocks (``music`` False:
+        a few of silence), without opening the device: `start` then opens it at once.
+        Once only (a second call does nothing)."""
+        if self._threads:
+            return
         self._waits = bool(getattr(self.backend, "waits_for_output", False))
         for target, name in (
             (self._produce, "player-producer"),
@@ -144,10 +156,6 @@ class Player:
             ):
                 break
             self._closing.wait(0.01)
-        self._stream = self.backend.output_stream(
-            self.rate, self.channels, self.blocksize, self._callback, self._stream_finished
-        )
-        self._stream.start()
 
     def pause(self) -> None:
         """Pause the music (silence until resumed)."""

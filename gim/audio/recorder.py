@@ -1,18 +1,18 @@
 """The recorder: the microphone, continuously, for the whole session.
 
-The PortAudio callback copies the block, checks its count against the clocks (below) and
-enqueues it with its frame number (counting overflows from the status flags); after a
-stall it holds the blocks until the stall's length is known. A drain thread hands blocks
-on in order and measures the level.
+The PortAudio callback only copies the block and enqueues it, stamped with the monotonic
+time and the session clock of its arrival. A drain thread numbers the blocks (the checks
+below), counts overflows, hands the blocks on in order and measures the level.
 
 The input's frames are checked against the session clock (the player's output frame
 count). A source that stops delivering (PulseAudio suspended it, the driver stalled)
 while its stream stays open is a *stall*: when no callback has come for ``tolerance``
-seconds the recorder says so (``on_stall``), and when frames flow again it numbers them
+seconds the recorder says so (``stall``), and when frames flow again it numbers them
 where the session clock has reached, so the microphone track keeps session time and the
 stall is a gap of its true length. If the microphone disappears (the stream ends), the
-recorder notes where, keeps trying to reopen it, and on its return continues the same way.
-Either way ``on_gap`` receives the first lost frame and the frame of return.
+recorder notes where (PortAudio's finished callback starts a reopening thread; the drain
+numbers the loss and the return in order with the blocks) and on its return continues the
+same way. Either way ``gap`` receives the first lost frame and the frame of return.
 
 How long a stall lasted is measured by `gim.audio.stall` (`Settling`).
 """
@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,7 +45,12 @@ def wall_clock(rate: int) -> Callable[[], int]:
 
 @dataclass(frozen=True)
 class MicEvents:
-    """What a `Recorder` reports besides its blocks (each optional)."""
+    """What a `Recorder` reports besides its blocks (each optional).
+
+    A gap after a stall comes from the drain thread, after a lost microphone from the
+    reopening thread; a stall from the watch thread; a loss from PortAudio's finished
+    callback.
+    """
 
     gap: Callable[[int, int], None] | None = None
     """The microphone came back: (first lost frame, frame of return)."""
@@ -53,7 +58,7 @@ class MicEvents:
     """The microphone disappeared (its stream ended)."""
     stall: Callable[[int], None] | None = None
     """The microphone stopped delivering while its stream stays open: the session frame
-    where it stopped (from a watch thread, while the stall lasts)."""
+    where it stopped (while the stall lasts)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,44 @@ class MicTiming:
     """Seconds between attempts to reopen a lost microphone."""
     tolerance: float = 0.5
     """Seconds without frames before the microphone counts as stalled."""
+
+
+class _Heard(NamedTuple):
+    """A block as the callback handed it over, stamped with its arrival (a tuple: the
+    callback makes one per block)."""
+
+    at: float
+    """Monotonic seconds."""
+    clock: int
+    """The session clock (session frames)."""
+    block: np.ndarray
+    overflow: bool
+    """PortAudio flagged an input overflow (frames were lost before us)."""
+
+
+class _Gap(NamedTuple):
+    """A stall ended: frames ``lost`` to ``back`` were not recorded."""
+
+    lost: int
+    back: int
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """The stream ended: the loss is at the frame the next block would have had."""
+
+
+@dataclass(frozen=True)
+class _Back:
+    """A reopened stream's frames are numbered from the loss plus ``advance`` on; the
+    drain answers with (first lost frame, frame of return)."""
+
+    advance: int
+    reply: queue.SimpleQueue[tuple[int, int]]
+
+
+_Item = _Heard | _Lost | _Back | None
+"""What the drain thread takes from its queue (None: the recorder is closing)."""
 
 
 class Recorder:
@@ -94,32 +137,27 @@ class Recorder:
         timing: MicTiming | None = None,
     ) -> None:
         timing = timing or MicTiming()
-        events = events or MicEvents()
         self.backend = backend
         self.rate = rate
         self.channels = channels
         self.blocksize = timing.blocksize
         self.retry = timing.retry
+        self.tolerance = timing.tolerance
         self.level = Level()
         """Input level of the latest block."""
         self.overruns = 0
         """Callbacks PortAudio flagged as input overflow (frames were lost before us)."""
         self.frames = 0
-        """Session frame of the next recorded frame."""
+        """Session frame of the next recorded frame (as far as the drain has numbered)."""
         self.lost = False
         """Whether the microphone is gone right now."""
         self.stalled = False
         """Whether the microphone stopped delivering while its stream stays open."""
-        self.tolerance = timing.tolerance
         self._on_block = on_block
-        self._on_gap = events.gap
-        self._on_lost = events.lost
-        self._on_stall = events.stall
+        self._events = events or MicEvents()
         self._clock = clock or wall_clock(rate)
-        self._wall = wall_clock(rate)
-        self._queue: queue.SimpleQueue[tuple[int, np.ndarray | tuple[int, int] | None]] = (
-            queue.SimpleQueue()
-        )
+        self._begun = _monotonic()  # the wall clock's zero
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._stream: Stream | None = None
         self._closing = threading.Event()
         self._drain = threading.Thread(target=self._drain_loop, name="recorder-drain", daemon=True)
@@ -127,8 +165,10 @@ class Recorder:
         self._stall_watch = threading.Thread(
             target=self._stall_loop, name="recorder-stall-watch", daemon=True
         )
+        self._arrived: tuple[float, int] | None = None
+        """(monotonic time, session clock) of the latest callback (the stall watch's)."""
         self._last: tuple[float, int, int] | None = None
-        """(monotonic time, session clock, wall clock) at the latest callback."""
+        """(monotonic time, session clock, wall clock) of the latest block numbered."""
         self._recent: collections.deque[float] = collections.deque(
             maxlen=max(1, round(BASELINE * rate / self.blocksize))
         )
@@ -137,7 +177,18 @@ class Recorder:
         self._settle_blocks = max(1, round(SETTLE * rate / self.blocksize))
         self._settling: Settling | None = None
         """After a stall: the blocks held until its length is known."""
-        self._announced = False  # the stall being settled was told (on_stall)
+        self._announced = False  # the stall being settled was told (its stall event)
+        self._lost_at = 0  # (the drain's) where the microphone was lost last
+        self._delivered = 0
+        """Frames the callback has handed over (its one count: `now` adds those the drain
+        has not numbered yet, so the session's time runs with the callbacks)."""
+        self._taken = 0
+        """Frames the drain has taken from its queue."""
+        self._numbering = threading.Lock()
+        """Held by the drain while it numbers one item, and by `now` while it reads the
+        count (never by the audio callback; blocks are handed on outside it)."""
+        self._out: list[tuple[int, np.ndarray] | _Gap] = []
+        """What the drain numbered and hands on next: (session frame, block) or a gap."""
 
     def start(self) -> None:
         """Open the input stream and begin recording at frame 0."""
@@ -159,42 +210,121 @@ class Recorder:
         return max(self._recent) if self._recent else None
 
     def now(self) -> int:
-        """The session frame the microphone has reached, counting a stall as it lasts."""
+        """The session frame the microphone has reached, counting a stall as it lasts.
+
+        The callbacks' count, not the drain's progress: the frames handed over and not yet
+        numbered are counted on from where the drain stands.
+        """
+        with self._numbering:
+            return self._now()
+
+    def _now(self) -> int:
+        waiting = max(0, self._delivered - self._taken)  # handed over, not yet numbered
         settling, baseline = self._settling, self._baseline
         if settling is not None and baseline is not None and settling.blocks:
-            return settling.lost + settling.gap(baseline) + settling.held
+            return settling.lost + settling.gap(baseline) + settling.held + waiting
         last = self._last
         if not (self.stalled or self.lost) or last is None:
-            return self.frames
-        return self.frames + max(0, self._advance(last, self._clock(), self._wall()))
+            return self.frames + waiting
+        return (
+            self.frames
+            + waiting
+            + max(0, self._advance(last, self._clock(), self._wall_at(_monotonic())))
+        )
 
     def _advance(self, last: tuple[float, int, int], clock: int, wall: int) -> int:
         """Session frames since ``last``: by the session clock when it moves, else the wall."""
         moved = clock - last[1]
         return moved if moved > 0 else wall - last[2]
 
+    def _wall_at(self, at: float) -> int:
+        """The wall clock's frames at monotonic ``at``."""
+        return int((at - self._begun) * self.rate)
+
     def _open(self) -> Stream:
         return self.backend.input_stream(
             self.rate, self.channels, self.blocksize, self._callback, self._finished
         )
 
-    def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
-        if status and status.input_overflow:
-            self.overruns += 1
-        block = indata.copy()
-        if self._check(frames, block):
-            return  # held until the stall's length is known
-        self._queue.put((self.frames, block))
-        self.frames += frames
+    # -- the audio callbacks: copy, stamp, enqueue ----------------------------------------
 
-    def _check(self, frames: int, block: np.ndarray) -> bool:
+    def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        at, clock = _monotonic(), self._clock()
+        self._queue.put(_Heard(at, clock, indata.copy(), bool(status and status.input_overflow)))
+        self._arrived = (at, clock)
+        self._delivered += frames
+
+    def _finished(self) -> None:
+        """The stream ended (the microphone disappeared): say so, keep trying to reopen it.
+
+        Not the block callback: PortAudio calls this once, when the stream is over.
+        """
+        if self._closing.is_set() or self.lost:
+            return
+        self.lost = True
+        at = _monotonic()
+        since = (at, self._clock(), self._wall_at(at))
+        self._queue.put(_Lost())  # after the stream's last block
+        if self._events.lost is not None:
+            self._events.lost()
+        self._watch = threading.Thread(
+            target=self._reopen_loop, args=(since,), name="recorder-reopen", daemon=True
+        )
+        self._watch.start()
+
+    # -- the drain thread -------------------------------------------------------------
+
+    def _drain_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            with self._numbering:
+                self._number(item)
+            self._hand_on()
+            if item is None:
+                return
+
+    def _number(self, item: _Item) -> None:
+        """Number one item from the queue (the drain holds the numbering lock)."""
+        if item is None:
+            self._settle()  # the blocks held after a stall are handed on too
+        elif isinstance(item, _Heard):
+            self._take(item)
+        elif isinstance(item, _Lost):
+            self._lost_at = self.frames  # every block before the loss is numbered
+        else:  # a reopened stream counts on from where the session clock has reached
+            self.frames = self._lost_at + item.advance
+            self._last = None  # the new stream starts its own count
+            item.reply.put((self._lost_at, self.frames))
+
+    def _take(self, heard: _Heard) -> None:
+        """Number one block (or hold it after a stall)."""
+        self._taken += len(heard.block)
+        if heard.overflow:
+            self.overruns += 1
+        if not self._check(heard):
+            self._out.append((self.frames, heard.block))
+            self.frames += len(heard.block)
+
+    def _hand_on(self) -> None:
+        """Hand on what was numbered, in order (outside the numbering lock)."""
+        out, self._out = self._out, []
+        for item in out:
+            if isinstance(item, _Gap):
+                if self._events.gap is not None:
+                    self._events.gap(item.lost, item.back)
+                continue
+            frame, block = item
+            self.level.update(block)
+            self._on_block(frame, block)
+
+    def _check(self, heard: _Heard) -> bool:
         """Check the input's count against the clocks; a stall becomes a gap.
 
-        Returns whether ``block`` is held: the blocks just after a stall are numbered only
+        Returns whether the block is held: the blocks just after a stall are numbered only
         once the stall's length is measured over ``SETTLE`` callbacks.
         """
-        now, clock, wall = _monotonic(), self._clock(), self._wall()
-        last, self._last = self._last, (now, clock, wall)
+        now, clock, block = heard.at, heard.clock, heard.block
+        last, self._last = self._last, (now, clock, self._wall_at(now))
         if last is not None and now - last[0] > self.tolerance:
             if self._settling is not None:
                 self._settle()
@@ -210,7 +340,7 @@ class Recorder:
                 self._settle()
             return True
         if clock > 0:
-            self._recent.append(self.frames + frames - self.rate * now)
+            self._recent.append(self.frames + len(block) - self.rate * now)
         return False
 
     def _settle(self) -> None:
@@ -225,12 +355,12 @@ class Recorder:
         if gap < MIN_GAP * self.rate:
             gap = 0
         frame = lost + gap
-        if gap > 0 or announced:  # (a zero-length gap tells the runner nothing was lost)
-            self._queue.put((-1, (lost, frame)))
+        if gap > 0 or announced:  # (a zero-length gap: nothing was lost after all)
+            self._out.append(_Gap(lost, frame))
+        self.frames = frame + settling.held
         for block in settling.blocks:
-            self._queue.put((frame, block))
+            self._out.append((frame, block))
             frame += len(block)
-        self.frames = frame
         if settling.most is not None:
             # the count now stands where the envelope after the stall says, numbered on
             # from the gap: the next stall is measured from here (not from before a lost
@@ -238,67 +368,48 @@ class Recorder:
             self._recent.clear()
             self._recent.append(settling.most + gap)
 
+    # -- the watch threads --------------------------------------------------------------
+
     def _stall_loop(self) -> None:
         while not self._closing.wait(0.1):
-            last = self._last
-            if last is None or self.stalled or self.lost:
+            arrived = self._arrived
+            if arrived is None or self.stalled or self.lost:
                 continue
-            if _monotonic() - last[0] <= self.tolerance or self._closing.is_set():
+            if _monotonic() - arrived[0] <= self.tolerance or self._closing.is_set():
                 continue
-            if self._recent and self._clock() - last[1] < self.tolerance * self.rate / 2:
+            if self._recent and self._clock() - arrived[1] < self.tolerance * self.rate / 2:
                 continue  # the music's clock stands still too: nothing is being missed
             self.stalled = True
-            if self._on_stall is not None:
-                self._on_stall(self.frames)
+            if self._events.stall is not None:
+                self._events.stall(self.frames)
 
-    def _finished(self) -> None:
-        if self._closing.is_set() or self.lost:
-            return
-        self.lost = True
-        if self._on_lost is not None:
-            self._on_lost()
-        self._watch = threading.Thread(
-            target=self._reopen_loop, name="recorder-reopen", daemon=True
-        )
-        self._watch.start()
-
-    def _reopen_loop(self) -> None:
-        lost_at = self.frames
-        at = (_monotonic(), self._clock(), self._wall())
+    def _reopen_loop(self, at: tuple[float, int, int]) -> None:
         while not self._closing.wait(self.retry):
+            numbered: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
             try:
                 stream = self._open()
-                back = lost_at + max(0, self._advance(at, self._clock(), self._wall()))
-                self.frames = back
-                self._last = None  # the new stream starts its own count
+                advance = max(0, self._advance(at, self._clock(), self._wall_at(_monotonic())))
+                self._queue.put(_Back(advance, numbered))  # before its first block
+                self._arrived = None
                 stream.start()
             except (GimError, OSError, RuntimeError, ValueError):
                 continue
             old, self._stream = self._stream, stream
             self._close_quietly(old)
             self.lost = False
-            if self._on_gap is not None:
-                self._on_gap(lost_at, back)
+            try:
+                lost_at, back = numbered.get(timeout=10.0)  # (the drain reaches it first)
+            except queue.Empty:
+                return  # the drain has stopped: nothing is recorded to place a gap in
+            if self._events.gap is not None:
+                self._events.gap(lost_at, back)
             return
-
-    def _drain_loop(self) -> None:
-        while True:
-            frame, block = self._queue.get()
-            if block is None:
-                return
-            if isinstance(block, tuple):  # a stall ended: (first lost frame, frame of return)
-                if self._on_gap is not None:
-                    self._on_gap(*block)
-                continue
-            self.level.update(block)
-            self._on_block(frame, block)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop recording and hand on every block already captured."""
         self._closing.set()
         self._close_quietly(self._stream)
-        self._settle()
-        self._queue.put((-1, None))
+        self._queue.put(None)
         self._drain.join(timeout)
         if self._watch is not None:
             self._watch.join(timeout)

@@ -51,7 +51,8 @@ def list_cmd(ctx: Context) -> None:
     if not found:
         click.echo("No guide is enrolled: gim guides enrol NAME FILE...")
     for p in found:
-        click.echo(f"{p.name}  {p.seconds:.0f} s of speech, {p.files} file(s), {p.enrolled_at}")
+        made = f"{p.files} file(s)" if p.files else "read aloud in the app"
+        click.echo(f"{p.name}  {p.seconds:.0f} s of speech, {made}, {p.enrolled_at}")
 
 
 @guides.command("forget")

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gim.core.playback import PlaybackLog, Position
+from gim.core.session import Segment
 
 DelayPoints = Sequence[tuple[int, float]]
 """Measured ``(mic frame, lag in frames)`` pairs, sorted by frame."""
@@ -120,6 +121,42 @@ def lag_span(points: DelayPoints, rate: int, start: float, end: float) -> LagSpa
     return LagSpan(first / rate, drift, least)
 
 
+Lags = Sequence[tuple[float, float, "LagSpan | None"]]
+"""Stretches of a recording, ``(start, end, lag)`` in session seconds, with one steady lag
+each (`lag_stretches`)."""
+MIN_STRETCH = 3.0
+"""Seconds a stretch between two lag steps must last to be a stretch of its own."""
+
+
+def lag_stretches(points: DelayPoints, rate: int, start: float, end: float) -> Lags:
+    """Session seconds ``start``..``end`` cut where the lag stepped, each stretch with its
+    own lag (`lag_span` between the steps).
+
+    A step lies between the two measured points that place it (the aligner puts them
+    where the microphone starts to match the new lag): the stretch after it starts at the
+    first, its lag is taken from the second on. Stretches shorter than `MIN_STRETCH` are
+    not cut off. One lag over a step fits neither side: after the output slipped (a loaded
+    machine) the music after the step was not removed, and was heard as a voice.
+    """
+    cuts: list[tuple[float, float]] = []  # (where the stretch after starts, its lag from)
+    last = start
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        before, after = x0 / rate, x1 / rate
+        if abs(y1 - y0) <= DRIFT * abs(x1 - x0) + JITTER:
+            continue
+        if last + MIN_STRETCH <= before and after + MIN_STRETCH <= end:
+            cuts.append((before, after))
+            last = after
+    edges = [start, *(c for c, _ in cuts), end]
+    measured = [start, *(m for _, m in cuts)]
+    return [
+        (a, b, lag_span(points, rate, m, nxt))
+        for (a, b), m, nxt in zip(
+            itertools.pairwise(edges), measured, [*(c for c, _ in cuts), end], strict=True
+        )
+    ]
+
+
 def _steady(points: DelayPoints, at_end: bool) -> DelayPoints:
     """The points at one end (``at_end``: the last ones) back to the nearest step."""
     ordered = list(reversed(points)) if at_end else list(points)
@@ -146,6 +183,22 @@ def _line(points: DelayPoints) -> tuple[float, float]:
 class SessionClock:
     """Session seconds (microphone time) <-> output frames <-> (piece, seconds into it).
 
+    **The linking rule.** A transcript line belongs to the piece that was sounding, as the
+    microphone heard it, at the moment the line starts, at the place in the piece heard
+    then (`music_at` of its start). A moment when nothing sounded (before the music, in
+    a pause, between pieces, after the music) belongs to no piece. The link states what
+    the client heard while speaking, a fact the recording can show, not a reading of it:
+    holding the last piece through a pause would tie the return phase's talk to the last
+    piece and give a line two links (live and final) for one moment; the layout already
+    places a line in a pause after the piece before it by its time.
+
+    The link is made once, by `link`, whenever a line is made or its start moves: the
+    live pass as a line arrives (the points measured so far), the final and offline
+    passes (the whole session's points), a line re-timed in ELAN. It is stored with the
+    line, and everything that shows a line's piece shows the stored link (review, search,
+    every export). Only moments that are not lines (the playhead, a note, a heading) ask
+    `music_at` itself, under the same rule.
+
     Args:
         log: what was played, in output frames.
         points: measured ``(mic frame, lag)`` pairs sorted by frame; an old session that
@@ -163,6 +216,12 @@ class SessionClock:
         self.gaps: tuple[tuple[float, float], ...] = tuple(sorted(gaps))
         """Stretches the microphone missed, in session seconds."""
 
+    @classmethod
+    def lagging(cls, rate: int, points: DelayPoints) -> SessionClock:
+        """The clock of the measured lags alone, before any music is placed on it (the
+        live aligner's, a pass's lag before it places the pieces)."""
+        return cls(PlaybackLog(rate, []), points)
+
     @property
     def rate(self) -> int:
         """Frames per second of the session."""
@@ -176,10 +235,17 @@ class SessionClock:
         """The lag over session seconds ``start``..``end`` (`lag_span`)."""
         return lag_span(self.points, self.rate, start, end)
 
+    def lag_stretches(self, start: float, end: float) -> Lags:
+        """Seconds ``start``..``end`` cut where the lag stepped (`lag_stretches`)."""
+        return lag_stretches(self.points, self.rate, start, end)
+
     def output_frame(self, seconds: float) -> float:
         """The output frame whose sound the microphone captured at session ``seconds``."""
-        mic = seconds * self.rate
-        return mic - lag_at(mic, self.points)
+        return self.played_for(seconds * self.rate)
+
+    def played_for(self, mic_frame: float) -> float:
+        """The output frame whose sound the microphone captured at ``mic_frame``."""
+        return mic_frame - lag_at(mic_frame, self.points)
 
     def heard_at(self, frame: float) -> float:
         """Session seconds at which output ``frame`` was heard (`output_frame` inverted)."""
@@ -194,22 +260,23 @@ class SessionClock:
             mic = nxt
         return mic / self.rate
 
-    def position_at(self, seconds: float, *, hold: bool = False) -> Position | None:
+    def position_at(self, seconds: float) -> Position | None:
         """The `Position` (frames) heard at session ``seconds``; see `music_at`."""
-        out = round(self.output_frame(seconds))
-        pos = self.log.position_at(out)
-        if pos is None and hold:
-            pos = self.log.last_position_before(out)
-        return pos
+        return self.log.position_at(round(self.output_frame(seconds)))
 
-    def music_at(self, seconds: float, *, hold: bool = False) -> tuple[int, float] | None:
-        """``(piece, seconds into it)`` heard at session ``seconds``.
-
-        None in silence or a pause, unless ``hold``: then a moment in a pause or after the
-        music belongs to the place the music stood last (None only before any music).
-        """
-        pos = self.position_at(seconds, hold=hold)
+    def music_at(self, seconds: float) -> tuple[int, float] | None:
+        """``(piece, seconds into it)`` heard at session ``seconds``: None in silence, a
+        pause, between pieces and after the music (the linking rule, class docstring)."""
+        pos = self.position_at(seconds)
         return None if pos is None else (pos.piece, pos.offset / self.rate)
+
+    def link(self, lines: Iterable[Segment]) -> None:
+        """Set each line's piece and offset (to the millisecond) by the linking rule: the
+        one function every pass, live or final, and every re-timing links lines with."""
+        for line in lines:
+            found = self.music_at(line.start)
+            line.piece = found[0] if found else None
+            line.piece_offset = round(found[1], 3) if found else None
 
     def hearings(self, piece: int, offset: float) -> list[float]:
         """Every session second at which ``offset`` seconds into ``piece`` was heard."""

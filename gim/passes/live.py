@@ -20,8 +20,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -147,8 +146,7 @@ class LiveTranscriber:
             args=(self.config, self.canceller, self._inbox, self._outbox, os.getpid()),
             daemon=True,
         )
-        with _one_blas_thread():
-            self._process.start()
+        self._process.start()
         self._reader = threading.Thread(target=self._read, name="gim-live-reader", daemon=True)
         self._reader.start()
 
@@ -259,23 +257,6 @@ def _child_main(
         )
     finally:
         outbox.put(("done", None))
-
-
-@contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """A child spawned here does its matrix products on one thread: the voice encoder's
-    small products took 15 times the CPU on OpenBLAS's threads, which fight Whisper's (and
-    other programs') for two cores. Read by OpenBLAS when the child loads numpy; Whisper
-    (CTranslate2) has its own threads."""
-    before = os.environ.get("OPENBLAS_NUM_THREADS")
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["OPENBLAS_NUM_THREADS"]
-        else:
-            os.environ["OPENBLAS_NUM_THREADS"] = before
 
 
 def _follow_parent(parent: int, every: float = 0.25) -> None:

@@ -7,8 +7,9 @@ which voice is the guide's: a line is the guide's where its windows match the pr
 teach the two voices as this room and microphone give them (the final pass does the same
 on the whole recording): once both are heard, a line is the guide's where it is nearer
 the guide's voice than the client's (by the guide's margin, the client being the default).
-Embedding a line's windows costs a few tens of milliseconds next to Whisper's seconds
-(bench/live_voices.py); the final pass labels every line again, word by word.
+A line is judged on at most `MOST_WINDOWS` windows of 1 s (20-30 ms of CPU each, next
+to Whisper's hundreds for the line: bench/bench_live_voices.py); the final pass labels
+every line again, word by word.
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ from gim.core.session import Segment
 from gim.passes.speakers import (
     GUIDE_BIAS,
     VOICE_MATCH,
+    WINDOW,
     Windows,
     label_line,
-    line_windows,
 )
-from gim.transcribe.voice import VoiceEncoder
+from gim.transcribe.voice import RATE, VoiceEncoder
 
 LEARNED = 4
 """Windows of surely labelled lines each voice needs before the two are compared (until
 then, the enrolled profile alone: a voice learned in the room against a profile enrolled
 elsewhere favours the learned one)."""
+MOST_WINDOWS = 4
+"""Windows of a line embedded at most (1 s each, spread over the line): a line has one
+label live, and four seconds of a voice say whose it is; a long line costs no more."""
 LEARN_FROM = 0.6
 """Confidence of a line's label from which its windows teach that voice."""
 ANCHOR = 0.2
@@ -62,18 +66,29 @@ class LiveVoices:
         second ``base``); a line too short to embed keeps its label."""
         out: list[Segment] = []
         for line in lines:
-            local = Segment(line.start - base, line.end - base, line.text)
-            win = line_windows([local], clean, self.encoder)
+            win = self._windows(line, clean, base)
             if not len(win.emb):
                 out.append(line)
                 continue
-            win = Windows(win.spans + base, win.emb)
             guide, client, floor = self.voices()
             labelled = label_line(line, win, guide, client, floor)
             if len(labelled) == 1:
                 self._learn(win, labelled[0])
             out.extend(labelled)
         return out
+
+    def _windows(self, line: Segment, clean: np.ndarray, base: float) -> Windows:
+        """At most `MOST_WINDOWS` of the line's windows, spread evenly, in session seconds."""
+        start, end = max(0.0, line.start - base), min(len(clean) / RATE, line.end - base)
+        if end - start < 0.3:
+            return Windows(np.zeros((0, 2)), np.zeros((0, 256), np.float32))
+        if end - start <= WINDOW:
+            spans = [(start, start + max(0.3, np.floor((end - start) * 10) / 10))]
+        else:
+            n = min(MOST_WINDOWS, int(np.ceil(end - start - WINDOW)) + 1)
+            spans = [(a, a + WINDOW) for a in np.linspace(start, end - WINDOW, n)]
+        stretches = [clean[int(a * RATE) : int(a * RATE) + round((b - a) * RATE)] for a, b in spans]
+        return Windows(np.array(spans) + base, self.encoder.embed_stretches(stretches))
 
     def _learn(self, win: Windows, line: Segment) -> None:
         if line.speaker_confidence is None or line.speaker_confidence < LEARN_FROM:

@@ -19,7 +19,7 @@ from gim.core.program import Program
 from gim.core.session import Segment, Speaker
 from gim.errors import GimError
 from gim.passes.placement import check_reference, link_to_program
-from gim.passes.prepare import Prepared, prepare
+from gim.passes.prepare import Prepared, prepare, prepare_along
 from gim.passes.voices import VoiceSource, label_lines
 from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
@@ -232,7 +232,7 @@ def transcribe_recording(
     mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
     data, rate = read_audio(mic_path, "session recording")
     reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
-    lag = clock.lag_span(0.0, len(data) / rate) if reference is not None else None
+    lags = clock.lag_stretches(0.0, len(data) / rate) if reference is not None else []
     channels = [(settings.client_channel, Speaker.CLIENT)]
     if settings.guide_channel is not None and data.shape[1] > settings.guide_channel:
         channels.append((settings.guide_channel, Speaker.GUIDE))
@@ -241,7 +241,7 @@ def transcribe_recording(
     for n, (channel, speaker) in enumerate(channels):
         mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
         segments += transcribe_prepared(
-            prepare(mic, reference, lag),
+            prepare_along(mic, reference, lags),
             engine,
             Hearing(speaker=speaker, options=options),
             watch.part(n, len(channels)),

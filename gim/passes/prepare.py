@@ -9,6 +9,7 @@ recording and cancels the reference (a least-squares fit of the room,
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ from gim.audio.delay import DelayEstimate, estimate_delay
 from gim.audio.drift import measure_drift
 from gim.audio.echo import LEAD, align_reference, cancel_echo
 from gim.audio.files import SAMPLE_RATE, Audio
-from gim.core.clock import LagSpan
+from gim.core.clock import Lags, LagSpan
 
 DELAY_WINDOW = 20.0
 """Seconds of audio per delay measurement."""
@@ -91,3 +92,29 @@ def prepare(mic: Audio, reference: Audio | None = None, lag: LagSpan | None = No
         return Prepared(mic=mic, clean=mic)
     aligned = align_reference(reference, lag0 - LEAD * SAMPLE_RATE, len(mic), slope)
     return Prepared(mic, cancel_echo(mic, aligned, SAMPLE_RATE), delay, aligned)
+
+
+def prepare_along(mic: Audio, reference: Audio | None, lags: Lags, offset: float = 0.0) -> Prepared:
+    """`prepare` stretch by stretch where the session's lag stepped (``lags``,
+    `SessionClock.lag_stretches`, in session seconds; ``offset``: the session seconds of
+    ``mic``'s first frame), joined again. One stretch (no step): `prepare` itself."""
+    if reference is None or len(lags) <= 1:
+        return prepare(mic, reference, lags[0][2] if lags else None)
+    cuts = [min(max(round((a - offset) * SAMPLE_RATE), 0), len(mic)) for a, _, _ in lags[1:]]
+    edges = [0, *cuts, len(mic)]
+    parts = [
+        prepare(mic[a:b], reference[a:b], lag)
+        for (a, b), (_, _, lag) in zip(itertools.pairwise(edges), lags, strict=True)
+        if b > a
+    ]
+    delays = [(len(p.mic), p.delay) for p in parts if p.delay is not None]
+    if not delays:
+        return Prepared(mic=mic, clean=mic)
+    return Prepared(
+        mic,
+        np.concatenate([p.clean for p in parts]).astype(np.float32, copy=False),
+        max(delays, key=lambda d: d[0])[1],
+        np.concatenate(
+            [p.reference if p.reference is not None else np.zeros_like(p.mic) for p in parts]
+        ),
+    )

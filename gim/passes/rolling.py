@@ -1,6 +1,6 @@
 """The rolling final pass: the final pass done window by window while the session runs.
 
-A child process at the lowest priority (nice 19, one thread) follows the crash-safe chunk
+A child process at a low priority (`rolling_child.NICE`, one thread) follows the crash-safe chunk
 files a window behind the recording. Each window is prepared (`gim.passes.prepare`:
 local drift, room fit, music removal) and transcribed (`transcribe_prepared`) exactly as
 the whole recording would be; only lines that end before the window's safe edge are
@@ -23,10 +23,10 @@ import numpy as np
 
 from gim.audio.files import read_frames, resample, track_info
 from gim.config import Settings
-from gim.core.clock import LagSpan, SessionClock
+from gim.core.clock import Lags, SessionClock
 from gim.core.session import Segment, Speaker
 from gim.passes.offline import Watch, transcribe_prepared
-from gim.passes.prepare import prepare
+from gim.passes.prepare import prepare_along
 from gim.passes.rolling_file import Config, State, load
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
@@ -99,8 +99,9 @@ class Window:
     rate: int
     start: float
     """Session seconds of frame 0."""
-    lag: LagSpan | None = None
-    """The session clock's lag over the window (`SessionClock.lag_span`)."""
+    lags: Lags = ()
+    """The session clock's lag over the window, cut where it stepped
+    (`SessionClock.lag_stretches`)."""
 
     @property
     def end(self) -> float:
@@ -135,7 +136,7 @@ def transcribe_window(
             options=DecodeOptions(language=config.language),
         )
         lines = _transcribe(
-            mic16, ref16, window.lag, engine, hearing, watch.part(n, len(config.channels))
+            mic16, ref16, window, engine, hearing, watch.part(n, len(config.channels))
         )
         if last:
             final, done[n] = [s for s in lines if (s.start + s.end) / 2 >= done[n]], end
@@ -150,7 +151,7 @@ def transcribe_window(
 def _transcribe(
     mic16: np.ndarray,
     ref16: np.ndarray | None,
-    lag: LagSpan | None,
+    window: Window,
     engine: Engine,
     hearing: Hearing,
     watch: Watch,
@@ -158,7 +159,7 @@ def _transcribe(
     if ref16 is not None:
         n = min(len(mic16), len(ref16))
         ref16 = np.concatenate([ref16[:n], np.zeros(len(mic16) - n, np.float32)])
-    prepared = prepare(mic16, ref16, lag if ref16 is not None else None)
+    prepared = prepare_along(mic16, ref16, window.lags, window.start)
     return transcribe_prepared(prepared, engine, hearing, watch)
 
 
@@ -195,6 +196,6 @@ def finish(
     a = round(start * rate)
     mic, _ = read_frames(mic_path, a)
     ref = read_frames(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
-    window = Window(mic, ref, rate, a / rate, clock.lag_span(a / rate, info.seconds))
+    window = Window(mic, ref, rate, a / rate, clock.lag_stretches(a / rate, info.seconds))
     after, _ = transcribe_window(window, state, config, engine, last=True, watch=watch)
     return after.segments

@@ -1,5 +1,5 @@
 """The rolling pass's child process: it follows the session's crash-safe chunk files a
-window behind the recording, at the lowest priority with one thread, and appends each
+window behind the recording, at a low priority (`NICE`) with one thread, and appends each
 finished window to the file (`gim.passes.rolling_file`); the windowing rule is
 `gim.passes.rolling`. It ends when the session ends or its process dies.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from gim.audio.files import read_chunks
 from gim.audio.journal import Chunk, replay
 from gim.config import Settings
-from gim.core.clock import lag_span
+from gim.core.clock import SessionClock
 from gim.passes.offline import Watch
 from gim.passes.rolling import WINDOW, Window, transcribe_window, window_start
 from gim.passes.rolling_file import Config, State, load, save_window
@@ -90,7 +90,7 @@ def follow(
             ref_audio,
             rate,
             a / rate,
-            lag_span(sorted(found.delays), rate, a / rate, b / rate),
+            SessionClock.lagging(rate, found.delays).lag_stretches(a / rate, b / rate),
         )
         try:
             state, new = transcribe_window(window, state, config, loaded, watch=Watch(orphaned))
@@ -118,6 +118,11 @@ def load_quiet_engine(config: Config) -> Engine:
     return load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
 
 
+NICE = 5
+"""The child's niceness: below the session's audio and the live pass, which it yields to,
+but not the lowest: at nice 19 any other program's load (a CPU hog, a backup) took all
+of its CPU, no window was finished during a busy session, and the final pass at End had
+the whole recording to do (18 minutes after a 6-minute session)."""
 QUIET_ENV = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
@@ -144,7 +149,7 @@ class RollingPass:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start the child (nice 19, one thread); it ends soon after this process does."""
+        """Start the child (`NICE`, one thread); it ends soon after this process does."""
         env = {**os.environ, **QUIET_ENV}
         self.process = subprocess.Popen(
             [
@@ -177,11 +182,11 @@ class RollingPass:
 def main(argv: list[str]) -> int:
     """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID``.
 
-    Lowest priority first. No PR_SET_PDEATHSIG: it fires when the starting *thread* ends
+    A low priority first. No PR_SET_PDEATHSIG: it fires when the starting *thread* ends
     (the app starts sessions from a worker thread); the parent is checked instead, between
     windows and between the stretches of one.
     """
-    os.nice(19)
+    os.nice(NICE)
     folder, raw, parent = Path(argv[0]), json.loads(argv[1]), int(argv[2])
     raw["channels"] = [tuple(c) for c in raw["channels"]]
     config = Config(**raw)

@@ -14,7 +14,7 @@ from gim.audio.files import read_audio, resample
 from gim.core.clock import SessionClock
 from gim.core.session import LabelsMade, Segment
 from gim.errors import InputError
-from gim.passes.prepare import prepare
+from gim.passes.prepare import prepare_along
 
 MIN_SECONDS = 10.0
 """Least speech a profile takes (30-60 s gives a steadier one)."""
@@ -48,17 +48,32 @@ def profile_from_files(files: list[Path]) -> tuple[np.ndarray, float]:
         InputError: for an unreadable file or too little speech.
         TranscriptionError: when the speaker model is missing.
     """
-    from gim.transcribe.voice import load_encoder
-
-    speech = []
+    recordings = []
     for f in files:
         data, rate = read_audio(f)
-        speech.append(speech_only(resample(data.mean(axis=1), rate)))
+        recordings.append(resample(data.mean(axis=1), rate))
+    return profile_from_audio(recordings, "in those files")
+
+
+def profile_from_audio(recordings: list[np.ndarray], where: str) -> tuple[np.ndarray, float]:
+    """A voice profile from recordings of one voice at 16 kHz, and its seconds of speech.
+
+    Args:
+        recordings: the guide alone, 16 kHz mono.
+        where: said in the sentence when there is too little speech ("in that recording").
+
+    Raises:
+        InputError: for too little speech.
+        TranscriptionError: when the speaker model is missing.
+    """
+    from gim.transcribe.voice import load_encoder
+
+    speech = [speech_only(r) for r in recordings]
     joined = np.concatenate(speech) if speech else np.zeros(0, np.float32)
     seconds = len(joined) / 16000
     if seconds < MIN_SECONDS:
         raise InputError(
-            f"{seconds:.0f} s of speech in those files: a profile needs {MIN_SECONDS:.0f} s at "
+            f"{seconds:.0f} s of speech {where}: a profile needs {MIN_SECONDS:.0f} s at "
             "least (30-60 s of the guide alone is best)."
         )
     return load_encoder().embed(joined), seconds
@@ -69,12 +84,11 @@ def label_lines(
 ) -> tuple[list[Segment], LabelsMade]:
     """The lines labelled guide/client by voice (split where it changes), and how the labels
     were made; times in ``clean``'s seconds (16 kHz, the music removed). Without a profile or
-    an induction nothing says which voice is the guide's: the lines stay as they are."""
+    an induction two voices are told apart and the one that speaks less is the guide's; one
+    voice heard stays the client's (no guide is invented)."""
     from gim.passes.speakers import LabelMethod, label_speakers
     from gim.transcribe.voice import load_encoder
 
-    if source.profile is None and source.induction is None:
-        return segments, LabelsMade.NONE
     labelled, method = label_speakers(
         segments, clean, load_encoder(), profile=source.profile, induction=source.induction
     )
@@ -91,6 +105,6 @@ def cleaned_recording(folder: Path, channel: int, clock: SessionClock) -> np.nda
     data, rate = read_audio(folder / "mic.flac", "session recording")
     ref_path = folder / "reference.flac"
     reference = resample(*read_audio(ref_path, "session reference")) if ref_path.is_file() else None
-    lag = clock.lag_span(0.0, len(data) / rate) if reference is not None else None
+    lags = clock.lag_stretches(0.0, len(data) / rate) if reference is not None else []
     mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
-    return prepare(mic, reference, lag).clean
+    return prepare_along(mic, reference, lags).clean

@@ -220,16 +220,18 @@ class SessionRunner:
         return record
 
     def _begin(self, audio: AudioPath) -> None:
-        """Open the microphone, then the output; the first phase; the music when due."""
+        """The first phase (at session second 0); the microphone, then at once the output
+        (the session's time is the one's count, the playback log the other's); the music
+        when due."""
         plan = self.plan
         audio.capturing = plan.consent is Consent.SESSION or (
             plan.consent is Consent.MUSIC and plan.music_start == 0
         )
+        self.controls.set_phase(plan.first_phase)
         audio.start_recording()
+        audio.start_output()
         if self.room is None and plan.recording:
             self._watch_source()
-        self.controls.set_phase(plan.first_phase)
-        audio.start_output()
         if plan.music_start == 0:
             self.controls.start_music()
         elif plan.music_start is not None:

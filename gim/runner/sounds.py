@@ -61,6 +61,14 @@ def mic_check(settings: Any) -> MicCheck:
     return MicCheck(settings)
 
 
+def voice_take(settings: Any) -> MicCheck:
+    """The microphone for a guide reading aloud to enrol their voice: `run` it in a thread,
+    read its ``level``; set ``keeping`` to record, `take` the audio (``settings.samplerate``)."""
+    from gim.audio.check import MicCheck
+
+    return MicCheck(settings, keep=True)
+
+
 def play_test_tone(settings: Any) -> None:
     """Play the short quiet test tone on the chosen speakers (blocks)."""
     from gim.audio.check import play_test_tone as play

@@ -10,7 +10,13 @@ from gim.config import Settings
 from gim.core.clock import SessionClock
 from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, labels_made
 from gim.errors import GimError
-from gim.passes.voices import VoiceSource, cleaned_recording, label_lines, profile_from_files
+from gim.passes.voices import (
+    VoiceSource,
+    cleaned_recording,
+    label_lines,
+    profile_from_audio,
+    profile_from_files,
+)
 from gim.store.voices import VoiceProfile, VoiceProfiles, now
 
 
@@ -23,7 +29,26 @@ def enrol(home: Path, name: str, files: list[Path]) -> VoiceProfile:
     """
     VoiceProfiles(home).path(name)  # a bad name fails before any work
     embedding, seconds = profile_from_files(files)
-    profile = VoiceProfile(name.strip(), embedding, seconds, len(files), now())
+    return _keep(home, name, embedding, seconds, len(files))
+
+
+def enrol_recorded(home: Path, name: str, audio: np.ndarray, rate: int) -> VoiceProfile:
+    """Make and keep ``name``'s voice profile from the guide reading aloud in the app
+    (mono ``audio`` at ``rate``); the recording itself is not kept.
+
+    Raises:
+        InputError: for a bad name or too little speech.
+        TranscriptionError: when the speaker model is missing.
+    """
+    from gim.audio.files import resample
+
+    VoiceProfiles(home).path(name)
+    embedding, seconds = profile_from_audio([resample(audio, rate)], "in that recording")
+    return _keep(home, name, embedding, seconds, 0)
+
+
+def _keep(home: Path, name: str, embedding: np.ndarray, seconds: float, files: int) -> VoiceProfile:
+    profile = VoiceProfile(name.strip(), embedding, seconds, files, now())
     VoiceProfiles(home).save(profile)
     return profile
 
@@ -47,14 +72,17 @@ def voice_source(home: Path, session: Session, guide: str = "") -> VoiceSource:
 def by_voice(
     session: Session, settings: Settings, folder: Path, clock: SessionClock, lines: list[Segment]
 ) -> tuple[list[Segment], str]:
-    """A session's final lines labelled guide or client by voice, when something says which
-    voice is the guide's (an enrolled profile, the induction); two channels keep theirs.
-    Also how the labels were made (`gim.core.session.labels_made`), for the session."""
+    """A session's final lines labelled guide or client by voice, and how the labels were
+    made (`gim.core.session.labels_made`), for the session; two channels keep theirs.
+
+    The guide's enrolled profile first; else the induction's voice (whole-session consent);
+    else two voices told apart, the one that speaks less being the guide's; one voice heard
+    stays the client's (no guide is invented)."""
     if settings.guide_channel is not None:
         return lines, labels_made(LabelsMade.CHANNELS)
-    source = voice_source(settings.home, session, settings.guide)
-    if source.profile is None and source.induction is None:
+    if not lines:
         return lines, labels_made(LabelsMade.NONE)
+    source = voice_source(settings.home, session, settings.guide)
     clean = cleaned_recording(folder, settings.client_channel, clock)
     labelled, how = label_lines(lines, clean, source)
     return labelled, labels_made(how, session.guide or settings.guide)

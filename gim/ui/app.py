@@ -215,6 +215,11 @@ class GimApp(App[None]):
         yield SystemCommand(
             "Search all sessions", "Find words across every transcript", self.action_search
         )
+        yield SystemCommand(
+            "Guides' voices",
+            "Enrol a guide's voice by reading aloud, or forget one",
+            self.action_guides,
+        )
         from gim.ui.screens.review import ReviewScreen
 
         if isinstance(screen, ReviewScreen):
@@ -261,6 +266,12 @@ class GimApp(App[None]):
         from gim.ui.screens.programs import ProgramsScreen
 
         self.push_screen(ProgramsScreen())
+
+    def action_guides(self) -> None:
+        """Open the guides' voices: enrol one by reading aloud, or forget one."""
+        from gim.ui.screens.guides import GuidesScreen
+
+        self.push_screen(GuidesScreen())
 
     def action_search(self, client: str | None = None) -> None:
         """Search across sessions; open the chosen line in review."""

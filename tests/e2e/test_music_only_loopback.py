@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gim.audio.files import SAMPLE_RATE, read_audio, resample
-from gim.passes.prepare import prepare
+from gim.passes.prepare import prepare_along
 from gim.store.db import Store
 from gim.transcribe.vad import Stretch, residual_db
 from tests.support.headless import gim_env, run_gim
@@ -40,9 +40,9 @@ def test_a_music_only_loopback_session_has_no_lines(sink_env: dict[str, str], ho
     folder = home / "sessions" / session
     mic = resample(*read_audio(folder / "mic.flac"))
     reference = resample(*read_audio(folder / "reference.flac"))
-    with Store.open(home / "gim.db") as store:  # the lag as the final pass takes it
-        lag = store.clock(session).lag_span(0.0, len(mic) / SAMPLE_RATE)
-    prepared = prepare(mic, reference, lag)
+    with Store.open(home / "gim.db") as store:  # the lag as the final pass takes it:
+        lags = store.clock(session).lag_stretches(0.0, len(mic) / SAMPLE_RATE)  # cut at steps
+    prepared = prepare_along(mic, reference, lags)
     assert prepared.delay is not None
     music = Stretch(SAMPLE_RATE, 12 * SAMPLE_RATE)
-    assert residual_db(prepared.mic, prepared.clean, music) < -30.0, (lag, prepared.delay)
+    assert residual_db(prepared.mic, prepared.clean, music) < -30.0, (lags, prepared.delay)

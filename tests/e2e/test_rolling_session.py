@@ -12,7 +12,7 @@ from gim.audio.room import Acoustics, Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.session import Source
 from gim.library.programs import ProgramLibrary
-from gim.passes import rolling_file
+from gim.passes import rolling_child, rolling_file
 from gim.runner import SessionPlan, SessionRunner
 from gim.runner.final_pass import final_pass
 from gim.store.db import Store
@@ -48,9 +48,9 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
         assert child is not None and child.process is not None
         pid = child.process.pid
         deadline = time.monotonic() + 30
-        while _nice(pid) != 19 and time.monotonic() < deadline:
+        while _nice(pid) != rolling_child.NICE and time.monotonic() < deadline:
             time.sleep(0.1)  # the child lowers its own priority as it starts
-        assert _nice(pid) == 19
+        assert _nice(pid) == rolling_child.NICE
         while rolling_file.load(folder, config) is None and not runner.done():
             runner.wait_for(0.5)
         finished = rolling_file.load(folder, config)

@@ -55,8 +55,10 @@ def build_voice_mix(
     smr_db: float,
     seed: int = 0,
     induction_seconds: float = 30.0,
+    guide_speaks: bool = True,
 ) -> VoiceMix:
-    """A session mix (see the module docstring); files are consumed in order, looped."""
+    """A session mix (see the module docstring); files are consumed in order, looped.
+    ``guide_speaks`` False: the client's voice alone (the guide's turns left silent)."""
     rng = np.random.default_rng(seed)
     guide_room = room_response(RATE, 0.5, seed + 11, direct_gain=1.0)
     client_room = room_response(RATE, 0.25, seed + 12, direct_gain=3.0)
@@ -87,6 +89,9 @@ def build_voice_mix(
         if length < 1.5:
             interjections.append((t, t + length))
         t += length + rng.uniform(0.8, 3.0)
+    if not guide_speaks:
+        pieces = [p for p in pieces if p[2] == "client"]
+        interjections = []
     n = int((t + 2.0) * RATE)
     speech = np.zeros(n)
     spans = []

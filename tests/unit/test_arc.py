@@ -28,16 +28,24 @@ def one_piece(tmp: Path, seconds: float = 4.0) -> tuple[Program, list[Path | Non
     return prog, [path]
 
 
-def run(tmp: Path, consent: Consent) -> tuple[Settings, str, SessionRunner]:
-    prog, files = one_piece(tmp)
-    voice = np.full(RATE, 0.3, np.float32)  # a second of "speech" in the prelude and return
-    room = VirtualRoom(
+def arc_room() -> VirtualRoom:
+    """The room at 10x, a second of "speech" in the prelude and in the return."""
+    voice = np.full(RATE, 0.3, np.float32)
+    return VirtualRoom(
         RATE,
         Acoustics(noise=0.0),
         speed=10,
         blocksize=256,
         voice=[Utterance(1.0, voice), Utterance(10.0, voice)],
     )
+
+
+def run(
+    tmp: Path, consent: Consent, room: VirtualRoom | None = None
+) -> tuple[Settings, str, SessionRunner]:
+    """The arc: 14 s, the 4 s piece from 3 s (in ``room``, default `arc_room`)."""
+    prog, files = one_piece(tmp)
+    room = room or arc_room()
     settings = Settings(home=tmp / "home", samplerate=RATE)
     runner = SessionRunner(
         settings,

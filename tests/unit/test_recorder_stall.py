@@ -94,10 +94,10 @@ def recorder(
 def drained(rec: Recorder) -> Recorder:
     """``rec`` once its drain thread has numbered every block handed over so far."""
     deadline = time.monotonic() + 5.0
-    while not rec._queue.empty() and time.monotonic() < deadline:
+    while rec._taken < rec._delivered and time.monotonic() < deadline:
         time.sleep(0.001)
-    time.sleep(0.02)  # (the last block taken from the queue is numbered by now)
-    return rec
+    with rec._numbering:  # (the last block taken is numbered once the drain lets go)
+        return rec
 
 
 def test_a_stalled_source_is_told_and_leaves_a_gap_of_its_length(fake_time: FakeTime) -> None:
@@ -255,3 +255,32 @@ def test_blocks_that_come_late_in_a_burst_lose_nothing() -> None:
     rec.close()
     assert seen["gaps"] == [(100 * BLOCK, 100 * BLOCK)]  # told: back, nothing lost
     assert seen["blocks"] == [i * BLOCK for i in range(141)]
+
+
+def test_the_callback_only_copies_and_enqueues(fake_time: FakeTime) -> None:
+    """Numbering, the clock checks and a stall's settling run on the drain thread: the
+    audio callback (here the test's thread) never does more than copy and enqueue."""
+    out = [0]
+    rec, device, seen = recorder(lambda: out[0], fake_time)
+    where: set[str] = set()
+    check = rec._check
+
+    def watched(*args: Any) -> bool:
+        where.add(threading.current_thread().name)
+        return check(*args)
+
+    rec._check = watched  # type: ignore[method-assign]
+    for _ in range(50):
+        out[0] += BLOCK
+        device.deliver(1)
+    out[0] += 5 * RATE
+    fake_time.now += 5.0
+    for _ in range(120):  # a stall, then enough blocks to settle it
+        out[0] += BLOCK
+        device.deliver(1)
+    rec.close()
+    assert where == {"recorder-drain"}
+    assert seen["gaps"] == [(50 * BLOCK, 50 * BLOCK + 5 * RATE)]
+    assert seen["blocks"] == [i * BLOCK for i in range(50)] + [
+        50 * BLOCK + 5 * RATE + i * BLOCK for i in range(120)
+    ]

@@ -168,3 +168,30 @@ def test_a_line_whose_words_do_not_give_its_text_is_never_split() -> None:
     g, c = np.eye(1, 256, 0, dtype=np.float32)[0], np.eye(1, 256, 2, dtype=np.float32)[0]
     out = label_line(line, win, g, c)
     assert len(out) == 1 and out[0].text == "Stay with it, mm-hm"
+
+
+@pytest.mark.slow
+def test_without_a_profile_or_induction_the_voice_that_speaks_less_is_the_guide(
+    shared_data: Path,
+) -> None:
+    from gim.core.session import LabelsMade
+    from gim.passes.voices import VoiceSource, label_lines
+
+    guide = _voice(shared_data, "ljspeech", "*.wav", 2)
+    client = _voice(shared_data, "mfa_disfluent", "mfa_*.flac", 5)
+    parts = [client[0], guide[0][: 3 * RATE], client[1], client[2], guide[1][: 3 * RATE]]
+    parts += client[3:]
+    audio, segments, t = [], [], 0.0
+    for a in parts:
+        audio += [a / (np.sqrt(np.mean(a**2)) + 1e-9) * 0.1, np.zeros(RATE // 2, np.float32)]
+        segments.append(Segment(t, t + len(a) / RATE, "x"))
+        t += len(a) / RATE + 0.5
+    labelled, method = label_lines(segments, np.concatenate(audio), VoiceSource(None, None))
+    assert method is LabelsMade.CLUSTERS
+    assert [str(s.speaker) for s in labelled] == [
+        "client",
+        "guide",
+        "client",
+        "client",
+        "guide",
+    ] + ["client"] * (len(parts) - 5)

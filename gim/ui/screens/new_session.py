@@ -100,7 +100,7 @@ class NewSessionScreen(GimScreen[None]):
                 yield Label("Language (ISO code)", classes="field")
                 yield Input(placeholder="en, fr, da, de…", id="language", compact=True)
                 yield Static("", id="language-name")
-                yield Label("Guide (an enrolled voice labels the lines)", classes="field")
+                yield Label("Guide (voice labels the lines)", classes="field")
                 yield Select[str]([], prompt="none", id="guide", compact=True)
                 yield Label("Program", classes="field")
                 yield Select[str]([], prompt="choose a program", id="program", compact=True)
