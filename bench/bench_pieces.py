@@ -157,11 +157,11 @@ def _score(
 ) -> dict[str, Any]:
     """Lines every 1.5 s: how many on the right piece, offset errors of those."""
     from gim.core.session import Segment
-    from gim.passes.placement import link_playback, placed_clock
+    from gim.passes.placement import placed_clock
 
     end = len(session["reference"]) / RATE
     lines = [Segment(t, t + 1.0, "x") for t in np.arange(0.5, end, 1.5)]
-    link_playback(lines, placed_clock(starts, lengths))
+    placed_clock(starts, lengths).link(lines)
     right, errors = 0, []
     for seg in lines:
         piece, offset = _truth(spans, seg.start)

@@ -4,8 +4,8 @@
 microphone and the played reference as they happen, measures the lag between them now and
 then (GCC-PHAT, `estimate_delay`), and hands on each microphone block together with the
 reference shifted by the lag, so the two line up sample for sample (the echo canceller
-needs exactly that). Between measurements the lag comes from `gim.core.clock.lag_at`, the
-same rule the SessionClock uses afterwards.
+needs exactly that). The shift is the `SessionClock`'s of the points measured so far, the
+same clock the session is linked through afterwards.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gim.audio.delay import DelayEstimate, estimate_delay
-from gim.core.clock import lag_at
+from gim.core.clock import SessionClock
 
 MIN_CONFIDENCE = 6.0
 """Peak-to-sidelobe ratio a measurement needs to be kept (below ~5 it is unreliable)."""
@@ -102,6 +102,7 @@ class Aligner:
         self.max_delay = max_delay
         self.min_delay = min_delay
         self._points: list[tuple[int, float]] = []
+        self._lags: SessionClock | None = None
         self.reference = Tape(rate)
         self.mic = Tape(rate)
         self._feed = feed
@@ -142,8 +143,8 @@ class Aligner:
             frame, block = self._pending[0]
             if not self._points and not final and self.mic.end - frame < self._hold:
                 return
-            lag = lag_at(frame + len(block) // 2, self._points)
-            start = round(frame - lag)
+            half = len(block) // 2  # the block's reference, lagged as its middle is
+            start = round(self._clock().played_for(frame + half) - half)
             if start + len(block) > self.reference.end and not final:
                 return  # the reference for it has not been played yet
             self._pending.pop(0)
@@ -179,8 +180,8 @@ class Aligner:
         first = max(before[0] + 1, self.mic.end - self.mic.size)
         for start in range(first, frame - short // 2, hop):
             mic = self.mic.read(start, short)
-            new_fit = _match(mic, self.reference.read(round(start - lag), short))
-            old_fit = _match(mic, self.reference.read(round(start - old), short))
+            new_fit = _match(mic, self.reference.read(round(_played(start, lag, self.rate)), short))
+            old_fit = _match(mic, self.reference.read(round(_played(start, old, self.rate)), short))
             if new_fit > STEP_MATCH and new_fit > 2 * old_fit:
                 for frame_at, lag_at_frame in ((start - 1, old), (start + short // 2, lag)):
                     self._points.append((frame_at, lag_at_frame))
@@ -193,6 +194,17 @@ class Aligner:
     def points(self) -> list[tuple[int, float]]:
         """Measured (mic frame, lag) points so far."""
         return list(self._points)
+
+    def _clock(self) -> SessionClock:
+        """The session clock of the points so far (made again only when one is added)."""
+        if self._lags is None or len(self._lags.points) != len(self._points):
+            self._lags = SessionClock.lagging(self.rate, self._points)
+        return self._lags
+
+
+def _played(mic_frame: int, lag: float, rate: int) -> float:
+    """The output frame heard at ``mic_frame`` were the lag ``lag`` throughout."""
+    return SessionClock.lagging(rate, [(0, lag)]).played_for(mic_frame)
 
 
 def _match(a: np.ndarray, b: np.ndarray) -> float:

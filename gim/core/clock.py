@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gim.core.playback import PlaybackLog, Position
+from gim.core.session import Segment
 
 DelayPoints = Sequence[tuple[int, float]]
 """Measured ``(mic frame, lag in frames)`` pairs, sorted by frame."""
@@ -182,6 +183,22 @@ def _line(points: DelayPoints) -> tuple[float, float]:
 class SessionClock:
     """Session seconds (microphone time) <-> output frames <-> (piece, seconds into it).
 
+    **The linking rule.** A transcript line belongs to the piece that was sounding, as the
+    microphone heard it, at the moment the line starts, at the place in the piece heard
+    then (`music_at` of its start). A moment when nothing sounded (before the music, in
+    a pause, between pieces, after the music) belongs to no piece. The link states what
+    the client heard while speaking, a fact the recording can show, not a reading of it:
+    holding the last piece through a pause would tie the return phase's talk to the last
+    piece and give a line two links (live and final) for one moment; the layout already
+    places a line in a pause after the piece before it by its time.
+
+    The link is made once, by `link`, whenever a line is made or its start moves: the
+    live pass as a line arrives (the points measured so far), the final and offline
+    passes (the whole session's points), a line re-timed in ELAN. It is stored with the
+    line, and everything that shows a line's piece shows the stored link (review, search,
+    every export). Only moments that are not lines (the playhead, a note, a heading) ask
+    `music_at` itself, under the same rule.
+
     Args:
         log: what was played, in output frames.
         points: measured ``(mic frame, lag)`` pairs sorted by frame; an old session that
@@ -198,6 +215,12 @@ class SessionClock:
         """The delay measurements, sorted by microphone frame."""
         self.gaps: tuple[tuple[float, float], ...] = tuple(sorted(gaps))
         """Stretches the microphone missed, in session seconds."""
+
+    @classmethod
+    def lagging(cls, rate: int, points: DelayPoints) -> SessionClock:
+        """The clock of the measured lags alone, before any music is placed on it (the
+        live aligner's, a pass's lag before it places the pieces)."""
+        return cls(PlaybackLog(rate, []), points)
 
     @property
     def rate(self) -> int:
@@ -218,8 +241,11 @@ class SessionClock:
 
     def output_frame(self, seconds: float) -> float:
         """The output frame whose sound the microphone captured at session ``seconds``."""
-        mic = seconds * self.rate
-        return mic - lag_at(mic, self.points)
+        return self.played_for(seconds * self.rate)
+
+    def played_for(self, mic_frame: float) -> float:
+        """The output frame whose sound the microphone captured at ``mic_frame``."""
+        return mic_frame - lag_at(mic_frame, self.points)
 
     def heard_at(self, frame: float) -> float:
         """Session seconds at which output ``frame`` was heard (`output_frame` inverted)."""
@@ -234,22 +260,23 @@ class SessionClock:
             mic = nxt
         return mic / self.rate
 
-    def position_at(self, seconds: float, *, hold: bool = False) -> Position | None:
+    def position_at(self, seconds: float) -> Position | None:
         """The `Position` (frames) heard at session ``seconds``; see `music_at`."""
-        out = round(self.output_frame(seconds))
-        pos = self.log.position_at(out)
-        if pos is None and hold:
-            pos = self.log.last_position_before(out)
-        return pos
+        return self.log.position_at(round(self.output_frame(seconds)))
 
-    def music_at(self, seconds: float, *, hold: bool = False) -> tuple[int, float] | None:
-        """``(piece, seconds into it)`` heard at session ``seconds``.
-
-        None in silence or a pause, unless ``hold``: then a moment in a pause or after the
-        music belongs to the place the music stood last (None only before any music).
-        """
-        pos = self.position_at(seconds, hold=hold)
+    def music_at(self, seconds: float) -> tuple[int, float] | None:
+        """``(piece, seconds into it)`` heard at session ``seconds``: None in silence, a
+        pause, between pieces and after the music (the linking rule, class docstring)."""
+        pos = self.position_at(seconds)
         return None if pos is None else (pos.piece, pos.offset / self.rate)
+
+    def link(self, lines: Iterable[Segment]) -> None:
+        """Set each line's piece and offset (to the millisecond) by the linking rule: the
+        one function every pass, live or final, and every re-timing links lines with."""
+        for line in lines:
+            found = self.music_at(line.start)
+            line.piece = found[0] if found else None
+            line.piece_offset = round(found[1], 3) if found else None
 
     def hearings(self, piece: int, offset: float) -> list[float]:
         """Every session second at which ``offset`` seconds into ``piece`` was heard."""

@@ -212,6 +212,20 @@ Block = (
 )
 """One element of the transcript layout."""
 
+
+def place_of(record: SessionRecord, block: Block) -> tuple[int | None, float | None]:
+    """The piece and offset ``block`` stands at: a transcript line's stored link (made by
+    `SessionClock.link`; None for a line said in silence), a heading's own piece, else
+    the music heard at its time (`SessionClock.music_at`, the same rule)."""
+    segment = block.segment if isinstance(block, ClientLine | Intervention) else None
+    if segment is not None:
+        return segment.piece, segment.piece_offset
+    if isinstance(block, PieceHeading):
+        return block.index, block.offset
+    found = record.clock.music_at(block.time)
+    return (None, None) if found is None else found
+
+
 PRIVATE_KINDS = (AnnotationKind.MARKER, AnnotationKind.TAG, AnnotationKind.COMMENT)
 """Annotation kinds that stay out of a client's copy."""
 

@@ -272,9 +272,9 @@ def _placed(record: SessionRecord, line: Segment, ann: EafAnnotation) -> Segment
     start, end = ann.start / 1000, ann.end / 1000
     if line.id is not None and ann.start == _ms(line.start):
         return replace(line, end=end)  # only its end moved: its link stands
-    heard = record.clock.music_at(start)
-    piece, offset = heard if heard is not None else (None, None)
-    return replace(line, start=start, end=end, piece=piece, piece_offset=offset)
+    moved = replace(line, start=start, end=end)
+    record.clock.link([moved])
+    return moved
 
 
 def _note(ann: EafAnnotation) -> Annotation:

@@ -157,9 +157,8 @@ def _line_codes(project: _Project, line: TextLine) -> list[str]:
     """The code GUIDs of one line: piece, phase, tags, to check."""
     record = project.record
     keys = []
-    heard = record.clock.music_at(line.time)
-    if heard is not None:
-        keys.append(f"piece/{heard[0]}")
+    if line.piece is not None:
+        keys.append(f"piece/{line.piece}")
     phases = [c.phase for c in record.session.phases if c.time <= line.time]
     keys.append(f"phase/{phases[-1] if phases else Phase.PRELUDE}")
     for note in record.annotations:

@@ -19,6 +19,7 @@ from gim.core.layout import (
     Intervention,
     Observation,
     PieceHeading,
+    place_of,
     transcript_blocks,
 )
 from gim.core.record import SessionRecord
@@ -46,6 +47,8 @@ class TextLine:
     """The stored transcript line it shows, if any."""
     flagged: bool = False
     """A line gim flagged for the guide to check."""
+    piece: int | None = None
+    """The piece it belongs to (`place_of`: a line's stored link)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def document(record: SessionRecord) -> Document:
                     line.style,
                     segment.id if segment is not None else None,
                     segment is not None and unchecked(segment),
+                    place_of(record, block)[0],
                 )
             )
         parts.append(prefix + text + "\n")

@@ -5,7 +5,7 @@ Pieces linked to files are found by their sound (`gim.audio.locate`). The others
 placed from what the reference shows between them (`gim.audio.boundaries`: silences,
 dips, changes of sound) and the program's nominal durations, around the found ones. The
 places become a `SessionClock`, and lines are linked through it
-(`link_playback`), as a stored session's lines are through its own clock.
+(`SessionClock.link`), as a stored session's lines are through its own clock.
 """
 
 from __future__ import annotations
@@ -207,18 +207,6 @@ def place_pieces(
     )
 
 
-def link_playback(segments: list[Segment], clock: SessionClock) -> None:
-    """Set each segment's piece and offset from the session's clock.
-
-    Segment times are microphone time; a line that starts in silence or a pause has no
-    piece.
-    """
-    for seg in segments:
-        found = clock.music_at(seg.start)
-        seg.piece = found[0] if found else None
-        seg.piece_offset = round(found[1], 3) if found else None
-
-
 def link_to_program(
     segments: list[Segment],
     program: Program,
@@ -240,10 +228,11 @@ def link_to_program(
     """
     if reference is None:
         starts = piece_starts(program, program_start)
-        link_playback(segments, placed_clock(starts, [p.duration for p in program.pieces]))
+        placed_clock(starts, [p.duration for p in program.pieces]).link(segments)
         return
     # Placement works in reference (output) time; the program start is given in the
     # recording's: the clock of the measured lag converts it, as it links the lines.
-    played_from = placed_clock([], [], lag).output_frame(program_start) / SAMPLE_RATE
+    lags = SessionClock.lagging(SAMPLE_RATE, [(0, lag * SAMPLE_RATE)])
+    played_from = lags.output_frame(program_start) / SAMPLE_RATE
     starts, lengths = place_pieces(reference, program, piece_files, played_from)
-    link_playback(segments, placed_clock(starts, lengths, lag))
+    placed_clock(starts, lengths, lag).link(segments)

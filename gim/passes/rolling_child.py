@@ -18,7 +18,7 @@ from pathlib import Path
 from gim.audio.files import read_chunks
 from gim.audio.journal import Chunk, replay
 from gim.config import Settings
-from gim.core.clock import lag_stretches
+from gim.core.clock import SessionClock
 from gim.passes.offline import Watch
 from gim.passes.rolling import WINDOW, Window, transcribe_window, window_start
 from gim.passes.rolling_file import Config, State, load, save_window
@@ -90,7 +90,7 @@ def follow(
             ref_audio,
             rate,
             a / rate,
-            lag_stretches(sorted(found.delays), rate, a / rate, b / rate),
+            SessionClock.lagging(rate, found.delays).lag_stretches(a / rate, b / rate),
         )
         try:
             state, new = transcribe_window(window, state, config, loaded, watch=Watch(orphaned))

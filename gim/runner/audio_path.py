@@ -197,12 +197,10 @@ class AudioPath:
         """The delay measurements so far: (microphone frame, lag in frames)."""
         return list(self.aligner.points) if self.aligner is not None else []
 
-    def music_at(self, seconds: float) -> tuple[int, float] | None:
-        """(piece, seconds into it) heard at session ``seconds`` of microphone time.
-
-        A line that starts in a pause belongs to the piece heard last before it.
-        """
-        return SessionClock(self.player.log_snapshot(), self.points).music_at(seconds, hold=True)
+    def link(self, line: Segment) -> None:
+        """Link a live line to the music heard where it starts (`SessionClock.link`: the
+        one rule, here with the points measured so far)."""
+        SessionClock(self.player.log_snapshot(), self.points).link([line])
 
     def end_recording(self) -> None:
         """Close the microphone now (the session's end is here); the output plays on until

@@ -15,7 +15,6 @@ from gim.core.session import Segment, Source
 from gim.errors import NotFoundError, SessionInUseError
 from gim.passes import rolling, rolling_file
 from gim.passes.offline import PassStopped, Progress, Watch, transcribe_recording
-from gim.passes.placement import link_playback
 from gim.runner.final_mark import final_pass_running, let_go, refuse_if_running
 from gim.runner.recovery import is_running
 from gim.runner.voices import by_voice
@@ -86,7 +85,7 @@ def _final_pass(
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]
     segments.sort(key=lambda s: s.start)
-    link_playback(segments, clock)  # through the clock whose lag removed the music
+    clock.link(segments)  # through the clock whose lag removed the music
     label = model_label(settings.model)
     for s in segments:
         s.model = s.model or label

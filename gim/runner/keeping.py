@@ -61,9 +61,7 @@ class SessionKeeping:
         """A live line was heard: link it to its piece, keep it, show it."""
         audio = self._controls.audio
         if audio is not None and segment.piece is None:
-            linked = audio.music_at(segment.start)
-            if linked is not None:
-                segment.piece, segment.piece_offset = linked
+            audio.link(segment)
         segment.source = Source.LIVE
         try:
             self._record.add_segment(segment)  # journal first: a line is kept even if this fails

@@ -61,7 +61,7 @@ def test_live_lines_only_where_the_client_spoke(tmp_path: Path) -> None:
     env = {**gim_env(home), "PULSE_SERVER": "unix:/nonexistent"}
     done = run_gim("demo", "--headless", "--no-transcribe", env=env, timeout=600)
     assert done.returncode == 0, done.stderr
-    (folder,) = (home / "sessions").iterdir()
+    (folder,) = [p for p in (home / "sessions").iterdir() if p.is_dir()]
 
     lines = _live_lines(folder, Settings(home=home))
 

@@ -92,7 +92,7 @@ def sample_record(client: str = "AB12", *, delay_frames: float = 2400.0) -> Sess
         Annotation(92.0, AnnotationKind.COMMENT, "Good non-directive pacing", author="SUP"),
     ]
     annotations.sort(key=lambda a: a.time)
-    return SessionRecord(
+    record = SessionRecord(
         session=session,
         program=program,
         playback=log,
@@ -101,3 +101,5 @@ def sample_record(client: str = "AB12", *, delay_frames: float = 2400.0) -> Sess
         attachments=[Attachment("mandala", "mandala.png", "The open gate")],
         delay_frames=delay_frames,
     )
+    record.clock.link(segments)  # as every pass stores its lines
+    return record

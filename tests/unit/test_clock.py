@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from gim.core.clock import SessionClock, lag_at, median_lag, mmss
 from gim.core.playback import Action, PlaybackEvent, PlaybackLog, Position
+from gim.core.session import Segment
 
 RATE = 1000
 
@@ -114,14 +115,20 @@ def test_round_trip_through_the_music(points: list[tuple[int, float]], seconds: 
     assert abs(back - seconds) <= (2 * JITTER + 1) / RATE  # a whole frame, the jitter
 
 
-def test_a_pause_has_no_music_unless_held() -> None:
+def test_a_line_links_to_the_music_heard_as_it_starts_and_none_in_a_pause() -> None:
     clock = SessionClock(paused(), [(0, 100.0)])
     assert clock.music_at(3.0) is None
-    assert clock.music_at(3.0, hold=True) == (0, 2.0)
-    assert clock.music_at(5.6, hold=True) == (0, 2.5)
-    assert clock.music_at(8.1, hold=True) == (1, 0.0)
-    assert clock.music_at(0.05, hold=True) is None
     assert clock.position_at(1.1) == Position(0, 1000)
+    lines = [Segment(s, s + 1.0, "x") for s in (0.05, 1.1, 3.0, 5.6, 8.1)]
+    clock.link(lines)
+    linked = [(s.piece, s.piece_offset) for s in lines]
+    assert linked == [
+        (None, None),  # before the music
+        (0, 1.0),
+        (None, None),  # in the pause: no piece, never the one held (one rule for all)
+        (0, 2.5),  # resumed: on from where it paused
+        (1, 0.0),
+    ]
 
 
 @given(st.floats(0, 12), st.floats(0, 300))

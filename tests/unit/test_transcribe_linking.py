@@ -6,7 +6,7 @@ import numpy as np
 
 from gim.core.program import Piece, Program, Provenance
 from gim.core.session import Segment
-from gim.passes.placement import link_playback, piece_starts, placed_clock, silent_gaps
+from gim.passes.placement import piece_starts, placed_clock, silent_gaps
 
 PROGRAM = Program(
     slug="p",
@@ -29,13 +29,13 @@ def test_gaps_found_in_the_reference_move_the_next_piece() -> None:
 
 def test_link_sets_piece_and_offset_and_none_between() -> None:
     segments = [Segment(3.0, 4.0, "a"), Segment(12.5, 13.0, "b"), Segment(20.0, 21.0, "c")]
-    link_playback(segments, placed_clock([2.0, 13.0, 34.0], [10.0, 20.0, 5.0]))
+    placed_clock([2.0, 13.0, 34.0], [10.0, 20.0, 5.0]).link(segments)
     assert [(s.piece, s.piece_offset) for s in segments] == [(0, 1.0), (None, None), (1, 7.0)]
 
 
 def test_placed_pieces_heard_late_by_the_microphone() -> None:
     segments = [Segment(2.05, 3.0, "a"), Segment(12.1, 13.0, "b")]
-    link_playback(segments, placed_clock([2.0, 12.0], [10.0, 5.0], lag=0.1))
+    placed_clock([2.0, 12.0], [10.0, 5.0], lag=0.1).link(segments)
     assert [(s.piece, s.piece_offset) for s in segments] == [(None, None), (1, 0.0)]
 
 

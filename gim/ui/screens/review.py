@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Label
 
 from gim.core.checking import unchecked
-from gim.core.layout import Block, ClientLine, Note, transcript_blocks
+from gim.core.layout import Block, ClientLine, Note, place_of, transcript_blocks
 from gim.core.record import SessionRecord
 from gim.core.session import AnnotationKind
 from gim.errors import GimError
@@ -29,7 +29,7 @@ from gim.ui.base import GimScreen
 from gim.ui.compositor import TightCompositor
 from gim.ui.dialogs.search import SearchDialog
 from gim.ui.final_pass import FinalPassDone
-from gim.ui.widgets.line_notes import LineNotes, place_of, segment_id_of
+from gim.ui.widgets.line_notes import LineNotes, segment_id_of
 from gim.ui.widgets.review_player import ReviewPlayer
 from gim.ui.widgets.session_tasks import SessionTasks
 from gim.ui.widgets.timeline import ProgramTimeline

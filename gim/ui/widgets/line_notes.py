@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from gim.core.checking import is_marker, unchecked
 from gim.core.clock import mmss
-from gim.core.layout import Block, ClientLine, Intervention, PieceHeading
+from gim.core.layout import Block, ClientLine, Intervention, place_of
 from gim.core.record import SessionRecord
 from gim.core.session import Annotation, AnnotationKind, Speaker
 from gim.errors import GimError
@@ -35,16 +35,6 @@ def segment_id_of(block: Block | None) -> int | None:
     if isinstance(block, Intervention) and block.segment is not None:
         return block.segment.id
     return None
-
-
-def place_of(record: SessionRecord, block: Block) -> tuple[int | None, float | None]:
-    """The piece and offset of ``block``: its own link, else what sounded at its time."""
-    if isinstance(block, ClientLine) and block.segment.piece is not None:
-        return block.segment.piece, block.segment.piece_offset
-    if isinstance(block, PieceHeading):
-        return block.index, block.offset
-    found = record.clock.music_at(block.time)
-    return (None, None) if found is None else found
 
 
 class LineNotes(Static):
