@@ -156,9 +156,9 @@ def transcribe(mix: Any) -> tuple[list[Any], list[str]]:
 
 def run(quick: bool = False) -> list[tuple[str, str]]:
     """Build the mixes, run the final pass on each, print the holes; headline figures."""
+    from gim.core.checking import is_marker
     from gim.transcribe.filters import known_phrase, words_of
     from gim.transcribe.invented import STOCK_LINES
-    from gim.transcribe.utterance import is_marker
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     roommix = _roommix()

@@ -112,8 +112,8 @@ def run_system(system: str, mixes_path: str, cache: str) -> dict[str, Any]:
                 texts.append(s.text)
                 words += [(w.start, w.end, w.text) for w in s.words]
         elif system.startswith("gim"):
+            from gim.core.checking import is_marker
             from gim.passes.offline import transcribe_prepared
-            from gim.transcribe.utterance import is_marker
 
             context = system != "gim, per stretch"
             for s in transcribe_prepared(_prepared(system, mix), model, context=context):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from gim.core.checking import is_marker
 from gim.core.program import Piece, Program, Provenance
 from gim.passes.offline import RoomRecording, transcribe_file
-from gim.transcribe.utterance import is_marker
 from gim.transcribe.vad import merge_spans, speech_spans
 from tests.support import roommix
 
