@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -205,7 +206,11 @@ def test_get_without_a_hub_is_one_sentence(tmp_path: Path) -> None:
 def test_check_measures_the_speed_here_and_list_shows_it(tmp_path: Path) -> None:
     done = gim("models", "check", "tiny.en", home=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "standing at the edge of a forest" in done.stdout.lower()
+    # What the model heard of the demo's clip ("I am standing at the edge of a forest. The
+    # light is soft and golden. ..."): its words, not one exact phrase (a decoder's wording
+    # of a word or two changes with the CPU and library versions).
+    heard = set(re.findall(r"[a-z]+", done.stdout.lower()))
+    assert len(heard & {"standing", "forest", "light", "soft", "golden", "path", "trees"}) >= 6
     assert "Real-time factor: live pass" in done.stdout
     assert "live pass keeps up" in done.stdout or "live pass falls behind" in done.stdout
     listed = json.loads(gim("models", "list", "--json", home=tmp_path).stdout)
