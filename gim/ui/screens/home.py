@@ -26,7 +26,7 @@ class HomeScreen(GimScreen[None]):
         Binding("slash", "search", "Search", id="home.search"),
         Binding("c", "focus_clients", "Clients", id="home.clients"),
         Binding("s", "series", "Series", id="home.series"),
-        Binding("g", "app.guides", "Guides' voices", id="home.guides"),
+        Binding("g", "app.guides", "Guides' voices", id="home.guides", show=False),
         Binding("ctrl+r", "refresh", "Refresh", id="home.refresh", show=False),
     ]
 
