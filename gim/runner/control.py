@@ -19,6 +19,7 @@ from gim.core.clock import DelayPoints
 from gim.core.program import Program
 from gim.core.session import Annotation, AnnotationKind, Consent, Phase, Segment
 from gim.passes.rolling_child import RollingPass
+from gim.priority import FINAL, raised
 from gim.runner import ending, session_start
 from gim.runner.audio_path import AudioPath, AudioSetup
 from gim.runner.controls import GuideControls
@@ -304,7 +305,8 @@ class SessionRunner:
                 return
             self._stop_wanted.set()
             try:
-                self._finish(0.0 if self._reached.is_set() else fade)
+                with raised(FINAL, "saving the session"):  # the guide waits for it
+                    self._finish(0.0 if self._reached.is_set() else fade)
             finally:
                 self._stopped.set()
         self._reporter.emit(Finished(self.session_id))
