@@ -51,6 +51,7 @@ class ReviewScreen(GimScreen[None]):
         Binding("v", "cycle_source", "Source", id="review.source", show=False),
         Binding("e", "edit", "Edit", id="review.edit"),
         Binding("s", "flip_speaker", "Guide/client", id="review.speaker", show=False),
+        Binding("b", "split_line", "Split line", id="review.split", show=False),
         Binding("t", "tag", "Tag", id="review.tag"),
         Binding("c", "comment", "Comment", id="review.comment"),
         Binding("f", "next_flagged", "Flagged", id="review.flagged"),
@@ -221,8 +222,11 @@ class ReviewScreen(GimScreen[None]):
 
     @on(LineNotes.Changed)
     @on(FinalPassDone)
-    def _stored(self) -> None:
+    def _stored(self, message: LineNotes.Changed | FinalPassDone) -> None:
         self.reload()
+        select = getattr(message, "select", None)
+        if select is not None:
+            self.query_one(TranscriptView).select_segment(select)
 
     @on(SessionTasks.Working)
     def _task_state(self, message: SessionTasks.Working) -> None:
@@ -272,6 +276,10 @@ class ReviewScreen(GimScreen[None]):
     def action_flip_speaker(self) -> None:
         """The highlighted line was the other voice's: guide <-> client (an edit)."""
         self.query_one(LineNotes).flip_speaker()
+
+    def action_split_line(self) -> None:
+        """Cut the highlighted line in two at a word (where the other voice begins)."""
+        self.query_one(LineNotes).split(self.query_one(ReviewPlayer).position())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Confirm is offered only on a line to check, in the place of Flagged."""
