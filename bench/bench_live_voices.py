@@ -12,6 +12,9 @@ guide, interjection lines (< 1.5 s) right, lines flagged 'speaker unsure'; and t
 labelling a line (milliseconds, mean and worst) beside Whisper's for the same line: the
 label is sent with the line, so this is all it adds to the line's delay.
 
+Each line is scored twice from one run: as labelled before a line was the guide's only when
+none of its windows says the client's voice (`LiveVoices.judged`), and after.
+
 Run: ``python -m bench live_voices`` (``--quick``: the LJ/disfluent pair only).
 """
 
@@ -25,6 +28,10 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+BEFORE: dict[tuple[float, float], Any] = {}
+"""Each line as labelled before `LiveVoices.judged` (by its span)."""
+MARGINS: dict[tuple[float, float], list[float]] = {}
+"""Each line's windows' margins (guide minus client, past the guide's margin)."""
 
 
 def live_lines(mix: Any, profile: np.ndarray) -> tuple[list, list[float], list[float]]:
@@ -51,7 +58,16 @@ def live_lines(mix: Any, profile: np.ndarray) -> tuple[list, list[float], list[f
             label_secs.append((time.perf_counter() - begun) / len(lines))
         return out
 
+    def judged(labelled: list, win: Any, margins: np.ndarray) -> list:
+        out = LiveVoices.judged(voices, labelled, win, margins)
+        for was, now in zip(labelled, out, strict=True):
+            BEFORE[(now.start, now.end)] = was
+            inside = (win.spans[:, 1] > was.start) & (win.spans[:, 0] < was.end)
+            MARGINS[(now.start, now.end)] = margins[inside].round(3).tolist()
+        return out
+
     voices.label = timed  # type: ignore[method-assign]
+    voices.judged = judged  # type: ignore[method-assign]
     stream.voices = voices
     lines, check_secs, block = [], [], 1024
     for first in range(0, len(mix.mic), block):
@@ -68,9 +84,7 @@ def live_lines(mix: Any, profile: np.ndarray) -> tuple[list, list[float], list[f
 
 def truth(line: Any, mix: Any) -> str | None:
     """Whose speech most of ``line`` is (None: nobody's)."""
-    said = {"guide": 0.0, "client": 0.0}
-    for a, b, who in mix.spans:
-        said[who] += max(0.0, min(b, line.end + 0.2) - max(a, line.start - 0.2))
+    said = _said(line, mix)
     best = max(said, key=lambda k: said[k])
     return best if said[best] > 0 else None
 
@@ -120,16 +134,24 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             lines, labels, checks = live_lines(mix, profile)
             label_ms += [1000 * s for s in labels]
             whisper_ms += [1000 * s for s in checks]
-            figures = score(lines, mix)
-            results.setdefault(smr, []).append(figures)
-            out.append((f"{name}, {smr:+.0f} dB", _line(figures)))
+            before = [BEFORE.get((s.start, s.end), s) for s in lines]
+            _keep(name, smr, lines, before, mix)
+            for way, got in (("before", before), ("after", lines)):
+                figures = score(got, mix)
+                results.setdefault((smr, way), []).append(figures)
+                out.append((f"{name}, {smr:+.0f} dB, {way}", _line(figures)))
     summary = []
-    for smr, runs in results.items():
-        for key, worst in (("right", min), ("client as guide", max), ("interjections", min)):
+    for (smr, way), runs in results.items():
+        for key, worst in (
+            ("right", min),
+            ("client as guide", max),
+            ("interjections", min),
+            ("unsure lines", max),
+        ):
             values = [r[key] for r in runs]
             summary.append(
                 (
-                    f"live, {smr:+.0f} dB, {key}",
+                    f"live, {smr:+.0f} dB, {way}, {key}",
                     f"mean {100 * np.mean(values):.1f}%, worst {100 * worst(values):.1f}%",
                 )
             )
@@ -142,6 +164,32 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         )
     )
     return summary + out
+
+
+def _keep(name: str, smr: float, lines: list, before: list, mix: Any) -> None:
+    """Each line's spans, truth, labels before and after, and windows' margins, to
+    /tmp/gim-bench-live-voices.jsonl (to study a rule without running Whisper again)."""
+    import json
+
+    with Path("/tmp/gim-bench-live-voices.jsonl").open("a") as f:
+        for now, was in zip(lines, before, strict=True):
+            row = {
+                "mix": f"{name} {smr:+.0f}",
+                "span": [now.start, now.end],
+                "truth": truth(now, mix),
+                "said": _said(now, mix),
+                "before": [str(was.speaker), was.speaker_confidence],
+                "after": [str(now.speaker), now.speaker_confidence],
+                "margins": MARGINS.get((now.start, now.end)),
+            }
+            f.write(json.dumps(row) + "\n")
+
+
+def _said(line: Any, mix: Any) -> dict[str, float]:
+    said = {"guide": 0.0, "client": 0.0}
+    for a, b, who in mix.spans:
+        said[who] += max(0.0, min(b, line.end + 0.2) - max(a, line.start - 0.2))
+    return said
 
 
 def _line(f: dict[str, float]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from gim.core.session import Segment, Source
+from gim.core.session import Segment, Source, Word
 
 
 def overlaps(a: Segment, b: Segment) -> bool:
@@ -54,3 +54,50 @@ def merge_pass(
         if not any(overlaps(s, e) for e in edited)
     ]
     return sorted([*edited, *kept], key=lambda s: (s.start, s.end))
+
+
+def token_words(line: Segment) -> list[Word] | None:
+    """The line's text word by word, each with its time from the words heard (a heard word
+    holding two of the text's words shares its time between them by letters); None when
+    the heard words do not give the text's words one for one (edited since, or no times)."""
+    tokens = line.text.split()
+    out: list[Word] = []
+    for heard in line.words:
+        parts = heard.text.split()
+        total = sum(len(p) for p in parts) or 1
+        at = heard.start
+        for part in parts:
+            end = at + (heard.end - heard.start) * len(part) / total
+            out.append(Word(round(at, 3), round(end, 3), part, heard.probability))
+            at = end
+    if not out or [w.text.lower() for w in out] != [t.lower() for t in tokens]:
+        return None
+    return out
+
+
+def split_line(line: Segment, at: int) -> tuple[Segment, Segment, bool]:
+    """``line`` cut before word ``at`` of its text (1 .. words - 1): the two lines, both the
+    guide's edits (no pass overwrites them), and whether their times came from the words
+    heard (else the line's time is shared by letters). Each keeps the line's speaker and
+    flags; the piece link is the caller's to make again (`SessionClock.link`).
+
+    Raises:
+        ValueError: when ``at`` leaves one side empty.
+    """
+    tokens = line.text.split()
+    if not 0 < at < len(tokens):
+        raise ValueError(f"a line of {len(tokens)} words cannot be cut before word {at}")
+    timed = token_words(line)
+    if timed is not None:
+        before, after = timed[:at], timed[at:]
+        end, start = before[-1].end, after[0].start
+    else:  # no word times: the line's time shared in proportion to the letters
+        share = len(" ".join(tokens[:at])) / len(" ".join(tokens))
+        end = start = round(line.start + (line.end - line.start) * share, 3)
+        before = [w for w in line.words if (w.start + w.end) / 2 < end]
+        after = [w for w in line.words if (w.start + w.end) / 2 >= end]
+    first = replace(line, end=end, text=" ".join(tokens[:at]), words=before, source=Source.EDITED)
+    second = replace(
+        line, start=start, text=" ".join(tokens[at:]), words=after, source=Source.EDITED, id=None
+    )
+    return first, second, timed is not None

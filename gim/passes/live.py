@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from gim.audio.echo import streaming_canceller
 from gim.config import Settings
 from gim.core.session import Segment, Speaker
-from gim.passes.live_backlog import MAX_BEHIND
+from gim.passes.live_backlog import MAX_BEHIND, SHED, Intake
 from gim.transcribe.models import model_label
 
 
@@ -136,6 +136,8 @@ class LiveTranscriber:
         self._process: Any = None
         self._reader: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._intake = Intake(max_behind)
+        self._told_shed = False
 
     def start(self) -> None:
         """Spawn the child process (the model loads there) and the reader thread."""
@@ -151,24 +153,39 @@ class LiveTranscriber:
         self._reader.start()
 
     def feed(
-        self, mic: NDArray[np.float32], reference: NDArray[np.float32], first_frame: int
+        self,
+        mic: NDArray[np.float32],
+        reference: NDArray[np.float32],
+        first_frame: int,
+        stamp: float | None = None,
     ) -> None:
         """Hand over microphone frames (frames×channels) and the aligned reference.
 
         Non-blocking: the arrays are copied and queued (a feeder thread pickles them).
-        Nothing is dropped here (the child skips ahead when it falls behind); after a
-        failure, blocks are ignored.
+        ``stamp``: the monotonic time the microphone delivered the block (default: now).
+        A block is dropped when the live pass could only skip it (`Intake`: the child or
+        the runner fell too far behind); the child skips ahead too. After a failure,
+        blocks are ignored.
         """
         if self._inbox is None or self.failed:
             return
+        stamp = time.monotonic() if stamp is None else stamp
+        try:
+            unread: int | None = self._inbox.qsize()
+        except NotImplementedError:  # (macOS: the stamps alone decide)
+            unread = None
+        if not self._intake.admit(stamp, unread):
+            self._shed()
+            return
         self._inbox.put(
-            (
-                int(first_frame),
-                np.array(mic, np.float32),
-                np.array(reference, np.float32),
-                time.monotonic(),  # how long it waited decides whether the child skips it
-            )
+            (int(first_frame), np.array(mic, np.float32), np.array(reference, np.float32), stamp)
         )
+
+    def _shed(self) -> None:
+        """Tell the guide once that the live pass skipped ahead (either side's skip)."""
+        if not self._told_shed and self.on_warning is not None:
+            self._told_shed = True
+            self.on_warning(SHED)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Transcribe what is pending, then end the child (killed after ``timeout`` s)."""
@@ -206,8 +223,12 @@ class LiveTranscriber:
                 self.on_segment(payload)
             elif kind == "error":
                 self._warn(str(payload))
+            elif kind == "ready":
+                self._intake.ready = True
+            elif kind == "notice" and payload == SHED:
+                self._shed()  # the live pass goes on: not a failure
             elif kind == "notice" and self.on_warning is not None:
-                self.on_warning(str(payload))  # the live pass goes on: not a failure
+                self.on_warning(str(payload))
             elif kind == "done":
                 return
 

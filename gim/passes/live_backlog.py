@@ -9,6 +9,13 @@ session: that much audio waits), the live pass skips ahead to the blocks of the 
 keeps it and the final pass transcribes it) and tells the guide so, once. Waiting is
 measured by the clock, not in frames: a demo's virtual room records faster than real time,
 and audio handed over all at once (a test, a benchmark) is not a recording left behind.
+
+A block waits in two places before the child can skip it, and both are in the runner's
+process (`Intake`): behind the runner's analysis thread, and in the pipe to the child (the
+child must still take each block to skip it). Under sustained overload either grew
+without bound: a soak at 1.8x real time gained 460 MB an hour and its live lines came
+1,000 s late. So blocks are stamped when the microphone delivered them, and the runner
+stops sending while the oldest block not yet taken has waited too long.
 """
 
 from __future__ import annotations
@@ -36,6 +43,50 @@ SHED = (
 Block = tuple[int, NDArray[np.float32], NDArray[np.float32], float]
 """(first frame, microphone frames×channels, reference, monotonic seconds when it was
 handed over) as `LiveTranscriber.feed` queues it."""
+
+
+class Intake:
+    """The runner's side of shedding: blocks the live pass could only skip are not sent.
+
+    While this block, or the oldest block sent and not yet taken by the child, has waited
+    more than ``limit`` seconds since the microphone delivered it, blocks are dropped
+    until the wait is back under ``keep``: the child sees a gap in the frames (which ends
+    what was being said, as any gap does) and the final pass transcribes the recording.
+    Nothing is dropped before the child is `ready` (a model loading is not a machine too
+    busy to keep up). ``limit`` None: nothing is ever dropped.
+    """
+
+    def __init__(
+        self,
+        limit: float | None = MAX_BEHIND,
+        keep: float = KEEP_AFTER_SKIP,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.keep = keep
+        self.clock = clock
+        self.ready = False
+        """The child has loaded its model and takes blocks."""
+        self.dropping = False
+        self.dropped = 0
+        """Blocks dropped so far."""
+        self._sent: deque[float] = deque()
+
+    def admit(self, stamp: float, unread: int | None) -> bool:
+        """Whether to send a block the microphone delivered at ``stamp``; ``unread``:
+        blocks sent that the child has not taken yet (None: not known here)."""
+        if self.limit is None:
+            return True
+        while len(self._sent) > (unread or 0):
+            self._sent.popleft()  # taken by the child
+        oldest = min(stamp, self._sent[0]) if self._sent else stamp
+        waited = self.clock() - oldest if self.ready else 0.0
+        self.dropping = waited > (self.keep if self.dropping else self.limit)
+        if self.dropping:
+            self.dropped += 1
+            return False
+        self._sent.append(stamp)
+        return True
 
 
 class Follower(Protocol):

@@ -306,6 +306,12 @@ def _labelled(segment: Segment, is_guide: bool, margin: float) -> Segment:
     )
 
 
+def unsure(segment: Segment) -> Segment:
+    """``segment`` as the client's, flagged "speaker unsure": the evidence disagrees (the
+    client is the default: a client's words in the guide's column are the worse error)."""
+    return _labelled(segment, is_guide=False, margin=0.0)
+
+
 def label_speakers(
     segments: list[Segment],
     audio: np.ndarray,

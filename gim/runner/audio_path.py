@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -101,7 +103,12 @@ class AudioPath:
         """The live transcriber, when it runs."""
         self._events = events
         self._journal = journal
-        self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None, float]] = (
+            queue.SimpleQueue()
+        )
+        self._stamps: deque[tuple[int, float]] = deque()
+        """(frame, when the microphone delivered it) of the microphone blocks not yet fed
+        to the live pass (the analysis thread's own)."""
         self._analysis: threading.Thread | None = None
         self._recording_ended = False
         # Short chunks: a killed process loses at most the chunk being filled (plus what
@@ -228,7 +235,7 @@ class AudioPath:
                     self.disk_full = True
                     self._events.warn(f"The last second could not be saved ({exc.strerror}).")
         if self._analysis is not None:
-            self._queue.put(("mic", 0, None))
+            self._queue.put(("mic", 0, None, 0.0))
             self._analysis.join(30)
         if self.transcriber is not None:
             self.transcriber.stop(timeout=120.0)
@@ -255,8 +262,15 @@ class AudioPath:
             self._events.warn(f"Live transcription is off: {exc.message}")
 
     def _feed(self, mic: np.ndarray, reference: np.ndarray, first_frame: int) -> None:
+        """Analysis thread: a block lined up with its reference goes to the live pass with
+        the time it arrived (so the live pass can skip it if it has waited too long here)."""
+        stamp = time.monotonic()
+        while self._stamps and self._stamps[0][0] <= first_frame:
+            frame, at = self._stamps.popleft()
+            if frame == first_frame:
+                stamp = at
         if self.transcriber is not None:
-            self.transcriber.feed(mic, reference, first_frame)
+            self.transcriber.feed(mic, reference, first_frame, stamp)
 
     # -- audio threads ----------------------------------------------------------------
 
@@ -271,7 +285,7 @@ class AudioPath:
         except OSError as exc:
             self._disk_trouble(exc)
             return
-        self._queue.put(("mic", frame, block))
+        self._queue.put(("mic", frame, block, time.monotonic()))
 
     def _played(self, frame: int, block: np.ndarray) -> None:
         """Player consumer thread: write the reference, pass it to the analysis."""
@@ -283,7 +297,7 @@ class AudioPath:
             self._disk_trouble(exc)
             return
         if self.aligner is not None:
-            self._queue.put(("ref", frame, block))
+            self._queue.put(("ref", frame, block, 0.0))
 
     def _stalled(self, frame: int) -> None:
         """Recorder watch thread: the microphone stopped delivering (its stream is open)."""
@@ -301,11 +315,13 @@ class AudioPath:
         aligner = self.aligner
         assert aligner is not None
         while True:
-            kind, frame, block = self._queue.get()
+            kind, frame, block, stamp = self._queue.get()
             if block is None:
                 aligner.pump(final=True)
                 return
             if kind == "mic":
+                if self.transcriber is not None:
+                    self._stamps.append((frame, stamp))
                 aligner.heard(frame, block)
             else:
                 aligner.played(frame, block)

@@ -321,6 +321,11 @@ class SessionRunner:
             self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
         if audio is not None:
             audio.close(fade)
+            if record is not None:
+                record.release_reserve()  # (a full disk: the files' ends need a little)
+            for writer in (audio.mic, audio.reference):
+                if writer is not None:
+                    writer.finish()  # joined as it recorded: closed, not joined now
         if record is not None:
             events = list(audio.player.log) if audio is not None else []
             owed = self.plan.final_pass_owed  # as in the header

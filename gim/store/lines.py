@@ -53,16 +53,7 @@ class TranscriptTables:
         segment.id = self._insert("segments", rows.segment_row(session_id, segment))
         segment.session_id = session_id
         for word in segment.words:
-            self._insert(
-                "words",
-                {
-                    "segment_id": segment.id,
-                    "start": word.start,
-                    "end": word.end,
-                    "text": word.text,
-                    "probability": word.probability,
-                },
-            )
+            self._insert("words", rows.word_row(segment.id, word))
 
     @guarded
     def segments(self, session_id: str) -> list[Segment]:
@@ -106,6 +97,36 @@ class TranscriptTables:
             raise NotFoundError(
                 f"No transcript line {segment_id}: a newer pass may have replaced it; reload."
             )
+
+    @guarded
+    def split_segment(self, first: Segment, second: Segment) -> int:
+        """The guide cut a stored line in two (`gim.core.transcript.split_line`): ``first``
+        takes the line's place and id, ``second`` is new; both are edits, kept by later
+        passes. The line's notes from the second's start on go with it. Returns its id."""
+        with self.db.atomic():
+            found = self.db.execute(
+                "SELECT session_id FROM segments WHERE id = ?", [first.id]
+            ).fetchone()
+            if found is None:
+                raise NotFoundError(
+                    f"No transcript line {first.id}: a newer pass may have replaced it; reload."
+                )
+            values = rows.segment_row(found[0], replace(first, source=Source.EDITED))
+            assignments = ", ".join(f'"{k}" = :{k}' for k in values)
+            self.db.execute(
+                f"UPDATE segments SET {assignments} WHERE id = :_id", {**values, "_id": first.id}
+            )
+            self.db.execute("DELETE FROM words WHERE segment_id = ?", [first.id])
+            for word in first.words:
+                self._insert("words", rows.word_row(first.id, word))
+            new = replace(second, source=Source.EDITED, id=None)
+            self._insert_segment(found[0], new)
+            self.db.execute(
+                "UPDATE annotations SET segment_id = ? WHERE segment_id = ? AND time >= ?",
+                [new.id, first.id, new.start],
+            )
+        assert new.id is not None
+        return new.id
 
     @guarded
     def apply_edits(

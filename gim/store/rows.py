@@ -138,6 +138,17 @@ def segment_from_row(row: dict[str, Any], words: list[Word]) -> Segment:
     )
 
 
+def word_row(segment_id: int | None, word: Word) -> dict[str, Any]:
+    """A words row for ``word`` of line ``segment_id``."""
+    return {
+        "segment_id": segment_id,
+        "start": word.start,
+        "end": word.end,
+        "text": word.text,
+        "probability": word.probability,
+    }
+
+
 def word_from_row(row: dict[str, Any]) -> Word:
     """The Word a words row holds."""
     return Word(row["start"], row["end"], row["text"], row["probability"])

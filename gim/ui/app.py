@@ -229,6 +229,11 @@ class GimApp(App[None]):
                 screen.action_export,
             )
             yield SystemCommand(
+                "Split this line",
+                "Cut the highlighted line in two at a word, where another voice begins (b)",
+                screen.action_split_line,
+            )
+            yield SystemCommand(
                 "Transcribe again",
                 "The whole recording, keeping your edits",
                 screen.action_retranscribe,

@@ -281,3 +281,50 @@ async def test_the_selection_moving_redraws_the_two_lines_alone(make_app: Any) -
         top, width = view.scroll_offset.y, view.scrollable_content_region.width
         rows = [Region(0, view._index_to_line[i] - top, width, view._heights[i]) for i in lines[:2]]
         assert drawn == [tuple(rows)]
+
+
+async def test_b_splits_a_line_at_the_word_picked_and_the_second_half_flips(
+    make_app: Any, store: Store
+) -> None:
+    """The guide picks the word where the other voice begins (←/→), enter cuts the line:
+    two edited lines with the words' times, each linked to its piece by the clock; the
+    second is selected, and s makes it the guide's. F1 lists the key."""
+    from gim.core.layout import Intervention
+    from gim.core.session import Speaker
+    from gim.ui.dialogs.split import SplitDialog
+
+    app = make_app(review)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(TranscriptView)
+        view.highlighted = next(
+            i for i, b in enumerate(view.blocks) if getattr(b, "text", "") == "I see a garden"
+        )
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, SplitDialog)
+        assert "2 a garden" in str(app.screen.query_one("#split-preview").render())
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        lines = [s for s in store.segments("s-sample") if s.start < 17]
+        assert [(s.text, s.source) for s in lines] == [
+            ("I see a", Source.EDITED),
+            ("garden", Source.EDITED),
+        ]
+        garden = lines[1]
+        assert garden.start == lines[0].end > 14.8  # inside the heard word "a garden"
+        record = store.load_record("s-sample")
+        assert (garden.piece, garden.piece_offset) == (
+            0,
+            round(record.clock.music_at(garden.start)[1], 3),
+        )
+        assert view.current is not None and view.current.text == "garden"
+        await pilot.press("s")
+        await pilot.pause()
+        garden = next(s for s in store.segments("s-sample") if s.text == "garden")
+        assert garden.speaker is Speaker.GUIDE
+        assert any(isinstance(b, Intervention) and b.text == "garden" for b in view.blocks)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Split line" in " ".join(str(w.render()) for w in app.screen.query("Static"))

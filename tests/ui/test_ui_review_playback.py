@@ -85,6 +85,12 @@ async def test_enter_plays_and_space_stops(
     assert notes == []  # no error from the audio device
 
 
+def sample_review(make_app: Any, settings: Settings) -> Any:
+    """The app on review of the sample session, with its recording written."""
+    write_tracks(settings, "s-sample")
+    return make_app(lambda app: ReviewScreen("s-sample"))
+
+
 def line_index(view: TranscriptView, text: str) -> int:
     return next(i for i, b in enumerate(view.blocks) if getattr(b, "text", "").startswith(text))
 
@@ -142,8 +148,7 @@ async def test_the_selection_follows_the_sound_line_by_line(
 async def test_editing_while_playing_plays_on_and_enter_jumps(
     pulse: str, make_app: Any, settings: Settings, store: Store
 ) -> None:
-    write_tracks(settings, "s-sample")
-    app = make_app(lambda app: ReviewScreen("s-sample"))
+    app = sample_review(make_app, settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = app.screen

@@ -3,6 +3,7 @@ piece with the recording going on, and consent honoured exactly."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -120,7 +121,13 @@ def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
         runner._keeping.segment(line)  # as the live transcriber hands it over
         runner.mark(AnnotationKind.TAG, "", ("visual",), line)
         runner.fade_out(1.0)
-        runner.wait_for(0.6)
+        # the fade's end moves the phase to return: waited for, not a fixed time (at 10x a
+        # thread's wake-up on a busy machine is seconds of room time); the 30 s piece
+        # would end by itself after 3 s of wall time, so the log below tells which it was
+        deadline = time.monotonic() + 60.0
+        while runner.phase is not Phase.RETURN and time.monotonic() < deadline:
+            assert not runner.done()
+            time.sleep(0.02)
         assert not runner.done()
         assert runner.phase is Phase.RETURN
         runner.set_phase(Phase.POSTLUDE)
@@ -132,7 +139,11 @@ def test_fade_stops_the_music_but_never_the_session(tmp_path: Path) -> None:
     with Store.open(settings.db_path) as store:
         session = store.get_session(session_id)
         (tag,) = store.annotations(session_id)
+        actions = [e.action for e in store.playback_log(session_id)]
     assert tag.segment_id == line.id and tag.time == 1.5 and tag.tags == ["visual"]
+    # the fade stopped the music: it did not play to its end
+    assert actions.index(Action.FADE) < actions.index(Action.STOP)
+    assert Action.END not in actions
     assert [c.phase for c in session.phases] == [
         Phase.PRELUDE,
         Phase.MUSIC,

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from gim.audio.listen import Listener, SessionSound
+from gim.audio.listen import QUEUED_BLOCKS, Listener, SessionSound
 from tests.support.sample import sample_record
 
 RATE = 48000
@@ -44,19 +44,50 @@ class Device:
         return self.now
 
     def play(self, blocks: int) -> np.ndarray:
-        """``blocks`` callbacks' output; each is heard when the next one is asked for."""
+        """``blocks`` callbacks' output; each is heard when the next one is asked for.
+
+        A device keeps time however fast its producer is; this one runs faster than real
+        time, so before each callback it waits (up to 5 s) until the producer thread has a
+        whole callback's worth queued: a callback given only part of one (a block ending
+        mid-callback with the next not queued yet) is an underrun a real device would not
+        have here, and would put the moments behind the stream's clock.
+        """
         out = []
         for _ in range(blocks):
             buffer = np.zeros((FRAMES, 2), dtype=np.float32)
             heard = SimpleNamespace(outputBufferDacTime=self.now)
-            for _ in range(200):  # the producer thread may not have the block yet
+            deadline = time.monotonic() + 5.0
+            while time.monotonic() < deadline:
+                while not self.ready(FRAMES) and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                before = self.listener.played
                 self.listener._callback(buffer, FRAMES, heard, None)
-                if np.any(buffer) or self.listener.ended.is_set():
-                    break
-                time.sleep(0.005)
+                if self.listener.played > before or self.listener.ended.is_set():
+                    break  # (nothing played: only blocks from before a seek were dropped)
             out.append(buffer)
             self.now += FRAMES / RATE
         return np.concatenate(out)
+
+    def ready(self, frames: int) -> bool:
+        """Whether the producer has ``frames`` of the current wish queued, or its end, or
+        has a full queue (blocks from before a seek the callback drops to make room)."""
+        listener = self.listener
+        turn = listener._wish.turn
+        playing = listener._playing
+        have = 0
+        if playing is not None and playing[0] == turn and playing[3] is not None:
+            have = len(playing[3]) - listener._at
+        with listener._blocks.mutex:
+            queued = list(listener._blocks.queue)
+        if len(queued) >= QUEUED_BLOCKS:
+            return True
+        for block in queued:
+            if block[0] != turn:
+                continue
+            if block[3] is None:
+                return True  # the recording's end: the callback ends it
+            have += len(block[3])
+        return have >= frames
 
     def abort(self) -> None:
         pass
@@ -107,7 +138,7 @@ def test_a_loop_keeps_to_its_line_and_the_end_ends(sound: SessionSound) -> None:
         assert np.sum(np.diff(moments) < -0.5) >= 2  # it went round
         listener.loop = None
         listener.seek(19.9)
-        device.play(8)
+        device.play(10)  # the last 0.1 s, read as a whole 0.2 s block padded with silence
         assert listener.ended.is_set()
     finally:
         listener.close()

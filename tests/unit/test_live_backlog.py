@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source
-from gim.passes.live_backlog import KEEP_AFTER_SKIP, MAX_BEHIND, SHED, Backlog, follow
+from gim.passes.live_backlog import KEEP_AFTER_SKIP, MAX_BEHIND, SHED, Backlog, Intake, follow
 
 RATE = 16000
 BLOCK = RATE // 2
@@ -161,3 +161,66 @@ class Waiting(queue.Queue[object]):
         if block and self.empty():
             self.recording.advance(1)
         return super().get(block, timeout)
+
+
+class Pipe:
+    """The runner's side: blocks arrive every half second of (simulated) time; the child
+    takes one block in every ``slowness`` arrivals."""
+
+    def __init__(self, intake: Intake, slowness: int) -> None:
+        self.intake = intake
+        self.slowness = slowness
+        self.now = 0.0
+        self.unread: list[float] = []
+        self.most_unread = 0
+        self.sent = 0
+
+    def run(self, blocks: int, late: float = 0.0) -> None:
+        """``blocks`` more arrive, each handed over ``late`` seconds after it was heard."""
+        for i in range(blocks):
+            self.now += BLOCK / RATE
+            if self.intake.admit(self.now - late, len(self.unread)):
+                self.unread.append(self.now - late)
+                self.sent += 1
+            if i % self.slowness == 0 and self.unread:
+                self.unread.pop(0)
+            self.most_unread = max(self.most_unread, len(self.unread))
+
+
+def test_the_runner_stops_sending_what_the_child_could_only_skip() -> None:
+    """A child that takes one block in three: without the intake the pipe's backlog grows
+    with the session (memory and lateness without bound); with it, it stays near the
+    limit and blocks are sent again as soon as the child has caught up."""
+    intake = Intake(clock=lambda: pipe.now)
+    pipe = Pipe(intake, slowness=3)
+    intake.ready = True
+    pipe.run(2 * 60 * 60 * 2)  # two hours of half-second blocks
+    assert intake.dropped > 0
+    blocks_per_limit = MAX_BEHIND * RATE / BLOCK
+    assert pipe.most_unread <= blocks_per_limit + 2
+    assert pipe.sent > 2 * 60 * 60 * 2 / 3 * 0.9  # the child is kept busy, not starved
+
+
+def test_nothing_is_dropped_while_the_model_loads_or_when_never_asked() -> None:
+    loading = Intake(clock=lambda: pipe.now)
+    pipe = Pipe(loading, slowness=3)
+    pipe.run(200)  # not ready: the blocks wait for the model, none is lost
+    assert loading.dropped == 0 and pipe.sent == 200
+    never = Intake(limit=None, clock=lambda: pipe.now)
+    pipe.intake = never
+    never.ready = True
+    pipe.run(200, late=MAX_BEHIND * 2)
+    assert never.dropped == 0
+
+
+def test_blocks_late_from_the_runner_itself_are_dropped_until_it_catches_up() -> None:
+    """The analysis thread behind the microphone: blocks reach the intake already stale."""
+    intake = Intake(clock=lambda: pipe.now)
+    intake.ready = True
+    pipe = Pipe(intake, slowness=1)
+    pipe.run(10, late=MAX_BEHIND + 1)
+    assert intake.dropped == 10 and intake.dropping
+    pipe.run(10, late=KEEP_AFTER_SKIP + 0.5)  # caught up, but not yet under `keep`
+    assert intake.dropped == 20
+    pipe.run(10, late=0.1)
+    assert intake.dropped == 20 and not intake.dropping

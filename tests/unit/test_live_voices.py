@@ -46,3 +46,31 @@ def test_a_line_too_short_to_embed_keeps_its_label() -> None:
     voices = LiveVoices(np.ones(256, np.float32), load_encoder())
     line = Segment(10.0, 10.2, "Mm", speaker=Speaker.CLIENT)
     assert voices.label([line], np.zeros(RATE, np.float32), 9.5) == [line]
+
+
+def test_a_live_line_is_the_guides_only_when_no_window_says_the_clients_voice() -> None:
+    """A live line is labelled by its windows' mean: one window surely nearer the client,
+    or one leaning to the client in a line labelled unsurely, makes it the client's,
+    flagged "speaker unsure", never the guide's."""
+    from gim.passes.speakers import Windows
+
+    voices = LiveVoices(np.ones(256, np.float32), load_encoder())
+    win = Windows(np.array([[10.0, 11.0], [11.0, 12.0], [12.0, 13.0]]), np.zeros((3, 256)))
+    guide = Segment(10.0, 13.0, "stay with that, a door", speaker=Speaker.GUIDE)
+    guide.speaker_confidence = 0.9
+    (mixed,) = voices.judged([guide], win, np.array([0.2, 0.1, -0.06]))
+    assert mixed.speaker is Speaker.CLIENT and "speaker unsure" in mixed.flag_reason
+    assert mixed.flagged and mixed.speaker_confidence == 0.5
+    assert voices.judged([guide], win, np.array([0.2, 0.1, 0.05])) == [guide]
+    # a window that is itself unsure (-0.01: within the band a label is unsure in) says
+    # nothing surely: the guide's sure line stays the guide's, an unsure one does not
+    assert voices.judged([guide], win, np.array([0.2, -0.01, 0.05])) == [guide]
+    guide.speaker_confidence = 0.6
+    (doubted,) = voices.judged([guide], win, np.array([0.2, -0.01, 0.05]))
+    assert doubted.speaker is Speaker.CLIENT and "speaker unsure" in doubted.flag_reason
+    assert voices.judged([guide], win, np.array([0.2, 0.01, 0.05])) == [guide]
+    client = Segment(10.0, 13.0, "a door", speaker=Speaker.CLIENT, speaker_confidence=0.8)
+    assert voices.judged([client], win, np.array([0.2, -0.1, -0.2])) == [client]
+    # a window outside the line says nothing about it
+    short = Segment(10.0, 10.9, "stay", speaker=Speaker.GUIDE, speaker_confidence=0.9)
+    assert voices.judged([short], win, np.array([0.2, -0.1, -0.2])) == [short]

@@ -195,3 +195,25 @@ def test_without_a_profile_or_induction_the_voice_that_speaks_less_is_the_guide(
         "client",
         "guide",
     ] + ["client"] * (len(parts) - 5)
+
+
+def test_a_line_is_split_at_the_word_where_the_voice_changes() -> None:
+    """Issue 20: the final pass splits a line at the word where the voice changes, when the
+    words' labels change with confidence; each half keeps its own words and times."""
+    from gim.passes.speakers import Windows, label_line
+
+    said = ["What", "are", "you", "noticing?", "A", "door", "opening"]
+    words = [Word(0.5 * i, 0.5 * i + 0.4, " " + w) for i, w in enumerate(said)]
+    line = Segment(0.0, 3.4, " ".join(said), words=words)
+    g, c = np.eye(1, 256, 0, dtype=np.float32)[0], np.eye(1, 256, 2, dtype=np.float32)[0]
+    spans = np.array([[0.5 * i, 0.5 * i + 0.4] for i in range(7)])
+    win = Windows(spans, np.array([g, g, g, g, c, c, c]))
+    out = label_line(line, win, g, c)
+    assert [(s.text, str(s.speaker)) for s in out] == [
+        ("What are you noticing?", "guide"),
+        ("A door opening", "client"),
+    ]
+    assert (out[0].end, out[1].start) == (words[3].end, words[4].start)
+    # one word's doubt in the middle of the client's words splits nothing
+    win = Windows(spans, np.array([c, c, c, (g + c) / np.sqrt(2), c, c, c]))
+    assert len(label_line(line, win, g, c)) == 1

@@ -26,7 +26,7 @@ from gim.core.session import AnnotationKind
 from gim.errors import GimError
 from gim.store.search import SearchHit
 from gim.ui.base import GimScreen
-from gim.ui.compositor import TightCompositor
+from gim.ui.compositor import review_compositor
 from gim.ui.dialogs.search import SearchDialog
 from gim.ui.final_pass import FinalPassDone
 from gim.ui.widgets.line_notes import LineNotes, segment_id_of
@@ -51,6 +51,7 @@ class ReviewScreen(GimScreen[None]):
         Binding("v", "cycle_source", "Source", id="review.source", show=False),
         Binding("e", "edit", "Edit", id="review.edit"),
         Binding("s", "flip_speaker", "Guide/client", id="review.speaker", show=False),
+        Binding("b", "split_line", "Split line", id="review.split", show=False),
         Binding("t", "tag", "Tag", id="review.tag"),
         Binding("c", "comment", "Comment", id="review.comment"),
         Binding("f", "next_flagged", "Flagged", id="review.flagged"),
@@ -69,8 +70,9 @@ class ReviewScreen(GimScreen[None]):
     ) -> None:
         super().__init__()
         # a word picked out while listening draws that row, not the header, footer and
-        # panes beside it (gim.ui.compositor)
-        self._compositor = TightCompositor()
+        # panes beside it (gim.ui.compositor; Textual's own on a Textual it was not
+        # written for)
+        self._compositor = review_compositor()
         self.session_id = session_id
         """The session reviewed."""
         self.start_segment = segment_id
@@ -81,6 +83,7 @@ class ReviewScreen(GimScreen[None]):
         """The session as loaded from the store."""
         self._spoken: list[tuple[float, int]] = []  # (start, block index) of spoken lines
         self._followed: int | None = None  # the line the selection last followed to
+        self._following: tuple[TranscriptView, ProgramTimeline]  # what follows the sound
         self._to_check = False  # whether the highlighted line is one to check (a confirms)
 
     def compose(self) -> ComposeResult:
@@ -145,7 +148,10 @@ class ReviewScreen(GimScreen[None]):
         ]
         self._followed = None
         words = [w.start for s in record.segments for w in s.words]
-        self.query_one(ReviewPlayer).marks = sorted({t for t, _ in self._spoken} | set(words))
+        player = self.query_one(ReviewPlayer)
+        player.marks = sorted({t for t, _ in self._spoken} | set(words))
+        player.follow = self._follow
+        self._following = (view, self.query_one(ProgramTimeline))
         to_check = sum(unchecked(s) for s in record.segments)
         self.query_one("#transcript-title", Label).update(
             f"Transcript · {len(record.segments)} lines"
@@ -200,11 +206,10 @@ class ReviewScreen(GimScreen[None]):
             self.query_one(ProgramTimeline).place(*place_of(self.record, block))
         player.cue(block.time)
 
-    @on(ReviewPlayer.Moved)
-    def _follow(self, message: ReviewPlayer.Moved) -> None:
-        """The selection follows the sound line by line, the word sounding picked out."""
-        seconds = message.seconds
-        view = self.query_one(TranscriptView)
+    def _follow(self, seconds: float) -> None:
+        """The selection follows the sound line by line, the word sounding picked out
+        (called by the player when a line or a word is heard)."""
+        view, timeline = self._following
         at = bisect_right(self._spoken, (seconds, len(view.blocks))) - 1
         line = self._spoken[at][1] if at >= 0 else None
         if line is not None and line != self._followed:
@@ -213,12 +218,15 @@ class ReviewScreen(GimScreen[None]):
         view.mark_word(line, seconds)
         if self.record is not None:
             found = self.record.clock.music_at(seconds)
-            self.query_one(ProgramTimeline).follow(*(found or (None, None)))
+            timeline.follow(*(found or (None, None)))
 
     @on(LineNotes.Changed)
     @on(FinalPassDone)
-    def _stored(self) -> None:
+    def _stored(self, message: LineNotes.Changed | FinalPassDone) -> None:
         self.reload()
+        select = getattr(message, "select", None)
+        if select is not None:
+            self.query_one(TranscriptView).select_segment(select)
 
     @on(SessionTasks.Working)
     def _task_state(self, message: SessionTasks.Working) -> None:
@@ -268,6 +276,10 @@ class ReviewScreen(GimScreen[None]):
     def action_flip_speaker(self) -> None:
         """The highlighted line was the other voice's: guide <-> client (an edit)."""
         self.query_one(LineNotes).flip_speaker()
+
+    def action_split_line(self) -> None:
+        """Cut the highlighted line in two at a word (where the other voice begins)."""
+        self.query_one(LineNotes).split(self.query_one(ReviewPlayer).position())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Confirm is offered only on a line to check, in the place of Flagged."""

@@ -18,7 +18,9 @@ from gim.core.clock import mmss
 from gim.core.layout import Block, ClientLine, Intervention, place_of
 from gim.core.record import SessionRecord
 from gim.core.session import Annotation, AnnotationKind, Speaker
+from gim.core.transcript import split_line, token_words
 from gim.errors import GimError
+from gim.ui.dialogs.split import SplitDialog
 from gim.ui.dialogs.tags import TagDialog
 from gim.ui.dialogs.text_prompt import TextPrompt
 
@@ -45,6 +47,11 @@ class LineNotes(Static):
 
     class Changed(Message):
         """The guide edited, tagged or commented on a line: the store holds it now."""
+
+        def __init__(self, select: int | None = None) -> None:
+            super().__init__()
+            self.select = select
+            """The stored line to select after (the second half of a line split)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
@@ -75,7 +82,10 @@ class LineNotes(Static):
         voiced = getattr(block, "segment", None)
         if voiced is not None and voiced.speaker_confidence is not None:
             who = "the guide" if voiced.speaker is Speaker.GUIDE else "the client"
-            lines.append(f"[dim]voice: {who}, {voiced.speaker_confidence:.0%} sure (s flips)[/]")
+            sure = voiced.speaker_confidence
+            lines.append(f"[dim]voice: {who}, {sure:.0%} sure (s flips, b splits)[/]")
+        elif voiced is not None:
+            lines.append("[dim]s: guide/client · b: split the line[/]")
         segment_id = segment_id_of(block)
         for note in record.annotations:
             if segment_id and note.segment_id == segment_id:
@@ -127,6 +137,40 @@ class LineNotes(Static):
             return
         self.notify(f"Now the {other.value}'s line.", timeout=3)
         self.post_message(self.Changed())
+
+    def split(self, heard: float | None = None) -> None:
+        """Cut the line in two before a word the guide picks (the word heard at ``heard``
+        seconds first, else the middle one): both halves are edits, kept by later passes,
+        each linked to its piece by the one linking rule; the second is selected, ready to
+        be flipped to the other voice."""
+        block, record = self.block, self.record
+        segment = getattr(block, "segment", None)
+        if segment_id_of(block) is None or segment is None or record is None:
+            self.notify("Only transcript lines can be split.", timeout=4)
+            return
+        words = segment.text.split()
+        if len(words) < 2:
+            self.notify("A line of one word cannot be split.", timeout=4)
+            return
+        timed = token_words(segment)
+        at = len(words) // 2
+        if timed is not None and heard is not None and segment.start < heard < segment.end + 0.5:
+            at = sum(w.start <= heard for w in timed) - 1
+
+        def keep(chosen: int | None) -> None:
+            if chosen is None:
+                return
+            first, second, _ = split_line(segment, chosen)
+            record.clock.link([first, second])
+            try:
+                new = self.app.store.split_segment(first, second)
+            except GimError as exc:
+                self.notify(exc.message, severity="error")
+                return
+            self.notify("Split in two (s flips a line's speaker).", timeout=3)
+            self.post_message(self.Changed(select=new))
+
+        self.app.push_screen(SplitDialog(words, at, timed=timed is not None), keep)
 
     def confirm(self, block: Block | None) -> None:
         """``block``, a line flagged for checking, is right: it becomes an ordinary line

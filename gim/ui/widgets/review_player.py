@@ -6,18 +6,25 @@ The screen hands it the session (`record`) and the keys' wishes (`cue`, `play`, 
 `skip`, `cycle_source`, `change_speed`, `toggle_loop`, `stop`); the player owns everything
 about playing. The sound itself is the runner's (`gim.runner.sounds.listen`): a listener
 opened in a thread worker, then steered from here. The screen also hands it the moments
-worth following (`marks`: where lines and words begin); while it plays, the player sleeps
-until the next one is heard (or the shown second turns) and then says which moment is
-heard with `ReviewPlayer.Moved`, so the selection follows the sound within milliseconds
-without reading the position many times a second. `ReviewPlayer.Ended` says when the
-recording ran out.
+worth following (`marks`: where lines and words begin) and what to do when one is heard
+(`follow`); while it plays, the player sleeps until the next one is heard (or the shown
+second turns) and then calls `follow` with the moment heard, so the selection follows the
+sound within milliseconds without reading the position many times a second.
+`ReviewPlayer.Ended` says when the recording ran out.
+
+The wake-up is one asyncio timer (`loop.call_later`), and `follow` a plain call: a Textual
+timer per wake-up (a task, a callback message) and a message bubbling through the four
+containers between the player and the screen cost more than the frame they lead to
+(issue 24's profile, docs/design-notes.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 from bisect import bisect_right
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -27,7 +34,6 @@ from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.timer import Timer
 from textual.visual import Visual
 from textual.widgets import Static
 
@@ -69,20 +75,16 @@ class ReviewPlayer(Static):
     if TYPE_CHECKING:
         app = getters.app(GimApp)
 
-    class Moved(Message):
-        """The moment heard moved on (while playing)."""
-
-        def __init__(self, seconds: float) -> None:
-            super().__init__()
-            self.seconds = seconds
-            """Session seconds heard now."""
-
-        def can_replace(self, message: Message) -> bool:
-            """Only the newest moment matters."""
-            return isinstance(message, ReviewPlayer.Moved)
-
     class Ended(Message):
         """The recording ran out (not stopped by the guide)."""
+
+    class Failed(Message):
+        """Following the sound failed (raised again in the message loop, as any error)."""
+
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+            """What was raised."""
 
     source: reactive[str] = reactive("both")
     """What plays: voice, music or both."""
@@ -101,6 +103,9 @@ class ReviewPlayer(Static):
         """Session seconds the player starts from (the selected line, or where it stopped)."""
         self.marks: list[float] = []
         """Session seconds worth following, sorted (set by the screen: lines, words)."""
+        self.follow: Callable[[float], None] | None = None
+        """Called with the session seconds heard whenever a mark is reached while playing
+        (set by the screen: the selection and the word follow the sound)."""
         self._listener: Listener | None = None
         self._stop = threading.Event()
         self._shown: list[str] = []
@@ -108,10 +113,11 @@ class ReviewPlayer(Static):
         self._rows: dict[str, list[Strip]] = {}  # each line shown, rendered at _rows_width
         self._rows_width = 0
         self._content = Content("")
-        self._wake: Timer | None = None
+        self._wake: asyncio.TimerHandle | None = None
 
     def on_unmount(self) -> None:
         self._stop.set()  # the worker lets go of the speakers
+        self._sleep(None)
 
     def position(self) -> float:
         """Session seconds the player stands at: the moment heard while it plays."""
@@ -186,9 +192,10 @@ class ReviewPlayer(Static):
         self.playing = False
 
     # -- the status ------------------------------------------------------------------------
-    def show(self) -> None:
-        """Say where the player stands and what the keys do (only when it changed)."""
-        at = self.position()
+    def show(self, at: float | None = None) -> None:
+        """Say where the player stands (``at``, else asked of the sound) and what the keys
+        do (drawn only when it changed)."""
+        at = self.position() if at is None else at
         length = self.record.session.audio_seconds if self.record is not None else 0.0
         speed = f" · {self.speed:g}×" if self.speed != 1.0 else ""
         loop = " · ⟲ line" if self.loop is not None else ""
@@ -274,8 +281,18 @@ class ReviewPlayer(Static):
     def _sleep(self, seconds: float | None) -> None:
         """Wake in ``seconds`` (None: not at all)."""
         if self._wake is not None:
-            self._wake.stop()
-        self._wake = None if seconds is None else self.set_timer(seconds, self._tick)
+            self._wake.cancel()
+        self._wake = None
+        if seconds is not None:
+            self._wake = asyncio.get_running_loop().call_later(seconds, self._woken)
+
+    def _woken(self) -> None:
+        """`_tick`, any error going back to Textual's message loop (not asyncio's)."""
+        self._wake = None
+        try:
+            self._tick()
+        except Exception as error:
+            self.post_message(self.Failed(error))
 
     def _tick(self) -> None:
         listener = self._listener
@@ -286,8 +303,9 @@ class ReviewPlayer(Static):
             self.post_message(self.Ended())
             return
         at = listener.position()
-        self.post_message(self.Moved(at))
-        self.show()
+        if self.follow is not None:
+            self.follow(at)
+        self.show(at)
         following = bisect_right(self.marks, at)
         turn = math.floor(at) + 1.0 - at  # the second shown turns
         mark = self.marks[following] - at if following < len(self.marks) else math.inf
@@ -330,3 +348,7 @@ class ReviewPlayer(Static):
     def _ended(self, message: Ended) -> None:
         if self.playing:
             self.stop()
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        raise message.error
