@@ -16,6 +16,7 @@ import numpy as np
 
 from gim.audio.delay import DelayEstimate, estimate_delay
 from gim.core.clock import SessionClock
+from gim.priority import LIVE, prioritise
 
 MIN_CONFIDENCE = 6.0
 """Peak-to-sidelobe ratio a measurement needs to be kept (below ~5 it is unreliable)."""
@@ -113,6 +114,9 @@ class Aligner:
         self._pending: list[tuple[int, np.ndarray]] = []
         self._on_measure = on_measure
         self._candidate: tuple[int, DelayEstimate] | None = None
+        self._raised = feed is None
+        """Whether the thread that pumps has asked for `LIVE` priority (only when it feeds
+        the live pass: a busy machine must not hold its blocks back)."""
 
     def played(self, frame: int, block: np.ndarray) -> None:
         """A block that went to the speakers at output ``frame``."""
@@ -125,6 +129,9 @@ class Aligner:
 
     def pump(self, final: bool = False) -> None:
         """Measure when due and feed what can be aligned; ``final`` feeds everything."""
+        if not self._raised:
+            self._raised = True
+            prioritise(LIVE, "alignment and live feed")
         while self.mic.end >= self._next_measure:
             start = self._next_measure - self._window
             self._next_measure += self._every

@@ -99,6 +99,8 @@ class Replay:
     """Whether the session closed its journal normally."""
     assembled: dict[str, str] = field(default_factory=dict)
     """Track name → final file once the chunks were joined."""
+    assembled_chunks: dict[str, int | None] = field(default_factory=dict)
+    """Track name → how many chunks its final file holds (None: not noted)."""
 
     def track(self, name: str) -> list[Chunk]:
         """The chunks of one track in frame order."""
@@ -170,6 +172,7 @@ def replay(folder: Path) -> Replay:
             out.delays.append((int(entry["frame"]), float(entry["lag"])))
         elif kind == "assembled":
             out.assembled[entry["track"]] = entry["file"]
+            out.assembled_chunks[entry["track"]] = entry.get("chunks")
         elif kind == "end":
             out.ended = True
     return out

@@ -27,6 +27,7 @@ from gim.audio.levels import Level
 from gim.audio.producer import Block, BlockProducer, Command, Playlist
 from gim.audio.source import piece_length
 from gim.core.playback import Action, PlaybackEvent, PlaybackLog, Position
+from gim.priority import AUDIO, prioritise
 
 IDLE_BLOCKS = 4
 """Blocks of silence queued while no music has started (the start key waits behind them)."""
@@ -108,6 +109,8 @@ class Player:
         self._closing = threading.Event()
         self._threads: list[threading.Thread] = []
         self._music_on = False
+        self._raised = False
+        """Whether the output callback's thread has asked for `AUDIO` priority."""
         self._waits = False
         """Whether the device waits for the next block (`waits_for_output`), read at start."""
         self._lock = threading.Lock()
@@ -258,6 +261,9 @@ class Player:
     # -- the callback (PortAudio thread: copy only) ---------------------------------------
 
     def _callback(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        if not self._raised:  # PortAudio's thread: once, at the first callback
+            self._raised = True
+            prioritise(AUDIO, "player output")
         if status and status.output_underflow and self._music_on:
             self.underruns += 1  # a glitch in the silence before the music is not heard
         filled = 0
@@ -301,6 +307,7 @@ class Player:
     # -- consumer thread --------------------------------------------------------------
 
     def _consume(self) -> None:
+        prioritise(AUDIO, "player consumer")
         dry: list[int] = []  # [first frame, frames] of the output running dry mid-music
         while True:
             frame, block, silent = self._notes.get()
@@ -347,6 +354,7 @@ class Player:
     # -- producer thread --------------------------------------------------------------
 
     def _produce(self) -> None:
+        prioritise(AUDIO, "player producer")  # a busy machine must not starve the music
         producer = self._producer
         try:
             while True:

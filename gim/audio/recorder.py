@@ -33,6 +33,7 @@ from gim.audio.devices import Backend, Stream
 from gim.audio.levels import Level
 from gim.audio.stall import BASELINE, MIN_GAP, SETTLE, Settling
 from gim.errors import GimError
+from gim.priority import AUDIO, prioritise
 
 _monotonic = time.monotonic
 
@@ -165,6 +166,8 @@ class Recorder:
         self._stall_watch = threading.Thread(
             target=self._stall_loop, name="recorder-stall-watch", daemon=True
         )
+        self._raised = False
+        """Whether the input callback's thread has asked for `AUDIO` priority."""
         self._arrived: tuple[float, int] | None = None
         """(monotonic time, session clock) of the latest callback (the stall watch's)."""
         self._last: tuple[float, int, int] | None = None
@@ -249,6 +252,9 @@ class Recorder:
     # -- the audio callbacks: copy, stamp, enqueue ----------------------------------------
 
     def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        if not self._raised:  # PortAudio's thread: once, at the first callback
+            self._raised = True
+            prioritise(AUDIO, "recorder input")
         at, clock = _monotonic(), self._clock()
         self._queue.put(_Heard(at, clock, indata.copy(), bool(status and status.input_overflow)))
         self._arrived = (at, clock)
@@ -275,6 +281,7 @@ class Recorder:
     # -- the drain thread -------------------------------------------------------------
 
     def _drain_loop(self) -> None:
+        prioritise(AUDIO, "recorder drain")
         while True:
             item = self._queue.get()
             with self._numbering:

@@ -1,25 +1,32 @@
-"""Crash-safe audio writing: short chunks on disk, joined into one file at the end.
+"""Crash-safe audio writing: short chunks on disk, joined into one file per track.
 
 A chunk is written under a temporary name, flushed to disk, renamed, and only then listed
 in the journal; so killing the process at any moment loses at most the chunk being filled
 (a quarter second for the microphone). A jump in the frame count (a gap: the microphone
 stalled or was gone) starts a new chunk; joining fills the missing stretch with silence so
-the file stays on the session clock.
+the file stays on the session clock. Each settled chunk is also appended to the track's
+file as the session records (`gim.audio.joining`), so the end only closes it; when that
+file was dropped (a full disk) or the process was killed, `finish_audio` joins the chunks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import threading
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from gim.audio.journal import Chunk, Journal, replay
+from gim.audio.joining import Joining, joining_path
+from gim.audio.journal import Chunk, Journal, Replay, replay
+from gim.audio.sink import SUBTYPE
+from gim.audio.sink import Sink as _Sink
+from gim.audio.sink import private as _private
 from gim.config import ensure_private_dir
 
-SUBTYPE = "PCM_16"
+__all__ = ["SUBTYPE", "ChunkWriter", "assemble", "finish_audio", "write_durably"]
 
 
 class ChunkWriter:
@@ -57,6 +64,7 @@ class ChunkWriter:
         self._held = 0
         self._next = 0
         self._count = 0
+        self._joined = Joining(folder, track, rate, channels)
 
     def write(self, frame: int, block: np.ndarray) -> None:
         """Add ``block`` starting at session ``frame``; may write a chunk (OSError if the
@@ -82,6 +90,14 @@ class ChunkWriter:
         self._count += 1
         self.frames_written += held
         self.journal.write("chunk", track=self.track, file=name, frame=self._start, frames=held)
+        self._joined.add(self._start, data)
+
+    def finish(self) -> bool:
+        """End the track's file joined as it recorded, as ``<track>.flac``, noted in the
+        journal (what is held and not flushed stays out, as it does from the journal);
+        False when there is none (`finish_audio` joins the chunks then). Call it once the
+        writing is over; a chunk flushed after it leaves the file to `finish_audio`."""
+        return self._joined.finish(self.journal)
 
 
 def write_durably(path: Path, data: np.ndarray, rate: int) -> None:
@@ -106,10 +122,6 @@ def write_durably(path: Path, data: np.ndarray, rate: int) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)  # a half chunk on a full disk only takes space
         raise
-
-
-def _private(path: str, flags: int) -> int:
-    return os.open(path, flags, 0o600)
 
 
 def assemble(folder: Path, chunks: list[Chunk], out: Path, rate: int, channels: int) -> int:
@@ -161,33 +173,6 @@ def _assemble(
     return position
 
 
-class _Sink:
-    """A file for libsndfile's virtual I/O that keeps a write failure instead of letting it
-    escape the C callback (where Python prints it as "Exception ignored") and raises it after.
-    """
-
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-        self.failure: OSError | None = None
-
-    def write(self, data: bytes) -> int:
-        if self.failure is not None:
-            return 0
-        try:
-            return int(self._raw.write(data))
-        except OSError as exc:
-            self.failure = exc
-            return 0
-
-    def raise_failure(self) -> None:
-        """Raise the OSError a write met, if one did (ENOSPC on a full disk)."""
-        if self.failure is not None:
-            raise self.failure
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._raw, name)
-
-
 def finish_audio(folder: Path) -> float:
     """Join every track's chunks into ``<track>.flac`` (once); the microphone seconds.
 
@@ -206,22 +191,70 @@ def finish_audio(folder: Path) -> float:
         for track, count in channels.items():
             chunks = found.track(track)
             name = f"{track}.flac"
-            if track in found.assembled:
+            if _joined(found, track, len(chunks)):
                 frames = _frames_of(folder / found.assembled[track])
             elif chunks:
+                joining_path(folder, track).unlink(missing_ok=True)  # a killed session's
                 frames = assemble(folder, chunks, folder / name, rate, count)
-                journal.write("assembled", track=track, file=name, frames=frames)
+                journal.write(
+                    "assembled", track=track, file=name, frames=frames, chunks=len(chunks)
+                )
             else:
                 continue
-            for chunk in chunks:
-                (folder / chunk.file).unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                (folder / track).rmdir()  # only when empty
+            discard_chunks(folder, track, chunks)
             if track == "mic":
                 seconds = frames / rate
     finally:
         journal.close()
     return seconds
+
+
+REMOVING = ".removing"
+"""A joined track's chunk folder, renamed, while a thread empties it: ``mic.removing``."""
+
+
+def discard_chunks(folder: Path, track: str, chunks: list[Chunk]) -> None:
+    """Remove a joined track's chunk files (once the journal notes the joined file).
+
+    Unlinking a file that was fsync'd costs ext4 about 3 ms here: a minute for an hour's
+    21,600 chunks. So the folder is renamed at once and emptied by a background thread;
+    what a process that ends first leaves behind, `remove_leftovers` removes later.
+    """
+    source, target = folder / track, folder / f"{track}{REMOVING}"
+    with contextlib.suppress(OSError):
+        if source.is_dir() and not target.exists():
+            source.rename(target)
+            _remove_in_background([target])
+            return
+    for chunk in chunks:  # (a folder renamed before: one by one, as they are)
+        (folder / chunk.file).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        source.rmdir()  # only when empty
+
+
+def remove_leftovers(sessions_dir: Path) -> None:
+    """Finish removing the chunk folders joined sessions left (in the background)."""
+    with contextlib.suppress(OSError):
+        _remove_in_background(sorted(sessions_dir.glob(f"*/*{REMOVING}")))
+
+
+def _remove_in_background(paths: list[Path]) -> None:
+    if not paths:
+        return
+
+    def remove() -> None:
+        for path in paths:
+            shutil.rmtree(path, ignore_errors=True)
+
+    threading.Thread(target=remove, name="gim-remove-chunks", daemon=True).start()
+
+
+def _joined(found: Replay, track: str, chunks: int) -> bool:
+    """Whether the journal says ``track`` is joined, of all its ``chunks``."""
+    if track not in found.assembled:
+        return False
+    held = found.assembled_chunks.get(track)
+    return held is None or held == chunks  # (None: joined at the end, before the count)
 
 
 def _frames_of(path: Path) -> int:

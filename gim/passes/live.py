@@ -241,6 +241,9 @@ def _child_main(
     parent: int = 0,
 ) -> None:
     """The child process: load the engine, then follow the microphone until the sentinel."""
+    from gim.priority import LIVE, prioritise
+
+    prioritise(LIVE, "live transcription")  # first: the decoding threads inherit it
     if parent:
         _follow_parent(parent)
     try:

@@ -88,6 +88,21 @@ def window_start(done: list[float]) -> float:
     return max(0.0, min(done) - PREROLL)
 
 
+def window_span(done: list[float], recorded: float) -> tuple[float, float] | None:
+    """The next window (start, end in seconds) once ``recorded`` seconds are on disk;
+    None while too little is.
+
+    `WINDOW` seconds when that much waits (a pass behind catches up in long windows);
+    else as soon as `MIN_AUDIO` seconds are there, all of them: a pass that keeps up
+    stays about a minute behind the recording instead of up to a window and a half, so
+    the final pass at End has little more than its own minimum left to do.
+    """
+    start = window_start(done)
+    if recorded - start < MIN_AUDIO:
+        return None
+    return start, min(start + WINDOW, recorded)
+
+
 @dataclass(frozen=True)
 class Window:
     """A stretch of the recording as read from disk."""

@@ -1,7 +1,8 @@
 """The rolling pass's child process: it follows the session's crash-safe chunk files a
-window behind the recording, at a low priority (`NICE`) with one thread, and appends each
-finished window to the file (`gim.passes.rolling_file`); the windowing rule is
-`gim.passes.rolling`. It ends when the session ends or its process dies.
+window behind the recording, below the session's audio and live pass
+(`gim.priority.rolling`) with one thread, and appends each finished window to the file
+(`gim.passes.rolling_file`); the windowing rule is `gim.passes.rolling`. It ends when the
+session ends or its process dies.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from gim.audio.journal import Chunk, replay
 from gim.config import Settings
 from gim.core.clock import SessionClock
 from gim.passes.offline import Watch
-from gim.passes.rolling import WINDOW, Window, transcribe_window, window_start
+from gim.passes.rolling import Window, transcribe_window, window_span
 from gim.passes.rolling_file import Config, State, load, save_window
+from gim.priority import prioritise, rolling
 from gim.transcribe.engine import Engine
 
 POLL = 2.0
@@ -72,14 +74,13 @@ def follow(
             return state
         rate = int(found.header.get("rate", 48000))
         mic, ref = found.track("mic"), found.track("reference")
-        start = window_start(state.done)
-        stop = start + WINDOW
-        if min(_recorded(mic), _recorded(ref)) < stop * rate:
+        span = window_span(state.done, min(_recorded(mic), _recorded(ref)) / rate)
+        if span is None:
             if caught_up:
                 return state
             time.sleep(POLL)
             continue
-        a, b = round(start * rate), round(stop * rate)
+        a, b = round(span[0] * rate), round(span[1] * rate)
         loaded = loaded or engine()
         cpu = time.process_time()
         mic_audio = read_chunks(folder, mic, int(found.header.get("mic_channels", 1)), a, b)
@@ -118,11 +119,6 @@ def load_quiet_engine(config: Config) -> Engine:
     return load_engine(config.engine, config.model, cache_dir=Path(config.cache_dir))
 
 
-NICE = 5
-"""The child's niceness: below the session's audio and the live pass, which it yields to,
-but not the lowest: at nice 19 any other program's load (a CPU hog, a backup) took all
-of its CPU, no window was finished during a busy session, and the final pass at End had
-the whole recording to do (18 minutes after a 6-minute session)."""
 QUIET_ENV = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
@@ -149,7 +145,8 @@ class RollingPass:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start the child (`NICE`, one thread); it ends soon after this process does."""
+        """Start the child (`gim.priority.rolling`, one thread); it ends soon after this
+        process does."""
         env = {**os.environ, **QUIET_ENV}
         self.process = subprocess.Popen(
             [
@@ -186,7 +183,7 @@ def main(argv: list[str]) -> int:
     (the app starts sessions from a worker thread); the parent is checked instead, between
     windows and between the stretches of one.
     """
-    os.nice(NICE)
+    prioritise(rolling(), "rolling pass")
     folder, raw, parent = Path(argv[0]), json.loads(argv[1]), int(argv[2])
     raw["channels"] = [tuple(c) for c in raw["channels"]]
     config = Config(**raw)

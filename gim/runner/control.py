@@ -19,6 +19,7 @@ from gim.core.clock import DelayPoints
 from gim.core.program import Program
 from gim.core.session import Annotation, AnnotationKind, Consent, Phase, Segment
 from gim.passes.rolling_child import RollingPass
+from gim.priority import FINAL, raised
 from gim.runner import ending, session_start
 from gim.runner.audio_path import AudioPath, AudioSetup
 from gim.runner.controls import GuideControls
@@ -304,7 +305,8 @@ class SessionRunner:
                 return
             self._stop_wanted.set()
             try:
-                self._finish(0.0 if self._reached.is_set() else fade)
+                with raised(FINAL, "saving the session"):  # the guide waits for it
+                    self._finish(0.0 if self._reached.is_set() else fade)
             finally:
                 self._stopped.set()
         self._reporter.emit(Finished(self.session_id))
@@ -319,6 +321,11 @@ class SessionRunner:
             self._rolling.stop()  # before the chunks are joined; the rest is the final pass's
         if audio is not None:
             audio.close(fade)
+            if record is not None:
+                record.release_reserve()  # (a full disk: the files' ends need a little)
+            for writer in (audio.mic, audio.reference):
+                if writer is not None:
+                    writer.finish()  # joined as it recorded: closed, not joined now
         if record is not None:
             events = list(audio.player.log) if audio is not None else []
             owed = self.plan.final_pass_owed  # as in the header

@@ -15,6 +15,7 @@ from gim.core.session import Segment, Source
 from gim.errors import NotFoundError, SessionInUseError
 from gim.passes import rolling, rolling_file
 from gim.passes.offline import PassStopped, Progress, Watch, transcribe_recording
+from gim.priority import FINAL, raised
 from gim.runner.final_mark import final_pass_running, let_go, refuse_if_running
 from gim.runner.recovery import is_running
 from gim.runner.voices import by_voice
@@ -75,12 +76,14 @@ def _final_pass(
     from gim.transcribe.models import model_label
 
     clock = store.clock(session_id)
-    engine = load_engine(settings.engine, settings.model, cache_dir=settings.cache_dir / "models")
-    # What the rolling pass finished during the session is kept: only the rest is done now.
-    segments = rolling.finish(folder, settings, engine, clock, watch)
-    if segments is None:
-        segments = transcribe_recording(folder, settings, engine, clock, watch)
-    segments, how = by_voice(store.get_session(session_id), settings, folder, clock, segments)
+    with raised(FINAL, "final pass"):  # the engine's threads, started here, inherit it
+        models = settings.cache_dir / "models"
+        engine = load_engine(settings.engine, settings.model, cache_dir=models)
+        # What the rolling pass finished during the session is kept: only the rest is done now.
+        segments = rolling.finish(folder, settings, engine, clock, watch)
+        if segments is None:
+            segments = transcribe_recording(folder, settings, engine, clock, watch)
+        segments, how = by_voice(store.get_session(session_id), settings, folder, clock, segments)
     # a gap was recorded as silence, and removing the music from silence leaves the music
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gim.audio.files import track_info
 from gim.audio.journal import JOURNAL, compact, replay
-from gim.audio.writer import finish_audio
+from gim.audio.writer import finish_audio, remove_leftovers
 from gim.config import Settings
 from gim.core.clock import median_lag
 from gim.core.ids import is_session_id
@@ -183,6 +183,7 @@ def join_pending(settings: Settings, store: Store) -> list[str]:
     process leaves its reserve behind). Returns the ids whose audio was joined.
     """
     root = settings.sessions_dir
+    remove_leftovers(root)
     with contextlib.suppress(OSError):
         for reserve in root.glob(f"{RESERVE_PREFIX}*"):
             if not is_running(root / reserve.name[len(RESERVE_PREFIX) :]):

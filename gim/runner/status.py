@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from gim.audio.joining import joining_path
 from gim.core.program import Program
 from gim.runner.audio_path import AudioPath
 from gim.runner.events import RunnerStatus
@@ -28,6 +30,16 @@ def disk_warning(folder: Path, need: int) -> str | None:
         f"Only {free // 2**20} MB free on the disk, about {need // 2**20} MB are needed "
         "for this session: free some space or it will stop when the disk fills."
     )
+
+
+def joining_bytes(folder: Path) -> int:
+    """Bytes the files joined as the session records take: given back to the chunks when
+    the disk is nearly full (`gim.audio.joining`), so as good as free here."""
+    taken = 0
+    for track in ("mic", "reference"):
+        with contextlib.suppress(OSError):
+            taken += joining_path(folder, track).stat().st_blocks * 512
+    return taken
 
 
 DISK_CHECK_SECONDS = 2.0
@@ -60,7 +72,7 @@ class DiskWatch:
         it cannot be read). FLAC compresses, so after the first half minute the rate the
         disk really fills at replaces the worst case."""
         try:
-            free = shutil.disk_usage(self.folder).free
+            free = shutil.disk_usage(self.folder).free + joining_bytes(self.folder)
         except OSError:
             return None
         if self._first is None:

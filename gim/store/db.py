@@ -270,7 +270,7 @@ class Store(TranscriptTables):
             )
         if folder.exists():
             try:
-                shutil.rmtree(folder)
+                shutil.rmtree(folder, onerror=_gone_is_removed)
             except OSError as exc:
                 raise StoreError(
                     f"Cannot delete the audio folder {folder} ({exc.strerror}): check its "
@@ -433,3 +433,10 @@ def snapshot_program(session: Session) -> Program | None:
         )
     except (GimError, ValueError, TypeError, KeyError):
         return None
+
+
+def _gone_is_removed(func: object, path: str, exc_info: tuple[type, BaseException, object]) -> None:
+    """`shutil.rmtree`'s onerror: a file already gone (a joined session's chunks are removed
+    by a background thread) is removed; any other failure is raised."""
+    if not isinstance(exc_info[1], FileNotFoundError):
+        raise exc_info[1]

@@ -12,7 +12,8 @@ from gim.audio.room import Acoustics, Utterance, VirtualRoom
 from gim.config import Settings
 from gim.core.session import Source
 from gim.library.programs import ProgramLibrary
-from gim.passes import rolling_child, rolling_file
+from gim.passes import rolling_file
+from gim.priority import LIVE, granted, rolling
 from gim.runner import SessionPlan, SessionRunner
 from gim.runner.final_pass import final_pass
 from gim.store.db import Store
@@ -21,7 +22,7 @@ from tests.support import roommix
 
 @pytest.mark.whisper
 @pytest.mark.slow
-def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finishes_it(
+def test_session_runs_the_rolling_pass_below_the_live_pass_and_the_final_pass_finishes_it(
     tmp_path: Path, shared_data: Path
 ) -> None:
     settings = Settings(home=tmp_path / "home")
@@ -48,9 +49,16 @@ def test_session_runs_the_rolling_pass_at_low_priority_and_the_final_pass_finish
         assert child is not None and child.process is not None
         pid = child.process.pid
         deadline = time.monotonic() + 30
-        while _nice(pid) != rolling_child.NICE and time.monotonic() < deadline:
-            time.sleep(0.1)  # the child lowers its own priority as it starts
-        assert _nice(pid) == rolling_child.NICE
+        while _nice(pid) != rolling() and time.monotonic() < deadline:
+            time.sleep(0.1)  # the child sets its own priority as it starts
+        assert _nice(pid) == rolling()
+        # the live pass comes first where the system allows it (root here), never after
+        audio = runner.controls.audio
+        assert audio is not None and audio.transcriber is not None
+        live = audio.transcriber._process.pid
+        while _nice(live) != granted(LIVE) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _nice(live) == granted(LIVE) < _nice(pid)
         while rolling_file.load(folder, config) is None and not runner.done():
             runner.wait_for(0.5)
         finished = rolling_file.load(folder, config)

@@ -25,6 +25,7 @@ from gim.runner import status
 from gim.runner.rebuild import damaged, set_aside
 from gim.runner.status import DiskWatch
 from gim.store.db import Store, _schema_lock
+from tests.support.full_disk import FullAfter
 
 
 def _full(*args: Any, **kwargs: Any) -> int:
@@ -75,28 +76,11 @@ def test_a_journal_without_an_owner_still_raises(
         journal.write("segment", start=1.0, text="x")
 
 
-class _FullAfter:
-    """A file object that takes ``room`` bytes, then fails as a full disk does."""
-
-    def __init__(self, raw: Any, room: int) -> None:
-        self.raw = raw
-        self.room = room
-
-    def write(self, data: bytes) -> int:
-        if len(data) > self.room:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        self.room -= len(data)
-        return int(self.raw.write(data))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.raw, name)
-
-
 def test_a_chunk_on_a_full_disk_is_an_oserror_and_leaves_no_part_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     real_sink = writer._Sink
-    monkeypatch.setattr(writer, "_Sink", lambda raw: real_sink(_FullAfter(raw, 2000)))
+    monkeypatch.setattr(writer, "_Sink", lambda raw: real_sink(FullAfter(raw, 2000)))
     noise = np.random.default_rng(1).uniform(-0.5, 0.5, (48000, 1)).astype(np.float32)
     with pytest.raises(OSError) as caught:
         writer.write_durably(tmp_path / "000000.flac", noise, 48000)
@@ -117,7 +101,7 @@ def test_joining_on_a_full_disk_is_an_oserror_and_keeps_the_chunks(
     journal.close()
     chunks = sorted((tmp_path / "mic").iterdir())
     real_sink = writer._Sink
-    monkeypatch.setattr(writer, "_Sink", lambda raw: real_sink(_FullAfter(raw, 50_000)))
+    monkeypatch.setattr(writer, "_Sink", lambda raw: real_sink(FullAfter(raw, 50_000)))
     with pytest.raises(OSError):
         writer.finish_audio(tmp_path)
     assert sorted((tmp_path / "mic").iterdir()) == chunks

@@ -12,7 +12,7 @@ from gim.audio.writer import ChunkWriter
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker, Word
 from gim.passes import rolling, rolling_file
-from gim.passes.rolling import finalise, window_start
+from gim.passes.rolling import finalise, window_span, window_start
 from gim.passes.rolling_file import Config, State, load, save_window
 
 
@@ -68,6 +68,13 @@ def test_progress_by_lines_when_one_stretch_fills_the_window() -> None:
 def test_the_next_window_starts_a_preroll_before_the_earliest_channel() -> None:
     assert window_start([78.0, 80.0]) == 78.0 - rolling.PREROLL
     assert window_start([0.0]) == 0.0
+
+
+def test_a_window_waits_for_a_minute_then_takes_what_is_recorded_up_to_its_length() -> None:
+    start = 78.0 - rolling.PREROLL
+    assert window_span([78.0], start + rolling.MIN_AUDIO - 0.5) is None
+    assert window_span([78.0], start + 70.0) == (start, start + 70.0)  # a pass that keeps up
+    assert window_span([78.0], 400.0) == (start, start + rolling.WINDOW)  # one behind
 
 
 def config() -> Config:
