@@ -12,11 +12,12 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 from textual._compositor import ChopsUpdate, Compositor, LayoutUpdate
+from textual.geometry import Region
 from textual.strip import Strip
 
 from gim.config import Settings
 from gim.ui import compositor as tight
-from gim.ui.compositor import TightCompositor, fits, review_compositor
+from gim.ui.compositor import TightCompositor, covers, fits, review_compositor, rows_met, runs
 from gim.ui.widgets.review_player import ReviewPlayer
 from gim.ui.widgets.transcript import TranscriptView
 from tests.ui.test_ui_review_playback import line_index, sample_review, until
@@ -48,6 +49,15 @@ def test_a_changed_method_gets_textuals_own() -> None:
         render_partial_update = None  # type: ignore[assignment]
 
     assert fits(Compositor) and not fits(Renamed) and not fits(Gone)
+
+
+def test_rows_and_columns_met() -> None:
+    shown = Region(0, 2, 50, 10)  # rows 2-11
+    updates = [Region(3, 4, 5, 1), Region(40, 5, 30, 2), Region(0, 20, 80, 1)]
+    assert rows_met(shown, updates) == [(4, 7)]
+    assert covers([(0, 5), (5, 10)], (2, 9)) and covers([(6, 12), (0, 7)], (0, 12))
+    assert not covers([(0, 5), (6, 10)], (2, 9)) and not covers([], (1, 2))
+    assert runs([1, 2, 3, 7, 9, 10]) == [(1, 4), (7, 8), (9, 11)]
 
 
 class Terminal:

@@ -214,7 +214,7 @@ class ReviewScreen(GimScreen[None]):
         line = self._spoken[at][1] if at >= 0 else None
         if line is not None and line != self._followed:
             self._followed = line  # moved only when the sound reaches another line
-            view.highlighted = line
+            view.follow(line)
         view.mark_word(line, seconds)
         if self.record is not None:
             found = self.record.clock.music_at(seconds)

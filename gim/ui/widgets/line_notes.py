@@ -150,7 +150,7 @@ class LineNotes(Static):
             return
         words = segment.text.split()
         if len(words) < 2:
-            self.notify("A line of one word cannot be split.", timeout=4)
+            self.notify("A line needs two words at least to be split.", timeout=4)
             return
         timed = token_words(segment)
         at = len(words) // 2

@@ -142,6 +142,7 @@ class TranscriptView(OptionList):
         self._marked_cells: tuple[int, int, int] | None = None  # the word heard: row, cells
         self._cells: dict[tuple[int, int], list[tuple[int, int, int]] | None] = {}
         self._drawn_highlight: int | None = None  # the line drawn as highlighted
+        self._paging = False  # highlighting the line the sound reached (`follow`)
 
     def set_blocks(self, blocks: Iterable[Block]) -> None:
         """Replace the transcript, keeping the highlighted line where it can."""
@@ -211,6 +212,30 @@ class TranscriptView(OptionList):
         top = self.scroll_offset.y
         rows = {c[0] for c in (before, cells) if c is not None}
         self.refresh(*(Region(0, row - top, width, 1) for row in sorted(rows)))
+
+    def follow(self, index: int) -> None:
+        """Highlight line ``index``, which the sound has reached. The list scrolls only when
+        the line is out of sight, and then by a page (the line at the top): following the
+        sound then scrolls once a screenful, where keeping the line just in sight scrolled
+        (and drew the whole list again) at every line once the sound passed the bottom."""
+        self._paging = True
+        try:
+            self.highlighted = index
+        finally:
+            self._paging = False
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        """OptionList's, or a page turn while following the sound (`follow`)."""
+        if not self._paging:
+            super().scroll_to_highlight(top=top)
+            return
+        row = self._index_to_line.get(self.highlighted) if self.highlighted is not None else None
+        if row is None:
+            return
+        top_row, height = self.scroll_offset.y, self.scrollable_content_region.height
+        bottom = row + self._heights[self.highlighted or 0]
+        if not (top_row <= row and bottom <= top_row + height):
+            super().scroll_to_highlight(top=True)
 
     def watch_highlighted(self, highlighted: int | None) -> None:
         """Scroll to the line and say so (OptionList's), then draw again only the rows of
