@@ -33,6 +33,7 @@ from gim.core.playback import PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import Segment
 from gim.errors import GimError
+from gim.passes.live_backlog import Intake
 
 
 class AudioEvents(Protocol):
@@ -106,6 +107,10 @@ class AudioPath:
         self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None, float]] = (
             queue.SimpleQueue()
         )
+        self._shedder = Intake()
+        self._shedder.ready = True
+        self.shed = 0
+        """Blocks the analysis thread passed over because it fell behind."""
         self._stamps: deque[tuple[int, float]] = deque()
         """(frame, when the microphone delivered it) of the microphone blocks not yet fed
         to the live pass (the analysis thread's own)."""
@@ -297,7 +302,7 @@ class AudioPath:
             self._disk_trouble(exc)
             return
         if self.aligner is not None:
-            self._queue.put(("ref", frame, block, 0.0))
+            self._queue.put(("ref", frame, block, time.monotonic()))
 
     def _stalled(self, frame: int) -> None:
         """Recorder watch thread: the microphone stopped delivering (its stream is open)."""
@@ -312,6 +317,16 @@ class AudioPath:
             self._events.disk_full(exc)
 
     def _analysis_loop(self) -> None:
+        """Measure the lag and feed the live pass, block by block; shed when behind.
+
+        Blocks reach this thread after they are written. When the process is too busy
+        for it (a virtual room far faster than real time, an overloaded machine), blocks
+        that have waited more than `Intake`'s limit are passed over, neither measured nor
+        transcribed live, until it has caught up: its queue, the one store of audio in
+        the process that had no bound, stays bounded; the recording keeps the blocks and
+        the final pass has them. (The lag tape reads what was passed over as silence, as it
+        reads a gap in the microphone.)
+        """
         aligner = self.aligner
         assert aligner is not None
         while True:
@@ -319,6 +334,9 @@ class AudioPath:
             if block is None:
                 aligner.pump(final=True)
                 return
+            if not self._shedder.admit(stamp, None):
+                self.shed += 1
+                continue
             if kind == "mic":
                 if self.transcriber is not None:
                     self._stamps.append((frame, stamp))
