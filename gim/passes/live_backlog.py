@@ -48,18 +48,27 @@ handed over) as `LiveTranscriber.feed` queues it."""
 class Intake:
     """The runner's side of shedding: blocks the live pass could only skip are not sent.
 
-    While this block, or the oldest block sent and not yet taken by the child, has waited
-    more than ``limit`` seconds since the microphone delivered it, blocks are dropped
-    until the wait is back under ``keep``: the child sees a gap in the frames (which ends
-    what was being said, as any gap does) and the final pass transcribes the recording.
-    Nothing is dropped before the child is `ready` (a model loading is not a machine too
-    busy to keep up). ``limit`` None: nothing is ever dropped.
+    Two places a block can wait too long, each with its own way back:
+
+    - the pipe to the child (``keep`` None): when the oldest block sent and not yet taken
+      has waited more than ``limit`` seconds, nothing more is sent until the child has
+      taken everything sent before; a block itself older than ``limit`` is never sent.
+      (Not "until blocks are fresh again": a block reaches the pipe up to seconds old by
+      design, held back until the microphone's lag is known, so a wait measured from
+      the microphone may never fall under a short ``keep``: once, the live transcript
+      stopped for the rest of a real hour.)
+    - the runner's analysis thread (``keep`` in seconds, ``unread`` None): blocks that
+      waited more than ``limit`` are passed over until the wait is under ``keep``.
+
+    The child sees a gap in the frames (which ends what was being said, as any gap does)
+    and the final pass transcribes the recording. Nothing is dropped before `ready` (a
+    model loading is not a machine too busy to keep up). ``limit`` None: never.
     """
 
     def __init__(
         self,
         limit: float | None = MAX_BEHIND,
-        keep: float = KEEP_AFTER_SKIP,
+        keep: float | None = KEEP_AFTER_SKIP,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit
@@ -79,10 +88,14 @@ class Intake:
             return True
         while len(self._sent) > (unread or 0):
             self._sent.popleft()  # taken by the child
-        oldest = min(stamp, self._sent[0]) if self._sent else stamp
-        waited = self.clock() - oldest if self.ready else 0.0
-        self.dropping = waited > (self.keep if self.dropping else self.limit)
-        if self.dropping:
+        now = self.clock()
+        waited = now - stamp if self.ready else 0.0
+        if self.keep is not None:
+            self.dropping = waited > (self.keep if self.dropping else self.limit)
+        else:
+            piped = now - self._sent[0] if self._sent and self.ready else 0.0
+            self.dropping = piped > self.limit or (self.dropping and bool(self._sent))
+        if self.dropping or waited > self.limit:
             self.dropped += 1
             return False
         self._sent.append(stamp)

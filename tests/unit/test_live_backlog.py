@@ -191,7 +191,7 @@ def test_the_runner_stops_sending_what_the_child_could_only_skip() -> None:
     """A child that takes one block in three: without the intake the pipe's backlog grows
     with the session (memory and lateness without bound); with it, it stays near the
     limit and blocks are sent again as soon as the child has caught up."""
-    intake = Intake(clock=lambda: pipe.now)
+    intake = Intake(keep=None, clock=lambda: pipe.now)
     pipe = Pipe(intake, slowness=3)
     intake.ready = True
     pipe.run(2 * 60 * 60 * 2)  # two hours of half-second blocks
@@ -202,11 +202,11 @@ def test_the_runner_stops_sending_what_the_child_could_only_skip() -> None:
 
 
 def test_nothing_is_dropped_while_the_model_loads_or_when_never_asked() -> None:
-    loading = Intake(clock=lambda: pipe.now)
+    loading = Intake(keep=None, clock=lambda: pipe.now)
     pipe = Pipe(loading, slowness=3)
     pipe.run(200)  # not ready: the blocks wait for the model, none is lost
     assert loading.dropped == 0 and pipe.sent == 200
-    never = Intake(limit=None, clock=lambda: pipe.now)
+    never = Intake(limit=None, keep=None, clock=lambda: pipe.now)
     pipe.intake = never
     never.ready = True
     pipe.run(200, late=MAX_BEHIND * 2)
@@ -224,3 +224,22 @@ def test_blocks_late_from_the_runner_itself_are_dropped_until_it_catches_up() ->
     assert intake.dropped == 20
     pipe.run(10, late=0.1)
     assert intake.dropped == 20 and not intake.dropping
+
+
+def test_blocks_held_back_by_design_do_not_keep_the_pipe_shut() -> None:
+    """Blocks reach the pipe 6 s old (held until the microphone's lag is known): after a
+    spell where the child took nothing, sending resumes once it has taken what was sent
+    (it stopped for good when it waited for blocks fresher than 2 s)."""
+    intake = Intake(keep=None, clock=lambda: pipe.now)
+    intake.ready = True
+    pipe = Pipe(intake, slowness=1)
+    pipe.run(20, late=6.0)
+    assert intake.dropped == 0
+    pipe.slowness = 10**9  # the child decodes a long utterance under load: takes nothing
+    pipe.run(40, late=6.0)
+    assert intake.dropping and intake.dropped > 0
+    pipe.slowness = 1
+    pipe.unread.clear()  # it takes everything it was sent
+    dropped = intake.dropped
+    pipe.run(20, late=6.0)
+    assert intake.dropped == dropped and not intake.dropping
