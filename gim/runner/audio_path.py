@@ -109,8 +109,6 @@ class AudioPath:
         )
         self._shedder = Intake()
         self._shedder.ready = True
-        self.shed = 0
-        """Blocks the analysis thread passed over because it fell behind."""
         self._stamps: deque[tuple[int, float]] = deque()
         """(frame, when the microphone delivered it) of the microphone blocks not yet fed
         to the live pass (the analysis thread's own)."""
@@ -203,6 +201,11 @@ class AudioPath:
         if self.recorder is not None:
             return self.recorder.now() / self.rate
         return self.player.out_frame / self.rate
+
+    @property
+    def shed(self) -> int:
+        """Blocks the analysis thread passed over because it fell behind."""
+        return self._shedder.dropped
 
     @property
     def points(self) -> DelayPoints:
@@ -335,7 +338,6 @@ class AudioPath:
                 aligner.pump(final=True)
                 return
             if not self._shedder.admit(stamp, None):
-                self.shed += 1
                 continue
             if kind == "mic":
                 if self.transcriber is not None:
