@@ -103,6 +103,9 @@ class Store(TranscriptTables):
     def _prepare(cls, db: Database, path: Path | None) -> Store:
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA secure_delete = ON")  # deleted health records are zeroed on disk
+        # SQLite's temporary files (sorts, big queries) stay in memory: without it a demo
+        # wrote one, holding rows of health records, to /var/tmp, outside the data home
+        db.execute("PRAGMA temp_store = MEMORY")
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails if not a database
         if path is not None:
             db.enable_wal()

@@ -63,6 +63,7 @@ def test_open_creates_a_private_wal_database_and_reopening_migrates_nothing(
         assert [m.name for m in MIGRATIONS.applied(store.db)] == applied
         assert MIGRATIONS.pending(store.db) == []
         assert store.get_session(sid).client == "C07"
+        assert store.db.execute("PRAGMA temp_store").fetchone()[0] == 2  # memory, not /var/tmp
     assert applied == [
         "0001_tables",
         "0002_search",
