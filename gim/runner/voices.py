@@ -12,7 +12,7 @@ from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, label
 from gim.errors import GimError
 from gim.passes.voices import (
     VoiceSource,
-    cleaned_recording,
+    cleaned_around,
     label_lines,
     profile_from_audio,
     profile_from_files,
@@ -83,7 +83,7 @@ def by_voice(
     if not lines:
         return lines, labels_made(LabelsMade.NONE)
     source = voice_source(settings.home, session, settings.guide)
-    clean = cleaned_recording(folder, settings.client_channel, clock)
+    clean = cleaned_around(folder, settings.client_channel, clock, lines)
     labelled, how = label_lines(lines, clean, source)
     return labelled, labels_made(how, session.guide or settings.guide)
 
