@@ -136,7 +136,7 @@ class LiveTranscriber:
         self._process: Any = None
         self._reader: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._intake = Intake(max_behind, keep=None)
+        self._intake = Intake(max_behind)
         self._told_shed = False
 
     def start(self) -> None:

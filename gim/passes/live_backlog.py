@@ -11,7 +11,7 @@ measured by the clock, not in frames: a demo's virtual room records faster than 
 and audio handed over all at once (a test, a benchmark) is not a recording left behind.
 
 A block waits in two places before the child can skip it, and both are in the runner's
-process (`Intake`): behind the runner's analysis thread, and in the pipe to the child (the
+process (`Stale`, `Intake`): behind the runner's analysis thread, and in the pipe to the child (the
 child must still take each block to skip it). Under sustained overload either grew
 without bound: a soak at 1.8x real time gained 460 MB an hour and its live lines came
 1,000 s late. So blocks are stamped when the microphone delivered them, and the runner
@@ -46,33 +46,24 @@ handed over) as `LiveTranscriber.feed` queues it."""
 
 
 class Intake:
-    """The runner's side of shedding: blocks the live pass could only skip are not sent.
+    """The runner's side of the pipe to the live child: blocks it could only skip are not
+    sent.
 
-    Two places a block can wait too long, each with its own way back:
-
-    - the pipe to the child (``keep`` None): when the oldest block sent and not yet taken
-      has waited more than ``limit`` seconds, nothing more is sent until the child has
-      taken everything sent before; a block itself older than ``limit`` is never sent.
-      (Not "until blocks are fresh again": a block reaches the pipe up to seconds old by
-      design, held back until the microphone's lag is known, so a wait measured from
-      the microphone may never fall under a short ``keep``: once, the live transcript
-      stopped for the rest of a real hour.)
-    - the runner's analysis thread (``keep`` in seconds, ``unread`` None): blocks that
-      waited more than ``limit`` are passed over until the wait is under ``keep``.
-
-    The child sees a gap in the frames (which ends what was being said, as any gap does)
-    and the final pass transcribes the recording. Nothing is dropped before `ready` (a
-    model loading is not a machine too busy to keep up). ``limit`` None: never.
+    When the oldest block sent and not yet taken has waited more than ``limit`` seconds,
+    nothing more is sent until the child has taken everything sent before; a block itself
+    older than ``limit`` is never sent. (Not "until blocks are fresh again": a block reaches
+    the pipe up to seconds old by design, held back until the microphone's lag is known,
+    so a wait measured from the microphone may never fall under a short threshold: once,
+    the live transcript stopped for the rest of a real hour.) The child sees a gap in the
+    frames, which ends what was being said, as any gap does, and the final pass
+    transcribes the recording. Nothing is dropped before `ready` (a model loading is not
+    a machine too busy to keep up). ``limit`` None: never.
     """
 
     def __init__(
-        self,
-        limit: float | None = MAX_BEHIND,
-        keep: float | None = KEEP_AFTER_SKIP,
-        clock: Callable[[], float] = time.monotonic,
+        self, limit: float | None = MAX_BEHIND, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.limit = limit
-        self.keep = keep
         self.clock = clock
         self.ready = False
         """The child has loaded its model and takes blocks."""
@@ -88,18 +79,42 @@ class Intake:
             return True
         while len(self._sent) > (unread or 0):
             self._sent.popleft()  # taken by the child
-        now = self.clock()
-        waited = now - stamp if self.ready else 0.0
-        if self.keep is not None:
-            self.dropping = waited > (self.keep if self.dropping else self.limit)
-        else:
-            piped = now - self._sent[0] if self._sent and self.ready else 0.0
+        if self.ready:
+            now = self.clock()
+            piped = now - self._sent[0] if self._sent else 0.0
             self.dropping = piped > self.limit or (self.dropping and bool(self._sent))
-        if self.dropping or waited > self.limit:
-            self.dropped += 1
-            return False
+            if self.dropping or now - stamp > self.limit:
+                self.dropped += 1
+                return False
         self._sent.append(stamp)
         return True
+
+
+class Stale:
+    """The runner's analysis thread behind the microphone: blocks that waited more than
+    ``limit`` seconds for it are passed over until the wait is back under ``keep`` (so it
+    catches up for good instead of taking one block in two at the edge)."""
+
+    def __init__(
+        self,
+        limit: float = MAX_BEHIND,
+        keep: float = KEEP_AFTER_SKIP,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.keep = keep
+        self.clock = clock
+        self.passing = False
+        """Passing over blocks until the wait is under ``keep``."""
+        self.passed = 0
+        """Blocks passed over so far."""
+
+    def admit(self, stamp: float) -> bool:
+        """Whether to take a block the microphone delivered at ``stamp``."""
+        waited = self.clock() - stamp
+        self.passing = waited > (self.keep if self.passing else self.limit)
+        self.passed += self.passing
+        return not self.passing
 
 
 class Follower(Protocol):

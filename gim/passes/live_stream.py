@@ -208,7 +208,7 @@ class UtteranceStream:
             self._drop(min(ended[-1].span.end, n), music)
         elif not spans:
             self._drop(max(0, n - KEEP), music)
-        return keep_out_invented(out)  # stock phrases and guesses: one marker, no words
+        return keep_out_invented(out, live=True)  # stock lines and guesses: one marker
 
     def _drop(self, frames: int, music: Judgement) -> None:
         if frames <= 0 or self.base is None:

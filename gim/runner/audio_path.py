@@ -33,7 +33,7 @@ from gim.core.playback import PlaybackEvent
 from gim.core.program import Program
 from gim.core.session import Segment
 from gim.errors import GimError
-from gim.passes.live_backlog import Intake
+from gim.passes.live_backlog import Stale
 
 
 class AudioEvents(Protocol):
@@ -107,8 +107,7 @@ class AudioPath:
         self._queue: queue.SimpleQueue[tuple[str, int, np.ndarray | None, float]] = (
             queue.SimpleQueue()
         )
-        self._shedder = Intake()
-        self._shedder.ready = True
+        self._stale = Stale()
         self._stamps: deque[tuple[int, float]] = deque()
         """(frame, when the microphone delivered it) of the microphone blocks not yet fed
         to the live pass (the analysis thread's own)."""
@@ -205,7 +204,7 @@ class AudioPath:
     @property
     def shed(self) -> int:
         """Blocks the analysis thread passed over because it fell behind."""
-        return self._shedder.dropped
+        return self._stale.passed
 
     @property
     def points(self) -> DelayPoints:
@@ -324,7 +323,7 @@ class AudioPath:
 
         Blocks reach this thread after they are written. When the process is too busy
         for it (a virtual room far faster than real time, an overloaded machine), blocks
-        that have waited more than `Intake`'s limit are passed over, neither measured nor
+        that have waited more than `Stale`'s limit are passed over, neither measured nor
         transcribed live, until it has caught up: its queue, the one store of audio in
         the process that had no bound, stays bounded; the recording keeps the blocks and
         the final pass has them. (The lag tape reads what was passed over as silence, as it
@@ -337,7 +336,7 @@ class AudioPath:
             if block is None:
                 aligner.pump(final=True)
                 return
-            if not self._shedder.admit(stamp, None):
+            if not self._stale.admit(stamp):
                 continue
             if kind == "mic":
                 if self.transcriber is not None:

@@ -9,7 +9,11 @@ other (no line between, at most `MARKER_JOIN` seconds apart) become one, so a st
 of music gives at most one marker, not ten.
 
 A line the voice detector was sure of and Whisper did not doubt keeps its words even when
-they are "Thank you.": a client does say that.
+they are "Thank you.": a client does say that. Not in the live preview (``live``): its
+canceller leaves music in which Silero is sure of a voice and Whisper, undoubting, writes
+"Thank you." (a busy session showed one in the music) or "You" (a demo, at 0:01). There a
+stock line is always a marker; the rolling and final passes, with the music removed far
+better, give the client's "Thank you." its words a minute or two later.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ STOCK_LINES = frozenset(
     }
 )
 """Whole lines Whisper writes on music or a breath; invented when the line is also
-flagged (said with confidence where speech was heard, they are the client's)."""
+flagged (said with confidence where speech was heard, they are the client's), and always
+in the live preview."""
 GUESS_REASON = "probably no speech"
 """`gim.transcribe.filters.flag_reason` for a line Whisper itself judged no speech."""
 GUESS_WORDS = 3
@@ -45,16 +50,20 @@ MARKER_JOIN = 3.0
 """Seconds: markers closer than this, with no line between, become one."""
 
 
-def is_invented(segment: Segment) -> bool:
-    """Whether ``segment`` is text Whisper invented rather than heard (see module doc)."""
+def is_invented(segment: Segment, *, live: bool = False) -> bool:
+    """Whether ``segment`` is text Whisper invented rather than heard (see module doc);
+    ``live``: a line of the live preview, where a stock line is never taken as heard."""
     if is_marker(segment):
         return False
     if known_phrase(segment.text):
         return True
+    words = words_of(segment.text)
+    stock = " ".join(words) in STOCK_LINES
+    if live and stock:
+        return True
     if not segment.flagged:
         return False
-    words = words_of(segment.text)
-    if " ".join(words) in STOCK_LINES:
+    if stock:
         return True
     return segment.flag_reason.startswith(GUESS_REASON) and len(words) <= GUESS_WORDS
 
@@ -72,16 +81,17 @@ def as_marker(segment: Segment) -> Segment:
     )
 
 
-def keep_out_invented(segments: list[Segment]) -> list[Segment]:
+def keep_out_invented(segments: list[Segment], *, live: bool = False) -> list[Segment]:
     """``segments`` with invented lines turned into markers and adjacent markers joined.
 
-    Each speaker's lines are joined separately; the result is in time order.
+    Each speaker's lines are joined separately; the result is in time order. ``live``: the
+    live preview's lines (`is_invented`).
     """
     out: list[Segment] = []
     last: dict[object, int] = {}
     """Where each speaker's last kept line is in ``out`` (a marker joins only a marker)."""
     for seg in sorted(segments, key=lambda s: (s.start, s.end)):
-        seg = as_marker(seg) if is_invented(seg) else seg
+        seg = as_marker(seg) if is_invented(seg, live=live) else seg
         k = last.get(seg.speaker, -1)
         before = out[k] if k >= 0 else None
         if (

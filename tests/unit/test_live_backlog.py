@@ -8,7 +8,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gim.core.session import Segment, Source
-from gim.passes.live_backlog import KEEP_AFTER_SKIP, MAX_BEHIND, SHED, Backlog, Intake, follow
+from gim.passes.live_backlog import (
+    KEEP_AFTER_SKIP,
+    MAX_BEHIND,
+    SHED,
+    Backlog,
+    Intake,
+    Stale,
+    follow,
+)
 
 RATE = 16000
 BLOCK = RATE // 2
@@ -191,7 +199,7 @@ def test_the_runner_stops_sending_what_the_child_could_only_skip() -> None:
     """A child that takes one block in three: without the intake the pipe's backlog grows
     with the session (memory and lateness without bound); with it, it stays near the
     limit and blocks are sent again as soon as the child has caught up."""
-    intake = Intake(keep=None, clock=lambda: pipe.now)
+    intake = Intake(clock=lambda: pipe.now)
     pipe = Pipe(intake, slowness=3)
     intake.ready = True
     pipe.run(2 * 60 * 60 * 2)  # two hours of half-second blocks
@@ -202,35 +210,41 @@ def test_the_runner_stops_sending_what_the_child_could_only_skip() -> None:
 
 
 def test_nothing_is_dropped_while_the_model_loads_or_when_never_asked() -> None:
-    loading = Intake(keep=None, clock=lambda: pipe.now)
+    loading = Intake(clock=lambda: pipe.now)
     pipe = Pipe(loading, slowness=3)
     pipe.run(200)  # not ready: the blocks wait for the model, none is lost
     assert loading.dropped == 0 and pipe.sent == 200
-    never = Intake(limit=None, keep=None, clock=lambda: pipe.now)
+    never = Intake(limit=None, clock=lambda: pipe.now)
     pipe.intake = never
     never.ready = True
     pipe.run(200, late=MAX_BEHIND * 2)
     assert never.dropped == 0
 
 
-def test_blocks_late_from_the_runner_itself_are_dropped_until_it_catches_up() -> None:
-    """The analysis thread behind the microphone: blocks reach the intake already stale."""
-    intake = Intake(clock=lambda: pipe.now)
-    intake.ready = True
-    pipe = Pipe(intake, slowness=1)
-    pipe.run(10, late=MAX_BEHIND + 1)
-    assert intake.dropped == 10 and intake.dropping
-    pipe.run(10, late=KEEP_AFTER_SKIP + 0.5)  # caught up, but not yet under `keep`
-    assert intake.dropped == 20
-    pipe.run(10, late=0.1)
-    assert intake.dropped == 20 and not intake.dropping
+def test_blocks_late_from_the_runner_itself_are_passed_over_until_it_catches_up() -> None:
+    """The analysis thread behind the microphone: blocks reach it already stale."""
+    now = 0.0
+    stale = Stale(clock=lambda: now)
+
+    def run(blocks: int, late: float) -> int:
+        nonlocal now
+        taken = 0
+        for _ in range(blocks):
+            now += BLOCK / RATE
+            taken += stale.admit(now - late)
+        return taken
+
+    assert run(10, late=MAX_BEHIND + 1) == 0 and stale.passed == 10 and stale.passing
+    assert run(10, late=KEEP_AFTER_SKIP + 0.5) == 0  # caught up, but not yet under `keep`
+    assert run(10, late=0.1) == 10 and stale.passed == 20 and not stale.passing
+    assert run(10, late=MAX_BEHIND - 1) == 10  # behind, but within the limit: all taken
 
 
 def test_blocks_held_back_by_design_do_not_keep_the_pipe_shut() -> None:
     """Blocks reach the pipe 6 s old (held until the microphone's lag is known): after a
     spell where the child took nothing, sending resumes once it has taken what was sent
     (it stopped for good when it waited for blocks fresher than 2 s)."""
-    intake = Intake(keep=None, clock=lambda: pipe.now)
+    intake = Intake(clock=lambda: pipe.now)
     intake.ready = True
     pipe = Pipe(intake, slowness=1)
     pipe.run(20, late=6.0)
