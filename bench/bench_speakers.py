@@ -21,7 +21,8 @@ then WER before and after labelling and the labelling's time against the pass's.
 Transcripts are cached in /tmp (keyed by the mix) so a rerun only relabels.
 
 Run: ``python -m bench speakers`` (``--quick``: the LJ/disfluent pair only; the environment's
-``GIM_BENCH_PAIRS``, when set, keeps the pairs whose name holds it, e.g. ``libri``).
+``GIM_BENCH_PAIRS``, when set, keeps the pairs whose name holds it, e.g. ``libri``;
+``GIM_BENCH_SMRS``, the speech-to-music ratios, e.g. ``0``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,12 @@ def chosen(quick: bool) -> list[tuple[int, tuple[str, list[Path], list[Path]]]]:
     the same whichever are chosen): those whose name holds ``GIM_BENCH_PAIRS`` when set."""
     only = os.environ.get("GIM_BENCH_PAIRS", "")
     return [(n, p) for n, p in enumerate(pairs(quick)) if only in p[0]]
+
+
+def smrs() -> tuple[float, ...]:
+    """The speech-to-music ratios to run: 0 and -5 dB, or ``GIM_BENCH_SMRS`` (e.g. ``0``)."""
+    said = os.environ.get("GIM_BENCH_SMRS", "0,-5")
+    return tuple(float(x) for x in said.split(",") if x.strip())
 
 
 def transcribed(name: str, mix: Any) -> tuple[list, np.ndarray, float]:
@@ -140,7 +147,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     for n, (name, guide_files, client_files) in chosen(quick):
         enrol, session = guide_files[:3], guide_files[3:]
         profile = encoder.embed(np.concatenate([load_audio(f) for f in enrol]))
-        for smr in (0.0, -5.0):
+        for smr in smrs():
             mix = build_voice_mix(session, client_files, SHARED, smr, seed=n)
             segments, clean, pass_secs = transcribed(f"{name} {smr}", mix)
             begun = time.perf_counter()
@@ -154,6 +161,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
                 figures["time ratio"] = (secs + embed_secs + prepare_secs) / pass_secs
                 results.setdefault((way, smr), []).append(figures)
                 extra.append((f"{name}, {smr:+.0f} dB, {way}", _line(figures, method)))
+                print(f"  ({extra[-1][0]}: {extra[-1][1]})", file=sys.stderr, flush=True)
             extra.append(
                 (f"{name}, {smr:+.0f} dB, WER change", f"{wer_change(segments, labelled):.4f}")
             )
@@ -161,6 +169,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             for way, figures, method in _client_alone(alone, profile):
                 results.setdefault((way, smr), []).append(figures)
                 extra.append((f"{name}, {smr:+.0f} dB, {way}", _line(figures, method)))
+                print(f"  ({extra[-1][0]}: {extra[-1][1]})", file=sys.stderr, flush=True)
     return _summary(results) + extra
 
 
