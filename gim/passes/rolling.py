@@ -25,11 +25,13 @@ from gim.audio.files import read_frames, resample, track_info
 from gim.config import Settings
 from gim.core.clock import Lags, SessionClock
 from gim.core.session import Segment, Speaker
+from gim.passes import rolling_voices
 from gim.passes.offline import Watch, transcribe_prepared
 from gim.passes.prepare import prepare_along
 from gim.passes.rolling_file import Config, State, load
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
+from gim.transcribe.voice import VoiceEncoder
 
 WINDOW = 90.0
 """Seconds of recording per window."""
@@ -132,17 +134,21 @@ def transcribe_window(
     *,
     last: bool = False,
     watch: Watch | None = None,
+    encoder: VoiceEncoder | None = None,
 ) -> tuple[State, list[Segment]]:
     """Transcribe one window.
 
     Returns the state after it (its final lines added, each channel's final point moved)
     and the lines it made final. ``last``: the remainder at End, every line is final.
     The ``watch`` is asked between speech stretches (`PassStopped` when it says stop).
+    ``encoder``: embed the final lines' voices too (one channel: the voices tell the guide
+    from the client; `gim.passes.rolling_voices`).
     """
     watch = watch or Watch()
     rate, end = window.rate, window.end
     ref16 = resample(window.reference, rate) if window.reference is not None else None
     done, new = list(state.done), []
+    voices = None
     for n, (channel, speaker) in enumerate(config.channels):
         mic16 = resample(window.mic[:, min(channel, window.mic.shape[1] - 1)], rate)
         hearing = Hearing(
@@ -150,7 +156,7 @@ def transcribe_window(
             offset=window.start,
             options=DecodeOptions(language=config.language),
         )
-        lines = _transcribe(
+        lines, clean = _transcribe(
             mic16, ref16, window, engine, hearing, watch.part(n, len(config.channels))
         )
         if last:
@@ -158,9 +164,11 @@ def transcribe_window(
         else:
             final, done[n] = finalise(lines, done[n], end - MARGIN)
         new += final
+        if encoder is not None and len(config.channels) == 1:
+            voices = rolling_voices.embed_final(final, clean, window.start, encoder)
     new.sort(key=lambda s: s.start)
     merged = sorted(state.segments + new, key=lambda s: s.start)
-    return State(done, merged, state.windows + 1), new
+    return State(done, merged, state.windows + 1, rolling_voices.joined(state.voices, voices)), new
 
 
 def _transcribe(
@@ -170,12 +178,13 @@ def _transcribe(
     engine: Engine,
     hearing: Hearing,
     watch: Watch,
-) -> list[Segment]:
+) -> tuple[list[Segment], np.ndarray]:
+    """The window's lines, and its microphone cleaned of the music (16 kHz)."""
     if ref16 is not None:
         n = min(len(mic16), len(ref16))
         ref16 = np.concatenate([ref16[:n], np.zeros(len(mic16) - n, np.float32)])
     prepared = prepare_along(mic16, ref16, window.lags, window.start)
-    return transcribe_prepared(prepared, engine, hearing, watch)
+    return transcribe_prepared(prepared, engine, hearing, watch), prepared.clean
 
 
 def finish(
@@ -184,9 +193,11 @@ def finish(
     engine: Engine,
     clock: SessionClock,
     watch: Watch | None = None,
-) -> list[Segment] | None:
+    encoder: VoiceEncoder | None = None,
+) -> State | None:
     """The final transcript from the finished windows and the remainder of the joined
-    recording; None when no window was finished (the whole pass is needed).
+    recording (with the lines' voices when the windows and ``encoder`` measured them);
+    None when no window was finished (the whole pass is needed).
 
     Args:
         folder: the session folder.
@@ -212,5 +223,7 @@ def finish(
     mic, _ = read_frames(mic_path, a)
     ref = read_frames(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
     window = Window(mic, ref, rate, a / rate, clock.lag_stretches(a / rate, info.seconds))
-    after, _ = transcribe_window(window, state, config, engine, last=True, watch=watch)
-    return after.segments
+    after, _ = transcribe_window(
+        window, state, config, engine, last=True, watch=watch, encoder=encoder
+    )
+    return after

@@ -23,8 +23,10 @@ from gim.core.clock import SessionClock
 from gim.passes.offline import Watch
 from gim.passes.rolling import Window, transcribe_window, window_span
 from gim.passes.rolling_file import Config, State, load, save_window
+from gim.passes.rolling_voices import added, empty
 from gim.priority import prioritise, rolling
 from gim.transcribe.engine import Engine
+from gim.transcribe.voice import load_encoder
 
 POLL = 2.0
 """Seconds between looks at the journal while waiting for the next window."""
@@ -57,7 +59,8 @@ def follow(
     Returns:
         The state when the session ended (its journal says so) or the parent died.
     """
-    state = load(folder, config) or State([0.0] * len(config.channels))
+    state = load(folder, config) or State([0.0] * len(config.channels), voices=empty())
+    encoder = load_encoder() if len(config.channels) == 1 else None  # the voices, at End
     loaded: Engine | None = None
 
     def orphaned(_fraction: float = 0.0) -> None:
@@ -94,10 +97,13 @@ def follow(
             SessionClock.lagging(rate, found.delays).lag_stretches(a / rate, b / rate),
         )
         try:
-            state, new = transcribe_window(window, state, config, loaded, watch=Watch(orphaned))
+            before = state.voices
+            state, new = transcribe_window(
+                window, state, config, loaded, watch=Watch(orphaned), encoder=encoder
+            )
         except _ParentGone:
             return state
-        save_window(folder, config, state, new, (a / rate, b / rate))
+        save_window(folder, config, state, new, (a / rate, b / rate), added(before, state.voices))
         if on_window is not None:
             on_window(a / rate, b / rate, time.process_time() - cpu)
 

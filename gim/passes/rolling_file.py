@@ -16,6 +16,8 @@ from typing import Any
 
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker, Word
+from gim.passes import rolling_voices
+from gim.passes.speakers import Windows
 
 FILE = "rolling.jsonl"
 """The finished windows, in the session folder."""
@@ -65,6 +67,9 @@ class State:
     """Per channel: session seconds up to which the lines are final."""
     segments: list[Segment] = field(default_factory=list)
     windows: int = 0
+    voices: Windows | None = None
+    """The final lines' embedded voice windows (`gim.passes.rolling_voices`); None when a
+    window was finished without them (then End measures the voices from the recording)."""
 
 
 def load(folder: Path, config: Config) -> State | None:
@@ -83,20 +88,27 @@ def load(folder: Path, config: Config) -> State | None:
         if entry.get("kind") == "config":
             if entry.get("config") != config.key():
                 return None  # other settings: the windows do not count
-            state = State([0.0] * len(config.channels))
+            state = State([0.0] * len(config.channels), voices=rolling_voices.empty())
         elif entry.get("kind") == "window" and state is not None:
             state = State(
                 [float(d) for d in entry["done"]],
                 state.segments + [_segment(s) for s in entry["segments"]],
                 state.windows + 1,
+                rolling_voices.joined(state.voices, _voices(entry.get("voices"))),
             )
     return state if state is not None and state.windows else None
 
 
 def save_window(
-    folder: Path, config: Config, state: State, new: list[Segment], span: tuple[float, float]
+    folder: Path,
+    config: Config,
+    state: State,
+    new: list[Segment],
+    span: tuple[float, float],
+    voices: Windows | None = None,
 ) -> None:
-    """Append one finished window (its new final lines) to the file, fsync'd, private."""
+    """Append one finished window (its new final lines, and their embedded voices when
+    measured) to the file, fsync'd, private."""
     path = folder / FILE
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
@@ -112,6 +124,8 @@ def save_window(
                 "segments": [s.to_dict() for s in new],
             }
         )
+        if voices is not None:
+            lines[-1]["voices"] = rolling_voices.to_json(voices)
         os.write(fd, "".join(json.dumps(e) + "\n" for e in lines).encode("utf-8"))
         os.fsync(fd)
     finally:
@@ -129,3 +143,7 @@ def _segment(data: dict[str, Any]) -> Segment:
     return Segment(
         **fields, words=words, speaker=Speaker(data["speaker"]), source=Source(data["source"])
     )
+
+
+def _voices(data: Any) -> Windows | None:
+    return None if data is None else rolling_voices.from_json(data)

@@ -74,16 +74,23 @@ def _final_pass(
 ) -> list[Segment]:
     from gim.transcribe.engine import load_engine
     from gim.transcribe.models import model_label
+    from gim.transcribe.voice import load_encoder
 
     clock = store.clock(session_id)
     with raised(FINAL, "final pass"):  # the engine's threads, started here, inherit it
         models = settings.cache_dir / "models"
         engine = load_engine(settings.engine, settings.model, cache_dir=models)
-        # What the rolling pass finished during the session is kept: only the rest is done now.
-        segments = rolling.finish(folder, settings, engine, clock, watch)
-        if segments is None:
+        # What the rolling pass finished during the session is kept: only the rest is done now
+        # (with the voices of its lines, measured as its windows finished).
+        encoder = load_encoder() if settings.guide_channel is None else None
+        finished = rolling.finish(folder, settings, engine, clock, watch, encoder)
+        if finished is None:
             segments = transcribe_recording(folder, settings, engine, clock, watch)
-        segments, how = by_voice(store.get_session(session_id), settings, folder, clock, segments)
+        else:
+            segments = finished.segments
+        voices = finished.voices if finished is not None else None
+        session = store.get_session(session_id)
+        segments, how = by_voice(session, settings, folder, clock, segments, voices)
     # a gap was recorded as silence, and removing the music from silence leaves the music
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]

@@ -10,9 +10,11 @@ from gim.config import Settings
 from gim.core.clock import SessionClock
 from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, Speaker, labels_made
 from gim.errors import GimError
+from gim.passes.speakers import Windows
 from gim.passes.voices import (
     VoiceSource,
     cleaned_around,
+    label_embedded,
     label_lines,
     profile_from_audio,
     profile_from_files,
@@ -70,7 +72,12 @@ def voice_source(home: Path, session: Session, guide: str = "") -> VoiceSource:
 
 
 def by_voice(
-    session: Session, settings: Settings, folder: Path, clock: SessionClock, lines: list[Segment]
+    session: Session,
+    settings: Settings,
+    folder: Path,
+    clock: SessionClock,
+    lines: list[Segment],
+    windows: Windows | None = None,
 ) -> tuple[list[Segment], str]:
     """A session's final lines labelled guide or client by voice, and how the labels were
     made (`gim.core.session.labels_made`), for the session; two channels keep theirs,
@@ -78,14 +85,18 @@ def by_voice(
 
     The guide's enrolled profile first; else the induction's voice (whole-session consent);
     else two voices told apart, the one that speaks less being the guide's; one voice heard
-    stays the client's (no guide is invented)."""
+    stays the client's (no guide is invented). ``windows``: the lines' voices measured
+    already (by the rolling pass); else they are measured from the recording."""
     if settings.guide_channel is not None:
         return _channels_checked(session, settings, folder, clock, lines)
     if not lines:
         return lines, labels_made(LabelsMade.NONE)
     source = voice_source(settings.home, session, settings.guide)
-    clean = cleaned_around(folder, settings.client_channel, clock, lines)
-    labelled, how = label_lines(lines, clean, source)
+    if windows is None:
+        clean = cleaned_around(folder, settings.client_channel, clock, lines)
+        labelled, how = label_lines(lines, clean, source)
+    else:
+        labelled, how = label_embedded(lines, windows, source)
     return labelled, labels_made(how, session.guide or settings.guide)
 
 
@@ -100,8 +111,8 @@ def _channels_checked(
     if source.profile is None or not lines or settings.guide_channel is None:
         return lines, labels_made(LabelsMade.CHANNELS)
     cleans = {
-        Speaker.CLIENT: cleaned_recording(folder, settings.client_channel, clock),
-        Speaker.GUIDE: cleaned_recording(folder, settings.guide_channel, clock),
+        Speaker.CLIENT: cleaned_around(folder, settings.client_channel, clock, lines),
+        Speaker.GUIDE: cleaned_around(folder, settings.guide_channel, clock, lines),
     }
     checked = check_channels(lines, cleans, source.profile)
     return checked, labels_made(LabelsMade.CHANNELS_CHECKED, session.guide or settings.guide)
