@@ -13,6 +13,7 @@ from gim.errors import GimError
 from gim.passes.voices import (
     VoiceSource,
     cleaned_around,
+    cleaned_recording,
     label_lines,
     profile_from_audio,
     profile_from_files,
