@@ -108,11 +108,12 @@ def _channels_checked(
     from gim.passes.channel_voices import check_channels
 
     source = voice_source(settings.home, session, settings.guide)
-    if source.profile is None or not lines or settings.guide_channel is None:
+    guide = settings.guide_channel
+    if source.profile is None or not lines or guide is None:
         return lines, labels_made(LabelsMade.CHANNELS)
     cleans = {
-        Speaker.CLIENT: cleaned_around(folder, settings.client_channel, clock, lines),
-        Speaker.GUIDE: cleaned_around(folder, settings.guide_channel, clock, lines),
+        who: cleaned_around(folder, channel, clock, [s for s in lines if s.speaker is who])
+        for who, channel in ((Speaker.CLIENT, settings.client_channel), (Speaker.GUIDE, guide))
     }
     checked = check_channels(lines, cleans, source.profile)
     return checked, labels_made(LabelsMade.CHANNELS_CHECKED, session.guide or settings.guide)
