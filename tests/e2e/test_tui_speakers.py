@@ -107,7 +107,10 @@ def test_the_enrolled_guides_lines_are_g_live_in_review_and_in_every_export(
     assert "G: On the whole" in live  # the induction: only the guide speaks
     shown_as_guide = " ".join(t.split("G: ", 1)[1] for t in live.splitlines() if "G: " in t)
     assert "aligner" not in shown_as_guide.lower() and "montreal" not in shown_as_guide.lower()
-    assert "G: On the whole" in review and "G: But by printers" in review
+    assert "G: On the whole" in review
+    # the final pass's own line for the guide's turn ("But by printers ...", or cut before
+    # "by printers" where Whisper's final decode began it)
+    assert any("G: " in t and "by printers" in t for t in review.splitlines()), review
     check_exports(home, run_env, tmp_path)
 
 
