@@ -347,8 +347,12 @@ def _final(home: Path, ran: Ran, said: list[Said]) -> list[tuple[str, str]]:
     holed = [holes(u, [(a, b) for a, b, _, _ in final], RATE) for u in said]
     big = [round(h, 1) for hs in holed for h in hs if h >= HOLE]
     after = ran.exited - (ended if ended is not None else ran.exited)
+    saved = next((w for w, t in ran.stderr if "session saved" in t), None)
+    split = ""
+    if saved is not None and ended is not None:
+        split = f"; saving {saved - ended:.1f}, final pass {ran.exited - saved:.1f}"
     return [
-        ("final transcript after the end, s", f"{after:.0f} (target <= 30)"),
+        ("final transcript after the end, s", f"{after:.0f} (target <= 30){split}"),
         ("flagged/markers outside utterances", f"{len(outside)} {outside} (target <= 1)"),
         (
             "holes >= 1 s",

@@ -20,11 +20,13 @@ from gim.audio.files import read_chunks
 from gim.audio.journal import Chunk, replay
 from gim.config import Settings
 from gim.core.clock import SessionClock
+from gim.errors import GimError
 from gim.passes.offline import Watch
 from gim.passes.rolling import Window, transcribe_window, window_span
-from gim.passes.rolling_file import Config, State, load, save_window
+from gim.passes.rolling_file import Config, State, added, load, save_window
 from gim.priority import prioritise, rolling
 from gim.transcribe.engine import Engine
+from gim.transcribe.voice import VoiceEncoder
 
 POLL = 2.0
 """Seconds between looks at the journal while waiting for the next window."""
@@ -93,17 +95,34 @@ def follow(
             a / rate,
             SessionClock.lagging(rate, found.delays).lag_stretches(a / rate, b / rate),
         )
+        before = state
         try:
-            state, new = transcribe_window(window, state, config, loaded, watch=Watch(orphaned))
+            state, new = transcribe_window(
+                window, state, config, loaded, watch=Watch(orphaned), encoder=_voice(config)
+            )
         except _ParentGone:
             return state
-        save_window(folder, config, state, new, (a / rate, b / rate))
+        save_window(folder, config, state, new, (a / rate, b / rate), added(before, state))
         if on_window is not None:
             on_window(a / rate, b / rate, time.process_time() - cpu)
 
 
 class _ParentGone(Exception):
     """The session's process is gone."""
+
+
+def _voice(config: Config) -> VoiceEncoder | None:
+    """The speaker model when the lines will be labelled by voice at End (one channel),
+    so each window's lines are embedded as it finishes; None otherwise or when it cannot
+    be loaded (the final pass then embeds them itself)."""
+    if len(config.channels) != 1:
+        return None
+    from gim.transcribe.voice import load_encoder
+
+    try:
+        return load_encoder()
+    except GimError:
+        return None
 
 
 def load_quiet_engine(config: Config) -> Engine:

@@ -15,6 +15,7 @@ from gim.core.clock import SessionClock
 from gim.core.session import LabelsMade, Segment
 from gim.errors import InputError
 from gim.passes.prepare import prepare_along
+from gim.passes.speakers import Windows
 
 MIN_SECONDS = 10.0
 """Least speech a profile takes (30-60 s gives a steadier one)."""
@@ -86,11 +87,20 @@ def label_lines(
     were made; times in ``clean``'s seconds (16 kHz, the music removed). Without a profile or
     an induction two voices are told apart and the one that speaks less is the guide's; one
     voice heard stays the client's (no guide is invented)."""
-    from gim.passes.speakers import LabelMethod, label_speakers
+    from gim.passes.speakers import line_windows
     from gim.transcribe.voice import load_encoder
 
-    labelled, method = label_speakers(
-        segments, clean, load_encoder(), profile=source.profile, induction=source.induction
+    return label_embedded(segments, line_windows(segments, clean, load_encoder()), source)
+
+
+def label_embedded(
+    segments: list[Segment], windows: Windows, source: VoiceSource
+) -> tuple[list[Segment], LabelsMade]:
+    """`label_lines` on the lines' voice windows already embedded (session seconds)."""
+    from gim.passes.speakers import LabelMethod, label_windows
+
+    labelled, method = label_windows(
+        segments, windows, profile=source.profile, induction=source.induction
     )
     how = {
         LabelMethod.ENROLLED: LabelsMade.ENROLLED,

@@ -79,11 +79,15 @@ def _final_pass(
     with raised(FINAL, "final pass"):  # the engine's threads, started here, inherit it
         models = settings.cache_dir / "models"
         engine = load_engine(settings.engine, settings.model, cache_dir=models)
-        # What the rolling pass finished during the session is kept: only the rest is done now.
-        segments = rolling.finish(folder, settings, engine, clock, watch)
-        if segments is None:
-            segments = transcribe_recording(folder, settings, engine, clock, watch)
-        segments, how = by_voice(store.get_session(session_id), settings, folder, clock, segments)
+        # What the rolling pass finished during the session is kept: only the rest is done now
+        # (and its lines' voices were embedded as it went: the music is not removed again).
+        finished = rolling.finish(folder, settings, engine, clock, watch)
+        if finished is None:
+            segments, voices = transcribe_recording(folder, settings, engine, clock, watch), None
+        else:
+            segments, voices = finished.segments, finished.voices
+        session = store.get_session(session_id)
+        segments, how = by_voice(session, settings, folder, clock, segments, voices)
     # a gap was recorded as silence, and removing the music from silence leaves the music
     # (inverted): lines found there are made of it, never of the client's words
     segments = [s for s in segments if not clock.within_gap(s.start, s.end)]

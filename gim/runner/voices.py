@@ -10,9 +10,11 @@ from gim.config import Settings
 from gim.core.clock import SessionClock
 from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, labels_made
 from gim.errors import GimError
+from gim.passes.speakers import Windows
 from gim.passes.voices import (
     VoiceSource,
     cleaned_recording,
+    label_embedded,
     label_lines,
     profile_from_audio,
     profile_from_files,
@@ -70,21 +72,31 @@ def voice_source(home: Path, session: Session, guide: str = "") -> VoiceSource:
 
 
 def by_voice(
-    session: Session, settings: Settings, folder: Path, clock: SessionClock, lines: list[Segment]
+    session: Session,
+    settings: Settings,
+    folder: Path,
+    clock: SessionClock,
+    lines: list[Segment],
+    voices: Windows | None = None,
 ) -> tuple[list[Segment], str]:
     """A session's final lines labelled guide or client by voice, and how the labels were
     made (`gim.core.session.labels_made`), for the session; two channels keep theirs.
 
     The guide's enrolled profile first; else the induction's voice (whole-session consent);
     else two voices told apart, the one that speaks less being the guide's; one voice heard
-    stays the client's (no guide is invented)."""
+    stays the client's (no guide is invented). ``voices``: the lines' voice windows already
+    embedded (the rolling pass's); else the music is removed from the whole recording and
+    the lines are embedded from it."""
     if settings.guide_channel is not None:
         return lines, labels_made(LabelsMade.CHANNELS)
     if not lines:
         return lines, labels_made(LabelsMade.NONE)
     source = voice_source(settings.home, session, settings.guide)
-    clean = cleaned_recording(folder, settings.client_channel, clock)
-    labelled, how = label_lines(lines, clean, source)
+    if voices is not None:
+        labelled, how = label_embedded(lines, voices, source)
+    else:
+        clean = cleaned_recording(folder, settings.client_channel, clock)
+        labelled, how = label_lines(lines, clean, source)
     return labelled, labels_made(how, session.guide or settings.guide)
 
 
