@@ -42,6 +42,11 @@ PREROLL = 1.0
 """Seconds a window starts before the earliest speech not final yet (VAD's lead-in)."""
 MIN_AUDIO = 60.0
 """At End the remainder gets at least this much audio (the room fit's window)."""
+NEAR_END = 120.0
+"""Seconds before a session's planned end from which windows come every `NEAR_STEP`."""
+NEAR_STEP = 30.0
+"""Seconds of recording waiting past the last final point that make a window near the
+planned end (a third of it, `MARGIN`, waits for the next window or End)."""
 GROUP_GAP = 1.5
 """Lines closer than this are one stretch of speech (offline VAD stretches are padded by
 0.35 s each side and joined across 0.3 s: lines of different stretches lie >= ~1 s apart)."""
@@ -91,19 +96,27 @@ def window_start(done: list[float]) -> float:
     return max(0.0, min(done) - PREROLL)
 
 
-def window_span(done: list[float], recorded: float) -> tuple[float, float] | None:
+def window_span(
+    done: list[float], recorded: float, planned_end: float | None = None
+) -> tuple[float, float] | None:
     """The next window (start, end in seconds) once ``recorded`` seconds are on disk;
     None while too little is.
 
     `WINDOW` seconds when that much waits (a pass behind catches up in long windows);
     else as soon as `MIN_AUDIO` seconds are there, all of them: a pass that keeps up
     stays about a minute behind the recording instead of up to a window and a half, so
-    the final pass at End has little more than its own minimum left to do.
+    the final pass at End has little more than its own minimum left to do. From
+    `NEAR_END` seconds before the session's ``planned_end`` a window comes once
+    `NEAR_STEP` seconds wait, with the minute before it for the room fit (decoded only
+    from where the lines are not final yet): at End less is left.
     """
     start = window_start(done)
-    if recorded - start < MIN_AUDIO:
+    near = planned_end is not None and recorded >= planned_end - NEAR_END
+    if recorded - start < (NEAR_STEP if near else MIN_AUDIO):
         return None
-    return start, min(start + WINDOW, recorded)
+    if recorded - start >= MIN_AUDIO:
+        return start, min(start + WINDOW, recorded)
+    return max(0.0, recorded - MIN_AUDIO), recorded
 
 
 @dataclass(frozen=True)

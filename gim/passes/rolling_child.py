@@ -44,6 +44,7 @@ def follow(
     *,
     caught_up: bool = False,
     on_window: Callable[[float, float, float], None] | None = None,
+    planned_end: float | None = None,
 ) -> State:
     """Transcribe ``folder``'s recording window by window until the session ends.
 
@@ -55,6 +56,8 @@ def follow(
         parent: the session's process id: return when it is gone.
         caught_up: return as soon as the next window is not recorded yet (tests, bench).
         on_window: called with (start, end, CPU seconds) after each finished window.
+        planned_end: session seconds the session is set to end at (windows come more
+            often near it: `gim.passes.rolling.window_span`); None: not known.
 
     Returns:
         The state when the session ended (its journal says so) or the parent died.
@@ -76,7 +79,8 @@ def follow(
             return state
         rate = int(found.header.get("rate", 48000))
         mic, ref = found.track("mic"), found.track("reference")
-        span = window_span(state.done, min(_recorded(mic), _recorded(ref)) / rate)
+        recorded = min(_recorded(mic), _recorded(ref)) / rate
+        span = window_span(state.done, recorded, planned_end)
         if span is None:
             if caught_up:
                 return state
@@ -156,11 +160,15 @@ class RollingPass:
         settings: engine, model, language, channels.
         folder: the session folder.
         mic_channels: channels the microphone records.
+        planned_end: session seconds the session is set to end at, if it is.
     """
 
-    def __init__(self, settings: Settings, folder: Path, mic_channels: int) -> None:
+    def __init__(
+        self, settings: Settings, folder: Path, mic_channels: int, planned_end: float | None = None
+    ) -> None:
         self.folder = folder
         self.config = Config.of(settings, mic_channels)
+        self.planned_end = planned_end
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -175,6 +183,7 @@ class RollingPass:
                 str(self.folder),
                 json.dumps(asdict(self.config)),
                 str(os.getpid()),
+                *([] if self.planned_end is None else [f"{self.planned_end:g}"]),
             ],
             env=env,
             stdin=subprocess.DEVNULL,
@@ -196,7 +205,7 @@ class RollingPass:
 
 
 def main(argv: list[str]) -> int:
-    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID``.
+    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID [PLANNED_END]``.
 
     A low priority first. No PR_SET_PDEATHSIG: it fires when the starting *thread* ends
     (the app starts sessions from a worker thread); the parent is checked instead, between
@@ -204,10 +213,11 @@ def main(argv: list[str]) -> int:
     """
     prioritise(rolling(), "rolling pass")
     folder, raw, parent = Path(argv[0]), json.loads(argv[1]), int(argv[2])
+    planned = float(argv[3]) if len(argv) > 3 else None
     raw["channels"] = [tuple(c) for c in raw["channels"]]
     config = Config(**raw)
     try:
-        follow(folder, config, lambda: load_quiet_engine(config), parent)
+        follow(folder, config, lambda: load_quiet_engine(config), parent, planned_end=planned)
     except KeyboardInterrupt:
         return 0
     return 0

@@ -15,7 +15,7 @@ from gim.core.session import Segment, Session, Source, Word, labels_made
 from gim.passes import rolling
 from gim.passes import voices as voices_module
 from gim.passes.prepare import Prepared
-from gim.passes.rolling import Window, transcribe_window, window_start
+from gim.passes.rolling import Window, transcribe_window, window_span, window_start
 from gim.passes.rolling_file import Config, State, added, load, save_window
 from gim.passes.speakers import line_windows
 from gim.passes.voices import VoiceSource
@@ -149,3 +149,28 @@ def test_lines_with_voices_given_are_labelled_without_cleaning_the_recording(
     clock = SessionClock.lagging(48000, [])
     labelled, how = runner_voices.by_voice(session, settings, tmp_path, clock, lines, voices)
     assert (labelled, how) == (whole[0], labels_made(whole[1]))
+
+
+def test_near_the_planned_end_windows_come_sooner_with_a_minute_for_the_fit() -> None:
+    done, end = [300.0], 420.0
+    start = window_start(done)
+    soon = start + rolling.NEAR_STEP
+    # far from the end (or none planned) a window still waits for a minute
+    assert window_span(done, soon, None) is None
+    assert window_span(done, soon, end + rolling.NEAR_END) is None
+    # near it, one comes once NEAR_STEP seconds wait, the minute before for the room fit
+    assert window_span(done, soon - 0.5, end) is None
+    assert window_span(done, soon, end) == (soon - rolling.MIN_AUDIO, soon)
+    assert window_span(done, start + 70.0, end) == (start, start + 70.0)
+    assert window_span(done, 600.0, end) == (start, start + rolling.WINDOW)  # one behind
+    assert window_span([0.0], 35.0, 60.0) == (0.0, 35.0)  # a short session: what there is
+
+
+def test_a_near_end_window_decodes_only_what_is_not_final(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded = Decoded()
+    monkeypatch.setattr(rolling, "transcribe_prepared", decoded)
+    done = [300.0]
+    a, b = window_span(done, window_start(done) + rolling.NEAR_STEP, 420.0) or (0.0, 0.0)
+    transcribe_window(_window(a, b - a), State(done, [], 5), _config(), object())
+    ((seconds, offset),) = decoded.calls
+    assert offset == pytest.approx(window_start(done)) and seconds == pytest.approx(b - offset)
