@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from gim.audio.files import read_chunks
-from gim.audio.journal import Chunk, replay
+from gim.audio.journal import Chunk, Replay, replay
 from gim.config import Settings
 from gim.core.clock import SessionClock
 from gim.errors import GimError
@@ -89,16 +89,7 @@ def follow(
         a, b = round(span[0] * rate), round(span[1] * rate)
         loaded = loaded or engine()
         cpu = time.process_time()
-        mic_audio = read_chunks(folder, mic, int(found.header.get("mic_channels", 1)), a, b)
-        ref_audio = read_chunks(folder, ref, int(found.header.get("out_channels", 2)), a, b)
-        # the lag as the session's clock will have it (the journal's points so far)
-        window = Window(
-            mic_audio,
-            ref_audio,
-            rate,
-            a / rate,
-            SessionClock.lagging(rate, found.delays).lag_stretches(a / rate, b / rate),
-        )
+        window = _window(folder, found, a, b)
         before = state
         try:
             state, new = transcribe_window(
@@ -109,6 +100,18 @@ def follow(
         save_window(folder, config, state, new, (a / rate, b / rate), added(before, state))
         if on_window is not None:
             on_window(a / rate, b / rate, time.process_time() - cpu)
+
+
+def _window(folder: Path, found: Replay, a: int, b: int) -> Window:
+    """Frames ``a`` to ``b`` of the recording, from its chunk files, with the lag as the
+    session's clock will have it (the journal's points so far)."""
+    rate = int(found.header.get("rate", 48000))
+    mic = read_chunks(folder, found.track("mic"), int(found.header.get("mic_channels", 1)), a, b)
+    ref = read_chunks(
+        folder, found.track("reference"), int(found.header.get("out_channels", 2)), a, b
+    )
+    lags = SessionClock.lagging(rate, found.delays).lag_stretches(a / rate, b / rate)
+    return Window(mic, ref, rate, a / rate, lags)
 
 
 class _ParentGone(Exception):

@@ -174,3 +174,37 @@ def test_a_near_end_window_decodes_only_what_is_not_final(monkeypatch: pytest.Mo
     transcribe_window(_window(a, b - a), State(done, [], 5), _config(), object())
     ((seconds, offset),) = decoded.calls
     assert offset == pytest.approx(window_start(done)) and seconds == pytest.approx(b - offset)
+
+
+def test_the_child_follows_the_chunk_files_and_keeps_each_window_with_its_voices(
+    tmp_path: Path,
+) -> None:
+    from gim.audio.journal import Journal
+    from gim.audio.writer import ChunkWriter
+    from gim.passes.rolling_child import follow
+    from tests.unit.test_recall import FakeEngine
+
+    journal = Journal(tmp_path)
+    journal.write("session", id=tmp_path.name, rate=RATE, mic_channels=1, out_channels=1)
+    mic = ChunkWriter(tmp_path, "mic", RATE, 1, journal)
+    ref = ChunkWriter(tmp_path, "reference", RATE, 1, journal)
+    room = (0.001 * np.random.default_rng(5).standard_normal(65 * RATE)).astype(np.float32)
+    for i in range(0, len(room), RATE):
+        mic.write(i, room[i : i + RATE, None])
+        ref.write(i, np.zeros((len(room[i : i + RATE]), 1), np.float32))
+    mic.flush()
+    ref.flush()
+    journal.close()
+    windows: list[tuple[float, float]] = []
+
+    state = follow(
+        tmp_path,
+        _config(),
+        lambda: FakeEngine([]),
+        caught_up=True,
+        on_window=lambda a, b, _cpu: windows.append((a, b)),
+    )
+
+    assert windows == [(0.0, 65.0)] and state.windows == 1
+    kept = load(tmp_path, _config())
+    assert kept is not None and kept.done == state.done and kept.voices is not None
