@@ -15,7 +15,9 @@ label is sent with the line, so this is all it adds to the line's delay.
 Each line is scored twice from one run: as labelled before a line was the guide's only when
 none of its windows says the client's voice (`LiveVoices.judged`), and after.
 
-Run: ``python -m bench live_voices`` (``--quick``: the LJ/disfluent pair only).
+Run: ``python -m bench live_voices`` (``--quick``: the LJ/disfluent pair only;
+``GIM_BENCH_PAIRS=libri`` keeps the LibriSpeech pairs and ``GIM_BENCH_SMRS=0`` the 0 dB
+mixes, as for bench speakers).
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def score(lines: list, mix: Any) -> dict[str, float]:
 def run(quick: bool = False) -> list[tuple[str, str]]:
     """Figures per SMR, average and worst mix; the labelling's cost per line."""
     sys.path.insert(0, str(ROOT))
-    from bench.bench_speakers import SHARED, pairs
+    from bench.bench_speakers import SHARED, chosen, smrs
     from gim.transcribe.voice import load_encoder
     from tests.support.roommix import load_audio
     from tests.support.voicemix import build_voice_mix
@@ -127,9 +129,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     label_ms: list[float] = []
     whisper_ms: list[float] = []
-    for n, (name, guide_files, client_files) in enumerate(pairs(quick)):
+    for n, (name, guide_files, client_files) in chosen(quick):
         profile = encoder.embed(np.concatenate([load_audio(f) for f in guide_files[:3]]))
-        for smr in (0.0, -5.0):
+        for smr in smrs():
             mix = build_voice_mix(guide_files[3:], client_files, SHARED, smr, seed=n)
             lines, labels, checks = live_lines(mix, profile)
             label_ms += [1000 * s for s in labels]
@@ -140,6 +142,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
                 figures = score(got, mix)
                 results.setdefault((smr, way), []).append(figures)
                 out.append((f"{name}, {smr:+.0f} dB, {way}", _line(figures)))
+                print(f"  ({out[-1][0]}: {out[-1][1]})", file=sys.stderr, flush=True)
     summary = []
     for (smr, way), runs in results.items():
         for key, worst in (

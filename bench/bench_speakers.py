@@ -9,19 +9,26 @@ cancellation, Whisper tiny.en with word timings), then is labelled three ways: w
 guide enrolled from recordings not used in the session, from the induction alone, and
 with no profile (two clusters; the guide is the voice of the induction: the anchor), and
 with neither, on the lines after the induction (music-only consent: two clusters, the voice
-that speaks less is the guide's, the final pass's way for such a session).
+that speaks less is the guide's, the final pass's way for such a session); beside them the
+plain anchor: two k-means clusters of the 1 s windows, no test for one voice, the
+induction's cluster the guide's. Then the client alone under the music (the guide's turns
+silent) with the guide enrolled and with no profile, labelled on the true utterances as
+lines (no Whisper: a client alone must stay the client's).
 
 Reported per way, worst mix beside the average: words attributed right, client words
 labelled guide, words of interjections (< 1.5 s) right, lines flagged 'speaker unsure';
 then WER before and after labelling and the labelling's time against the pass's.
 Transcripts are cached in /tmp (keyed by the mix) so a rerun only relabels.
 
-Run: ``python -m bench speakers`` (``--quick``: the LJ/disfluent pair only).
+Run: ``python -m bench speakers`` (``--quick``: the LJ/disfluent pair only; the environment's
+``GIM_BENCH_PAIRS``, when set, keeps the pairs whose name holds it, e.g. ``libri``;
+``GIM_BENCH_SMRS``, the speech-to-music ratios, e.g. ``0``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sys
 import time
@@ -50,6 +57,19 @@ def pairs(quick: bool) -> list[tuple[str, list[Path], list[Path]]]:
     if "3080" in speakers and "1998" in speakers:
         out.append(("libri 3080 guide / libri 1998 client", speakers["3080"], speakers["1998"]))
     return out
+
+
+def chosen(quick: bool) -> list[tuple[int, tuple[str, list[Path], list[Path]]]]:
+    """The pairs to run, each with its seed (its place among all pairs, so a pair's mix is
+    the same whichever are chosen): those whose name holds ``GIM_BENCH_PAIRS`` when set."""
+    only = os.environ.get("GIM_BENCH_PAIRS", "")
+    return [(n, p) for n, p in enumerate(pairs(quick)) if only in p[0]]
+
+
+def smrs() -> tuple[float, ...]:
+    """The speech-to-music ratios to run: 0 and -5 dB, or ``GIM_BENCH_SMRS`` (e.g. ``0``)."""
+    said = os.environ.get("GIM_BENCH_SMRS", "0,-5")
+    return tuple(float(x) for x in said.split(",") if x.strip())
 
 
 def transcribed(name: str, mix: Any) -> tuple[list, np.ndarray, float]:
@@ -98,6 +118,7 @@ def score(segments: list, mix: Any) -> dict[str, float]:
         "interjections": inter_right / max(1, inter),
         "unsure lines": unsure / max(1, len(segments)),
         "words": total,
+        "interjection words": inter,
     }
 
 
@@ -115,7 +136,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     """Figures per labelling way and SMR: average and worst mix."""
     sys.path.insert(0, str(ROOT))
     from gim.passes.prepare import prepare
-    from gim.passes.speakers import label_windows, line_windows
+    from gim.passes.speakers import line_windows
     from gim.transcribe.voice import load_encoder
     from tests.support.roommix import load_audio
     from tests.support.voicemix import build_voice_mix
@@ -123,10 +144,10 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     encoder = load_encoder()
     results: dict[tuple[str, float], list[dict[str, float]]] = {}
     extra: list[tuple[str, str]] = []
-    for n, (name, guide_files, client_files) in enumerate(pairs(quick)):
+    for n, (name, guide_files, client_files) in chosen(quick):
         enrol, session = guide_files[:3], guide_files[3:]
         profile = encoder.embed(np.concatenate([load_audio(f) for f in enrol]))
-        for smr in (0.0, -5.0):
+        for smr in smrs():
             mix = build_voice_mix(session, client_files, SHARED, smr, seed=n)
             segments, clean, pass_secs = transcribed(f"{name} {smr}", mix)
             begun = time.perf_counter()
@@ -135,26 +156,84 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             begun = time.perf_counter()
             win = line_windows(segments, clean, encoder)  # the windows, embedded once
             embed_secs = time.perf_counter() - begun
-            for way, kwargs in (
-                ("enrolled", {"profile": profile}),
-                ("induction", {"induction": mix.induction}),
-                ("no profile", {"induction": mix.induction, "clusters_only": True}),
-                ("no profile, no induction", {"music_only": True}),
-            ):
-                begun = time.perf_counter()
-                lines, used = segments, win
-                if kwargs.pop("music_only", False):  # consent to the music only: no induction
-                    lines, used = _music_only(segments, win, mix.induction[1])
-                labelled, method = label_windows(lines, used, **kwargs)
-                secs = time.perf_counter() - begun + embed_secs
+            for way, labelled, method, secs in _ways(segments, win, mix, profile):
                 figures = score(labelled, mix)
-                figures["time ratio"] = (secs + prepare_secs) / pass_secs
+                figures["time ratio"] = (secs + embed_secs + prepare_secs) / pass_secs
                 results.setdefault((way, smr), []).append(figures)
                 extra.append((f"{name}, {smr:+.0f} dB, {way}", _line(figures, method)))
+                print(f"  ({extra[-1][0]}: {extra[-1][1]})", file=sys.stderr, flush=True)
             extra.append(
                 (f"{name}, {smr:+.0f} dB, WER change", f"{wer_change(segments, labelled):.4f}")
             )
+            alone = build_voice_mix(session, client_files, SHARED, smr, seed=n, guide_speaks=False)
+            for way, figures, method in _client_alone(alone, profile):
+                results.setdefault((way, smr), []).append(figures)
+                extra.append((f"{name}, {smr:+.0f} dB, {way}", _line(figures, method)))
+                print(f"  ({extra[-1][0]}: {extra[-1][1]})", file=sys.stderr, flush=True)
     return _summary(results) + extra
+
+
+def _ways(segments: list, win: Any, mix: Any, profile: np.ndarray) -> list[tuple]:
+    """(way, labelled lines, how, seconds) for each way of labelling one mix."""
+    from gim.passes.speakers import label_windows
+
+    out = []
+    for way, kwargs in (
+        ("enrolled", {"profile": profile}),
+        ("induction", {"induction": mix.induction}),
+        ("no profile", {"induction": mix.induction, "clusters_only": True}),
+        ("no profile, no induction", {"music_only": True}),
+        ("plain k-means (anchor)", {"plain": True}),
+    ):
+        begun = time.perf_counter()
+        lines, used = segments, win
+        if kwargs.pop("music_only", False):  # consent to the music only: no induction
+            lines, used = _music_only(segments, win, mix.induction[1])
+        if kwargs.pop("plain", False):
+            labelled, method = _plain(lines, used, mix.induction), "plain k-means"
+        else:
+            labelled, method = label_windows(lines, used, **kwargs)
+        out.append((way, labelled, method, time.perf_counter() - begun))
+    return out
+
+
+def _plain(segments: list, win: Any, induction: tuple[float, float]) -> list:
+    """The anchor: two k-means clusters of the 1 s windows (no test for one voice), the
+    cluster most of the induction's windows fall in the guide's; words labelled as the
+    final pass labels them."""
+    from gim.passes.speakers import label_line
+    from gim.passes.voice_clusters import two_clusters
+
+    one, two = two_clusters(win.emb)
+    centre = win.spans.mean(axis=1)
+    in_induction = (centre >= induction[0]) & (centre < induction[1])
+    is_one = win.emb @ one > win.emb @ two
+    g, c = (one, two) if is_one[in_induction].mean() >= 0.5 else (two, one)
+    return [part for s in segments for part in label_line(s, win, g, c)]
+
+
+def _client_alone(mix: Any, profile: np.ndarray) -> list[tuple[str, dict[str, float], Any]]:
+    """The client alone under the music, labelled on the true utterances as lines (words
+    0.35 s apart), with the guide enrolled and with no profile."""
+    from gim.core.session import Segment, Word
+    from gim.passes.prepare import prepare
+    from gim.passes.speakers import label_windows, line_windows
+    from gim.transcribe.voice import load_encoder
+
+    lines = []
+    for a, b, _who in mix.spans:
+        words = [
+            Word(a + k * 0.35, a + k * 0.35 + 0.3, f"w{k}") for k in range(int((b - a) / 0.35))
+        ]
+        lines.append(Segment(a, b, " ".join(w.text for w in words), words=words))
+    win = line_windows(lines, prepare(mix.mic, mix.reference).clean, load_encoder())
+    out = []
+    for way, kwargs in (("client alone, enrolled", {"profile": profile}), ("client alone", {})):
+        labelled, method = label_windows(lines, win, **kwargs)
+        figures = score(labelled, mix)
+        figures["time ratio"] = 0.0
+        out.append((way, figures, method))
+    return out
 
 
 def _music_only(segments: list, win: Any, end: float) -> tuple[list, Any]:
@@ -168,16 +247,22 @@ def _music_only(segments: list, win: Any, end: float) -> tuple[list, Any]:
 def _line(f: dict[str, float], method: Any) -> str:
     return (
         f"right {100 * f['right']:.1f}%, client as guide {100 * f['client as guide']:.1f}%, "
-        f"interjections {100 * f['interjections']:.0f}%, unsure {100 * f['unsure lines']:.0f}%, "
+        f"interjections {_inter(f)}, unsure {100 * f['unsure lines']:.0f}%, "
         f"{f['words']:.0f} words, time x{f['time ratio']:.2f} ({method})"
     )
+
+
+def _inter(f: dict[str, float]) -> str:
+    return f"{100 * f['interjections']:.0f}%" if f["interjection words"] else "none"
 
 
 def _summary(results: dict[tuple[str, float], list[dict[str, float]]]) -> list[tuple[str, str]]:
     out = []
     for (way, smr), runs in results.items():
         for key, worst in (("right", min), ("client as guide", max), ("interjections", min)):
-            values = [r[key] for r in runs]
+            values = [r[key] for r in runs if key != "interjections" or r["interjection words"]]
+            if not values:  # the client alone: no interjections
+                continue
             out.append(
                 (
                     f"{way}, {smr:+.0f} dB, {key}",

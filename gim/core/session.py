@@ -54,6 +54,7 @@ class LabelsMade(StrEnum):
     CLUSTERS = "two voices told apart, no profile"
     ONE_VOICE = "one voice heard"
     CHANNELS = "two channels"
+    CHANNELS_CHECKED = "two channels, checked against the enrolled voice of {guide}"
     NONE = "not labelled"
 
 

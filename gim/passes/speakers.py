@@ -5,7 +5,9 @@ embedded (``gim.transcribe.voice``). Two voice centroids are found: the guide's 
 from a profile (enrolled, or the induction of this session) and the client's from the
 windows least like it; both are refined on this recording's own windows (the room and the
 microphone change a voice). Without a profile, two clusters: the guide is the one that
-speaks in the induction, or else the one that speaks less. Each word gets the margin
+speaks in the induction, or else the one that speaks less. Whether two voices are heard at
+all is judged on pieces of lines (`gim.passes.voice_clusters`); one voice heard is one
+speaker's, the guide's only if it matches the profile. Each word gets the margin
 between its windows' similarities to the two voices; a two-state path over the words of
 a line (switching costs less across a pause) splits the line where the voice changes.
 A client's words in the guide's column are the worse error, so the guide needs a margin.
@@ -15,12 +17,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 
 import numpy as np
 
 from gim.core.session import Segment, Speaker, Word
+from gim.passes.voice_clusters import Split, Windows, refine, split_voices, unit
 from gim.transcribe.voice import RATE, VoiceEncoder
 
 WINDOW = 1.0
@@ -39,14 +42,14 @@ VOICE_MATCH = 0.55
 """Mean similarity to the guide's profile above which a one-voice recording is the guide's
 (1 s windows in a room against a profile enrolled dry: the guide 0.53-0.64, another voice
 0.43-0.53)."""
-TRIES = 30
-"""Starting pairs tried when telling two voices apart without a profile."""
-SMALLEST = 0.03
-"""The smaller voice's least share of the windows when telling two voices apart."""
+VOICE_SCALE = 0.03
+"""`SCALE` for a one-voice recording's mean similarity to the profile against `VOICE_MATCH`:
+0.03 off it is 73% sure (the guide's windows in a room 0.53-0.64 on average, another
+voice's 0.45-0.50 in the bench's mixes)."""
 SAME_VOICE = 0.74
-"""Two cluster centroids closer than this are one voice: everything is the client's.
-Measured on 1 s windows: one voice 0.76-0.96 (the disfluent set's whispered, creaky and
-falsetto styles lowest), two voices 0.64-0.70."""
+"""Centroids anchored to a profile closer than this came out as one voice: the two voices
+are then told apart without the profile (`voice_clusters.split_voices`), which names them.
+Measured on 1 s windows: one voice 0.76-0.96, two voices 0.64-0.70."""
 
 
 class LabelMethod(StrEnum):
@@ -58,12 +61,7 @@ class LabelMethod(StrEnum):
     ONE_VOICE = "one voice heard"
 
 
-@dataclass
-class Windows:
-    """Embedded windows of speech: spans (n, 2) in seconds and unit embeddings (n, 256)."""
-
-    spans: np.ndarray
-    emb: np.ndarray
+ONE = LabelMethod.ONE_VOICE
 
 
 def line_windows(segments: list[Segment], audio: np.ndarray, encoder: VoiceEncoder) -> Windows:
@@ -86,59 +84,14 @@ def line_windows(segments: list[Segment], audio: np.ndarray, encoder: VoiceEncod
     return Windows(np.array(spans, dtype=float).reshape(-1, 2), emb)
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-9)
-
-
-def refine(emb: np.ndarray, guide: np.ndarray, client: np.ndarray, anchor: float) -> tuple:
-    """Two centroids refined on the windows (k-means); the guide's kept near its profile.
-
-    Args:
-        emb: window embeddings.
-        guide: the guide's starting centroid.
-        client: the client's starting centroid.
-        anchor: weight of the starting guide centroid in each update (0 for plain k-means).
-    """
-    g0, g, c = guide, guide, client
-    for _ in range(8):
-        margin = emb @ g - emb @ c
-        is_g = margin > 0
-        if is_g.any():
-            g = _unit(anchor * g0 + (1 - anchor) * _unit(emb[is_g].mean(0)))
-        if (~is_g).any():
-            c = _unit(emb[~is_g].mean(0))
-    return g, c
-
-
-def two_clusters(emb: np.ndarray, tries: int = TRIES) -> tuple[np.ndarray, np.ndarray]:
-    """Two voice centroids of the windows: k-means from ``tries`` pairs of windows (the same
-    pairs every time), the split whose centroids are farthest apart kept, among those whose
-    smaller side has a few windows at least (the guide often speaks a tenth of the time).
-
-    Started from the pair of windows farthest apart, k-means split one voice by its music
-    residue (centroids 0.75 apart) where the two voices' own split was 0.70 apart; the
-    tightest split (k-means' own measure) cuts the client in two when the guide speaks
-    little."""
-    rng = np.random.default_rng(0)
-    least = max(3, int(SMALLEST * len(emb)))
-    best, found = np.inf, refine(emb, emb[0], emb[-1], anchor=0.0)
-    for _ in range(tries):
-        i, j = rng.choice(len(emb), 2, replace=False)
-        one, two = refine(emb, emb[i], emb[j], anchor=0.0)
-        is_one = emb @ one > emb @ two
-        apart = float(one @ two)
-        if min(is_one.sum(), (~is_one).sum()) >= least and apart < best:
-            best, found = apart, (one, two)
-    return found
-
-
 def centroids(
     win: Windows,
     profile: np.ndarray | None,
     induction: tuple[float, float] | None,
     clusters_only: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, LabelMethod]:
-    """The guide's and the client's voice centroids, and how they were found."""
+    """The guide's and the client's voice centroids, and how they were found (one voice: the
+    centroids are the guide's profile twice, or nothing when no profile says whose)."""
     emb = win.emb
     centre = (win.spans[:, 0] + win.spans[:, 1]) / 2 if len(emb) else np.zeros(0)
     in_induction = (
@@ -147,35 +100,39 @@ def centroids(
         else np.zeros(len(emb), bool)
     )
     if profile is None and in_induction.sum() >= 3 and not clusters_only:
-        profile, method = _unit(emb[in_induction].mean(0)), LabelMethod.INDUCTION
+        profile, method = unit(emb[in_induction].mean(0)), LabelMethod.INDUCTION
     elif profile is not None:
         method = LabelMethod.ENROLLED
     else:
         method = LabelMethod.CLUSTERS
+    split = split_voices(win)
+    if split is None or not split.two_voices:
+        voice = profile if profile is not None else np.zeros(emb.shape[1], np.float32)
+        return voice, voice, ONE
     if profile is not None:
-        sim = emb @ profile
-        far = emb[sim <= np.quantile(sim, 0.25)]
-        # a light anchor: the room and distance move the guide's voice away from a profile
-        # enrolled elsewhere (at 0.5 the client's centroid took the guide's far windows)
-        g, c = refine(emb, profile, _unit(far.mean(0)), anchor=0.2)
-        if float(g @ c) <= SAME_VOICE:
-            return g, c, method
-        # anchored to the profile, two close voices came out as one (LibriSpeech 3080 and
-        # 1998: 0.73 apart); told apart without it, the profile says which is the guide
-        one, two = two_clusters(emb)
-        if float(one @ two) <= SAME_VOICE:
-            return (one, two, method) if one @ profile >= two @ profile else (two, one, method)
-        return profile, profile, LabelMethod.ONE_VOICE  # one voice: the profile says whose
-    one, two = two_clusters(emb)
-    if float(one @ two) > SAME_VOICE:  # one voice and nothing says whose: the client's
-        nothing = np.zeros_like(one)
-        return nothing, nothing, LabelMethod.ONE_VOICE
-    is_one = emb @ one > emb @ two
+        return (*_from_profile(emb, profile, split), method)
     if in_induction.any():
+        is_one = emb @ split.one > emb @ split.two
         one_is_guide = is_one[in_induction].mean() >= 0.5
     else:
-        one_is_guide = is_one.sum() <= (~is_one).sum()
-    return (one, two, method) if one_is_guide else (two, one, method)
+        one_is_guide = split.seconds[0] <= split.seconds[1]
+    return (split.one, split.two, method) if one_is_guide else (split.two, split.one, method)
+
+
+def _from_profile(emb: np.ndarray, profile: np.ndarray, split: Split) -> tuple:
+    """The guide's and the client's centroids of two voices, the guide's from its profile:
+    refined on the windows, lightly anchored to the profile (the room and distance move the
+    guide's voice away from a profile enrolled elsewhere; at 0.5 the client's centroid took
+    the guide's far windows), the client's from the quarter least like it. When they come
+    out as one voice (LibriSpeech 3080 and 1998: 0.73 apart), the two clusters, the one
+    nearer the profile the guide's."""
+    sim = emb @ profile
+    far = emb[sim <= np.quantile(sim, 0.25)]
+    g, c = refine(emb, profile, unit(far.mean(0)), anchor=0.2)
+    if float(g @ c) <= SAME_VOICE:
+        return g, c
+    one, two = split.one, split.two
+    return (one, two) if one @ profile >= two @ profile else (two, one)
 
 
 def word_margins(
@@ -255,15 +212,21 @@ def label_line(
 
 
 def _one_voice(segments: list[Segment], win: Windows, guide: np.ndarray | None) -> list[Segment]:
-    """One voice cluster (or music left in every window making them alike): each word is the
-    guide's where it matches the guide's voice, else the client's; without a profile, all
-    the client's."""
+    """One voice heard: every line is that voice's. It is the guide's when the recording's
+    windows match the guide's profile (`VOICE_MATCH` on average), else the client's, as sure
+    as the recording's match says; a line whose own windows say otherwise keeps that label,
+    flagged "speaker unsure". Judged word by word against the profile instead, 3% of a
+    client's words (the disfluent set's, alone under the music) were taken for the guide's.
+    Without a profile, all the client's."""
     if guide is None:
         return [replace(s, speaker=Speaker.CLIENT) for s in segments]
-    nothing = np.zeros_like(guide)
+    sim = win.emb @ guide - VOICE_MATCH
+    heard = float(sim.mean())
     out: list[Segment] = []
     for s in segments:
-        out.extend(label_line(s, win, guide, nothing, VOICE_MATCH - GUIDE_BIAS))
+        inside = (win.spans[:, 1] > s.start) & (win.spans[:, 0] < s.end)
+        agrees = not inside.any() or (float(sim[inside].mean()) >= 0) == (heard >= 0)
+        out.append(_labelled(s, heard >= 0, abs(heard) * SCALE / VOICE_SCALE if agrees else 0.0))
     return out
 
 

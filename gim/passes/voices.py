@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gim.audio.files import read_audio, resample
+from gim.audio.files import SAMPLE_RATE, read_audio, read_frames, resample, track_info
 from gim.core.clock import SessionClock
 from gim.core.session import LabelsMade, Segment
 from gim.errors import InputError
@@ -19,6 +19,13 @@ from gim.passes.speakers import Windows
 
 MIN_SECONDS = 10.0
 """Least speech a profile takes (30-60 s gives a steadier one)."""
+PAD = 2.0
+"""Seconds of the recording cleaned each side of a line."""
+JOIN = 10.0
+"""Lines closer than this are cleaned as one stretch."""
+LEAST = 30.0
+"""A stretch cleaned alone is widened to this many seconds (the music's lag and drift
+are measured over it)."""
 
 
 @dataclass(frozen=True)
@@ -118,3 +125,62 @@ def cleaned_recording(folder: Path, channel: int, clock: SessionClock) -> np.nda
     lags = clock.lag_stretches(0.0, len(data) / rate) if reference is not None else []
     mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
     return prepare_along(mic, reference, lags).clean
+
+
+def stretches(lines: list[Segment], total: float) -> list[tuple[float, float]]:
+    """The stretches of a ``total``-second recording cleaned for ``lines``' voices: each
+    line with `PAD` seconds each side, lines closer than `JOIN` together, each stretch at
+    least `LEAST` seconds (or the whole recording; moved inside it at its ends), overlapping
+    ones merged."""
+    spans = sorted((max(0.0, s.start - PAD), min(total, s.end + PAD)) for s in lines)
+    merged: list[tuple[float, float]] = []
+    for a, b in spans:
+        if b <= a:
+            continue
+        if merged and a - merged[-1][1] < JOIN:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    out: list[tuple[float, float]] = []
+    for a, b in merged:
+        length = max(LEAST, b - a)
+        a = min(max(0.0, (a + b - length) / 2), max(0.0, total - length))
+        b = min(total, a + length)
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def cleaned_around(
+    folder: Path, channel: int, clock: SessionClock, lines: list[Segment]
+) -> np.ndarray:
+    """`cleaned_recording` where ``lines`` are, silence elsewhere: what their voices need.
+
+    A whole session cleaned at once held 2.9 GB and took 133 s of CPU for an hour's
+    recording (at the end of the session, while the guide waits); stretch by stretch
+    around the lines, the cost follows the speech. The silence is never written, so its
+    pages take no memory.
+    """
+    mic_path, ref_path = folder / "mic.flac", folder / "reference.flac"
+    info = track_info(mic_path)
+    has_ref = ref_path.is_file()
+    if info is None or (has_ref and track_info(ref_path) is None):
+        return cleaned_recording(folder, channel, clock)  # it says what is wrong
+    out = np.zeros(round(info.seconds * SAMPLE_RATE), np.float32)
+    for a, b in stretches(lines, info.seconds):
+        first = round(a * info.rate)
+        data, rate = read_frames(mic_path, first, round(b * info.rate))
+        reference = None
+        if has_ref:
+            reference = resample(read_frames(ref_path, first, first + len(data))[0], rate)
+        lags = clock.lag_stretches(a, a + len(data) / rate) if has_ref else []
+        mic = resample(data[:, min(channel, data.shape[1] - 1)], rate)
+        if reference is not None and len(reference) < len(mic):  # the music ended first
+            reference = np.pad(reference, (0, len(mic) - len(reference)))
+        clean = prepare_along(mic, reference, lags, a).clean
+        i = round(a * SAMPLE_RATE)
+        n = min(len(clean), len(out) - i)
+        out[i : i + n] = clean[:n]
+    return out

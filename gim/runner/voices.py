@@ -8,11 +8,12 @@ import numpy as np
 
 from gim.config import Settings
 from gim.core.clock import SessionClock
-from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, labels_made
+from gim.core.session import Consent, LabelsMade, Phase, Segment, Session, Speaker, labels_made
 from gim.errors import GimError
 from gim.passes.speakers import Windows
 from gim.passes.voices import (
     VoiceSource,
+    cleaned_around,
     cleaned_recording,
     label_embedded,
     label_lines,
@@ -80,24 +81,43 @@ def by_voice(
     voices: Windows | None = None,
 ) -> tuple[list[Segment], str]:
     """A session's final lines labelled guide or client by voice, and how the labels were
-    made (`gim.core.session.labels_made`), for the session; two channels keep theirs.
+    made (`gim.core.session.labels_made`), for the session; two channels keep theirs,
+    checked against the guide's voice when the guide is enrolled.
 
     The guide's enrolled profile first; else the induction's voice (whole-session consent);
     else two voices told apart, the one that speaks less being the guide's; one voice heard
     stays the client's (no guide is invented). ``voices``: the lines' voice windows already
-    embedded (the rolling pass's); else the music is removed from the whole recording and
-    the lines are embedded from it."""
+    embedded (the rolling pass's); else the music is removed from the recording around
+    the lines and they are embedded from it."""
     if settings.guide_channel is not None:
-        return lines, labels_made(LabelsMade.CHANNELS)
+        return _channels_checked(session, settings, folder, clock, lines)
     if not lines:
         return lines, labels_made(LabelsMade.NONE)
     source = voice_source(settings.home, session, settings.guide)
     if voices is not None:
         labelled, how = label_embedded(lines, voices, source)
     else:
-        clean = cleaned_recording(folder, settings.client_channel, clock)
+        clean = cleaned_around(folder, settings.client_channel, clock, lines)
         labelled, how = label_lines(lines, clean, source)
     return labelled, labels_made(how, session.guide or settings.guide)
+
+
+def _channels_checked(
+    session: Session, settings: Settings, folder: Path, clock: SessionClock, lines: list[Segment]
+) -> tuple[list[Segment], str]:
+    """Two channels' lines, checked against the guide's voice when the guide is enrolled
+    (`gim.passes.channel_voices`)."""
+    from gim.passes.channel_voices import check_channels
+
+    source = voice_source(settings.home, session, settings.guide)
+    if source.profile is None or not lines or settings.guide_channel is None:
+        return lines, labels_made(LabelsMade.CHANNELS)
+    cleans = {
+        Speaker.CLIENT: cleaned_recording(folder, settings.client_channel, clock),
+        Speaker.GUIDE: cleaned_recording(folder, settings.guide_channel, clock),
+    }
+    checked = check_channels(lines, cleans, source.profile)
+    return checked, labels_made(LabelsMade.CHANNELS_CHECKED, session.guide or settings.guide)
 
 
 def live_guide_voice(settings: Settings) -> np.ndarray | None:
