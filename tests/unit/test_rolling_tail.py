@@ -3,6 +3,7 @@ there for the room fit alone."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,3 +209,24 @@ def test_the_child_follows_the_chunk_files_and_keeps_each_window_with_its_voices
     assert windows == [(0.0, 65.0)] and state.windows == 1
     kept = load(tmp_path, _config())
     assert kept is not None and kept.done == state.done and kept.voices is not None
+
+
+def test_the_session_tells_the_rolling_child_its_planned_end(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from gim.passes import rolling_child
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(rolling_child.subprocess, "Popen", lambda args, **_kw: started.append(args))
+    settings = Settings(home=tmp_path)
+    rolling_child.RollingPass(settings, tmp_path, 1, planned_end=360.0).start()
+    rolling_child.RollingPass(settings, tmp_path, 1).start()
+    assert started[0][-1] == "360" and started[0][-2] == str(os.getpid())
+    assert started[1][-1] == str(os.getpid())
+
+    seen: list[float | None] = []
+    monkeypatch.setattr(rolling_child, "prioritise", lambda *_a: None)
+    monkeypatch.setattr(rolling_child, "follow", lambda *_a, **kw: seen.append(kw["planned_end"]))
+    for argv in (started[0], started[1]):
+        rolling_child.main(argv[3:])
+    assert seen == [360.0, None]
