@@ -7,7 +7,8 @@ its voice windows as the rolling child embeds them as it goes when this code doe
 lag just after a window finished (20 s) and just before the next would have (60 s).
 Then the final pass (`gim.runner.final_pass`, what every caller runs at End) is timed,
 whole and by phase: the model's load, the remainder (`rolling.finish`), the labels by voice
-(`by_voice`). ``stress-ng --cpu 4`` runs meanwhile (``GIM_BENCH_HOG=0``: without it).
+(`by_voice`). ``stress-ng --cpu 4`` runs meanwhile (``GIM_BENCH_HOG=0``: without it;
+``GIM_BENCH_VOICES=0``: a rolling file without its lines' voices, as before they were kept).
 
 Run: ``python -m bench tail`` (``--quick``: one lag).
 """
@@ -55,8 +56,11 @@ def _session(home: Path, mix: Any) -> tuple[Any, Any, str, Path]:
     return settings, store, sid, folder
 
 
-def _kept_up(folder: Path, settings: Any, mix: Any, lag: float, clean: np.ndarray) -> int:
-    """A rolling file as a pass that kept up leaves it at End; the lines it holds."""
+def _kept_up(
+    folder: Path, settings: Any, mix: Any, lag: float, clean: np.ndarray, voices: bool
+) -> int:
+    """A rolling file as a pass that kept up leaves it at End (with its lines' voices, as
+    the rolling child keeps them, or without: a file from before); the lines it holds."""
     from gim.core.session import Segment, Source, Word
     from gim.passes import rolling_file
 
@@ -74,11 +78,12 @@ def _kept_up(folder: Path, settings: Any, mix: Any, lag: float, clean: np.ndarra
         "done": [done],
         "segments": [s.to_dict() for s in lines],
     }
-    if hasattr(rolling_file, "_voices_data"):  # this code's rolling child embeds as it goes
+    if voices:  # the rolling child embeds its lines' voices as it goes
+        from gim.passes import rolling_voices
         from gim.passes.speakers import line_windows
         from gim.transcribe.voice import load_encoder
 
-        entry["voices"] = rolling_file._voices_data(line_windows(lines, clean, load_encoder()))
+        entry["voices"] = rolling_voices.to_json(line_windows(lines, clean, load_encoder()))
     rows = [{"kind": "config", "config": config.key()}, entry]
     path = folder / rolling_file.FILE
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))

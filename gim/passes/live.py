@@ -15,6 +15,7 @@ caller. The music is removed with the streaming echo canceller the transcriber i
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import queue
@@ -32,6 +33,8 @@ from gim.config import Settings
 from gim.core.session import Segment, Speaker
 from gim.passes.live_backlog import MAX_BEHIND, SHED, Intake
 from gim.transcribe.models import model_label
+
+log = logging.getLogger(__name__)
 
 
 class Canceller(Protocol):
@@ -213,8 +216,11 @@ class LiveTranscriber:
             try:
                 kind, payload = self._outbox.get(timeout=0.5)
             except queue.Empty:
-                if self._process is None or not self._process.is_alive():
+                process = self._process
+                if process is None or not process.is_alive():
                     if not self._stopping.is_set():
+                        # how it ended goes to the private log (a signal: negative)
+                        log.warning("live child ended, exit code %s", process and process.exitcode)
                         self._warn(STOPPED)
                     return
                 continue

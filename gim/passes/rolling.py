@@ -25,11 +25,10 @@ from gim.audio.files import read_frames, resample, track_info
 from gim.config import Settings
 from gim.core.clock import Lags, SessionClock
 from gim.core.session import Segment, Speaker
-from gim.errors import GimError
+from gim.passes import rolling_voices
 from gim.passes.offline import Watch, transcribe_prepared
 from gim.passes.prepare import Prepared, prepare_along
-from gim.passes.rolling_file import Config, State, joined, load
-from gim.passes.speakers import Windows, line_windows
+from gim.passes.rolling_file import Config, State, load
 from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.voice import VoiceEncoder
@@ -155,14 +154,14 @@ def transcribe_window(
     Returns the state after it (its final lines added, each channel's final point moved)
     and the lines it made final. ``last``: the remainder at End, every line is final.
     The ``watch`` is asked between speech stretches (`PassStopped` when it says stop).
-    ``encoder``: with one channel (its lines are labelled by voice at End) the final
-    lines' voice windows are embedded from the window's cleaned signal (`State.voices`).
+    ``encoder``: embed the final lines' voices too (one channel: the voices tell the guide
+    from the client; `gim.passes.rolling_voices`).
     """
     watch = watch or Watch()
     rate, end = window.rate, window.end
     ref16 = resample(window.reference, rate) if window.reference is not None else None
     done, new = list(state.done), []
-    voices: Windows | None = None
+    voices = None
     # Audio before the next window's start is there for the room fit only (the remainder
     # at End has a minute of it): its lines were final already, so it is not decoded.
     skip = max(0.0, window_start(done) - window.start)
@@ -180,23 +179,12 @@ def transcribe_window(
             final, done[n] = [s for s in lines if (s.start + s.end) / 2 >= done[n]], end
         else:
             final, done[n] = finalise(lines, done[n], end - MARGIN)
-        if encoder is not None and len(config.channels) == 1:
-            voices = embedded(final, clean, offset, encoder)
         new += final
+        if encoder is not None and len(config.channels) == 1:
+            voices = rolling_voices.embed_final(final, clean, offset, encoder)
     new.sort(key=lambda s: s.start)
     merged = sorted(state.segments + new, key=lambda s: s.start)
-    known = voices if not state.windows else joined(state.voices, voices)
-    return State(done, merged, state.windows + 1, known), new
-
-
-def embedded(
-    lines: list[Segment], clean: np.ndarray, offset: float, encoder: VoiceEncoder
-) -> Windows:
-    """The voice windows of ``lines`` (session seconds) from ``clean`` (16 kHz, the music
-    removed, starting at session second ``offset``), in session seconds."""
-    shifted = [replace(s, start=s.start - offset, end=s.end - offset, words=[]) for s in lines]
-    win = line_windows(shifted, clean, encoder)
-    return Windows(win.spans + offset, win.emb)
+    return State(done, merged, state.windows + 1, rolling_voices.joined(state.voices, voices)), new
 
 
 def _transcribe(
@@ -209,8 +197,8 @@ def _transcribe(
     skip: float = 0.0,
 ) -> tuple[list[Segment], np.ndarray, float]:
     """The window's lines: the music removed over all of it, the first ``skip`` seconds
-    (there for the room fit) left undecoded; and the cleaned signal decoded, with the
-    session seconds of its first frame."""
+    (there for the room fit) left undecoded; and its microphone cleaned of the music (16
+    kHz) as decoded, with the session seconds of its first frame."""
     if ref16 is not None:
         n = min(len(mic16), len(ref16))
         ref16 = np.concatenate([ref16[:n], np.zeros(len(mic16) - n, np.float32)])
@@ -231,10 +219,11 @@ def finish(
     engine: Engine,
     clock: SessionClock,
     watch: Watch | None = None,
+    encoder: VoiceEncoder | None = None,
 ) -> State | None:
     """The final transcript from the finished windows and the remainder of the joined
-    recording (its lines, and their voice windows when every window kept them); None when
-    no window was finished (the whole pass is needed).
+    recording (with the lines' voices when the windows and ``encoder`` measured them);
+    None when no window was finished (the whole pass is needed).
 
     Args:
         folder: the session folder.
@@ -260,18 +249,7 @@ def finish(
     mic, _ = read_frames(mic_path, a)
     ref = read_frames(ref_path, a, a + len(mic))[0] if ref_path.is_file() else None
     window = Window(mic, ref, rate, a / rate, clock.lag_stretches(a / rate, info.seconds))
-    encoder = _encoder() if state.voices is not None and len(config.channels) == 1 else None
     after, _ = transcribe_window(
         window, state, config, engine, last=True, watch=watch, encoder=encoder
     )
     return after
-
-
-def _encoder() -> VoiceEncoder | None:
-    """The speaker model, or None when it cannot be loaded (the labelling says why)."""
-    from gim.transcribe.voice import load_encoder
-
-    try:
-        return load_encoder()
-    except GimError:
-        return None

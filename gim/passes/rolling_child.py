@@ -20,13 +20,13 @@ from gim.audio.files import read_chunks
 from gim.audio.journal import Chunk, Replay, replay
 from gim.config import Settings
 from gim.core.clock import SessionClock
-from gim.errors import GimError
 from gim.passes.offline import Watch
 from gim.passes.rolling import Window, transcribe_window, window_span
-from gim.passes.rolling_file import Config, State, added, load, save_window
+from gim.passes.rolling_file import Config, State, load, save_window
+from gim.passes.rolling_voices import added, empty
 from gim.priority import prioritise, rolling
 from gim.transcribe.engine import Engine
-from gim.transcribe.voice import VoiceEncoder
+from gim.transcribe.voice import load_encoder
 
 POLL = 2.0
 """Seconds between looks at the journal while waiting for the next window."""
@@ -62,7 +62,8 @@ def follow(
     Returns:
         The state when the session ended (its journal says so) or the parent died.
     """
-    state = load(folder, config) or State([0.0] * len(config.channels))
+    state = load(folder, config) or State([0.0] * len(config.channels), voices=empty())
+    encoder = load_encoder() if len(config.channels) == 1 else None  # the voices, at End
     loaded: Engine | None = None
 
     def orphaned(_fraction: float = 0.0) -> None:
@@ -78,9 +79,8 @@ def follow(
         if found.ended or found.assembled:
             return state
         rate = int(found.header.get("rate", 48000))
-        mic, ref = found.track("mic"), found.track("reference")
-        recorded = min(_recorded(mic), _recorded(ref)) / rate
-        span = window_span(state.done, recorded, planned_end)
+        recorded = min(_recorded(found.track("mic")), _recorded(found.track("reference")))
+        span = window_span(state.done, recorded / rate, planned_end)
         if span is None:
             if caught_up:
                 return state
@@ -90,14 +90,14 @@ def follow(
         loaded = loaded or engine()
         cpu = time.process_time()
         window = _window(folder, found, a, b)
-        before = state
         try:
+            before = state.voices
             state, new = transcribe_window(
-                window, state, config, loaded, watch=Watch(orphaned), encoder=_voice(config)
+                window, state, config, loaded, watch=Watch(orphaned), encoder=encoder
             )
         except _ParentGone:
             return state
-        save_window(folder, config, state, new, (a / rate, b / rate), added(before, state))
+        save_window(folder, config, state, new, (a / rate, b / rate), added(before, state.voices))
         if on_window is not None:
             on_window(a / rate, b / rate, time.process_time() - cpu)
 
@@ -116,20 +116,6 @@ def _window(folder: Path, found: Replay, a: int, b: int) -> Window:
 
 class _ParentGone(Exception):
     """The session's process is gone."""
-
-
-def _voice(config: Config) -> VoiceEncoder | None:
-    """The speaker model when the lines will be labelled by voice at End (one channel),
-    so each window's lines are embedded as it finishes; None otherwise or when it cannot
-    be loaded (the final pass then embeds them itself)."""
-    if len(config.channels) != 1:
-        return None
-    from gim.transcribe.voice import load_encoder
-
-    try:
-        return load_encoder()
-    except GimError:
-        return None
 
 
 def load_quiet_engine(config: Config) -> Engine:

@@ -2,32 +2,25 @@
 and the configuration a window must have been made with to count.
 
 Each finished window is appended, fsync'd and private, with its new final lines and where
-each channel is final to, and (one microphone: the lines are labelled by voice at End) the
-voice embeddings of those lines (`gim.passes.speakers.line_windows` on the window's own
-cleaned signal), so that the final pass need not remove the music from the whole recording
-again to label them. A torn last line and windows made with other settings are ignored.
-The file is removed once the database holds the transcript.
+each channel is final to; a torn last line and windows made with other settings are
+ignored. The file is removed once the database holds the transcript.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from gim.config import Settings
 from gim.core.session import Segment, Source, Speaker, Word
+from gim.passes import rolling_voices
 from gim.passes.speakers import Windows
 
 FILE = "rolling.jsonl"
 """The finished windows, in the session folder."""
-EMBEDDING = 256
-"""Numbers per voice embedding."""
 
 
 @dataclass
@@ -75,8 +68,8 @@ class State:
     segments: list[Segment] = field(default_factory=list)
     windows: int = 0
     voices: Windows | None = None
-    """The voice windows of every line in ``segments`` (session seconds); None when a
-    window was saved without them (the final pass then embeds the lines itself)."""
+    """The final lines' embedded voice windows (`gim.passes.rolling_voices`); None when a
+    window was finished without them (then End measures the voices from the recording)."""
 
 
 def load(folder: Path, config: Config) -> State | None:
@@ -95,31 +88,15 @@ def load(folder: Path, config: Config) -> State | None:
         if entry.get("kind") == "config":
             if entry.get("config") != config.key():
                 return None  # other settings: the windows do not count
-            state = State([0.0] * len(config.channels))
+            state = State([0.0] * len(config.channels), voices=rolling_voices.empty())
         elif entry.get("kind") == "window" and state is not None:
-            voices = _voices(entry.get("voices"))
             state = State(
                 [float(d) for d in entry["done"]],
                 state.segments + [_segment(s) for s in entry["segments"]],
                 state.windows + 1,
-                voices if not state.windows else joined(state.voices, voices),
+                rolling_voices.joined(state.voices, _voices(entry.get("voices"))),
             )
     return state if state is not None and state.windows else None
-
-
-def added(before: State, after: State) -> Windows | None:
-    """The voice windows ``after`` has beyond ``before``'s (None when unknown)."""
-    if after.voices is None:
-        return None
-    n = len(before.voices.emb) if before.voices is not None else 0
-    return Windows(after.voices.spans[n:], after.voices.emb[n:])
-
-
-def joined(a: Windows | None, b: Windows | None) -> Windows | None:
-    """Voice windows of ``a`` then ``b``; None when either is unknown."""
-    if a is None or b is None:
-        return None
-    return Windows(np.concatenate([a.spans, b.spans]), np.concatenate([a.emb, b.emb]))
 
 
 def save_window(
@@ -130,8 +107,8 @@ def save_window(
     span: tuple[float, float],
     voices: Windows | None = None,
 ) -> None:
-    """Append one finished window (its new final lines, and their voice windows when
-    given) to the file, fsync'd, private."""
+    """Append one finished window (its new final lines, and their embedded voices when
+    measured) to the file, fsync'd, private."""
     path = folder / FILE
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
@@ -145,9 +122,10 @@ def save_window(
                 "end": span[1],
                 "done": state.done,
                 "segments": [s.to_dict() for s in new],
-                **({"voices": _voices_data(voices)} if voices is not None else {}),
             }
         )
+        if voices is not None:
+            lines[-1]["voices"] = rolling_voices.to_json(voices)
         os.write(fd, "".join(json.dumps(e) + "\n" for e in lines).encode("utf-8"))
         os.fsync(fd)
     finally:
@@ -167,24 +145,5 @@ def _segment(data: dict[str, Any]) -> Segment:
     )
 
 
-def _voices_data(voices: Windows) -> dict[str, Any]:
-    """Voice windows as JSON: spans in seconds, embeddings as base64 float32."""
-    emb = np.ascontiguousarray(voices.emb, "<f4")
-    return {
-        "spans": np.round(voices.spans, 4).tolist(),
-        "emb": base64.b64encode(emb.tobytes()).decode("ascii"),
-    }
-
-
-def _voices(data: object) -> Windows | None:
-    """The voice windows `_voices_data` wrote; None when absent or unreadable."""
-    if not isinstance(data, dict):
-        return None
-    try:
-        spans = np.array(data["spans"], dtype=float).reshape(-1, 2)
-        emb = np.frombuffer(base64.b64decode(data["emb"]), "<f4")
-    except (KeyError, TypeError, ValueError):
-        return None
-    if emb.size != len(spans) * EMBEDDING:
-        return None
-    return Windows(spans, emb.astype(np.float32).reshape(len(spans), EMBEDDING))
+def _voices(data: Any) -> Windows | None:
+    return None if data is None else rolling_voices.from_json(data)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,7 +16,9 @@ from gim.core.clock import SessionClock
 from gim.core.session import LabelsMade, Segment
 from gim.errors import InputError
 from gim.passes.prepare import prepare_along
-from gim.passes.speakers import Windows
+
+if TYPE_CHECKING:
+    from gim.passes.speakers import Windows
 
 MIN_SECONDS = 10.0
 """Least speech a profile takes (30-60 s gives a steadier one)."""
@@ -103,7 +106,7 @@ def label_lines(
 def label_embedded(
     segments: list[Segment], windows: Windows, source: VoiceSource
 ) -> tuple[list[Segment], LabelsMade]:
-    """`label_lines` on the lines' voice windows already embedded (session seconds)."""
+    """`label_lines` with the lines' voice windows embedded already."""
     from gim.passes.speakers import LabelMethod, label_windows
 
     labelled, method = label_windows(

@@ -74,18 +74,21 @@ def _final_pass(
 ) -> list[Segment]:
     from gim.transcribe.engine import load_engine
     from gim.transcribe.models import model_label
+    from gim.transcribe.voice import load_encoder
 
     clock = store.clock(session_id)
     with raised(FINAL, "final pass"):  # the engine's threads, started here, inherit it
         models = settings.cache_dir / "models"
         engine = load_engine(settings.engine, settings.model, cache_dir=models)
         # What the rolling pass finished during the session is kept: only the rest is done now
-        # (and its lines' voices were embedded as it went: the music is not removed again).
-        finished = rolling.finish(folder, settings, engine, clock, watch)
+        # (with the voices of its lines, measured as its windows finished).
+        encoder = load_encoder() if settings.guide_channel is None else None
+        finished = rolling.finish(folder, settings, engine, clock, watch, encoder)
         if finished is None:
-            segments, voices = transcribe_recording(folder, settings, engine, clock, watch), None
+            segments = transcribe_recording(folder, settings, engine, clock, watch)
         else:
-            segments, voices = finished.segments, finished.voices
+            segments = finished.segments
+        voices = finished.voices if finished is not None else None
         session = store.get_session(session_id)
         segments, how = by_voice(session, settings, folder, clock, segments, voices)
     # a gap was recorded as silence, and removing the music from silence leaves the music

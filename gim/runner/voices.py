@@ -14,7 +14,6 @@ from gim.passes.speakers import Windows
 from gim.passes.voices import (
     VoiceSource,
     cleaned_around,
-    cleaned_recording,
     label_embedded,
     label_lines,
     profile_from_audio,
@@ -78,7 +77,7 @@ def by_voice(
     folder: Path,
     clock: SessionClock,
     lines: list[Segment],
-    voices: Windows | None = None,
+    windows: Windows | None = None,
 ) -> tuple[list[Segment], str]:
     """A session's final lines labelled guide or client by voice, and how the labels were
     made (`gim.core.session.labels_made`), for the session; two channels keep theirs,
@@ -86,19 +85,18 @@ def by_voice(
 
     The guide's enrolled profile first; else the induction's voice (whole-session consent);
     else two voices told apart, the one that speaks less being the guide's; one voice heard
-    stays the client's (no guide is invented). ``voices``: the lines' voice windows already
-    embedded (the rolling pass's); else the music is removed from the recording around
-    the lines and they are embedded from it."""
+    stays the client's (no guide is invented). ``windows``: the lines' voices measured
+    already (by the rolling pass); else they are measured from the recording."""
     if settings.guide_channel is not None:
         return _channels_checked(session, settings, folder, clock, lines)
     if not lines:
         return lines, labels_made(LabelsMade.NONE)
     source = voice_source(settings.home, session, settings.guide)
-    if voices is not None:
-        labelled, how = label_embedded(lines, voices, source)
-    else:
+    if windows is None:
         clean = cleaned_around(folder, settings.client_channel, clock, lines)
         labelled, how = label_lines(lines, clean, source)
+    else:
+        labelled, how = label_embedded(lines, windows, source)
     return labelled, labels_made(how, session.guide or settings.guide)
 
 
@@ -110,11 +108,12 @@ def _channels_checked(
     from gim.passes.channel_voices import check_channels
 
     source = voice_source(settings.home, session, settings.guide)
-    if source.profile is None or not lines or settings.guide_channel is None:
+    guide = settings.guide_channel
+    if source.profile is None or not lines or guide is None:
         return lines, labels_made(LabelsMade.CHANNELS)
     cleans = {
-        Speaker.CLIENT: cleaned_recording(folder, settings.client_channel, clock),
-        Speaker.GUIDE: cleaned_recording(folder, settings.guide_channel, clock),
+        who: cleaned_around(folder, channel, clock, [s for s in lines if s.speaker is who])
+        for who, channel in ((Speaker.CLIENT, settings.client_channel), (Speaker.GUIDE, guide))
     }
     checked = check_channels(lines, cleans, source.profile)
     return checked, labels_made(LabelsMade.CHANNELS_CHECKED, session.guide or settings.guide)

@@ -17,6 +17,7 @@ from gim.config import Settings, ensure_private_dir
 from gim.core.playback import Action, PlaybackEvent
 from gim.core.session import Segment, Session, Source
 from gim.passes import rolling, rolling_child, rolling_file
+from gim.runner import voices
 from gim.runner.final_pass import PassStopped, final_pass
 from gim.runner.recovery import recover
 from gim.store.db import Store
@@ -95,11 +96,17 @@ def assert_same_lines(rolled: list[Segment], whole: list[Segment], mix: roommix.
     assert c.music_words <= c.whole_music_words + 1, shown
 
 
+def _overlapping(line: Segment, others: list[Segment]) -> Segment:
+    return max(others, key=lambda o: min(o.end, line.end) - max(o.start, line.start))
+
+
 def _show(a: list[Segment], b: list[Segment]) -> str:
-    return "\n".join(f"{s.start:7.2f} {s.end:7.2f} {s.text}" for s in [*a, *b])
+    return "\n".join(f"{s.start:7.2f} {s.end:7.2f} {s.speaker} {s.text}" for s in [*a, *b])
 
 
-def test_rolling_pass_gives_the_whole_pass_lines(bench: Bench) -> None:
+def test_rolling_pass_gives_the_whole_pass_lines(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sid, folder = new_session(bench.store, bench.settings, bench.mix)
     write_chunks(folder, bench.mix)
     config = rolling_file.Config.of(bench.settings, 1)
@@ -113,11 +120,21 @@ def test_rolling_pass_gives_the_whole_pass_lines(bench: Bench) -> None:
     )
     assert len(windows) >= 2 and windows[1][0] < windows[0][1]  # overlapping windows
     assert state.segments and rolling_file.load(folder, config) is not None
+    # the final lines' voices were measured window by window, and kept with the windows
+    kept = rolling_file.load(folder, config)
+    assert kept is not None and kept.voices is not None and len(kept.voices.spans) > 10
     finish_audio(folder)
 
+    def cleaned_again(*_args: object) -> object:
+        raise AssertionError("the end cleaned the recording again for the voices")
+
+    monkeypatch.setattr(voices, "cleaned_around", cleaned_again)
     lines = final_pass(bench.store, sid, bench.settings)
 
     assert_same_lines(lines, bench.whole, bench.mix)
+    # and label the lines as the whole pass does from the whole recording
+    same = [s.speaker == _overlapping(s, bench.whole).speaker for s in lines if s.words]
+    assert sum(same) >= 0.9 * len(same), _show(lines, bench.whole)
     assert not (folder / rolling_file.FILE).exists()  # the text lives only in the database now
 
 

@@ -66,7 +66,10 @@ def test_live_lines_for_each_utterance(shared_data: Path, tmp_path: Path) -> Non
 
 
 @pytest.mark.whisper
-def test_a_crash_of_the_child_is_reported_and_feed_never_blocks(tmp_path: Path) -> None:
+def test_a_crash_of_the_child_is_reported_and_feed_never_blocks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("WARNING", logger="gim.passes.live")
     warnings: list[str] = []
     live = LiveTranscriber(Settings(home=tmp_path), RATE, lambda s: None, warnings.append)
     live.start()
@@ -74,6 +77,7 @@ def test_a_crash_of_the_child_is_reported_and_feed_never_blocks(tmp_path: Path) 
     os.kill(live._process.pid, 9)
     assert _wait(lambda: bool(warnings), 10.0)
     assert live.failed and "stopped unexpectedly" in warnings[0]
+    assert "live child ended, exit code -9" in caplog.text  # how, for the private log
     done = threading.Event()
 
     def feed() -> None:

@@ -11,19 +11,14 @@ import numpy as np
 import pytest
 
 from gim.config import Settings
-from gim.core.clock import SessionClock
-from gim.core.session import Segment, Session, Source, Word, labels_made
+from gim.core.session import Segment, Source
 from gim.passes import rolling
-from gim.passes import voices as voices_module
 from gim.passes.prepare import Prepared
 from gim.passes.rolling import Window, transcribe_window, window_span, window_start
-from gim.passes.rolling_file import Config, State, added, load, save_window
-from gim.passes.speakers import line_windows
-from gim.passes.voices import VoiceSource
-from gim.runner import voices as runner_voices
+from gim.passes.rolling_file import Config, State, load
+from gim.passes.rolling_voices import empty
 from gim.transcribe.engine import SAMPLE_RATE
 from gim.transcribe.hearing import Hearing
-from gim.transcribe.voice import load_encoder
 
 RATE = 16000
 
@@ -92,64 +87,21 @@ def _timed(start: float, seconds: float) -> Window:
     return Window((t / 1000).astype(np.float32)[:, None], None, RATE, start)
 
 
-def test_each_window_embeds_its_final_lines_voices_and_the_file_keeps_them(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_the_remainders_voices_are_measured_where_its_lines_are_after_the_skipped_minute(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    said = [Segment(70.0, 73.0, "one", source=Source.FINAL)]
-    said += [Segment(100.0, 104.0, "two", source=Source.FINAL)]
-    later = Segment(146.0, 149.0, "three", source=Source.FINAL)  # past the safe edge: waits
-    monkeypatch.setattr(rolling, "transcribe_prepared", Decoded(lines=[*said, later]))
-    first = State([0.0])
-    state, new = transcribe_window(
-        _timed(0.0, 150.0), first, _config(), object(), encoder=LevelEncoder()
+    later = Segment(346.0, 349.0, "three", source=Source.FINAL)
+    monkeypatch.setattr(rolling, "transcribe_prepared", Decoded(lines=[later]))
+    state = State([340.0], [], 4, voices=empty())
+    # the session ended at 352 s: the remainder has a minute, 47 s of it before 339 s
+    end, new = transcribe_window(
+        _timed(292.0, 60.0), state, _config(), object(), last=True, encoder=LevelEncoder()
     )
-    assert new == said and state.voices is not None
-    spans, emb = state.voices.spans, state.voices.emb
-    assert len(spans) == 5 + 7  # 1 s windows every 0.5 s over 3 s and 4 s
-    assert all(any(s.start <= a < b <= s.end for s in said) for a, b in spans)
+    assert new == [later] and end.voices is not None
+    spans, emb = end.voices.spans, end.voices.emb
+    assert len(spans) == 5 and all(346.0 <= a < b <= 349.0 for a, b in spans)
     # each window's embedding is made from the audio at its own session time
     assert np.allclose(emb[:, 0] * 1000, spans.mean(axis=1), atol=0.01)
-
-    save_window(tmp_path, _config(), state, new, (0.0, 150.0), added(first, state))
-    back = load(tmp_path, _config())
-    assert back is not None and back.voices is not None
-    assert np.allclose(back.voices.spans, spans) and np.array_equal(back.voices.emb, emb)
-
-    # the remainder at End adds its own lines' windows to the kept ones
-    monkeypatch.setattr(rolling, "transcribe_prepared", Decoded(lines=[later]))
-    end, _ = transcribe_window(
-        _timed(back.done[0] - 1, 20.0), back, _config(), object(), last=True, encoder=LevelEncoder()
-    )
-    assert end.voices is not None and len(end.voices.spans) == 12 + 5
-    assert np.allclose(end.voices.emb[12:, 0] * 1000, end.voices.spans[12:].mean(axis=1), atol=0.01)
-
-
-def test_a_window_kept_without_voices_leaves_them_unknown(tmp_path: Path) -> None:
-    lines = [Segment(70.0, 73.0, "one", source=Source.FINAL)]
-    save_window(tmp_path, _config(), State([140.0], lines, 1), lines, (0.0, 150.0))
-    state = load(tmp_path, _config())
-    assert state is not None and state.voices is None
-
-
-def test_lines_with_voices_given_are_labelled_without_cleaning_the_recording(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    settings = Settings(home=tmp_path / "home")
-    session = Session(id="s1", client="AB12", program="demo", started_at="2026-01-05T10:00:00")
-    rng = np.random.default_rng(3)
-    clean = (0.05 * rng.standard_normal(40 * RATE)).astype(np.float32)
-    lines = [Segment(2.0, 5.0, "one", words=[Word(2.0, 5.0, "one")], source=Source.FINAL)]
-    lines += [Segment(20.0, 22.5, "two", words=[Word(20.0, 22.5, "two")], source=Source.FINAL)]
-    voices = line_windows(lines, clean, load_encoder())
-    whole = voices_module.label_lines(lines, clean, VoiceSource(None, None))
-
-    def never(*_args: object) -> np.ndarray:
-        raise AssertionError("the whole recording was cleaned again")
-
-    monkeypatch.setattr(runner_voices, "cleaned_recording", never)
-    clock = SessionClock.lagging(48000, [])
-    labelled, how = runner_voices.by_voice(session, settings, tmp_path, clock, lines, voices)
-    assert (labelled, how) == (whole[0], labels_made(whole[1]))
 
 
 def test_near_the_planned_end_windows_come_sooner_with_a_minute_for_the_fit() -> None:
