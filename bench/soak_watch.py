@@ -146,7 +146,22 @@ def memory_figures(samples: list[dict[str, float]], warm_up: float) -> list[tupl
         growth = slope_per_hour([(s["t"], s[key]) for s in later if key in s])
         top = max(s.get(key, 0.0) for s in samples)
         out.append((f"{key} growth / max", f"{growth:+.1f} MB/h / {top:.0f} MB"))
+    # A fit from the warm-up overstates a growth that levels off (the models' buffers for
+    # each new input length, the allocator's arenas; the rolling child's working set also
+    # swings ~100 MB with its windows): the medians and peaks per 10 minutes show its shape.
+    totals = [(s["t"], s["rss total"]) for s in samples if "rss total" in s]
+    for name, pick in (("median", statistics.median), ("peak", max)):
+        shape = " ".join(f"{pick(b):.0f}" for b in per_bucket(totals))
+        out.append((f"rss total per 10 min, {name}", f"{shape} MB"))
     return out
+
+
+def per_bucket(points: list[tuple[float, float]]) -> list[list[float]]:
+    """The values of (seconds, value) points, per `BUCKET` seconds (empty ones left out)."""
+    buckets: dict[int, list[float]] = {}
+    for t, v in points:
+        buckets.setdefault(int(t // BUCKET), []).append(v)
+    return [buckets[b] for b in sorted(buckets)]
 
 
 def latency_figures(utterances: list[Utterance]) -> list[tuple[str, str]]:
