@@ -141,9 +141,10 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     settings, store, sid, folder = _session(home, mix)
     clean = prepare(resample(mix.mic, RATE), resample(mix.reference, RATE)).clean
     out: list[tuple[str, str]] = [("session", f"{mix.duration:.0f} s, {len(mix.utterances)} said")]
+    voices = os.environ.get("GIM_BENCH_VOICES", "1") != "0"
     with _hog() as loads:
         for lag in LAGS[-1:] if quick else LAGS:
-            kept = _kept_up(folder, settings, mix, lag, clean)
+            kept = _kept_up(folder, settings, mix, lag, clean, voices)
             wall, phases, lines = _final(store, sid, settings)
             parts = ", ".join(f"{k} {v:.1f}" for k, v in phases.items())
             out.append(
