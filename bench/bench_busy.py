@@ -67,6 +67,7 @@ FINAL_WAIT = 900.0
 """Seconds after the recording's end the final transcript is waited for (then the session
 is stopped and the figures say it never came)."""
 SLACK = 1.0
+TRACE = "live-trace.jsonl"
 
 
 @dataclass
@@ -96,6 +97,7 @@ def run(quick: bool) -> list[tuple[str, str]]:
     home = Path(tempfile.mkdtemp(prefix="gim-bench-busy-"))
     with null_sink("gim_bench_busy") as devices:
         env = {**os.environ, **devices, "GIM_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+        env["GIM_LIVE_TRACE"] = str(home / TRACE)  # timings only (gim.passes.live_trace)
         program = _program(home, env)
         said = _utterances(home, chosen)
         at = [15.0 + k * (duration - 60.0) / len(said) for k in range(len(said))]
@@ -328,6 +330,26 @@ def _live_delays(ran: Ran, said: list[Said]) -> list[float]:
     return delays
 
 
+def _live_split(home: Path, said: list[Said]) -> str:
+    """Per utterance, from the live child's trace: seconds of audio after the utterance's
+    end the child had taken when its first line came (the pause to end it, the step), how
+    long that block waited between the microphone and the child, how long the child took
+    over it (the decoding); "-" when no line came."""
+    path = home / TRACE
+    rows = [json.loads(r) for r in path.read_text().splitlines()] if path.is_file() else []
+    out = []
+    for u in said:
+        row = next(
+            (r for r in rows if any(u.start < e <= u.end + 2 * SLACK for e in r["ends"])), None
+        )
+        if row is None:
+            out.append(f"{u.name} -")
+        else:
+            after = row["frame_end"] / RATE - u.end
+            out.append(f"{u.name} {after:.1f}/{row['waited']:.1f}/{row['took']:.1f}")
+    return ", ".join(out)
+
+
 def _final(home: Path, ran: Ran, said: list[Said]) -> list[tuple[str, str]]:
     """The final transcript's figures (when it came)."""
     ended = next((w for w, t in ran.stderr if "ending the session" in t), None)
@@ -347,8 +369,12 @@ def _final(home: Path, ran: Ran, said: list[Said]) -> list[tuple[str, str]]:
     holed = [holes(u, [(a, b) for a, b, _, _ in final], RATE) for u in said]
     big = [round(h, 1) for hs in holed for h in hs if h >= HOLE]
     after = ran.exited - (ended if ended is not None else ran.exited)
+    saved = next((w for w, t in ran.stderr if "session saved" in t), None)
+    split = ""
+    if saved is not None and ended is not None:
+        split = f"; saving {saved - ended:.1f}, final pass {ran.exited - saved:.1f}"
     return [
-        ("final transcript after the end, s", f"{after:.0f} (target <= 30)"),
+        ("final transcript after the end, s", f"{after:.0f} (target <= 30){split}"),
         ("flagged/markers outside utterances", f"{len(outside)} {outside} (target <= 1)"),
         (
             "holes >= 1 s",
@@ -395,6 +421,7 @@ def _figures(home: Path, ran: Ran, said: list[Said], loads: list[float]) -> list
             "per utterance",
             ", ".join(f"{u.name} {d:.1f}" for u, d in zip(said, delays, strict=True)),
         ),
+        ("live: audio after the end / waited / took, s", _live_split(home, said)),
         (
             "pauses nobody pressed",
             f"{actions.count('pause')} (target 0); dropouts {actions.count('dropout')}",

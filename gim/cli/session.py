@@ -90,6 +90,8 @@ def run_headless(runner: SessionRunner, every: float = 30.0, fade: float = 5.0) 
                 click.echo(f"gim: {progress(runner)}", err=True)
         click.echo("gim: ending the session and saving everything...", err=True)
         runner.stop(fade=fade)
+        if not runner.stopped_for_disk:
+            click.echo("gim: session saved.", err=True)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

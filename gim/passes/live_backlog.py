@@ -206,9 +206,12 @@ def follow(
     Lines go to ``outbox`` as ("segment", line); the first skip sends ("notice", `SHED`).
     Returns the backlog (how much was skipped, the most that waited).
     """
+    from gim.passes.live_trace import from_env
+
     streams = list(streams)
     backlog = backlog or Backlog()
     told = False
+    trace = from_env()
     while True:
         if backlog.take(inbox):
             for stream in streams:
@@ -223,6 +226,11 @@ def follow(
                     outbox.put(("segment", seg))
             return backlog
         if block is not None:
+            begun = time.monotonic()
+            lines: list[Segment] = []
             for stream in streams:
                 for seg in stream.feed(*block[:3]):
                     outbox.put(("segment", seg))
+                    lines.append(seg)
+            if trace is not None:
+                trace.block(block, begun, lines)

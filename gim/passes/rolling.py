@@ -16,7 +16,7 @@ End). The file is `gim.passes.rolling_file`; the child process `gim.passes.rolli
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +27,9 @@ from gim.core.clock import Lags, SessionClock
 from gim.core.session import Segment, Speaker
 from gim.passes import rolling_voices
 from gim.passes.offline import Watch, transcribe_prepared
-from gim.passes.prepare import prepare_along
+from gim.passes.prepare import Prepared, prepare_along
 from gim.passes.rolling_file import Config, State, load
-from gim.transcribe.engine import DecodeOptions, Engine
+from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.voice import VoiceEncoder
 
@@ -41,6 +41,11 @@ PREROLL = 1.0
 """Seconds a window starts before the earliest speech not final yet (VAD's lead-in)."""
 MIN_AUDIO = 60.0
 """At End the remainder gets at least this much audio (the room fit's window)."""
+NEAR_END = 120.0
+"""Seconds before a session's planned end from which windows come every `NEAR_STEP`."""
+NEAR_STEP = 30.0
+"""Seconds of recording waiting past the last final point that make a window near the
+planned end (a third of it, `MARGIN`, waits for the next window or End)."""
 GROUP_GAP = 1.5
 """Lines closer than this are one stretch of speech (offline VAD stretches are padded by
 0.35 s each side and joined across 0.3 s: lines of different stretches lie >= ~1 s apart)."""
@@ -90,19 +95,27 @@ def window_start(done: list[float]) -> float:
     return max(0.0, min(done) - PREROLL)
 
 
-def window_span(done: list[float], recorded: float) -> tuple[float, float] | None:
+def window_span(
+    done: list[float], recorded: float, planned_end: float | None = None
+) -> tuple[float, float] | None:
     """The next window (start, end in seconds) once ``recorded`` seconds are on disk;
     None while too little is.
 
     `WINDOW` seconds when that much waits (a pass behind catches up in long windows);
     else as soon as `MIN_AUDIO` seconds are there, all of them: a pass that keeps up
     stays about a minute behind the recording instead of up to a window and a half, so
-    the final pass at End has little more than its own minimum left to do.
+    the final pass at End has little more than its own minimum left to do. From
+    `NEAR_END` seconds before the session's ``planned_end`` a window comes once
+    `NEAR_STEP` seconds wait, with the minute before it for the room fit (decoded only
+    from where the lines are not final yet): at End less is left.
     """
     start = window_start(done)
-    if recorded - start < MIN_AUDIO:
+    near = planned_end is not None and recorded >= planned_end - NEAR_END
+    if recorded - start < (NEAR_STEP if near else MIN_AUDIO):
         return None
-    return start, min(start + WINDOW, recorded)
+    if recorded - start >= MIN_AUDIO:
+        return start, min(start + WINDOW, recorded)
+    return max(0.0, recorded - MIN_AUDIO), recorded
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,9 @@ def transcribe_window(
     ref16 = resample(window.reference, rate) if window.reference is not None else None
     done, new = list(state.done), []
     voices = None
+    # Audio before the next window's start is there for the room fit only (the remainder
+    # at End has a minute of it): its lines were final already, so it is not decoded.
+    skip = max(0.0, window_start(done) - window.start)
     for n, (channel, speaker) in enumerate(config.channels):
         mic16 = resample(window.mic[:, min(channel, window.mic.shape[1] - 1)], rate)
         hearing = Hearing(
@@ -156,8 +172,8 @@ def transcribe_window(
             offset=window.start,
             options=DecodeOptions(language=config.language),
         )
-        lines, clean = _transcribe(
-            mic16, ref16, window, engine, hearing, watch.part(n, len(config.channels))
+        lines, clean, offset = _transcribe(
+            mic16, ref16, window, engine, hearing, watch.part(n, len(config.channels)), skip
         )
         if last:
             final, done[n] = [s for s in lines if (s.start + s.end) / 2 >= done[n]], end
@@ -165,7 +181,7 @@ def transcribe_window(
             final, done[n] = finalise(lines, done[n], end - MARGIN)
         new += final
         if encoder is not None and len(config.channels) == 1:
-            voices = rolling_voices.embed_final(final, clean, window.start, encoder)
+            voices = rolling_voices.embed_final(final, clean, offset, encoder)
     new.sort(key=lambda s: s.start)
     merged = sorted(state.segments + new, key=lambda s: s.start)
     return State(done, merged, state.windows + 1, rolling_voices.joined(state.voices, voices)), new
@@ -178,13 +194,23 @@ def _transcribe(
     engine: Engine,
     hearing: Hearing,
     watch: Watch,
-) -> tuple[list[Segment], np.ndarray]:
-    """The window's lines, and its microphone cleaned of the music (16 kHz)."""
+    skip: float = 0.0,
+) -> tuple[list[Segment], np.ndarray, float]:
+    """The window's lines: the music removed over all of it, the first ``skip`` seconds
+    (there for the room fit) left undecoded; and its microphone cleaned of the music (16
+    kHz) as decoded, with the session seconds of its first frame."""
     if ref16 is not None:
         n = min(len(mic16), len(ref16))
         ref16 = np.concatenate([ref16[:n], np.zeros(len(mic16) - n, np.float32)])
     prepared = prepare_along(mic16, ref16, window.lags, window.start)
-    return transcribe_prepared(prepared, engine, hearing, watch), prepared.clean
+    k = min(round(skip * SAMPLE_RATE), len(prepared.mic))
+    if k > 0:
+        ref = prepared.reference
+        prepared = Prepared(
+            prepared.mic[k:], prepared.clean[k:], prepared.delay, None if ref is None else ref[k:]
+        )
+        hearing = replace(hearing, offset=hearing.offset + k / SAMPLE_RATE)
+    return transcribe_prepared(prepared, engine, hearing, watch), prepared.clean, hearing.offset
 
 
 def finish(

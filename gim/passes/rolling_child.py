@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from gim.audio.files import read_chunks
-from gim.audio.journal import Chunk, replay
+from gim.audio.journal import Chunk, Replay, replay
 from gim.config import Settings
 from gim.core.clock import SessionClock
 from gim.passes.offline import Watch
@@ -44,6 +44,7 @@ def follow(
     *,
     caught_up: bool = False,
     on_window: Callable[[float, float, float], None] | None = None,
+    planned_end: float | None = None,
 ) -> State:
     """Transcribe ``folder``'s recording window by window until the session ends.
 
@@ -55,6 +56,8 @@ def follow(
         parent: the session's process id: return when it is gone.
         caught_up: return as soon as the next window is not recorded yet (tests, bench).
         on_window: called with (start, end, CPU seconds) after each finished window.
+        planned_end: session seconds the session is set to end at (windows come more
+            often near it: `gim.passes.rolling.window_span`); None: not known.
 
     Returns:
         The state when the session ended (its journal says so) or the parent died.
@@ -76,8 +79,8 @@ def follow(
         if found.ended or found.assembled:
             return state
         rate = int(found.header.get("rate", 48000))
-        mic, ref = found.track("mic"), found.track("reference")
-        span = window_span(state.done, min(_recorded(mic), _recorded(ref)) / rate)
+        recorded = min(_recorded(found.track("mic")), _recorded(found.track("reference")))
+        span = window_span(state.done, recorded / rate, planned_end)
         if span is None:
             if caught_up:
                 return state
@@ -86,16 +89,7 @@ def follow(
         a, b = round(span[0] * rate), round(span[1] * rate)
         loaded = loaded or engine()
         cpu = time.process_time()
-        mic_audio = read_chunks(folder, mic, int(found.header.get("mic_channels", 1)), a, b)
-        ref_audio = read_chunks(folder, ref, int(found.header.get("out_channels", 2)), a, b)
-        # the lag as the session's clock will have it (the journal's points so far)
-        window = Window(
-            mic_audio,
-            ref_audio,
-            rate,
-            a / rate,
-            SessionClock.lagging(rate, found.delays).lag_stretches(a / rate, b / rate),
-        )
+        window = _window(folder, found, a, b)
         try:
             before = state.voices
             state, new = transcribe_window(
@@ -106,6 +100,18 @@ def follow(
         save_window(folder, config, state, new, (a / rate, b / rate), added(before, state.voices))
         if on_window is not None:
             on_window(a / rate, b / rate, time.process_time() - cpu)
+
+
+def _window(folder: Path, found: Replay, a: int, b: int) -> Window:
+    """Frames ``a`` to ``b`` of the recording, from its chunk files, with the lag as the
+    session's clock will have it (the journal's points so far)."""
+    rate = int(found.header.get("rate", 48000))
+    mic = read_chunks(folder, found.track("mic"), int(found.header.get("mic_channels", 1)), a, b)
+    ref = read_chunks(
+        folder, found.track("reference"), int(found.header.get("out_channels", 2)), a, b
+    )
+    lags = SessionClock.lagging(rate, found.delays).lag_stretches(a / rate, b / rate)
+    return Window(mic, ref, rate, a / rate, lags)
 
 
 class _ParentGone(Exception):
@@ -143,11 +149,15 @@ class RollingPass:
         settings: engine, model, language, channels.
         folder: the session folder.
         mic_channels: channels the microphone records.
+        planned_end: session seconds the session is set to end at, if it is.
     """
 
-    def __init__(self, settings: Settings, folder: Path, mic_channels: int) -> None:
+    def __init__(
+        self, settings: Settings, folder: Path, mic_channels: int, planned_end: float | None = None
+    ) -> None:
         self.folder = folder
         self.config = Config.of(settings, mic_channels)
+        self.planned_end = planned_end
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -162,6 +172,7 @@ class RollingPass:
                 str(self.folder),
                 json.dumps(asdict(self.config)),
                 str(os.getpid()),
+                *([] if self.planned_end is None else [f"{self.planned_end:g}"]),
             ],
             env=env,
             stdin=subprocess.DEVNULL,
@@ -183,7 +194,7 @@ class RollingPass:
 
 
 def main(argv: list[str]) -> int:
-    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID``.
+    """The child's entry point: ``FOLDER CONFIG_JSON PARENT_PID [PLANNED_END]``.
 
     A low priority first. No PR_SET_PDEATHSIG: it fires when the starting *thread* ends
     (the app starts sessions from a worker thread); the parent is checked instead, between
@@ -191,10 +202,11 @@ def main(argv: list[str]) -> int:
     """
     prioritise(rolling(), "rolling pass")
     folder, raw, parent = Path(argv[0]), json.loads(argv[1]), int(argv[2])
+    planned = float(argv[3]) if len(argv) > 3 else None
     raw["channels"] = [tuple(c) for c in raw["channels"]]
     config = Config(**raw)
     try:
-        follow(folder, config, lambda: load_quiet_engine(config), parent)
+        follow(folder, config, lambda: load_quiet_engine(config), parent, planned_end=planned)
     except KeyboardInterrupt:
         return 0
     return 0

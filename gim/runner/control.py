@@ -205,7 +205,7 @@ class SessionRunner:
         self.controls.attach(audio, record)
         self._begin(audio)
         if plan.recording and plan.transcribe:  # the final pass, a window behind (issue 15)
-            self._rolling = RollingPass(self.settings, record.folder, mic_channels)
+            self._rolling = RollingPass(self.settings, record.folder, mic_channels, plan.duration)
             self._rolling.start()
         watch.start(self._now, self._stop_wanted, self._reporter.warn)
         return self.session_id

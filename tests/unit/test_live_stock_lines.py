@@ -66,7 +66,8 @@ def test_the_live_stream_writes_a_marker_for_an_undoubted_stock_line(
     stream = UtteranceStream(config, 0, Speaker.CLIENT, engine, canceller=None)
     room = (0.01 * np.random.default_rng(0).standard_normal(2 * SAMPLE_RATE)).astype(np.float32)
     lines = stream.feed(0, room[:, None], np.zeros(len(room), np.float32))
-    assert len(engine.calls) == 1  # it was decoded
+    assert len(engine.calls) == 1  # it was decoded, once, greedily (no fallback: a preview)
+    assert engine.calls[0][1] is not None and engine.calls[0][1].temperature == (0.0,)
     (line,) = lines
     assert is_marker(line) is marker
     assert line.text.strip() == (POSSIBLE_SPEECH if marker else text)
