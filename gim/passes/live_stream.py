@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from gim.audio.files import Resampler
 from gim.core.session import Segment, Source, Speaker
-from gim.transcribe.engine import LIVE_TEMPERATURE, SAMPLE_RATE, DecodeOptions, Engine
+from gim.transcribe.engine import SAMPLE_RATE, Engine, live_options
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.invented import keep_out_invented
 from gim.transcribe.recall import (
@@ -87,9 +87,7 @@ class UtteranceStream:
             speaker=speaker,
             source=Source.LIVE,
             word_timestamps=False,  # a preview: the final pass times the words
-            options=DecodeOptions(
-                language=config.language, beam_size=1, temperature=LIVE_TEMPERATURE
-            ),
+            options=live_options(config.language),
         )
         self._mic_rs = Resampler(config.rate)
         self._ref_rs = Resampler(config.rate)

@@ -54,15 +54,6 @@ class EngineSegment:
     words: list[EngineWord] = field(default_factory=list)
 
 
-LIVE_TEMPERATURE: tuple[float, ...] = (0.0,)
-"""The live pass decodes once, greedily: no fallback to sampling at higher temperatures
-when a line looks doubtful. Each of tiny.en's decodes costs ~1.6 s of CPU (the encoder
-always sees 30 s); on the busy benchmark's 8 utterances (their recording, music and all)
-the fallback ran for 4, costing 5.7-9.3 s of CPU instead of 1.6-1.7, and gave no better
-line (the same mean log-probability or a worse one). A line within 3 s of the end cannot
-afford it; the final pass keeps the fallback."""
-
-
 @dataclass(frozen=True)
 class DecodeOptions:
     """How gim asks Whisper to decode (the same for every engine)."""
@@ -76,6 +67,17 @@ class DecodeOptions:
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def live_options(language: str = "en") -> DecodeOptions:
+    """How the live pass decodes: once, greedily (beam 1, temperature 0 only), with no
+    fallback to sampling at higher temperatures when a line looks doubtful. Each of
+    tiny.en's decodes costs ~1.6 s of CPU (the encoder always sees 30 s); on the busy
+    benchmark's 8 utterances (their recording, music and all) the fallback ran for 4,
+    costing 5.7-9.3 s of CPU instead of 1.6-1.7, and gave no better line (the same mean
+    log-probability or a worse one). A line within 3 s of the end cannot afford it; the
+    final pass keeps the fallback."""
+    return DecodeOptions(language=language, beam_size=1, temperature=(0.0,))
 
 
 class Engine(Protocol):

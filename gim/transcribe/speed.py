@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gim.transcribe.engine import LIVE_TEMPERATURE, SAMPLE_RATE, DecodeOptions, load_engine
+from gim.transcribe.engine import SAMPLE_RATE, DecodeOptions, live_options, load_engine
 
 CLIP_SECONDS = 21.7
 """The clip's first four utterances: long enough to time, short enough to wait for."""
@@ -91,16 +91,9 @@ def check_speed(engine: str, model: str, cache_dir: Path) -> CheckResult:
     audio = clip()
     seconds = len(audio) / SAMPLE_RATE
     # A first short decode warms the model up (memory, threads) so neither timing pays it.
-    list(
-        loaded.transcribe(
-            audio[: SAMPLE_RATE * 2],
-            options=DecodeOptions(beam_size=1, temperature=LIVE_TEMPERATURE),
-        )
-    )
+    list(loaded.transcribe(audio[: SAMPLE_RATE * 2], options=live_options()))
     began = time.perf_counter()
-    lines = list(
-        loaded.transcribe(audio, options=DecodeOptions(beam_size=1, temperature=LIVE_TEMPERATURE))
-    )
+    lines = list(loaded.transcribe(audio, options=live_options()))
     live = (time.perf_counter() - began) / seconds
     began = time.perf_counter()
     list(loaded.transcribe(audio, word_timestamps=True, options=DecodeOptions()))
