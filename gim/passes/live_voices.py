@@ -27,7 +27,7 @@ from gim.passes.speakers import (
     label_line,
     unsure,
 )
-from gim.transcribe.voice import RATE, VoiceEncoder
+from gim.transcribe.voice import DIM, RATE, VoiceEncoder
 
 LEARNED = 4
 """Windows of surely labelled lines each voice needs before the two are compared (until
@@ -60,7 +60,7 @@ class LiveVoices:
         """``profile``: the guide's enrolled voice (a unit embedding)."""
         self.profile = _unit(np.asarray(profile, np.float32))
         self.encoder = encoder
-        self.sums = {True: np.zeros(256, np.float64), False: np.zeros(256, np.float64)}
+        self.sums = {True: np.zeros(DIM, np.float64), False: np.zeros(DIM, np.float64)}
         """Sum of the window embeddings of surely labelled lines, guide (True) and client."""
         self.counts = {True: 0, False: 0}
 
@@ -108,7 +108,7 @@ class LiveVoices:
         """At most `MOST_WINDOWS` of the line's windows, spread evenly, in session seconds."""
         start, end = max(0.0, line.start - base), min(len(clean) / RATE, line.end - base)
         if end - start < 0.3:
-            return Windows(np.zeros((0, 2)), np.zeros((0, 256), np.float32))
+            return Windows.none()
         if end - start <= WINDOW:
             spans = [(start, start + max(0.3, np.floor((end - start) * 10) / 10))]
         else:

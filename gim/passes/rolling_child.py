@@ -23,7 +23,8 @@ from gim.core.clock import SessionClock
 from gim.passes.offline import Watch
 from gim.passes.rolling import Window, transcribe_window, window_span
 from gim.passes.rolling_file import Config, State, load, save_window
-from gim.passes.rolling_voices import added, empty
+from gim.passes.rolling_voices import added
+from gim.passes.speakers import Windows
 from gim.priority import prioritise, rolling
 from gim.transcribe.engine import Engine
 from gim.transcribe.voice import load_encoder
@@ -62,7 +63,7 @@ def follow(
     Returns:
         The state when the session ended (its journal says so) or the parent died.
     """
-    state = load(folder, config) or State([0.0] * len(config.channels), voices=empty())
+    state = load(folder, config) or State([0.0] * len(config.channels), voices=Windows.none())
     encoder = load_encoder() if len(config.channels) == 1 else None  # the voices, at End
     loaded: Engine | None = None
 

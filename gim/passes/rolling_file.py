@@ -88,7 +88,7 @@ def load(folder: Path, config: Config) -> State | None:
         if entry.get("kind") == "config":
             if entry.get("config") != config.key():
                 return None  # other settings: the windows do not count
-            state = State([0.0] * len(config.channels), voices=rolling_voices.empty())
+            state = State([0.0] * len(config.channels), voices=Windows.none())
         elif entry.get("kind") == "window" and state is not None:
             state = State(
                 [float(d) for d in entry["done"]],

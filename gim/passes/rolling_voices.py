@@ -20,10 +20,7 @@ import numpy as np
 
 from gim.core.session import Segment
 from gim.passes.speakers import Windows, line_windows
-from gim.transcribe.voice import VoiceEncoder
-
-DIM = 256
-"""Numbers per embedding."""
+from gim.transcribe.voice import DIM, VoiceEncoder
 
 
 def embed_final(
@@ -34,11 +31,6 @@ def embed_final(
     moved = [dataclasses.replace(s, start=s.start - start, end=s.end - start) for s in lines]
     found = line_windows(moved, clean, encoder)
     return Windows(found.spans + start, found.emb)
-
-
-def empty() -> Windows:
-    """No windows."""
-    return Windows(np.zeros((0, 2)), np.zeros((0, DIM), np.float32))
 
 
 def joined(before: Windows | None, more: Windows | None) -> Windows | None:

@@ -79,9 +79,10 @@ def line_windows(segments: list[Segment], audio: np.ndarray, encoder: VoiceEncod
         for k in range(n):
             a = min(start + k * HOP, end - WINDOW)
             spans.append((a, a + WINDOW))
+    if not spans:
+        return Windows.none()
     stretches = [audio[int(a * RATE) : int(a * RATE) + round((b - a) * RATE)] for a, b in spans]
-    emb = encoder.embed_stretches(stretches) if stretches else np.zeros((0, 256), np.float32)
-    return Windows(np.array(spans, dtype=float).reshape(-1, 2), emb)
+    return Windows(np.array(spans, dtype=float), encoder.embed_stretches(stretches))
 
 
 def centroids(

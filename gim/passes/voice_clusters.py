@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gim.transcribe.voice import DIM
+
 TRIES = 30
 """Starting pairs tried when telling two voices apart without a profile."""
 SMALLEST = 0.03
@@ -30,10 +32,15 @@ two 0.65-0.74, no gap."""
 
 @dataclass
 class Windows:
-    """Embedded windows of speech: spans (n, 2) in seconds and unit embeddings (n, 256)."""
+    """Embedded windows of speech: spans (n, 2) in seconds and unit embeddings (n, `DIM`)."""
 
     spans: np.ndarray
     emb: np.ndarray
+
+    @classmethod
+    def none(cls) -> Windows:
+        """No windows."""
+        return cls(np.zeros((0, 2)), np.zeros((0, DIM), np.float32))
 
 
 @dataclass(frozen=True)

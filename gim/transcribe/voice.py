@@ -23,6 +23,8 @@ from gim.transcribe.voice_weights import load_state, weights_path
 
 RATE = 16000
 """Sample rate the model expects."""
+DIM = 256
+"""Numbers in an embedding."""
 HOP = 160
 """Samples per mel frame (10 ms)."""
 _N_FFT = 400  # 25 ms window
@@ -126,7 +128,7 @@ class VoiceEncoder:
             return self._embed_stretches(stretches)
 
     def _embed_stretches(self, stretches: Sequence[np.ndarray]) -> np.ndarray:
-        out = np.zeros((len(stretches), 256), np.float32)
+        out = np.zeros((len(stretches), DIM), np.float32)
         by_length: dict[int, list[int]] = {}
         mels = [mel_frames(s) for s in stretches]
         for n, m in enumerate(mels):

@@ -16,7 +16,7 @@ from gim.passes import rolling
 from gim.passes.prepare import Prepared
 from gim.passes.rolling import Window, transcribe_window, window_span, window_start
 from gim.passes.rolling_file import Config, State, load
-from gim.passes.rolling_voices import empty
+from gim.passes.speakers import Windows
 from gim.transcribe.engine import SAMPLE_RATE
 from gim.transcribe.hearing import Hearing
 
@@ -92,7 +92,7 @@ def test_the_remainders_voices_are_measured_where_its_lines_are_after_the_skippe
 ) -> None:
     later = Segment(346.0, 349.0, "three", source=Source.FINAL)
     monkeypatch.setattr(rolling, "transcribe_prepared", Decoded(lines=[later]))
-    state = State([340.0], [], 4, voices=empty())
+    state = State([340.0], [], 4, voices=Windows.none())
     # the session ended at 352 s: the remainder has a minute, 47 s of it before 339 s
     end, new = transcribe_window(
         _timed(292.0, 60.0), state, _config(), object(), last=True, encoder=LevelEncoder()

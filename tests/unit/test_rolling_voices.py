@@ -11,7 +11,7 @@ from gim.core.session import Segment, Source, Speaker
 from gim.passes import rolling_file, rolling_voices
 from gim.passes.rolling_file import Config, State, load, save_window
 from gim.passes.speakers import Windows, line_windows
-from gim.transcribe.voice import load_encoder
+from gim.transcribe.voice import DIM, load_encoder
 
 RATE = 16000
 
@@ -46,7 +46,7 @@ def test_a_window_measures_its_lines_as_the_whole_recording_would() -> None:
 def windows(n: int, seed: int) -> Windows:
     rng = np.random.default_rng(seed)
     spans = np.cumsum(rng.uniform(0.1, 1.0, (n, 2)), axis=None).reshape(n, 2)
-    emb = rng.standard_normal((n, rolling_voices.DIM)).astype(np.float32)
+    emb = rng.standard_normal((n, DIM)).astype(np.float32)
     return Windows(spans, emb)
 
 
