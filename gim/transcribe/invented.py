@@ -58,14 +58,10 @@ def is_invented(segment: Segment, *, live: bool = False) -> bool:
     if known_phrase(segment.text):
         return True
     words = words_of(segment.text)
-    stock = " ".join(words) in STOCK_LINES
-    if live and stock:
+    if " ".join(words) in STOCK_LINES and (live or segment.flagged):
         return True
-    if not segment.flagged:
-        return False
-    if stock:
-        return True
-    return segment.flag_reason.startswith(GUESS_REASON) and len(words) <= GUESS_WORDS
+    guess = segment.flag_reason.startswith(GUESS_REASON) and len(words) <= GUESS_WORDS
+    return segment.flagged and guess
 
 
 def as_marker(segment: Segment) -> Segment:
