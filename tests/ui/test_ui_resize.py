@@ -52,6 +52,7 @@ class StreamingRunner:
         self.calls: list[str] = []
         self.sent = 0
         self.elapsed = 0.0
+        self.pause_lines = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._report, daemon=True)
 
@@ -63,6 +64,8 @@ class StreamingRunner:
     def _report(self) -> None:
         words = WORDS
         while not self._stop.wait(0.1):
+            if self.pause_lines:
+                continue
             self.sent += 1
             n, self.elapsed = self.sent, self.sent * 1.5
             if n % 20 == 0:
@@ -148,6 +151,13 @@ async def test_live_screen_keeps_recording_through_200_random_resizes(make_app: 
         assert transcript.highlighted == len(transcript.blocks) - 1
         assert transcript.scroll_y == transcript.max_scroll_y > 0
         assert not shows_too_small(pilot)
+        # grown until every line fits, then back, with no new line between: still the newest
+        runner.pause_lines = True
+        await pilot.resize_terminal(140, 600)
+        await pilot.pause(0.3)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        assert transcript.scroll_y == transcript.max_scroll_y > 0
 
 
 @pytest.mark.parametrize("size", [(50, 15), (40, 12)])

@@ -163,6 +163,13 @@ class TranscriptView(OptionList):
             self.highlighted = len(self.blocks) - 1
             self.scroll_end(animate=False)
 
+    def on_resize(self) -> None:
+        """While the newest line is followed (highlighted), a resize keeps it in sight: the
+        view stayed where it was until the next line came, the top of the session after a
+        window grew and shrank again."""
+        if self.blocks and self.highlighted == len(self.blocks) - 1:
+            self.call_after_refresh(self.scroll_end, animate=False)
+
     def insert_by_time(self, block: Block, *, follow: bool = True) -> None:
         """Add a block in time order (after every block at or before its time)."""
         at = len(self.blocks)
