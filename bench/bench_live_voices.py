@@ -4,7 +4,8 @@ The sessions of bench_speakers (real voices, each through its own room, real mus
 and -5 dB; the guide enrolled from recordings not used in the session) go through the live
 pass's own path: `UtteranceStream` with the streaming echo canceller and Whisper tiny.en,
 blocks of 64 ms handed over as they would be recorded (all at once: no skipping ahead),
-each line labelled by `gim.passes.live_voices.LiveVoices` as it is written.
+each line labelled by `gim.passes.live_voices.LiveVoices` as it is written, the induction
+told to it as the runner tells it (`LiveVoices.guide_alone`).
 
 Reported, worst mix beside the average: seconds of speech in lines labelled right (a live
 line has no word timings: the whole line counts for its speaker), client seconds labelled
@@ -51,6 +52,10 @@ def live_lines(mix: Any, profile: np.ndarray) -> tuple[list, list[float], list[f
     engine = load_engine("faster-whisper", "bundled")
     stream = UtteranceStream(config, 0, Speaker.CLIENT, engine, streaming_canceller(16000))
     voices = LiveVoices(profile, load_encoder())
+    # the runner says where only the guide speaks (the induction, whole-session consent);
+    # the lines are labelled by their times, so telling both ends first is the same
+    voices.guide_alone(mix.induction[0], True)
+    voices.guide_alone(mix.induction[1], False)
     label_secs: list[float] = []
 
     def timed(lines: list, clean: np.ndarray, base: float) -> list:

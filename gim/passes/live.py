@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from gim.audio.echo import streaming_canceller
 from gim.config import Settings
 from gim.core.session import Segment, Speaker
-from gim.passes.live_backlog import MAX_BEHIND, SHED, Intake
+from gim.passes.live_backlog import MAX_BEHIND, SHED, GuideAlone, Intake
 from gim.transcribe.models import model_label
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,13 @@ class LiveTranscriber:
             (int(first_frame), np.array(mic, np.float32), np.array(reference, np.float32), stamp)
         )
 
+    def guide_alone(self, at: float, alone: bool) -> None:
+        """From session second ``at`` only the guide speaks (the induction began) or not any
+        more: the live labels take that span's lines as the guide's (`GuideAlone`)."""
+        if self._inbox is None or self.failed or self.config.guide_voice is None:
+            return
+        self._inbox.put(GuideAlone(float(at), bool(alone)))
+
     def _shed(self) -> None:
         """Tell the guide once that the live pass skipped ahead (either side's skip)."""
         if not self._told_shed and self.on_warning is not None:
@@ -275,8 +282,13 @@ def _child_main(
             from gim.transcribe.voice import load_encoder
 
             streams[0].voices = LiveVoices(np.array(config.guide_voice), load_encoder())
+        voices = streams[0].voices
         outbox.put(("ready", None))
-        follow(inbox, streams, outbox, Backlog(limit=config.max_behind))
+        backlog = Backlog(
+            limit=config.max_behind,
+            on_alone=None if voices is None else lambda note: voices.guide_alone(*note.pair),
+        )
+        follow(inbox, streams, outbox, backlog)
     except Exception as exc:  # reported to the runner; the recording goes on
         outbox.put(
             (

@@ -24,6 +24,7 @@ import queue
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -43,6 +44,20 @@ SHED = (
 Block = tuple[int, NDArray[np.float32], NDArray[np.float32], float]
 """(first frame, microphone frames×channels, reference, monotonic seconds when it was
 handed over) as `LiveTranscriber.feed` queues it."""
+
+
+@dataclass(frozen=True)
+class GuideAlone:
+    """Sent to the live child between the blocks: from session second ``at`` only the guide
+    speaks (``alone``: the induction began) or not any more (it ended)."""
+
+    at: float
+    alone: bool
+
+    @property
+    def pair(self) -> tuple[float, bool]:
+        """(``at``, ``alone``)."""
+        return self.at, self.alone
 
 
 class Intake:
@@ -144,10 +159,13 @@ class Backlog:
         clock: Callable[[], float] = time.monotonic,
         limit: float | None = MAX_BEHIND,
         keep: float = KEEP_AFTER_SKIP,
+        on_alone: Callable[[GuideAlone], None] | None = None,
     ) -> None:
         """``clock``: the monotonic clock blocks are stamped with; ``limit`` (None: never
-        skip) and ``keep`` in seconds."""
+        skip) and ``keep`` in seconds; ``on_alone`` is told each `GuideAlone` as it is
+        taken (before the blocks queued after it are fed)."""
         self.clock = clock
+        self.on_alone = on_alone
         self.since = clock()
         """When the live pass became ready: blocks queued while its model loaded count
         as waiting from here (a slow start is not a machine too busy to keep up)."""
@@ -191,9 +209,12 @@ class Backlog:
         """The oldest block waiting, or None."""
         return self.blocks.popleft() if self.blocks else None
 
-    def _add(self, item: Block | None) -> None:
+    def _add(self, item: Block | GuideAlone | None) -> None:
         if item is None:
             self.ended = True
+        elif isinstance(item, GuideAlone):
+            if self.on_alone is not None:
+                self.on_alone(item)
         else:
             self.blocks.append(item)
 

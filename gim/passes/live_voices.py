@@ -7,12 +7,20 @@ which voice is the guide's: a line is the guide's where its windows match the pr
 teach the two voices as this room and microphone give them (the final pass does the same
 on the whole recording): once both are heard, a line is the guide's where it is nearer
 the guide's voice than the client's (by the guide's margin, the client being the default).
+In the induction only the guide speaks (../shared/DOMAIN.md): the runner says when a span
+where the guide speaks alone begins and ends (`guide_alone`), and the lines in it are the
+guide's and teach the guide's voice as this room gives it; a profile enrolled elsewhere
+matches the guide's voice through the room and the echo canceller too weakly to teach it
+(the LibriSpeech guides of bench/bench_live_voices.py sat around `VOICE_MATCH`, so none of
+their lines was ever sure, and the induction's lines taught the client's voice instead).
 A line is judged on at most `MOST_WINDOWS` windows of 1 s (20-30 ms of CPU each, next
 to Whisper's hundreds for the line: bench/bench_live_voices.py); the final pass labels
 every line again, word by word.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -38,6 +46,8 @@ MOST_WINDOWS = 4
 label live, and four seconds of a voice say whose it is; a long line costs no more."""
 LEARN_FROM = 0.6
 """Confidence of a line's label from which its windows teach that voice."""
+ALONE_SURE = 0.95
+"""Confidence of a line spoken where the guide speaks alone (the induction)."""
 ANCHOR = 0.2
 """Weight of the enrolled profile in the guide's voice once the room's is learned."""
 SAYS_CLIENT = float(SCALE * np.log(UNSURE / (1 - UNSURE)))
@@ -63,6 +73,21 @@ class LiveVoices:
         self.sums = {True: np.zeros(DIM, np.float64), False: np.zeros(DIM, np.float64)}
         """Sum of the window embeddings of surely labelled lines, guide (True) and client."""
         self.counts = {True: 0, False: 0}
+        self.alone: list[list[float]] = []
+        """Spans (session seconds) where only the guide speaks; the last may be open (inf)."""
+
+    def guide_alone(self, at: float, alone: bool) -> None:
+        """From session second ``at`` the guide speaks alone (the induction began) or not
+        any more (it ended)."""
+        is_open = bool(self.alone) and self.alone[-1][1] == np.inf
+        if alone and not is_open:
+            self.alone.append([at, np.inf])
+        elif not alone and is_open:
+            self.alone[-1][1] = at
+
+    def _alone(self, line: Segment) -> bool:
+        mid = (line.start + line.end) / 2
+        return any(a <= mid < b for a, b in self.alone)
 
     def voices(self) -> tuple[np.ndarray, np.ndarray, float]:
         """The guide's and the client's voice, and the floor the margin is taken against."""
@@ -77,6 +102,12 @@ class LiveVoices:
         out: list[Segment] = []
         for line in lines:
             win = self._windows(line, clean, base)
+            if self._alone(line):
+                line = replace(line, speaker=Speaker.GUIDE, speaker_confidence=ALONE_SURE)
+                if len(win.emb):
+                    self._learn(win, line)
+                out.append(line)
+                continue
             if not len(win.emb):
                 out.append(line)
                 continue

@@ -268,6 +268,12 @@ class AudioPath:
             self.transcriber = None
             self._events.warn(f"Live transcription is off: {exc.message}")
 
+    def guide_alone(self, at: float, alone: bool) -> None:
+        """From session second ``at`` only the guide speaks (the induction) or not any more:
+        told to the live labels (`gim.passes.live.LiveTranscriber.guide_alone`)."""
+        if self.transcriber is not None:
+            self.transcriber.guide_alone(at, alone)
+
     def _feed(self, mic: np.ndarray, reference: np.ndarray, first_frame: int) -> None:
         """Analysis thread: a block lined up with its reference goes to the live pass with
         the time it arrived (so the live pass can skip it if it has waited too long here)."""

@@ -141,6 +141,9 @@ class GuideControls:
         if self.audio is not None and self.consent is Consent.MUSIC and self.music_started:
             self.audio.capturing = phase is Phase.MUSIC
         change = PhaseChange(self.elapsed, phase)
+        if self.audio is not None and self.consent is Consent.SESSION:
+            # in the induction only the guide speaks (recorded with whole-session consent)
+            self.audio.guide_alone(change.time, phase is Phase.INDUCTION)
         if self.record is not None:
             self.record.add_phase(change)
         self._reporter.emit(PhaseChanged(phase, change.time))

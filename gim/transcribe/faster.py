@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,12 @@ class FasterWhisperEngine:
             TranscriptionError: when the model cannot be found or loaded.
         """
         import ctranslate2
-        from faster_whisper import WhisperModel
 
         # The model's worker thread seeds its sampler from this on first use.
         ctranslate2.set_random_seed(SEED)
         target, local = resolve_model(model, home)
         try:
-            self.model: Any = WhisperModel(
+            self.model: Any = _model_class()(
                 target,
                 device="cpu",
                 compute_type="int8",
@@ -60,6 +60,7 @@ class FasterWhisperEngine:
         """Decode float32 mono 16 kHz audio into segments, lazily."""
         o = options or DecodeOptions()
         language = o.language if self.model.model.is_multilingual else None
+        self.model.frames = _frames(len(audio), o.window)
         segments, _info = self.model.transcribe(
             np.ascontiguousarray(audio, dtype=np.float32),
             language=language,
@@ -85,3 +86,44 @@ class FasterWhisperEngine:
                     for w in (s.words or [])
                 ],
             )
+
+
+FRAMES = 3000
+"""Mel frames in Whisper's 30 s window (100 a second)."""
+
+
+def _frames(samples: int, window: float) -> int | None:
+    """How many mel frames the encoder is given for ``samples`` of 16 kHz audio at least
+    ``window`` seconds long (None: Whisper's whole window)."""
+    if window >= FRAMES / 100:
+        return None
+    return min(FRAMES, max(int(window * 100), samples // 160 + 100))
+
+
+def _model_class() -> Any:
+    """faster-whisper's WhisperModel keeping its last window's encoder output.
+
+    The encoder is most of a decode's cost (tiny.en always encodes a 30 s window: ~1.5 s
+    of CPU), and a stretch Whisper judged "no speech" is decoded again without the skip
+    (`gim.transcribe.utterance`): the same audio, the same features, the same encoder
+    output. Kept, the retry costs only the decoder. Keyed by a digest of the features, so
+    anything else is encoded as before.
+    """
+    from faster_whisper import WhisperModel
+
+    class KeepingModel(WhisperModel):
+        _kept: tuple[bytes, Any] | None = None
+        frames: int | None = None
+
+        def encode(self, features: np.ndarray) -> Any:
+            if self.frames is not None:
+                features = features[..., : self.frames]
+            key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16)
+            digest = key.digest() + repr(features.shape).encode()
+            if self._kept is not None and self._kept[0] == digest:
+                return self._kept[1]
+            out = super().encode(features)
+            self._kept = (digest, out)
+            return out
+
+    return KeepingModel

@@ -13,6 +13,7 @@ from gim.passes.live_backlog import (
     MAX_BEHIND,
     SHED,
     Backlog,
+    GuideAlone,
     Intake,
     Stale,
     follow,
@@ -257,3 +258,26 @@ def test_blocks_held_back_by_design_do_not_keep_the_pipe_shut() -> None:
     dropped = intake.dropped
     pipe.run(20, late=6.0)
     assert intake.dropped == dropped and not intake.dropping
+
+
+def test_the_induction_is_told_before_the_blocks_queued_after_it_are_fed() -> None:
+    """The runner says between the blocks where only the guide speaks: the child hears it
+    before it feeds the blocks that follow, and it takes no place among the blocks."""
+    inbox: queue.Queue[object] = queue.Queue()
+    outbox: queue.Queue[tuple[str, object]] = queue.Queue()
+    recording = Recording(inbox, 3.0)
+    recording.advance(1)
+    inbox.put(GuideAlone(0.5, True))
+    recording.advance(2)
+    inbox.put(GuideAlone(1.5, False))
+    recording.advance(3)
+    told: list[tuple[tuple[float, bool], list[int]]] = []
+    stream = SlowEngineStream(recording, 0)
+    backlog = Backlog(
+        recording.clock, on_alone=lambda note: told.append((note.pair, list(stream.fed)))
+    )
+    follow(inbox, [stream], outbox, backlog)
+    assert stream.fed == [0, BLOCK, 2 * BLOCK, 3 * BLOCK, 4 * BLOCK, 5 * BLOCK]
+    assert [pair for pair, _ in told] == [(0.5, True), (1.5, False)]
+    assert all(len(fed) <= n for (_, fed), n in zip(told, (1, 3), strict=True))
+    assert backlog.skipped == 0

@@ -74,3 +74,30 @@ def test_a_live_line_is_the_guides_only_when_no_window_says_the_clients_voice() 
     # a window outside the line says nothing about it
     short = Segment(10.0, 10.9, "stay", speaker=Speaker.GUIDE, speaker_confidence=0.9)
     assert voices.judged([short], win, np.array([0.2, -0.1, -0.2])) == [short]
+
+
+def test_lines_where_the_guide_speaks_alone_are_the_guides_and_teach_the_guides_voice(
+    shared_data: Path,
+) -> None:
+    """In the induction only the guide speaks: its lines are the guide's, even where the
+    enrolled profile (here one of another voice) would not say so, and they teach the
+    guide's voice, never the client's; after it ends, lines are judged by voice again."""
+    lj = sorted((shared_data / "speech/ljspeech").glob("*.wav"))
+    mfa = sorted((shared_data / "speech/mfa_disfluent").glob("mfa_*.flac"))
+    encoder = load_encoder()
+    other = encoder.embed(load_audio(mfa[5]))  # a profile the guide's lines do not match
+    voices = LiveVoices(other, encoder)
+    voices.guide_alone(100.0, True)
+    voices.guide_alone(160.0, False)
+    audio = load_audio(lj[12]).astype(np.float32)
+    buffer = np.concatenate([np.zeros(RATE, np.float32), audio])
+    line = Segment(101.0, 101.0 + len(audio) / RATE, "words", speaker=Speaker.CLIENT)
+    (alone,) = voices.label([line], buffer, 100.0)
+    assert alone.speaker is Speaker.GUIDE and (alone.speaker_confidence or 0) >= 0.9
+    assert voices.counts[True] > 0 and voices.counts[False] == 0
+    later = Segment(201.0, 201.0 + len(audio) / RATE, "words", speaker=Speaker.CLIENT)
+    (after,) = voices.label([later], buffer, 200.0)
+    assert after.speaker is Speaker.CLIENT  # judged against the (other voice's) profile
+    voices.guide_alone(300.0, True)  # a second span, open until told otherwise
+    again = Segment(1001.0, 1001.0 + len(audio) / RATE, "words", speaker=Speaker.CLIENT)
+    assert voices.label([again], buffer, 1000.0)[0].speaker is Speaker.GUIDE
