@@ -18,11 +18,13 @@ none of its windows says the client's voice (`LiveVoices.judged`), and after.
 
 Run: ``python -m bench live_voices`` (``--quick``: the LJ/disfluent pair only;
 ``GIM_BENCH_PAIRS=libri`` keeps the LibriSpeech pairs and ``GIM_BENCH_SMRS=0`` the 0 dB
-mixes, as for bench speakers).
+mixes, as for bench speakers; ``GIM_BENCH_ANSWERS=1``: the client answers in the induction,
+and its seconds there labelled guide are reported apart).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,6 +33,9 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+ANSWERS = os.environ.get("GIM_BENCH_ANSWERS") == "1"
+"""The client answers in the induction: 3 of its recordings (by turns 1 s of one and a whole
+one, after every 2nd line of the guide's), kept from the music part."""
 BEFORE: dict[tuple[float, float], Any] = {}
 """Each line as labelled before `LiveVoices.judged` (by its span)."""
 MARGINS: dict[tuple[float, float], list[float]] = {}
@@ -99,6 +104,7 @@ def truth(line: Any, mix: Any) -> str | None:
 def score(lines: list, mix: Any) -> dict[str, float]:
     """Seconds right, client seconds as guide, interjection lines right, unsure lines."""
     right = total = client = client_as_guide = inter = inter_right = 0.0
+    answers = answers_as_guide = 0.0
     for s in lines:
         who, secs = truth(s, mix), s.end - s.start
         if who is None:
@@ -109,12 +115,16 @@ def score(lines: list, mix: Any) -> dict[str, float]:
         if who == "client":
             client += secs
             client_as_guide += secs * (said == "guide")
+            if (s.start + s.end) / 2 < mix.induction[1]:
+                answers += secs
+                answers_as_guide += secs * (said == "guide")
         if any(abs((a + b) / 2 - (s.start + s.end) / 2) < 1.0 for a, b in mix.interjections):
             inter += 1
             inter_right += said == who
     return {
         "right": right / max(1e-9, total),
         "client as guide": client_as_guide / max(1e-9, client),
+        "client in induction as guide": answers_as_guide / max(1e-9, answers),
         "interjections": inter_right / max(1.0, inter),
         "unsure lines": sum("speaker unsure" in s.flag_reason for s in lines) / max(1, len(lines)),
         "lines": len(lines),
@@ -137,7 +147,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     for n, (name, guide_files, client_files) in chosen(quick):
         profile = encoder.embed(np.concatenate([load_audio(f) for f in guide_files[:3]]))
         for smr in smrs():
-            mix = build_voice_mix(guide_files[3:], client_files, SHARED, smr, seed=n)
+            answers = tuple(client_files[-3:]) if ANSWERS else ()
+            heard = client_files[:-3] if ANSWERS else client_files
+            mix = build_voice_mix(guide_files[3:], heard, SHARED, smr, seed=n, answers=answers)
             lines, labels, checks = live_lines(mix, profile)
             label_ms += [1000 * s for s in labels]
             whisper_ms += [1000 * s for s in checks]
@@ -153,6 +165,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         for key, worst in (
             ("right", min),
             ("client as guide", max),
+            ("client in induction as guide", max),
             ("interjections", min),
             ("unsure lines", max),
         ):

@@ -187,8 +187,15 @@ def confidence(margin: float) -> float:
 def label_line(
     segment: Segment, win: Windows, g: np.ndarray, c: np.ndarray, floor: float = 0.0
 ) -> list[Segment]:
-    """The line with its speaker and confidence, split where the voice changes."""
+    """The line with its speaker and confidence, split where the voice changes; a line
+    without word times (the live pass's) by the mean of its windows' margins."""
     words = segment.words
+    inside = (win.spans[:, 1] > segment.start) & (win.spans[:, 0] < segment.end)
+    if not words and inside.any():
+        # (one word over the whole line took the windows around its middle only: a live
+        # line's 4 windows said 0.09, -0.01, 0.16, 0.16 and it was labelled by -0.01)
+        margin = float((win.emb[inside] @ g - win.emb[inside] @ c).mean()) - GUIDE_BIAS - floor
+        return [_labelled(segment, margin > 0, margin)]
     if not words:
         words = [Word(segment.start, segment.end, segment.text)]
     margins = word_margins(words, win, g, c, floor)

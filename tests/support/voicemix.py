@@ -56,13 +56,16 @@ def build_voice_mix(
     seed: int = 0,
     induction_seconds: float = 30.0,
     guide_speaks: bool = True,
+    answers: tuple[Path, ...] = (),
 ) -> VoiceMix:
     """A session mix (see the module docstring); files are consumed in order, looped.
-    ``guide_speaks`` False: the client's voice alone (the guide's turns left silent)."""
+    ``guide_speaks`` False: the client's voice alone (the guide's turns left silent).
+    ``answers``: the client's recordings for answers in the induction (`_answer`)."""
     rng = np.random.default_rng(seed)
     guide_room = room_response(RATE, 0.5, seed + 11, direct_gain=1.0)
     client_room = room_response(RATE, 0.25, seed + 12, direct_gain=3.0)
     guide = [load_audio(f) for f in guide_files]
+    said = [load_audio(f) for f in answers]
     pieces: list[tuple[float, np.ndarray, str]] = []
     t, g = 0.5, 0
     while t < induction_seconds:
@@ -70,6 +73,8 @@ def build_voice_mix(
         g += 1
         pieces.append((t, _wet(a, guide_room, 0.08), "guide"))
         t += len(a) / RATE + rng.uniform(0.4, 1.2)
+        if said and g % 2 == 0:
+            t = _answer(pieces, said, g // 2, t, client_room)
     induction = (0.0, t)
     music_from = t + 1.0
     t = music_from + 2.0
@@ -100,6 +105,16 @@ def build_voice_mix(
         speech[i : i + len(audio)] += audio[: n - i]
         spans.append((start, start + (len(audio) - RATE // 5) / RATE, who))
     return _with_music(speech, spans, induction, interjections, music_from, shared, smr_db, rng)
+
+
+def _answer(pieces: list, said: list[np.ndarray], n: int, t: float, room: np.ndarray) -> float:
+    """The client answers in the induction (after the guide's 2nd, 4th... line): by turns
+    1 s of a recording ("Yes", "It's a bit cold") and a whole one; the time after it."""
+    audio = said[(n - 1) % len(said)]
+    if n % 2:
+        audio = audio[:RATE]
+    pieces.append((t, _wet(audio, room, 0.1), "client"))
+    return t + len(audio) / RATE + 0.8
 
 
 def _with_music(speech, spans, induction, interjections, music_from, shared, smr_db, rng):

@@ -217,3 +217,19 @@ def test_a_line_is_split_at_the_word_where_the_voice_changes() -> None:
     # one word's doubt in the middle of the client's words splits nothing
     win = Windows(spans, np.array([c, c, c, (g + c) / np.sqrt(2), c, c, c]))
     assert len(label_line(line, win, g, c)) == 1
+
+
+def test_a_line_without_word_times_is_labelled_by_all_its_windows_not_its_middle() -> None:
+    """A live line has no word times: its label is its windows' mean margin (here the two
+    windows at its middle lean to the client, the two others surely to the guide)."""
+    from gim.passes.speakers import Windows, label_line
+
+    g, c = np.eye(256, dtype=np.float32)[:2]
+    spans = np.array([[10.0, 11.0], [11.0, 12.0], [12.0, 13.0], [13.0, 14.0], [20.0, 21.0]])
+    lean = [0.5, -0.05, -0.05, 0.5, -0.9]  # the last window is another line's
+    emb = np.array([(0.5 + m / 2) * g + (0.5 - m / 2) * c for m in lean], np.float32)
+    (line,) = label_line(Segment(10.0, 14.0, "stay with that"), Windows(spans, emb), g, c)
+    assert line.speaker is Speaker.GUIDE
+    assert line.speaker_confidence == pytest.approx(
+        1 / (1 + np.exp(-(0.225 - 0.04) / 0.06)), abs=1e-3
+    )
