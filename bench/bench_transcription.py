@@ -15,7 +15,7 @@ floors. Then the live pass's latency from the end of an utterance to its line.
 
 Run: ``python -m bench transcription`` (``--quick``: the first 8 voices, gim, gim per stretch,
 Silero-only gim, faster-whisper twice and the floors, no live pass). ``GIM_BENCH_SYSTEMS`` picks
-systems by name, separated by ";" (the room floor always runs). Whisper's temperature
+systems by name, separated by ";" (the two floors always run). Whisper's temperature
 fallback samples: every system is seeded (``GIM_BENCH_SEED``, default gim's own seed), so a
 run is repeatable and another seed shows how far sampling alone moves the figures.
 """
@@ -357,7 +357,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     systems = QUICK if quick else SYSTEMS
     if os.environ.get("GIM_BENCH_SYSTEMS"):  # e.g. "gim,faster-whisper,floor, room"
         chosen = os.environ["GIM_BENCH_SYSTEMS"].split(";")
-        systems = tuple(x for x in SYSTEMS if x in chosen or x == "floor, room")
+        systems = tuple(x for x in SYSTEMS if x in chosen or x.startswith("floor"))
     results: dict[str, dict[str, Any]] = {}
     for system in systems:
         with ctx.Pool(1) as pool:

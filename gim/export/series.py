@@ -103,6 +103,8 @@ def session_note(record: SessionRecord) -> str:
     return " ".join(parts)
 
 
+_NOTE = re.compile(r"\[[^\]]*\]")
+"""A bracketed note ("[laughs]", "[sigh]"): an observation, not the client's words."""
 _CLAUSE = re.compile(r"[.!?;:,()\[\]\"“”…]+|\s[-–—]+\s|[–—]")
 """Where a phrase cannot run on: sentence and clause punctuation, dashes between words."""
 
@@ -111,10 +113,10 @@ def phrases(text: str) -> set[str]:
     """Content words and two-word phrases of ``text`` (lower case, no stopwords).
 
     Two-word phrases never run across punctuation: "the door is open. Bob..." pairs
-    nothing, nor does "the sea, birds".
+    nothing, nor does "the sea, birds". Bracketed notes ("[laughs]") are left out.
     """
     found: set[str] = set()
-    for clause in _CLAUSE.split(text):
+    for clause in _CLAUSE.split(_NOTE.sub(" ", text)):
         keys = [w.lower().replace("’", "'").strip("'") for w in _WORD.findall(clause)]
         for i, key in enumerate(keys):
             if key in STOPWORDS or len(key) < 3:

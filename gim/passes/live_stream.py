@@ -23,8 +23,10 @@ from numpy.typing import NDArray
 from gim.audio.files import Resampler
 from gim.core.session import Segment, Source, Speaker
 from gim.transcribe.engine import SAMPLE_RATE, Engine, live_options
+from gim.transcribe.filters import cut_loop
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.invented import keep_out_invented
+from gim.transcribe.nonverbal import in_brackets
 from gim.transcribe.recall import (
     FLOOR_WINDOW,
     FRAME,
@@ -208,7 +210,9 @@ class UtteranceStream:
             self._drop(min(ended[-1].span.end, n), music)
         elif not spans:
             self._drop(max(0, n - KEEP), music)
-        return keep_out_invented(out, live=True)  # stock lines and guesses: one marker
+        # stock lines and guesses: one marker; a laugh spelt out: "[laughs]"; a loop cut
+        out = [replace(s, text=cut_loop(s.text)) if s.flagged else s for s in out]
+        return keep_out_invented(in_brackets(out), live=True)
 
     def _drop(self, frames: int, music: Judgement) -> None:
         if frames <= 0 or self.base is None:

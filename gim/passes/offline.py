@@ -25,6 +25,7 @@ from gim.transcribe.context import transcribe_in_context
 from gim.transcribe.engine import DecodeOptions, Engine
 from gim.transcribe.hearing import Hearing
 from gim.transcribe.invented import keep_out_invented
+from gim.transcribe.nonverbal import in_brackets
 from gim.transcribe.recall import Candidate, find_candidates
 from gim.transcribe.utterance import transcribe_candidate
 from gim.transcribe.vad import Stretch
@@ -117,8 +118,9 @@ def transcribe_prepared(
     else:
         segments = _alone(prepared, engine, found, hearing, watch)
     watch.report(1.0)
-    # Whisper's stock phrases and guesses are no transcript lines: collapsed markers.
-    return keep_out_invented(segments)
+    # Whisper's stock phrases and guesses are no transcript lines: collapsed markers; a
+    # laugh it spelt out is a bracketed note.
+    return keep_out_invented(in_brackets(segments))
 
 
 def _alone(

@@ -143,13 +143,35 @@ def repeated_ngram(words: list[str], times: int = 3, max_n: int = 6) -> str:
 
     A single word needs one repeat more ("no, no, no" is ordinary speech).
     """
+    i, n, _ = _loop(words, times, max_n)
+    return " ".join(words[i : i + n])
+
+
+def _loop(words: list[str], times: int = 3, max_n: int = 6) -> tuple[int, int, int]:
+    """Where `repeated_ngram`'s loop starts, its n-gram's length and how many times it runs
+    in a row ((0, 0, 0): none)."""
     for n in range(1, max_n + 1):
         need = times + 1 if n == 1 else times
         for i in range(0, len(words) - n * need + 1):
             gram = words[i : i + n]
-            if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, need)):
-                return " ".join(gram)
-    return ""
+            runs = 1
+            while words[i + runs * n : i + (runs + 1) * n] == gram:
+                runs += 1
+            if runs >= need:
+                return i, n, runs
+    return 0, 0, 0
+
+
+def cut_loop(text: str, keep: int = 2) -> str:
+    """``text`` up to the end of its loop's ``keep``-th time round, then "…" (``text`` when it
+    does not loop). Whisper looping on a stutter writes one phrase over a hundred words
+    ("my treat, my treat, my treat, ..."): on the live screen that pushes the session's
+    other lines out of sight. The final pass keeps Whisper's text, flagged."""
+    found = [m for m in _WORD.finditer(text.lower().replace("_", " ")) if m.group().strip("'")]
+    i, n, runs = _loop([m.group() for m in found])
+    if runs <= keep:
+        return text
+    return text[: found[i + keep * n - 1].end()] + "…"
 
 
 def known_phrase(text: str) -> str:

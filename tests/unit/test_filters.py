@@ -36,3 +36,20 @@ def test_residual_music_and_no_voice_are_flagged() -> None:
     assert "music" in flag_reason("over the rainbow", residual_db=-16.0)
     assert flag_reason("over the rainbow", residual_db=-6.0) == ""
     assert flag_reason("hello there", speech_overlap=0.0) == "no voice heard there"
+
+
+def test_a_loop_is_cut_after_its_second_time_round() -> None:
+    from gim.transcribe.filters import cut_loop
+
+    looped = "My treat, my treat, my treat, my treat all."
+    assert cut_loop(looped) == "My treat, my treat…"
+    long = "I see " + "the sea, " * 40 + "and then"
+    assert cut_loop(long) == "I see the sea, the sea…"
+    assert cut_loop("no, no, no, no, no") == "no, no…"
+
+
+def test_speech_that_does_not_loop_is_not_cut() -> None:
+    from gim.transcribe.filters import cut_loop
+
+    for said in ("No, no, no, it's fine.", "The door, the door opens.", "Stay with that."):
+        assert cut_loop(said) == said

@@ -44,13 +44,8 @@ def test_a_sentence_with_thank_you_in_it_keeps_its_words_live() -> None:
     assert keep_out_invented([line], live=True) == [line]
 
 
-@pytest.mark.parametrize(
-    ("text", "marker"),
-    [("Thank you.", True), ("You", True), ("I see a lake.", False)],
-)
-def test_the_live_stream_writes_a_marker_for_an_undoubted_stock_line(
-    monkeypatch: pytest.MonkeyPatch, text: str, marker: bool
-) -> None:
+def _live_line(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[Segment, FakeEngine]:
+    """The live stream's one line for a sure candidate Whisper, undoubting, reads as ``text``."""
     # One sure candidate in the first second, then a pause: it ends and is decoded.
     sure = Candidate(Stretch(int(0.2 * SAMPLE_RATE), int(0.8 * SAMPLE_RATE)), True)
     monkeypatch.setattr(live_stream, "find_candidates", lambda *a, **k: [sure])
@@ -65,10 +60,34 @@ def test_the_live_stream_writes_a_marker_for_an_undoubted_stock_line(
     engine = FakeEngine([[_said(text)]])
     stream = UtteranceStream(config, 0, Speaker.CLIENT, engine, canceller=None)
     room = (0.01 * np.random.default_rng(0).standard_normal(2 * SAMPLE_RATE)).astype(np.float32)
-    lines = stream.feed(0, room[:, None], np.zeros(len(room), np.float32))
+    (line,) = stream.feed(0, room[:, None], np.zeros(len(room), np.float32))
+    return line, engine
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [("Thank you.", True), ("You", True), ("I see a lake.", False)],
+)
+def test_the_live_stream_writes_a_marker_for_an_undoubted_stock_line(
+    monkeypatch: pytest.MonkeyPatch, text: str, marker: bool
+) -> None:
+    line, engine = _live_line(monkeypatch, text)
     assert len(engine.calls) == 1  # it was decoded, once, greedily (no fallback: a preview)
     assert engine.calls[0][1] is not None and engine.calls[0][1].temperature == (0.0,)
-    (line,) = lines
     assert is_marker(line) is marker
     assert line.text.strip() == (POSSIBLE_SPEECH if marker else text)
     assert (line.start, line.end) == pytest.approx((0.3, 1.0), abs=0.25)
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("My treat, my treat, my treat, my treat, my treat all.", "My treat, my treat…"),
+        ("Hahaha. I see a lake.", "[laughs] I see a lake."),
+    ],
+)
+def test_the_live_line_cuts_a_loop_and_brackets_a_laugh(
+    monkeypatch: pytest.MonkeyPatch, said: str, shown: str
+) -> None:
+    line, _ = _live_line(monkeypatch, said)
+    assert line.text.strip() == shown
