@@ -22,7 +22,9 @@ Transcripts are cached in /tmp (keyed by the mix) so a rerun only relabels.
 
 Run: ``python -m bench speakers`` (``--quick``: the LJ/disfluent pair only; the environment's
 ``GIM_BENCH_PAIRS``, when set, keeps the pairs whose name holds it, e.g. ``libri``;
-``GIM_BENCH_SMRS``, the speech-to-music ratios, e.g. ``0``).
+``GIM_BENCH_SMRS``, the speech-to-music ratios, e.g. ``0``; ``GIM_BENCH_ANSWERS=1``: the
+client answers in the induction, as for bench live_voices, and the client's words there
+labelled guide are reported apart).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
+ANSWERS = os.environ.get("GIM_BENCH_ANSWERS") == "1"
+"""The client answers in the induction (3 of its recordings, as bench live_voices)."""
 LIBRI = Path.home() / ".cache" / "gim-bench" / "librispeech"
 CACHE = Path("/tmp/gim-bench-speakers")
 
@@ -98,6 +102,7 @@ def transcribed(name: str, mix: Any) -> tuple[list, np.ndarray, float]:
 def score(segments: list, mix: Any) -> dict[str, float]:
     """Words right, client words as guide, interjection words right, unsure lines."""
     right = total = client = client_as_guide = inter = inter_right = 0
+    answers = answers_as_guide = 0
     for s in segments:
         for w in s.words:
             mid = (w.start + w.end) / 2
@@ -110,6 +115,9 @@ def score(segments: list, mix: Any) -> dict[str, float]:
             if truth == "client":
                 client += 1
                 client_as_guide += said == "guide"
+                if mid < mix.induction[1]:
+                    answers += 1
+                    answers_as_guide += said == "guide"
             if any(a - 0.2 <= mid <= b + 0.2 for a, b in mix.interjections):
                 inter += 1
                 inter_right += said == truth
@@ -117,6 +125,8 @@ def score(segments: list, mix: Any) -> dict[str, float]:
     return {
         "right": right / max(1, total),
         "client as guide": client_as_guide / max(1, client),
+        "client in induction as guide": answers_as_guide / max(1, answers),
+        "client words in induction": answers,
         "interjections": inter_right / max(1, inter),
         "unsure lines": unsure / max(1, len(segments)),
         "words": total,
@@ -149,7 +159,9 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         enrol, session = guide_files[:3], guide_files[3:]
         profile = encoder.embed(np.concatenate([load_audio(f) for f in enrol]))
         for smr in smrs():
-            mix = build_voice_mix(session, client_files, SHARED, smr, seed=n)
+            answers = tuple(client_files[-3:]) if ANSWERS else ()
+            heard = client_files[:-3] if ANSWERS else client_files
+            mix = build_voice_mix(session, heard, SHARED, smr, seed=n, answers=answers)
             segments, clean, pass_secs = transcribed(f"{name} {smr}", mix)
             # The lines' windows are embedded from the audio the pass cleaned for them (the
             # rolling pass embeds each window's final lines as it goes: the music is not
@@ -166,7 +178,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
             extra.append(
                 (f"{name}, {smr:+.0f} dB, WER change", f"{wer_change(segments, labelled):.4f}")
             )
-            alone = build_voice_mix(session, client_files, SHARED, smr, seed=n, guide_speaks=False)
+            alone = build_voice_mix(session, heard, SHARED, smr, seed=n, guide_speaks=False)
             for way, figures, method in _client_alone(alone, profile):
                 results.setdefault((way, smr), []).append(figures)
                 extra.append((f"{name}, {smr:+.0f} dB, {way}", _line(figures, method)))
@@ -248,7 +260,13 @@ def _music_only(segments: list, win: Any, end: float) -> tuple[list, Any]:
 def _line(f: dict[str, float], method: Any) -> str:
     return (
         f"right {100 * f['right']:.1f}%, client as guide {100 * f['client as guide']:.1f}%, "
-        f"interjections {_inter(f)}, unsure {100 * f['unsure lines']:.0f}%, "
+        + (
+            f"in induction {100 * f['client in induction as guide']:.1f}% "
+            f"of {f['client words in induction']:.0f} words, "
+            if ANSWERS
+            else ""
+        )
+        + f"interjections {_inter(f)}, unsure {100 * f['unsure lines']:.0f}%, "
         f"{f['words']:.0f} words, time x{f['time ratio']:.2f} ({method})"
     )
 
@@ -260,7 +278,10 @@ def _inter(f: dict[str, float]) -> str:
 def _summary(results: dict[tuple[str, float], list[dict[str, float]]]) -> list[tuple[str, str]]:
     out = []
     for (way, smr), runs in results.items():
-        for key, worst in (("right", min), ("client as guide", max), ("interjections", min)):
+        keys = [("right", min), ("client as guide", max), ("interjections", min)]
+        if ANSWERS:
+            keys.append(("client in induction as guide", max))
+        for key, worst in keys:
             values = [r[key] for r in runs if key != "interjections" or r["interjection words"]]
             if not values:  # the client alone: no interjections
                 continue
