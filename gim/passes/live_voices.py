@@ -36,6 +36,7 @@ from gim.passes.speakers import (
     Windows,
     label_line,
     unsure,
+    window_margins,
 )
 from gim.transcribe.voice import DIM, RATE, VoiceEncoder
 
@@ -116,7 +117,7 @@ class LiveVoices:
             labelled = label_line(line, win, guide, client, floor)
             if len(labelled) == 1:
                 self._learn(win, labelled[0])
-            margins = win.emb @ guide - win.emb @ client - GUIDE_BIAS - floor
+            margins = window_margins(win, guide, client, floor)
             out.extend(self.judged(labelled, win, margins))
         return out
 

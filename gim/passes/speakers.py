@@ -136,11 +136,17 @@ def _from_profile(emb: np.ndarray, profile: np.ndarray, split: Split) -> tuple:
     return (one, two) if one @ profile >= two @ profile else (two, one)
 
 
+def window_margins(win: Windows, g: np.ndarray, c: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """Each window's margin: guide minus client similarity, less the guide's bias and
+    ``floor`` (above nought: the guide's)."""
+    return win.emb @ g - win.emb @ c - GUIDE_BIAS - floor
+
+
 def word_margins(
     words: list[Word], win: Windows, g: np.ndarray, c: np.ndarray, floor: float = 0.0
 ) -> np.ndarray:
     """Each word's margin (guide minus client similarity) from the windows around it."""
-    margin = win.emb @ g - win.emb @ c - GUIDE_BIAS - floor
+    margin = window_margins(win, g, c, floor)
     centre = (win.spans[:, 0] + win.spans[:, 1]) / 2
     half = (win.spans[:, 1] - win.spans[:, 0]) / 2
     out = np.zeros(len(words))
@@ -194,7 +200,7 @@ def label_line(
     if not words and inside.any():
         # (one word over the whole line took the windows around its middle only: a live
         # line's 4 windows said 0.09, -0.01, 0.16, 0.16 and it was labelled by -0.01)
-        margin = float((win.emb[inside] @ g - win.emb[inside] @ c).mean()) - GUIDE_BIAS - floor
+        margin = float(window_margins(win, g, c, floor)[inside].mean())
         return [_labelled(segment, margin > 0, margin)]
     if not words:
         words = [Word(segment.start, segment.end, segment.text)]
