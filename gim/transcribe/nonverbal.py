@@ -21,7 +21,6 @@ _SPELT = r"(?:ha){2,}h?|(?:he){2,}h?|(?:ha[-\s,!.]+){1,}ha\b"
 """One word of two or more "ha"/"he" (haha, hahaha, hehe), or "ha" said twice or more
 (ha ha, ha, ha, ha-ha)."""
 _LAUGH = re.compile(rf"\b(?:{_SPELT})[.!?,]*", re.IGNORECASE)
-_ONE = re.compile(r"^(?:(?:ha){2,}h?|(?:he){2,}h?)$", re.IGNORECASE)
 _HA = re.compile(r"^ha$", re.IGNORECASE)
 _AGAIN = re.compile(rf"{re.escape(LAUGHS)}(?:[\s,.!?]*{re.escape(LAUGHS)})+")
 
@@ -42,7 +41,7 @@ def _laugh_words(words: list[Word]) -> list[Word]:
     k = 0
     while k < len(words):
         end = k
-        if _ONE.match(_bare(words[k].text)):
+        if _LAUGH.fullmatch(_bare(words[k].text)):  # one word: "Hahaha.", "ha-ha"
             end = k + 1
         elif _HA.match(_bare(words[k].text)):
             end = k + 1

@@ -63,3 +63,12 @@ def test_a_bracketed_note_is_no_theme() -> None:
     found = phrases("[laughs] The golden door. [laughs] [sigh]")
     assert "laughs" not in found and "sigh" not in found
     assert "golden door" in found
+
+
+def test_the_words_follow_the_text_for_a_laugh_written_as_one_word() -> None:
+    line = Segment(
+        0.0, 2.0, "Ha-ha, yes.", words=[Word(0.0, 1.0, "Ha-ha,"), Word(1.0, 2.0, "yes.")]
+    )
+    (out,) = in_brackets([line])
+    assert out.text == "[laughs] yes."
+    assert [w.text for w in out.words] == [LAUGHS, "yes."]
