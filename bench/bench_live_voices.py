@@ -24,7 +24,6 @@ and its seconds there labelled guide are reported apart).
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -33,9 +32,6 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSWERS = os.environ.get("GIM_BENCH_ANSWERS") == "1"
-"""The client answers in the induction: 3 of its recordings (by turns 1 s of one and a whole
-one, after every 2nd line of the guide's), kept from the music part."""
 BEFORE: dict[tuple[float, float], Any] = {}
 """Each line as labelled before `LiveVoices.judged` (by its span)."""
 MARGINS: dict[tuple[float, float], list[float]] = {}
@@ -134,7 +130,7 @@ def score(lines: list, mix: Any) -> dict[str, float]:
 def run(quick: bool = False) -> list[tuple[str, str]]:
     """Figures per SMR, average and worst mix; the labelling's cost per line."""
     sys.path.insert(0, str(ROOT))
-    from bench.bench_speakers import SHARED, chosen, smrs
+    from bench.bench_speakers import SHARED, chosen, client_turns, smrs
     from gim.transcribe.voice import load_encoder
     from tests.support.roommix import load_audio
     from tests.support.voicemix import build_voice_mix
@@ -147,8 +143,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
     for n, (name, guide_files, client_files) in chosen(quick):
         profile = encoder.embed(np.concatenate([load_audio(f) for f in guide_files[:3]]))
         for smr in smrs():
-            answers = tuple(client_files[-3:]) if ANSWERS else ()
-            heard = client_files[:-3] if ANSWERS else client_files
+            heard, answers = client_turns(client_files)
             mix = build_voice_mix(guide_files[3:], heard, SHARED, smr, seed=n, answers=answers)
             lines, labels, checks = live_lines(mix, profile)
             label_ms += [1000 * s for s in labels]

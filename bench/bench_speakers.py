@@ -42,7 +42,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 ANSWERS = os.environ.get("GIM_BENCH_ANSWERS") == "1"
-"""The client answers in the induction (3 of its recordings, as bench live_voices)."""
+"""The client answers in the induction: 3 of its recordings (by turns 1 s of one and a whole
+one, after every 2nd line of the guide's), kept from the music part (`client_turns`)."""
+
+
+def client_turns(client_files: list[Path]) -> tuple[list[Path], tuple[Path, ...]]:
+    """The client's recordings for the music part, and those it answers with in the
+    induction (none unless `ANSWERS`)."""
+    if not ANSWERS:
+        return client_files, ()
+    return client_files[:-3], tuple(client_files[-3:])
 LIBRI = Path.home() / ".cache" / "gim-bench" / "librispeech"
 CACHE = Path("/tmp/gim-bench-speakers")
 
@@ -159,8 +168,7 @@ def run(quick: bool = False) -> list[tuple[str, str]]:
         enrol, session = guide_files[:3], guide_files[3:]
         profile = encoder.embed(np.concatenate([load_audio(f) for f in enrol]))
         for smr in smrs():
-            answers = tuple(client_files[-3:]) if ANSWERS else ()
-            heard = client_files[:-3] if ANSWERS else client_files
+            heard, answers = client_turns(client_files)
             mix = build_voice_mix(session, heard, SHARED, smr, seed=n, answers=answers)
             segments, clean, pass_secs = transcribed(f"{name} {smr}", mix)
             # The lines' windows are embedded from the audio the pass cleaned for them (the
