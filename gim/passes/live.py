@@ -286,7 +286,9 @@ def _child_main(
         outbox.put(("ready", None))
         backlog = Backlog(
             limit=config.max_behind,
-            on_alone=None if voices is None else lambda note: voices.guide_alone(*note.pair),
+            on_alone=None
+            if voices is None
+            else lambda note: voices.guide_alone(note.at, note.alone),
         )
         follow(inbox, streams, outbox, backlog)
     except Exception as exc:  # reported to the runner; the recording goes on

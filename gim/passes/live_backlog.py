@@ -54,11 +54,6 @@ class GuideAlone:
     at: float
     alone: bool
 
-    @property
-    def pair(self) -> tuple[float, bool]:
-        """(``at``, ``alone``)."""
-        return self.at, self.alone
-
 
 class Intake:
     """The runner's side of the pipe to the live child: blocks it could only skip are not

@@ -274,7 +274,8 @@ def test_the_induction_is_told_before_the_blocks_queued_after_it_are_fed() -> No
     told: list[tuple[tuple[float, bool], list[int]]] = []
     stream = SlowEngineStream(recording, 0)
     backlog = Backlog(
-        recording.clock, on_alone=lambda note: told.append((note.pair, list(stream.fed)))
+        recording.clock,
+        on_alone=lambda note: told.append(((note.at, note.alone), list(stream.fed))),
     )
     follow(inbox, [stream], outbox, backlog)
     assert stream.fed == [0, BLOCK, 2 * BLOCK, 3 * BLOCK, 4 * BLOCK, 5 * BLOCK]
