@@ -52,6 +52,8 @@ def client_turns(client_files: list[Path]) -> tuple[list[Path], tuple[Path, ...]
     if not ANSWERS:
         return client_files, ()
     return client_files[:-3], tuple(client_files[-3:])
+
+
 LIBRI = Path.home() / ".cache" / "gim-bench" / "librispeech"
 CACHE = Path("/tmp/gim-bench-speakers")
 
